@@ -1,0 +1,31 @@
+# `make demo` and `make test` are all a new user needs; both set up .venv themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_DB := $(CURDIR)/demo.db
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/timeline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(BIN)/timeline
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/timeline --db $(DEMO_DB) import events/
+	$(BIN)/timeline --db $(DEMO_DB) asof 2022-02-02
+
+test: $(BIN)/timeline
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(BIN)/timeline
+	$(BIN)/ruff check .
+
+bench: $(BIN)/timeline
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-wal demo.db-shm

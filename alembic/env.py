@@ -1,0 +1,36 @@
+"""Alembic environment: migrates the connection timeline hands over, or the configured database."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+from timeline import schema
+
+config = context.config
+target_metadata = schema.metadata
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:  # called by timeline.db.upgrade inside its transaction
+    _run(connection)
+else:  # `alembic upgrade head` from the command line
+    from timeline.db import make_engine, resolve_url
+    from timeline.settings import default_db_url
+
+    url = context.get_x_argument(as_dictionary=True).get("db") or os.environ.get("TIMELINE_DB")
+    url = resolve_url(url) if url else default_db_url()
+    engine = make_engine(url, create_dirs=True)
+    with engine.connect() as conn:
+        conn = conn.execution_options(timeline_write=True)
+        _run(conn)
+        if conn.in_transaction():
+            conn.commit()

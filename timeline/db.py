@@ -1,0 +1,160 @@
+"""Engines and migrations: turn a path or URL into an engine; bring its schema to head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from timeline.errors import DatabaseError
+from timeline.schema import SCHEMA_HEAD
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "current_revision",
+    "describe",
+    "error_reason",
+    "ensure_schema",
+    "make_engine",
+    "migrations_dir",
+    "resolve_url",
+    "upgrade",
+]
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def resolve_url(value: str) -> str:
+    """A path or an SQLAlchemy URL -> a URL (paths become absolute SQLite URLs)."""
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def describe(url: str) -> str:
+    """The database as a person would name it: the file path, or the URL without password."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return u.database or ":memory:"
+    return u.render_as_string(hide_password=True)
+
+
+def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
+    """An engine for ``url``. SQLite gets WAL, a busy timeout and real transactions.
+
+    ``create_dirs`` creates the folder of an SQLite file (used for the default
+    per-user location); for a path the user gave, a missing folder is an error.
+    """
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"cannot open database {url!r}: not a path or URL") from None
+    if u.get_backend_name() != "sqlite":
+        try:
+            return create_engine(u, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError) as e:
+            raise DatabaseError(f"cannot open database {describe(url)}: {e}") from None
+
+    path = u.database
+    if path and path != ":memory:":
+        folder = Path(path).parent
+        if create_dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            raise DatabaseError(f"cannot open database {path}: folder {folder} does not exist")
+        if Path(path).is_dir():
+            raise DatabaseError(f"cannot open database {path}: it is a folder")
+    engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S})
+    _sqlite_setup(engine)
+    return engine
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    # pysqlite's own transaction handling is off (isolation_level=None) and we emit
+    # BEGIN ourselves: DEFERRED for reads, IMMEDIATE for writes, so a writer takes the
+    # lock up front and waits out the busy timeout instead of failing halfway.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("timeline_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def migrations_dir() -> Path:
+    """The Alembic script folder: inside the installed package, or the checkout's alembic/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / "alembic", here.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise DatabaseError("the database migrations are missing from this installation")
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None: empty database)."""
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as e:
+        raise DatabaseError(f"cannot open database {describe(str(engine.url))}: "
+                            f"{error_reason(e)}") from None
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` in one transaction."""
+    from alembic import command
+
+    cfg = _alembic_config()
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(timeline_write=True)
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+    except SQLAlchemyError as e:
+        raise DatabaseError(f"cannot upgrade database {describe(str(engine.url))}: "
+                            f"{error_reason(e)}") from None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade a database that is behind (a new file counts); cheap when it is current."""
+    rev = current_revision(engine)
+    if rev == SCHEMA_HEAD:
+        return
+    if rev is not None and not _known_revision(rev):
+        raise DatabaseError(
+            f"database {describe(str(engine.url))} is at schema {rev}, newer than this "
+            f"version of timeline knows ({SCHEMA_HEAD}); upgrade timeline"
+        )
+    upgrade(engine)
+
+
+def _known_revision(rev: str) -> bool:
+    return any(p.name.startswith(rev + "_") for p in (migrations_dir() / "versions").glob("*.py"))
+
+
+def error_reason(e: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (no SQL, no parameters)."""
+    orig = getattr(e, "orig", None)
+    return str(orig if orig is not None else e).strip().splitlines()[0]

@@ -1,0 +1,65 @@
+"""The errors timeline raises on purpose; the CLI turns each into one ``Error: ...`` line. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConflictError",
+    "DatabaseError",
+    "ImportErrors",
+    "InvalidDate",
+    "InvalidEvent",
+    "Problem",
+    "TimelineError",
+    "UnknownThread",
+]
+
+
+class TimelineError(Exception):
+    """Base of every error that is the user's to fix (bad input, missing thing)."""
+
+
+class InvalidDate(TimelineError):
+    """A date that is not valid EDTF / not a real calendar day."""
+
+
+class InvalidEvent(TimelineError):
+    """An event that breaks rules: one (field, message) per problem, field None if general."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
+
+
+class UnknownThread(TimelineError):
+    pass
+
+
+class ConflictError(TimelineError):
+    """The same thread/id recorded with different content."""
+
+
+class DatabaseError(TimelineError):
+    """The database cannot be opened, is locked too long, or refuses the operation."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file, reported as ``file:line: message``."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+class ImportErrors(TimelineError):
+    """Every problem found in a batch of input; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

@@ -1,0 +1,247 @@
+"""Reads event files (YAML, JSON, JSON Lines) into raw events that remember their line.
+
+Pure: takes the text and a name for messages, does no I/O. Validation of the
+fields themselves is ``codec.event_from_input``'s job; this module only finds the
+events, their thread and where each field was written.
+
+A file holds one thread::
+
+    thread: russia-nato-security-guarantees
+    title: Russia–US/NATO security guarantees
+    events:
+      - {id: ..., date: 2022-01-26, ...}
+
+An event may name another ``thread:``. JSON uses the same shape; JSON Lines holds
+one event object per line, each with its ``thread`` (and optionally ``thread_title``).
+Dates stay text as written: YAML's date-guessing is turned off so that
+``2022-02-30`` reaches the date parser (and its message) instead of failing in YAML.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from json.decoder import JSONObject  # type: ignore[attr-defined]
+from json.scanner import py_make_scanner  # type: ignore[attr-defined]
+from typing import Any
+
+from timeline.errors import Problem
+
+__all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "parse"]
+
+SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+_FILE_KEYS = ("thread", "title", "events")
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One event as written: its fields, the file's thread, and where it stands."""
+
+    source: str
+    line: int | None
+    data: Mapping[str, Any]
+    thread: str | None = None
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str | None) -> int | None:
+        return self.key_lines.get(key, self.line) if key else self.line
+
+
+@dataclass
+class ParsedFile:
+    source: str
+    events: list[RawEvent] = field(default_factory=list)
+    # thread -> (title, line) as given by the file
+    titles: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that knows the line it starts on and the line of each key."""
+
+    line: int | None = None
+    key_lines: dict[str, int] = {}  # noqa: RUF012 - replaced per instance
+
+
+def parse(text: str, source: str) -> ParsedFile:
+    """Parse an event file; ``source`` (its path) is used in messages and on events."""
+    out = ParsedFile(source)
+    lower = source.lower()
+    if lower.endswith(".jsonl"):
+        _parse_jsonl(text, out)
+        return out
+    try:
+        doc = _load_json(text) if lower.endswith(".json") else _load_yaml(text)
+    except _SyntaxProblem as e:
+        out.problems.append(Problem(source, e.line, e.message))
+        return out
+    _parse_document(doc, out)
+    return out
+
+
+def _parse_document(doc: Any, out: ParsedFile) -> None:
+    src = out.source
+    if doc is None:
+        out.problems.append(Problem(src, None, "the file is empty"))
+        return
+    if isinstance(doc, list):  # a bare list of events, each naming its thread
+        items, thread = doc, None
+        line = None
+    elif isinstance(doc, Mapping):
+        line = _line(doc)
+        for k in doc:
+            if k not in _FILE_KEYS:
+                out.problems.append(Problem(src, _key_line(doc, k), f"unknown top-level key "
+                                            f"{k!r} (valid: {', '.join(_FILE_KEYS)})"))
+        thread = doc.get("thread")
+        if thread is not None and not isinstance(thread, str):
+            out.problems.append(Problem(src, _key_line(doc, "thread"), "thread must be a slug"))
+            thread = None
+        title = doc.get("title")
+        if title is not None:
+            if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
+                out.problems.append(Problem(src, _key_line(doc, "title"),
+                                            "the thread title must be one line of text"))
+            elif thread is None:
+                out.problems.append(Problem(src, _key_line(doc, "title"),
+                                            "a title needs the file's thread: add 'thread:'"))
+            else:
+                out.titles[thread] = (title.strip(), _key_line(doc, "title"))
+        if "events" not in doc:
+            out.problems.append(Problem(src, line, "missing 'events:' (the list of events)"))
+            return
+        items = doc["events"]
+        if not isinstance(items, list):
+            out.problems.append(Problem(src, _key_line(doc, "events"),
+                                        "'events' must be a list of events"))
+            return
+    else:
+        out.problems.append(Problem(src, None, "expected a mapping with thread, title and "
+                                               "events (or a list of events)"))
+        return
+    if not items:
+        out.problems.append(Problem(src, line, "the file has no events"))
+    for item in items:
+        if not isinstance(item, Mapping):
+            out.problems.append(Problem(src, _line(item) or line,
+                                        "each event must be a mapping of fields"))
+            continue
+        out.events.append(RawEvent(src, _line(item), item, thread,
+                                   getattr(item, "key_lines", {})))
+
+
+def _parse_jsonl(text: str, out: ParsedFile) -> None:
+    for n, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            out.problems.append(Problem(out.source, n, f"invalid JSON: {e.msg} (column {e.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            out.problems.append(Problem(out.source, n, "each line must be one event object"))
+            continue
+        title = obj.pop("thread_title", None)
+        if title is not None:
+            if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
+                out.problems.append(Problem(out.source, n, "thread_title must be one line"))
+            elif isinstance(obj.get("thread"), str):
+                out.titles[obj["thread"]] = (title.strip(), n)
+        out.events.append(RawEvent(out.source, n, obj, None))
+
+
+# ---- YAML with line numbers -----------------------------------------------------------
+
+
+class _SyntaxProblem(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _line(value: object) -> int | None:
+    return getattr(value, "line", None)
+
+
+def _key_line(doc: Mapping[str, Any], key: str) -> int | None:
+    return getattr(doc, "key_lines", {}).get(key, _line(doc))
+
+
+_YAML_LOADER: Any = None
+
+
+def _yaml_loader() -> Any:
+    global _YAML_LOADER
+    if _YAML_LOADER is not None:
+        return _YAML_LOADER
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    # No implicit dates: keep "2022-01-26" (and "2022-02-30") as text for our parser.
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+
+    def construct_map(loader: Any, node: Any) -> Any:
+        data = _LineDict()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in data:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
+                                           problem_mark=key_node.start_mark)
+            data.key_lines[key] = key_node.start_mark.line + 1
+            data[key] = loader.construct_object(value_node, deep=True)
+
+    Loader.add_constructor("tag:yaml.org,2002:map", construct_map)
+    _YAML_LOADER = Loader
+    return Loader
+
+
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise _SyntaxProblem(line, f"invalid YAML: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise _SyntaxProblem(None, f"invalid YAML: {e}") from None
+
+
+# ---- JSON with line numbers ------------------------------------------------------------
+
+
+def _load_json(text: str) -> Any:
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        s, start = s_and_end
+        obj, end = JSONObject(s_and_end, *args, **kwargs)
+        data = _LineDict(obj)
+        data.line = bisect_right(newlines, start - 1) + 1
+        data.key_lines = {}
+        return data, end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = py_make_scanner(decoder)  # the C scanner would bypass parse_object
+    try:
+        return decoder.decode(text)
+    except json.JSONDecodeError as e:
+        raise _SyntaxProblem(e.lineno, f"invalid JSON: {e.msg} (column {e.colno})") from None

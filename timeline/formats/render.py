@@ -1,0 +1,153 @@
+"""Renders states and records as text for people, Markdown, JSON and JSON Lines. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any
+
+from timeline.codec import dumps, event_to_payload, format_recorded_at
+from timeline.model import Record, ThreadState
+
+__all__ = [
+    "asof_json",
+    "asof_markdown",
+    "asof_text",
+    "log_json",
+    "log_jsonl",
+    "log_text",
+    "record_dict",
+    "threads_json",
+    "threads_text",
+]
+
+EMPTY_HINT = (
+    "No events are recorded yet. Import the bundled events with `timeline import --bundled`, "
+    "import your own with `timeline import PATH`, or record one with `timeline add`."
+)
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def _label(s: ThreadState) -> str:
+    return f"{s.thread} — {s.title}" if s.title else s.thread
+
+
+# ---- asof -----------------------------------------------------------------------------
+
+
+def asof_json(day: dt.date, states: Sequence[ThreadState]) -> str:
+    return _pretty({"as_of": day.isoformat(), "threads": [s.to_dict() for s in states]})
+
+
+def _nothing_known(day: dt.date, empty: bool) -> str:
+    if empty:
+        return EMPTY_HINT + "\n"
+    return f"Nothing recorded here was publicly known by the end of {day.isoformat()}.\n"
+
+
+def asof_text(day: dt.date, states: Sequence[ThreadState], empty: bool = False) -> str:
+    if not states:
+        return _nothing_known(day, empty)
+    n = len(states)
+    out = [f"As of {day.isoformat()} (publicly known by the end of that day): "
+           f"{n} thread{'s' if n != 1 else ''}", ""]
+    for s in states:
+        out.append(_label(s))
+        out.append(f"  status:     {s.status}")
+        out.append(f"  parties:    {', '.join(s.parties)}")
+        span = s.first.date if s.events == 1 else f"{s.first.date} … {s.last.date}"
+        out.append(f"  events:     {s.events} known ({span})")
+        if s.positions:
+            out.append("  positions:")
+            for actor, group in groupby(s.positions, key=lambda p: p.actor):
+                out.append(f"    {actor}")
+                for p in group:
+                    out.append(f"      {p.issue}: {p.stance}  [since {p.since}, {p.event}]")
+        known = "" if s.last.known == s.last.date else f", known {s.last.known}"
+        out.append(f"  last:       {s.last.date} {s.last.type}: {s.last.title}"
+                   f"  [{s.last.id}{known}]")
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def asof_markdown(day: dt.date, states: Sequence[ThreadState], empty: bool = False) -> str:
+    if not states:
+        return _nothing_known(day, empty)
+    out = [f"# As of {day.isoformat()}", "",
+           "_What was publicly known by the end of that day._", ""]
+    for s in states:
+        heading = f"{_md(s.title)} (`{s.thread}`)" if s.title else f"`{s.thread}`"
+        out += [f"## {heading}", ""]
+        out.append(f"- **Status:** {s.status}")
+        out.append(f"- **Parties:** {_md(', '.join(s.parties))}")
+        out.append(f"- **Events known:** {s.events} ({s.first.date} … {s.last.date})")
+        out.append(f"- **Last:** {s.last.date} — {s.last.type} — {_md(s.last.title)}")
+        out.append("")
+        if s.positions:
+            out += ["| Actor | Issue | Stance | Since | Event |", "|---|---|---|---|---|"]
+            out += [f"| {_md(p.actor)} | {_md(p.issue)} | {_md(p.stance)} | {p.since} "
+                    f"| `{p.event}` |" for p in s.positions]
+            out.append("")
+    return "\n".join(out)
+
+
+# ---- threads --------------------------------------------------------------------------
+
+
+def threads_text(states: Sequence[ThreadState]) -> str:
+    if not states:
+        return EMPTY_HINT + "\n"
+    width = max(len("THREAD"), *(len(s.thread) for s in states))
+    rows = [f"{'THREAD':<{width}}  {'STATUS':<11}  {'EVENTS':>6}  {'FIRST':<10}  "
+            f"{'LAST':<10}  TITLE"]
+    rows += [f"{s.thread:<{width}}  {s.status:<11}  {s.events:>6}  {s.first.date:<10}  "
+             f"{s.last.date:<10}  {s.title or ''}".rstrip() for s in states]
+    return "\n".join(rows) + "\n"
+
+
+def threads_json(states: Sequence[ThreadState]) -> str:
+    return _pretty({"threads": [
+        {"thread": s.thread, "title": s.title, "status": s.status, "events": s.events,
+         "first": s.first.to_dict(), "last": s.last.to_dict()} for s in states]})
+
+
+# ---- log ------------------------------------------------------------------------------
+
+
+def record_dict(r: Record) -> dict[str, Any]:
+    """A record as plain JSON: what the store assigned, then the event's fields."""
+    d: dict[str, Any] = {"seq": r.seq, "version": r.version,
+                         "recorded_at": format_recorded_at(r.recorded_at)}
+    if r.thread_title is not None:
+        d["thread_title"] = r.thread_title
+    d.update(event_to_payload(r.event))
+    return d
+
+
+def log_text(records: Sequence[Record], empty: bool = False) -> str:
+    if not records:
+        return EMPTY_HINT + "\n" if empty else "No events match.\n"
+    out = []
+    for r in records:
+        e = r.event
+        known = "" if e.known == e.date.last else f"  (known {e.known.isoformat()})"
+        out.append(f"{e.date.text:<11} {e.type:<16} {e.key}{known}")
+        out.append(f"            {', '.join(e.actors)} — {e.title}")
+    return "\n".join(out) + "\n"
+
+
+def log_json(records: Sequence[Record]) -> str:
+    return _pretty([record_dict(r) for r in records])
+
+
+def log_jsonl(records: Sequence[Record]) -> str:
+    return "".join(dumps(record_dict(r)) + "\n" for r in records)

@@ -1,0 +1,73 @@
+"""SQLAlchemy Core tables: the append-only log and the projection table (Alembic's target).
+
+The schema is created and changed only by the migrations in ``alembic/versions``;
+``SCHEMA_HEAD`` names the newest one so that opening a database can tell, without
+loading Alembic, whether it is behind (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_HEAD = "0001"
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# 64-bit on PostgreSQL; plain INTEGER on SQLite, where only that is a rowid alias.
+_SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    # Global order of appends, assigned by the store under the write lock.
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    Column("thread", String(80), nullable=False),
+    Column("event_id", String(80), nullable=False),
+    # 1, 2, ... within the thread; unique, so two writers cannot both take a slot.
+    Column("version", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # "event" (corrections come later)
+    # Query columns copied from the payload; the payload is the record.
+    Column("date_text", String(16), nullable=False),
+    Column("date_first", Date, nullable=False),
+    Column("date_last", Date, nullable=False),
+    Column("known", Date, nullable=False, index=True),
+    Column("type", String(32), nullable=False),
+    Column("thread_title", Text, nullable=True),
+    # UTC, ISO 8601 with microseconds and "Z": the same text on every backend.
+    Column("recorded_at", String(32), nullable=False),
+    Column("payload_schema", SmallInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("thread", "version"),
+    UniqueConstraint("thread", "event_id"),
+)
+
+# The current state of each thread (every event, whatever its known date), updated
+# in the same transaction as each append; `timeline rebuild` replays it from the log.
+thread_states = Table(
+    "thread_states",
+    metadata,
+    Column("thread", String(80), primary_key=True),
+    Column("title", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("last_known", Date, nullable=False),
+    Column("max_seq", _SEQ, nullable=False),
+    Column("state", Text, nullable=False),
+)
