@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from alembic import context
-
 from timeline import schema
 
 config = context.config

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import sys
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -41,13 +41,14 @@ class _Group(TyperGroup):
         except ImportErrors as e:
             for p in e.problems:
                 typer.echo(f"Error: {p}", err=True)
-            typer.echo(f"Error: {len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}"
-                       "; nothing was imported", err=True)
+            if len(e.problems) > 1:
+                typer.echo(f"Error: {len(e.problems)} problems; nothing was imported", err=True)
             sys.exit(1)
         except TimelineError as e:
             _fail(str(e))
         except ClickException as e:
-            typer.echo(f"Error: {e.format_message()}", err=True)
+            # typer validates choices through pydantic, which prefixes "Value error, "
+            typer.echo(f"Error: {e.format_message().replace('Value error, ', '')}", err=True)
             sys.exit(e.exit_code)
         except typer.Abort:
             typer.echo("Error: aborted", err=True)
@@ -77,18 +78,18 @@ db_app = typer.Typer(help="Database schema: upgrade it or show its revision.",
 app.add_typer(db_app, name="db")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
 
 
-class ThreadsFormat(str, Enum):
+class ThreadsFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     text = "text"
     json = "json"
     jsonl = "jsonl"

@@ -82,6 +82,6 @@ def parse_day(text: str, what: str = "date") -> dt.date:
     if not isinstance(text, str) or _DAY.fullmatch(text) is None:
         raise InvalidDate(f"invalid {what} {text!r}: expected a full day YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError as e:
-        raise InvalidDate(f"invalid {what} {text!r}: {e}") from None
+        return parse_edtf(text).first
+    except InvalidDate as e:
+        raise InvalidDate(str(e).replace("invalid date", f"invalid {what}", 1)) from None

@@ -276,10 +276,7 @@ def as_of(store: EventStore, day: dt.date, thread: str | None = None) -> list[Th
     A thread whose stored current state has nothing known after ``day`` is served
     from the projection table; only the others are replayed from the log.
     """
-    if thread is not None:
-        states = {thread: _require_thread(store, thread)}
-    else:
-        states = store.states()
+    states = store.states() if thread is None else {thread: _require_thread(store, thread)}
     iso = day.isoformat()
     result = {t: s for t, s in states.items() if s.last.known <= iso}
     stale = [t for t in states if t not in result]

@@ -159,7 +159,7 @@ class Writer:
         for chunk in _chunks(threads):
             version.update(conn.execute(
                 select(events.c.thread, func.max(events.c.version))
-                .where(events.c.thread.in_(chunk)).group_by(events.c.thread)).tuples().all())
+                .where(events.c.thread.in_(chunk)).group_by(events.c.thread)).all())
         records: list[Record] = []
         for event, thread_title in items:
             seq += 1

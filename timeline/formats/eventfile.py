@@ -215,7 +215,7 @@ def _load_yaml(text: str) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_yaml_loader())
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -231,7 +231,7 @@ def _load_json(text: str) -> Any:
     newlines = [i for i, c in enumerate(text) if c == "\n"]
 
     def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
-        s, start = s_and_end
+        start = s_and_end[1]
         obj, end = JSONObject(s_and_end, *args, **kwargs)
         data = _LineDict(obj)
         data.line = bisect_right(newlines, start - 1) + 1

@@ -1,0 +1,130 @@
+"""The store and its schema, on real SQLite files: append-only, migrations, seq and versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import EVENTS, REPO, make_event
+from timeline import db as tdb
+from timeline.errors import DatabaseError
+from timeline.projector import apply_all, project
+from timeline.schema import SCHEMA_HEAD, metadata
+from timeline.service import as_of, import_paths, open_store, rebuild
+
+NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def store(db_path: Path):
+    s = open_store(tdb.resolve_url(str(db_path)))
+    import_paths(s, [str(EVENTS)], NOW)
+    return s
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE events SET event_id = 'rewritten'",
+    "UPDATE events SET payload = '{}' WHERE seq = 1",
+    "DELETE FROM events",
+    "DELETE FROM events WHERE seq = 3",
+])
+def test_a_raw_update_or_delete_on_the_events_table_fails(store, db_path, statement) -> None:
+    with sqlite3.connect(db_path) as conn:
+        before = conn.execute("SELECT count(*), group_concat(payload) FROM events").fetchone()
+        with pytest.raises(sqlite3.IntegrityError, match="events is append-only"):
+            conn.execute(statement)
+        after = conn.execute("SELECT count(*), group_concat(payload) FROM events").fetchone()
+    assert before == after and before[0] == 27
+
+
+def test_the_database_runs_in_wal_mode_with_a_busy_timeout(store) -> None:
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_schema_head_names_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    cfg = tdb._alembic_config()
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+
+
+def test_the_migrations_create_exactly_the_schema_the_code_describes(store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_alembic_upgrade_head_works_from_the_repository_root(tmp_path: Path) -> None:
+    target = tmp_path / "by-alembic.db"
+    env = {**os.environ, "TIMELINE_DB": str(target)}
+    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO, env=env,
+                   check=True, capture_output=True)
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (SCHEMA_HEAD,)
+        triggers = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert triggers == {"events_append_only_update", "events_append_only_delete"}
+    s = open_store(tdb.resolve_url(str(target)))  # and timeline takes it as current
+    assert s.count() == 0
+
+
+def test_seq_is_global_and_version_counts_within_each_thread(store) -> None:
+    records = store.records()
+    assert [r.seq for r in records] == list(range(1, 28))
+    by_thread: dict[str, list[int]] = {}
+    for r in records:
+        by_thread.setdefault(r.event.thread, []).append(r.version)
+    assert all(v == list(range(1, len(v) + 1)) for v in by_thread.values())
+    assert all(r.recorded_at == NOW for r in records)
+
+
+def test_the_projection_table_equals_a_full_replay_after_out_of_order_appends(store) -> None:
+    # A late-recorded event that was known early lands in the middle of the replay order.
+    with store.writing() as w:
+        early = make_event(thread="russia-nato-security-guarantees", id="early-note",
+                           date="2021-11", status="stalled", title="An early note",
+                           positions=[("Russia", "NATO enlargement", "an early stance")])
+        records = w.append([(early, None)], NOW)
+        w.save_states(apply_all(w.states([early.thread]), records))
+    assert store.states() == project(store.records())
+    rebuild(store)
+    assert store.states() == project(store.records())
+    # and asof, served from the table where it can be, agrees with a replay on every day
+    for day in (dt.date(2021, 11, 30), dt.date(2022, 2, 1), dt.date(2022, 2, 2),
+                dt.date(2030, 1, 1)):
+        assert as_of(store, day) == list(project(store.records(), as_of=day).values())
+
+
+def test_a_database_from_a_newer_timeline_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    open_store(tdb.resolve_url(str(path)))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(DatabaseError, match="newer than this version of timeline knows"):
+        open_store(tdb.resolve_url(str(path)))
+
+
+def test_a_database_in_a_missing_folder_is_an_error_not_a_new_folder(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="does not exist"):
+        open_store(tdb.resolve_url(str(tmp_path / "nope" / "x.db")))
+    assert not (tmp_path / "nope").exists()
+
+
+def test_a_file_that_is_not_a_database_is_an_error(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(DatabaseError, match="not a database"):
+        open_store(tdb.resolve_url(str(junk)))
+    assert junk.read_text().startswith("these are my notes")
