@@ -20,8 +20,9 @@ from timeline.errors import InvalidDate
 
 __all__ = ["EdtfDate", "parse_day", "parse_edtf"]
 
-_EDTF = re.compile(r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?(?P<q>[~?%])?")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# [0-9], not \d: \d also matches other scripts' digits ("２０２２").
+_EDTF = re.compile(r"(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2}))?)?(?P<q>[~?%])?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FORMS = "expected YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by ~, ? or %"
 
 
@@ -44,11 +45,15 @@ class EdtfDate:
         return self.text
 
 
-@lru_cache(maxsize=65536)
 def parse_edtf(text: str) -> EdtfDate:
     """Parse an EDTF date such as ``2022-01-26``, ``2021-12`` or ``2022-02~``."""
     if not isinstance(text, str):
         raise InvalidDate(f"invalid date {text!r}: {_FORMS}")
+    return _parse_edtf(text)
+
+
+@lru_cache(maxsize=65536)  # corpora repeat dates a lot; EdtfDate is immutable
+def _parse_edtf(text: str) -> EdtfDate:
     m = _EDTF.fullmatch(text)
     if m is None:
         raise InvalidDate(f"invalid date {text!r}: {_FORMS}")
@@ -82,6 +87,6 @@ def parse_day(text: str, what: str = "date") -> dt.date:
     if not isinstance(text, str) or _DAY.fullmatch(text) is None:
         raise InvalidDate(f"invalid {what} {text!r}: expected a full day YYYY-MM-DD")
     try:
-        return parse_edtf(text).first
+        return _parse_edtf(text).first
     except InvalidDate as e:
         raise InvalidDate(str(e).replace("invalid date", f"invalid {what}", 1)) from None

@@ -58,6 +58,12 @@ class ParsedFile:
     problems: list[Problem] = field(default_factory=list)
 
 
+class _LineList(list):  # type: ignore[type-arg]
+    """A list that knows the line of each item."""
+
+    item_lines: list[int] = []  # noqa: RUF012 - replaced per instance
+
+
 class _LineDict(dict):  # type: ignore[type-arg]
     """A mapping that knows the line it starts on and the line of each key."""
 
@@ -123,23 +129,38 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
         return
     if not items:
         out.problems.append(Problem(src, line, "the file has no events"))
-    for item in items:
+    item_lines = getattr(items, "item_lines", [])
+    for n, item in enumerate(items):
         if not isinstance(item, Mapping):
-            out.problems.append(Problem(src, _line(item) or line,
-                                        "each event must be a mapping of fields"))
+            where = item_lines[n] if n < len(item_lines) else _line(item) or line
+            out.problems.append(Problem(src, where, "each event must be a mapping of fields"))
             continue
         out.events.append(RawEvent(src, _line(item), item, thread,
                                    getattr(item, "key_lines", {})))
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _SyntaxProblem(None, f"duplicate key {key!r}")
+        data[key] = value
+    return data
+
+
 def _parse_jsonl(text: str, out: ParsedFile) -> None:
-    for n, raw in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines() would also cut at U+2028 and friends,
+    # which JSON allows unescaped inside strings
+    for n, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = json.loads(raw, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as e:
             out.problems.append(Problem(out.source, n, f"invalid JSON: {e.msg} (column {e.colno})"))
+            continue
+        except _SyntaxProblem as e:
+            out.problems.append(Problem(out.source, n, f"invalid JSON: {e.message}"))
             continue
         if not isinstance(obj, dict):
             out.problems.append(Problem(out.source, n, "each line must be one event object"))
@@ -206,7 +227,14 @@ def _yaml_loader() -> Any:
             data.key_lines[key] = key_node.start_mark.line + 1
             data[key] = loader.construct_object(value_node, deep=True)
 
+    def construct_seq(loader: Any, node: Any) -> Any:
+        data = _LineList()
+        data.item_lines = [item.start_mark.line + 1 for item in node.value]
+        yield data
+        data.extend(loader.construct_object(item, deep=True) for item in node.value)
+
     Loader.add_constructor("tag:yaml.org,2002:map", construct_map)
+    Loader.add_constructor("tag:yaml.org,2002:seq", construct_seq)
     _YAML_LOADER = Loader
     return Loader
 
@@ -230,12 +258,18 @@ def _load_yaml(text: str) -> Any:
 def _load_json(text: str) -> Any:
     newlines = [i for i, c in enumerate(text) if c == "\n"]
 
-    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any,
+                     object_hook: Any, object_pairs_hook: Any, memo: Any = None) -> Any:
         start = s_and_end[1]
-        obj, end = JSONObject(s_and_end, *args, **kwargs)
-        data = _LineDict(obj)
-        data.line = bisect_right(newlines, start - 1) + 1
+        line = bisect_right(newlines, start - 1) + 1
+        pairs, end = JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        data = _LineDict()
+        data.line = line
         data.key_lines = {}
+        for key, value in pairs:
+            if key in data:
+                raise _SyntaxProblem(line, f"invalid JSON: duplicate key {key!r}")
+            data[key] = value
         return data, end
 
     decoder = json.JSONDecoder()
