@@ -440,3 +440,23 @@ def test_help_loads_neither_the_database_layer_nor_yaml() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_add_in_a_terminal_prompts_for_the_missing_fields(tmp_path: Path) -> None:
+    env = {"TIMELINE_DB": str(tmp_path / "tty.db"), "TIMELINE_NOW": "2026-11-28T12:00:00Z"}
+    controller, terminal = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "add", "--thread", "nato-russia", "--date",
+         "2022-01-12"], stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, **env}, cwd=REPO)
+    os.close(terminal)
+    os.write(controller, b"meeting\nNATO, Russia\nNATO-Russia Council meets in Brussels\n")
+    out, err = proc.communicate(timeout=60)
+    os.close(controller)
+    assert proc.returncode == 0, err
+    assert "Type (statement, demand," in out and "Actors (comma-separated)" in out
+    assert out.endswith("Recorded nato-russia/2022-01-12-nato-russia-council-meets-in-brussels "
+                        "(seq 1, known 2022-01-12); new thread nato-russia\n")
+    logged = json.loads(_timeline("log", "--format", "json", env=env).stdout)
+    assert logged[0]["actors"] == ["NATO", "Russia"] and logged[0]["type"] == "meeting"

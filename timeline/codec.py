@@ -24,6 +24,7 @@ from timeline.model import (
     EventSummary,
     Position,
     PositionState,
+    SortKey,
     Source,
     ThreadState,
     is_slug,
@@ -57,6 +58,8 @@ _SLUG_HINT = "use lowercase letters, digits and '-', starting with a letter or d
 
 def _as_date_text(value: object) -> object:
     """YAML turns 2022-01-26 into a date and 2022 into an int: take both back to text."""
+    if value.__class__ is str:
+        return value
     if isinstance(value, dt.datetime):
         return value  # a timestamp is not a date; let the parser reject it
     if isinstance(value, dt.date):
@@ -67,12 +70,12 @@ def _as_date_text(value: object) -> object:
 
 
 def _text(value: object, what: str, *, one_line: bool = False) -> str:
-    if not isinstance(value, str) or not value.strip():
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
         raise ValueError(f"{what} must be non-empty text")
-    value = value.strip()
-    if one_line and ("\n" in value or "\r" in value):
+    if one_line and ("\n" in text or "\r" in text):
         raise ValueError(f"{what} must be one line")
-    return value
+    return text
 
 
 def parse_ref(ref: object, thread: str) -> str:
@@ -212,8 +215,9 @@ def _positions(value: object) -> tuple[Position, ...]:
         extra = [k for k in p if k not in _POSITION_FIELDS]
         if extra:
             raise ValueError(f"unknown position field {extra[0]!r} (valid: actor, issue, stance)")
-        pos = Position(*(_text(p.get(k), f"position {k}", one_line=True)
-                         for k in _POSITION_FIELDS))
+        pos = Position(_text(p.get("actor"), "position actor", one_line=True),
+                       _text(p.get("issue"), "position issue", one_line=True),
+                       _text(p.get("stance"), "position stance", one_line=True))
         if (pos.actor, pos.issue) in seen:
             raise ValueError(f"two stances of {pos.actor!r} on {pos.issue!r} in one event")
         seen.add((pos.actor, pos.issue))
@@ -308,9 +312,12 @@ def format_recorded_at(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
     """Compact, deterministic JSON (non-ASCII kept as is)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def state_to_json(state: ThreadState) -> str:
@@ -320,21 +327,27 @@ def state_to_json(state: ThreadState) -> str:
         "title": state.title,
         "title_seq": state.title_seq,
         "status": state.status,
-        "status_key": state.status_key,
+        "status_key": _key_out(state.status_key),
         "parties": list(state.parties),
-        "positions": [[p.actor, p.issue, p.stance, p.since, p.event, p.key]
+        "positions": [[p.actor, p.issue, p.stance, p.since, p.event, _key_out(p.key)]
                       for p in state.positions],
         "events": state.events,
         "first": state.first.to_dict(),
-        "first_key": state.first_key,
+        "first_key": _key_out(state.first_key),
         "last": state.last.to_dict(),
-        "last_key": state.last_key,
+        "last_key": _key_out(state.last_key),
         "max_seq": state.max_seq,
     })
 
 
+def _key_out(key: SortKey | None) -> list[Any] | None:
+    return None if key is None else [key[0].isoformat(), key[1].isoformat(), key[2]]
+
+
 def _key(value: list[Any] | None) -> Any:
-    return None if value is None else (value[0], value[1], value[2])
+    if value is None:
+        return None
+    return (dt.date.fromisoformat(value[0]), dt.date.fromisoformat(value[1]), value[2])
 
 
 def state_from_json(text: str) -> ThreadState:

@@ -28,10 +28,11 @@ BUSY_TIMEOUT_S = 30.0
 
 
 def resolve_url(value: str) -> str:
-    """A path or an SQLAlchemy URL -> a URL (paths become absolute SQLite URLs)."""
+    """A path or an SQLAlchemy URL -> a URL (a path becomes an SQLite URL, kept as written
+    so that messages name the file the way the user did)."""
     if "://" in value:
         return value
-    return "sqlite:///" + str(Path(value).expanduser().absolute())
+    return "sqlite:///" + str(Path(value).expanduser())
 
 
 def describe(url: str) -> str:

@@ -98,10 +98,10 @@ class Record:
     def sort_key(self) -> SortKey:
         """Replay order: (known, first day of date, seq); the later record wins ties."""
         e = self.event
-        return (e.known.isoformat(), e.date.first.isoformat(), self.seq)
+        return (e.known, e.date.first, self.seq)
 
 
-SortKey = tuple[str, str, int]
+SortKey = tuple[dt.date, dt.date, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +144,8 @@ class ThreadState:
     first: EventSummary
     last: EventSummary
     # Bookkeeping that makes the fold order-independent (see projector.py).
-    first_key: SortKey = field(repr=False, default=("", "", 0))
-    last_key: SortKey = field(repr=False, default=("", "", 0))
+    first_key: SortKey = field(repr=False, default=(dt.date.min, dt.date.min, 0))
+    last_key: SortKey = field(repr=False, default=(dt.date.min, dt.date.min, 0))
     status_key: SortKey | None = field(repr=False, default=None)
     title_seq: int = field(repr=False, default=0)
     max_seq: int = field(repr=False, default=0)

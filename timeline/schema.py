@@ -49,6 +49,11 @@ events = Table(
     Column("date_last", Date, nullable=False),
     Column("known", Date, nullable=False, index=True),
     Column("type", String(32), nullable=False),
+    # What the projector reads, so replays need not decode whole payloads:
+    Column("title", Text, nullable=False),
+    Column("actors", Text, nullable=False),  # JSON list of names
+    Column("status", String(16), nullable=True),
+    Column("positions", Text, nullable=True),  # JSON list of [actor, issue, stance]
     Column("thread_title", Text, nullable=True),
     # UTC, ISO 8601 with microseconds and "Z": the same text on every backend.
     Column("recorded_at", String(32), nullable=False),

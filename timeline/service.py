@@ -6,9 +6,11 @@ Time is passed in (``now``), never read here, so reports are reproducible.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +156,19 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a big import makes many long-lived objects and
+    no cycles, and each collection would walk all of them again (~15% of import time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_paths(store: EventStore, paths: Iterable[str], now: dt.datetime,
                  progress: Progress | None = None) -> ImportResult:
     """Validate every event in the files first; then append all new ones in one transaction.
@@ -161,6 +176,12 @@ def import_paths(store: EventStore, paths: Iterable[str], now: dt.datetime,
     On any problem nothing is written and ImportErrors lists every problem found.
     Re-importing an identical event is skipped and counted as already present.
     """
+    with _bulk():
+        return _import_paths(store, paths, now, progress)
+
+
+def _import_paths(store: EventStore, paths: Iterable[str], now: dt.datetime,
+                  progress: Progress | None) -> ImportResult:
     files, problems = expand_paths(paths)
     raws: list[RawEvent] = []
     titles: dict[str, tuple[str, str]] = {}  # thread -> (title, where)
@@ -277,12 +298,11 @@ def as_of(store: EventStore, day: dt.date, thread: str | None = None) -> list[Th
     from the projection table; only the others are replayed from the log.
     """
     states = store.states() if thread is None else {thread: _require_thread(store, thread)}
-    iso = day.isoformat()
-    result = {t: s for t, s in states.items() if s.last.known <= iso}
+    result = {t: s for t, s in states.items() if s.last_key[0] <= day}
     stale = [t for t in states if t not in result]
     if stale:
-        result.update(project(store.records(threads=stale, known_by=day, with_titles=True),
-                              as_of=day))
+        result.update(project(store.records(threads=stale, known_by=day, with_titles=True,
+                                            for_projection=True), as_of=day))
     return [result[t] for t in sorted(result)]
 
 
@@ -314,10 +334,11 @@ def rebuild(store: EventStore) -> tuple[int, int]:
 
         def counted() -> Iterable[Record]:
             nonlocal count
-            for r in w.iter_records():
+            for r in w.iter_records_for_projection():
                 count += 1
                 yield r
 
-        states = project(counted())
+        with _bulk():
+            states = project(counted())
         w.save_states(states)
     return count, len(states)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, String, delete, func, insert, select, tuple_, type_coerce, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
@@ -28,9 +28,10 @@ from timeline.codec import (
     state_from_json,
     state_to_json,
 )
+from timeline.dates import parse_edtf
 from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
 from timeline.errors import ConflictError, DatabaseError
-from timeline.model import Event, Record, ThreadState
+from timeline.model import Event, Position, Record, ThreadState
 from timeline.schema import events, thread_states
 
 __all__ = ["EventStore", "Writer", "select_records"]
@@ -38,6 +39,14 @@ __all__ = ["EventStore", "Writer", "select_records"]
 _CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
 _RECORD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at,
                    events.c.thread_title, events.c.payload_schema, events.c.payload)
+# Only what the projector reads: replays skip decoding the full payloads.
+_FOLD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at, events.c.thread_title,
+                 events.c.thread, events.c.event_id, events.c.date_text,
+                 type_coerce(events.c.known, String), events.c.type, events.c.title,
+                 events.c.actors, events.c.status, events.c.positions)
+_INSERT_COLUMNS = ("seq", "thread", "event_id", "version", "kind", "date_text", "date_first",
+                   "date_last", "known", "type", "title", "actors", "status", "positions",
+                   "thread_title", "recorded_at", "payload_schema", "payload")
 
 
 def _record(row: Sequence[Any]) -> Record:
@@ -46,24 +55,53 @@ def _record(row: Sequence[Any]) -> Record:
                   event_from_payload(json.loads(payload), schema), thread_title)
 
 
-def _row(record: Record) -> dict[str, Any]:
+def _day(value: Any) -> dt.date:
+    # text on SQLite (type_coerce skips SQLAlchemy's per-row conversion), a date elsewhere
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _fold_record(row: Sequence[Any]) -> Record:
+    """A record whose event carries only what the projector reads.
+
+    Its summary, sources and refs are left empty: use it for projection only.
+    """
+    (seq, version, recorded_at, thread_title, thread, event_id, date_text, known, etype,
+     title, actors, status, positions) = row
+    event = Event(thread, event_id, parse_edtf(date_text), _day(known), etype,
+                  tuple(json.loads(actors)), title, status=status,
+                  positions=tuple(Position(*p) for p in json.loads(positions))
+                  if positions else ())
+    return Record(seq, version, dt.datetime.fromisoformat(recorded_at), event, thread_title)
+
+
+def _row(record: Record, day: Any, recorded_at: str) -> tuple[Any, ...]:
+    """The row for a record, in _INSERT_COLUMNS order; ``day`` renders dates for the driver."""
     e = record.event
-    return {
-        "seq": record.seq,
-        "thread": e.thread,
-        "event_id": e.id,
-        "version": record.version,
-        "kind": "event",
-        "date_text": e.date.text,
-        "date_first": e.date.first,
-        "date_last": e.date.last,
-        "known": e.known,
-        "type": e.type,
-        "thread_title": record.thread_title,
-        "recorded_at": format_recorded_at(record.recorded_at),
-        "payload_schema": PAYLOAD_SCHEMA,
-        "payload": dumps(event_to_payload(e)),
-    }
+    return (
+        record.seq, e.thread, e.id, record.version, "event", e.date.text, day(e.date.first),
+        day(e.date.last), day(e.known), e.type, e.title, dumps(list(e.actors)), e.status,
+        dumps([[p.actor, p.issue, p.stance] for p in e.positions]) if e.positions else None,
+        record.thread_title, recorded_at, PAYLOAD_SCHEMA,
+        dumps(event_to_payload(e)),
+    )
+
+
+def _insert(conn: Connection, records: Sequence[Record], recorded_at: dt.datetime) -> None:
+    """One executemany straight to the driver: SQLAlchemy's per-row bind processing would
+    cost more than the insert itself. Plain portable SQL; only the placeholder differs."""
+    dialect = conn.dialect
+    stamp = format_recorded_at(recorded_at)
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
+        rows = [dict(zip(_INSERT_COLUMNS, _row(r, lambda d: d, stamp), strict=True))
+                for r in records]
+        conn.execute(insert(events), rows)
+        return
+    # SQLAlchemy's SQLite Date type stores ISO text; other drivers take date objects.
+    day = dt.date.isoformat if dialect.name == "sqlite" else (lambda d: d)
+    sql = (f"INSERT INTO events ({', '.join(_INSERT_COLUMNS)}) "
+           f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})")
+    conn.exec_driver_sql(sql, [_row(r, day, stamp) for r in records])
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -137,9 +175,18 @@ class Writer:
 
     def find(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Record]:
         """Stored records for the given (thread, id) keys that exist."""
-        wanted = sorted(set(keys))
+        wanted = set(keys)
+        if len(wanted) > _CHUNK:
+            # Many keys (an import): one index scan per thread chunk finds which exist,
+            # so the full rows are read only for those.
+            present: set[tuple[str, str]] = set()
+            for chunk in _chunks(sorted({t for t, _ in wanted})):
+                present.update((t, i) for t, i in self._conn.execute(
+                    select(events.c.thread, events.c.event_id)
+                    .where(events.c.thread.in_(chunk))))
+            wanted &= present
         out: dict[tuple[str, str], Record] = {}
-        for chunk in _chunks(wanted):
+        for chunk in _chunks(sorted(wanted)):
             rows = self._conn.execute(
                 select(events.c.thread, events.c.event_id, *_RECORD_COLUMNS)
                 .where(tuple_(events.c.thread, events.c.event_id).in_(chunk)))
@@ -165,7 +212,7 @@ class Writer:
             seq += 1
             v = version[event.thread] = version.get(event.thread, 0) + 1
             records.append(Record(seq, v, recorded_at, event, thread_title))
-        conn.execute(insert(events), [_row(r) for r in records])
+        _insert(conn, records, recorded_at)
         return records
 
     def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
@@ -174,12 +221,12 @@ class Writer:
     def records(self, **filters: Any) -> list[Record]:
         return select_records(self._conn, **filters)
 
-    def iter_records(self, batch: int = 5000) -> Iterator[Record]:
-        """Every record in seq order, streamed in batches (for rebuilds of large logs)."""
+    def iter_records_for_projection(self, batch: int = 5000) -> Iterator[Record]:
+        """Every record in seq order, streamed in batches, as the projector needs them."""
         result = self._conn.execution_options(yield_per=batch).execute(
-            select(*_RECORD_COLUMNS).order_by(events.c.seq))
+            select(*_FOLD_COLUMNS).order_by(events.c.seq))
         for row in result:
-            yield _record(row)
+            yield _fold_record(row)
 
     def save_states(self, states: dict[str, ThreadState]) -> None:
         """Write projected states (insert new threads, update the others)."""
@@ -209,13 +256,17 @@ def select_records(
     since: dt.date | None = None,
     until: dt.date | None = None,
     with_titles: bool = False,
+    for_projection: bool = False,
 ) -> list[Record]:
     """Records in seq order: of some threads, known by a day, overlapping [since, until].
 
     ``with_titles`` also returns not-yet-known records that name their thread,
     so the projector can label a thread with its latest title.
+    ``for_projection`` returns lighter records, enough for the projector only.
     """
-    query = select(*_RECORD_COLUMNS).order_by(events.c.seq)
+    columns, make = (_FOLD_COLUMNS, _fold_record) if for_projection else (
+        _RECORD_COLUMNS, _record)
+    query = select(*columns).order_by(events.c.seq)
     if known_by is not None:
         cond = events.c.known <= known_by
         if with_titles:
@@ -226,10 +277,10 @@ def select_records(
     if until is not None:
         query = query.where(events.c.date_first <= until)
     if threads is None:
-        return [_record(r) for r in conn.execute(query)]
+        return [make(r) for r in conn.execute(query)]
     out: list[Record] = []
     for chunk in _chunks(sorted(set(threads))):
-        out.extend(_record(r) for r in conn.execute(query.where(events.c.thread.in_(chunk))))
+        out.extend(make(r) for r in conn.execute(query.where(events.c.thread.in_(chunk))))
     out.sort(key=lambda r: r.seq)
     return out
 

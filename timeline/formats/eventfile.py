@@ -140,12 +140,17 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise _SyntaxProblem(None, f"duplicate key {key!r}")
-        data[key] = value
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _SyntaxProblem(None, f"duplicate key {key!r}")
+            seen.add(key)
     return data
+
+
+_JSONL = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
 def _parse_jsonl(text: str, out: ParsedFile) -> None:
@@ -155,7 +160,7 @@ def _parse_jsonl(text: str, out: ParsedFile) -> None:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw, object_pairs_hook=_unique_keys)
+            obj = _JSONL.decode(raw)
         except json.JSONDecodeError as e:
             out.problems.append(Problem(out.source, n, f"invalid JSON: {e.msg} (column {e.colno})"))
             continue
