@@ -78,4 +78,4 @@ def make_event(thread: str = "t", id: str = "e", date: str = "2022-01-26",
 
 def make_record(seq: int, event: Event, thread_title: str | None = None) -> Record:
     return Record(seq=seq, version=seq, recorded_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                  event=event, thread_title=thread_title)
+                  entry=event, thread_title=thread_title)

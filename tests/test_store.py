@@ -16,8 +16,9 @@ from tests.conftest import EVENTS, REPO, make_event
 from timeline import db as tdb
 from timeline.errors import DatabaseError
 from timeline.projector import apply_all, project
+from timeline.queries import as_of
 from timeline.schema import SCHEMA_HEAD, metadata
-from timeline.service import as_of, import_paths, open_store, rebuild
+from timeline.service import import_paths, open_store, rebuild
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 

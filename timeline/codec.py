@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ from timeline.model import (
 __all__ = [
     "EVENT_FIELDS",
     "PAYLOAD_SCHEMA",
+    "canonical",
     "event_content",
     "event_from_input",
     "event_from_payload",
@@ -75,7 +77,8 @@ def _text(value: object, what: str, *, one_line: bool = False) -> str:
         raise ValueError(f"{what} must be non-empty text")
     if one_line and ("\n" in text or "\r" in text):
         raise ValueError(f"{what} must be one line")
-    return text
+    # one spelling per text: "é" typed as e + combining accent is stored as "é"
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def parse_ref(ref: object, thread: str) -> str:
@@ -313,6 +316,25 @@ def format_recorded_at(when: dt.datetime) -> str:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize(
+            "NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def canonical(value: Any) -> str:
+    """The canonical JSON text of plain data, as hashed (see README, "Tamper evidence"):
+    keys sorted at every level, no whitespace, non-ASCII as UTF-8 (not escaped), every
+    string in Unicode NFC."""
+    return _CANONICAL.encode(_nfc(value))
 
 
 def dumps(value: Any) -> str:
@@ -337,6 +359,7 @@ def state_to_json(state: ThreadState) -> str:
         "last": state.last.to_dict(),
         "last_key": _key_out(state.last_key),
         "max_seq": state.max_seq,
+        "horizon": state.horizon.isoformat(),
     })
 
 
@@ -367,4 +390,5 @@ def state_from_json(text: str) -> ThreadState:
         status_key=_key(d["status_key"]),
         title_seq=d["title_seq"],
         max_seq=d["max_seq"],
+        horizon=dt.date.fromisoformat(d["horizon"]),
     )

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from timeline.dates import EdtfDate
 
 __all__ = [
     "EVENT_TYPES",
+    "RECORD_KINDS",
     "STATUSES",
+    "Correction",
+    "Entry",
     "Event",
     "EventSummary",
     "Position",
     "PositionState",
     "Record",
+    "Retraction",
     "SortKey",
     "Source",
     "ThreadState",
@@ -34,6 +39,8 @@ STATUSES: tuple[str, ...] = (
 )
 
 DEFAULT_STATUS = "open"
+
+RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 SLUG_MAX = 80
@@ -78,6 +85,8 @@ class Event:
     # False when `known` was not given and defaulted to the last day of `date`.
     known_given: bool = True
 
+    kind: ClassVar[str] = "event"
+
     @property
     def key(self) -> str:
         """``thread/id``: the name of the event everywhere in the CLI."""
@@ -85,14 +94,71 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """Replaces fields of an earlier event, from its own ``known`` day on.
+
+    ``changes`` holds the new values as plain data (as an event file writes them);
+    they were checked against the target when the correction was recorded.
+    """
+
+    thread: str  # the target's thread: a correction lives in its target's chain
+    id: str
+    target: str  # thread/id of the corrected event
+    changes: Mapping[str, Any]
+    known: dt.date
+    known_given: bool = True  # False: a data-entry fix that applies in every view
+    note: str | None = None
+
+    kind: ClassVar[str] = "correction"
+
+    @property
+    def key(self) -> str:
+        return f"{self.thread}/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    """Withdraws an earlier event (or correction), from its own ``known`` day on."""
+
+    thread: str
+    id: str
+    target: str
+    reason: str
+    known: dt.date
+    known_given: bool = True  # False: it applies in every view, as if never recorded
+
+    kind: ClassVar[str] = "retraction"
+
+    @property
+    def key(self) -> str:
+        return f"{self.thread}/{self.id}"
+
+
+Entry = Event | Correction | Retraction
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
-    """One appended row of the log: an event plus what the store assigned."""
+    """One appended row of the log: an entry (event, correction or retraction) plus what
+    the store assigned."""
 
     seq: int
     version: int  # 1, 2, ... within the thread
     recorded_at: dt.datetime  # UTC
-    event: Event
+    entry: Entry
     thread_title: str | None = None  # set when this record names or renames its thread
+    hash: str = ""  # SHA-256 of the record and the previous record's hash in its thread
+    prev_hash: str = ""
+
+    @property
+    def event(self) -> Event:
+        """The entry, which the caller knows to be an event."""
+        assert isinstance(self.entry, Event), f"record {self.seq} is a {self.entry.kind}"
+        return self.entry
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
 
     @property
     def sort_key(self) -> SortKey:
@@ -149,6 +215,9 @@ class ThreadState:
     status_key: SortKey | None = field(repr=False, default=None)
     title_seq: int = field(repr=False, default=0)
     max_seq: int = field(repr=False, default=0)
+    # The latest known day among the thread's records (corrections included): a state
+    # with horizon <= D is also the state as known on D.
+    horizon: dt.date = field(repr=False, default=dt.date.min)
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape of a thread in ``asof --format json``."""

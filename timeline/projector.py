@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from timeline.amend import resolve
 from timeline.model import (
     DEFAULT_STATUS,
     EventSummary,
@@ -37,7 +38,7 @@ class _Fold:
     """Mutable accumulator for one thread; frozen into a ThreadState at the end."""
 
     __slots__ = (
-        "events", "first", "first_key", "last", "last_key", "max_seq", "parties",
+        "events", "first", "first_key", "horizon", "last", "last_key", "max_seq", "parties",
         "positions", "status", "status_key", "thread", "title", "title_seq",
     )
 
@@ -55,6 +56,7 @@ class _Fold:
         self.last: EventSummary | None = None
         self.last_key: SortKey | None = None
         self.max_seq = 0
+        self.horizon = dt.date.min  # the latest known day among the records seen
 
     @classmethod
     def thaw(cls, state: ThreadState) -> _Fold:
@@ -67,6 +69,7 @@ class _Fold:
         f.first, f.first_key = state.first, state.first_key
         f.last, f.last_key = state.last, state.last_key
         f.max_seq = state.max_seq
+        f.horizon = state.horizon
         return f
 
     def name(self, record: Record) -> None:
@@ -79,6 +82,8 @@ class _Fold:
         self.events += 1
         if record.seq > self.max_seq:
             self.max_seq = record.seq
+        if e.known > self.horizon:
+            self.horizon = e.known
         self.parties.update(e.actors)
         if e.status is not None and (self.status_key is None or key > self.status_key):
             self.status, self.status_key = e.status, key
@@ -111,6 +116,7 @@ class _Fold:
             status_key=self.status_key,
             title_seq=self.title_seq,
             max_seq=self.max_seq,
+            horizon=self.horizon,
         )
 
 
@@ -122,23 +128,34 @@ def _summary(record: Record) -> EventSummary:
 def project(records: Iterable[Record], as_of: dt.date | None = None) -> dict[str, ThreadState]:
     """State of every thread with at least one event known on ``as_of`` (all if None).
 
-    Records may come in any order. Records not yet known still name their thread.
-    Returns threads sorted by slug.
+    Records (events, corrections, retractions) may come in any order; corrections and
+    retractions in effect on ``as_of`` are applied first (``amend.resolve``). Records not
+    yet known still name their thread. Returns threads sorted by slug.
     """
+    records = list(records)
     folds: dict[str, _Fold] = {}
     for record in records:
-        thread = record.event.thread
+        thread = record.entry.thread
         fold = folds.get(thread)
         if fold is None:
             fold = folds[thread] = _Fold(thread)
         fold.name(record)
+        known = record.entry.known
+        if as_of is None or known <= as_of:
+            fold.horizon = max(fold.horizon, known)
+            fold.max_seq = max(fold.max_seq, record.seq)
+    plain = all(r.kind == "event" for r in records)
+    for record in records if plain else resolve(records, as_of):
         if as_of is None or record.event.known <= as_of:
-            fold.add(record)
+            folds[record.event.thread].add(record)
     return {t: folds[t].freeze() for t in sorted(folds) if folds[t].events}
 
 
 def apply(state: ThreadState | None, record: Record) -> ThreadState:
-    """The state after one more record (``state`` None: the thread's first record)."""
+    """The state after one more event record (``state`` None: the thread's first record).
+
+    Only events extend a state; after a correction or retraction, project the thread's
+    records again."""
     fold = _Fold(record.event.thread) if state is None else _Fold.thaw(state)
     fold.name(record)
     fold.add(record)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     Integer,
@@ -42,12 +43,15 @@ events = Table(
     Column("event_id", String(80), nullable=False),
     # 1, 2, ... within the thread; unique, so two writers cannot both take a slot.
     Column("version", Integer, nullable=False),
-    Column("kind", String(16), nullable=False),  # "event" (corrections come later)
+    Column("kind", String(16), nullable=False),  # "event", "correction" or "retraction"
+    # thread/id of the event a correction or retraction is about
+    Column("target", String(170), nullable=True, index=True),
     # Query columns copied from the payload; the payload is the record.
     Column("date_text", String(16), nullable=False),
     Column("date_first", Date, nullable=False),
     Column("date_last", Date, nullable=False),
     Column("known", Date, nullable=False, index=True),
+    Column("known_given", Boolean, nullable=False),  # False: known defaulted from date
     Column("type", String(32), nullable=False),
     # What the projector reads, so replays need not decode whole payloads:
     Column("title", Text, nullable=False),
@@ -59,6 +63,9 @@ events = Table(
     Column("recorded_at", String(32), nullable=False),
     Column("payload_schema", SmallInteger, nullable=False),
     Column("payload", Text, nullable=False),
+    # The hash chain of the thread (see chain.py): tamper evidence.
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
     UniqueConstraint("thread", "version"),
     UniqueConstraint("thread", "event_id"),
 )
@@ -72,7 +79,7 @@ thread_states = Table(
     Column("title", Text, nullable=True),
     Column("status", String(16), nullable=False),
     Column("events", Integer, nullable=False),
-    Column("last_known", Date, nullable=False),
+    Column("horizon", Date, nullable=False),  # latest known day among its records
     Column("max_seq", _SEQ, nullable=False),
     Column("state", Text, nullable=False),
 )

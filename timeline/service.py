@@ -1,6 +1,7 @@
-"""Use cases: add, import, asof, threads, log, rebuild. The CLI calls one of these per command.
+"""Use cases that write: add, correct, retract, import, rebuild; and verify.
 
-Time is passed in (``now``), never read here, so reports are reproducible.
+Time is passed in (``now``), never read here, so reports are reproducible. Reads
+(asof, log, history, diff) are in ``queries``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from timeline.codec import event_content, event_from_input
-from timeline.errors import ImportErrors, InvalidEvent, Problem, UnknownThread
+from timeline.amend import apply_corrections, entry_from_input, entry_to_payload, with_known
+from timeline.chain import Finding, check_chains
+from timeline.codec import canonical, event_from_input
+from timeline.errors import ImportErrors, InvalidEvent, Problem
 from timeline.formats.eventfile import SUFFIXES, RawEvent, parse
-from timeline.model import Event, Record, ThreadState
+from timeline.model import Correction, Entry, Event, Record, Retraction
 from timeline.projector import apply_all, project
 from timeline.store import EventStore, Writer
 
@@ -26,13 +29,13 @@ __all__ = [
     "AddResult",
     "ImportResult",
     "add_event",
-    "as_of",
+    "amend",
+    "entry_content",
     "generate_id",
     "import_paths",
-    "log",
     "open_store",
     "rebuild",
-    "threads",
+    "verify",
 ]
 
 _APPEND_CHUNK = 5000
@@ -48,7 +51,35 @@ def open_store(url: str, *, create_dirs: bool = False) -> EventStore:
     return EventStore(engine)
 
 
-# ---- add ------------------------------------------------------------------------------
+def entry_content(entry: Entry) -> str:
+    """What makes two records "the same" for idempotent import: the canonical payload,
+    whatever way ``known`` was arrived at (written out or defaulted to the same day)."""
+    p = entry_to_payload(entry)
+    del p["known_given"]
+    return canonical(p)
+
+
+def _append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetime,
+            progress: Progress | None = None) -> list[Record]:
+    """Append and bring the projection table along, in the caller's transaction.
+
+    Events extend the stored states; a correction or retraction re-projects its thread.
+    """
+    records: list[Record] = []
+    for start in range(0, len(items), _APPEND_CHUNK):
+        records.extend(w.append(items[start:start + _APPEND_CHUNK], now))
+        if progress is not None:
+            progress(len(records), len(items))
+    amended = {r.entry.thread for r in records if r.kind != "event"}
+    plain = [r for r in records if r.entry.thread not in amended]
+    states = w.states({r.entry.thread for r in plain})
+    w.save_states(apply_all(states, plain))
+    if amended:
+        w.save_states(project(w.records(threads=amended, for_projection=True)))
+    return records
+
+
+# ---- add, correct, retract ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -67,58 +98,81 @@ def add_event(store: EventStore, fields: Mapping[str, Any], now: dt.datetime,
     event = event_from_input(data)
     with store.writing() as w:
         if generate:
-            event = _with_generated_id(w, event)
+            event = replace(event, id=generate_id(
+                event.date.text, event.title, lambda c: bool(w.find([(event.thread, c)]))))
         else:
             taken = w.find([(event.thread, event.id)])
             if taken:
                 raise InvalidEvent([("id", f"event {event.key} is already recorded "
                                            f"(seq {taken[(event.thread, event.id)].seq})")])
-        _check_refs(w, [event], known_keys=set())
-        states = w.states([event.thread])
-        current = states.get(event.thread)
+        missing = _missing_refs(w, [event], set())
+        if missing:
+            raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in missing])
+        current = w.states([event.thread]).get(event.thread)
         title = thread_title.strip() if thread_title and thread_title.strip() else None
         if title is not None and current is not None and current.title == title:
             title = None
-        (record,) = w.append([(event, title)], now)
-        w.save_states(apply_all(states, [record]))
+        (record,) = _append(w, [(event, title)], now)
     return AddResult(record, current is None)
+
+
+def amend(store: EventStore, fields: Mapping[str, Any], now: dt.datetime) -> Record:
+    """Record one correction (``type: correction``) or retraction, as from an event file."""
+    entry = entry_from_input(fields)
+    assert not isinstance(entry, Event)
+    with store.writing() as w:
+        stored = w.find([tuple(entry.target.split("/", 1)), (entry.thread, entry.id)])
+        if (entry.thread, entry.id) in stored:
+            raise InvalidEvent([("id", f"{entry.key} is already recorded")])
+        entry = _check_amendment(w, entry, stored.get(tuple(entry.target.split("/", 1))), [])
+        (record,) = _append(w, [(entry, None)], now)
+    return record
+
+
+def _check_amendment(w: Writer, entry: Correction | Retraction, target: Record | None,
+                     pending: Sequence[Correction]) -> Correction | Retraction:
+    """The amendment with its default ``known`` filled in, if its target allows it.
+
+    ``pending`` are corrections of the same target earlier in the same import.
+    Raises InvalidEvent naming the problem.
+    """
+    what = "corrects" if isinstance(entry, Correction) else "retracts"
+    if target is None:
+        raise InvalidEvent([(what, f"{what}: no event {entry.target} is recorded")])
+    if isinstance(target.entry, Retraction):
+        raise InvalidEvent([(what, f"{what}: {entry.target} is a retraction, which cannot be "
+                                   "corrected or retracted; record the event again instead")])
+    if isinstance(entry, Correction) and isinstance(target.entry, Correction):
+        raise InvalidEvent([(what, f"corrects: {entry.target} is a correction; correct "
+                                   f"{target.entry.target} itself")])
+    entry = with_known(entry, target.entry.known)
+    if isinstance(entry, Correction):
+        earlier = [r.entry for r in w.amendments_of([entry.target]).get(entry.target, ())
+                   if isinstance(r.entry, Correction)]
+        try:
+            apply_corrections(target.event, [*earlier, *pending, entry])
+        except InvalidEvent as e:
+            raise InvalidEvent([("set", f"the correction would make {entry.target} invalid: "
+                                        f"{m}") for _, m in e.problems]) from None
+    return entry
 
 
 def generate_id(date_text: str, title: str, taken: Callable[[str], bool]) -> str:
     """``2022-01-26-us-and-nato-deliver-written-replies``: the date, then up to 6 title words."""
-    words = _slug_words(title)
-    stem = date_text.rstrip("~?%")
-    base = "-".join([stem, *words[:6]])[:60].rstrip("-")
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    base = "-".join([date_text.rstrip("~?%"), *words[:6]])[:60].rstrip("-")
     candidate, n = base, 2
     while taken(candidate):
         candidate, n = f"{base}-{n}", n + 1
     return candidate
 
 
-def _slug_words(text: str) -> list[str]:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.findall(r"[a-z0-9]+", ascii_text.lower())
-
-
-def _with_generated_id(w: Writer, event: Event) -> Event:
-    from dataclasses import replace
-
-    def taken(candidate: str) -> bool:
-        return bool(w.find([(event.thread, candidate)]))
-
-    new_id = generate_id(event.date.text, event.title, taken)
-    return replace(event, id=new_id)
-
-
-def _check_refs(w: Writer, events: Sequence[Event], known_keys: set[str]) -> list[str]:
-    """Messages for refs that name no recorded event and none in ``known_keys``."""
-    wanted = {r for e in events for r in e.refs if r not in known_keys}
+def _missing_refs(w: Writer, events: Sequence[Event], in_batch: set[str]) -> set[str]:
+    """Refs that name neither a recorded event nor one in ``in_batch``."""
+    wanted = {r for e in events for r in e.refs if r not in in_batch}
     found = w.find(tuple(r.split("/", 1)) for r in wanted) if wanted else {}  # type: ignore[misc]
-    found_keys = {f"{t}/{i}" for t, i in found}
-    missing = wanted - found_keys
-    if len(events) == 1 and missing:
-        raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in sorted(missing)])
-    return sorted(missing)
+    return wanted - {f"{t}/{i}" for t, i in found}
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -171,174 +225,198 @@ def _bulk() -> Iterator[None]:
 
 def import_paths(store: EventStore, paths: Iterable[str], now: dt.datetime,
                  progress: Progress | None = None) -> ImportResult:
-    """Validate every event in the files first; then append all new ones in one transaction.
+    """Validate everything in the files first; then append all new records in one
+    transaction (events first, then corrections and retractions, each in file order).
 
     On any problem nothing is written and ImportErrors lists every problem found.
-    Re-importing an identical event is skipped and counted as already present.
+    Re-importing an identical record is skipped and counted as already present.
     """
     with _bulk():
-        return _import_paths(store, paths, now, progress)
+        return _Import(store, now, progress).run(paths)
 
 
-def _import_paths(store: EventStore, paths: Iterable[str], now: dt.datetime,
-                  progress: Progress | None) -> ImportResult:
-    files, problems = expand_paths(paths)
-    raws: list[RawEvent] = []
-    titles: dict[str, tuple[str, str]] = {}  # thread -> (title, where)
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            problems.append(Problem(str(path), None, f"cannot read: {e}"))
-            continue
-        parsed = parse(text, str(path))
-        problems.extend(parsed.problems)
-        raws.extend(parsed.events)
-        for thread, (title, line) in parsed.titles.items():
-            where = f"{path}:{line}" if line else str(path)
-            if thread in titles and titles[thread][0] != title:
-                problems.append(Problem(str(path), line, f"thread {thread} is titled "
-                                        f"{titles[thread][0]!r} in {titles[thread][1]}"))
-            titles.setdefault(thread, (title, where))
+class _Import:
+    def __init__(self, store: EventStore, now: dt.datetime, progress: Progress | None) -> None:
+        self.store, self.now, self.progress = store, now, progress
+        self.problems: list[Problem] = []
+        self.result = ImportResult()
 
-    # Validate each event; within the batch an id may repeat only with identical content.
-    batch: dict[str, tuple[Event, RawEvent]] = {}
-    duplicates = 0
-    for raw in raws:
-        try:
-            event = event_from_input(raw.data, raw.thread)
-        except InvalidEvent as e:
-            problems.extend(Problem(raw.source, raw.line_of(f), m) for f, m in e.problems)
-            continue
-        seen = batch.get(event.key)
-        if seen is None:
-            batch[event.key] = (event, raw)
-        elif event_content(seen[0]) == event_content(event):
-            duplicates += 1
-        else:
-            problems.append(Problem(raw.source, raw.line, f"event {event.key} differs from the "
-                                    f"one at {seen[1].source}:{seen[1].line}"))
+    def problem(self, raw: RawEvent, field_name: str | None, message: str) -> None:
+        self.problems.append(Problem(raw.source, raw.line_of(field_name), message))
 
-    result = ImportResult(files=len(files), present=duplicates)
-    with store.writing() as w:
-        stored = w.find(tuple(k.split("/", 1)) for k in batch)  # type: ignore[misc]
-        new: list[Event] = []
-        for key, (event, raw) in batch.items():
-            old = stored.get((event.thread, event.id))
-            if old is None:
-                new.append(event)
-            elif event_content(old.event) == event_content(event):
-                result.present += 1
+    def run(self, paths: Iterable[str]) -> ImportResult:
+        raws, titles = self.read(paths)
+        batch = self.validate(raws)
+        with self.store.writing() as w:
+            stored = w.find({(e.thread, e.id) for e, _ in batch.values()}
+                            | {tuple(e.target.split("/", 1))  # type: ignore[misc]
+                               for e, _ in batch.values() if not isinstance(e, Event)})
+            new = self.compare(w, batch, stored)
+            if self.problems:
+                raise ImportErrors(self.problems)  # leaves the transaction: nothing written
+            items = self.titled(w, new, titles)
+            records = _append(w, items, self.now, self.progress)
+        self.result.added = len(records)
+        return self.result
+
+    def read(self, paths: Iterable[str]) -> tuple[list[RawEvent], dict[str, tuple[str, str]]]:
+        files, self.problems = expand_paths(paths)
+        self.result.files = len(files)
+        raws: list[RawEvent] = []
+        titles: dict[str, tuple[str, str]] = {}  # thread -> (title, where)
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                self.problems.append(Problem(str(path), None, f"cannot read: {e}"))
+                continue
+            parsed = parse(text, str(path))
+            self.problems.extend(parsed.problems)
+            raws.extend(parsed.events)
+            for thread, (title, line) in parsed.titles.items():
+                where = f"{path}:{line}" if line else str(path)
+                if thread in titles and titles[thread][0] != title:
+                    self.problems.append(Problem(str(path), line, f"thread {thread} is titled "
+                                                 f"{titles[thread][0]!r} in {titles[thread][1]}"))
+                titles.setdefault(thread, (title, where))
+        return raws, titles
+
+    def validate(self, raws: list[RawEvent]) -> dict[str, tuple[Entry, RawEvent]]:
+        """Each entry on its own; within the batch a key may repeat only with the same content."""
+        batch: dict[str, tuple[Entry, RawEvent]] = {}
+        for raw in raws:
+            try:
+                entry = entry_from_input(raw.data, raw.thread)
+            except InvalidEvent as e:
+                for f, m in e.problems:
+                    self.problem(raw, f, m)
+                continue
+            seen = batch.get(entry.key)
+            if seen is None:
+                batch[entry.key] = (entry, raw)
+            elif entry_content(seen[0]) == entry_content(entry):
+                self.result.present += 1
             else:
-                field_name = _first_difference(old.event, event)
-                problems.append(Problem(raw.source, raw.line_of(field_name),
-                                        f"event {key} is already recorded (seq {old.seq}) with "
-                                        f"a different {field_name}"))
-        missing = set(_check_refs(w, new, known_keys=set(batch)))
-        for event in new:
-            for ref in event.refs:
-                if ref in missing:
-                    raw = batch[event.key][1]
-                    problems.append(Problem(raw.source, raw.line_of("refs"),
-                                            f"refs: no event {ref} is recorded or in this import"))
-        if problems:
-            raise ImportErrors(problems)  # leaves the transaction: nothing is written
+                self.problem(raw, None, f"{entry.kind} {entry.key} differs from the one at "
+                                        f"{seen[1].source}:{seen[1].line}")
+        return batch
 
+    def compare(self, w: Writer, batch: dict[str, tuple[Entry, RawEvent]],
+                stored: dict[tuple[str, str], Record]) -> list[Entry]:
+        """The entries not yet recorded, amendments checked against their targets."""
+        new: list[Entry] = []
+        pending: dict[str, list[Correction]] = {}
+        for kind in ("event", "correction", "retraction"):
+            for entry, raw in batch.values():
+                if entry.kind != kind:
+                    continue
+                if not isinstance(entry, Event):
+                    target = stored.get(tuple(entry.target.split("/", 1)))  # type: ignore[arg-type]
+                    if target is None and entry.target in batch:
+                        target = Record(0, 0, self.now, batch[entry.target][0])
+                    try:
+                        entry = _check_amendment(w, entry, target,
+                                                 pending.get(entry.target, []))
+                    except InvalidEvent as e:
+                        for f, m in e.problems:
+                            self.problem(raw, f, m)
+                        continue
+                    if isinstance(entry, Correction):
+                        pending.setdefault(entry.target, []).append(entry)
+                old = stored.get((entry.thread, entry.id))
+                if old is None:
+                    new.append(entry)
+                elif entry_content(old.entry) == entry_content(entry):
+                    self.result.present += 1
+                else:
+                    name = _first_difference(old.entry, entry)
+                    self.problem(raw, name, f"{entry.kind} {entry.key} is already recorded "
+                                            f"(seq {old.seq}) with a different {name}")
+        events = [e for e in new if isinstance(e, Event)]
+        for ref in sorted(_missing_refs(w, events, set(batch))):
+            for e in events:
+                if ref in e.refs:
+                    self.problem(batch[e.key][1], "refs",
+                                 f"refs: no event {ref} is recorded or in this import")
+        return new
+
+    def titled(self, w: Writer, new: list[Entry], titles: dict[str, tuple[str, str]]
+               ) -> list[tuple[Entry, str | None]]:
+        """Each new entry with the thread title it records, if any (one per thread)."""
         states = w.states({e.thread for e in new} | set(titles))
-        items: list[tuple[Event, str | None]] = []
+        items: list[tuple[Entry, str | None]] = []
         named: set[str] = set()
-        for event in new:
+        for entry in new:
             title = None
-            if event.thread in titles and event.thread not in named:
-                named.add(event.thread)
-                current = states.get(event.thread)
-                if current is None or current.title != titles[event.thread][0]:
-                    title = titles[event.thread][0]
-            items.append((event, title))
+            if isinstance(entry, Event) and entry.thread in titles and entry.thread not in named:
+                named.add(entry.thread)
+                current = states.get(entry.thread)
+                if current is None or current.title != titles[entry.thread][0]:
+                    title = titles[entry.thread][0]
+            items.append((entry, title))
         for thread, (title, where) in titles.items():
             current = states.get(thread)
             if thread not in named and current is not None and current.title != title:
-                result.warnings.append(Problem(where, None, (
+                self.result.warnings.append(Problem(where, None, (
                     f"thread {thread} keeps its recorded title {current.title!r}: a new "
                     "title is recorded only with a new event")))
-
-        records: list[Record] = []
-        for start in range(0, len(items), _APPEND_CHUNK):
-            records.extend(w.append(items[start:start + _APPEND_CHUNK], now))
-            if progress is not None:
-                progress(len(records), len(items))
-        w.save_states(apply_all(states, records))
-    result.added = len(records)
-    result.new_threads = sorted({e.thread for e in new} - set(states))
-    return result
+        self.result.new_threads = sorted({e.thread for e in new if isinstance(e, Event)}
+                                         - set(states))
+        return items
 
 
-def _first_difference(a: Event, b: Event) -> str:
-    ca, cb = event_content(a), event_content(b)
+def _first_difference(a: Entry, b: Entry) -> str:
+    ca, cb = entry_to_payload(a), entry_to_payload(b)
     for k in (*ca, *cb):
-        if ca.get(k) != cb.get(k):
+        if k != "known_given" and ca.get(k) != cb.get(k):
             return k
     return "content"
 
 
-# ---- reading --------------------------------------------------------------------------
-
-
-def _require_thread(store: EventStore, thread: str) -> ThreadState:
-    states = store.states([thread])
-    if thread not in states:
-        raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
-    return states[thread]
-
-
-def as_of(store: EventStore, day: dt.date, thread: str | None = None) -> list[ThreadState]:
-    """The state of every thread (or one) as publicly known at the end of ``day``.
-
-    A thread whose stored current state has nothing known after ``day`` is served
-    from the projection table; only the others are replayed from the log.
-    """
-    states = store.states() if thread is None else {thread: _require_thread(store, thread)}
-    result = {t: s for t, s in states.items() if s.last_key[0] <= day}
-    stale = [t for t in states if t not in result]
-    if stale:
-        result.update(project(store.records(threads=stale, known_by=day, with_titles=True,
-                                            for_projection=True), as_of=day))
-    return [result[t] for t in sorted(result)]
-
-
-def threads(store: EventStore) -> list[ThreadState]:
-    """Every thread's current state (all its events), sorted by slug."""
-    return list(store.states().values())
-
-
-def log(store: EventStore, *, thread: str | None = None, since: dt.date | None = None,
-        until: dt.date | None = None, known_by: dt.date | None = None) -> list[Record]:
-    """Records in timeline order (date, then known, then seq), filtered.
-
-    ``since``/``until`` keep events whose date interval overlaps that range;
-    ``known_by`` keeps events publicly known by that day.
-    """
-    if thread is not None:
-        _require_thread(store, thread)
-    records = store.records(threads=None if thread is None else [thread], known_by=known_by,
-                            since=since, until=until)
-    records.sort(key=lambda r: (r.event.date.first, r.event.known, r.seq))
-    return records
+# ---- maintenance ----------------------------------------------------------------------
 
 
 def rebuild(store: EventStore) -> tuple[int, int]:
     """Drop and replay the projection table from the log; returns (records, threads)."""
     with store.writing() as w:
         w.clear_states()
-        count = 0
-
-        def counted() -> Iterable[Record]:
-            nonlocal count
-            for r in w.iter_records_for_projection():
-                count += 1
-                yield r
-
         with _bulk():
-            states = project(counted())
+            records = list(w.iter_records_for_projection())
+            states = project(records)
         w.save_states(states)
-    return count, len(states)
+    return len(records), len(states)
+
+
+@dataclass
+class VerifyResult:
+    records: int
+    threads: int
+    findings: list[Finding]
+
+
+def verify(store: EventStore) -> VerifyResult:
+    """Walk every hash chain and the sequence numbers; replay the projections in memory
+    and compare them with the stored ones."""
+    with store.writing() as w, _bulk():
+        rows = list(w.chain_rows())
+        findings = check_chains(rows)
+        stored = w.states()
+        try:
+            replayed = project(w.iter_records_for_projection())
+        except InvalidEvent as e:  # a tampered payload may no longer validate
+            findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
+            replayed = stored
+    for thread in sorted(set(stored) | set(replayed)):
+        if thread not in stored:
+            findings.append(Finding(thread, "projection missing: the thread is in the log but "
+                                            "not in the projection table"))
+        elif thread not in replayed:
+            findings.append(Finding(thread, "projection stale: the projection table has a "
+                                            "thread the log does not"))
+        elif stored[thread] != replayed[thread]:
+            s, r = stored[thread], replayed[thread]
+            why = (f"it has {s.events} events up to seq {s.max_seq}, the log {r.events} up to "
+                   f"seq {r.max_seq}" if (s.events, s.max_seq) != (r.events, r.max_seq)
+                   else "its state differs from a replay of the log")
+            findings.append(Finding(thread, f"projection differs from the log: {why}"))
+    return VerifyResult(len(rows), len({r.thread for r in rows}), findings)

@@ -19,40 +19,49 @@ from sqlalchemy import Connection, String, delete, func, insert, select, tuple_,
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from timeline.amend import describe as describe_amendment
+from timeline.amend import entry_from_payload, entry_to_payload
+from timeline.chain import ChainRow, record_hash
 from timeline.codec import (
     PAYLOAD_SCHEMA,
+    canonical,
     dumps,
-    event_from_payload,
-    event_to_payload,
     format_recorded_at,
     state_from_json,
     state_to_json,
 )
 from timeline.dates import parse_edtf
 from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
-from timeline.errors import ConflictError, DatabaseError
-from timeline.model import Event, Position, Record, ThreadState
+from timeline.errors import ConflictError, DatabaseError, InvalidEvent
+from timeline.model import Entry, Event, Position, Record, ThreadState
 from timeline.schema import events, thread_states
 
 __all__ = ["EventStore", "Writer", "select_records"]
 
 _CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
 _RECORD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at,
-                   events.c.thread_title, events.c.payload_schema, events.c.payload)
-# Only what the projector reads: replays skip decoding the full payloads.
-_FOLD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at, events.c.thread_title,
-                 events.c.thread, events.c.event_id, events.c.date_text,
-                 type_coerce(events.c.known, String), events.c.type, events.c.title,
-                 events.c.actors, events.c.status, events.c.positions)
-_INSERT_COLUMNS = ("seq", "thread", "event_id", "version", "kind", "date_text", "date_first",
-                   "date_last", "known", "type", "title", "actors", "status", "positions",
-                   "thread_title", "recorded_at", "payload_schema", "payload")
+                   events.c.thread_title, events.c.kind, events.c.payload_schema,
+                   events.c.payload, events.c.prev_hash, events.c.hash)
+# Only what the projector reads: replays skip decoding the payloads of events.
+_FOLD_COLUMNS = (*_RECORD_COLUMNS, events.c.thread, events.c.event_id, events.c.date_text,
+                 type_coerce(events.c.known, String), events.c.known_given, events.c.type,
+                 events.c.title, events.c.actors, events.c.status, events.c.positions)
+_INSERT_COLUMNS = ("seq", "thread", "event_id", "version", "kind", "target", "date_text",
+                   "date_first", "date_last", "known", "known_given", "type", "title",
+                   "actors", "status", "positions", "thread_title", "recorded_at",
+                   "payload_schema", "payload", "prev_hash", "hash")
+# The columns copied from the payload, which verify checks against it.
+_COPIED = ("thread", "event_id", "kind", "target", "date_text", "date_first", "date_last",
+           "known", "known_given", "type", "title", "actors", "status", "positions")
 
 
 def _record(row: Sequence[Any]) -> Record:
-    seq, version, recorded_at, thread_title, schema, payload = row
+    seq, version, recorded_at, thread_title, kind, schema, payload, prev_hash, hash_ = row[:9]
+    if schema != PAYLOAD_SCHEMA:  # no older schema exists yet; upcasters go here
+        raise DatabaseError(f"record {seq} has payload schema {schema}, unknown to this "
+                            "version of timeline")
     return Record(seq, version, dt.datetime.fromisoformat(recorded_at),
-                  event_from_payload(json.loads(payload), schema), thread_title)
+                  entry_from_payload(json.loads(payload), kind), thread_title, hash_, prev_hash)
 
 
 def _day(value: Any) -> dt.date:
@@ -61,47 +70,58 @@ def _day(value: Any) -> dt.date:
 
 
 def _fold_record(row: Sequence[Any]) -> Record:
-    """A record whose event carries only what the projector reads.
-
-    Its summary, sources and refs are left empty: use it for projection only.
-    """
-    (seq, version, recorded_at, thread_title, thread, event_id, date_text, known, etype,
-     title, actors, status, positions) = row
+    """A record as the projector needs it: an event carries only the fields the projector
+    reads (no summary, sources or refs). Use it for projection only."""
+    if row[4] != "event":
+        return _record(row)
+    seq, version, recorded_at, thread_title, _kind, _schema, _payload, prev_hash, hash_ = row[:9]
+    (thread, event_id, date_text, known, known_given, etype, title, actors, status,
+     positions) = row[9:]
     event = Event(thread, event_id, parse_edtf(date_text), _day(known), etype,
                   tuple(json.loads(actors)), title, status=status,
                   positions=tuple(Position(*p) for p in json.loads(positions))
-                  if positions else ())
-    return Record(seq, version, dt.datetime.fromisoformat(recorded_at), event, thread_title)
+                  if positions else (), known_given=bool(known_given))
+    return Record(seq, version, dt.datetime.fromisoformat(recorded_at), event, thread_title,
+                  hash_, prev_hash)
 
 
-def _row(record: Record, day: Any, recorded_at: str) -> tuple[Any, ...]:
+def _copied(entry: Entry, day: Any) -> tuple[Any, ...]:
+    """The query columns for an entry, in _COPIED order."""
+    if isinstance(entry, Event):
+        e = entry
+        return (e.thread, e.id, "event", None, e.date.text, day(e.date.first), day(e.date.last),
+                day(e.known), e.known_given, e.type, e.title, dumps(list(e.actors)), e.status,
+                dumps([[p.actor, p.issue, p.stance] for p in e.positions])
+                if e.positions else None)
+    # A correction or retraction "happens" when it becomes known.
+    known = entry.known
+    return (entry.thread, entry.id, entry.kind, entry.target, known.isoformat(), day(known),
+            day(known), day(known), entry.known_given, entry.kind, describe_amendment(entry),
+            "[]", None, None)
+
+
+def _row(record: Record, day: Any, recorded_at: str, payload: str) -> tuple[Any, ...]:
     """The row for a record, in _INSERT_COLUMNS order; ``day`` renders dates for the driver."""
-    e = record.event
-    return (
-        record.seq, e.thread, e.id, record.version, "event", e.date.text, day(e.date.first),
-        day(e.date.last), day(e.known), e.type, e.title, dumps(list(e.actors)), e.status,
-        dumps([[p.actor, p.issue, p.stance] for p in e.positions]) if e.positions else None,
-        record.thread_title, recorded_at, PAYLOAD_SCHEMA,
-        dumps(event_to_payload(e)),
-    )
+    c = _copied(record.entry, day)
+    return (record.seq, c[0], c[1], record.version, *c[2:], record.thread_title,
+            recorded_at, PAYLOAD_SCHEMA, payload, record.prev_hash, record.hash)
 
 
-def _insert(conn: Connection, records: Sequence[Record], recorded_at: dt.datetime) -> None:
+def _insert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """One executemany straight to the driver: SQLAlchemy's per-row bind processing would
     cost more than the insert itself. Plain portable SQL; only the placeholder differs."""
-    dialect = conn.dialect
-    stamp = format_recorded_at(recorded_at)
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
     if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
-        rows = [dict(zip(_INSERT_COLUMNS, _row(r, lambda d: d, stamp), strict=True))
-                for r in records]
-        conn.execute(insert(events), rows)
+        conn.execute(insert(events), [dict(zip(_INSERT_COLUMNS, r, strict=True)) for r in rows])
         return
-    # SQLAlchemy's SQLite Date type stores ISO text; other drivers take date objects.
-    day = dt.date.isoformat if dialect.name == "sqlite" else (lambda d: d)
     sql = (f"INSERT INTO events ({', '.join(_INSERT_COLUMNS)}) "
            f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})")
-    conn.exec_driver_sql(sql, [_row(r, day, stamp) for r in records])
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def _day_renderer(conn: Connection) -> Any:
+    # SQLAlchemy's SQLite Date type stores ISO text; other drivers take date objects.
+    return dt.date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -194,26 +214,56 @@ class Writer:
                 out[(r[0], r[1])] = _record(r[2:])
         return out
 
-    def append(self, items: Sequence[tuple[Event, str | None]],
+    def chain_rows(self) -> Iterator[ChainRow]:
+        return _chain_rows(self._conn)
+
+    def amendments_of(self, targets: Iterable[str]) -> dict[str, list[Record]]:
+        """Corrections and retractions of each target (thread/id), in seq order."""
+        out: dict[str, list[Record]] = {}
+        for chunk in _chunks(sorted(set(targets))):
+            rows = self._conn.execute(select(events.c.target, *_RECORD_COLUMNS)
+                                      .where(events.c.target.in_(chunk)).order_by(events.c.seq))
+            for r in rows:
+                out.setdefault(r[0], []).append(_record(r[1:]))
+        return out
+
+    def append(self, items: Sequence[tuple[Entry, str | None]],
                recorded_at: dt.datetime) -> list[Record]:
-        """Append events (each with an optional new thread title) in the given order."""
+        """Append entries (each with an optional new thread title) in the given order,
+        each linked into its thread's hash chain."""
         if not items:
             return []
         conn = self._conn
         seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
-        threads = sorted({e.thread for e, _ in items})
-        version: dict[str, int] = {}
-        for chunk in _chunks(threads):
-            version.update(conn.execute(
-                select(events.c.thread, func.max(events.c.version))
-                .where(events.c.thread.in_(chunk)).group_by(events.c.thread)).all())
+        heads = self._heads(sorted({e.thread for e, _ in items}))
+        stamp = format_recorded_at(recorded_at)
+        day = _day_renderer(conn)
         records: list[Record] = []
-        for event, thread_title in items:
+        rows: list[tuple[Any, ...]] = []
+        for entry, thread_title in items:
             seq += 1
-            v = version[event.thread] = version.get(event.thread, 0) + 1
-            records.append(Record(seq, v, recorded_at, event, thread_title))
-        _insert(conn, records, recorded_at)
+            version, prev = heads.get(entry.thread, (0, ""))
+            payload = canonical(entry_to_payload(entry))
+            digest = record_hash(entry.kind, payload, prev, stamp, thread_title)
+            heads[entry.thread] = (version + 1, digest)
+            record = Record(seq, version + 1, recorded_at, entry, thread_title, digest, prev)
+            records.append(record)
+            rows.append(_row(record, day, stamp, payload))
+        _insert(conn, rows)
         return records
+
+    def _heads(self, threads: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """(version, hash) of the last record of each thread that has one."""
+        heads: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(threads):
+            last = (select(events.c.thread, func.max(events.c.version).label("version"))
+                    .where(events.c.thread.in_(chunk)).group_by(events.c.thread).subquery())
+            rows = self._conn.execute(
+                select(events.c.thread, events.c.version, events.c.hash)
+                .join(last, (events.c.thread == last.c.thread)
+                      & (events.c.version == last.c.version)))
+            heads.update((t, (v, h)) for t, v, h in rows)
+        return heads
 
     def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
         return _load_states(self._conn, threads)
@@ -233,7 +283,7 @@ class Writer:
         existing = set(_existing_threads(self._conn, states))
         rows = [{
             "thread": s.thread, "title": s.title, "status": s.status, "events": s.events,
-            "last_known": dt.date.fromisoformat(s.last.known), "max_seq": s.max_seq,
+            "horizon": s.horizon, "max_seq": s.max_seq,
             "state": state_to_json(s),
         } for s in states.values()]
         new = [r for r in rows if r["thread"] not in existing]
@@ -257,25 +307,37 @@ def select_records(
     until: dt.date | None = None,
     with_titles: bool = False,
     for_projection: bool = False,
+    recorded_before: dt.datetime | None = None,
 ) -> list[Record]:
     """Records in seq order: of some threads, known by a day, overlapping [since, until].
 
     ``with_titles`` also returns not-yet-known records that name their thread,
     so the projector can label a thread with its latest title.
     ``for_projection`` returns lighter records, enough for the projector only.
+    ``recorded_before`` keeps records this database had at that time (recorded_at <= it).
+    Filters on dates apply to events; corrections and retractions always come along
+    (their effect depends on the view, which the caller resolves).
     """
     columns, make = (_FOLD_COLUMNS, _fold_record) if for_projection else (
         _RECORD_COLUMNS, _record)
     query = select(*columns).order_by(events.c.seq)
+    amendment = events.c.kind != "event"
     if known_by is not None:
-        cond = events.c.known <= known_by
+        # An event known later may still be moved earlier by a correction in effect: keep
+        # every event that has a correction; resolution and the projector filter again.
+        fix = events.alias("fix")
+        cond = (events.c.known <= known_by) | amendment | events.c.event_id.in_(
+            select(func.substr(fix.c.target, func.length(fix.c.thread) + 2))
+            .where(fix.c.kind == "correction").scalar_subquery())
         if with_titles:
             cond = cond | events.c.thread_title.is_not(None)
         query = query.where(cond)
     if since is not None:
-        query = query.where(events.c.date_last >= since)
+        query = query.where((events.c.date_last >= since) | amendment)
     if until is not None:
-        query = query.where(events.c.date_first <= until)
+        query = query.where((events.c.date_first <= until) | amendment)
+    if recorded_before is not None:
+        query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
     if threads is None:
         return [make(r) for r in conn.execute(query)]
     out: list[Record] = []
@@ -283,6 +345,31 @@ def select_records(
         out.extend(make(r) for r in conn.execute(query.where(events.c.thread.in_(chunk))))
     out.sort(key=lambda r: r.seq)
     return out
+
+
+def _chain_rows(conn: Connection) -> Iterator[ChainRow]:
+    """Every row as verify sees it, with the first copied column (if any) that disagrees
+    with what its payload says it should hold."""
+    cols = [events.c[c] for c in _COPIED]
+    query = select(events.c.seq, events.c.version, events.c.recorded_at,
+                   events.c.thread_title, events.c.payload, events.c.prev_hash, events.c.hash,
+                   *cols).order_by(events.c.seq)
+    for row in conn.execute(query):
+        seq, version, recorded_at, thread_title, payload, prev_hash, hash_ = row[:7]
+        stored = dict(zip(_COPIED, row[7:], strict=True))
+        mismatch = None
+        try:
+            p = json.loads(payload)
+            expected = _copied(entry_from_payload(p, stored["kind"]), lambda d: d)
+        except (ValueError, KeyError, TypeError, InvalidEvent):
+            mismatch = "payload"
+        else:
+            for name, want in zip(_COPIED, expected, strict=True):
+                if stored[name] != want:
+                    mismatch = name
+                    break
+        yield ChainRow(seq, stored["thread"], stored["event_id"], version, stored["kind"],
+                       recorded_at, thread_title, payload, prev_hash, hash_, mismatch)
 
 
 def _existing_threads(conn: Connection, threads: Iterable[str]) -> list[str]:

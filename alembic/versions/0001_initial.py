@@ -43,10 +43,12 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(80), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("target", sa.String(170), nullable=True),
         sa.Column("date_text", sa.String(16), nullable=False),
         sa.Column("date_first", sa.Date, nullable=False),
         sa.Column("date_last", sa.Date, nullable=False),
         sa.Column("known", sa.Date, nullable=False),
+        sa.Column("known_given", sa.Boolean, nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("actors", sa.Text, nullable=False),
@@ -56,18 +58,21 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.String(32), nullable=False),
         sa.Column("payload_schema", sa.SmallInteger, nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_events"),
         sa.UniqueConstraint("thread", "version", name="uq_events_thread_version"),
         sa.UniqueConstraint("thread", "event_id", name="uq_events_thread_event_id"),
     )
     op.create_index("ix_events_known", "events", ["known"])
+    op.create_index("ix_events_target", "events", ["target"])
     op.create_table(
         "thread_states",
         sa.Column("thread", sa.String(80), nullable=False),
         sa.Column("title", sa.Text, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("events", sa.Integer, nullable=False),
-        sa.Column("last_known", sa.Date, nullable=False),
+        sa.Column("horizon", sa.Date, nullable=False),
         sa.Column("max_seq", _SEQ, nullable=False),
         sa.Column("state", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("thread", name="pk_thread_states"),
@@ -90,5 +95,6 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER events_append_only_update")
         op.execute("DROP TRIGGER events_append_only_delete")
     op.drop_table("thread_states")
+    op.drop_index("ix_events_target", table_name="events")
     op.drop_index("ix_events_known", table_name="events")
     op.drop_table("events")

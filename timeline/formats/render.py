@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from timeline.codec import dumps, event_to_payload, format_recorded_at
-from timeline.model import Record, ThreadState
+from timeline.amend import Annotated, describe, entry_to_payload
+from timeline.codec import dumps, format_recorded_at
+from timeline.model import Event, Record, ThreadState
 
 __all__ = [
     "asof_json",
@@ -124,30 +125,66 @@ def threads_json(states: Sequence[ThreadState]) -> str:
 
 
 def record_dict(r: Record) -> dict[str, Any]:
-    """A record as plain JSON: what the store assigned, then the event's fields."""
+    """A record as plain JSON: what the store assigned, then the entry's fields."""
     d: dict[str, Any] = {"seq": r.seq, "version": r.version,
                          "recorded_at": format_recorded_at(r.recorded_at)}
     if r.thread_title is not None:
         d["thread_title"] = r.thread_title
-    d.update(event_to_payload(r.event))
+    if r.kind != "event":
+        d["kind"] = r.kind
+    d.update(entry_to_payload(r.entry))
     return d
 
 
-def log_text(records: Sequence[Record], empty: bool = False) -> str:
-    if not records:
+def _item_dict(item: Annotated | Record) -> dict[str, Any]:
+    if isinstance(item, Record):
+        return record_dict(item)
+    d = record_dict(item.record)
+    if item.corrections:
+        d["corrected_by"] = [c.entry.key for c in item.corrections]
+    if item.retraction is not None:
+        r = item.retraction.entry
+        d["retracted"] = {"by": r.key, "reason": r.reason,  # type: ignore[union-attr]
+                          "known": r.known.isoformat()}
+    return d
+
+
+def _event_lines(e: Event, marks: str = "") -> list[str]:
+    known = "" if e.known == e.date.last else f"  (known {e.known.isoformat()})"
+    return [f"{e.date.text:<11} {e.type:<16} {e.key}{known}{marks}",
+            f"            {', '.join(e.actors)} — {e.title}"]
+
+
+def log_text(items: Sequence[Annotated] | Sequence[Record], empty: bool = False) -> str:
+    if not items:
         return EMPTY_HINT + "\n" if empty else "No events match.\n"
-    out = []
-    for r in records:
-        e = r.event
-        known = "" if e.known == e.date.last else f"  (known {e.known.isoformat()})"
-        out.append(f"{e.date.text:<11} {e.type:<16} {e.key}{known}")
-        out.append(f"            {', '.join(e.actors)} — {e.title}")
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Record):
+            if isinstance(item.entry, Event):
+                out += _event_lines(item.entry)
+            else:
+                e = item.entry
+                out.append(f"{e.known.isoformat():<11} {e.kind:<16} {e.key}")
+                out.append(f"            {describe(e)}")
+            continue
+        marks = ""
+        if item.corrections:
+            n = len(item.corrections)
+            marks += f"  [corrected{f' x{n}' if n > 1 else ''}]"
+        if item.retraction is not None:
+            marks += "  [RETRACTED]"
+        out += _event_lines(item.record.event, marks)
+        if item.retraction is not None:
+            r = item.retraction.entry
+            out.append(f"            retracted (known {r.known.isoformat()}): "
+                       f"{r.reason}")  # type: ignore[union-attr]
     return "\n".join(out) + "\n"
 
 
-def log_json(records: Sequence[Record]) -> str:
-    return _pretty([record_dict(r) for r in records])
+def log_json(items: Sequence[Annotated] | Sequence[Record]) -> str:
+    return _pretty([_item_dict(i) for i in items])
 
 
-def log_jsonl(records: Sequence[Record]) -> str:
-    return "".join(dumps(record_dict(r)) + "\n" for r in records)
+def log_jsonl(items: Sequence[Annotated] | Sequence[Record]) -> str:
+    return "".join(dumps(_item_dict(i)) + "\n" for i in items)

@@ -1,0 +1,128 @@
+"""The hash chain that makes the log tamper-evident, and the checks ``timeline verify`` runs.
+Pure: no I/O.
+
+Each record stores ``hash`` = lowercase hex SHA-256 of the UTF-8 bytes of the canonical
+JSON (``codec.canonical``: keys sorted, no whitespace, strings NFC, non-ASCII unescaped) of
+
+    {"kind": "event" | "correction" | "retraction",
+     "payload": <the record's payload object, as stored>,
+     "prev": <hash of the previous record in the same thread, "" for the first>,
+     "recorded_at": "YYYY-MM-DDTHH:MM:SS.ffffffZ",
+     "thread_title": <text or null>}
+
+Dates inside the payload are ISO 8601 text (EDTF dates as written). Each thread is its
+own chain, so writers to different threads never contend for a chain head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from timeline.codec import canonical
+
+__all__ = ["ChainRow", "Finding", "check_chains", "record_hash"]
+
+
+def record_hash(kind: str, payload_json: str, prev: str, recorded_at: str,
+                thread_title: str | None) -> str:
+    """The hash of one record; ``payload_json`` is the stored (canonical) payload text."""
+    text = (f'{{"kind":{canonical(kind)},"payload":{payload_json},"prev":{canonical(prev)},'
+            f'"recorded_at":{canonical(recorded_at)},"thread_title":{canonical(thread_title)}}}')
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """What verify reads of one stored row."""
+
+    seq: int
+    thread: str
+    event_id: str
+    version: int
+    kind: str
+    recorded_at: str
+    thread_title: str | None
+    payload: str
+    prev_hash: str
+    hash: str
+    column_mismatch: str | None = None  # a query column that disagrees with the payload
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found: where, and what is wrong."""
+
+    where: str  # thread/id, or thread
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+
+def _label(row: ChainRow) -> str:
+    return f"{row.thread}/{row.event_id}"
+
+
+def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
+    """Every problem in the rows: modified, deleted or reordered rows and broken links.
+
+    Rows may come in any order. Global ``seq`` must run 1..n without gaps; within a
+    thread, ``version`` must run 1..n and each row's ``prev_hash`` must be the hash of
+    the row before it.
+    """
+    findings: list[Finding] = []
+    by_thread: dict[str, list[ChainRow]] = {}
+    all_rows = sorted(rows, key=lambda r: r.seq)
+    for r in all_rows:
+        by_thread.setdefault(r.thread, []).append(r)
+
+    expected = 1
+    for r in all_rows:
+        if r.seq != expected:
+            findings.append(Finding(_label(r), f"deleted row: seq {expected}"
+                                    + (f"..{r.seq - 1}" if r.seq - 1 > expected else "")
+                                    + f" missing before seq {r.seq}"))
+        expected = r.seq + 1
+
+    for thread, chain in sorted(by_thread.items()):
+        findings += _check_thread(thread, chain)
+    return findings
+
+
+def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
+    findings: list[Finding] = []
+    by_hash = {r.hash: r for r in by_seq}
+    for r in by_seq:
+        if record_hash(r.kind, r.payload, r.prev_hash, r.recorded_at, r.thread_title) != r.hash:
+            findings.append(Finding(_label(r), "modified row: its content does not match its "
+                                               "hash"))
+        elif r.column_mismatch:
+            findings.append(Finding(_label(r), f"modified row: column {r.column_mismatch} "
+                                               "differs from the hashed payload"))
+    chain = sorted(by_seq, key=lambda r: r.version)
+    if [r.seq for r in chain] != [r.seq for r in by_seq]:
+        findings.append(Finding(thread, "rows reordered: versions do not follow the order "
+                                        "of seq"))
+    previous = ""
+    expected_version = 1
+    for r in chain:
+        if r.version != expected_version:
+            findings.append(Finding(_label(r), f"deleted row: version {expected_version} of "
+                                               f"{thread} is missing before version {r.version}"))
+        elif r.prev_hash != previous:
+            linked = by_hash.get(r.prev_hash)
+            if linked is not None:
+                findings.append(Finding(_label(r), f"rows reordered: it follows "
+                                                   f"{_label(linked)} in the chain, not "
+                                                   f"version {r.version - 1}"))
+            elif r.prev_hash == "" or r.version == 1:
+                findings.append(Finding(_label(r), "broken link: the first record of the "
+                                                   "thread must not link to another"))
+            else:
+                findings.append(Finding(_label(r), "broken link: prev_hash matches no record "
+                                                   "of the thread"))
+        expected_version = r.version + 1
+        previous = r.hash
+    return findings

@@ -1,0 +1,15 @@
+"""The `timeline` command: parse options, call one use case, render.
+
+Heavy imports (SQLAlchemy, Alembic, YAML) happen inside the commands, so that
+`timeline --help` stays fast. Commands live by what they do: recording (record.py),
+reading (read.py), looking after the database (admin.py).
+"""
+
+from timeline.cli import admin, read, record  # noqa: F401 - importing registers the commands
+from timeline.cli._app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()

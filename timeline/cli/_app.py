@@ -1,0 +1,219 @@
+"""The Typer app, its error handling, and what every command shares (database, clock).
+
+The CLI package is the only place that prints, exits or reads the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from timeline import __version__
+from timeline.errors import ImportErrors, TimelineError
+
+try:  # recent typer carries its own copy of click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click.exceptions import ClickException  # type: ignore[no-redef]
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore
+
+
+class _Group(TyperGroup):
+    """Every error ends here: one ``Error: ...`` line per problem on stderr, non-zero exit."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "timeline",
+                              complete_var=complete_var, standalone_mode=False, **extra)
+        except ImportErrors as e:
+            for p in e.problems:
+                typer.echo(f"Error: {p}", err=True)
+            if len(e.problems) > 1:
+                typer.echo(f"Error: {len(e.problems)} problems; nothing was imported", err=True)
+            sys.exit(1)
+        except TimelineError as e:
+            _fail(str(e))
+        except ClickException as e:
+            # typer validates choices through pydantic, which prefixes "Value error, "
+            typer.echo(f"Error: {e.format_message().replace('Value error, ', '')}", err=True)
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            typer.echo("Error: aborted", err=True)
+            sys.exit(1)
+        code = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="An append-only record of diplomatic events: what was publicly known, when.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(help="Database schema: upgrade it or show its revision.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class ThreadsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@dataclass
+class Env:
+    """What the commands share: where the database is and what time it is."""
+
+    db: str | None
+    now: dt.datetime  # aware, UTC
+    today: dt.date
+    _store: EventStore | None = None
+
+    def store(self) -> EventStore:
+        if self._store is None:
+            from timeline.db import resolve_url
+            from timeline.service import open_store
+            from timeline.settings import default_db_url
+
+            if self.db:
+                self._store = open_store(resolve_url(self.db))
+            else:
+                self._store = open_store(default_db_url(), create_dirs=True)
+        return self._store
+
+
+def _clock() -> tuple[dt.datetime, dt.date]:
+    """Now (UTC) and today's date; TIMELINE_NOW (ISO timestamp) overrides the clock.
+
+    TIMELINE_NOW without an offset is UTC. Today is the date where the clock is:
+    the local date for the real clock, the timestamp's own date for TIMELINE_NOW.
+    """
+    value = os.environ.get("TIMELINE_NOW")
+    if not value:
+        now = dt.datetime.now().astimezone()
+        return now.astimezone(dt.UTC), now.date()
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        _fail(f"TIMELINE_NOW={value!r} is not an ISO timestamp (e.g. 2022-02-02T12:00:00Z)")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC), when.date()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"timeline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="TIMELINE_DB", metavar="PATH|URL", show_envvar=True,
+        help="Database: an SQLite file path or an SQLAlchemy URL "
+             "[default: timeline.db in the per-user data folder]")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """An append-only record of diplomatic events: what was publicly known, when.
+
+    Example: timeline asof 2022-02-02
+    """
+    now, today = _clock()
+    ctx.obj = Env(db=db, now=now, today=today)
+
+
+def env_of(ctx: typer.Context) -> Env:
+    env = ctx.find_root().obj
+    assert isinstance(env, Env)
+    return env
+
+
+def parse_day_arg(value: str, today: dt.date, what: str) -> dt.date:
+    from timeline.dates import parse_day
+
+    if value == "today":
+        return today
+    return parse_day(value, what)
+
+
+def parse_span(value: str | None, end: bool, what: str) -> dt.date | None:
+    """--since/--until take any EDTF date: --until 2022-01 means through 31 January."""
+    if value is None:
+        return None
+    from timeline.dates import parse_edtf
+    from timeline.errors import InvalidDate
+
+    try:
+        d = parse_edtf(value)
+    except InvalidDate as e:
+        raise InvalidDate(f"{what}: {e}") from None
+    return d.last if end else d.first
+
+
+def write(text: str) -> None:
+    typer.echo(text, nl=False)
+
+
+def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:
+    """An ISO timestamp (UTC if it has no offset); a bare date means that day's start."""
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise TimelineError(f"{what} {value!r}: expected an ISO timestamp such as "
+                            "2026-11-28T09:30:00Z") from None
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def split_source(value: str) -> dict[str, str]:
+    name, sep, url = value.partition("=")
+    return {"name": name.strip(), "url": url.strip()} if sep else {"name": value.strip()}
+
+
+def split_position(value: str) -> dict[str, str]:
+    parts = value.split("|")
+    if len(parts) != 3:
+        raise TimelineError(f"--position {value!r}: expected 'ACTOR|ISSUE|STANCE'")
+    return dict(zip(("actor", "issue", "stance"), (p.strip() for p in parts), strict=True))
+

@@ -1,0 +1,65 @@
+"""Commands that look after the database: rebuild, verify, db upgrade, db current."""
+
+from __future__ import annotations
+
+import typer
+
+from timeline.cli._app import app, db_app, env_of
+
+
+@app.command()
+def rebuild(ctx: typer.Context) -> None:
+    """Drop the projection table and replay it from the log.
+
+    Example: timeline rebuild
+    """
+    from timeline.service import rebuild as rebuild_states
+
+    count, n = rebuild_states(env_of(ctx).store())
+    typer.echo(f"Rebuilt {n} thread{'s' if n != 1 else ''} from {count} records")
+
+
+@app.command()
+def verify(ctx: typer.Context) -> None:
+    """Check the log has not been tampered with: every hash chain, the sequence numbers,
+    and the projection table against a replay. Exit 1 if anything is wrong.
+
+    Example: timeline verify
+    """
+    from timeline.service import verify as verify_log
+
+    result = verify_log(env_of(ctx).store())
+    for finding in result.findings:
+        typer.echo(str(finding))
+    summary = (f"{result.records} records in {result.threads} "
+               f"thread{'s' if result.threads != 1 else ''}")
+    if result.findings:
+        n = len(result.findings)
+        typer.echo(f"Error: {n} problem{'s' if n != 1 else ''} in {summary}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Verified {summary}: hash chains intact, sequence complete, projections match")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database schema up to date (timeline also does this on open).
+
+    Example: timeline db upgrade
+    """
+    from timeline.db import current_revision
+
+    store = env_of(ctx).store()  # opening applies any pending migration
+    typer.echo(f"Database {store.name} is at schema {current_revision(store.engine)} (head)")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Show the database's location and schema revision.
+
+    Example: timeline db current
+    """
+    from timeline.db import current_revision
+
+    store = env_of(ctx).store()
+    typer.echo(f"{store.name}: schema {current_revision(store.engine)}, "
+               f"{store.count()} records")

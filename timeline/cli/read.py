@@ -1,0 +1,155 @@
+"""Commands that read: asof, threads, log, history, diff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from timeline.cli._app import (
+    DiffFormat,
+    Format,
+    LogFormat,
+    ThreadsFormat,
+    app,
+    env_of,
+    parse_day_arg,
+    parse_span,
+    parse_timestamp,
+    write,
+)
+
+_RECORDED_BEFORE = typer.Option(
+    metavar="TIMESTAMP",
+    help="Only records this database held at that time (recorded_at <= it), e.g. "
+         "2026-11-28T09:30:00Z: what the command would have printed then.")
+
+
+@app.command()
+def asof(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
+    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
+) -> None:
+    """Where each negotiation stood, as publicly known at the end of DATE.
+
+    Example: timeline asof 2022-02-02 --format json
+    """
+    from timeline.formats import render
+    from timeline.queries import as_of
+
+    env = env_of(ctx)
+    day = parse_day_arg(date, env.today, "date")
+    before = parse_timestamp(recorded_before, "--recorded-before")
+    store = env.store()
+    states = as_of(store, day, thread, recorded_before=before)
+    empty = not states and store.count() == 0
+    if fmt is Format.json:
+        write(render.asof_json(day, states))
+    elif fmt is Format.markdown:
+        write(render.asof_markdown(day, states, empty=empty))
+    else:
+        write(render.asof_text(day, states, empty=empty))
+
+
+@app.command()
+def threads(
+    ctx: typer.Context,
+    fmt: Annotated[ThreadsFormat, typer.Option("--format", help="Output format.")]
+    = ThreadsFormat.text,
+) -> None:
+    """Every thread with its title, current status, event count, first and last date.
+
+    Example: timeline threads
+    """
+    from timeline.formats import render
+    from timeline.queries import threads as list_threads
+
+    states = list_threads(env_of(ctx).store())
+    write(render.threads_json(states) if fmt is ThreadsFormat.json
+          else render.threads_text(states))
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Events that happened on or after this date (EDTF).")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan).")] = None,
+    known_by: Annotated[str | None, typer.Option(
+        help="Only events publicly known by this day (YYYY-MM-DD or 'today'); "
+             "corrections and retractions as known then.")] = None,
+    recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="The records as appended, corrections and retractions as their own "
+                      "records, in seq order.")] = False,
+    fmt: Annotated[LogFormat, typer.Option("--format", help="Output format.")] = LogFormat.text,
+) -> None:
+    """Events in timeline order: date, known (when later), type, thread/id, actors, title;
+    corrected values, with corrections and retractions marked.
+
+    Example: timeline log --thread russia-nato-security-guarantees --since 2022-01
+    """
+    from timeline.formats import render
+    from timeline.queries import log as read_log
+
+    env = env_of(ctx)
+    store = env.store()
+    items = read_log(
+        store, thread=thread, since=parse_span(since, False, "--since"),
+        until=parse_span(until, True, "--until"),
+        known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
+        recorded_before=parse_timestamp(recorded_before, "--recorded-before"), raw=raw)
+    if fmt is LogFormat.json:
+        write(render.log_json(items))
+    elif fmt is LogFormat.jsonl:
+        write(render.log_jsonl(items))
+    else:
+        write(render.log_text(items, empty=not items and store.count() == 0))
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    thread: Annotated[str, typer.Argument(metavar="THREAD", help="The thread's slug.")],
+) -> None:
+    """A thread's whole story: every event with its three times (happened, known,
+    recorded), corrections and retractions inline, and each status change.
+
+    Example: timeline history russia-nato-security-guarantees
+    """
+    from timeline.formats import changes
+    from timeline.queries import history as read_history
+
+    write(changes.history_text(read_history(env_of(ctx).store(), thread)))
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Argument(metavar="D1", help="YYYY-MM-DD or 'today'.")],
+    end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
+    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")]
+    = DiffFormat.text,
+) -> None:
+    """What became known after D1, up to and including D2: threads that appeared, status
+    changes, positions added, changed or dropped, events newly known, retracted or corrected.
+
+    Example: timeline diff 2022-02-01 2022-02-02
+    """
+    from timeline.errors import TimelineError
+    from timeline.formats import changes
+    from timeline.queries import diff as compute_diff
+
+    env = env_of(ctx)
+    d1 = parse_day_arg(start, env.today, "D1")
+    d2 = parse_day_arg(end, env.today, "D2")
+    if d2 < d1:
+        raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
+    result = compute_diff(env.store(), d1, d2, thread)
+    write(changes.diff_json(result) if fmt is DiffFormat.json else changes.diff_text(result))

@@ -1,0 +1,212 @@
+"""Commands that record: add, correct, retract, import."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from timeline.cli._app import app, env_of, split_position, split_source
+from timeline.errors import TimelineError
+
+# ---- add ------------------------------------------------------------------------------
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    thread: Annotated[str | None, typer.Option(help="Thread slug, e.g. russia-nato-talks.")] = None,
+    event_id: Annotated[str | None, typer.Option(
+        "--id", help="Short key, unique in the thread [default: from date and title].")] = None,
+    date: Annotated[str | None, typer.Option(
+        help="When it happened (EDTF): 2022-01-26, 2021-12, 2022, 2022-02~ ...")] = None,
+    known: Annotated[str | None, typer.Option(
+        help="Day it became public (YYYY-MM-DD) [default: last day of --date].")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="Event type.")] = None,
+    actor: Annotated[list[str] | None, typer.Option(help="A party (repeat).")] = None,
+    title: Annotated[str | None, typer.Option(help="One line saying what happened.")] = None,
+    summary: Annotated[str | None, typer.Option(help="Longer free text.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        metavar="NAME=URL", help="A source (repeat); URL optional.")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="Thread status from this event on.")] = None,
+    position: Annotated[list[str] | None, typer.Option(
+        metavar="ACTOR|ISSUE|STANCE", help="A stance taken (repeat).")] = None,
+    ref: Annotated[list[str] | None, typer.Option(
+        metavar="THREAD/ID", help="An earlier event this one refers to (repeat).")] = None,
+    thread_title: Annotated[str | None, typer.Option(
+        help="Name (or rename) the thread.")] = None,
+) -> None:
+    """Record one event. Prompts for missing required fields when run in a terminal.
+
+    Example: timeline add --thread russia-nato-security-guarantees --date 2022-01-26
+    --type response --actor "United States" --actor NATO
+    --title "US and NATO deliver written replies to Russia"
+    """
+    from timeline.model import EVENT_TYPES
+    from timeline.service import add_event
+
+    env = env_of(ctx)
+    if sys.stdin.isatty():
+        thread = thread or typer.prompt("Thread (slug)")
+        date = date or typer.prompt("Date (EDTF, e.g. 2022-01-26)")
+        event_type = event_type or typer.prompt(f"Type ({', '.join(EVENT_TYPES)})")
+        actor = actor or [a.strip() for a in typer.prompt("Actors (comma-separated)").split(",")]
+        title = title or typer.prompt("Title")
+    missing = [f"--{n}" for n, v in (("thread", thread), ("date", date), ("type", event_type),
+                                     ("actor", actor), ("title", title)) if not v]
+    if missing:
+        raise TimelineError(f"missing {', '.join(missing)} (required when not run in a terminal)")
+    fields: dict[str, Any] = {
+        "thread": thread, "id": event_id, "date": date, "known": known, "type": event_type,
+        "actors": actor, "title": title, "summary": summary, "status": status,
+        "sources": [split_source(s) for s in source or []],
+        "positions": [split_position(p) for p in position or []],
+        "refs": list(ref or []),
+    }
+    result = add_event(env.store(), {k: v for k, v in fields.items() if v is not None},
+                       env.now, thread_title=thread_title)
+    r = result.record
+    note = f"; new thread {r.event.thread}" if result.new_thread else ""
+    typer.echo(f"Recorded {r.event.key} (seq {r.seq}, known {r.event.known.isoformat()}){note}")
+
+
+# ---- correct, retract ------------------------------------------------------------------
+
+
+def _echo_amendment(record: Any) -> None:
+    e = record.entry
+    typer.echo(f"Recorded {e.key}: {e.kind} of {e.target} (seq {record.seq}, "
+               f"known {e.known.isoformat()})")
+
+
+@app.command()
+def correct(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to correct.")],
+    date: Annotated[str | None, typer.Option(help="Corrected date (EDTF).")] = None,
+    event_known: Annotated[str | None, typer.Option(
+        help="Corrected day the event became public (YYYY-MM-DD).")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="Corrected type.")] = None,
+    actor: Annotated[list[str] | None, typer.Option(
+        help="Corrected parties (repeat; replaces them all).")] = None,
+    title: Annotated[str | None, typer.Option(help="Corrected title.")] = None,
+    summary: Annotated[str | None, typer.Option(help="Corrected summary.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        metavar="NAME=URL", help="Corrected sources (repeat; replaces them all).")] = None,
+    status: Annotated[str | None, typer.Option(help="Corrected status.")] = None,
+    position: Annotated[list[str] | None, typer.Option(
+        metavar="ACTOR|ISSUE|STANCE", help="Corrected positions (repeat; replaces them all).")
+    ] = None,
+    ref: Annotated[list[str] | None, typer.Option(
+        metavar="THREAD/ID", help="Corrected refs (repeat; replaces them all).")] = None,
+    known: Annotated[str | None, typer.Option(
+        help="Day the correction became public [default: the event's known day: a "
+             "data-entry fix that applies in every view].")] = None,
+    note: Annotated[str | None, typer.Option(help="Why the correction was made.")] = None,
+    correction_id: Annotated[str | None, typer.Option(
+        "--id", help="Key of the correction [default: generated].")] = None,
+) -> None:
+    """Correct fields of a recorded event, by appending a correction.
+
+    Example: timeline correct russia-nato-security-guarantees/geneva-ssd --date 2022-01-10
+    """
+    from timeline.service import amend
+
+    changes: dict[str, Any] = {
+        "date": date, "known": event_known, "type": event_type, "actors": actor,
+        "title": title, "summary": summary, "status": status,
+        "sources": None if source is None else [split_source(s) for s in source],
+        "positions": None if position is None else [split_position(p) for p in position],
+        "refs": ref,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise TimelineError("say what to correct, e.g. --date or --title (see --help)")
+    fields = {"type": "correction", "corrects": target, "set": changes, "known": known,
+              "note": note, "id": correction_id}
+    env = env_of(ctx)
+    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None},
+                          env.now))
+
+
+@app.command()
+def retract(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to retract.")],
+    reason: Annotated[str, typer.Option(help="Why the event is withdrawn.")],
+    known: Annotated[str | None, typer.Option(
+        help="Day the retraction became public [default: the event's known day: it never "
+             "shows in any view].")] = None,
+    retraction_id: Annotated[str | None, typer.Option(
+        "--id", help="Key of the retraction [default: generated].")] = None,
+) -> None:
+    """Withdraw a recorded event (a rumour later denied, a false report), by appending a
+    retraction.
+
+    Example: timeline retract russia-nato-security-guarantees/geneva-ssd --reason "duplicate"
+    """
+    from timeline.service import amend
+
+    fields = {"type": "retraction", "retracts": target, "reason": reason, "known": known,
+              "id": retraction_id}
+    env = env_of(ctx)
+    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None},
+                          env.now))
+
+
+# ---- import ---------------------------------------------------------------------------
+
+
+def bundled_events_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_data" / "events", here.parent / "events"):
+        if candidate.is_dir():
+            return candidate
+    raise TimelineError("the bundled events are missing from this installation")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH...", help="Event files or folders (*.yaml, *.yml, *.json, *.jsonl).")] = None,
+    bundled: Annotated[bool, typer.Option(
+        "--bundled", help="Import the events that ship with timeline.")] = False,
+) -> None:
+    """Import event files: all or nothing, and re-importing the same events is harmless.
+
+    Example: timeline import events/
+    """
+    from timeline.service import import_paths
+
+    env = env_of(ctx)
+    targets = list(paths or [])
+    if bundled:
+        targets.append(str(bundled_events_dir()))
+    if not targets:
+        raise TimelineError("name at least one PATH, or use --bundled")
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total < 5000 or not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = typer.progressbar(length=total, label="Recording events", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        result = import_paths(env.store(), targets, env.now, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for w in result.warnings:
+        typer.echo(f"Warning: {w}", err=True)
+    files = f"{result.files} file{'s' if result.files != 1 else ''}"
+    new = f"; new threads: {', '.join(result.new_threads)}" if result.new_threads else ""
+    typer.echo(f"Imported {files}: {result.added} added, {result.present} already present{new}")
+

@@ -1,0 +1,135 @@
+"""Renders how things changed: a thread's history, and the diff between two dates. Pure.
+
+``diff --format json`` is::
+
+    {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD",
+     "threads": [{
+        "thread": slug, "title": text or null,
+        "change": "appeared" | "changed" | "disappeared",
+        "status": {"from": status, "to": status} or null,
+        "positions": {
+            "added":   [{"actor", "issue", "stance", "since", "event"}],
+            "changed": [{"actor", "issue", "from": {"stance", "since", "event"},
+                                           "to":   {"stance", "since", "event"}}],
+            "dropped": [{"actor", "issue", "stance", "since", "event"}]},
+        "events": {
+            "known":     [{"id", "date", "known", "type", "title"}],
+            "retracted": [{"id", "date", "known", "type", "title", "reason"}],
+            "corrected": [{"id", "date", "known", "type", "title", "fields": [name]}]}}]}
+
+Only threads where something changed are listed, sorted by slug.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from timeline.codec import format_recorded_at
+from timeline.model import Correction, EventSummary, PositionState
+from timeline.queries import Diff, History
+
+__all__ = ["diff_json", "diff_text", "history_text"]
+
+
+def _position(p: PositionState) -> str:
+    return f"{p.actor} on {p.issue}: {p.stance}  [since {p.since}, {p.event}]"
+
+
+def history_text(h: History) -> str:
+    s = h.state
+    out = [f"{s.thread} — {s.title}" if s.title else s.thread,
+           "In the order it became known. date: when it happened · known: when it became "
+           "public · recorded: when this database got it", ""]
+    for a in h.items:
+        e, o = a.record.event, a.original
+        mark = "  [RETRACTED]" if a.retraction is not None else ""
+        out.append(f"{e.date.text:<11} {e.type:<14} {e.id}{mark}")
+        out.append(f"    {e.title}")
+        out.append(f"    known {e.known.isoformat()} · recorded "
+                   f"{format_recorded_at(o.recorded_at)} · seq {o.seq}")
+        for c in a.corrections:
+            fix = c.entry
+            assert isinstance(fix, Correction)
+            fields = ", ".join(f"{k}: {_value(o.event, k)} → {_plain(v)}"
+                               for k, v in fix.changes.items())
+            out.append(f"    corrected by {fix.id} (known {fix.known.isoformat()}, recorded "
+                       f"{format_recorded_at(c.recorded_at)}): {fields}")
+            if fix.note:
+                out.append(f"      note: {fix.note}")
+        if a.retraction is not None:
+            r = a.retraction
+            out.append(f"    retracted by {r.entry.id} (known {r.entry.known.isoformat()}, "
+                       f"recorded {format_recorded_at(r.recorded_at)}): "
+                       f"{r.entry.reason}")  # type: ignore[union-attr]
+        if a.record.seq in h.status_changes:
+            before, after = h.status_changes[a.record.seq]
+            out.append(f"    status: {before} → {after}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _value(event: Any, name: str) -> str:
+    from timeline.amend import entry_to_payload
+
+    return _plain(entry_to_payload(event).get(name))
+
+
+def diff_text(d: Diff) -> str:
+    head = f"What became known after {d.start.isoformat()}, up to {d.end.isoformat()}:"
+    if not d.threads:
+        return head + " nothing.\n"
+    out = [head, ""]
+    for t in d.threads:
+        label = f"{t.thread} — {t.title}" if t.title else t.thread
+        out.append(label + ("" if t.change == "changed" else f"  ({t.change})"))
+        if t.status:
+            out.append(f"  status: {t.status[0]} → {t.status[1]}")
+        if t.added or t.changed or t.dropped:
+            out.append("  positions:")
+            out += [f"    + {_position(p)}" for p in t.added]
+            for old, new in t.changed:
+                out.append(f"    ~ {new.actor} on {new.issue}: {old.stance} → {new.stance}"
+                           f"  [since {new.since}, {new.event}]")
+            out += [f"    - {_position(p)}" for p in t.dropped]
+        if t.known:
+            out.append("  newly known:")
+            out += [f"    {e.date:<10} {e.type:<13} {e.id}: {e.title}" for e in t.known]
+        if t.retracted:
+            out.append("  retracted:")
+            out += [f"    {e.date:<10} {e.id}: {e.title} — {reason}" for e, reason in t.retracted]
+        if t.corrected:
+            out.append("  corrected:")
+            out += [f"    {e.date:<10} {e.id}: {', '.join(fields)}" for e, fields in t.corrected]
+        out.append("")
+    return "\n".join(out)
+
+
+def _stance(p: PositionState) -> dict[str, str]:
+    return {"stance": p.stance, "since": p.since, "event": p.event}
+
+
+def diff_json(d: Diff) -> str:
+    def summary(e: EventSummary, **extra: Any) -> dict[str, Any]:
+        return {**e.to_dict(), **extra}
+
+    doc = {"from": d.start.isoformat(), "to": d.end.isoformat(), "threads": [{
+        "thread": t.thread, "title": t.title, "change": t.change,
+        "status": {"from": t.status[0], "to": t.status[1]} if t.status else None,
+        "positions": {
+            "added": [p.to_dict() for p in t.added],
+            "changed": [{"actor": n.actor, "issue": n.issue, "from": _stance(o),
+                         "to": _stance(n)} for o, n in t.changed],
+            "dropped": [p.to_dict() for p in t.dropped],
+        },
+        "events": {
+            "known": [e.to_dict() for e in t.known],
+            "retracted": [summary(e, reason=r) for e, r in t.retracted],
+            "corrected": [summary(e, fields=f) for e, f in t.corrected],
+        },
+    } for t in d.threads]}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
