@@ -105,7 +105,7 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
     if [r.seq for r in chain] != [r.seq for r in by_seq]:
         findings.append(Finding(thread, "rows reordered: versions do not follow the order "
                                         "of seq"))
-    previous = ""
+    previous, before = "", None
     expected_version = 1
     for r in chain:
         if r.version != expected_version:
@@ -114,9 +114,9 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
         elif r.prev_hash != previous:
             linked = by_hash.get(r.prev_hash)
             if linked is not None:
-                findings.append(Finding(_label(r), f"rows reordered: it follows "
-                                                   f"{_label(linked)} in the chain, not "
-                                                   f"version {r.version - 1}"))
+                after = f", but it is stored after {_label(before)}" if before else ""
+                findings.append(Finding(_label(r), f"rows reordered: its link points to "
+                                                   f"{_label(linked)}{after}"))
             elif r.prev_hash == "" or r.version == 1:
                 findings.append(Finding(_label(r), "broken link: the first record of the "
                                                    "thread must not link to another"))
@@ -124,5 +124,5 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
                 findings.append(Finding(_label(r), "broken link: prev_hash matches no record "
                                                    "of the thread"))
         expected_version = r.version + 1
-        previous = r.hash
+        previous, before = r.hash, r
     return findings

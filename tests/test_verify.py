@@ -1,0 +1,140 @@
+"""Tamper evidence: each way of rewriting the database file behind timeline's back is
+detected by `timeline verify` and named."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+from timeline.chain import record_hash
+from timeline.codec import canonical
+
+THREAD = "russia-nato-security-guarantees"
+
+
+@contextmanager
+def tampering(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A raw connection with the append-only guard dropped, as an attacker would."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TRIGGER events_append_only_update")
+    conn.execute("DROP TRIGGER events_append_only_delete")
+    try:
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def verify(run: Run) -> tuple[int, list[str]]:
+    result = run("verify")
+    return result.exit_code, result.stdout.splitlines()
+
+
+def _seq_of(conn: sqlite3.Connection, event_id: str) -> int:
+    return conn.execute("SELECT seq FROM events WHERE thread = ? AND event_id = ?",
+                        (THREAD, event_id)).fetchone()[0]
+
+
+def test_a_modified_payload_is_named(imported: Run, db_path: Path) -> None:
+    with tampering(db_path) as conn:
+        conn.execute("UPDATE events SET payload = replace(payload, 'open-door', 'closed-door') "
+                     "WHERE event_id = 'replies-open-door'")
+    code, lines = verify(imported)
+    assert code == 1
+    assert f"{THREAD}/replies-open-door: modified row: its content does not match its hash" \
+        in lines
+    assert imported("verify").stderr == "Error: 1 problem in 27 records in 3 threads\n"
+
+
+def test_a_modified_query_column_is_named_even_when_the_payload_is_intact(
+        imported: Run, db_path: Path) -> None:
+    with tampering(db_path) as conn:
+        conn.execute("UPDATE events SET known = '2022-01-26' WHERE event_id = 'replies-open-door'")
+    code, lines = verify(imported)
+    assert code == 1
+    assert lines[0] == (f"{THREAD}/replies-open-door: modified row: column known differs from "
+                        "the hashed payload")
+
+
+def test_a_deleted_row_is_named(imported: Run, db_path: Path) -> None:
+    with tampering(db_path) as conn:
+        seq = _seq_of(conn, "geneva-ssd")
+        conn.execute("DELETE FROM events WHERE seq = ?", (seq,))
+    code, lines = verify(imported)
+    assert code == 1
+    assert f"{THREAD}/nato-russia-council: deleted row: seq {seq} missing before seq {seq + 1}" \
+        in lines
+    assert f"{THREAD}/nato-russia-council: deleted row: version 3 of {THREAD} is missing " \
+        "before version 4" in lines
+
+
+def test_a_deleted_last_row_shows_in_the_projection(imported: Run, db_path: Path) -> None:
+    with tampering(db_path) as conn:
+        conn.execute("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)")
+    code, lines = verify(imported)
+    assert code == 1
+    assert lines == ["russian-troops-georgia-moldova-ukraine: projection differs from the log: "
+                     "it has 7 events up to seq 27, the log 6 up to seq 26"]
+
+
+def test_swapped_rows_are_named_as_reordered(imported: Run, db_path: Path) -> None:
+    with tampering(db_path) as conn:
+        a, b = _seq_of(conn, "nato-russia-council"), _seq_of(conn, "osce-permanent-council")
+        # swap their places in the log: seq and version, keeping each row's content
+        conn.execute("UPDATE events SET seq = -1, version = -1 WHERE seq = ?", (a,))
+        conn.execute("UPDATE events SET seq = ?, version = version - 1 WHERE seq = ?", (a, b))
+        conn.execute("UPDATE events SET seq = ?, version = (SELECT version + 1 FROM events "
+                     "WHERE seq = ?) WHERE seq = -1", (b, a))
+    code, lines = verify(imported)
+    assert code == 1
+    assert lines == [
+        f"{THREAD}/osce-permanent-council: rows reordered: its link points to "
+        f"{THREAD}/nato-russia-council, but it is stored after {THREAD}/geneva-ssd",
+        f"{THREAD}/nato-russia-council: rows reordered: its link points to "
+        f"{THREAD}/geneva-ssd, but it is stored after {THREAD}/osce-permanent-council",
+        f"{THREAD}/blinken-lavrov-geneva: rows reordered: its link points to "
+        f"{THREAD}/osce-permanent-council, but it is stored after {THREAD}/nato-russia-council",
+    ]
+
+
+def test_a_relinked_row_is_named_as_a_broken_link(imported: Run, db_path: Path) -> None:
+    # a careful forger rewrites prev_hash and recomputes the row's own hash to match
+    with tampering(db_path) as conn:
+        kind, payload, recorded_at, title = conn.execute(
+            "SELECT kind, payload, recorded_at, thread_title FROM events "
+            "WHERE event_id = 'geneva-ssd'").fetchone()
+        forged_prev = hashlib.sha256(b"forged").hexdigest()
+        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE event_id = 'geneva-ssd'",
+                     (forged_prev, record_hash(kind, payload, forged_prev, recorded_at, title)))
+    code, lines = verify(imported)
+    assert code == 1
+    assert f"{THREAD}/geneva-ssd: broken link: prev_hash matches no record of the thread" \
+        in lines
+
+
+def test_the_hash_is_reproducible_from_the_documented_canonical_form(
+        imported: Run, db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT kind, payload, prev_hash, recorded_at, thread_title, hash "
+                            "FROM events ORDER BY seq").fetchall()
+    for kind, payload, prev, recorded_at, title, stored in rows:
+        doc = {"kind": kind, "payload": json.loads(payload), "prev": prev,
+               "recorded_at": recorded_at, "thread_title": title}
+        assert hashlib.sha256(canonical(doc).encode("utf-8")).hexdigest() == stored
+        assert canonical(json.loads(payload)) == payload  # stored payloads are canonical
+
+
+@pytest.mark.parametrize("title", ["El Pai\u0301s", "El País"])
+def test_unicode_is_normalised_so_equal_text_hashes_equal(run: Run, title: str) -> None:
+    result = run("add", "--thread", "t", "--id", "e", "--date", "2022-02-02",
+                 "--type", "disclosure", "--actor", title, "--title", "Published")
+    assert result.exit_code == 0
+    (rec,) = json.loads(run("log", "--format", "json").stdout)
+    assert rec["actors"] == ["El País"]
