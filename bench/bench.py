@@ -108,7 +108,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from timeline.db import resolve_url
-    from timeline.service import as_of, open_store
+    from timeline.queries import as_of
+    from timeline.service import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         path, db = Path(tmp) / "corpus.jsonl", Path(tmp) / "bench.db"

@@ -43,7 +43,8 @@ events = Table(
     Column("event_id", String(80), nullable=False),
     # 1, 2, ... within the thread; unique, so two writers cannot both take a slot.
     Column("version", Integer, nullable=False),
-    Column("kind", String(16), nullable=False),  # "event", "correction" or "retraction"
+    # "event", "correction" or "retraction"
+    Column("kind", String(16), nullable=False, index=True),
     # thread/id of the event a correction or retraction is about
     Column("target", String(170), nullable=True, index=True),
     # Query columns copied from the payload; the payload is the record.

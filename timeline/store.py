@@ -323,12 +323,17 @@ def select_records(
     query = select(*columns).order_by(events.c.seq)
     amendment = events.c.kind != "event"
     if known_by is not None:
+        cond = (events.c.known <= known_by) | amendment
         # An event known later may still be moved earlier by a correction in effect: keep
-        # every event that has a correction; resolution and the projector filter again.
-        fix = events.alias("fix")
-        cond = (events.c.known <= known_by) | amendment | events.c.event_id.in_(
-            select(func.substr(fix.c.target, func.length(fix.c.thread) + 2))
-            .where(fix.c.kind == "correction").scalar_subquery())
+        # every corrected event; resolution and the projector filter again.
+        corrected = select(events.c.target).where(events.c.kind == "correction")
+        if threads is not None:
+            corrected = corrected.where(events.c.thread.in_(sorted(set(threads))))
+        targets = sorted({tuple(t.split("/", 1)) for t in conn.execute(corrected).scalars()})
+        if len(targets) > _CHUNK:  # many: let the database match them
+            cond = cond | (events.c.thread + "/" + events.c.event_id).in_(corrected)
+        elif targets:
+            cond = cond | tuple_(events.c.thread, events.c.event_id).in_(targets)
         if with_titles:
             cond = cond | events.c.thread_title.is_not(None)
         query = query.where(cond)

@@ -66,6 +66,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_events_known", "events", ["known"])
     op.create_index("ix_events_target", "events", ["target"])
+    op.create_index("ix_events_kind", "events", ["kind"])
     op.create_table(
         "thread_states",
         sa.Column("thread", sa.String(80), nullable=False),
@@ -95,6 +96,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER events_append_only_update")
         op.execute("DROP TRIGGER events_append_only_delete")
     op.drop_table("thread_states")
+    op.drop_index("ix_events_kind", table_name="events")
     op.drop_index("ix_events_target", table_name="events")
     op.drop_index("ix_events_known", table_name="events")
     op.drop_table("events")
