@@ -17,7 +17,7 @@ from timeline.model import Correction, EventSummary, PositionState, Record, Thre
 from timeline.projector import project
 from timeline.store import EventStore
 
-__all__ = ["Diff", "ThreadDiff", "as_of", "diff", "history", "log", "threads"]
+__all__ = ["Diff", "ThreadDiff", "as_of", "diff", "export_items", "history", "log", "threads"]
 
 
 def require_thread(store: EventStore, thread: str) -> ThreadState:
@@ -192,3 +192,17 @@ def diff(store: EventStore, start: dt.date, end: dt.date, thread: str | None = N
     for d in out.values():
         d.known.sort(key=lambda s: (s.known, s.date, s.id))
     return Diff(start, end, [d for d in out.values() if not d.empty])
+
+
+def export_items(store: EventStore, *, threads: list[str] | None = None,
+                 as_of: dt.date | None = None, since: dt.date | None = None,
+                 until: dt.date | None = None) -> list[Annotated]:
+    """Events to export, with corrected values: those known on ``as_of`` (all if None),
+    with the corrections and retractions in effect then. Retracted events are included,
+    marked, so that feeds can cancel what they published before."""
+    for t in threads or ():
+        require_thread(store, t)
+    records = store.records(threads=threads or None, known_by=as_of, since=since, until=until)
+    return [a for a in annotate(records, as_of)
+            if (as_of is None or a.record.event.known <= as_of)
+            and _overlaps(a.record, since, until)]

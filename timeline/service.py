@@ -35,6 +35,7 @@ __all__ = [
     "import_paths",
     "open_store",
     "rebuild",
+    "restore",
     "verify",
 ]
 
@@ -420,3 +421,26 @@ def verify(store: EventStore) -> VerifyResult:
                    else "its state differs from a replay of the log")
             findings.append(Finding(thread, f"projection differs from the log: {why}"))
     return VerifyResult(len(rows), len({r.thread for r in rows}), findings)
+
+
+def restore(store: EventStore, path: str) -> int:
+    """Restore a backup (``export jsonl``) into an empty database, record for record:
+    same seq, recorded_at and hashes. Returns the number of records."""
+    from timeline.errors import DatabaseError
+    from timeline.formats.backup import read_backup
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            records, problems = read_backup(f, path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ImportErrors([Problem(path, None, f"cannot read: {e}")]) from None
+    if problems:
+        raise ImportErrors(problems)
+    with store.writing() as w, _bulk():
+        present = w.count()
+        if present:
+            raise DatabaseError(f"restore needs an empty database: {store.name} already holds "
+                                f"{present} records (use a new --db)")
+        w.restore(records)
+        w.save_states(project(records))
+    return len(records)

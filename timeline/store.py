@@ -252,6 +252,15 @@ class Writer:
         _insert(conn, rows)
         return records
 
+    def restore(self, records: Sequence[Record]) -> None:
+        """Insert records exactly as they were (seq, version, recorded_at, hashes)."""
+        day = _day_renderer(self._conn)
+        _insert(self._conn, [_row(r, day, format_recorded_at(r.recorded_at),
+                                  canonical(entry_to_payload(r.entry))) for r in records])
+
+    def count(self) -> int:
+        return self._conn.execute(select(func.count()).select_from(events)).scalar_one()
+
     def _heads(self, threads: Sequence[str]) -> dict[str, tuple[int, str]]:
         """(version, hash) of the last record of each thread that has one."""
         heads: dict[str, tuple[int, str]] = {}

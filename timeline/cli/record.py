@@ -175,6 +175,9 @@ def import_(
         metavar="PATH...", help="Event files or folders (*.yaml, *.yml, *.json, *.jsonl).")] = None,
     bundled: Annotated[bool, typer.Option(
         "--bundled", help="Import the events that ship with timeline.")] = False,
+    restore: Annotated[str | None, typer.Option(
+        metavar="FILE", help="Restore a backup made by `timeline export jsonl` into an "
+                             "empty database, exactly.")] = None,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
 
@@ -183,6 +186,14 @@ def import_(
     from timeline.service import import_paths
 
     env = env_of(ctx)
+    if restore is not None:
+        from timeline.service import restore as restore_backup
+
+        if paths or bundled:
+            raise TimelineError("--restore takes one backup file and nothing else")
+        n = restore_backup(env.store(), restore)
+        typer.echo(f"Restored {n} records from {restore}")
+        return
     targets = list(paths or [])
     if bundled:
         targets.append(str(bundled_events_dir()))

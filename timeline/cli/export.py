@@ -1,0 +1,123 @@
+"""Commands that export: ics, jsonl (the lossless backup), timelinejs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from timeline.cli._app import app, env_of, parse_day_arg, parse_span
+from timeline.errors import TimelineError
+
+export_app = typer.Typer(help="Export events: iCalendar, a JSON Lines backup, TimelineJS.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+_OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
+_THREADS = typer.Option("--thread", help="Only this thread (repeat for several).")
+_ASOF = typer.Option(metavar="DATE", help="Only what was publicly known on DATE "
+                                          "(YYYY-MM-DD or 'today'), as known then.")
+
+
+def emit(data: bytes, output: str | None) -> None:
+    """Write to stdout, or to FILE all at once (a failed export leaves no partial file)."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise TimelineError(f"cannot write {output}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise TimelineError(f"cannot write {output}: {e.strerror}") from None
+
+
+def _names(store: object, threads: list[str] | None, as_of: object) -> tuple[str, str]:
+    from timeline.queries import threads as all_threads
+
+    states = {s.thread: s for s in all_threads(store)}  # type: ignore[arg-type]
+    if threads and len(threads) == 1:
+        s = states[threads[0]]
+        name = f"timeline: {s.title or s.thread}"
+    else:
+        name = "timeline: diplomatic events"
+    desc = "Dated diplomatic events recorded with timeline"
+    if as_of is not None:
+        desc += f", as publicly known on {as_of}"
+    return name, desc
+
+
+@export_app.command("ics")
+def export_ics(
+    ctx: typer.Context,
+    thread: Annotated[list[str] | None, _THREADS] = None,
+    asof: Annotated[str | None, _ASOF] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Events that happened on or after this date (EDTF).")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Events that happened on or before this date (EDTF).")] = None,
+    output: Annotated[str | None, _OUTPUT] = None,
+) -> None:
+    """An iCalendar (RFC 5545) file that calendars accept: one all-day event per event.
+
+    Example: timeline export ics --asof 2022-02-02 -o feed.ics
+    """
+    from timeline.formats.ics import calendar
+    from timeline.queries import export_items
+
+    env = env_of(ctx)
+    store = env.store()
+    day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
+    items = export_items(store, threads=thread, as_of=day,
+                         since=parse_span(since, False, "--since"),
+                         until=parse_span(until, True, "--until"))
+    name, desc = _names(store, thread, day)
+    emit(calendar(items, name, desc), output)
+
+
+@export_app.command("timelinejs")
+def export_timelinejs(
+    ctx: typer.Context,
+    thread: Annotated[list[str] | None, _THREADS] = None,
+    asof: Annotated[str | None, _ASOF] = None,
+    output: Annotated[str | None, _OUTPUT] = None,
+) -> None:
+    """A TimelineJS (Knight Lab) JSON file: one slide per known event.
+
+    Example: timeline export timelinejs --thread russia-nato-security-guarantees -o t.json
+    """
+    from timeline.formats.timelinejs import timeline_json
+    from timeline.queries import export_items
+
+    env = env_of(ctx)
+    store = env.store()
+    day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
+    items = export_items(store, threads=thread, as_of=day)
+    name, desc = _names(store, thread, day)
+    emit(timeline_json(items, name.removeprefix("timeline: "), desc).encode(), output)
+
+
+@export_app.command("jsonl")
+def export_jsonl(
+    ctx: typer.Context,
+    output: Annotated[str | None, _OUTPUT] = None,
+) -> None:
+    """Every record as appended, in seq order, with recorded_at and hashes: a lossless
+    backup that `timeline import --restore FILE` puts back exactly.
+
+    Example: timeline export jsonl -o backup.jsonl
+    """
+    from timeline.formats.backup import backup_line
+
+    store = env_of(ctx).store()
+    emit("".join(backup_line(r) for r in store.records()).encode(), output)

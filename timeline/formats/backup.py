@@ -1,0 +1,83 @@
+"""The lossless backup: every record as appended, one JSON object per line. Pure: no I/O.
+
+A line is ``{"seq", "version", "recorded_at", "kind", "thread", "id", "thread_title",
+"payload", "prev_hash", "hash"}`` in ``seq`` order; ``payload`` is the record's stored
+payload. Reading a backup checks each record's hash, so a backup altered on the way is
+refused, not restored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from timeline.amend import entry_from_payload, entry_to_payload
+from timeline.chain import ChainRow, check_chains, record_hash
+from timeline.codec import canonical, dumps, format_recorded_at
+from timeline.errors import InvalidEvent, Problem
+from timeline.model import RECORD_KINDS, Record
+
+__all__ = ["backup_line", "read_backup"]
+
+_KEYS = ("seq", "version", "recorded_at", "kind", "thread", "id", "thread_title", "payload",
+         "prev_hash", "hash")
+
+
+def backup_line(r: Record) -> str:
+    e = r.entry
+    return dumps({
+        "seq": r.seq, "version": r.version, "recorded_at": format_recorded_at(r.recorded_at),
+        "kind": r.kind, "thread": e.thread, "id": e.id, "thread_title": r.thread_title,
+        "payload": entry_to_payload(e), "prev_hash": r.prev_hash, "hash": r.hash,
+    }) + "\n"
+
+
+def _record(obj: Any) -> Record:
+    """One backup line as a record; ValueError says what is wrong with it."""
+    if not isinstance(obj, dict) or sorted(obj) != sorted(_KEYS):
+        raise ValueError(f"expected a record with exactly {', '.join(_KEYS)}")
+    if obj["kind"] not in RECORD_KINDS:
+        raise ValueError(f"unknown kind {obj['kind']!r}")
+    try:
+        entry = entry_from_payload(obj["payload"], obj["kind"])
+        recorded_at = dt.datetime.fromisoformat(obj["recorded_at"])
+    except (KeyError, TypeError, ValueError, InvalidEvent, AttributeError) as e:
+        raise ValueError(f"unreadable {obj['kind']}: {e}") from None
+    payload = canonical(obj["payload"])
+    if canonical(entry_to_payload(entry)) != payload:
+        raise ValueError("the payload is not in timeline's stored form")
+    if (entry.thread, entry.id) != (obj["thread"], obj["id"]):
+        raise ValueError("thread and id differ from the payload's")
+    if format_recorded_at(recorded_at) != obj["recorded_at"]:
+        raise ValueError(f"recorded_at {obj['recorded_at']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    if record_hash(obj["kind"], payload, obj["prev_hash"], obj["recorded_at"],
+                   obj["thread_title"]) != obj["hash"]:
+        raise ValueError("its hash does not match its content: the backup was altered")
+    return Record(obj["seq"], obj["version"], recorded_at, entry, obj["thread_title"],
+                  obj["hash"], obj["prev_hash"])
+
+
+def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[Problem]]:
+    """Records from a backup's lines, and every problem found (with its line)."""
+    records: list[Record] = []
+    problems: list[Problem] = []
+    line_of: dict[str, int] = {}
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = _record(json.loads(line))
+        except ValueError as e:
+            problems.append(Problem(source, n, str(e).splitlines()[0]))
+            continue
+        records.append(record)
+        line_of[record.entry.key] = n
+    rows = [ChainRow(r.seq, r.entry.thread, r.entry.id, r.version, r.kind,
+                     format_recorded_at(r.recorded_at), r.thread_title,
+                     canonical(entry_to_payload(r.entry)), r.prev_hash, r.hash)
+            for r in records]
+    for finding in check_chains(rows):
+        problems.append(Problem(source, line_of.get(finding.where), str(finding)))
+    return records, problems

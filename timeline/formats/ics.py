@@ -1,0 +1,147 @@
+"""iCalendar (RFC 5545) export, written with the ``icalendar`` package. Pure: no I/O.
+
+Choices a calendar user will notice:
+
+- Every event is all-day and transparent (history must not block anyone's free/busy time),
+  from the first day of its date to the day after its last (DTEND is exclusive and always
+  written: Exchange rejects events without one). ``2022-01-26`` is one day, ``2021-12``
+  spans December.
+- A year-only date (``2021``) is shown on 1 January only, not as a year-long banner that
+  would sit across every day of the year; its SUMMARY says "(2021, date unknown)".
+- Imprecise and qualified dates say so in SUMMARY and DESCRIPTION (every client shows
+  those); the raw EDTF text is kept in ``X-TIMELINE-EDTF``.
+- STATUS is CONFIRMED, TENTATIVE for ``~``/``?``/``%`` dates, or CANCELLED with a
+  "[RETRACTED]" SUMMARY for retracted events, which stay in the feed so that subscribed
+  calendars update them.
+- UID is ``thread/id@timeline``, stable across exports and machines. DTSTAMP and
+  LAST-MODIFIED are when the event's record or its latest amendment was recorded,
+  CREATED when its first record was, SEQUENCE the number of amendments applied: so
+  re-exporting unchanged data gives the same bytes.
+- No METHOD property: with METHOD:PUBLISH strict consumers demand an ORGANIZER, and
+  Outlook treats a calendar without METHOD as a publication anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from timeline import __version__
+from timeline.amend import Annotated
+from timeline.dates import EdtfDate
+from timeline.model import Correction, Event
+
+__all__ = ["calendar", "date_note"]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_note(d: EdtfDate) -> str | None:
+    """How an imprecise or qualified date is flagged to a reader, or None if exact."""
+    parts: list[str] = []
+    if d.precision == "month":
+        parts.append(f"{_MONTHS[d.first.month - 1]} {d.first.year}, day unknown")
+    elif d.precision == "year":
+        parts.append(f"{d.first.year}, date unknown")
+    if d.approximate and d.uncertain:
+        parts.append("approximate and uncertain")
+    elif d.approximate:
+        parts.append("approximate")
+    elif d.uncertain:
+        parts.append("uncertain")
+    return ", ".join(parts) if parts else None
+
+
+def _span(d: EdtfDate) -> tuple[dt.date, dt.date]:
+    """DTSTART and the exclusive DTEND."""
+    if d.precision == "year":
+        return d.first, d.first + dt.timedelta(days=1)
+    return d.first, d.last + dt.timedelta(days=1)
+
+
+def _description(a: Annotated) -> str:
+    e = a.record.event
+    lines: list[str] = []
+    if a.retraction is not None:
+        r = a.retraction.entry
+        lines += [f"RETRACTED (known {r.known.isoformat()}): {r.reason}", ""]  # type: ignore[union-attr]
+    if e.summary:
+        lines += [e.summary, ""]
+    note = date_note(e.date)
+    lines.append(f"Date: {e.date.text}" + (f" ({note})" if note else ""))
+    lines.append(f"Publicly known: {e.known.isoformat()}")
+    lines.append(f"Type: {e.type}")
+    lines.append(f"Actors: {', '.join(e.actors)}")
+    if e.positions:
+        lines.append("Positions:")
+        lines += [f"- {p.actor} on {p.issue}: {p.stance}" for p in e.positions]
+    if e.sources:
+        lines.append("Sources:")
+        for s in e.sources:
+            when = f" ({s.date})" if s.date else ""
+            lines.append(f"- {s.name}{when}" + (f": {s.url}" if s.url else ""))
+    for c in a.corrections:
+        fix = c.entry
+        assert isinstance(fix, Correction)
+        note_text = f" ({fix.note})" if fix.note else ""
+        lines.append(f"Corrected on {c.recorded_at.date().isoformat()}: "
+                     f"{', '.join(fix.changes)}{note_text}")
+    lines.append(f"Thread: {e.thread}")
+    return "\n".join(lines)
+
+
+def _event(a: Annotated) -> object:
+    from icalendar import Event as VEvent
+    from icalendar import vText, vUri
+
+    e: Event = a.record.event
+    records = [a.original, *a.corrections, *([a.retraction] if a.retraction else [])]
+    modified = max(r.recorded_at for r in records).astimezone(dt.UTC)
+    start, end = _span(e.date)
+    note = date_note(e.date)
+    summary = e.title + (f" ({note})" if note else "")
+    if a.retraction is not None:
+        summary = "[RETRACTED] " + summary
+        status = "CANCELLED"
+    else:
+        status = "TENTATIVE" if e.date.qualified else "CONFIRMED"
+    v = VEvent()
+    v.add("uid", f"{e.thread}/{e.id}@timeline")
+    v.add("dtstamp", modified)
+    v.add("created", a.original.recorded_at.astimezone(dt.UTC))
+    v.add("last-modified", modified)
+    v.add("sequence", len(records) - 1)
+    v.add("dtstart", start)
+    v.add("dtend", end)
+    v.add("summary", summary)
+    v.add("description", _description(a))
+    url = next((s.url for s in e.sources if s.url), None)
+    if url:
+        v.add("url", vUri(url))
+    v.add("categories", [e.thread, e.type])
+    v.add("status", status)
+    v.add("transp", "TRANSPARENT")
+    v.add("x-timeline-edtf", vText(e.date.text))
+    v.add("x-timeline-known", vText(e.known.isoformat()))
+    return v
+
+
+def calendar(items: Sequence[Annotated], name: str, description: str) -> bytes:
+    """The whole calendar, CRLF line ends, folded at 75 octets."""
+    from icalendar import Calendar, vText
+
+    cal = Calendar()
+    cal.add("prodid", f"-//timeline//timeline {__version__}//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", name)
+    cal.add("x-wr-calname", vText(name))  # X- properties are TEXT: escape them as such
+    cal.add("description", description)
+    cal.add("x-wr-caldesc", vText(description))
+    cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "P1D")
+    order = sorted(items, key=lambda a: (a.record.event.date.first, a.record.event.thread,
+                                         a.record.event.id))
+    for a in order:
+        cal.add_component(_event(a))
+    return cal.to_ical()

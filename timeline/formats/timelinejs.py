@@ -1,0 +1,77 @@
+"""TimelineJS (Knight Lab) JSON export: one slide per known event. Pure: no I/O.
+
+The format: ``{"title": {"text": {"headline", "text"}}, "events": [slide, ...]}``; a
+slide has ``start_date`` (``{"year", "month"?, "day"?}``, as precise as the event's
+date: a month-precision event has no day, a year-only one only a year),
+``display_date`` (the date as written, with "day unknown" and the like), ``text``
+(``headline``, HTML ``text``),
+``group`` (the thread), ``unique_id`` and, when the first source is a URL,
+``media`` (``url``, ``caption``). Retracted events are left out.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from timeline.amend import Annotated
+from timeline.dates import EdtfDate
+from timeline.formats.ics import date_note
+
+__all__ = ["timeline_json"]
+
+
+def _esc(text: str) -> str:
+    """Text for TimelineJS's HTML fields (quotes need no escaping outside attributes)."""
+    return html.escape(text, quote=False)
+
+
+def _date(d: EdtfDate) -> dict[str, int]:
+    if d.precision == "day":
+        return {"year": d.first.year, "month": d.first.month, "day": d.first.day}
+    if d.precision == "month":
+        return {"year": d.first.year, "month": d.first.month}
+    return {"year": d.first.year}
+
+
+def _slide(a: Annotated) -> dict[str, Any]:
+    e = a.record.event
+    note = date_note(e.date)
+    parts = []
+    if e.summary:
+        parts.append(f"<p>{_esc(e.summary)}</p>")
+    parts.append(f"<p>{_esc(', '.join(e.actors))} · {_esc(e.type)} · publicly "
+                 f"known {e.known.isoformat()}</p>")
+    if e.positions:
+        parts.append("<ul>" + "".join(
+            f"<li>{_esc(p.actor)} on {_esc(p.issue)}: {_esc(p.stance)}</li>"
+            for p in e.positions) + "</ul>")
+    if e.sources:
+        links = []
+        for s in e.sources:
+            name = _esc(s.name)
+            links.append(f'<a href="{html.escape(s.url, quote=True)}">{name}</a>' if s.url
+                         else name)
+        parts.append("<p>Sources: " + ", ".join(links) + "</p>")
+    slide: dict[str, Any] = {
+        "start_date": _date(e.date),
+        "display_date": e.date.text + (f" ({note})" if note else ""),
+        "text": {"headline": _esc(e.title), "text": "".join(parts)},
+        "group": e.thread,
+        "unique_id": f"{e.thread}--{e.id}",
+    }
+    url = e.sources[0].url if e.sources else None
+    if url and url.startswith(("http://", "https://")):
+        slide["media"] = {"url": url, "caption": _esc(e.sources[0].name)}
+    return slide
+
+
+def timeline_json(items: Sequence[Annotated], headline: str, text: str) -> str:
+    slides = [_slide(a) for a in sorted(
+        (a for a in items if a.retraction is None),
+        key=lambda a: (a.record.event.date.first, a.record.event.thread, a.record.event.id))]
+    doc = {"title": {"text": {"headline": _esc(headline), "text": _esc(text)}},
+           "events": slides}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
