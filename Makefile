@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DB := $(CURDIR)/demo.db
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-postgres lint bench clean
 
 $(BIN)/timeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(BIN)/timeline
 test: $(BIN)/timeline
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The whole suite on SQLite and on a throwaway PostgreSQL server (installed if missing).
+test-postgres: $(BIN)/timeline
+	scripts/with-postgres $(MAKE) test
 
 lint: $(BIN)/timeline
 	$(BIN)/ruff check .

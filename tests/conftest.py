@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from timeline.cli import app
@@ -23,19 +26,58 @@ NOW = "2026-11-28T12:00:00Z"
 Run = Callable[..., Result]
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "timeline.db"
+# Every test that touches the database runs on SQLite, and also on PostgreSQL when
+# TIMELINE_TEST_POSTGRES_URL names a server (scripts/with-postgres starts one).
+PG_URL = os.environ.get("TIMELINE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "timeline.db")
+        return
+    assert PG_URL is not None
+    name = f"tl_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
-def run(db_path: Path) -> Run:
+def db_path(db_url: str) -> Path:
+    """The SQLite file, for tests about SQLite itself (skipped on other backends)."""
+    if "://" in db_url:
+        pytest.skip("SQLite-specific")
+    return Path(db_url)
+
+
+def shown(db_url: str) -> str:
+    """The database as timeline names it in messages."""
+    from timeline.db import describe, resolve_url
+
+    return describe(resolve_url(db_url))
+
+
+def is_postgres(db_url: str) -> bool:
+    return db_url.startswith("postgresql")
+
+
+@pytest.fixture
+def run(db_url: str) -> Run:
     """Run `timeline ARGS...` against this test's database; exceptions are never swallowed."""
     runner = CliRunner()
 
     def invoke(*args: str, now: str = NOW, input: str | None = None,
                env: dict[str, str] | None = None) -> Result:
-        full_env = {"TIMELINE_DB": str(db_path), "TIMELINE_NOW": now, **(env or {})}
+        full_env = {"TIMELINE_DB": db_url, "TIMELINE_NOW": now, **(env or {})}
         return runner.invoke(app, list(args), env=full_env, input=input,
                              catch_exceptions=False)
 
@@ -50,11 +92,21 @@ def imported(run: Run) -> Run:
     return run
 
 
-def count_rows(db_path: Path) -> int:
-    if not db_path.exists():
+def count_rows(db_url: str | Path) -> int:
+    """Records in the events table, read with plain SQL (0 if there is no table yet)."""
+    from timeline.db import resolve_url
+
+    url = str(db_url)
+    if "://" not in url and not Path(url).exists():
         return 0
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    engine = create_engine(resolve_url(url))
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("events"):
+                return 0
+            return conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def asof_json(run: Run, day: str, *extra: str, now: str = NOW) -> dict[str, Any]:

@@ -148,14 +148,14 @@ def test_chained_corrections_apply_in_the_order_they_became_known(run: Run, iran
      "Error: corrects: name the event as 'thread/id'\n"),
 ])
 def test_a_bad_correction_or_retraction_is_one_line_and_nothing_is_written(
-        run: Run, iran: Path, db_path: Path, args: list[str], message: str) -> None:
+        run: Run, iran: Path, db_url: str, args: list[str], message: str) -> None:
     result = run(*args)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
-    assert count_rows(db_path) == 3
+    assert count_rows(db_url) == 3
 
 
 def test_retractions_cannot_be_retracted_or_corrected(run: Run, iran: Path,
-                                                      db_path: Path) -> None:
+                                                      db_url: str) -> None:
     out = run("retract", "iran-nuclear-deal/rumour", "--reason", "Denied", "--id", "denied")
     assert out.exit_code == 0
     for args in (["retract", "iran-nuclear-deal/denied", "--reason", "undo"],
@@ -170,7 +170,7 @@ def test_retractions_cannot_be_retracted_or_corrected(run: Run, iran: Path,
     result = run("correct", "iran-nuclear-deal/fix-1", "--title", "x")
     assert result.stderr == ("Error: corrects: iran-nuclear-deal/fix-1 is a correction; correct "
                              "iran-nuclear-deal/adoption itself\n")
-    assert count_rows(db_path) == 5
+    assert count_rows(db_url) == 5
 
 
 CORRECTIONS = """\
@@ -189,14 +189,14 @@ events:
 
 
 def test_corrections_and_retractions_import_from_event_files_idempotently(
-        run: Run, iran: Path, tmp_path: Path, db_path: Path) -> None:
+        run: Run, iran: Path, tmp_path: Path, db_url: str) -> None:
     path = tmp_path / "fixes.yaml"
     path.write_text(CORRECTIONS)
     assert run("import", str(path)).stdout == "Imported 1 file: 2 added, 0 already present\n"
     assert run("import", str(path)).stdout == "Imported 1 file: 0 added, 2 already present\n"
     assert run("import", str(path), str(tmp_path / "iran.yaml")).stdout == (
         "Imported 2 files: 0 added, 5 already present\n")
-    assert count_rows(db_path) == 5
+    assert count_rows(db_url) == 5
     assert asof_json(run, "2015-07-14")["threads"][0]["events"] == 1
     assert asof_json(run, "2016-01-12")["threads"][0]["events"] == 2
 
@@ -215,13 +215,13 @@ def test_corrections_and_retractions_import_from_event_files_idempotently(
      "unknown field 'date' in a retraction"),
 ])
 def test_bad_corrections_in_files_are_reported_at_their_line(
-        run: Run, iran: Path, tmp_path: Path, db_path: Path, entry: str, message: str) -> None:
+        run: Run, iran: Path, tmp_path: Path, db_url: str, entry: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(f"thread: iran-nuclear-deal\nevents:\n  - {entry}\n")
     result = run("import", str(path))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {path}:3: {message}")
-    assert count_rows(db_path) == 3
+    assert count_rows(db_url) == 3
 
 
 # ---- three times ------------------------------------------------------------------------

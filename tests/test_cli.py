@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVENTS, REPO, Run, asof_json, count_rows
+from tests.conftest import EVENTS, REPO, Run, asof_json, count_rows, shown
 
 SMALL = """\
 thread: geneva-talks
@@ -112,16 +112,16 @@ def test_asof_json_has_exactly_the_documented_shape(imported: Run) -> None:
             assert list(end) == ["id", "date", "known", "type", "title"]
 
 
-def test_importing_the_same_files_again_adds_nothing(imported: Run, db_path: Path) -> None:
+def test_importing_the_same_files_again_adds_nothing(imported: Run, db_url: str) -> None:
     result = imported("import", str(EVENTS))
     assert result.exit_code == 0
     assert result.stdout == "Imported 3 files: 0 added, 27 already present\n"
-    assert count_rows(db_path) == 27
+    assert count_rows(db_url) == 27
 
 
-def test_the_bundled_events_can_be_imported_by_name(run: Run, db_path: Path) -> None:
+def test_the_bundled_events_can_be_imported_by_name(run: Run, db_url: str) -> None:
     assert run("import", "--bundled").exit_code == 0
-    assert count_rows(db_path) == 27
+    assert count_rows(db_url) == 27
 
 
 # ---- exact output on a small file ------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_log_filters_by_date_range_and_known_date(run: Run, small: Path) -> None
     assert json.loads(lines[0])["recorded_at"] == "2026-11-28T12:00:00.000000Z"
 
 
-def test_add_records_an_event_and_generates_its_id(run: Run, small: Path, db_path: Path) -> None:
+def test_add_records_an_event_and_generates_its_id(run: Run, small: Path, db_url: str) -> None:
     result = run("add", "--thread", "geneva-talks", "--date", "2022-02-17", "--type", "response",
                  "--actor", "Russia", "--title", "Russia replies in writing",
                  "--source", "Ministry of Foreign Affairs=https://example.org/reply",
@@ -242,9 +242,9 @@ def test_rebuild_replays_the_projection_table(imported: Run) -> None:
     assert imported("asof", "today", "--format", "json").stdout == before
 
 
-def test_db_commands_report_the_schema(run: Run, db_path: Path) -> None:
-    assert run("db", "upgrade").stdout == f"Database {db_path} is at schema 0001 (head)\n"
-    assert run("db", "current").stdout == f"{db_path}: schema 0001, 0 records\n"
+def test_db_commands_report_the_schema(run: Run, db_url: str) -> None:
+    assert run("db", "upgrade").stdout == f"Database {shown(db_url)} is at schema 0001 (head)\n"
+    assert run("db", "current").stdout == f"{shown(db_url)}: schema 0001, 0 records\n"
 
 
 def test_an_empty_database_says_how_to_get_events(run: Run) -> None:
@@ -280,7 +280,7 @@ GOOD = {"date": "2022-01-26", "known": "2022-01-26", "type": "response",
     ({"title": "[unclosed"}, 9, "invalid YAML:"),
 ])
 def test_a_bad_event_file_is_one_error_line_and_nothing_is_written(
-        imported: Run, db_path: Path, tmp_path: Path, change, line, message) -> None:
+        imported: Run, db_url: str, tmp_path: Path, change, line, message) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EVENT.format(**{**GOOD, **change}))
     result = imported("import", str(EVENTS), str(bad))
@@ -288,20 +288,20 @@ def test_a_bad_event_file_is_one_error_line_and_nothing_is_written(
     assert result.stdout == ""
     (err,) = result.stderr.splitlines()
     assert err.startswith(f"Error: {bad}:{line}: {message}")
-    assert count_rows(db_path) == 27
+    assert count_rows(db_url) == 27
 
 
-def test_malformed_json_names_the_line(run: Run, db_path: Path, tmp_path: Path) -> None:
+def test_malformed_json_names_the_line(run: Run, db_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"thread": "t",\n "events": [\n  {"id": "a",]\n}')
     result = run("import", str(bad))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {bad}:3: invalid JSON:")
-    assert count_rows(db_path) == 0
+    assert count_rows(db_url) == 0
 
 
 def test_every_problem_in_every_file_is_listed_and_nothing_is_imported(
-        run: Run, db_path: Path, tmp_path: Path) -> None:
+        run: Run, db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.yaml").write_text(SMALL.replace("type: talks", "type: chat"))
@@ -321,11 +321,11 @@ def test_every_problem_in_every_file_is_listed_and_nothing_is_imported(
         f"Error: {folder / 'b.jsonl'}:3: refs: no event b/missing is recorded or in this import",
         "Error: 3 problems; nothing was imported",
     ]
-    assert count_rows(db_path) == 0
+    assert count_rows(db_url) == 0
 
 
 def test_the_same_id_with_different_content_is_an_error_naming_both(
-        run: Run, small: Path, db_path: Path, tmp_path: Path) -> None:
+        run: Run, small: Path, db_url: str, tmp_path: Path) -> None:
     changed = tmp_path / "changed.yaml"
     changed.write_text(SMALL.replace("Talks in Geneva", "Talks in Vienna"))
     result = run("import", str(changed))
@@ -338,7 +338,7 @@ def test_the_same_id_with_different_content_is_an_error_naming_both(
                      + json.dumps({**row, "title": "Two"}) + "\n")
     result = run("import", str(twice))
     assert result.stderr == f"Error: {twice}:2: event z/a differs from the one at {twice}:1\n"
-    assert count_rows(db_path) == 3
+    assert count_rows(db_url) == 3
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -384,12 +384,12 @@ def test_the_same_id_with_different_content_is_an_error_naming_both(
     (["import", "no/such/file.yaml"], "Error: no/such/file.yaml: no such file or folder\n"),
 ])
 def test_bad_command_input_is_one_error_line_and_nothing_is_written(
-        run: Run, small: Path, db_path: Path, args, message) -> None:
+        run: Run, small: Path, db_url: str, args, message) -> None:
     result = run(*args)
     assert result.exit_code != 0
     assert result.stdout == ""
     assert result.stderr == message
-    assert count_rows(db_path) == 3
+    assert count_rows(db_url) == 3
 
 
 @pytest.mark.parametrize("where", ["missing-folder", "folder", "not-a-db"])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import Run, count_rows
+from tests.conftest import Run, count_rows, shown
 
 TRICKY = """\
 thread: tricky-talks
@@ -227,7 +227,7 @@ default_calendar = timeline
 
 
 def test_export_restore_export_is_byte_identical(imported: Run, tmp_path: Path,
-                                                 db_path: Path) -> None:
+                                                 db_url: str) -> None:
     imported("correct", "russia-nato-security-guarantees/geneva-ssd", "--date", "2022-01-09",
              now="2026-12-01T08:00:00Z")
     imported("retract", "russian-troops-georgia-moldova-ukraine/ryabkov-no-invasion",
@@ -252,14 +252,14 @@ def test_export_restore_export_is_byte_identical(imported: Run, tmp_path: Path,
 
 
 def test_restore_refuses_a_database_that_is_not_empty(imported: Run, tmp_path: Path,
-                                                      db_path: Path) -> None:
+                                                      db_url: str) -> None:
     backup = tmp_path / "backup.jsonl"
     imported("export", "jsonl", "-o", str(backup))
     result = imported("import", "--restore", str(backup))
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: restore needs an empty database: {db_path} already "
+    assert result.stderr == (f"Error: restore needs an empty database: {shown(db_url)} already "
                              "holds 27 records (use a new --db)\n")
-    assert count_rows(db_path) == 27
+    assert count_rows(db_url) == 27
 
 
 def test_an_altered_backup_is_refused_with_its_line(imported: Run, tmp_path: Path) -> None:

@@ -1,18 +1,18 @@
-"""The store and its schema, on real SQLite files: append-only, migrations, seq and versions."""
+"""The store and its schema on real databases: append-only, migrations, seq and versions."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import EVENTS, REPO, make_event
+from tests.conftest import EVENTS, REPO, count_rows, is_postgres, make_event
 from timeline import db as tdb
 from timeline.errors import DatabaseError
 from timeline.projector import apply_all, project
@@ -24,10 +24,15 @@ NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def store(db_path: Path):
-    s = open_store(tdb.resolve_url(str(db_path)))
+def store(db_url: str):
+    s = open_store(tdb.resolve_url(db_url))
     import_paths(s, [str(EVENTS)], NOW)
-    return s
+    yield s
+    s.engine.dispose()
+
+
+def _snapshot(conn) -> tuple:  # type: ignore[no-untyped-def]
+    return tuple(conn.execute(text("SELECT seq, payload, hash FROM events ORDER BY seq")).all())
 
 
 @pytest.mark.parametrize("statement", [
@@ -36,16 +41,28 @@ def store(db_path: Path):
     "DELETE FROM events",
     "DELETE FROM events WHERE seq = 3",
 ])
-def test_a_raw_update_or_delete_on_the_events_table_fails(store, db_path, statement) -> None:
-    with sqlite3.connect(db_path) as conn:
-        before = conn.execute("SELECT count(*), group_concat(payload) FROM events").fetchone()
-        with pytest.raises(sqlite3.IntegrityError, match="events is append-only"):
-            conn.execute(statement)
-        after = conn.execute("SELECT count(*), group_concat(payload) FROM events").fetchone()
-    assert before == after and before[0] == 27
+def test_a_raw_update_or_delete_on_the_events_table_fails(store, statement) -> None:
+    engine = create_engine(store.engine.url)  # plain SQLAlchemy: none of timeline's code
+    with engine.connect() as conn:
+        before = _snapshot(conn)
+        with pytest.raises(DBAPIError, match="events is append-only"):
+            conn.execute(text(statement))
+        conn.rollback()
+        assert _snapshot(conn) == before and len(before) == 27
+    engine.dispose()
 
 
-def test_the_database_runs_in_wal_mode_with_a_busy_timeout(store) -> None:
+def test_truncate_is_refused_on_postgresql(store, db_url: str) -> None:
+    if not is_postgres(db_url):
+        pytest.skip("SQLite has no TRUNCATE")
+    engine = create_engine(store.engine.url)
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+        conn.execute(text("TRUNCATE events"))
+    engine.dispose()
+    assert count_rows(db_url) == 27
+
+
+def test_the_database_runs_in_wal_mode_with_a_busy_timeout(store, db_path) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
@@ -67,18 +84,27 @@ def test_the_migrations_create_exactly_the_schema_the_code_describes(store) -> N
     assert diff == []
 
 
-def test_alembic_upgrade_head_works_from_the_repository_root(tmp_path: Path) -> None:
-    target = tmp_path / "by-alembic.db"
-    env = {**os.environ, "TIMELINE_DB": str(target)}
+def test_alembic_upgrade_head_works_from_the_repository_root(db_url: str) -> None:
+    env = {**os.environ, "TIMELINE_DB": db_url}
     subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO, env=env,
                    check=True, capture_output=True)
-    with sqlite3.connect(target) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (SCHEMA_HEAD,)
-        triggers = {r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert triggers == {"events_append_only_update", "events_append_only_delete"}
-    s = open_store(tdb.resolve_url(str(target)))  # and timeline takes it as current
+    engine = create_engine(tdb.resolve_url(db_url))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            SCHEMA_HEAD)
+        if is_postgres(db_url):
+            triggers = set(conn.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass "
+                "AND NOT tgisinternal")).scalars())
+            assert triggers == {"events_append_only", "events_append_only_truncate"}
+        else:
+            triggers = set(conn.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+            assert triggers == {"events_append_only_update", "events_append_only_delete"}
+    engine.dispose()
+    s = open_store(tdb.resolve_url(db_url))  # and timeline takes it as current
     assert s.count() == 0
+    s.engine.dispose()
 
 
 def test_seq_is_global_and_version_counts_within_each_thread(store) -> None:
@@ -108,13 +134,15 @@ def test_the_projection_table_equals_a_full_replay_after_out_of_order_appends(st
         assert as_of(store, day) == list(project(store.records(), as_of=day).values())
 
 
-def test_a_database_from_a_newer_timeline_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "newer.db"
-    open_store(tdb.resolve_url(str(path)))
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+def test_a_database_from_a_newer_timeline_is_refused(db_url: str) -> None:
+    url = tdb.resolve_url(db_url)
+    open_store(url).engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
     with pytest.raises(DatabaseError, match="newer than this version of timeline knows"):
-        open_store(tdb.resolve_url(str(path)))
+        open_store(url)
 
 
 def test_a_database_in_a_missing_folder_is_an_error_not_a_new_folder(tmp_path: Path) -> None:

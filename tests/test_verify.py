@@ -5,31 +5,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, create_engine, text
 
-from tests.conftest import Run
+from tests.conftest import Run, is_postgres
 from timeline.chain import record_hash
 from timeline.codec import canonical
+from timeline.db import resolve_url
 
 THREAD = "russia-nato-security-guarantees"
 
 
 @contextmanager
-def tampering(db_path: Path) -> Iterator[sqlite3.Connection]:
+def tampering(db_url: str) -> Iterator[Connection]:
     """A raw connection with the append-only guard dropped, as an attacker would."""
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TRIGGER events_append_only_update")
-    conn.execute("DROP TRIGGER events_append_only_delete")
+    engine = create_engine(resolve_url(db_url))
     try:
-        yield conn
-        conn.commit()
+        with engine.begin() as conn:
+            if is_postgres(db_url):
+                conn.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
+            else:
+                conn.execute(text("DROP TRIGGER events_append_only_update"))
+                conn.execute(text("DROP TRIGGER events_append_only_delete"))
+            yield conn
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def verify(run: Run) -> tuple[int, list[str]]:
@@ -37,15 +40,15 @@ def verify(run: Run) -> tuple[int, list[str]]:
     return result.exit_code, result.stdout.splitlines()
 
 
-def _seq_of(conn: sqlite3.Connection, event_id: str) -> int:
-    return conn.execute("SELECT seq FROM events WHERE thread = ? AND event_id = ?",
-                        (THREAD, event_id)).fetchone()[0]
+def _seq_of(conn: Connection, event_id: str) -> int:
+    return conn.execute(text("SELECT seq FROM events WHERE thread = :t AND event_id = :i"),
+                        {"t": THREAD, "i": event_id}).scalar_one()
 
 
-def test_a_modified_payload_is_named(imported: Run, db_path: Path) -> None:
-    with tampering(db_path) as conn:
-        conn.execute("UPDATE events SET payload = replace(payload, 'open-door', 'closed-door') "
-                     "WHERE event_id = 'replies-open-door'")
+def test_a_modified_payload_is_named(imported: Run, db_url: str) -> None:
+    with tampering(db_url) as conn:
+        conn.execute(text("UPDATE events SET payload = replace(payload, 'open-door', "
+                          "'closed-door') WHERE event_id = 'replies-open-door'"))
     code, lines = verify(imported)
     assert code == 1
     assert f"{THREAD}/replies-open-door: modified row: its content does not match its hash" \
@@ -54,19 +57,20 @@ def test_a_modified_payload_is_named(imported: Run, db_path: Path) -> None:
 
 
 def test_a_modified_query_column_is_named_even_when_the_payload_is_intact(
-        imported: Run, db_path: Path) -> None:
-    with tampering(db_path) as conn:
-        conn.execute("UPDATE events SET known = '2022-01-26' WHERE event_id = 'replies-open-door'")
+        imported: Run, db_url: str) -> None:
+    with tampering(db_url) as conn:
+        conn.execute(text("UPDATE events SET known = '2022-01-26' "
+                          "WHERE event_id = 'replies-open-door'"))
     code, lines = verify(imported)
     assert code == 1
     assert lines[0] == (f"{THREAD}/replies-open-door: modified row: column known differs from "
                         "the hashed payload")
 
 
-def test_a_deleted_row_is_named(imported: Run, db_path: Path) -> None:
-    with tampering(db_path) as conn:
+def test_a_deleted_row_is_named(imported: Run, db_url: str) -> None:
+    with tampering(db_url) as conn:
         seq = _seq_of(conn, "geneva-ssd")
-        conn.execute("DELETE FROM events WHERE seq = ?", (seq,))
+        conn.execute(text("DELETE FROM events WHERE seq = :s"), {"s": seq})
     code, lines = verify(imported)
     assert code == 1
     assert f"{THREAD}/nato-russia-council: deleted row: seq {seq} missing before seq {seq + 1}" \
@@ -75,23 +79,24 @@ def test_a_deleted_row_is_named(imported: Run, db_path: Path) -> None:
         "before version 4" in lines
 
 
-def test_a_deleted_last_row_shows_in_the_projection(imported: Run, db_path: Path) -> None:
-    with tampering(db_path) as conn:
-        conn.execute("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)")
+def test_a_deleted_last_row_shows_in_the_projection(imported: Run, db_url: str) -> None:
+    with tampering(db_url) as conn:
+        conn.execute(text("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)"))
     code, lines = verify(imported)
     assert code == 1
     assert lines == ["russian-troops-georgia-moldova-ukraine: projection differs from the log: "
                      "it has 7 events up to seq 27, the log 6 up to seq 26"]
 
 
-def test_swapped_rows_are_named_as_reordered(imported: Run, db_path: Path) -> None:
-    with tampering(db_path) as conn:
+def test_swapped_rows_are_named_as_reordered(imported: Run, db_url: str) -> None:
+    with tampering(db_url) as conn:
         a, b = _seq_of(conn, "nato-russia-council"), _seq_of(conn, "osce-permanent-council")
         # swap their places in the log: seq and version, keeping each row's content
-        conn.execute("UPDATE events SET seq = -1, version = -1 WHERE seq = ?", (a,))
-        conn.execute("UPDATE events SET seq = ?, version = version - 1 WHERE seq = ?", (a, b))
-        conn.execute("UPDATE events SET seq = ?, version = (SELECT version + 1 FROM events "
-                     "WHERE seq = ?) WHERE seq = -1", (b, a))
+        conn.execute(text("UPDATE events SET seq = -1, version = -1 WHERE seq = :a"), {"a": a})
+        conn.execute(text("UPDATE events SET seq = :a, version = version - 1 WHERE seq = :b"),
+                     {"a": a, "b": b})
+        conn.execute(text("UPDATE events SET seq = :b, version = (SELECT version + 1 FROM "
+                          "events WHERE seq = :a) WHERE seq = -1"), {"a": a, "b": b})
     code, lines = verify(imported)
     assert code == 1
     assert lines == [
@@ -104,15 +109,17 @@ def test_swapped_rows_are_named_as_reordered(imported: Run, db_path: Path) -> No
     ]
 
 
-def test_a_relinked_row_is_named_as_a_broken_link(imported: Run, db_path: Path) -> None:
+def test_a_relinked_row_is_named_as_a_broken_link(imported: Run, db_url: str) -> None:
     # a careful forger rewrites prev_hash and recomputes the row's own hash to match
-    with tampering(db_path) as conn:
-        kind, payload, recorded_at, title = conn.execute(
+    with tampering(db_url) as conn:
+        kind, payload, recorded_at, title = conn.execute(text(
             "SELECT kind, payload, recorded_at, thread_title FROM events "
-            "WHERE event_id = 'geneva-ssd'").fetchone()
+            "WHERE event_id = 'geneva-ssd' AND thread = :t"), {"t": THREAD}).one()
         forged_prev = hashlib.sha256(b"forged").hexdigest()
-        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE event_id = 'geneva-ssd'",
-                     (forged_prev, record_hash(kind, payload, forged_prev, recorded_at, title)))
+        conn.execute(text("UPDATE events SET prev_hash = :p, hash = :h "
+                          "WHERE event_id = 'geneva-ssd' AND thread = :t"),
+                     {"t": THREAD, "p": forged_prev,
+                      "h": record_hash(kind, payload, forged_prev, recorded_at, title)})
     code, lines = verify(imported)
     assert code == 1
     assert f"{THREAD}/geneva-ssd: broken link: prev_hash matches no record of the thread" \
@@ -120,10 +127,12 @@ def test_a_relinked_row_is_named_as_a_broken_link(imported: Run, db_path: Path) 
 
 
 def test_the_hash_is_reproducible_from_the_documented_canonical_form(
-        imported: Run, db_path: Path) -> None:
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT kind, payload, prev_hash, recorded_at, thread_title, hash "
-                            "FROM events ORDER BY seq").fetchall()
+        imported: Run, db_url: str) -> None:
+    engine = create_engine(resolve_url(db_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, payload, prev_hash, recorded_at, thread_title, "
+                                 "hash FROM events ORDER BY seq")).all()
+    engine.dispose()
     for kind, payload, prev, recorded_at, title, stored in rows:
         doc = {"kind": kind, "payload": json.loads(payload), "prev": prev,
                "recorded_at": recorded_at, "thread_title": title}

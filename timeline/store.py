@@ -282,8 +282,10 @@ class Writer:
 
     def iter_records_for_projection(self, batch: int = 5000) -> Iterator[Record]:
         """Every record in seq order, streamed in batches, as the projector needs them."""
-        result = self._conn.execution_options(yield_per=batch).execute(
-            select(*_FOLD_COLUMNS).order_by(events.c.seq))
+        # on the statement, not the connection: Connection.execution_options() would
+        # change the connection itself, and stream every later statement too
+        result = self._conn.execute(
+            select(*_FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch))
         for row in result:
             yield _fold_record(row)
 
