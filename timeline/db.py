@@ -43,7 +43,8 @@ def describe(url: str) -> str:
     return u.render_as_string(hide_password=True)
 
 
-def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
+def make_engine(url: str, *, create_dirs: bool = False,
+                busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
     """An engine for ``url``. SQLite gets WAL, a busy timeout and real transactions.
 
     ``create_dirs`` creates the folder of an SQLite file (used for the default
@@ -53,11 +54,18 @@ def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
         u = make_url(url)
     except ArgumentError:
         raise DatabaseError(f"cannot open database {url!r}: not a path or URL") from None
-    if u.get_backend_name() != "sqlite":
+    backend = u.get_backend_name()
+    if backend == "postgresql":
+        if u.drivername == "postgresql":  # the driver timeline ships with, not psycopg2
+            u = u.set(drivername="postgresql+psycopg")
         try:
             return create_engine(u, pool_pre_ping=True)
         except (NoSuchModuleError, ImportError) as e:
-            raise DatabaseError(f"cannot open database {describe(url)}: {e}") from None
+            raise DatabaseError(f"cannot open database {describe(url)}: {e} (install "
+                                "timeline[postgres])") from None
+    if backend != "sqlite":
+        raise DatabaseError(f"cannot open database {describe(url)}: timeline works with "
+                            "SQLite files and PostgreSQL (postgresql://...)")
 
     path = u.database
     if path and path != ":memory:":
@@ -68,12 +76,12 @@ def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
             raise DatabaseError(f"cannot open database {path}: folder {folder} does not exist")
         if Path(path).is_dir():
             raise DatabaseError(f"cannot open database {path}: it is a folder")
-    engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S})
-    _sqlite_setup(engine)
+    engine = create_engine(u, connect_args={"timeout": busy_timeout})
+    _sqlite_setup(engine, busy_timeout)
     return engine
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
     # pysqlite's own transaction handling is off (isolation_level=None) and we emit
     # BEGIN ourselves: DEFERRED for reads, IMMEDIATE for writes, so a writer takes the
     # lock up front and waits out the busy timeout instead of failing halfway.
@@ -81,7 +89,7 @@ def _sqlite_setup(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")

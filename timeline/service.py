@@ -43,13 +43,18 @@ _APPEND_CHUNK = 5000
 Progress = Callable[[int, int], None]
 
 
-def open_store(url: str, *, create_dirs: bool = False) -> EventStore:
-    """Open (and, if behind, migrate) the database at ``url``."""
-    from timeline.db import ensure_schema, make_engine
+def open_store(url: str, *, create_dirs: bool = False,
+               busy_timeout: float | None = None) -> EventStore:
+    """Open (and, if behind, migrate) the database at ``url``.
 
-    engine = make_engine(url, create_dirs=create_dirs)
+    ``busy_timeout``: how long an SQLite writer waits for another to finish (seconds).
+    """
+    from timeline.db import BUSY_TIMEOUT_S, ensure_schema, make_engine
+
+    timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
+    engine = make_engine(url, create_dirs=create_dirs, busy_timeout=timeout)
     ensure_schema(engine)
-    return EventStore(engine)
+    return EventStore(engine, timeout)
 
 
 def entry_content(entry: Entry) -> str:
@@ -97,7 +102,7 @@ def add_event(store: EventStore, fields: Mapping[str, Any], now: dt.datetime,
     if generate:
         data["id"] = "placeholder"  # validated first, replaced below under the write lock
     event = event_from_input(data)
-    with store.writing() as w:
+    with store.writing([event.thread]) as w:
         if generate:
             event = replace(event, id=generate_id(
                 event.date.text, event.title, lambda c: bool(w.find([(event.thread, c)]))))
@@ -121,7 +126,7 @@ def amend(store: EventStore, fields: Mapping[str, Any], now: dt.datetime) -> Rec
     """Record one correction (``type: correction``) or retraction, as from an event file."""
     entry = entry_from_input(fields)
     assert not isinstance(entry, Event)
-    with store.writing() as w:
+    with store.writing([entry.thread]) as w:
         stored = w.find([tuple(entry.target.split("/", 1)), (entry.thread, entry.id)])
         if (entry.thread, entry.id) in stored:
             raise InvalidEvent([("id", f"{entry.key} is already recorded")])
@@ -248,7 +253,7 @@ class _Import:
     def run(self, paths: Iterable[str]) -> ImportResult:
         raws, titles = self.read(paths)
         batch = self.validate(raws)
-        with self.store.writing() as w:
+        with self.store.writing({e.thread for e, _ in batch.values()} | set(titles)) as w:
             stored = w.find({(e.thread, e.id) for e, _ in batch.values()}
                             | {tuple(e.target.split("/", 1))  # type: ignore[misc]
                                for e, _ in batch.values() if not isinstance(e, Event)})
@@ -379,7 +384,7 @@ def _first_difference(a: Entry, b: Entry) -> str:
 
 def rebuild(store: EventStore) -> tuple[int, int]:
     """Drop and replay the projection table from the log; returns (records, threads)."""
-    with store.writing() as w:
+    with store.writing(None) as w:
         w.clear_states()
         with _bulk():
             records = list(w.iter_records_for_projection())
@@ -398,7 +403,7 @@ class VerifyResult:
 def verify(store: EventStore) -> VerifyResult:
     """Walk every hash chain and the sequence numbers; replay the projections in memory
     and compare them with the stored ones."""
-    with store.writing() as w, _bulk():
+    with store.writing(None) as w, _bulk():  # a still log: concurrent writers wait
         rows = list(w.chain_rows())
         findings = check_chains(rows)
         stored = w.states()
@@ -436,7 +441,7 @@ def restore(store: EventStore, path: str) -> int:
         raise ImportErrors([Problem(path, None, f"cannot read: {e}")]) from None
     if problems:
         raise ImportErrors(problems)
-    with store.writing() as w, _bulk():
+    with store.writing(None) as w, _bulk():
         present = w.count()
         if present:
             raise DatabaseError(f"restore needs an empty database: {store.name} already holds "

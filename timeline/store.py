@@ -15,7 +15,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, String, delete, func, insert, select, tuple_, type_coerce, update
+from sqlalchemy import (
+    Connection,
+    String,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
@@ -39,6 +50,9 @@ from timeline.schema import events, thread_states
 __all__ = ["EventStore", "Writer", "select_records"]
 
 _CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
+# PostgreSQL advisory lock keys (class, object): one per thread, and one for numbering.
+_THREAD_LOCK = 0x746C  # "tl"
+_SEQ_LOCK = (0x746D, 0)
 _RECORD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at,
                    events.c.thread_title, events.c.kind, events.c.payload_schema,
                    events.c.payload, events.c.prev_hash, events.c.hash)
@@ -132,22 +146,34 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 class EventStore:
     """The log and its projection table in one database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         self.engine = engine
         self.name = describe(str(engine.url))
+        self.busy_timeout = busy_timeout
 
     # ---- writing ----------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[Writer]:
-        """One write transaction: everything inside commits together or not at all."""
+    def writing(self, threads: Iterable[str] | None = None) -> Iterator[Writer]:
+        """One write transaction: everything inside commits together or not at all.
+
+        ``threads`` are the threads it will append to (None: the whole log, for rebuild,
+        verify and restore). On SQLite, ``BEGIN IMMEDIATE`` makes it the only writer. On
+        PostgreSQL, writers to different threads run side by side: each holds a lock per
+        thread it appends to (taken in slug order, so two writers cannot deadlock), and
+        only the final step — numbering the rows with ``seq`` and inserting them — runs
+        under one lock, held until commit (see ``Writer.append``).
+        """
         try:
             with self.engine.connect() as conn:
                 conn = conn.execution_options(timeline_write=True)
                 with conn.begin():
                     if conn.dialect.name == "postgresql":
-                        # One writer at a time keeps seq gap-free and in commit order.
-                        conn.execute(select(func.pg_advisory_xact_lock(0x74696D65)))
+                        if threads is None:  # readers go on; every writer waits
+                            conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+                        for thread in sorted(set(threads or ())):
+                            conn.execute(select(func.pg_advisory_xact_lock(
+                                _THREAD_LOCK, func.hashtext(thread))))
                     yield Writer(conn)
         except OperationalError as e:
             raise self._error(e) from None
@@ -159,7 +185,7 @@ class EventStore:
         if "locked" in reason or "busy" in reason:
             return DatabaseError(
                 f"database {self.name} is busy: another process kept it locked for more "
-                f"than {BUSY_TIMEOUT_S:g} s; try again")
+                f"than {self.busy_timeout:g} s; try again")
         return DatabaseError(f"database {self.name}: {reason}")
 
     @contextmanager
@@ -234,8 +260,13 @@ class Writer:
         if not items:
             return []
         conn = self._conn
-        seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
         heads = self._heads(sorted({e.thread for e, _ in items}))
+        if conn.dialect.name == "postgresql":
+            # Rows are numbered under one lock held until commit, so they commit in seq
+            # order: a reader that has seen seq N never later finds a new row below N
+            # (a SEQUENCE would hand out numbers that can commit out of order).
+            conn.execute(select(func.pg_advisory_xact_lock(*_SEQ_LOCK)))
+        seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
         stamp = format_recorded_at(recorded_at)
         day = _day_renderer(conn)
         records: list[Record] = []
@@ -402,7 +433,7 @@ def _load_states(conn: Connection, threads: Iterable[str] | None) -> dict[str, T
         return {s.thread: s for s in map(state_from_json, conn.execute(query).scalars())}
     out: dict[str, ThreadState] = {}
     for chunk in _chunks(sorted(set(threads))):
-        for text in conn.execute(query.where(thread_states.c.thread.in_(chunk))).scalars():
-            s = state_from_json(text)
+        for stored in conn.execute(query.where(thread_states.c.thread.in_(chunk))).scalars():
+            s = state_from_json(stored)
             out[s.thread] = s
     return dict(sorted(out.items()))

@@ -112,10 +112,16 @@ class Env:
             from timeline.service import open_store
             from timeline.settings import default_db_url
 
+            timeout = os.environ.get("TIMELINE_BUSY_TIMEOUT")
+            try:
+                busy = None if not timeout else float(timeout)
+            except ValueError:
+                raise TimelineError(f"TIMELINE_BUSY_TIMEOUT={timeout!r} is not a number of "
+                                    "seconds") from None
             if self.db:
-                self._store = open_store(resolve_url(self.db))
+                self._store = open_store(resolve_url(self.db), busy_timeout=busy)
             else:
-                self._store = open_store(default_db_url(), create_dirs=True)
+                self._store = open_store(default_db_url(), create_dirs=True, busy_timeout=busy)
         return self._store
 
 
