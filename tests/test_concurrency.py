@@ -173,3 +173,26 @@ def test_an_unusable_postgresql_server_is_one_clear_line(run: Run, change: dict,
     assert line.startswith(f"Error: cannot open database "
                            f"{url.render_as_string(hide_password=True)}: ")
     assert says in line and "127.0.0.1" in line
+
+
+@pytest.mark.skipif(PG_URL is None, reason="needs TIMELINE_TEST_POSTGRES_URL")
+def test_a_granted_role_can_append_but_not_rewrite(run: Run, db_url: str) -> None:
+    if not is_postgres(db_url):
+        pytest.skip("roles are a PostgreSQL feature")
+    assert run("import", "--bundled").exit_code == 0
+    granted = run("db", "grant", "timeline_pw")
+    assert granted.stdout.startswith("timeline_pw may read and append to ")
+    as_role = make_url(db_url).set(username="timeline_pw", password="right")
+    env = {"TIMELINE_DB": as_role.render_as_string(hide_password=False)}
+    added = run("add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
+                "--title", "Appended by the restricted role", env=env)
+    assert added.exit_code == 0, added.output
+    engine = create_engine(as_role)
+    for statement in ("UPDATE events SET event_id = 'x'", "DELETE FROM events",
+                      "ALTER TABLE events DISABLE TRIGGER USER"):
+        with engine.connect() as conn, pytest.raises(Exception, match=r"permission denied|must "
+                                                                      r"be owner"):
+            conn.execute(text(statement))
+    engine.dispose()
+    assert count_rows(db_url) == 28
+    assert run("verify", env=env).exit_code == 0

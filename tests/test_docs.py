@@ -10,7 +10,8 @@ from timeline.cli import app
 
 README = (REPO / "README.md").read_text()
 COMMANDS = ["add", "correct", "retract", "import", "asof", "threads", "log", "history", "diff",
-            "rebuild", "verify", "db upgrade", "db current"]
+            "rebuild", "verify", "db upgrade", "db current", "db grant", "export ics",
+            "export jsonl", "export timelinejs"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -18,6 +18,7 @@ __all__ = [
     "describe",
     "ensure_schema",
     "error_reason",
+    "grant_appender",
     "make_engine",
     "migrations_dir",
     "resolve_url",
@@ -167,3 +168,22 @@ def error_reason(e: SQLAlchemyError) -> str:
     """The driver's own message, first line only (no SQL, no parameters)."""
     orig = getattr(e, "orig", None)
     return str(orig if orig is not None else e).strip().splitlines()[0]
+
+
+def grant_appender(engine: Engine, role: str) -> None:
+    """Let ``role`` read and append to the log but never change or delete it (PostgreSQL):
+    beside the trigger, the database's own privileges then refuse UPDATE, DELETE and
+    TRUNCATE on events to that role, which cannot drop the trigger either (not the owner)."""
+    if engine.dialect.name != "postgresql":
+        raise DatabaseError("roles are a PostgreSQL feature; on SQLite the triggers already "
+                            "refuse UPDATE and DELETE")
+    q = engine.dialect.identifier_preparer.quote(role)
+    try:
+        with engine.begin() as conn:
+            for statement in (f"GRANT SELECT, INSERT ON events TO {q}",
+                              f"REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {q}",
+                              f"GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO {q}",
+                              f"GRANT SELECT ON alembic_version TO {q}"):
+                conn.execute(text(statement))
+    except SQLAlchemyError as e:
+        raise DatabaseError(f"cannot grant to {role}: {error_reason(e)}") from None

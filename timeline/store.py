@@ -22,7 +22,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     tuple_,
     type_coerce,
     update,
@@ -50,8 +49,11 @@ from timeline.schema import events, thread_states
 __all__ = ["EventStore", "Writer", "select_records"]
 
 _CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
-# PostgreSQL advisory lock keys (class, object): one per thread, and one for numbering.
-_THREAD_LOCK = 0x746C  # "tl"
+# PostgreSQL advisory lock keys (class, object): the whole log (writers share it, rebuild,
+# verify and restore take it alone), one per thread, and one for numbering rows. Advisory
+# locks need no table privileges, so a role that may only append can take them.
+_LOG_LOCK = (0x746B, 0)
+_THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
 _RECORD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at,
                    events.c.thread_title, events.c.kind, events.c.payload_schema,
@@ -169,8 +171,10 @@ class EventStore:
                 conn = conn.execution_options(timeline_write=True)
                 with conn.begin():
                     if conn.dialect.name == "postgresql":
-                        if threads is None:  # readers go on; every writer waits
-                            conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+                        if threads is None:  # the whole log: every writer waits, readers go on
+                            conn.execute(select(func.pg_advisory_xact_lock(*_LOG_LOCK)))
+                        else:
+                            conn.execute(select(func.pg_advisory_xact_lock_shared(*_LOG_LOCK)))
                         for thread in sorted(set(threads or ())):
                             conn.execute(select(func.pg_advisory_xact_lock(
                                 _THREAD_LOCK, func.hashtext(thread))))

@@ -70,7 +70,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-db_app = typer.Typer(help="Database schema: upgrade it or show its revision.",
+db_app = typer.Typer(help="The database: upgrade its schema, show its revision, grant a role.",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from timeline.cli._app import app, db_app, env_of
@@ -63,3 +65,21 @@ def db_current(ctx: typer.Context) -> None:
     store = env_of(ctx).store()
     typer.echo(f"{store.name}: schema {current_revision(store.engine)}, "
                f"{store.count()} records")
+
+
+@db_app.command("grant")
+def db_grant(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="A PostgreSQL role.")],
+) -> None:
+    """Let ROLE read and append, but never update or delete the log (PostgreSQL): run it
+    as the owner, then give writers ROLE.
+
+    Example: timeline --db postgresql://owner@db.example/timeline db grant newsroom
+    """
+    from timeline.db import grant_appender
+
+    store = env_of(ctx).store()
+    grant_appender(store.engine, role)
+    typer.echo(f"{role} may read and append to {store.name}; UPDATE, DELETE and TRUNCATE on "
+               "events are refused to it")
