@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     String,
+    case,
     delete,
     func,
     insert,
@@ -58,8 +59,11 @@ _SEQ_LOCK = (0x746D, 0)
 _RECORD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at,
                    events.c.thread_title, events.c.kind, events.c.payload_schema,
                    events.c.payload, events.c.prev_hash, events.c.hash)
-# Only what the projector reads: replays skip decoding the payloads of events.
-_FOLD_COLUMNS = (*_RECORD_COLUMNS, events.c.thread, events.c.event_id, events.c.date_text,
+# Only what the projector reads: replays skip reading the payloads of events (the
+# columns hold what it needs); corrections and retractions come with theirs.
+_FOLD_COLUMNS = (*_RECORD_COLUMNS[:6],
+                 case((events.c.kind == "event", None), else_=events.c.payload),
+                 *_RECORD_COLUMNS[7:], events.c.thread, events.c.event_id, events.c.date_text,
                  type_coerce(events.c.known, String), events.c.known_given, events.c.type,
                  events.c.title, events.c.actors, events.c.status, events.c.positions)
 _INSERT_COLUMNS = ("seq", "thread", "event_id", "version", "kind", "target", "date_text",
