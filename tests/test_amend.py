@@ -344,3 +344,26 @@ def test_many_corrections_are_matched_by_the_database(run: Run, iran: Path,
     monkeypatch.setattr(timeline.store, "_CHUNK", 1)  # more corrections than one IN (...) holds
     assert asof_json(run, "2015-07-14") == expected
     assert expected["threads"][0]["first"]["date"] == "2015-07-14"
+
+
+def test_a_thread_whose_only_event_is_retracted_stays_consistent(run: Run) -> None:
+    def add(event_id: str, date: str, title: str) -> None:
+        assert run("add", "--thread", "b", "--id", event_id, "--date", date, "--type",
+                   "statement", "--actor", "X", "--title", title).exit_code == 0
+
+    add("e0", "2022-01-26", "False report")
+    assert run("retract", "b/e0", "--reason", "false", "--known", "2022-02-10").exit_code == 0
+    # before the retraction was known the report shows; after, nothing does
+    assert asof_json(run, "2022-02-09")["threads"][0]["events"] == 1
+    assert asof_json(run, "2022-03-01")["threads"] == []
+    assert run("verify").exit_code == 0
+    assert run("rebuild").stdout == "Rebuilt 1 thread from 2 records\n"
+    assert asof_json(run, "2022-02-09")["threads"][0]["events"] == 1
+    assert "[RETRACTED]" in run("history", "b").stdout
+    assert "[RETRACTED]" in run("log", "--thread", "b").stdout
+    add("e3", "2022-01-22", "A true report")
+    (t,) = asof_json(run, "2022-03-01")["threads"]
+    assert (t["events"], t["last"]["id"]) == (1, "e3")
+    assert run("verify").exit_code == 0
+    assert asof_json(run, "2022-03-01") == asof_json(run, "2022-03-01", "--recorded-before",
+                                                     "2100-01-01T00:00:00Z")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from timeline.amend import resolve
 from timeline.model import (
@@ -31,7 +32,7 @@ from timeline.model import (
     ThreadState,
 )
 
-__all__ = ["apply", "apply_all", "project"]
+__all__ = ["Hidden", "apply", "apply_all", "project"]
 
 
 class _Fold:
@@ -125,12 +126,24 @@ def _summary(record: Record) -> EventSummary:
     return EventSummary(e.id, e.date.text, e.known.isoformat(), e.type, e.title)
 
 
-def project(records: Iterable[Record], as_of: dt.date | None = None) -> dict[str, ThreadState]:
+@dataclass(frozen=True)
+class Hidden:
+    """A thread whose records show no event (all retracted, or none known yet)."""
+
+    thread: str
+    title: str | None
+    horizon: dt.date
+    max_seq: int
+
+
+def project(records: Iterable[Record], as_of: dt.date | None = None,
+            hidden: dict[str, Hidden] | None = None) -> dict[str, ThreadState]:
     """State of every thread with at least one event known on ``as_of`` (all if None).
 
     Records (events, corrections, retractions) may come in any order; corrections and
     retractions in effect on ``as_of`` are applied first (``amend.resolve``). Records not
-    yet known still name their thread. Returns threads sorted by slug.
+    yet known still name their thread. Returns threads sorted by slug; threads that show
+    nothing are added to ``hidden`` when it is given.
     """
     records = list(records)
     folds: dict[str, _Fold] = {}
@@ -148,6 +161,9 @@ def project(records: Iterable[Record], as_of: dt.date | None = None) -> dict[str
     for record in records if plain else resolve(records, as_of):
         if as_of is None or record.event.known <= as_of:
             folds[record.event.thread].add(record)
+    if hidden is not None:
+        hidden.update((t, Hidden(t, f.title, f.horizon, f.max_seq))
+                      for t, f in folds.items() if not f.events)
     return {t: folds[t].freeze() for t in sorted(folds) if folds[t].events}
 
 

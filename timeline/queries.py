@@ -20,11 +20,9 @@ from timeline.store import EventStore
 __all__ = ["Diff", "ThreadDiff", "as_of", "diff", "export_items", "history", "log", "threads"]
 
 
-def require_thread(store: EventStore, thread: str) -> ThreadState:
-    states = store.states([thread])
-    if thread not in states:
+def require_thread(store: EventStore, thread: str) -> None:
+    if thread not in store.horizons([thread]):
         raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
-    return states[thread]
 
 
 def as_of(store: EventStore, day: dt.date, thread: str | None = None,
@@ -35,14 +33,17 @@ def as_of(store: EventStore, day: dt.date, thread: str | None = None,
     projection table; only the others are replayed from the log. With
     ``recorded_before`` everything is replayed from the records held at that time.
     """
-    states = store.states() if thread is None else {thread: require_thread(store, thread)}
+    if thread is not None:
+        require_thread(store, thread)
     if recorded_before is not None:
         records = store.records(threads=None if thread is None else [thread], known_by=day,
                                 with_titles=True, for_projection=True,
                                 recorded_before=recorded_before)
         return list(project(records, as_of=day).values())
-    result = {t: s for t, s in states.items() if s.horizon <= day}
-    stale = [t for t in states if t not in result]
+    horizons = store.horizons(None if thread is None else [thread])
+    # nothing known after `day`: the stored state is the answer (none if nothing shows)
+    result = store.states([t for t, h in horizons.items() if h <= day])
+    stale = [t for t, h in horizons.items() if h > day]
     if stale:
         result.update(project(store.records(threads=stale, known_by=day, with_titles=True,
                                             for_projection=True), as_of=day))
@@ -89,7 +90,8 @@ def _overlaps(record: Record, since: dt.date | None, until: dt.date | None) -> b
 
 @dataclass(frozen=True)
 class History:
-    state: ThreadState
+    thread: str
+    title: str | None
     items: list[Annotated]  # in replay order: how the story became known
     status_changes: dict[int, tuple[str, str]]  # seq of the event -> (before, after)
 
@@ -97,8 +99,10 @@ class History:
 def history(store: EventStore, thread: str) -> History:
     """A thread's whole story: every event with its three times, corrections and
     retractions inline, and each status change (in the order things became known)."""
-    state = require_thread(store, thread)
-    items = annotate(store.records(threads=[thread]))
+    require_thread(store, thread)
+    records = store.records(threads=[thread])
+    title = next((r.thread_title for r in reversed(records) if r.thread_title), None)
+    items = annotate(records)
     items.sort(key=lambda a: a.record.sort_key)
     changes: dict[int, tuple[str, str]] = {}
     status = "open"
@@ -107,7 +111,7 @@ def history(store: EventStore, thread: str) -> History:
         if a.retraction is None and new is not None and new != status:
             changes[a.record.seq] = (status, new)
             status = new
-    return History(state, items, changes)
+    return History(thread, title, items, changes)
 
 
 # ---- diff -----------------------------------------------------------------------------

@@ -19,10 +19,10 @@ from typing import Any
 from timeline.amend import apply_corrections, entry_from_input, entry_to_payload, with_known
 from timeline.chain import Finding, check_chains
 from timeline.codec import canonical, event_from_input
-from timeline.errors import ImportErrors, InvalidEvent, Problem
+from timeline.errors import DatabaseError, ImportErrors, InvalidEvent, Problem
 from timeline.formats.eventfile import SUFFIXES, RawEvent, parse
 from timeline.model import Correction, Entry, Event, Record, Retraction
-from timeline.projector import apply_all, project
+from timeline.projector import Hidden, apply_all, project
 from timeline.store import EventStore, Writer
 
 __all__ = [
@@ -76,12 +76,17 @@ def _append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.dateti
         records.extend(w.append(items[start:start + _APPEND_CHUNK], now))
         if progress is not None:
             progress(len(records), len(items))
-    amended = {r.entry.thread for r in records if r.kind != "event"}
-    plain = [r for r in records if r.entry.thread not in amended]
-    states = w.states({r.entry.thread for r in plain})
-    w.save_states(apply_all(states, plain))
-    if amended:
-        w.save_states(project(w.records(threads=amended, for_projection=True)))
+    touched = {r.entry.thread for r in records}
+    states = w.states(touched)
+    # A state can be extended only by events, and only if the thread had one: after a
+    # correction or retraction, or on a thread that showed nothing, replay the thread.
+    replay = {r.entry.thread for r in records if r.kind != "event"} | (
+        set(w.horizons(touched)) - set(states))
+    w.save_states(apply_all(states, [r for r in records if r.entry.thread not in replay]))
+    if replay:
+        hidden: dict[str, Hidden] = {}
+        w.save_states(project(w.records(threads=replay, for_projection=True), hidden=hidden),
+                      hidden)
     return records
 
 
@@ -388,9 +393,10 @@ def rebuild(store: EventStore) -> tuple[int, int]:
         w.clear_states()
         with _bulk():
             records = list(w.iter_records_for_projection())
-            states = project(records)
-        w.save_states(states)
-    return len(records), len(states)
+            hidden: dict[str, Hidden] = {}
+            states = project(records, hidden=hidden)
+        w.save_states(states, hidden)
+    return len(records), len(states) + len(hidden)
 
 
 @dataclass
@@ -407,11 +413,18 @@ def verify(store: EventStore) -> VerifyResult:
         rows = list(w.chain_rows())
         findings = check_chains(rows)
         stored = w.states()
+        shows_none = set(w.horizons()) - set(stored)
+        hidden: dict[str, Hidden] = {}
         try:
-            replayed = project(w.iter_records_for_projection())
-        except InvalidEvent as e:  # a tampered payload may no longer validate
+            replayed = project(w.iter_records_for_projection(), hidden=hidden)
+        except (InvalidEvent, DatabaseError, ValueError, KeyError, TypeError) as e:
+            # a tampered row may no longer even read as a record
             findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
-            replayed = stored
+            replayed, hidden = stored, dict.fromkeys(shows_none)  # type: ignore[arg-type]
+    for thread in sorted(set(hidden) ^ shows_none):
+        findings.append(Finding(thread, "projection differs from the log: the thread "
+                                + ("shows no event" if thread in hidden else
+                                   "is missing from the table or shows no event there")))
     for thread in sorted(set(stored) | set(replayed)):
         if thread not in stored:
             findings.append(Finding(thread, "projection missing: the thread is in the log but "
@@ -431,7 +444,6 @@ def verify(store: EventStore) -> VerifyResult:
 def restore(store: EventStore, path: str) -> int:
     """Restore a backup (``export jsonl``) into an empty database, record for record:
     same seq, recorded_at and hashes. Returns the number of records."""
-    from timeline.errors import DatabaseError
     from timeline.formats.backup import read_backup
 
     try:
@@ -447,5 +459,6 @@ def restore(store: EventStore, path: str) -> int:
             raise DatabaseError(f"restore needs an empty database: {store.name} already holds "
                                 f"{present} records (use a new --db)")
         w.restore(records)
-        w.save_states(project(records))
+        hidden: dict[str, Hidden] = {}
+        w.save_states(project(records, hidden=hidden), hidden)
     return len(records)

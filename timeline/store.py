@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,7 +44,8 @@ from timeline.codec import (
 from timeline.dates import parse_edtf
 from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
 from timeline.errors import ConflictError, DatabaseError, InvalidEvent
-from timeline.model import Entry, Event, Position, Record, ThreadState
+from timeline.model import DEFAULT_STATUS, Entry, Event, Position, Record, ThreadState
+from timeline.projector import Hidden
 from timeline.schema import events, thread_states
 
 __all__ = ["EventStore", "Writer", "select_records"]
@@ -216,9 +217,16 @@ class EventStore:
             return select_records(conn, **filters)
 
     def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
-        """Stored current states (every event), by thread slug, sorted."""
+        """Stored current states (every event), by thread slug, sorted; threads that show
+        no event have none."""
         with self._reading() as conn:
             return _load_states(conn, threads)
+
+    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
+        """Every thread in the log (or those asked for that exist), with the latest known
+        day among its records."""
+        with self._reading() as conn:
+            return _horizons(conn, threads)
 
 
 class Writer:
@@ -316,6 +324,9 @@ class Writer:
     def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
         return _load_states(self._conn, threads)
 
+    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
+        return _horizons(self._conn, threads)
+
     def records(self, **filters: Any) -> list[Record]:
         return select_records(self._conn, **filters)
 
@@ -328,14 +339,20 @@ class Writer:
         for row in result:
             yield _fold_record(row)
 
-    def save_states(self, states: dict[str, ThreadState]) -> None:
-        """Write projected states (insert new threads, update the others)."""
-        existing = set(_existing_threads(self._conn, states))
+    def save_states(self, states: dict[str, ThreadState],
+                    hidden: Mapping[str, Hidden] | None = None) -> None:
+        """Write projected states (insert new threads, update the others). A thread that
+        shows no event keeps a row (no state), so it is still known and replayed."""
+        hidden = hidden or {}
+        existing = set(_existing_threads(self._conn, [*states, *hidden]))
         rows = [{
             "thread": s.thread, "title": s.title, "status": s.status, "events": s.events,
             "horizon": s.horizon, "max_seq": s.max_seq,
             "state": state_to_json(s),
         } for s in states.values()]
+        rows += [{"thread": h.thread, "title": h.title, "status": DEFAULT_STATUS,
+                  "events": 0, "horizon": h.horizon, "max_seq": h.max_seq, "state": ""}
+                 for h in hidden.values()]
         new = [r for r in rows if r["thread"] not in existing]
         old = [r for r in rows if r["thread"] in existing]
         if new:
@@ -435,8 +452,20 @@ def _existing_threads(conn: Connection, threads: Iterable[str]) -> list[str]:
     return out
 
 
+def _horizons(conn: Connection, threads: Iterable[str] | None) -> dict[str, dt.date]:
+    query = select(thread_states.c.thread, thread_states.c.horizon)
+    if threads is None:
+        return {t: h for t, h in conn.execute(query)}
+    out: dict[str, dt.date] = {}
+    for chunk in _chunks(sorted(set(threads))):
+        out.update((t, h) for t, h in conn.execute(
+            query.where(thread_states.c.thread.in_(chunk))))
+    return out
+
+
 def _load_states(conn: Connection, threads: Iterable[str] | None) -> dict[str, ThreadState]:
-    query = select(thread_states.c.state).order_by(thread_states.c.thread)
+    query = (select(thread_states.c.state).where(thread_states.c.events > 0)
+             .order_by(thread_states.c.thread))
     if threads is None:
         return {s.thread: s for s in map(state_from_json, conn.execute(query).scalars())}
     out: dict[str, ThreadState] = {}

@@ -37,8 +37,7 @@ def _position(p: PositionState) -> str:
 
 
 def history_text(h: History) -> str:
-    s = h.state
-    out = [f"{s.thread} — {s.title}" if s.title else s.thread,
+    out = [f"{h.thread} — {h.title}" if h.title else h.thread,
            "In the order it became known. date: when it happened · known: when it became "
            "public · recorded: when this database got it", ""]
     for a in h.items:
