@@ -367,3 +367,45 @@ def test_a_thread_whose_only_event_is_retracted_stays_consistent(run: Run) -> No
     assert run("verify").exit_code == 0
     assert asof_json(run, "2022-03-01") == asof_json(run, "2022-03-01", "--recorded-before",
                                                      "2100-01-01T00:00:00Z")
+
+
+def test_a_correction_is_refused_if_any_view_of_the_event_would_be_invalid(
+        run: Run, db_url: str) -> None:
+    assert run("add", "--thread", "t", "--id", "e", "--date", "2022-02-01", "--known",
+               "2022-02-01", "--type", "statement", "--actor", "A", "--title", "E").exit_code == 0
+    assert run("correct", "t/e", "--event-known", "2022-02-28", "--known", "2022-03-01",
+               "--id", "c1").exit_code == 0
+    # on 10 Feb this date would stand without the later known day: refused
+    result = run("correct", "t/e", "--date", "2022-02-20", "--known", "2022-02-10", "--id", "c2")
+    assert result.stderr == ("Error: the correction would make t/e invalid as known on "
+                             "2022-02-10: known 2022-02-01 is before the date 2022-02-20 "
+                             "(starts 2022-02-20)\n")
+    assert count_rows(db_url) == 2
+    # a correction whose refs name nothing is refused like an event's
+    result = run("correct", "t/e", "--ref", "other/nosuch")
+    assert result.stderr == "Error: refs: no event other/nosuch is recorded\n"
+
+
+def test_retracting_a_correction_in_the_same_file_keeps_the_right_known_day(
+        run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("thread: t\nevents:\n"
+                    "  - {id: e, date: 2022-02-01, type: statement, actors: [A], title: E}\n"
+                    "  - {type: correction, id: c1, corrects: e, set: {title: E fixed}}\n"
+                    "  - {type: retraction, id: r1, retracts: c1, reason: wrong fix}\n")
+    assert run("import", str(path)).exit_code == 0
+    raw = json.loads(run("log", "--raw", "--format", "json").stdout)
+    assert [(r["id"], r["known"]) for r in raw] == [
+        ("e", "2022-02-01"), ("c1", "2022-02-01"), ("r1", "2022-02-01")]
+    assert asof_json(run, "2022-02-01")["threads"][0]["last"]["title"] == "E"
+    assert run("import", str(path)).stdout == "Imported 1 file: 0 added, 3 already present\n"
+
+
+def test_an_id_used_by_two_kinds_of_record_is_named_as_such(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "coll.yaml"
+    path.write_text("thread: t\nevents:\n"
+                    "  - {id: a, date: 2022-02-01, type: statement, actors: [A], title: E}\n"
+                    "  - {type: correction, id: a, corrects: a, set: {title: E fixed}}\n")
+    result = run("import", str(path))
+    assert result.stderr == (f"Error: {path}:4: t/a is already used by the event at {path}:3: "
+                             "choose another id\n")

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from timeline.amend import apply_corrections, entry_from_input, entry_to_payload, with_known
+from timeline.amend import (
+    annotate,
+    apply_corrections,
+    entry_from_input,
+    entry_to_payload,
+    with_known,
+)
 from timeline.chain import Finding, check_chains
 from timeline.codec import canonical, event_from_input
 from timeline.errors import DatabaseError, ImportErrors, InvalidEvent, Problem
@@ -132,21 +138,33 @@ def amend(store: EventStore, fields: Mapping[str, Any], now: dt.datetime) -> Rec
     entry = entry_from_input(fields)
     assert not isinstance(entry, Event)
     with store.writing([entry.thread]) as w:
-        stored = w.find([tuple(entry.target.split("/", 1)), (entry.thread, entry.id)])
+        stored = w.find([_key(entry.target), (entry.thread, entry.id)])
         if (entry.thread, entry.id) in stored:
             raise InvalidEvent([("id", f"{entry.key} is already recorded")])
-        entry = _check_amendment(w, entry, stored.get(tuple(entry.target.split("/", 1))), [])
+        target = stored.get(_key(entry.target))
+        entry = _fill_amendment(entry, target)
+        assert target is not None
+        _check_views(w, entry, _event_of(w, target), [])
         (record,) = _append(w, [(entry, None)], now)
     return record
 
 
-def _check_amendment(w: Writer, entry: Correction | Retraction, target: Record | None,
-                     pending: Sequence[Correction]) -> Correction | Retraction:
-    """The amendment with its default ``known`` filled in, if its target allows it.
+def _key(ref: str) -> tuple[str, str]:
+    thread, _, event_id = ref.partition("/")
+    return thread, event_id
 
-    ``pending`` are corrections of the same target earlier in the same import.
-    Raises InvalidEvent naming the problem.
-    """
+
+def _event_of(w: Writer, target: Record) -> Record:
+    """The event an amendment is about: its target, or the event a correction corrects."""
+    if isinstance(target.entry, Correction):
+        return w.find([_key(target.entry.target)])[_key(target.entry.target)]
+    return target
+
+
+def _fill_amendment(entry: Correction | Retraction, target: Record | None
+                    ) -> Correction | Retraction:
+    """The amendment with its default ``known`` (the target's) filled in, if its target
+    allows it; raises InvalidEvent naming the problem."""
     what = "corrects" if isinstance(entry, Correction) else "retracts"
     if target is None:
         raise InvalidEvent([(what, f"{what}: no event {entry.target} is recorded")])
@@ -156,16 +174,39 @@ def _check_amendment(w: Writer, entry: Correction | Retraction, target: Record |
     if isinstance(entry, Correction) and isinstance(target.entry, Correction):
         raise InvalidEvent([(what, f"corrects: {entry.target} is a correction; correct "
                                    f"{target.entry.target} itself")])
-    entry = with_known(entry, target.entry.known)
-    if isinstance(entry, Correction):
-        earlier = [r.entry for r in w.amendments_of([entry.target]).get(entry.target, ())
-                   if isinstance(r.entry, Correction)]
+    return with_known(entry, target.entry.known)
+
+
+def _check_views(w: Writer, entry: Correction | Retraction, event: Record,
+                 pending: Sequence[Correction | Retraction]) -> None:
+    """Every view of ``event`` a reader can get once ``entry`` is recorded — as known on
+    each day an amendment of it takes effect — must still be a valid event.
+
+    ``pending``: amendments of the same event earlier in the same import.
+    """
+    if isinstance(entry, Correction) and "refs" in entry.changes:
         try:
-            apply_corrections(target.event, [*earlier, *pending, entry])
+            refs = apply_corrections(event.event, [entry]).refs
+        except InvalidEvent:
+            refs = ()
+        missing = _missing_refs(w, [replace(event.event, refs=refs)], set())
+        if missing:
+            raise InvalidEvent([("set", f"refs: no event {m} is recorded")
+                                for m in sorted(missing)])
+    stored = w.amendments_of([event.entry.key]).get(event.entry.key, [])
+    fixes = [r.entry.key for r in stored if isinstance(r.entry, Correction)]
+    stored += [r for rs in w.amendments_of(fixes).values() for r in rs]
+    top = max([event.seq, *(r.seq for r in stored)])
+    records = [event, *stored, *(Record(top + i + 1, 0, event.recorded_at, e)
+                                 for i, e in enumerate([*pending, entry]))]
+    days = sorted({dt.date.min, *(r.entry.known for r in records[1:])})
+    for day in days:
+        try:
+            annotate(records, day)
         except InvalidEvent as e:
-            raise InvalidEvent([("set", f"the correction would make {entry.target} invalid: "
-                                        f"{m}") for _, m in e.problems]) from None
-    return entry
+            when = "" if day == dt.date.min else f" as known on {day.isoformat()}"
+            raise InvalidEvent([("set", f"the {entry.kind} would make {event.entry.key} "
+                                        f"invalid{when}: {m}") for _, m in e.problems]) from None
 
 
 def generate_id(date_text: str, title: str, taken: Callable[[str], bool]) -> str:
@@ -259,9 +300,11 @@ class _Import:
         raws, titles = self.read(paths)
         batch = self.validate(raws)
         with self.store.writing({e.thread for e, _ in batch.values()} | set(titles)) as w:
-            stored = w.find({(e.thread, e.id) for e, _ in batch.values()}
-                            | {tuple(e.target.split("/", 1))  # type: ignore[misc]
-                               for e, _ in batch.values() if not isinstance(e, Event)})
+            targets = {_key(e.target) for e, _ in batch.values() if not isinstance(e, Event)}
+            stored = w.find({(e.thread, e.id) for e, _ in batch.values()} | targets)
+            # retractions of stored corrections need the corrected events as well
+            stored.update(w.find(_key(r.entry.target) for r in list(stored.values())
+                                 if isinstance(r.entry, Correction)))
             new = self.compare(w, batch, stored)
             if self.problems:
                 raise ImportErrors(self.problems)  # leaves the transaction: nothing written
@@ -305,6 +348,9 @@ class _Import:
             seen = batch.get(entry.key)
             if seen is None:
                 batch[entry.key] = (entry, raw)
+            elif seen[0].kind != entry.kind:
+                self.problem(raw, "id", f"{entry.key} is already used by the {seen[0].kind} at "
+                                        f"{seen[1].source}:{seen[1].line}: choose another id")
             elif entry_content(seen[0]) == entry_content(entry):
                 self.result.present += 1
             else:
@@ -316,33 +362,51 @@ class _Import:
                 stored: dict[tuple[str, str], Record]) -> list[Entry]:
         """The entries not yet recorded, amendments checked against their targets."""
         new: list[Entry] = []
-        pending: dict[str, list[Correction]] = {}
+        filled: dict[str, Entry] = {}  # batch entries as they will be recorded
+        pending: dict[str, list[Correction | Retraction]] = {}  # by the event they amend
         for kind in ("event", "correction", "retraction"):
             for entry, raw in batch.values():
                 if entry.kind != kind:
                     continue
+                target = event = None
                 if not isinstance(entry, Event):
-                    target = stored.get(tuple(entry.target.split("/", 1)))  # type: ignore[arg-type]
-                    if target is None and entry.target in batch:
-                        target = Record(0, 0, self.now, batch[entry.target][0])
+                    target = stored.get(_key(entry.target))
+                    if target is None and entry.target in filled:
+                        target = Record(0, 0, self.now, filled[entry.target])
                     try:
-                        entry = _check_amendment(w, entry, target,
-                                                 pending.get(entry.target, []))
+                        entry = _fill_amendment(entry, target)
                     except InvalidEvent as e:
                         for f, m in e.problems:
                             self.problem(raw, f, m)
                         continue
-                    if isinstance(entry, Correction):
-                        pending.setdefault(entry.target, []).append(entry)
+                filled[entry.key] = entry
                 old = stored.get((entry.thread, entry.id))
-                if old is None:
-                    new.append(entry)
-                elif entry_content(old.entry) == entry_content(entry):
-                    self.result.present += 1
-                else:
-                    name = _first_difference(old.entry, entry)
-                    self.problem(raw, name, f"{entry.kind} {entry.key} is already recorded "
-                                            f"(seq {old.seq}) with a different {name}")
+                if old is not None:
+                    if old.kind != entry.kind:
+                        self.problem(raw, "id", f"{entry.key} is already recorded (seq "
+                                                f"{old.seq}) as a {old.kind}: choose another id")
+                    elif entry_content(old.entry) == entry_content(entry):
+                        self.result.present += 1
+                    else:
+                        name = _first_difference(old.entry, entry)
+                        self.problem(raw, name, f"{entry.kind} {entry.key} is already recorded "
+                                                f"(seq {old.seq}) with a different {name}")
+                    continue
+                if target is not None:
+                    assert not isinstance(entry, Event)
+                    event_key = (target.entry.target if isinstance(target.entry, Correction)
+                                 else target.entry.key)
+                    event = stored.get(_key(event_key))
+                    if event is None:  # the event is new in this import too
+                        event = Record(0, 0, self.now, filled[event_key])
+                    try:
+                        _check_views(w, entry, event, pending.get(event_key, []))
+                    except InvalidEvent as e:
+                        for f, m in e.problems:
+                            self.problem(raw, f, m)
+                        continue
+                    pending.setdefault(event_key, []).append(entry)
+                new.append(entry)
         events = [e for e in new if isinstance(e, Event)]
         for ref in sorted(_missing_refs(w, events, set(batch))):
             for e in events:
