@@ -261,8 +261,9 @@ def test_history_shows_three_times_amendments_and_status_changes(run: Run, iran:
             Iran and the P5+1 agree the Joint Comprehensive Plan of Action
             known 2015-07-14 · recorded 2026-01-01T10:00:00.000000Z · seq 1
             corrected by typo (known 2015-07-24, recorded 2026-01-02T10:00:00.000000Z): \
-date: 2015-07-24 → 2015-07-14
+date → 2015-07-14
               note: the day was mistyped
+            as first recorded: date: 2015-07-24
             status: open → agreed
 
         2015-10-18  implementation adoption
@@ -409,3 +410,28 @@ def test_an_id_used_by_two_kinds_of_record_is_named_as_such(run: Run, tmp_path: 
     result = run("import", str(path))
     assert result.stderr == (f"Error: {path}:4: t/a is already used by the event at {path}:3: "
                              "choose another id\n")
+
+
+def test_history_keeps_withdrawn_corrections_in_the_record(run: Run, iran: Path) -> None:
+    run("correct", "iran-nuclear-deal/adoption", "--title", "Adoption Day v2", "--known",
+        "2015-10-20", "--id", "v2", now="2026-01-02T10:00:00Z")
+    run("correct", "iran-nuclear-deal/adoption", "--title", "Adoption Day v3", "--known",
+        "2015-10-19", "--id", "v3", now="2026-01-03T10:00:00Z")
+    run("retract", "iran-nuclear-deal/v2", "--reason", "wrong source", "--id", "undo-v2",
+        now="2026-01-04T10:00:00Z")
+    out = run("history", "iran-nuclear-deal").stdout
+    block = out[out.index("2015-10-18"):out.index("2016-01-10")]
+    assert block == textwrap.dedent("""\
+        2015-10-18  implementation adoption
+            Adoption Day v3
+            known 2015-10-18 · recorded 2026-01-01T10:00:00.000000Z · seq 2
+            corrected by v2 (known 2015-10-20, recorded 2026-01-02T10:00:00.000000Z): \
+title → Adoption Day v2
+              withdrawn by undo-v2 (known 2015-10-20, recorded 2026-01-04T10:00:00.000000Z): \
+wrong source
+            corrected by v3 (known 2015-10-19, recorded 2026-01-03T10:00:00.000000Z): \
+title → Adoption Day v3
+            as first recorded: title: Adoption Day
+            status: agreed → in-force
+
+        """)

@@ -117,9 +117,12 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
                 after = f", but it is stored after {_label(before)}" if before else ""
                 findings.append(Finding(_label(r), f"rows reordered: its link points to "
                                                    f"{_label(linked)}{after}"))
-            elif r.prev_hash == "" or r.version == 1:
+            elif r.version == 1:
                 findings.append(Finding(_label(r), "broken link: the first record of the "
                                                    "thread must not link to another"))
+            elif r.prev_hash == "":
+                findings.append(Finding(_label(r), "broken link: it does not link to the "
+                                                   "record before it"))
             else:
                 findings.append(Finding(_label(r), "broken link: prev_hash matches no record "
                                                    "of the thread"))

@@ -71,10 +71,19 @@ def _as_date_text(value: object) -> object:
     return value
 
 
+def _valid_unicode(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} holds bytes that are not valid text (check the file's "
+                         "or the terminal's encoding)") from None
+
+
 def _text(value: object, what: str, *, one_line: bool = False) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise ValueError(f"{what} must be non-empty text")
+    _valid_unicode(text, what)
     if one_line and ("\n" in text or "\r" in text):
         raise ValueError(f"{what} must be one line")
     # one spelling per text: "é" typed as e + combining accent is stored as "é"
@@ -200,6 +209,8 @@ def _sources(value: object) -> tuple[Source, ...]:
         url = s.get("url")
         if url is not None and (not isinstance(url, str) or not _URI.fullmatch(url.strip())):
             raise ValueError(f"source url {url!r} is not a URL")
+        if url is not None:
+            _valid_unicode(url, "source url")
         date = s.get("date")
         if date is not None:
             date = parse_edtf(_as_date_text(date)).text

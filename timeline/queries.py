@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from timeline.amend import Annotated, annotate
+from timeline.amend import Annotated, annotate, entry_to_payload
 from timeline.errors import UnknownThread
 from timeline.model import Correction, EventSummary, PositionState, Record, ThreadState
 from timeline.projector import project
@@ -94,6 +94,9 @@ class History:
     title: str | None
     items: list[Annotated]  # in replay order: how the story became known
     status_changes: dict[int, tuple[str, str]]  # seq of the event -> (before, after)
+    # every correction and retraction of each event (thread/id), withdrawn ones too, in
+    # seq order; a retraction of a correction follows that correction
+    amendments: dict[str, list[Record]]
 
 
 def history(store: EventStore, thread: str) -> History:
@@ -111,7 +114,19 @@ def history(store: EventStore, thread: str) -> History:
         if a.retraction is None and new is not None and new != status:
             changes[a.record.seq] = (status, new)
             status = new
-    return History(thread, title, items, changes)
+    amendments: dict[str, list[Record]] = {}
+    corrected: dict[str, str] = {}  # correction key -> event key
+    for r in records:
+        if isinstance(r.entry, Correction):
+            corrected[r.entry.key] = r.entry.target
+        if r.kind != "event":
+            target = r.entry.target  # type: ignore[union-attr]
+            amendments.setdefault(corrected.get(target, target), []).append(r)
+    for key, found in amendments.items():  # each withdrawal right after what it withdraws
+        withdrawn = [r for r in found if r.entry.target in corrected]  # type: ignore[union-attr]
+        amendments[key] = [x for r in found if r not in withdrawn for x in (
+            r, *(w for w in withdrawn if w.entry.target == r.entry.key))]  # type: ignore[union-attr]
+    return History(thread, title, items, changes, amendments)
 
 
 # ---- diff -----------------------------------------------------------------------------
@@ -188,9 +203,13 @@ def diff(store: EventStore, start: dt.date, end: dt.date, thread: str | None = N
         elif a.retraction is not None and key in then:
             entry(slug).retracted.append((_summary(then[key].record),
                                           a.retraction.entry.reason))  # type: ignore[union-attr]
-        elif visible:
-            fields = sorted({f for c in a.corrections if c not in then[key].corrections
-                             and isinstance(c.entry, Correction) for f in c.entry.changes})
+        elif key in then:
+            # corrected between the two days (or a correction withdrawn): compare the event
+            # as seen on each day, field by field; one that is no longer known says so
+            # in its changed `known`
+            old, new = (entry_to_payload(x.record.entry) for x in (then[key], a))
+            fields = sorted(f for f in {*old, *new} - {"known_given"}
+                            if old.get(f) != new.get(f))
             if fields:
                 entry(slug).corrected.append((_summary(a.record), fields))
     for d in out.values():

@@ -320,7 +320,7 @@ class _Import:
         titles: dict[str, tuple[str, str]] = {}  # thread -> (title, where)
         for path in files:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = path.read_text(encoding="utf-8-sig")  # a BOM is not content
             except (OSError, UnicodeDecodeError) as e:
                 self.problems.append(Problem(str(path), None, f"cannot read: {e}"))
                 continue
@@ -511,7 +511,7 @@ def restore(store: EventStore, path: str) -> int:
     from timeline.formats.backup import read_backup
 
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             records, problems = read_backup(f, path)
     except (OSError, UnicodeDecodeError) as e:
         raise ImportErrors([Problem(path, None, f"cannot read: {e}")]) from None

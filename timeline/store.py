@@ -207,9 +207,13 @@ class EventStore:
 
     # ---- reading ----------------------------------------------------------------
 
-    def count(self) -> int:
+    def count(self, recorded_before: dt.datetime | None = None) -> int:
+        """Records in the log (those recorded by a time, if given)."""
+        query = select(func.count()).select_from(events)
+        if recorded_before is not None:
+            query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
         with self._reading() as conn:
-            return conn.execute(select(func.count()).select_from(events)).scalar_one()
+            return conn.execute(query).scalar_one()
 
     def records(self, **filters: Any) -> list[Record]:
         """Records in seq order; see ``select_records`` for the filters."""
@@ -388,26 +392,27 @@ def select_records(
     columns, make = (_FOLD_COLUMNS, _fold_record) if for_projection else (
         _RECORD_COLUMNS, _record)
     query = select(*columns).order_by(events.c.seq)
-    amendment = events.c.kind != "event"
-    if known_by is not None:
-        cond = (events.c.known <= known_by) | amendment
-        # An event known later may still be moved earlier by a correction in effect: keep
-        # every corrected event; resolution and the projector filter again.
+    # A correction in effect may move an event's dates: the date filters keep every
+    # corrected event (and every amendment); resolution and the caller filter again.
+    keep = events.c.kind != "event"
+    if known_by is not None or since is not None or until is not None:
         corrected = select(events.c.target).where(events.c.kind == "correction")
         if threads is not None:
             corrected = corrected.where(events.c.thread.in_(sorted(set(threads))))
         targets = sorted({tuple(t.split("/", 1)) for t in conn.execute(corrected).scalars()})
         if len(targets) > _CHUNK:  # many: let the database match them
-            cond = cond | (events.c.thread + "/" + events.c.event_id).in_(corrected)
+            keep = keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
         elif targets:
-            cond = cond | tuple_(events.c.thread, events.c.event_id).in_(targets)
+            keep = keep | tuple_(events.c.thread, events.c.event_id).in_(targets)
+    if known_by is not None:
+        cond = (events.c.known <= known_by) | keep
         if with_titles:
             cond = cond | events.c.thread_title.is_not(None)
         query = query.where(cond)
     if since is not None:
-        query = query.where((events.c.date_last >= since) | amendment)
+        query = query.where((events.c.date_last >= since) | keep)
     if until is not None:
-        query = query.where((events.c.date_first <= until) | amendment)
+        query = query.where((events.c.date_first <= until) | keep)
     if recorded_before is not None:
         query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
     if threads is None:
@@ -425,11 +430,11 @@ def _chain_rows(conn: Connection) -> Iterator[ChainRow]:
     cols = [events.c[c] for c in _COPIED]
     query = select(events.c.seq, events.c.version, events.c.recorded_at,
                    events.c.thread_title, events.c.payload, events.c.prev_hash, events.c.hash,
-                   *cols).order_by(events.c.seq)
+                   events.c.payload_schema, *cols).order_by(events.c.seq)
     for row in conn.execute(query):
         seq, version, recorded_at, thread_title, payload, prev_hash, hash_ = row[:7]
-        stored = dict(zip(_COPIED, row[7:], strict=True))
-        mismatch = None
+        stored = dict(zip(_COPIED, row[8:], strict=True))
+        mismatch = None if row[7] == PAYLOAD_SCHEMA else "payload_schema"
         try:
             p = json.loads(payload)
             expected = _copied(entry_from_payload(p, stored["kind"]), lambda d: d)
@@ -437,9 +442,8 @@ def _chain_rows(conn: Connection) -> Iterator[ChainRow]:
             mismatch = "payload"
         else:
             for name, want in zip(_COPIED, expected, strict=True):
-                if stored[name] != want:
+                if mismatch is None and stored[name] != want:
                     mismatch = name
-                    break
         yield ChainRow(seq, stored["thread"], stored["event_id"], version, stored["kind"],
                        recorded_at, thread_title, payload, prev_hash, hash_, mismatch)
 

@@ -137,11 +137,11 @@ def _clock() -> tuple[dt.datetime, dt.date]:
         return now.astimezone(dt.UTC), now.date()
     try:
         when = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return when.astimezone(dt.UTC), when.date()
+    except (ValueError, OverflowError):
         _fail(f"TIMELINE_NOW={value!r} is not an ISO timestamp (e.g. 2022-02-02T12:00:00Z)")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC), when.date()
 
 
 def _version(value: bool) -> None:
@@ -206,10 +206,10 @@ def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:
         return None
     try:
         when = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
+        return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise TimelineError(f"{what} {value!r}: expected an ISO timestamp such as "
                             "2026-11-28T09:30:00Z") from None
-    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 
 
 def split_source(value: str) -> dict[str, str]:

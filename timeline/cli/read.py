@@ -45,7 +45,7 @@ def asof(
     before = parse_timestamp(recorded_before, "--recorded-before")
     store = env.store()
     states = as_of(store, day, thread, recorded_before=before)
-    empty = not states and store.count() == 0
+    empty = not states and store.count(recorded_before=before) == 0
     if fmt is Format.json:
         write(render.asof_json(day, states))
     elif fmt is Format.markdown:

@@ -23,11 +23,14 @@ Only threads where something changed are listed, sorted by slug.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from timeline.amend import entry_to_payload
 from timeline.codec import format_recorded_at
 from timeline.model import Correction, EventSummary, PositionState
-from timeline.queries import Diff, History
+
+if TYPE_CHECKING:  # the result types only; this module reads nothing itself
+    from timeline.queries import Diff, History
 
 __all__ = ["diff_json", "diff_text", "history_text"]
 
@@ -47,20 +50,24 @@ def history_text(h: History) -> str:
         out.append(f"    {e.title}")
         out.append(f"    known {e.known.isoformat()} · recorded "
                    f"{format_recorded_at(o.recorded_at)} · seq {o.seq}")
-        for c in a.corrections:
-            fix = c.entry
-            assert isinstance(fix, Correction)
-            fields = ", ".join(f"{k}: {_value(o.event, k)} → {_plain(v)}"
-                               for k, v in fix.changes.items())
-            out.append(f"    corrected by {fix.id} (known {fix.known.isoformat()}, recorded "
-                       f"{format_recorded_at(c.recorded_at)}): {fields}")
-            if fix.note:
-                out.append(f"      note: {fix.note}")
-        if a.retraction is not None:
-            r = a.retraction
-            out.append(f"    retracted by {r.entry.id} (known {r.entry.known.isoformat()}, "
-                       f"recorded {format_recorded_at(r.recorded_at)}): "
-                       f"{r.entry.reason}")  # type: ignore[union-attr]
+        changed: dict[str, None] = {}
+        for r in h.amendments.get(o.entry.key, ()):
+            x = r.entry
+            when = f"known {x.known.isoformat()}, recorded {format_recorded_at(r.recorded_at)}"
+            if isinstance(x, Correction):
+                changed.update(dict.fromkeys(x.changes))
+                fields = ", ".join(f"{k} → {_plain(v)}" for k, v in x.changes.items())
+                out.append(f"    corrected by {x.id} ({when}): {fields}")
+                if x.note:
+                    out.append(f"      note: {x.note}")
+            elif x.target == o.entry.key:
+                out.append(f"    retracted by {x.id} ({when}): {x.reason}")  # type: ignore[union-attr]
+            else:
+                out.append(f"      withdrawn by {x.id} ({when}): {x.reason}")  # type: ignore[union-attr]
+        if changed:
+            first = entry_to_payload(o.entry)
+            out.append("    as first recorded: " + ", ".join(
+                f"{k}: {_plain(first.get(k))}" for k in changed))
         if a.record.seq in h.status_changes:
             before, after = h.status_changes[a.record.seq]
             out.append(f"    status: {before} → {after}")
@@ -70,12 +77,6 @@ def history_text(h: History) -> str:
 
 def _plain(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _value(event: Any, name: str) -> str:
-    from timeline.amend import entry_to_payload
-
-    return _plain(entry_to_payload(event).get(name))
 
 
 def diff_text(d: Diff) -> str:

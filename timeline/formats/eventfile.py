@@ -46,7 +46,8 @@ class RawEvent:
     key_lines: Mapping[str, int] = field(default_factory=dict)
 
     def line_of(self, key: str | None) -> int | None:
-        return self.key_lines.get(key, self.line) if key else self.line
+        line = self.key_lines.get(key, -1) if key else -1
+        return line if line > 0 else self.line  # -1: merged from an alias
 
 
 @dataclass
@@ -82,6 +83,9 @@ def parse(text: str, source: str) -> ParsedFile:
         doc = _load_json(text) if lower.endswith(".json") else _load_yaml(text)
     except _SyntaxProblem as e:
         out.problems.append(Problem(source, e.line, e.message))
+        return out
+    except RecursionError:
+        out.problems.append(Problem(source, None, "nested too deeply to be an event file"))
         return out
     _parse_document(doc, out)
     return out
@@ -161,6 +165,9 @@ def _parse_jsonl(text: str, out: ParsedFile) -> None:
             continue
         try:
             obj = _JSONL.decode(raw)
+        except RecursionError:
+            out.problems.append(Problem(out.source, n, "nested too deeply to be an event"))
+            continue
         except json.JSONDecodeError as e:
             out.problems.append(Problem(out.source, n, f"invalid JSON: {e.msg} (column {e.colno})"))
             continue
@@ -175,7 +182,12 @@ def _parse_jsonl(text: str, out: ParsedFile) -> None:
             if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
                 out.problems.append(Problem(out.source, n, "thread_title must be one line"))
             elif isinstance(obj.get("thread"), str):
-                out.titles[obj["thread"]] = (title.strip(), n)
+                seen = out.titles.get(obj["thread"])
+                if seen is not None and seen[0] != title.strip():
+                    out.problems.append(Problem(out.source, n, f"thread {obj['thread']} is "
+                                                f"titled {seen[0]!r} on line {seen[1]}"))
+                else:
+                    out.titles.setdefault(obj["thread"], (title.strip(), n))
         out.events.append(RawEvent(out.source, n, obj, None))
 
 
@@ -210,9 +222,13 @@ def _yaml_loader() -> Any:
     class Loader(base):  # type: ignore[misc, valid-type]
         pass
 
-    # No implicit dates: keep "2022-01-26" (and "2022-02-30") as text for our parser.
+    # Plain scalars stay text: YAML 1.1 would read 2022-01-26 as a date (and fail on
+    # 2022-02-30 before our parser could say why), 007 as 7, 0x1f as 31, 33:42 as 2022,
+    # and "no" or "NO" (Norway) as false. Event fields are all text.
+    guessed = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int",
+               "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
     Loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in guessed]
         for first, resolvers in base.yaml_implicit_resolvers.items()
     }
 
@@ -221,15 +237,18 @@ def _yaml_loader() -> Any:
         data.line = node.start_mark.line + 1
         data.key_lines = {}
         yield data
-        loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        loader.flatten_mapping(node)  # merged pairs first, then the mapping's own
+        merged = len(node.value) - explicit
+        for i, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
-            if key in data:
+            if key in data and i >= merged and data.key_lines.get(key, -1) >= 0:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
                                            problem_mark=key_node.start_mark)
-            data.key_lines[key] = key_node.start_mark.line + 1
+            # a key from a merge (<<) may be overridden; one written twice may not
+            data.key_lines[key] = key_node.start_mark.line + 1 if i >= merged else -1
             data[key] = loader.construct_object(value_node, deep=True)
 
     def construct_seq(loader: Any, node: Any) -> Any:
