@@ -74,9 +74,10 @@ def test_yaml_dates_stay_the_text_written_even_when_not_a_real_day() -> None:
     assert parsed.problems == []
 
 
-def test_a_yaml_year_stays_an_integer_for_the_codec_to_read() -> None:
-    [event] = parse("thread: t\nevents:\n  - {id: a, date: 2022}\n", "t.yaml").events
-    assert event.data["date"] == 2022
+def test_a_yaml_year_stays_text_like_every_plain_value() -> None:
+    [event] = parse("thread: t\nevents:\n  - {id: 007, date: 2022, title: no}\n",
+                    "t.yaml").events
+    assert event.data == {"id": "007", "date": "2022", "title": "no"}
 
 
 def test_an_event_may_name_a_thread_other_than_the_file_thread() -> None:

@@ -19,12 +19,12 @@ from typing import Any
 
 from timeline.codec import (
     EVENT_FIELDS,
-    _as_date_text,
-    _text,
+    as_date_text,
     canonical,
     event_from_input,
     event_to_payload,
     parse_ref,
+    text_field,
 )
 from timeline.dates import parse_day
 from timeline.errors import InvalidDate, InvalidEvent
@@ -83,7 +83,7 @@ def _common(raw: Mapping[str, Any], thread: str | None, target_field: str,
     known = None
     if raw.get("known") not in (None, ""):
         try:
-            known = parse_day(_as_date_text(raw["known"]), "known date")  # type: ignore[arg-type]
+            known = parse_day(as_date_text(raw["known"]), "known date")  # type: ignore[arg-type]
         except InvalidDate as e:
             problems.append(("known", str(e)))
     return target, event_id, known
@@ -116,12 +116,12 @@ def correction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> 
     note = raw.get("note")
     if note is not None:
         try:
-            note = _text(note, "note")
+            note = text_field(note, "note")
         except ValueError as e:
             problems.append(("note", str(e)))
     if problems:
         raise InvalidEvent(problems)
-    plain = {k: _as_date_text(v) if k == "date" or k == "known" else v
+    plain = {k: as_date_text(v) if k == "date" or k == "known" else v
              for k, v in changes.items()}
     content = {"corrects": target, "set": plain, "known": known and known.isoformat(),
                "note": note}
@@ -137,7 +137,7 @@ def retraction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> 
     target, event_id, known = _common(raw, thread, "retracts", _RETRACTION_FIELDS, problems)
     reason = None
     try:
-        reason = _text(raw.get("reason"), "reason")
+        reason = text_field(raw.get("reason"), "reason")
     except ValueError:
         problems.append(("reason", "a retraction needs a 'reason'"))
     if problems:

@@ -34,6 +34,7 @@ from timeline.model import (
 __all__ = [
     "EVENT_FIELDS",
     "PAYLOAD_SCHEMA",
+    "as_date_text",
     "canonical",
     "event_content",
     "event_from_input",
@@ -43,6 +44,7 @@ __all__ = [
     "parse_ref",
     "state_from_json",
     "state_to_json",
+    "text_field",
 ]
 
 PAYLOAD_SCHEMA = 1
@@ -58,7 +60,7 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 _SLUG_HINT = "use lowercase letters, digits and '-', starting with a letter or digit"
 
 
-def _as_date_text(value: object) -> object:
+def as_date_text(value: object) -> object:
     """YAML turns 2022-01-26 into a date and 2022 into an int: take both back to text."""
     if value.__class__ is str:
         return value
@@ -79,7 +81,7 @@ def _valid_unicode(text: str, what: str) -> None:
                          "or the terminal's encoding)") from None
 
 
-def _text(value: object, what: str, *, one_line: bool = False) -> str:
+def text_field(value: object, what: str, *, one_line: bool = False) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise ValueError(f"{what} must be non-empty text")
@@ -140,12 +142,12 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
 
     date: EdtfDate | None = None
     if "date" not in missing:
-        date = check("date", parse_edtf, _as_date_text(raw["date"]))
+        date = check("date", parse_edtf, as_date_text(raw["date"]))
 
     known: dt.date | None = None
     known_given = raw.get("known") not in (None, "")
     if known_given:
-        known = check("known", parse_day, _as_date_text(raw["known"]), "known date")
+        known = check("known", parse_day, as_date_text(raw["known"]), "known date")
     elif date is not None:
         known = date.last
     if known_given and known is not None and date is not None and known < date.first:
@@ -162,10 +164,10 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
 
     actors = None if "actors" in missing else check("actors", _actors, raw["actors"])
     title = None if "title" in missing else check(
-        "title", _text, raw["title"], "title", one_line=True)
+        "title", text_field, raw["title"], "title", one_line=True)
     summary = raw.get("summary")
     if summary is not None:
-        summary = check("summary", _text, summary, "summary")
+        summary = check("summary", text_field, summary, "summary")
     sources = check("sources", _sources, raw.get("sources") or [])
     positions = check("positions", _positions, raw.get("positions") or [])
     refs = ()
@@ -189,7 +191,7 @@ def _actors(value: object) -> tuple[str, ...]:
         raise ValueError("actors must be a non-empty list of names")
     out: list[str] = []
     for a in value:
-        name = _text(a, "each actor", one_line=True)
+        name = text_field(a, "each actor", one_line=True)
         if name not in out:
             out.append(name)
     return tuple(out)
@@ -205,7 +207,7 @@ def _sources(value: object) -> tuple[Source, ...]:
         extra = [k for k in s if k not in _SOURCE_FIELDS]
         if extra:
             raise ValueError(f"unknown source field {extra[0]!r} (valid: name, url, date)")
-        name = _text(s.get("name"), "source name", one_line=True)
+        name = text_field(s.get("name"), "source name", one_line=True)
         url = s.get("url")
         if url is not None and (not isinstance(url, str) or not _URI.fullmatch(url.strip())):
             raise ValueError(f"source url {url!r} is not a URL")
@@ -213,7 +215,7 @@ def _sources(value: object) -> tuple[Source, ...]:
             _valid_unicode(url, "source url")
         date = s.get("date")
         if date is not None:
-            date = parse_edtf(_as_date_text(date)).text
+            date = parse_edtf(as_date_text(date)).text
         out.append(Source(name, url.strip() if url else None, date))
     return tuple(out)
 
@@ -229,9 +231,9 @@ def _positions(value: object) -> tuple[Position, ...]:
         extra = [k for k in p if k not in _POSITION_FIELDS]
         if extra:
             raise ValueError(f"unknown position field {extra[0]!r} (valid: actor, issue, stance)")
-        pos = Position(_text(p.get("actor"), "position actor", one_line=True),
-                       _text(p.get("issue"), "position issue", one_line=True),
-                       _text(p.get("stance"), "position stance", one_line=True))
+        pos = Position(text_field(p.get("actor"), "position actor", one_line=True),
+                       text_field(p.get("issue"), "position issue", one_line=True),
+                       text_field(p.get("stance"), "position stance", one_line=True))
         if (pos.actor, pos.issue) in seen:
             raise ValueError(f"two stances of {pos.actor!r} on {pos.issue!r} in one event")
         seen.add((pos.actor, pos.issue))

@@ -251,6 +251,8 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
                 problems.append(Problem(name, None, "no event files (*.yaml, *.yml, *.json, "
                                                     "*.jsonl) in this folder"))
             files.extend(found)
+        elif p.exists() and not p.is_file():
+            problems.append(Problem(name, None, "not a regular file or folder"))
         elif p.is_file():
             if p.suffix.lower() not in SUFFIXES:
                 problems.append(Problem(name, None, "not an event file: expected .yaml, .yml, "
