@@ -28,6 +28,8 @@ __all__ = ["ChainRow", "Finding", "check_chains", "record_hash"]
 def record_hash(kind: str, payload_json: str, prev: str, recorded_at: str,
                 thread_title: str | None) -> str:
     """The hash of one record; ``payload_json`` is the stored (canonical) payload text."""
+    # the canonical form of {"kind", "payload", "prev", "recorded_at", "thread_title"},
+    # built around the payload text, which is already canonical
     text = (f'{{"kind":{canonical(kind)},"payload":{payload_json},"prev":{canonical(prev)},'
             f'"recorded_at":{canonical(recorded_at)},"thread_title":{canonical(thread_title)}}}')
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

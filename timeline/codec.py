@@ -74,6 +74,8 @@ def as_date_text(value: object) -> object:
 
 
 def _valid_unicode(text: str, what: str) -> None:
+    if text.isascii():
+        return
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -347,6 +349,11 @@ def canonical(value: Any) -> str:
     """The canonical JSON text of plain data, as hashed (see README, "Tamper evidence"):
     keys sorted at every level, no whitespace, non-ASCII as UTF-8 (not escaped), every
     string in Unicode NFC."""
+    text = _CANONICAL.encode(value)
+    # Fast path: recorded text is already NFC. Checking the whole JSON text is the same
+    # as checking each string, since quotes (ASCII) separate them.
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
     return _CANONICAL.encode(_nfc(value))
 
 
