@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from timeline.codec import event_content, event_from_input, event_from_payload, event_to_payload
+from timeline.amend import entry_content as event_content
+from timeline.codec import event_from_input, event_from_payload, event_to_payload
 from timeline.errors import InvalidEvent
 from timeline.model import EVENT_TYPES, STATUSES, Event, Position, Source
 
@@ -129,7 +130,7 @@ def test_event_content_ignores_whether_known_was_written_when_the_value_is_the_s
     written = read(date="2021-12", known="2021-12-31")
     assert defaulted.known_given != written.known_given
     assert event_content(defaulted) == event_content(written)
-    assert "known_given" not in event_content(written)
+    assert "known_given" not in event_content(written)  # canonical JSON text
     later = read(date="2021-12", known="2022-01-05")
     assert event_content(later) != event_content(written)
 

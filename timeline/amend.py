@@ -36,6 +36,7 @@ __all__ = [
     "annotate",
     "apply_corrections",
     "correction_from_input",
+    "entry_content",
     "entry_from_input",
     "entry_from_payload",
     "entry_to_payload",
@@ -233,6 +234,14 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
     p["known"] = entry.known.isoformat()
     p["known_given"] = entry.known_given
     return p
+
+
+def entry_content(entry: Entry) -> str:
+    """What makes two records "the same" for idempotent import: the canonical payload,
+    whatever way ``known`` was arrived at (written out or defaulted to the same day)."""
+    p = entry_to_payload(entry)
+    del p["known_given"]
+    return canonical(p)
 
 
 def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:

@@ -36,7 +36,6 @@ __all__ = [
     "PAYLOAD_SCHEMA",
     "as_date_text",
     "canonical",
-    "event_content",
     "event_from_input",
     "event_from_payload",
     "event_to_payload",
@@ -289,16 +288,6 @@ def event_to_payload(event: Event) -> dict[str, Any]:
         ]
     if event.refs:
         p["refs"] = list(event.refs)
-    return p
-
-
-def event_content(event: Event) -> dict[str, Any]:
-    """What makes two records "the same event" for idempotent import.
-
-    Whether ``known`` was written out or defaulted does not matter, only its value.
-    """
-    p = event_to_payload(event)
-    del p["known_given"]
     return p
 
 

@@ -19,12 +19,13 @@ from typing import Any
 from timeline.amend import (
     annotate,
     apply_corrections,
+    entry_content,
     entry_from_input,
     entry_to_payload,
     with_known,
 )
 from timeline.chain import Finding, check_chains
-from timeline.codec import canonical, event_from_input
+from timeline.codec import event_from_input
 from timeline.errors import DatabaseError, ImportErrors, InvalidEvent, Problem
 from timeline.formats.eventfile import SUFFIXES, RawEvent, parse
 from timeline.model import Correction, Entry, Event, Record, Retraction
@@ -36,7 +37,6 @@ __all__ = [
     "ImportResult",
     "add_event",
     "amend",
-    "entry_content",
     "generate_id",
     "import_paths",
     "open_store",
@@ -61,14 +61,6 @@ def open_store(url: str, *, create_dirs: bool = False,
     engine = make_engine(url, create_dirs=create_dirs, busy_timeout=timeout)
     ensure_schema(engine)
     return EventStore(engine, timeout)
-
-
-def entry_content(entry: Entry) -> str:
-    """What makes two records "the same" for idempotent import: the canonical payload,
-    whatever way ``known`` was arrived at (written out or defaulted to the same day)."""
-    p = entry_to_payload(entry)
-    del p["known_given"]
-    return canonical(p)
 
 
 def _append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetime,
