@@ -153,3 +153,17 @@ def test_a_title_merged_from_an_alias_reports_problems_at_the_event(run: Run,
                           "agreement, signing, ratification, entry-into-force, implementation, "
                           "suspension, withdrawal, disclosure, confirmation, denial)"]
     assert asof_json(run, "2030-01-01")["threads"] == []
+
+
+def test_verify_checks_the_projection_tables_summary_columns(run: Run, db_url: str) -> None:
+    _add(run, "a", "2022-01-01")
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:  # the projection table is not append-only: no guard to drop
+        conn.execute(text("UPDATE thread_states SET status = 'agreed' WHERE thread = 't'"))
+    engine.dispose()
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stdout == "t: projection differs from the log: column status of the " \
+                            "projection table\n"
+    assert run("rebuild").exit_code == 0
+    assert run("verify").exit_code == 0

@@ -479,6 +479,12 @@ def verify(store: EventStore) -> VerifyResult:
             # a tampered row may no longer even read as a record
             findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
             replayed, hidden = stored, dict.fromkeys(shows_none)  # type: ignore[arg-type]
+        columns = w.summary_mismatches(replayed, {t: h for t, h in hidden.items() if h})
+    for thread, column in sorted(columns.items()):
+        if stored.get(thread) != replayed.get(thread):
+            continue  # the state itself differs: reported below
+        findings.append(Finding(thread, f"projection differs from the log: column {column} "
+                                        "of the projection table"))
     for thread in sorted(set(hidden) ^ shows_none):
         findings.append(Finding(thread, "projection differs from the log: the thread "
                                 + ("shows no event" if thread in hidden else

@@ -331,6 +331,30 @@ class Writer:
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
         return _horizons(self._conn, threads)
 
+    def summary_mismatches(self, states: Mapping[str, ThreadState],
+                           hidden: Mapping[str, Hidden]) -> dict[str, str]:
+        """Threads whose summary columns in the projection table disagree with a replay
+        (``states`` and ``hidden``), with the first column that does."""
+        out: dict[str, str] = {}
+        rows = self._conn.execute(select(
+            thread_states.c.thread, thread_states.c.title, thread_states.c.status,
+            thread_states.c.events, thread_states.c.horizon, thread_states.c.max_seq))
+        for thread, title, status, count, horizon, max_seq in rows:
+            s, h = states.get(thread), hidden.get(thread)
+            if s is not None:
+                want = (s.title, s.status, s.events, s.horizon, s.max_seq)
+            elif h is not None:
+                want = (h.title, DEFAULT_STATUS, 0, h.horizon, h.max_seq)
+            else:
+                continue  # a thread the log does not have: reported elsewhere
+            names = ("title", "status", "events", "horizon", "max_seq")
+            for name, got, expected in zip(names, (title, status, count, horizon, max_seq),
+                                           want, strict=True):
+                if got != expected:
+                    out[thread] = name
+                    break
+        return out
+
     def records(self, **filters: Any) -> list[Record]:
         return select_records(self._conn, **filters)
 
