@@ -22,13 +22,43 @@ _VOCABULARY = (
     "talks treaty missile security guarantees enlargement withdrawal troops border "
     "ceasefire sanctions dialogue proposal draft reply minister summit delegation "
     "verification inspection reduction deployment forces nuclear arms control alliance "
-    "neutrality referendum recognition corridor grain shipping port monitoring")
+    "neutrality referendum recognition corridor grain shipping port monitoring"
+)
 WORDS = tuple(_VOCABULARY.split())
-ACTORS = ["Russia", "United States", "NATO", "Ukraine", "Georgia", "Moldova", "European Union",
-          "OSCE", "China", "Turkey", "France", "Germany", "United Kingdom", "United Nations",
-          "El País", "Reuters"]
-TYPES = ["statement", "demand", "proposal", "offer", "response", "rejection", "acceptance",
-         "talks", "meeting", "agreement", "signing", "disclosure", "confirmation", "denial"]
+ACTORS = [
+    "Russia",
+    "United States",
+    "NATO",
+    "Ukraine",
+    "Georgia",
+    "Moldova",
+    "European Union",
+    "OSCE",
+    "China",
+    "Turkey",
+    "France",
+    "Germany",
+    "United Kingdom",
+    "United Nations",
+    "El País",
+    "Reuters",
+]
+TYPES = [
+    "statement",
+    "demand",
+    "proposal",
+    "offer",
+    "response",
+    "rejection",
+    "acceptance",
+    "talks",
+    "meeting",
+    "agreement",
+    "signing",
+    "disclosure",
+    "confirmation",
+    "denial",
+]
 STATUSES = ["open", "negotiating", "stalled", "agreed", "in-force", "suspended"]
 
 
@@ -58,13 +88,20 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
             if rng.random() < 0.1:
                 date += rng.choice("~?%")
             ev: dict = {
-                "thread": thread, "id": f"e{i:06d}", "date": date, "type": rng.choice(TYPES),
+                "thread": thread,
+                "id": f"e{i:06d}",
+                "date": date,
+                "type": rng.choice(TYPES),
                 "actors": rng.sample(ACTORS, rng.randint(1, 3)),
                 "title": sentence(rng, rng.randint(6, 14)),
                 "summary": sentence(rng, rng.randint(20, 60)) + ".",
-                "sources": [{"name": rng.choice(ACTORS),
-                             "url": f"https://news.example.org/{i}/{rng.randrange(10**6)}",
-                             "date": last.isoformat()}],
+                "sources": [
+                    {
+                        "name": rng.choice(ACTORS),
+                        "url": f"https://news.example.org/{i}/{rng.randrange(10**6)}",
+                        "date": last.isoformat(),
+                    }
+                ],
             }
             if rng.random() < 0.15:
                 ev["known"] = (last + dt.timedelta(days=rng.randint(1, 400))).isoformat()
@@ -72,13 +109,19 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
                 ev["status"] = rng.choice(STATUSES)
             if rng.random() < 0.5:
                 ev["positions"] = [
-                    {"actor": rng.choice(ACTORS), "issue": sentence(rng, 2).lower(),
-                     "stance": sentence(rng, rng.randint(4, 12)).lower()}
-                    for _ in range(rng.randint(1, 3))]
+                    {
+                        "actor": rng.choice(ACTORS),
+                        "issue": sentence(rng, 2).lower(),
+                        "stance": sentence(rng, rng.randint(4, 12)).lower(),
+                    }
+                    for _ in range(rng.randint(1, 3))
+                ]
                 seen = set()
-                ev["positions"] = [p for p in ev["positions"]
-                                   if (k := (p["actor"], p["issue"])) not in seen
-                                   and not seen.add(k)]
+                ev["positions"] = [
+                    p
+                    for p in ev["positions"]
+                    if (k := (p["actor"], p["issue"])) not in seen and not seen.add(k)
+                ]
             if i == i % threads:
                 ev["thread_title"] = f"Negotiation {i:04d}"
             out.write(json.dumps(ev, ensure_ascii=False) + "\n")
@@ -86,8 +129,11 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
 
 def timeline(*args: str, db: Path) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "timeline", "--db", str(db), *args], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "timeline", "--db", str(db), *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 
@@ -116,35 +162,45 @@ def main() -> None:
         t0 = time.perf_counter()
         corpus(path, args.events, args.threads, args.seed)
         made = time.perf_counter() - t0
-        print(f"corpus: {args.events:,} events over {args.threads:,} threads "
-              f"({path.stat().st_size / 1e6:.0f} MB JSONL, made in {made:.1f} s)")
+        print(
+            f"corpus: {args.events:,} events over {args.threads:,} threads "
+            f"({path.stat().st_size / 1e6:.0f} MB JSONL, made in {made:.1f} s)"
+        )
 
         secs = timeline("import", str(path), db=db)
-        print(f"import (timeline import, whole command):  {args.events / secs:>10,.0f} events/s"
-              f"   ({secs:.2f} s; target >= 50,000/s)")
+        print(
+            f"import (timeline import, whole command):  {args.events / secs:>10,.0f} events/s"
+            f"   ({secs:.2f} s; target >= 50,000/s)"
+        )
         secs = timeline("rebuild", db=db)
-        print(f"rebuild (timeline rebuild, whole command): {args.events / secs:>10,.0f} events/s"
-              f"   ({secs:.2f} s; target >= 100,000/s)")
+        print(
+            f"rebuild (timeline rebuild, whole command): {args.events / secs:>10,.0f} events/s"
+            f"   ({secs:.2f} s; target >= 100,000/s)"
+        )
 
         store = open_store(resolve_url(str(db)))
         thread = "thread-0007"
         past, today = dt.date(2005, 6, 30), dt.date(2030, 1, 1)
         for label, day in (("a past date (replayed)", past), ("today (stored state)", today)):
             med, low = best_ms(lambda d=day: as_of(store, d, thread), 50)
-            print(f"asof one thread, {label}: median {med:.1f} ms, best {low:.1f} ms"
-                  "   (target < 50 ms)")
+            print(
+                f"asof one thread, {label}: median {med:.1f} ms, best {low:.1f} ms"
+                "   (target < 50 ms)"
+            )
         for label, day in (("a past date (replayed)", past), ("today (stored state)", today)):
             med, low = best_ms(lambda d=day: as_of(store, d), 3)
-            print(f"asof all {args.threads:,} threads, {label}: median {med:.0f} ms, "
-                  f"best {low:.0f} ms")
-        med, low = best_ms(lambda: timeline("asof", past.isoformat(), "--thread", thread,
-                                            db=db), 5)
-        print(f"asof one thread as a whole command (Python start-up included): "
-              f"median {med:.0f} ms")
+            print(
+                f"asof all {args.threads:,} threads, {label}: median {med:.0f} ms, "
+                f"best {low:.0f} ms"
+            )
+        med, low = best_ms(lambda: timeline("asof", past.isoformat(), "--thread", thread, db=db), 5)
+        print(f"asof one thread as a whole command (Python start-up included): median {med:.0f} ms")
 
     helps = [timeline("--help", db=Path("unused.db")) for _ in range(7)]
-    print(f"timeline --help: median {statistics.median(helps) * 1000:.0f} ms, "
-          f"best {min(helps) * 1000:.0f} ms   (target < 300 ms)")
+    print(
+        f"timeline --help: median {statistics.median(helps) * 1000:.0f} ms, "
+        f"best {min(helps) * 1000:.0f} ms   (target < 300 ms)"
+    )
 
 
 if __name__ == "__main__":

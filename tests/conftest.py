@@ -75,11 +75,11 @@ def run(db_url: str) -> Run:
     """Run `timeline ARGS...` against this test's database; exceptions are never swallowed."""
     runner = CliRunner()
 
-    def invoke(*args: str, now: str = NOW, input: str | None = None,
-               env: dict[str, str] | None = None) -> Result:
+    def invoke(
+        *args: str, now: str = NOW, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         full_env = {"TIMELINE_DB": db_url, "TIMELINE_NOW": now, **(env or {})}
-        return runner.invoke(app, list(args), env=full_env, input=input,
-                             catch_exceptions=False)
+        return runner.invoke(app, list(args), env=full_env, input=input, catch_exceptions=False)
 
     return invoke
 
@@ -115,19 +115,37 @@ def asof_json(run: Run, day: str, *extra: str, now: str = NOW) -> dict[str, Any]
     return json.loads(result.stdout)
 
 
-def make_event(thread: str = "t", id: str = "e", date: str = "2022-01-26",
-               known: str | None = None, type: str = "statement",
-               actors: Sequence[str] = ("Russia",), title: str = "Something happened",
-               status: str | None = None,
-               positions: Sequence[tuple[str, str, str]] = ()) -> Event:
+def make_event(
+    thread: str = "t",
+    id: str = "e",
+    date: str = "2022-01-26",
+    known: str | None = None,
+    type: str = "statement",
+    actors: Sequence[str] = ("Russia",),
+    title: str = "Something happened",
+    status: str | None = None,
+    positions: Sequence[tuple[str, str, str]] = (),
+) -> Event:
     d = parse_edtf(date)
-    return Event(thread=thread, id=id, date=d,
-                 known=dt.date.fromisoformat(known) if known else d.last, type=type,
-                 actors=tuple(actors), title=title, status=status,
-                 positions=tuple(Position(*p) for p in positions),
-                 known_given=known is not None)
+    return Event(
+        thread=thread,
+        id=id,
+        date=d,
+        known=dt.date.fromisoformat(known) if known else d.last,
+        type=type,
+        actors=tuple(actors),
+        title=title,
+        status=status,
+        positions=tuple(Position(*p) for p in positions),
+        known_given=known is not None,
+    )
 
 
 def make_record(seq: int, event: Event, thread_title: str | None = None) -> Record:
-    return Record(seq=seq, version=seq, recorded_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                  entry=event, thread_title=thread_title)
+    return Record(
+        seq=seq,
+        version=seq,
+        recorded_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        entry=event,
+        thread_title=thread_title,
+    )

@@ -47,8 +47,9 @@ def small(run: Run, tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)
     result = run("import", str(path))
-    assert result.stdout == ("Imported 1 file: 3 added, 0 already present; "
-                             "new threads: geneva-talks\n")
+    assert result.stdout == (
+        "Imported 1 file: 3 added, 0 already present; new threads: geneva-talks\n"
+    )
     return path
 
 
@@ -68,11 +69,18 @@ def _bundled_events() -> list[dict]:
 def test_the_replies_content_is_unknown_on_feb_1_and_known_on_feb_2(imported: Run) -> None:
     feb1 = {t["thread"]: t for t in asof_json(imported, "2022-02-01")["threads"]}
     feb2 = {t["thread"]: t for t in asof_json(imported, "2022-02-02")["threads"]}
-    assert feb1.keys() == feb2.keys() == {
-        "arms-control-missile-deployment", "russia-nato-security-guarantees",
-        "russian-troops-georgia-moldova-ukraine"}
-    disclosed = {(e["thread"], e["id"]) for e in _bundled_events()
-                 if str(e.get("known")) == "2022-02-02"}
+    assert (
+        feb1.keys()
+        == feb2.keys()
+        == {
+            "arms-control-missile-deployment",
+            "russia-nato-security-guarantees",
+            "russian-troops-georgia-moldova-ukraine",
+        }
+    )
+    disclosed = {
+        (e["thread"], e["id"]) for e in _bundled_events() if str(e.get("known")) == "2022-02-02"
+    }
     assert len(disclosed) >= 7
     for slug in feb2:
         before = {(p["actor"], p["issue"]): p for p in feb1[slug]["positions"]}
@@ -84,11 +92,15 @@ def test_the_replies_content_is_unknown_on_feb_1_and_known_on_feb_2(imported: Ru
         assert all((slug, p["event"]) in disclosed for p in changed)
         assert before.keys() <= after.keys()
         newly = sum(1 for t, _ in disclosed if t == slug) + sum(
-            1 for e in _bundled_events() if e["thread"] == slug and str(e["date"]) == "2022-02-02"
-            and e.get("known") is None)
+            1
+            for e in _bundled_events()
+            if e["thread"] == slug and str(e["date"]) == "2022-02-02" and e.get("known") is None
+        )
         assert feb2[slug]["events"] - feb1[slug]["events"] == newly
-    troops = {(p["actor"], p["issue"]): p["stance"]
-              for p in feb2["russian-troops-georgia-moldova-ukraine"]["positions"]}
+    troops = {
+        (p["actor"], p["issue"]): p["stance"]
+        for p in feb2["russian-troops-georgia-moldova-ukraine"]["positions"]
+    }
     forces = ("United States", "Russian forces in Ukraine, Georgia and Moldova")
     assert "Transnistria" in troops[forces]
     before = feb1["russian-troops-georgia-moldova-ukraine"]["positions"]
@@ -103,8 +115,16 @@ def test_asof_json_has_exactly_the_documented_shape(imported: Run) -> None:
     slugs = [t["thread"] for t in doc["threads"]]
     assert slugs == sorted(slugs)
     for t in doc["threads"]:
-        assert list(t) == ["thread", "title", "status", "parties", "positions", "events",
-                           "first", "last"]
+        assert list(t) == [
+            "thread",
+            "title",
+            "status",
+            "parties",
+            "positions",
+            "events",
+            "first",
+            "last",
+        ]
         assert t["parties"] == sorted(t["parties"])
         for p in t["positions"]:
             assert list(p) == ["actor", "issue", "stance", "since", "event"]
@@ -166,7 +186,8 @@ def test_asof_markdown_output(run: Run, small: Path) -> None:
 
 def test_a_month_precision_event_is_not_known_before_the_month_ends(run: Run, small: Path) -> None:
     assert run("asof", "2021-12-30").stdout == (
-        "Nothing recorded here was publicly known by the end of 2021-12-30.\n")
+        "Nothing recorded here was publicly known by the end of 2021-12-30.\n"
+    )
     assert asof_json(run, "2021-12-31")["threads"][0]["events"] == 1
 
 
@@ -179,7 +200,8 @@ def test_asof_today_uses_the_clock_which_timeline_now_overrides(run: Run, small:
 def test_threads_lists_every_thread(run: Run, small: Path) -> None:
     assert run("threads").stdout == (
         "THREAD        STATUS       EVENTS  FIRST       LAST        TITLE\n"
-        "geneva-talks  negotiating       3  2021-12     2022-01-26  Geneva talks\n")
+        "geneva-talks  negotiating       3  2021-12     2022-01-26  Geneva talks\n"
+    )
     doc = json.loads(run("threads", "--format", "json").stdout)
     assert doc["threads"][0]["events"] == 3 and doc["threads"][0]["title"] == "Geneva talks"
 
@@ -209,29 +231,75 @@ def test_log_filters_by_date_range_and_known_date(run: Run, small: Path) -> None
 
 
 def test_add_records_an_event_and_generates_its_id(run: Run, small: Path, db_url: str) -> None:
-    result = run("add", "--thread", "geneva-talks", "--date", "2022-02-17", "--type", "response",
-                 "--actor", "Russia", "--title", "Russia replies in writing",
-                 "--source", "Ministry of Foreign Affairs=https://example.org/reply",
-                 "--position", "Russia|enlargement|still stop it", "--ref", "talks")
+    result = run(
+        "add",
+        "--thread",
+        "geneva-talks",
+        "--date",
+        "2022-02-17",
+        "--type",
+        "response",
+        "--actor",
+        "Russia",
+        "--title",
+        "Russia replies in writing",
+        "--source",
+        "Ministry of Foreign Affairs=https://example.org/reply",
+        "--position",
+        "Russia|enlargement|still stop it",
+        "--ref",
+        "talks",
+    )
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("Recorded geneva-talks/2022-02-17-russia-replies-in-writing "
-                             "(seq 4, known 2022-02-17)\n")
+    assert result.stdout == (
+        "Recorded geneva-talks/2022-02-17-russia-replies-in-writing (seq 4, known 2022-02-17)\n"
+    )
     (rec,) = json.loads(run("log", "--format", "json", "--since", "2022-02-17").stdout)
-    assert rec["sources"] == [{"name": "Ministry of Foreign Affairs",
-                               "url": "https://example.org/reply"}]
+    assert rec["sources"] == [
+        {"name": "Ministry of Foreign Affairs", "url": "https://example.org/reply"}
+    ]
     assert rec["refs"] == ["geneva-talks/talks"]
-    again = run("add", "--thread", "geneva-talks", "--date", "2022-02-17", "--type", "response",
-                "--actor", "Russia", "--title", "Russia replies in writing")
+    again = run(
+        "add",
+        "--thread",
+        "geneva-talks",
+        "--date",
+        "2022-02-17",
+        "--type",
+        "response",
+        "--actor",
+        "Russia",
+        "--title",
+        "Russia replies in writing",
+    )
     assert again.stdout.startswith("Recorded geneva-talks/2022-02-17-russia-replies-in-writing-2 ")
 
 
 def test_add_names_a_new_thread(run: Run) -> None:
-    result = run("add", "--thread", "new-start", "--id", "signing", "--date", "2010-04-08",
-                 "--type", "signing", "--actor", "United States", "--actor", "Russia",
-                 "--title", "New START signed in Prague", "--thread-title", "New START",
-                 "--status", "agreed")
-    assert result.stdout == ("Recorded new-start/signing (seq 1, known 2010-04-08); "
-                             "new thread new-start\n")
+    result = run(
+        "add",
+        "--thread",
+        "new-start",
+        "--id",
+        "signing",
+        "--date",
+        "2010-04-08",
+        "--type",
+        "signing",
+        "--actor",
+        "United States",
+        "--actor",
+        "Russia",
+        "--title",
+        "New START signed in Prague",
+        "--thread-title",
+        "New START",
+        "--status",
+        "agreed",
+    )
+    assert result.stdout == (
+        "Recorded new-start/signing (seq 1, known 2010-04-08); new thread new-start\n"
+    )
     assert asof_json(run, "2010-04-08")["threads"][0]["title"] == "New START"
 
 
@@ -265,22 +333,32 @@ events:
     title: {title}
     status: {status}
 """
-GOOD = {"date": "2022-01-26", "known": "2022-01-26", "type": "response",
-        "actors": "[Russia]", "title": "A title", "status": "open"}
+GOOD = {
+    "date": "2022-01-26",
+    "known": "2022-01-26",
+    "type": "response",
+    "actors": "[Russia]",
+    "title": "A title",
+    "status": "open",
+}
 
 
-@pytest.mark.parametrize(("change", "line", "message"), [
-    ({"date": "2022-13-45"}, 4, "invalid date '2022-13-45': month must be 01..12"),
-    ({"date": "2022-02-30"}, 4, "invalid date '2022-02-30': day must be 01..28 in 2022-02"),
-    ({"known": "2022-01-25"}, 5, "known 2022-01-25 is before the date 2022-01-26"),
-    ({"type": "handshake"}, 6, "unknown type 'handshake' (valid: statement, demand,"),
-    ({"status": "frozen"}, 9, "unknown status 'frozen' (valid: open, negotiating,"),
-    ({"actors": "[]"}, 7, "missing required field 'actors'"),
-    ({"title": "''"}, 8, "missing required field 'title'"),
-    ({"title": "[unclosed"}, 9, "invalid YAML:"),
-])
+@pytest.mark.parametrize(
+    ("change", "line", "message"),
+    [
+        ({"date": "2022-13-45"}, 4, "invalid date '2022-13-45': month must be 01..12"),
+        ({"date": "2022-02-30"}, 4, "invalid date '2022-02-30': day must be 01..28 in 2022-02"),
+        ({"known": "2022-01-25"}, 5, "known 2022-01-25 is before the date 2022-01-26"),
+        ({"type": "handshake"}, 6, "unknown type 'handshake' (valid: statement, demand,"),
+        ({"status": "frozen"}, 9, "unknown status 'frozen' (valid: open, negotiating,"),
+        ({"actors": "[]"}, 7, "missing required field 'actors'"),
+        ({"title": "''"}, 8, "missing required field 'title'"),
+        ({"title": "[unclosed"}, 9, "invalid YAML:"),
+    ],
+)
 def test_a_bad_event_file_is_one_error_line_and_nothing_is_written(
-        imported: Run, db_url: str, tmp_path: Path, change, line, message) -> None:
+    imported: Run, db_url: str, tmp_path: Path, change, line, message
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EVENT.format(**{**GOOD, **change}))
     result = imported("import", str(EVENTS), str(bad))
@@ -301,7 +379,8 @@ def test_malformed_json_names_the_line(run: Run, db_url: str, tmp_path: Path) ->
 
 
 def test_every_problem_in_every_file_is_listed_and_nothing_is_imported(
-        run: Run, db_url: str, tmp_path: Path) -> None:
+    run: Run, db_url: str, tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.yaml").write_text(SMALL.replace("type: talks", "type: chat"))
@@ -309,7 +388,8 @@ def test_every_problem_in_every_file_is_listed_and_nothing_is_imported(
         '{"thread": "b", "id": "x", "date": "2022-02-30", "type": "talks", '
         '"actors": ["A"], "title": "T"}\n\n'
         '{"thread": "b", "id": "y", "date": "2022", "type": "talks", "actors": ["A"], '
-        '"title": "T", "refs": ["b/missing"]}\n')
+        '"title": "T", "refs": ["b/missing"]}\n'
+    )
     result = run("import", str(folder))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -325,66 +405,218 @@ def test_every_problem_in_every_file_is_listed_and_nothing_is_imported(
 
 
 def test_the_same_id_with_different_content_is_an_error_naming_both(
-        run: Run, small: Path, db_url: str, tmp_path: Path) -> None:
+    run: Run, small: Path, db_url: str, tmp_path: Path
+) -> None:
     changed = tmp_path / "changed.yaml"
     changed.write_text(SMALL.replace("Talks in Geneva", "Talks in Vienna"))
     result = run("import", str(changed))
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {changed}:24: event geneva-talks/talks is already "
-                             "recorded (seq 3) with a different title\n")
+    assert result.stderr == (
+        f"Error: {changed}:24: event geneva-talks/talks is already "
+        "recorded (seq 3) with a different title\n"
+    )
     twice = tmp_path / "twice.jsonl"
     row = {"thread": "z", "id": "a", "date": "2022", "type": "talks", "actors": ["A"]}
-    twice.write_text(json.dumps({**row, "title": "One"}) + "\n"
-                     + json.dumps({**row, "title": "Two"}) + "\n")
+    twice.write_text(
+        json.dumps({**row, "title": "One"}) + "\n" + json.dumps({**row, "title": "Two"}) + "\n"
+    )
     result = run("import", str(twice))
     assert result.stderr == f"Error: {twice}:2: event z/a differs from the one at {twice}:1\n"
     assert count_rows(db_url) == 3
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["add", "--thread", "t", "--date", "2022-02-30", "--type", "talks", "--actor", "A",
-      "--title", "T"], "Error: invalid date '2022-02-30': day must be 01..28 in 2022-02\n"),
-    (["add", "--thread", "t", "--date", "2022-01-26", "--known", "2022-01-01", "--type",
-      "talks", "--actor", "A", "--title", "T"],
-     "Error: known 2022-01-01 is before the date 2022-01-26 (starts 2022-01-26)\n"),
-    (["add", "--thread", "t", "--date", "2022", "--type", "chat", "--actor", "A",
-      "--title", "T"], "Error: unknown type 'chat' (valid: statement, demand, proposal, offer, "
-     "response, rejection, acceptance, talks, meeting, agreement, signing, ratification, "
-     "entry-into-force, implementation, suspension, withdrawal, disclosure, confirmation, "
-     "denial)\n"),
-    (["add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
-      "--title", "T", "--status", "frozen"],
-     "Error: unknown status 'frozen' (valid: open, negotiating, stalled, agreed, in-force, "
-     "suspended, terminated)\n"),
-    (["add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", " ",
-      "--title", "T"], "Error: each actor must be non-empty text\n"),
-    (["add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A"],
-     "Error: missing --title (required when not run in a terminal)\n"),
-    (["add", "--thread", "Bad Slug", "--date", "2022", "--type", "talks", "--actor", "A",
-      "--title", "T"], "Error: invalid thread 'Bad Slug': use lowercase letters, digits and "
-     "'-', starting with a letter or digit\n"),
-    (["add", "--thread", "geneva-talks", "--id", "talks", "--date", "2022", "--type", "talks",
-      "--actor", "A", "--title", "T"],
-     "Error: event geneva-talks/talks is already recorded (seq 3)\n"),
-    (["add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
-      "--title", "T", "--ref", "geneva-talks/nope"],
-     "Error: refs: no event geneva-talks/nope is recorded\n"),
-    (["add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
-      "--title", "T", "--position", "A|B"],
-     "Error: --position 'A|B': expected 'ACTOR|ISSUE|STANCE'\n"),
-    (["asof", "2022-13-45"], "Error: invalid date '2022-13-45': month must be 01..12\n"),
-    (["asof", "2022-02"], "Error: invalid date '2022-02': expected a full day YYYY-MM-DD\n"),
-    (["asof", "2022-02-02", "--thread", "nope"],
-     "Error: unknown thread 'nope'; `timeline threads` lists them\n"),
-    (["log", "--thread", "nope"], "Error: unknown thread 'nope'; `timeline threads` lists them\n"),
-    (["log", "--since", "last week"], "Error: --since: invalid date 'last week': expected YYYY, "
-     "YYYY-MM or YYYY-MM-DD, optionally followed by ~, ? or %\n"),
-    (["asof", "2022-02-02", "--format", "xml"],
-     "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'markdown'.\n"),
-    (["import", "no/such/file.yaml"], "Error: no/such/file.yaml: no such file or folder\n"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022-02-30",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+            ],
+            "Error: invalid date '2022-02-30': day must be 01..28 in 2022-02\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022-01-26",
+                "--known",
+                "2022-01-01",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+            ],
+            "Error: known 2022-01-01 is before the date 2022-01-26 (starts 2022-01-26)\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022",
+                "--type",
+                "chat",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+            ],
+            "Error: unknown type 'chat' (valid: statement, demand, proposal, offer, "
+            "response, rejection, acceptance, talks, meeting, agreement, signing, ratification, "
+            "entry-into-force, implementation, suspension, withdrawal, disclosure, confirmation, "
+            "denial)\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+                "--status",
+                "frozen",
+            ],
+            "Error: unknown status 'frozen' (valid: open, negotiating, stalled, agreed, in-force, "
+            "suspended, terminated)\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022",
+                "--type",
+                "talks",
+                "--actor",
+                " ",
+                "--title",
+                "T",
+            ],
+            "Error: each actor must be non-empty text\n",
+        ),
+        (
+            ["add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A"],
+            "Error: missing --title (required when not run in a terminal)\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "Bad Slug",
+                "--date",
+                "2022",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+            ],
+            "Error: invalid thread 'Bad Slug': use lowercase letters, digits and "
+            "'-', starting with a letter or digit\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "geneva-talks",
+                "--id",
+                "talks",
+                "--date",
+                "2022",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+            ],
+            "Error: event geneva-talks/talks is already recorded (seq 3)\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+                "--ref",
+                "geneva-talks/nope",
+            ],
+            "Error: refs: no event geneva-talks/nope is recorded\n",
+        ),
+        (
+            [
+                "add",
+                "--thread",
+                "t",
+                "--date",
+                "2022",
+                "--type",
+                "talks",
+                "--actor",
+                "A",
+                "--title",
+                "T",
+                "--position",
+                "A|B",
+            ],
+            "Error: --position 'A|B': expected 'ACTOR|ISSUE|STANCE'\n",
+        ),
+        (["asof", "2022-13-45"], "Error: invalid date '2022-13-45': month must be 01..12\n"),
+        (["asof", "2022-02"], "Error: invalid date '2022-02': expected a full day YYYY-MM-DD\n"),
+        (
+            ["asof", "2022-02-02", "--thread", "nope"],
+            "Error: unknown thread 'nope'; `timeline threads` lists them\n",
+        ),
+        (
+            ["log", "--thread", "nope"],
+            "Error: unknown thread 'nope'; `timeline threads` lists them\n",
+        ),
+        (
+            ["log", "--since", "last week"],
+            "Error: --since: invalid date 'last week': expected YYYY, "
+            "YYYY-MM or YYYY-MM-DD, optionally followed by ~, ? or %\n",
+        ),
+        (
+            ["asof", "2022-02-02", "--format", "xml"],
+            "Error: Invalid value for '--format': "
+            "'xml' is not one of 'text', 'json', 'markdown'.\n",
+        ),
+        (["import", "no/such/file.yaml"], "Error: no/such/file.yaml: no such file or folder\n"),
+    ],
+)
 def test_bad_command_input_is_one_error_line_and_nothing_is_written(
-        run: Run, small: Path, db_url: str, args, message) -> None:
+    run: Run, small: Path, db_url: str, args, message
+) -> None:
     result = run(*args)
     assert result.exit_code != 0
     assert result.stdout == ""
@@ -394,9 +626,13 @@ def test_bad_command_input_is_one_error_line_and_nothing_is_written(
 
 @pytest.mark.parametrize("where", ["missing-folder", "folder", "not-a-db"])
 def test_a_database_that_cannot_be_opened_is_one_error_line(
-        run: Run, tmp_path: Path, where: str) -> None:
-    target = {"missing-folder": tmp_path / "nope" / "x.db", "folder": tmp_path,
-              "not-a-db": tmp_path / "notes.txt"}[where]
+    run: Run, tmp_path: Path, where: str
+) -> None:
+    target = {
+        "missing-folder": tmp_path / "nope" / "x.db",
+        "folder": tmp_path,
+        "not-a-db": tmp_path / "notes.txt",
+    }[where]
     if where == "not-a-db":
         target.write_text("plain text\n" * 200)
     result = run("threads", env={"TIMELINE_DB": str(target)})
@@ -408,16 +644,23 @@ def test_a_database_that_cannot_be_opened_is_one_error_line(
 def test_a_bad_timeline_now_is_one_error_line(run: Run) -> None:
     result = run("threads", now="yesterday")
     assert result.exit_code == 1
-    assert result.stderr == ("Error: TIMELINE_NOW='yesterday' is not an ISO timestamp "
-                             "(e.g. 2022-02-02T12:00:00Z)\n")
+    assert result.stderr == (
+        "Error: TIMELINE_NOW='yesterday' is not an ISO timestamp (e.g. 2022-02-02T12:00:00Z)\n"
+    )
 
 
 # ---- as a real program ----------------------------------------------------------------------
 
 
 def _timeline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "timeline", *args], capture_output=True,
-                          text=True, env={**os.environ, **env}, cwd=REPO, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "timeline", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=REPO,
+        check=False,
+    )
 
 
 def test_the_cli_works_as_a_subprocess(tmp_path: Path) -> None:
@@ -425,8 +668,9 @@ def test_the_cli_works_as_a_subprocess(tmp_path: Path) -> None:
     assert _timeline("import", "events", env=env).returncode == 0
     out = _timeline("asof", "2022-02-02", env=env)
     assert out.returncode == 0 and out.stderr == ""
-    assert out.stdout.startswith("As of 2022-02-02 (publicly known by the end of that day): "
-                                 "3 threads\n")
+    assert out.stdout.startswith(
+        "As of 2022-02-02 (publicly known by the end of that day): 3 threads\n"
+    )
     assert "El País" in out.stdout
     bad = _timeline("asof", "2022-02-30", env=env)
     assert bad.returncode == 1 and bad.stdout == ""
@@ -434,11 +678,12 @@ def test_the_cli_works_as_a_subprocess(tmp_path: Path) -> None:
 
 
 def test_help_loads_neither_the_database_layer_nor_yaml() -> None:
-    code = ("import sys\nfrom timeline.cli import app\n"
-            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('sqlalchemy', 'alembic', 'yaml') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys\nfrom timeline.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'yaml') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "[]"
 
 
@@ -447,16 +692,32 @@ def test_add_in_a_terminal_prompts_for_the_missing_fields(tmp_path: Path) -> Non
     env = {"TIMELINE_DB": str(tmp_path / "tty.db"), "TIMELINE_NOW": "2026-11-28T12:00:00Z"}
     controller, terminal = os.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "timeline", "add", "--thread", "nato-russia", "--date",
-         "2022-01-12"], stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env={**os.environ, **env}, cwd=REPO)
+        [
+            sys.executable,
+            "-m",
+            "timeline",
+            "add",
+            "--thread",
+            "nato-russia",
+            "--date",
+            "2022-01-12",
+        ],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        cwd=REPO,
+    )
     os.close(terminal)
     os.write(controller, b"meeting\nNATO, Russia\nNATO-Russia Council meets in Brussels\n")
     out, err = proc.communicate(timeout=60)
     os.close(controller)
     assert proc.returncode == 0, err
     assert "Type (statement, demand," in out and "Actors (comma-separated)" in out
-    assert out.endswith("Recorded nato-russia/2022-01-12-nato-russia-council-meets-in-brussels "
-                        "(seq 1, known 2022-01-12); new thread nato-russia\n")
+    assert out.endswith(
+        "Recorded nato-russia/2022-01-12-nato-russia-council-meets-in-brussels "
+        "(seq 1, known 2022-01-12); new thread nato-russia\n"
+    )
     logged = json.loads(_timeline("log", "--format", "json", env=env).stdout)
     assert logged[0]["actors"] == ["NATO", "Russia"] and logged[0]["type"] == "meeting"

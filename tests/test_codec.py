@@ -77,8 +77,10 @@ def test_a_full_event_with_yaml_types_is_read_and_survives_the_stored_form() -> 
     assert event.actors == ("United States", "NATO")
     assert event.title == "US and NATO deliver written responses to Russia"
     assert event.summary == "Handed over in Moscow; published by El País on 2 February."
-    assert event.sources == (Source("El País", "https://elpais.com/", "2022-02-02"),
-                             Source("Reuters", None, "2022"))
+    assert event.sources == (
+        Source("El País", "https://elpais.com/", "2022-02-02"),
+        Source("Reuters", None, "2022"),
+    )
     assert event.positions == (Position("NATO", "NATO enlargement", "open door"),)
     assert event.refs == (f"{THREAD}/russia-draft-treaties", "other-thread/some-event")
     assert event_from_payload(event_to_payload(event)) == event
@@ -87,7 +89,10 @@ def test_a_full_event_with_yaml_types_is_read_and_survives_the_stored_form() -> 
 def test_a_year_written_as_a_bare_yaml_integer_is_the_year() -> None:
     event = read(date=2022)
     assert (event.date.text, event.date.first, event.date.last) == (
-        "2022", D("2022-01-01"), D("2022-12-31"))
+        "2022",
+        D("2022-01-01"),
+        D("2022-12-31"),
+    )
     assert event_from_payload(event_to_payload(event)) == event
 
 
@@ -117,12 +122,14 @@ def test_known_inside_a_month_date_is_allowed() -> None:
 
 def test_known_before_the_first_day_of_the_date_is_an_error_naming_both() -> None:
     assert problems_of(draft_treaties(date="2021-12", known="2021-11-30")) == [
-        ("known", "known 2021-11-30 is before the date 2021-12 (starts 2021-12-01)")]
+        ("known", "known 2021-11-30 is before the date 2021-12 (starts 2021-12-01)")
+    ]
 
 
 def test_known_must_be_a_full_day() -> None:
     assert problems_of(draft_treaties(known="2021-12")) == [
-        ("known", "invalid known date '2021-12': expected a full day YYYY-MM-DD")]
+        ("known", "invalid known date '2021-12': expected a full day YYYY-MM-DD")
+    ]
 
 
 def test_event_content_ignores_whether_known_was_written_when_the_value_is_the_same() -> None:
@@ -154,30 +161,35 @@ def test_a_ref_written_as_a_bare_id_points_into_the_same_thread_and_is_kept_once
 
 def test_an_unknown_type_is_refused_with_the_valid_types() -> None:
     assert problems_of(draft_treaties(type="ultimatum")) == [
-        ("type", f"unknown type 'ultimatum' (valid: {', '.join(EVENT_TYPES)})")]
+        ("type", f"unknown type 'ultimatum' (valid: {', '.join(EVENT_TYPES)})")
+    ]
 
 
 def test_an_unknown_status_is_refused_with_the_valid_statuses() -> None:
     assert problems_of(draft_treaties(status="frozen")) == [
-        ("status", f"unknown status 'frozen' (valid: {', '.join(STATUSES)})")]
+        ("status", f"unknown status 'frozen' (valid: {', '.join(STATUSES)})")
+    ]
 
 
 @pytest.mark.parametrize("field", ["id", "date", "type", "actors", "title"])
 def test_a_missing_required_field_is_named(field: str) -> None:
     assert problems_of(draft_treaties(**{field: ...})) == [
-        (field, f"missing required field {field!r}")]
+        (field, f"missing required field {field!r}")
+    ]
 
 
 @pytest.mark.parametrize("field", ["actors", "title", "id"])
 def test_an_empty_required_field_counts_as_missing(field: str) -> None:
     empty: Any = [] if field == "actors" else ""
     assert problems_of(draft_treaties(**{field: empty})) == [
-        (field, f"missing required field {field!r}")]
+        (field, f"missing required field {field!r}")
+    ]
 
 
 def test_an_event_without_any_thread_is_refused() -> None:
     assert problems_of(draft_treaties(), thread=None) == [
-        ("thread", "missing required field 'thread'")]
+        ("thread", "missing required field 'thread'")
+    ]
 
 
 def test_a_blank_title_is_refused() -> None:
@@ -186,19 +198,20 @@ def test_a_blank_title_is_refused() -> None:
 
 def test_a_title_over_several_lines_is_refused() -> None:
     assert problems_of(draft_treaties(title="Russia publishes\ndraft treaties")) == [
-        ("title", "title must be one line")]
+        ("title", "title must be one line")
+    ]
 
 
 @pytest.mark.parametrize("slug", ["Foo Bar", "-x"])
 def test_an_id_that_is_not_a_slug_is_refused_with_a_hint(slug: str) -> None:
-    assert problems_of(draft_treaties(id=slug)) == [
-        ("id", f"invalid id {slug!r}: {SLUG_HINT}")]
+    assert problems_of(draft_treaties(id=slug)) == [("id", f"invalid id {slug!r}: {SLUG_HINT}")]
 
 
 @pytest.mark.parametrize("slug", ["Foo Bar", "-x"])
 def test_a_thread_that_is_not_a_slug_is_refused_with_a_hint(slug: str) -> None:
     assert problems_of(draft_treaties(thread=slug)) == [
-        ("thread", f"invalid thread {slug!r}: {SLUG_HINT}")]
+        ("thread", f"invalid thread {slug!r}: {SLUG_HINT}")
+    ]
 
 
 def test_a_misspelt_field_is_refused_with_the_valid_fields() -> None:
@@ -214,12 +227,15 @@ def test_a_position_without_a_stance_is_refused() -> None:
 
 
 def test_two_stances_of_one_actor_on_one_issue_in_one_event_are_refused() -> None:
-    raw = draft_treaties(positions=[
-        {"actor": "Russia", "issue": "NATO enlargement", "stance": "no further enlargement"},
-        {"actor": "Russia", "issue": "NATO enlargement", "stance": "no Ukraine"},
-    ])
+    raw = draft_treaties(
+        positions=[
+            {"actor": "Russia", "issue": "NATO enlargement", "stance": "no further enlargement"},
+            {"actor": "Russia", "issue": "NATO enlargement", "stance": "no Ukraine"},
+        ]
+    )
     assert problems_of(raw) == [
-        ("positions", "two stances of 'Russia' on 'NATO enlargement' in one event")]
+        ("positions", "two stances of 'Russia' on 'NATO enlargement' in one event")
+    ]
 
 
 def test_a_source_url_that_is_not_a_url_is_refused() -> None:
@@ -230,32 +246,37 @@ def test_a_source_url_that_is_not_a_url_is_refused() -> None:
 @pytest.mark.parametrize("ref", ["russia-draft-treaties", f"{THREAD}/russia-draft-treaties"])
 def test_an_event_cannot_refer_to_itself(ref: str) -> None:
     assert problems_of(draft_treaties(refs=[ref])) == [
-        ("refs", f"event {THREAD}/russia-draft-treaties cannot refer to itself")]
+        ("refs", f"event {THREAD}/russia-draft-treaties cannot refer to itself")
+    ]
 
 
 def test_a_ref_with_two_slashes_is_refused() -> None:
     assert problems_of(draft_treaties(refs=["a/b/c"])) == [
-        ("refs", "invalid ref 'a/b/c': expected 'thread/id' or 'id'")]
+        ("refs", "invalid ref 'a/b/c': expected 'thread/id' or 'id'")
+    ]
 
 
 def test_an_invalid_date_is_reported_under_date() -> None:
     assert problems_of(draft_treaties(date="2022-02-30")) == [
-        ("date", "invalid date '2022-02-30': day must be 01..28 in 2022-02")]
+        ("date", "invalid date '2022-02-30': day must be 01..28 in 2022-02")
+    ]
 
 
 def test_a_timestamp_is_not_a_date() -> None:
     assert fields_of(draft_treaties(date=dt.datetime(2022, 1, 26, 10, 0))) == ["date"]
 
 
-@pytest.mark.parametrize("changes", [{"date": [2022, 1]},
-                                     {"sources": [{"name": "Reuters", "date": [2022]}]}])
+@pytest.mark.parametrize(
+    "changes", [{"date": [2022, 1]}, {"sources": [{"name": "Reuters", "date": [2022]}]}]
+)
 def test_a_date_written_as_a_list_is_reported_not_crashed_on(changes: dict[str, Any]) -> None:
     assert fields_of(draft_treaties(**changes)) == [next(iter(changes))]
 
 
 def test_something_other_than_a_mapping_is_not_an_event() -> None:
     assert problems_of(["russia-draft-treaties"]) == [
-        (None, "an event must be a mapping of fields")]
+        (None, "an event must be a mapping of fields")
+    ]
 
 
 def test_every_problem_of_an_event_is_reported_at_once() -> None:
@@ -274,7 +295,15 @@ def test_every_problem_of_an_event_is_reported_at_once() -> None:
     with pytest.raises(InvalidEvent) as e:
         event_from_input(raw, THREAD)
     assert [name for name, _ in e.value.problems] == [
-        "postions", "actors", "id", "known", "type", "status", "title", "sources", "refs"]
+        "postions",
+        "actors",
+        "id",
+        "known",
+        "type",
+        "status",
+        "title",
+        "sources",
+        "refs",
+    ]
     # The exception's text carries every message, for the CLI's one `Error:` line.
     assert str(e.value) == "; ".join(message for _, message in e.value.problems)
-

@@ -34,9 +34,18 @@ def _writer(url: str, k: int) -> None:
     now = dt.datetime.now(dt.UTC)
     for i in range(EACH):
         thread = SHARED if i % 2 == 0 else f"writer-{k}"
-        add_event(store, {"thread": thread, "id": f"w{k}-{i}", "date": "2022-01-26",
-                          "type": "statement", "actors": [f"Writer {k}"],
-                          "title": f"Statement {i} of writer {k}"}, now)
+        add_event(
+            store,
+            {
+                "thread": thread,
+                "id": f"w{k}-{i}",
+                "date": "2022-01-26",
+                "type": "statement",
+                "actors": [f"Writer {k}"],
+                "title": f"Statement {i} of writer {k}",
+            },
+            now,
+        )
     store.engine.dispose()
 
 
@@ -71,10 +80,20 @@ def test_eight_writers_at_once_lose_and_duplicate_nothing(db_url: str) -> None:
 def _big_file(path: Path, n: int) -> None:
     with path.open("w") as f:
         for i in range(n):
-            f.write(json.dumps({"thread": f"bulk-{i % 50}", "id": f"e{i}", "date": "2021-06-01",
-                                "type": "statement", "actors": ["Somebody"],
-                                "title": f"Bulk statement number {i}",
-                                "summary": "Lorem ipsum dolor sit amet " * 8}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "thread": f"bulk-{i % 50}",
+                        "id": f"e{i}",
+                        "date": "2021-06-01",
+                        "type": "statement",
+                        "actors": ["Somebody"],
+                        "title": f"Bulk statement number {i}",
+                        "summary": "Lorem ipsum dolor sit amet " * 8,
+                    }
+                )
+                + "\n"
+            )
 
 
 def _writing(db_url: str) -> bool:
@@ -82,9 +101,10 @@ def _writing(db_url: str) -> bool:
     if is_postgres(db_url):
         engine = create_engine(db_url)
         with engine.connect() as conn:
-            busy = conn.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = "
-                ":c"), {"c": 0x746D}).scalar_one()
+            busy = conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :c"),
+                {"c": 0x746D},
+            ).scalar_one()
         engine.dispose()
         return busy > 0
     wal = Path(db_url + "-wal")
@@ -92,15 +112,28 @@ def _writing(db_url: str) -> bool:
 
 
 def test_a_killed_import_leaves_all_or_nothing_and_can_be_run_again(
-        db_url: str, tmp_path: Path) -> None:
+    db_url: str, tmp_path: Path
+) -> None:
     big = tmp_path / "big.jsonl"
     n = 30_000
     _big_file(big, n)
     env = {**os.environ, "TIMELINE_DB": db_url}
-    assert subprocess.run([sys.executable, "-m", "timeline", "import", "--bundled"], env=env,
-                          capture_output=True, cwd=REPO).returncode == 0
-    proc = subprocess.Popen([sys.executable, "-m", "timeline", "import", str(big)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "timeline", "import", "--bundled"],
+            env=env,
+            capture_output=True,
+            cwd=REPO,
+        ).returncode
+        == 0
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "import", str(big)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
     deadline = time.monotonic() + 120
     while not _writing(db_url) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -108,14 +141,27 @@ def test_a_killed_import_leaves_all_or_nothing_and_can_be_run_again(
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert count_rows(db_url) in (27, 27 + n)  # all or nothing
-    assert subprocess.run([sys.executable, "-m", "timeline", "verify"], env=env,
-                          capture_output=True, cwd=REPO).returncode == 0
-    again = subprocess.run([sys.executable, "-m", "timeline", "import", str(big)], env=env,
-                           capture_output=True, text=True, cwd=REPO)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "timeline", "verify"], env=env, capture_output=True, cwd=REPO
+        ).returncode
+        == 0
+    )
+    again = subprocess.run(
+        [sys.executable, "-m", "timeline", "import", str(big)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert again.returncode == 0, again.stderr
     assert count_rows(db_url) == 27 + n
-    assert subprocess.run([sys.executable, "-m", "timeline", "verify"], env=env,
-                          capture_output=True, cwd=REPO).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "timeline", "verify"], env=env, capture_output=True, cwd=REPO
+        ).returncode
+        == 0
+    )
 
 
 def _hold_sqlite_lock(path: Path, seconds: float, held: threading.Event) -> None:
@@ -133,45 +179,76 @@ def test_an_sqlite_writer_waits_for_the_lock_and_gets_through(run: Run, db_path:
     holder = threading.Thread(target=_hold_sqlite_lock, args=(db_path, 1.0, held))
     holder.start()
     held.wait()
-    result = run("add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
-                 "--title", "Waited for the lock")
+    result = run(
+        "add",
+        "--thread",
+        "t",
+        "--date",
+        "2022",
+        "--type",
+        "talks",
+        "--actor",
+        "A",
+        "--title",
+        "Waited for the lock",
+    )
     holder.join()
     assert result.exit_code == 0, result.output
     assert count_rows(db_path) == 1
 
 
 def test_an_sqlite_writer_kept_waiting_too_long_gets_one_clear_line(
-        run: Run, db_path: Path) -> None:
+    run: Run, db_path: Path
+) -> None:
     assert run("threads").exit_code == 0
     held = threading.Event()
     holder = threading.Thread(target=_hold_sqlite_lock, args=(db_path, 2.0, held))
     holder.start()
     held.wait()
-    result = run("add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
-                 "--title", "Gave up", env={"TIMELINE_BUSY_TIMEOUT": "0.3"})
+    result = run(
+        "add",
+        "--thread",
+        "t",
+        "--date",
+        "2022",
+        "--type",
+        "talks",
+        "--actor",
+        "A",
+        "--title",
+        "Gave up",
+        env={"TIMELINE_BUSY_TIMEOUT": "0.3"},
+    )
     holder.join()
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: database {db_path} is busy: another process kept it "
-                             "locked for more than 0.3 s; try again\n")
+    assert result.stderr == (
+        f"Error: database {db_path} is busy: another process kept it "
+        "locked for more than 0.3 s; try again\n"
+    )
     assert count_rows(db_path) == 0
 
 
 @pytest.mark.skipif(PG_URL is None, reason="needs TIMELINE_TEST_POSTGRES_URL")
-@pytest.mark.parametrize(("change", "says"), [
-    ({"port": 1}, 'connection to server at "127.0.0.1", port 1 failed: Connection refused'),
-    ({"database": "no_such_database"}, 'database "no_such_database" does not exist'),
-    ({"username": "timeline_pw", "password": "wrong"},
-     'password authentication failed for user "timeline_pw"'),
-])
-def test_an_unusable_postgresql_server_is_one_clear_line(run: Run, change: dict,
-                                                         says: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"port": 1}, 'connection to server at "127.0.0.1", port 1 failed: Connection refused'),
+        ({"database": "no_such_database"}, 'database "no_such_database" does not exist'),
+        (
+            {"username": "timeline_pw", "password": "wrong"},
+            'password authentication failed for user "timeline_pw"',
+        ),
+    ],
+)
+def test_an_unusable_postgresql_server_is_one_clear_line(run: Run, change: dict, says: str) -> None:
     assert PG_URL is not None
     url = make_url(PG_URL).set(**change)
     result = run("threads", env={"TIMELINE_DB": url.render_as_string(hide_password=False)})
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"Error: cannot open database "
-                           f"{url.render_as_string(hide_password=True)}: ")
+    assert line.startswith(
+        f"Error: cannot open database {url.render_as_string(hide_password=True)}: "
+    )
     assert says in line and "127.0.0.1" in line
 
 
@@ -184,14 +261,35 @@ def test_a_granted_role_can_append_but_not_rewrite(run: Run, db_url: str) -> Non
     assert granted.stdout.startswith("timeline_pw may read and append to ")
     as_role = make_url(db_url).set(username="timeline_pw", password="right")
     env = {"TIMELINE_DB": as_role.render_as_string(hide_password=False)}
-    added = run("add", "--thread", "t", "--date", "2022", "--type", "talks", "--actor", "A",
-                "--title", "Appended by the restricted role", env=env)
+    added = run(
+        "add",
+        "--thread",
+        "t",
+        "--date",
+        "2022",
+        "--type",
+        "talks",
+        "--actor",
+        "A",
+        "--title",
+        "Appended by the restricted role",
+        env=env,
+    )
     assert added.exit_code == 0, added.output
     engine = create_engine(as_role)
-    for statement in ("UPDATE events SET event_id = 'x'", "DELETE FROM events",
-                      "ALTER TABLE events DISABLE TRIGGER USER"):
-        with engine.connect() as conn, pytest.raises(Exception, match=r"permission denied|must "
-                                                                      r"be owner"):
+    for statement in (
+        "UPDATE events SET event_id = 'x'",
+        "DELETE FROM events",
+        "ALTER TABLE events DISABLE TRIGGER USER",
+    ):
+        with (
+            engine.connect() as conn,
+            pytest.raises(
+                Exception,
+                match=r"permission denied|must "
+                r"be owner",
+            ),
+        ):
             conn.execute(text(statement))
     engine.dispose()
     assert count_rows(db_url) == 28

@@ -86,7 +86,8 @@ def test_a_day_covers_only_itself() -> None:
     [("2022-02~", True, False), ("2022-02?", False, True), ("2022-02%", True, True)],
 )
 def test_a_qualifier_sets_approximate_and_uncertain_without_moving_the_interval(
-        text: str, approximate: bool, uncertain: bool) -> None:
+    text: str, approximate: bool, uncertain: bool
+) -> None:
     d = parse_edtf(text)
     assert (d.approximate, d.uncertain, d.qualified) == (approximate, uncertain, True)
     assert (d.first, d.last, d.precision) == (D("2022-02-01"), D("2022-02-28"), "month")
@@ -175,5 +176,6 @@ def test_a_day_written_with_non_ascii_digits_is_refused() -> None:
 def test_a_day_that_is_not_text_is_refused_and_named_as_asked() -> None:
     with pytest.raises(InvalidDate) as e:
         parse_day(dt.date(2022, 1, 26), "known date")  # type: ignore[arg-type]
-    assert str(e.value) == ("invalid known date datetime.date(2022, 1, 26): "
-                            "expected a full day YYYY-MM-DD")
+    assert str(e.value) == (
+        "invalid known date datetime.date(2022, 1, 26): expected a full day YYYY-MM-DD"
+    )

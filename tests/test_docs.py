@@ -9,9 +9,25 @@ from tests.conftest import REPO
 from timeline.cli import app
 
 README = (REPO / "README.md").read_text()
-COMMANDS = ["add", "correct", "retract", "import", "asof", "threads", "log", "history", "diff",
-            "rebuild", "verify", "db upgrade", "db current", "db grant", "export ics",
-            "export jsonl", "export timelinejs"]
+COMMANDS = [
+    "add",
+    "correct",
+    "retract",
+    "import",
+    "asof",
+    "threads",
+    "log",
+    "history",
+    "diff",
+    "rebuild",
+    "verify",
+    "db upgrade",
+    "db current",
+    "db grant",
+    "export ics",
+    "export jsonl",
+    "export timelinejs",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -56,18 +56,27 @@ def test_a_yaml_file_gives_its_events_with_the_file_thread_and_their_lines() -> 
 def test_each_field_of_a_yaml_event_remembers_its_own_line() -> None:
     responses = parse(YAML_FILE, "guarantees.yaml").events[1]
     assert dict(responses.key_lines) == {
-        "id": 10, "date": 11, "known": 12, "type": 13, "actors": 14, "title": 15}
+        "id": 10,
+        "date": 11,
+        "known": 12,
+        "type": 13,
+        "actors": 14,
+        "title": 15,
+    }
     assert responses.line_of("known") == 12
     assert responses.line_of("summary") == 10  # not written: the event's own line
     assert responses.line_of(None) == 10
 
 
 def test_yaml_dates_stay_the_text_written_even_when_not_a_real_day() -> None:
-    parsed = parse(textwrap.dedent("""\
+    parsed = parse(
+        textwrap.dedent("""\
         thread: t
         events:
           - {id: a, date: 2022-01-26, known: 2022-02-30}
-        """), "t.yaml")
+        """),
+        "t.yaml",
+    )
     [event] = parsed.events
     assert event.data["date"] == "2022-01-26"
     assert event.data["known"] == "2022-02-30"
@@ -75,8 +84,7 @@ def test_yaml_dates_stay_the_text_written_even_when_not_a_real_day() -> None:
 
 
 def test_a_yaml_year_stays_text_like_every_plain_value() -> None:
-    [event] = parse("thread: t\nevents:\n  - {id: 007, date: 2022, title: no}\n",
-                    "t.yaml").events
+    [event] = parse("thread: t\nevents:\n  - {id: 007, date: 2022, title: no}\n", "t.yaml").events
     assert event.data == {"id": "007", "date": "2022", "title": "no"}
 
 
@@ -90,7 +98,9 @@ def test_a_bare_yaml_list_of_events_has_no_file_thread() -> None:
     parsed = parse("- {id: a, thread: t}\n- {id: b, thread: u}\n", "list.yaml")
     assert parsed.problems == []
     assert [(e.line, e.thread, e.data["thread"]) for e in parsed.events] == [
-        (1, None, "t"), (2, None, "u")]
+        (1, None, "t"),
+        (2, None, "u"),
+    ]
 
 
 # ---- JSON ------------------------------------------------------------------------------
@@ -132,23 +142,21 @@ def test_invalid_json_is_reported_with_its_line() -> None:
     parsed = parse('{"thread": "t",\n "events": [\n  {"id": "a",}\n]}\n', "t.json")
     assert parsed.events == []
     assert messages(parsed) == [
-        (3, "invalid JSON: Expecting property name enclosed in double quotes (column 14)")]
+        (3, "invalid JSON: Expecting property name enclosed in double quotes (column 14)")
+    ]
 
 
 # ---- JSON Lines ------------------------------------------------------------------------
 
 
 def test_json_lines_hold_one_event_per_line_and_keep_file_line_numbers() -> None:
-    text = (
-        '{"thread": "t", "id": "a"}\n'
-        "\n"
-        "   \n"
-        '{"thread": "t", "id": "b"}\n'
-    )
+    text = '{"thread": "t", "id": "a"}\n\n   \n{"thread": "t", "id": "b"}\n'
     parsed = parse(text, "t.jsonl")
     assert parsed.problems == []
     assert [(e.data["id"], e.line, e.thread) for e in parsed.events] == [
-        ("a", 1, None), ("b", 4, None)]
+        ("a", 1, None),
+        ("b", 4, None),
+    ]
 
 
 def test_a_bad_json_line_is_reported_and_the_other_lines_still_parse() -> None:
@@ -177,8 +185,7 @@ def test_a_thread_title_in_json_lines_names_the_thread_and_is_not_an_event_field
 
 
 def test_a_json_line_whose_text_holds_a_unicode_line_separator_is_one_event() -> None:
-    first = json.dumps({"thread": "t", "id": "a", "summary": "one\u2028two"},
-                       ensure_ascii=False)
+    first = json.dumps({"thread": "t", "id": "a", "summary": "one\u2028two"}, ensure_ascii=False)
     parsed = parse(first + '\n{"thread": "t", "id": "b"}\n', "t.jsonl")
     assert parsed.problems == []
     assert [(e.data["id"], e.line) for e in parsed.events] == [("a", 1), ("b", 2)]
@@ -198,11 +205,18 @@ def test_a_duplicate_key_is_reported_at_the_second_key() -> None:
     assert messages(parse(text, "t.yaml")) == [(5, "invalid YAML: duplicate key 'date'")]
 
 
-@pytest.mark.parametrize(("text", "source", "line"), [
-    ('{"thread": "t", "events": [\n {"id": "a", "date": "2022-01-26", "date": "2022-01-27"}]}',
-     "t.json", 2),
-    ('{"thread": "t", "id": "a", "date": "2022-01-26", "date": "2022-01-27"}\n', "t.jsonl", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "source", "line"),
+    [
+        (
+            '{"thread": "t", "events": [\n '
+            '{"id": "a", "date": "2022-01-26", "date": "2022-01-27"}]}',
+            "t.json",
+            2,
+        ),
+        ('{"thread": "t", "id": "a", "date": "2022-01-26", "date": "2022-01-27"}\n', "t.jsonl", 1),
+    ],
+)
 def test_a_duplicate_key_in_json_is_reported_too(text: str, source: str, line: int) -> None:
     [problem] = parse(text, source).problems
     assert problem.line == line
@@ -212,8 +226,7 @@ def test_a_duplicate_key_in_json_is_reported_too(text: str, source: str, line: i
 def test_an_unknown_top_level_key_is_reported_at_its_line() -> None:
     text = "thread: t\ntitel: Typo\nevents:\n  - {id: a}\n"
     parsed = parse(text, "t.yaml")
-    assert messages(parsed) == [
-        (2, "unknown top-level key 'titel' (valid: thread, title, events)")]
+    assert messages(parsed) == [(2, "unknown top-level key 'titel' (valid: thread, title, events)")]
     assert [e.data["id"] for e in parsed.events] == ["a"]
 
 

@@ -98,15 +98,25 @@ def test_the_feed_as_of_feb_2_opens_in_two_parsers(imported: Run, tmp_path: Path
     assert "Publicly known: 2022-02-02" in replies.description
     cal = Calendar.from_ical(data)
     assert "METHOD" not in cal
-    for name in ("PRODID", "VERSION", "CALSCALE", "NAME", "X-WR-CALNAME", "DESCRIPTION",
-                 "X-WR-CALDESC", "REFRESH-INTERVAL", "X-PUBLISHED-TTL"):
+    for name in (
+        "PRODID",
+        "VERSION",
+        "CALSCALE",
+        "NAME",
+        "X-WR-CALNAME",
+        "DESCRIPTION",
+        "X-WR-CALDESC",
+        "REFRESH-INTERVAL",
+        "X-PUBLISHED-TTL",
+    ):
         assert name in cal
     assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:P1D\r\n" in data
     assert b"\r\nX-PUBLISHED-TTL:P1D\r\n" in data
 
 
 def test_every_line_is_crlf_folded_at_75_octets_without_splitting_characters_or_escapes(
-        run: Run, tricky: Path) -> None:
+    run: Run, tricky: Path
+) -> None:
     data = export(run, "ics")
     assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
     lines = data.split(b"\r\n")[:-1]
@@ -124,15 +134,17 @@ def test_special_characters_survive_and_cannot_inject(run: Run, tricky: Path) ->
     a, b = parse_both(data)
     assert len(a) == len(b) == 5
     comma = next(e for e in a if str(e["UID"]) == "tricky-talks/comma@timeline")
-    assert str(comma["SUMMARY"]) == ("Talks, again; with \\ backslash and emoji 🕊️ and a fake "
-                                     "\\r\\nEND:VEVENT")
+    assert str(comma["SUMMARY"]) == (
+        "Talks, again; with \\ backslash and emoji 🕊️ and a fake \\r\\nEND:VEVENT"
+    )
     assert str(comma["DESCRIPTION"]).startswith(
-        "Line one\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:injected\nline, with; specials \\ ok\n")
+        "Line one\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:injected\nline, with; specials \\ ok\n"
+    )
     assert "El País, Россия" in str(comma["DESCRIPTION"])
     assert b"\r\nURL:https://elpais.com/a,b;c?x=1&y=2\r\n" in data  # a URI, not escaped TEXT
     assert b"\r\nSUMMARY:injected" not in data
     cal = Calendar.from_ical(data)
-    assert str(cal["X-WR-CALNAME"]) == 'timeline: diplomatic events'
+    assert str(cal["X-WR-CALNAME"]) == "timeline: diplomatic events"
 
 
 def test_imprecise_dates_say_so_and_span_what_they_cover(run: Run, tricky: Path) -> None:
@@ -151,30 +163,46 @@ def test_imprecise_dates_say_so_and_span_what_they_cover(run: Run, tricky: Path)
 
 
 def test_corrections_and_retractions_show_in_the_feed(run: Run, tricky: Path) -> None:
-    run("correct", "tricky-talks/month", "--title", "Something in December 2021",
-        now="2026-02-01T08:00:00Z")
-    run("retract", "tricky-talks/approx", "--reason", "It never took place",
-        now="2026-02-02T08:00:00Z")
+    run(
+        "correct",
+        "tricky-talks/month",
+        "--title",
+        "Something in December 2021",
+        now="2026-02-01T08:00:00Z",
+    )
+    run(
+        "retract",
+        "tricky-talks/approx",
+        "--reason",
+        "It never took place",
+        now="2026-02-02T08:00:00Z",
+    )
     a, _ = parse_both(export(run, "ics"))
     ev = {str(e["UID"]).split("/")[1].split("@")[0]: e for e in a}
     month = ev["month"]
     assert str(month["SUMMARY"]) == "Something in December 2021 (Dec 2021, day unknown)"
     assert int(month["SEQUENCE"]) == 1
-    assert month["DTSTAMP"].dt == month["LAST-MODIFIED"].dt == dt.datetime(
-        2026, 2, 1, 8, tzinfo=dt.UTC)
+    assert (
+        month["DTSTAMP"].dt
+        == month["LAST-MODIFIED"].dt
+        == dt.datetime(2026, 2, 1, 8, tzinfo=dt.UTC)
+    )
     assert month["CREATED"].dt == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
     assert "Corrected on 2026-02-01: title" in str(month["DESCRIPTION"])
     approx = ev["approx"]
     assert str(approx["STATUS"]) == "CANCELLED"
     assert str(approx["SUMMARY"]).startswith("[RETRACTED] A meeting around 3 February")
-    assert str(approx["DESCRIPTION"]).startswith("RETRACTED (known 2022-02-03): It never took "
-                                                 "place")
+    assert str(approx["DESCRIPTION"]).startswith(
+        "RETRACTED (known 2022-02-03): It never took place"
+    )
 
 
 def test_asof_and_filters_choose_what_the_feed_holds(run: Run, tricky: Path) -> None:
     def uids(*args: str) -> list[str]:
-        return sorted(str(e["UID"]).split("/")[1].split("@")[0]
-                      for e in Calendar.from_ical(export(run, "ics", *args)).walk("VEVENT"))
+        return sorted(
+            str(e["UID"]).split("/")[1].split("@")[0]
+            for e in Calendar.from_ical(export(run, "ics", *args)).walk("VEVENT")
+        )
 
     assert uids("--asof", "2022-01-26") == ["comma", "month", "year"]
     assert uids("--since", "2022-02") == ["approx", "long"]
@@ -189,8 +217,10 @@ def test_re_exporting_unchanged_data_is_byte_identical(run: Run, tricky: Path) -
     assert export(run, "ics", now="2030-01-01T00:00:00Z") == first
 
 
-@pytest.mark.skipif(shutil.which("khal") is None and not (
-    Path(sys.executable).parent / "khal").exists(), reason="khal is a dev dependency")
+@pytest.mark.skipif(
+    shutil.which("khal") is None and not (Path(sys.executable).parent / "khal").exists(),
+    reason="khal is a dev dependency",
+)
 def test_a_real_calendar_client_imports_the_feed(imported: Run, tmp_path: Path) -> None:
     feed = tmp_path / "feed.ics"
     assert imported("export", "ics", "--asof", "2022-02-02", "-o", str(feed)).exit_code == 0
@@ -210,15 +240,28 @@ longdatetimeformat = %Y-%m-%d %H:%M
 default_calendar = timeline
 """)
     khal = shutil.which("khal") or str(Path(sys.executable).parent / "khal")
-    subprocess.run([khal, "-c", str(config), "import", "--batch", "-a", "timeline", str(feed)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [khal, "-c", str(config), "import", "--batch", "-a", "timeline", str(feed)],
+        check=True,
+        capture_output=True,
+    )
     listed = subprocess.run(
-        [khal, "-c", str(config), "list", "--format", "{start-date} {title}",
-         "2022-01-26", "2022-02-02"], check=True, capture_output=True, text=True).stdout
-    assert "2022-01-26 US and NATO deliver written replies to Russia, kept confidential" \
-        in listed
-    assert "2022-02-02 El País publishes the confidential US and NATO written replies" \
-        in listed
+        [
+            khal,
+            "-c",
+            str(config),
+            "list",
+            "--format",
+            "{start-date} {title}",
+            "2022-01-26",
+            "2022-02-02",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "2022-01-26 US and NATO deliver written replies to Russia, kept confidential" in listed
+    assert "2022-02-02 El País publishes the confidential US and NATO written replies" in listed
     assert "2022-01-26 US and NATO written replies reaffirm NATO's open door" in listed
     assert len(list((tmp_path / "cal").glob("*.ics"))) == 26
 
@@ -226,12 +269,25 @@ default_calendar = timeline
 # ---- backup and restore ---------------------------------------------------------------
 
 
-def test_export_restore_export_is_byte_identical(imported: Run, tmp_path: Path,
-                                                 db_url: str) -> None:
-    imported("correct", "russia-nato-security-guarantees/geneva-ssd", "--date", "2022-01-09",
-             now="2026-12-01T08:00:00Z")
-    imported("retract", "russian-troops-georgia-moldova-ukraine/ryabkov-no-invasion",
-             "--reason", "test", "--known", "2022-02-24", now="2026-12-02T08:00:00Z")
+def test_export_restore_export_is_byte_identical(
+    imported: Run, tmp_path: Path, db_url: str
+) -> None:
+    imported(
+        "correct",
+        "russia-nato-security-guarantees/geneva-ssd",
+        "--date",
+        "2022-01-09",
+        now="2026-12-01T08:00:00Z",
+    )
+    imported(
+        "retract",
+        "russian-troops-georgia-moldova-ukraine/ryabkov-no-invasion",
+        "--reason",
+        "test",
+        "--known",
+        "2022-02-24",
+        now="2026-12-02T08:00:00Z",
+    )
     backup = tmp_path / "backup.jsonl"
     assert imported("export", "jsonl", "-o", str(backup)).exit_code == 0
     other = {"TIMELINE_DB": str(tmp_path / "restored.db")}
@@ -240,25 +296,35 @@ def test_export_restore_export_is_byte_identical(imported: Run, tmp_path: Path,
     again = imported("export", "jsonl", env=other).stdout_bytes
     assert again == backup.read_bytes()
     assert imported("verify", env=other).exit_code == 0
-    days = {d for line in backup.read_text().splitlines()
-            for d in (json.loads(line)["payload"].get("date", "")[:10],
-                      json.loads(line)["payload"]["known"])}
+    days = {
+        d
+        for line in backup.read_text().splitlines()
+        for d in (
+            json.loads(line)["payload"].get("date", "")[:10],
+            json.loads(line)["payload"]["known"],
+        )
+    }
     days = [*sorted(d for d in days if len(d) == 10), "2099-12-31"]
     for day in days:
         for fmt in ("text", "json"):
-            assert (imported("asof", day, "--format", fmt).stdout
-                    == imported("asof", day, "--format", fmt, env=other).stdout)
+            assert (
+                imported("asof", day, "--format", fmt).stdout
+                == imported("asof", day, "--format", fmt, env=other).stdout
+            )
     assert imported("log", "--raw").stdout == imported("log", "--raw", env=other).stdout
 
 
-def test_restore_refuses_a_database_that_is_not_empty(imported: Run, tmp_path: Path,
-                                                      db_url: str) -> None:
+def test_restore_refuses_a_database_that_is_not_empty(
+    imported: Run, tmp_path: Path, db_url: str
+) -> None:
     backup = tmp_path / "backup.jsonl"
     imported("export", "jsonl", "-o", str(backup))
     result = imported("import", "--restore", str(backup))
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: restore needs an empty database: {shown(db_url)} already "
-                             "holds 27 records (use a new --db)\n")
+    assert result.stderr == (
+        f"Error: restore needs an empty database: {shown(db_url)} already "
+        "holds 27 records (use a new --db)\n"
+    )
     assert count_rows(db_url) == 27
 
 
@@ -275,8 +341,9 @@ def test_an_altered_backup_is_refused_with_its_line(imported: Run, tmp_path: Pat
     result = imported("import", "--restore", str(backup), env={"TIMELINE_DB": str(target)})
     assert result.exit_code == 1
     errors = result.stderr.splitlines()
-    assert errors[0] == (f"Error: {backup}:5: its hash does not match its content: the backup "
-                         "was altered")
+    assert errors[0] == (
+        f"Error: {backup}:5: its hash does not match its content: the backup was altered"
+    )
     assert any(e.startswith(f"Error: {backup}:") and "deleted row" in e for e in errors)
     assert count_rows(target) == 0
 
@@ -295,11 +362,9 @@ def test_timelinejs_has_one_slide_per_known_event(imported: Run, tmp_path: Path)
     ids = [s["unique_id"] for s in doc["events"]]
     assert len(set(ids)) == len(ids)
     for slide in doc["events"]:
-        assert set(slide) <= {"start_date", "display_date", "text", "group", "unique_id",
-                              "media"}
+        assert set(slide) <= {"start_date", "display_date", "text", "group", "unique_id", "media"}
         assert set(slide["text"]) == {"headline", "text"}
-        assert set(slide["start_date"]) in ({"year", "month", "day"}, {"year", "month"},
-                                            {"year"})
+        assert set(slide["start_date"]) in ({"year", "month", "day"}, {"year", "month"}, {"year"})
         assert all(isinstance(v, int) for v in slide["start_date"].values())
         if "media" in slide:
             assert slide["media"]["url"].startswith("https://")
@@ -318,5 +383,7 @@ def asof_events(run: Run, day: str) -> int:
 def test_an_export_to_a_missing_folder_is_one_error_line(imported: Run, tmp_path: Path) -> None:
     result = imported("export", "ics", "-o", str(tmp_path / "nope" / "feed.ics"))
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: cannot write {tmp_path / 'nope' / 'feed.ics'}: folder "
-                             f"{tmp_path / 'nope'} does not exist\n")
+    assert result.stderr == (
+        f"Error: cannot write {tmp_path / 'nope' / 'feed.ics'}: folder "
+        f"{tmp_path / 'nope'} does not exist\n"
+    )

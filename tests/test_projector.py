@@ -26,23 +26,32 @@ def test_a_thread_starts_open_and_takes_the_last_status_in_known_order() -> None
 
 
 def test_what_became_known_later_is_not_shown_before_its_known_date() -> None:
-    delivered = make_event(id="delivered", date="2022-01-26", type="response",
-                           actors=["United States", "NATO"])
-    content = make_event(id="content", date="2022-01-26", known="2022-02-02", type="response",
-                         actors=["United States"],
-                         positions=[("United States", "NATO enlargement", "open door")])
+    delivered = make_event(
+        id="delivered", date="2022-01-26", type="response", actors=["United States", "NATO"]
+    )
+    content = make_event(
+        id="content",
+        date="2022-01-26",
+        known="2022-02-02",
+        type="response",
+        actors=["United States"],
+        positions=[("United States", "NATO enlargement", "open door")],
+    )
     recs = [make_record(1, delivered), make_record(2, content)]
     before = project(recs, as_of=D("2022-02-01"))["t"]
     after = project(recs, as_of=D("2022-02-02"))["t"]
     assert before.positions == () and before.events == 1
     assert [(p.actor, p.issue, p.stance, p.since, p.event) for p in after.positions] == [
-        ("United States", "NATO enlargement", "open door", "2022-01-26", "content")]
+        ("United States", "NATO enlargement", "open door", "2022-01-26", "content")
+    ]
     assert after.last.id == "content" and after.last.known == "2022-02-02"
 
 
 def test_a_thread_with_nothing_known_yet_does_not_appear() -> None:
-    recs = [make_record(1, make_event(thread="a", date="2022-03-01")),
-            make_record(2, make_event(thread="b", date="2021-05-01"))]
+    recs = [
+        make_record(1, make_event(thread="a", date="2022-03-01")),
+        make_record(2, make_event(thread="b", date="2021-05-01")),
+    ]
     assert list(project(recs, as_of=D("2022-01-01"))) == ["b"]
 
 
@@ -53,21 +62,28 @@ def test_a_month_precision_event_counts_as_known_from_the_last_day_of_the_month(
 
 
 def test_parties_are_every_actor_and_position_holder_sorted() -> None:
-    recs = [make_record(1, make_event(actors=["Russia", "NATO"])),
-            make_record(2, make_event(id="p", actors=["El País"],
-                                      positions=[("United States", "x", "y")]))]
+    recs = [
+        make_record(1, make_event(actors=["Russia", "NATO"])),
+        make_record(
+            2, make_event(id="p", actors=["El País"], positions=[("United States", "x", "y")])
+        ),
+    ]
     assert project(recs)["t"].parties == ("El País", "NATO", "Russia", "United States")
 
 
 def test_the_thread_title_is_the_latest_recorded_even_before_that_record_is_known() -> None:
-    recs = [make_record(1, make_event(id="a", date="2021-12-01"), thread_title="Old name"),
-            make_record(2, make_event(id="b", date="2022-05-01"), thread_title="New name")]
+    recs = [
+        make_record(1, make_event(id="a", date="2021-12-01"), thread_title="Old name"),
+        make_record(2, make_event(id="b", date="2022-05-01"), thread_title="New name"),
+    ]
     assert project(recs, as_of=D("2022-01-01"))["t"].title == "New name"
 
 
 def test_ties_on_known_and_date_go_to_the_later_record() -> None:
-    recs = [make_record(1, make_event(id="a", status="stalled")),
-            make_record(2, make_event(id="b", status="agreed"))]
+    recs = [
+        make_record(1, make_event(id="a", status="stalled")),
+        make_record(2, make_event(id="b", status="agreed")),
+    ]
     assert project(reversed(recs))["t"].status == "agreed"
     assert project(recs)["t"].last.id == "b"
 
@@ -89,16 +105,35 @@ def event_sets(draw: st.DrawFn) -> list:
         if (thread, known, first) in used:
             continue
         used.add((thread, known, first))
-        positions = draw(st.lists(
-            st.tuples(st.sampled_from(["Russia", "NATO"]), st.sampled_from(["x", "y"]),
-                      st.sampled_from(["yes", "no", "maybe"])),
-            max_size=2, unique_by=lambda p: (p[0], p[1])))
-        events.append(make_event(
-            thread=thread, id=f"e{i}", date=first.isoformat(), known=known.isoformat(),
-            status=draw(st.none() | st.sampled_from(STATUSES)),
-            actors=draw(st.lists(st.sampled_from(["Russia", "NATO", "United States"]),
-                                 min_size=1, max_size=2, unique=True)),
-            positions=positions))
+        positions = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(["Russia", "NATO"]),
+                    st.sampled_from(["x", "y"]),
+                    st.sampled_from(["yes", "no", "maybe"]),
+                ),
+                max_size=2,
+                unique_by=lambda p: (p[0], p[1]),
+            )
+        )
+        events.append(
+            make_event(
+                thread=thread,
+                id=f"e{i}",
+                date=first.isoformat(),
+                known=known.isoformat(),
+                status=draw(st.none() | st.sampled_from(STATUSES)),
+                actors=draw(
+                    st.lists(
+                        st.sampled_from(["Russia", "NATO", "United States"]),
+                        min_size=1,
+                        max_size=2,
+                        unique=True,
+                    )
+                ),
+                positions=positions,
+            )
+        )
     return events
 
 
@@ -126,7 +161,8 @@ def test_projecting_a_prefix_then_the_rest_equals_projecting_everything(events, 
     records = _append(events)
     prefix, rest = records[:cut], records[cut:]
     assert apply_all(project(prefix), rest) == {
-        t: s for t, s in project(records).items() if any(r.event.thread == t for r in rest)}
+        t: s for t, s in project(records).items() if any(r.event.thread == t for r in rest)
+    }
     combined = {**project(prefix), **apply_all(project(prefix), rest)}
     assert combined == project(records)
     for day in DAYS:

@@ -84,7 +84,7 @@ def run(command: str) -> list[str]:
     pipe = None
     if "|" in words:
         i = words.index("|")
-        words, pipe = words[:i], words[i + 1:]
+        words, pipe = words[:i], words[i + 1 :]
     assert words[0] == "timeline", command
     result = CliRunner().invoke(app, words[1:], env=env, catch_exceptions=False)
     lines = (result.stdout + result.stderr).splitlines()
@@ -124,8 +124,11 @@ def update() -> None:
     text = README.read_text()
     for example, actual in reversed(run_all(text)):
         if not example.excerpt:
-            text = text[:example.start] + "".join(f"{line}\n" for line in actual) \
-                + text[example.end:]
+            text = (
+                text[: example.start]
+                + "".join(f"{line}\n" for line in actual)
+                + text[example.end :]
+            )
     README.write_text(text)
 
 

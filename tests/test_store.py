@@ -35,12 +35,15 @@ def _snapshot(conn) -> tuple:  # type: ignore[no-untyped-def]
     return tuple(conn.execute(text("SELECT seq, payload, hash FROM events ORDER BY seq")).all())
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE events SET event_id = 'rewritten'",
-    "UPDATE events SET payload = '{}' WHERE seq = 1",
-    "DELETE FROM events",
-    "DELETE FROM events WHERE seq = 3",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET event_id = 'rewritten'",
+        "UPDATE events SET payload = '{}' WHERE seq = 1",
+        "DELETE FROM events",
+        "DELETE FROM events WHERE seq = 3",
+    ],
+)
 def test_a_raw_update_or_delete_on_the_events_table_fails(store, statement) -> None:
     engine = create_engine(store.engine.url)  # plain SQLAlchemy: none of timeline's code
     with engine.connect() as conn:
@@ -86,20 +89,34 @@ def test_the_migrations_create_exactly_the_schema_the_code_describes(store) -> N
 
 def test_alembic_upgrade_head_works_from_the_repository_root(db_url: str) -> None:
     env = {**os.environ, "TIMELINE_DB": db_url}
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     engine = create_engine(tdb.resolve_url(db_url))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-            SCHEMA_HEAD)
+            SCHEMA_HEAD
+        )
         if is_postgres(db_url):
-            triggers = set(conn.execute(text(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass "
-                "AND NOT tgisinternal")).scalars())
+            triggers = set(
+                conn.execute(
+                    text(
+                        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass "
+                        "AND NOT tgisinternal"
+                    )
+                ).scalars()
+            )
             assert triggers == {"events_append_only", "events_append_only_truncate"}
         else:
-            triggers = set(conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+            triggers = set(
+                conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                ).scalars()
+            )
             assert triggers == {"events_append_only_update", "events_append_only_delete"}
     engine.dispose()
     s = open_store(tdb.resolve_url(db_url))  # and timeline takes it as current
@@ -120,17 +137,26 @@ def test_seq_is_global_and_version_counts_within_each_thread(store) -> None:
 def test_the_projection_table_equals_a_full_replay_after_out_of_order_appends(store) -> None:
     # A late-recorded event that was known early lands in the middle of the replay order.
     with store.writing() as w:
-        early = make_event(thread="russia-nato-security-guarantees", id="early-note",
-                           date="2021-11", status="stalled", title="An early note",
-                           positions=[("Russia", "NATO enlargement", "an early stance")])
+        early = make_event(
+            thread="russia-nato-security-guarantees",
+            id="early-note",
+            date="2021-11",
+            status="stalled",
+            title="An early note",
+            positions=[("Russia", "NATO enlargement", "an early stance")],
+        )
         records = w.append([(early, None)], NOW)
         w.save_states(apply_all(w.states([early.thread]), records))
     assert store.states() == project(store.records())
     rebuild(store)
     assert store.states() == project(store.records())
     # and asof, served from the table where it can be, agrees with a replay on every day
-    for day in (dt.date(2021, 11, 30), dt.date(2022, 2, 1), dt.date(2022, 2, 2),
-                dt.date(2030, 1, 1)):
+    for day in (
+        dt.date(2021, 11, 30),
+        dt.date(2022, 2, 1),
+        dt.date(2022, 2, 2),
+        dt.date(2030, 1, 1),
+    ):
         assert as_of(store, day) == list(project(store.records(), as_of=day).values())
 
 

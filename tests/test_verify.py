@@ -41,30 +41,38 @@ def verify(run: Run) -> tuple[int, list[str]]:
 
 
 def _seq_of(conn: Connection, event_id: str) -> int:
-    return conn.execute(text("SELECT seq FROM events WHERE thread = :t AND event_id = :i"),
-                        {"t": THREAD, "i": event_id}).scalar_one()
+    return conn.execute(
+        text("SELECT seq FROM events WHERE thread = :t AND event_id = :i"),
+        {"t": THREAD, "i": event_id},
+    ).scalar_one()
 
 
 def test_a_modified_payload_is_named(imported: Run, db_url: str) -> None:
     with tampering(db_url) as conn:
-        conn.execute(text("UPDATE events SET payload = replace(payload, 'open-door', "
-                          "'closed-door') WHERE event_id = 'replies-open-door'"))
+        conn.execute(
+            text(
+                "UPDATE events SET payload = replace(payload, 'open-door', "
+                "'closed-door') WHERE event_id = 'replies-open-door'"
+            )
+        )
     code, lines = verify(imported)
     assert code == 1
-    assert f"{THREAD}/replies-open-door: modified row: its content does not match its hash" \
-        in lines
+    assert f"{THREAD}/replies-open-door: modified row: its content does not match its hash" in lines
     assert imported("verify").stderr == "Error: 1 problem in 27 records in 3 threads\n"
 
 
 def test_a_modified_query_column_is_named_even_when_the_payload_is_intact(
-        imported: Run, db_url: str) -> None:
+    imported: Run, db_url: str
+) -> None:
     with tampering(db_url) as conn:
-        conn.execute(text("UPDATE events SET known = '2022-01-26' "
-                          "WHERE event_id = 'replies-open-door'"))
+        conn.execute(
+            text("UPDATE events SET known = '2022-01-26' WHERE event_id = 'replies-open-door'")
+        )
     code, lines = verify(imported)
     assert code == 1
-    assert lines[0] == (f"{THREAD}/replies-open-door: modified row: column known differs from "
-                        "the hashed payload")
+    assert lines[0] == (
+        f"{THREAD}/replies-open-door: modified row: column known differs from the hashed payload"
+    )
 
 
 def test_a_deleted_row_is_named(imported: Run, db_url: str) -> None:
@@ -73,10 +81,14 @@ def test_a_deleted_row_is_named(imported: Run, db_url: str) -> None:
         conn.execute(text("DELETE FROM events WHERE seq = :s"), {"s": seq})
     code, lines = verify(imported)
     assert code == 1
-    assert f"{THREAD}/nato-russia-council: deleted row: seq {seq} missing before seq {seq + 1}" \
+    assert (
+        f"{THREAD}/nato-russia-council: deleted row: seq {seq} missing before seq {seq + 1}"
         in lines
-    assert f"{THREAD}/nato-russia-council: deleted row: version 3 of {THREAD} is missing " \
+    )
+    assert (
+        f"{THREAD}/nato-russia-council: deleted row: version 3 of {THREAD} is missing "
         "before version 4" in lines
+    )
 
 
 def test_a_deleted_last_row_shows_in_the_projection(imported: Run, db_url: str) -> None:
@@ -84,8 +96,10 @@ def test_a_deleted_last_row_shows_in_the_projection(imported: Run, db_url: str) 
         conn.execute(text("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)"))
     code, lines = verify(imported)
     assert code == 1
-    assert lines == ["russian-troops-georgia-moldova-ukraine: projection differs from the log: "
-                     "it has 7 events up to seq 27, the log 6 up to seq 26"]
+    assert lines == [
+        "russian-troops-georgia-moldova-ukraine: projection differs from the log: "
+        "it has 7 events up to seq 27, the log 6 up to seq 26"
+    ]
 
 
 def test_swapped_rows_are_named_as_reordered(imported: Run, db_url: str) -> None:
@@ -93,10 +107,17 @@ def test_swapped_rows_are_named_as_reordered(imported: Run, db_url: str) -> None
         a, b = _seq_of(conn, "nato-russia-council"), _seq_of(conn, "osce-permanent-council")
         # swap their places in the log: seq and version, keeping each row's content
         conn.execute(text("UPDATE events SET seq = -1, version = -1 WHERE seq = :a"), {"a": a})
-        conn.execute(text("UPDATE events SET seq = :a, version = version - 1 WHERE seq = :b"),
-                     {"a": a, "b": b})
-        conn.execute(text("UPDATE events SET seq = :b, version = (SELECT version + 1 FROM "
-                          "events WHERE seq = :a) WHERE seq = -1"), {"a": a, "b": b})
+        conn.execute(
+            text("UPDATE events SET seq = :a, version = version - 1 WHERE seq = :b"),
+            {"a": a, "b": b},
+        )
+        conn.execute(
+            text(
+                "UPDATE events SET seq = :b, version = (SELECT version + 1 FROM "
+                "events WHERE seq = :a) WHERE seq = -1"
+            ),
+            {"a": a, "b": b},
+        )
     code, lines = verify(imported)
     assert code == 1
     assert lines == [
@@ -112,38 +133,71 @@ def test_swapped_rows_are_named_as_reordered(imported: Run, db_url: str) -> None
 def test_a_relinked_row_is_named_as_a_broken_link(imported: Run, db_url: str) -> None:
     # a careful forger rewrites prev_hash and recomputes the row's own hash to match
     with tampering(db_url) as conn:
-        kind, payload, recorded_at, title = conn.execute(text(
-            "SELECT kind, payload, recorded_at, thread_title FROM events "
-            "WHERE event_id = 'geneva-ssd' AND thread = :t"), {"t": THREAD}).one()
+        kind, payload, recorded_at, title = conn.execute(
+            text(
+                "SELECT kind, payload, recorded_at, thread_title FROM events "
+                "WHERE event_id = 'geneva-ssd' AND thread = :t"
+            ),
+            {"t": THREAD},
+        ).one()
         forged_prev = hashlib.sha256(b"forged").hexdigest()
-        conn.execute(text("UPDATE events SET prev_hash = :p, hash = :h "
-                          "WHERE event_id = 'geneva-ssd' AND thread = :t"),
-                     {"t": THREAD, "p": forged_prev,
-                      "h": record_hash(kind, payload, forged_prev, recorded_at, title)})
+        conn.execute(
+            text(
+                "UPDATE events SET prev_hash = :p, hash = :h "
+                "WHERE event_id = 'geneva-ssd' AND thread = :t"
+            ),
+            {
+                "t": THREAD,
+                "p": forged_prev,
+                "h": record_hash(kind, payload, forged_prev, recorded_at, title),
+            },
+        )
     code, lines = verify(imported)
     assert code == 1
-    assert f"{THREAD}/geneva-ssd: broken link: prev_hash matches no record of the thread" \
-        in lines
+    assert f"{THREAD}/geneva-ssd: broken link: prev_hash matches no record of the thread" in lines
 
 
 def test_the_hash_is_reproducible_from_the_documented_canonical_form(
-        imported: Run, db_url: str) -> None:
+    imported: Run, db_url: str
+) -> None:
     engine = create_engine(resolve_url(db_url))
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT kind, payload, prev_hash, recorded_at, thread_title, "
-                                 "hash FROM events ORDER BY seq")).all()
+        rows = conn.execute(
+            text(
+                "SELECT kind, payload, prev_hash, recorded_at, thread_title, "
+                "hash FROM events ORDER BY seq"
+            )
+        ).all()
     engine.dispose()
     for kind, payload, prev, recorded_at, title, stored in rows:
-        doc = {"kind": kind, "payload": json.loads(payload), "prev": prev,
-               "recorded_at": recorded_at, "thread_title": title}
+        doc = {
+            "kind": kind,
+            "payload": json.loads(payload),
+            "prev": prev,
+            "recorded_at": recorded_at,
+            "thread_title": title,
+        }
         assert hashlib.sha256(canonical(doc).encode("utf-8")).hexdigest() == stored
         assert canonical(json.loads(payload)) == payload  # stored payloads are canonical
 
 
 @pytest.mark.parametrize("title", ["El Pai\u0301s", "El País"])
 def test_unicode_is_normalised_so_equal_text_hashes_equal(run: Run, title: str) -> None:
-    result = run("add", "--thread", "t", "--id", "e", "--date", "2022-02-02",
-                 "--type", "disclosure", "--actor", title, "--title", "Published")
+    result = run(
+        "add",
+        "--thread",
+        "t",
+        "--id",
+        "e",
+        "--date",
+        "2022-02-02",
+        "--type",
+        "disclosure",
+        "--actor",
+        title,
+        "--title",
+        "Published",
+    )
     assert result.exit_code == 0
     (rec,) = json.loads(run("log", "--format", "json").stdout)
     assert rec["actors"] == ["El País"]

@@ -60,17 +60,27 @@ def entry_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Entry
     return event_from_input(raw, thread)
 
 
-def _common(raw: Mapping[str, Any], thread: str | None, target_field: str,
-            fields: Sequence[str], problems: list[tuple[str | None, str]]) -> tuple[Any, ...]:
+def _common(
+    raw: Mapping[str, Any],
+    thread: str | None,
+    target_field: str,
+    fields: Sequence[str],
+    problems: list[tuple[str | None, str]],
+) -> tuple[Any, ...]:
     for k in raw:
         if k not in fields:
-            problems.append((str(k), f"unknown field {k!r} in a {raw['type']} "
-                                     f"(valid: {', '.join(fields)})"))
+            problems.append(
+                (str(k), f"unknown field {k!r} in a {raw['type']} (valid: {', '.join(fields)})")
+            )
     thread = raw.get("thread", thread)
     target = None
     if raw.get(target_field) in (None, ""):
-        problems.append((target_field, f"missing required field {target_field!r} "
-                                       "(the event, as 'thread/id' or 'id')"))
+        problems.append(
+            (
+                target_field,
+                f"missing required field {target_field!r} (the event, as 'thread/id' or 'id')",
+            )
+        )
     elif thread is None and "/" not in str(raw[target_field]):
         problems.append((target_field, f"{target_field}: name the event as 'thread/id'"))
     else:
@@ -109,11 +119,13 @@ def correction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> 
         changes = {}
     for k in changes:
         if k in ("thread", "id"):
-            problems.append(("set", f"a correction cannot change {k!r}: record the event "
-                                    "again instead"))
+            problems.append(
+                ("set", f"a correction cannot change {k!r}: record the event again instead")
+            )
         elif k not in CORRECTABLE:
-            problems.append(("set", f"cannot correct unknown field {k!r} "
-                                    f"(valid: {', '.join(CORRECTABLE)})"))
+            problems.append(
+                ("set", f"cannot correct unknown field {k!r} (valid: {', '.join(CORRECTABLE)})")
+            )
     note = raw.get("note")
     if note is not None:
         try:
@@ -122,14 +134,17 @@ def correction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> 
             problems.append(("note", str(e)))
     if problems:
         raise InvalidEvent(problems)
-    plain = {k: as_date_text(v) if k == "date" or k == "known" else v
-             for k, v in changes.items()}
-    content = {"corrects": target, "set": plain, "known": known and known.isoformat(),
-               "note": note}
+    plain = {k: as_date_text(v) if k == "date" or k == "known" else v for k, v in changes.items()}
+    content = {"corrects": target, "set": plain, "known": known and known.isoformat(), "note": note}
     return Correction(
-        thread=target.split("/", 1)[0], id=event_id or _generated_id(target, "fix", content),
-        target=target, changes=plain, known=known or dt.date.min,
-        known_given=known is not None, note=note)
+        thread=target.split("/", 1)[0],
+        id=event_id or _generated_id(target, "fix", content),
+        target=target,
+        changes=plain,
+        known=known or dt.date.min,
+        known_given=known is not None,
+        note=note,
+    )
 
 
 def retraction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Retraction:
@@ -145,9 +160,13 @@ def retraction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> 
         raise InvalidEvent(problems)
     content = {"retracts": target, "reason": reason, "known": known and known.isoformat()}
     return Retraction(
-        thread=target.split("/", 1)[0], id=event_id or _generated_id(target, "retracted", content),
-        target=target, reason=reason, known=known or dt.date.min,  # type: ignore[arg-type]
-        known_given=known is not None)
+        thread=target.split("/", 1)[0],
+        id=event_id or _generated_id(target, "retracted", content),
+        target=target,
+        reason=reason,
+        known=known or dt.date.min,  # type: ignore[arg-type]
+        known_given=known is not None,
+    )
 
 
 def apply_corrections(event: Event, corrections: Iterable[Correction]) -> Event:
@@ -197,12 +216,13 @@ def annotate(records: Iterable[Record], as_of: dt.date | None = None) -> list[An
     out: list[Annotated] = []
     for r in events:
         key = r.entry.key
-        mine = sorted((f for f in fixes.get(key, ()) if f.entry.key not in retractions),
-                      key=lambda f: (f.entry.known, f.seq))
+        mine = sorted(
+            (f for f in fixes.get(key, ()) if f.entry.key not in retractions),
+            key=lambda f: (f.entry.known, f.seq),
+        )
         effective = r
         if mine:
-            effective = replace(r, entry=apply_corrections(
-                r.event, [f.entry for f in mine]))  # type: ignore[misc]
+            effective = replace(r, entry=apply_corrections(r.event, [f.entry for f in mine]))  # type: ignore[misc]
         out.append(Annotated(effective, r, tuple(mine), retractions.get(key)))
     return out
 
@@ -251,8 +271,9 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
         return event_from_payload(p)
     known = dt.date.fromisoformat(p["known"])
     if kind == "correction":
-        return Correction(p["thread"], p["id"], p["corrects"], p["set"], known,
-                          p["known_given"], p.get("note"))
+        return Correction(
+            p["thread"], p["id"], p["corrects"], p["set"], known, p["known_given"], p.get("note")
+        )
     return Retraction(p["thread"], p["id"], p["retracts"], p["reason"], known, p["known_given"])
 
 

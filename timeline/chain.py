@@ -25,13 +25,16 @@ from timeline.codec import canonical
 __all__ = ["ChainRow", "Finding", "check_chains", "record_hash"]
 
 
-def record_hash(kind: str, payload_json: str, prev: str, recorded_at: str,
-                thread_title: str | None) -> str:
+def record_hash(
+    kind: str, payload_json: str, prev: str, recorded_at: str, thread_title: str | None
+) -> str:
     """The hash of one record; ``payload_json`` is the stored (canonical) payload text."""
     # the canonical form of {"kind", "payload", "prev", "recorded_at", "thread_title"},
     # built around the payload text, which is already canonical
-    text = (f'{{"kind":{canonical(kind)},"payload":{payload_json},"prev":{canonical(prev)},'
-            f'"recorded_at":{canonical(recorded_at)},"thread_title":{canonical(thread_title)}}}')
+    text = (
+        f'{{"kind":{canonical(kind)},"payload":{payload_json},"prev":{canonical(prev)},'
+        f'"recorded_at":{canonical(recorded_at)},"thread_title":{canonical(thread_title)}}}'
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -83,9 +86,14 @@ def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
     expected = 1
     for r in all_rows:
         if r.seq != expected:
-            findings.append(Finding(_label(r), f"deleted row: seq {expected}"
-                                    + (f"..{r.seq - 1}" if r.seq - 1 > expected else "")
-                                    + f" missing before seq {r.seq}"))
+            findings.append(
+                Finding(
+                    _label(r),
+                    f"deleted row: seq {expected}"
+                    + (f"..{r.seq - 1}" if r.seq - 1 > expected else "")
+                    + f" missing before seq {r.seq}",
+                )
+            )
         expected = r.seq + 1
 
     for thread, chain in sorted(by_thread.items()):
@@ -98,36 +106,52 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
     by_hash = {r.hash: r for r in by_seq}
     for r in by_seq:
         if record_hash(r.kind, r.payload, r.prev_hash, r.recorded_at, r.thread_title) != r.hash:
-            findings.append(Finding(_label(r), "modified row: its content does not match its "
-                                               "hash"))
+            findings.append(Finding(_label(r), "modified row: its content does not match its hash"))
         elif r.column_mismatch:
-            findings.append(Finding(_label(r), f"modified row: column {r.column_mismatch} "
-                                               "differs from the hashed payload"))
+            findings.append(
+                Finding(
+                    _label(r),
+                    f"modified row: column {r.column_mismatch} differs from the hashed payload",
+                )
+            )
     chain = sorted(by_seq, key=lambda r: r.version)
     if [r.seq for r in chain] != [r.seq for r in by_seq]:
-        findings.append(Finding(thread, "rows reordered: versions do not follow the order "
-                                        "of seq"))
+        findings.append(Finding(thread, "rows reordered: versions do not follow the order of seq"))
     previous, before = "", None
     expected_version = 1
     for r in chain:
         if r.version != expected_version:
-            findings.append(Finding(_label(r), f"deleted row: version {expected_version} of "
-                                               f"{thread} is missing before version {r.version}"))
+            findings.append(
+                Finding(
+                    _label(r),
+                    f"deleted row: version {expected_version} of "
+                    f"{thread} is missing before version {r.version}",
+                )
+            )
         elif r.prev_hash != previous:
             linked = by_hash.get(r.prev_hash)
             if linked is not None:
                 after = f", but it is stored after {_label(before)}" if before else ""
-                findings.append(Finding(_label(r), f"rows reordered: its link points to "
-                                                   f"{_label(linked)}{after}"))
+                findings.append(
+                    Finding(
+                        _label(r), f"rows reordered: its link points to {_label(linked)}{after}"
+                    )
+                )
             elif r.version == 1:
-                findings.append(Finding(_label(r), "broken link: the first record of the "
-                                                   "thread must not link to another"))
+                findings.append(
+                    Finding(
+                        _label(r),
+                        "broken link: the first record of the thread must not link to another",
+                    )
+                )
             elif r.prev_hash == "":
-                findings.append(Finding(_label(r), "broken link: it does not link to the "
-                                                   "record before it"))
+                findings.append(
+                    Finding(_label(r), "broken link: it does not link to the record before it")
+                )
             else:
-                findings.append(Finding(_label(r), "broken link: prev_hash matches no record "
-                                                   "of the thread"))
+                findings.append(
+                    Finding(_label(r), "broken link: prev_hash matches no record of the thread")
+                )
         expected_version = r.version + 1
         previous, before = r.hash, r
     return findings

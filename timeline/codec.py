@@ -49,8 +49,18 @@ __all__ = [
 PAYLOAD_SCHEMA = 1
 
 EVENT_FIELDS: tuple[str, ...] = (
-    "thread", "id", "date", "known", "type", "actors", "title", "summary", "sources",
-    "status", "positions", "refs",
+    "thread",
+    "id",
+    "date",
+    "known",
+    "type",
+    "actors",
+    "title",
+    "summary",
+    "sources",
+    "status",
+    "positions",
+    "refs",
 )
 _REQUIRED = ("id", "date", "type", "actors", "title")
 _SOURCE_FIELDS = ("name", "url", "date")
@@ -78,8 +88,10 @@ def _valid_unicode(text: str, what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError(f"{what} holds bytes that are not valid text (check the file's "
-                         "or the terminal's encoding)") from None
+        raise ValueError(
+            f"{what} holds bytes that are not valid text (check the file's "
+            "or the terminal's encoding)"
+        ) from None
 
 
 def text_field(value: object, what: str, *, one_line: bool = False) -> str:
@@ -152,8 +164,13 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
     elif date is not None:
         known = date.last
     if known_given and known is not None and date is not None and known < date.first:
-        problems.append(("known", f"known {known.isoformat()} is before the date "
-                                  f"{date.text} (starts {date.first.isoformat()})"))
+        problems.append(
+            (
+                "known",
+                f"known {known.isoformat()} is before the date "
+                f"{date.text} (starts {date.first.isoformat()})",
+            )
+        )
 
     etype = raw.get("type")
     if etype not in (None, "") and etype not in EVENT_TYPES:
@@ -164,8 +181,11 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
         problems.append(("status", f"unknown status {status!r} (valid: {', '.join(STATUSES)})"))
 
     actors = None if "actors" in missing else check("actors", _actors, raw["actors"])
-    title = None if "title" in missing else check(
-        "title", text_field, raw["title"], "title", one_line=True)
+    title = (
+        None
+        if "title" in missing
+        else check("title", text_field, raw["title"], "title", one_line=True)
+    )
     summary = raw.get("summary")
     if summary is not None:
         summary = check("summary", text_field, summary, "summary")
@@ -179,9 +199,19 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
         raise InvalidEvent(problems)
     assert date is not None and known is not None and actors is not None
     return Event(
-        thread=thread, id=event_id, date=date, known=known, type=etype, actors=actors,
-        title=title, summary=summary, sources=sources, status=status,
-        positions=positions, refs=refs, known_given=known_given,
+        thread=thread,
+        id=event_id,
+        date=date,
+        known=known,
+        type=etype,
+        actors=actors,
+        title=title,
+        summary=summary,
+        sources=sources,
+        status=status,
+        positions=positions,
+        refs=refs,
+        known_given=known_given,
     )
 
 
@@ -232,9 +262,11 @@ def _positions(value: object) -> tuple[Position, ...]:
         extra = [k for k in p if k not in _POSITION_FIELDS]
         if extra:
             raise ValueError(f"unknown position field {extra[0]!r} (valid: actor, issue, stance)")
-        pos = Position(text_field(p.get("actor"), "position actor", one_line=True),
-                       text_field(p.get("issue"), "position issue", one_line=True),
-                       text_field(p.get("stance"), "position stance", one_line=True))
+        pos = Position(
+            text_field(p.get("actor"), "position actor", one_line=True),
+            text_field(p.get("issue"), "position issue", one_line=True),
+            text_field(p.get("stance"), "position stance", one_line=True),
+        )
         if (pos.actor, pos.issue) in seen:
             raise ValueError(f"two stances of {pos.actor!r} on {pos.issue!r} in one event")
         seen.add((pos.actor, pos.issue))
@@ -276,8 +308,7 @@ def event_to_payload(event: Event) -> dict[str, Any]:
         p["summary"] = event.summary
     if event.sources:
         p["sources"] = [
-            {k: v for k, v in (("name", s.name), ("url", s.url), ("date", s.date))
-             if v is not None}
+            {k: v for k, v in (("name", s.name), ("url", s.url), ("date", s.date)) if v is not None}
             for s in event.sources
         ]
     if event.status is not None:
@@ -304,11 +335,11 @@ def event_from_payload(p: Mapping[str, Any], schema: int = PAYLOAD_SCHEMA) -> Ev
         actors=tuple(p["actors"]),
         title=p["title"],
         summary=p.get("summary"),
-        sources=tuple(Source(s["name"], s.get("url"), s.get("date"))
-                      for s in p.get("sources", ())),
+        sources=tuple(Source(s["name"], s.get("url"), s.get("date")) for s in p.get("sources", ())),
         status=p.get("status"),
-        positions=tuple(Position(x["actor"], x["issue"], x["stance"])
-                        for x in p.get("positions", ())),
+        positions=tuple(
+            Position(x["actor"], x["issue"], x["stance"]) for x in p.get("positions", ())
+        ),
         refs=tuple(p.get("refs", ())),
         known_given=p.get("known_given", True),
     )
@@ -325,8 +356,11 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_ke
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
-        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize(
-            "NFC", value)
+        return (
+            value
+            if unicodedata.is_normalized("NFC", value)
+            else unicodedata.normalize("NFC", value)
+        )
     if isinstance(value, dict):
         return {_nfc(k): _nfc(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -353,23 +387,27 @@ def dumps(value: Any) -> str:
 
 def state_to_json(state: ThreadState) -> str:
     """A projection-table row's state column."""
-    return dumps({
-        "thread": state.thread,
-        "title": state.title,
-        "title_seq": state.title_seq,
-        "status": state.status,
-        "status_key": _key_out(state.status_key),
-        "parties": list(state.parties),
-        "positions": [[p.actor, p.issue, p.stance, p.since, p.event, _key_out(p.key)]
-                      for p in state.positions],
-        "events": state.events,
-        "first": state.first.to_dict(),
-        "first_key": _key_out(state.first_key),
-        "last": state.last.to_dict(),
-        "last_key": _key_out(state.last_key),
-        "max_seq": state.max_seq,
-        "horizon": state.horizon.isoformat(),
-    })
+    return dumps(
+        {
+            "thread": state.thread,
+            "title": state.title,
+            "title_seq": state.title_seq,
+            "status": state.status,
+            "status_key": _key_out(state.status_key),
+            "parties": list(state.parties),
+            "positions": [
+                [p.actor, p.issue, p.stance, p.since, p.event, _key_out(p.key)]
+                for p in state.positions
+            ],
+            "events": state.events,
+            "first": state.first.to_dict(),
+            "first_key": _key_out(state.first_key),
+            "last": state.last.to_dict(),
+            "last_key": _key_out(state.last_key),
+            "max_seq": state.max_seq,
+            "horizon": state.horizon.isoformat(),
+        }
+    )
 
 
 def _key_out(key: SortKey | None) -> list[Any] | None:
@@ -389,8 +427,9 @@ def state_from_json(text: str) -> ThreadState:
         title=d["title"],
         status=d["status"],
         parties=tuple(d["parties"]),
-        positions=tuple(PositionState(a, i, s, since, ev, _key(k))
-                        for a, i, s, since, ev, k in d["positions"]),
+        positions=tuple(
+            PositionState(a, i, s, since, ev, _key(k)) for a, i, s, since, ev, k in d["positions"]
+        ),
         events=d["events"],
         first=EventSummary(**d["first"]),
         last=EventSummary(**d["last"]),

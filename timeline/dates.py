@@ -64,15 +64,22 @@ def _parse_edtf(text: str) -> EdtfDate:
     approximate = q in ("~", "%")
     uncertain = q in ("?", "%")
     if m["m"] is None:
-        return EdtfDate(text, dt.date(year, 1, 1), dt.date(year, 12, 31), "year",
-                        approximate, uncertain)
+        return EdtfDate(
+            text, dt.date(year, 1, 1), dt.date(year, 12, 31), "year", approximate, uncertain
+        )
     month = int(m["m"])
     if not 1 <= month <= 12:
         raise InvalidDate(f"invalid date {text!r}: month must be 01..12")
     month_days = calendar.monthrange(year, month)[1]
     if m["d"] is None:
-        return EdtfDate(text, dt.date(year, month, 1), dt.date(year, month, month_days),
-                        "month", approximate, uncertain)
+        return EdtfDate(
+            text,
+            dt.date(year, month, 1),
+            dt.date(year, month, month_days),
+            "month",
+            approximate,
+            uncertain,
+        )
     day = int(m["d"])
     if not 1 <= day <= month_days:
         raise InvalidDate(

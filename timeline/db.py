@@ -44,8 +44,9 @@ def describe(url: str) -> str:
     return u.render_as_string(hide_password=True)
 
 
-def make_engine(url: str, *, create_dirs: bool = False,
-                busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
+def make_engine(
+    url: str, *, create_dirs: bool = False, busy_timeout: float = BUSY_TIMEOUT_S
+) -> Engine:
     """An engine for ``url``. SQLite gets WAL, a busy timeout and real transactions.
 
     ``create_dirs`` creates the folder of an SQLite file (used for the default
@@ -62,11 +63,14 @@ def make_engine(url: str, *, create_dirs: bool = False,
         try:
             return create_engine(u, pool_pre_ping=True)
         except (NoSuchModuleError, ImportError) as e:
-            raise DatabaseError(f"cannot open database {describe(url)}: {e} (install "
-                                "timeline[postgres])") from None
+            raise DatabaseError(
+                f"cannot open database {describe(url)}: {e} (install timeline[postgres])"
+            ) from None
     if backend != "sqlite":
-        raise DatabaseError(f"cannot open database {describe(url)}: timeline works with "
-                            "SQLite files and PostgreSQL (postgresql://...)")
+        raise DatabaseError(
+            f"cannot open database {describe(url)}: timeline works with "
+            "SQLite files and PostgreSQL (postgresql://...)"
+        )
 
     path = u.database
     if path and path != ":memory:":
@@ -127,8 +131,9 @@ def current_revision(engine: Engine) -> str | None:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as e:
-        raise DatabaseError(f"cannot open database {describe(str(engine.url))}: "
-                            f"{error_reason(e)}") from None
+        raise DatabaseError(
+            f"cannot open database {describe(str(engine.url))}: {error_reason(e)}"
+        ) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -143,8 +148,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
     except SQLAlchemyError as e:
-        raise DatabaseError(f"cannot upgrade database {describe(str(engine.url))}: "
-                            f"{error_reason(e)}") from None
+        raise DatabaseError(
+            f"cannot upgrade database {describe(str(engine.url))}: {error_reason(e)}"
+        ) from None
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -175,15 +181,19 @@ def grant_appender(engine: Engine, role: str) -> None:
     beside the trigger, the database's own privileges then refuse UPDATE, DELETE and
     TRUNCATE on events to that role, which cannot drop the trigger either (not the owner)."""
     if engine.dialect.name != "postgresql":
-        raise DatabaseError("roles are a PostgreSQL feature; on SQLite the triggers already "
-                            "refuse UPDATE and DELETE")
+        raise DatabaseError(
+            "roles are a PostgreSQL feature; on SQLite the triggers already "
+            "refuse UPDATE and DELETE"
+        )
     q = engine.dialect.identifier_preparer.quote(role)
     try:
         with engine.begin() as conn:
-            for statement in (f"GRANT SELECT, INSERT ON events TO {q}",
-                              f"REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {q}",
-                              f"GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO {q}",
-                              f"GRANT SELECT ON alembic_version TO {q}"):
+            for statement in (
+                f"GRANT SELECT, INSERT ON events TO {q}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {q}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO {q}",
+                f"GRANT SELECT ON alembic_version TO {q}",
+            ):
                 conn.execute(text(statement))
     except SQLAlchemyError as e:
         raise DatabaseError(f"cannot grant to {role}: {error_reason(e)}") from None

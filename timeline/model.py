@@ -29,13 +29,35 @@ __all__ = [
 ]
 
 EVENT_TYPES: tuple[str, ...] = (
-    "statement", "demand", "proposal", "offer", "response", "rejection", "acceptance",
-    "talks", "meeting", "agreement", "signing", "ratification", "entry-into-force",
-    "implementation", "suspension", "withdrawal", "disclosure", "confirmation", "denial",
+    "statement",
+    "demand",
+    "proposal",
+    "offer",
+    "response",
+    "rejection",
+    "acceptance",
+    "talks",
+    "meeting",
+    "agreement",
+    "signing",
+    "ratification",
+    "entry-into-force",
+    "implementation",
+    "suspension",
+    "withdrawal",
+    "disclosure",
+    "confirmation",
+    "denial",
 )
 
 STATUSES: tuple[str, ...] = (
-    "open", "negotiating", "stalled", "agreed", "in-force", "suspended", "terminated",
+    "open",
+    "negotiating",
+    "stalled",
+    "agreed",
+    "in-force",
+    "suspended",
+    "terminated",
 )
 
 DEFAULT_STATUS = "open"
@@ -179,8 +201,13 @@ class EventSummary:
     title: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "date": self.date, "known": self.known, "type": self.type,
-                "title": self.title}
+        return {
+            "id": self.id,
+            "date": self.date,
+            "known": self.known,
+            "type": self.type,
+            "title": self.title,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +220,13 @@ class PositionState:
     key: SortKey
 
     def to_dict(self) -> dict[str, str]:
-        return {"actor": self.actor, "issue": self.issue, "stance": self.stance,
-                "since": self.since, "event": self.event}
+        return {
+            "actor": self.actor,
+            "issue": self.issue,
+            "stance": self.stance,
+            "since": self.since,
+            "event": self.event,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,20 @@ class _Fold:
     """Mutable accumulator for one thread; frozen into a ThreadState at the end."""
 
     __slots__ = (
-        "events", "first", "first_key", "horizon", "last", "last_key", "max_seq", "parties",
-        "positions", "status", "status_key", "thread", "title", "title_seq",
+        "events",
+        "first",
+        "first_key",
+        "horizon",
+        "last",
+        "last_key",
+        "max_seq",
+        "parties",
+        "positions",
+        "status",
+        "status_key",
+        "thread",
+        "title",
+        "title_seq",
     )
 
     def __init__(self, thread: str) -> None:
@@ -94,7 +106,8 @@ class _Fold:
             current = self.positions.get(slot)
             if current is None or key > current.key:
                 self.positions[slot] = PositionState(
-                    p.actor, p.issue, p.stance, e.date.text, e.id, key)
+                    p.actor, p.issue, p.stance, e.date.text, e.id, key
+                )
         if self.first_key is None or key < self.first_key:
             self.first, self.first_key = _summary(record), key
         if self.last_key is None or key > self.last_key:
@@ -136,8 +149,9 @@ class Hidden:
     max_seq: int
 
 
-def project(records: Iterable[Record], as_of: dt.date | None = None,
-            hidden: dict[str, Hidden] | None = None) -> dict[str, ThreadState]:
+def project(
+    records: Iterable[Record], as_of: dt.date | None = None, hidden: dict[str, Hidden] | None = None
+) -> dict[str, ThreadState]:
     """State of every thread with at least one event known on ``as_of`` (all if None).
 
     Records (events, corrections, retractions) may come in any order; corrections and
@@ -162,8 +176,9 @@ def project(records: Iterable[Record], as_of: dt.date | None = None,
         if as_of is None or record.event.known <= as_of:
             folds[record.event.thread].add(record)
     if hidden is not None:
-        hidden.update((t, Hidden(t, f.title, f.horizon, f.max_seq))
-                      for t, f in folds.items() if not f.events)
+        hidden.update(
+            (t, Hidden(t, f.title, f.horizon, f.max_seq)) for t, f in folds.items() if not f.events
+        )
     return {t: folds[t].freeze() for t in sorted(folds) if folds[t].events}
 
 

@@ -49,8 +49,9 @@ _APPEND_CHUNK = 5000
 Progress = Callable[[int, int], None]
 
 
-def open_store(url: str, *, create_dirs: bool = False,
-               busy_timeout: float | None = None) -> EventStore:
+def open_store(
+    url: str, *, create_dirs: bool = False, busy_timeout: float | None = None
+) -> EventStore:
     """Open (and, if behind, migrate) the database at ``url``.
 
     ``busy_timeout``: how long an SQLite writer waits for another to finish (seconds).
@@ -63,15 +64,19 @@ def open_store(url: str, *, create_dirs: bool = False,
     return EventStore(engine, timeout)
 
 
-def _append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetime,
-            progress: Progress | None = None) -> list[Record]:
+def _append(
+    w: Writer,
+    items: Sequence[tuple[Entry, str | None]],
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> list[Record]:
     """Append and bring the projection table along, in the caller's transaction.
 
     Events extend the stored states; a correction or retraction re-projects its thread.
     """
     records: list[Record] = []
     for start in range(0, len(items), _APPEND_CHUNK):
-        records.extend(w.append(items[start:start + _APPEND_CHUNK], now))
+        records.extend(w.append(items[start : start + _APPEND_CHUNK], now))
         if progress is not None:
             progress(len(records), len(items))
     touched = {r.entry.thread for r in records}
@@ -79,12 +84,14 @@ def _append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.dateti
     # A state can be extended only by events, and only if the thread had one: after a
     # correction or retraction, or on a thread that showed nothing, replay the thread.
     replay = {r.entry.thread for r in records if r.kind != "event"} | (
-        set(w.horizons(touched)) - set(states))
+        set(w.horizons(touched)) - set(states)
+    )
     w.save_states(apply_all(states, [r for r in records if r.entry.thread not in replay]))
     if replay:
         hidden: dict[str, Hidden] = {}
-        w.save_states(project(w.records(threads=replay, for_projection=True), hidden=hidden),
-                      hidden)
+        w.save_states(
+            project(w.records(threads=replay, for_projection=True), hidden=hidden), hidden
+        )
     return records
 
 
@@ -97,8 +104,9 @@ class AddResult:
     new_thread: bool
 
 
-def add_event(store: EventStore, fields: Mapping[str, Any], now: dt.datetime,
-              thread_title: str | None = None) -> AddResult:
+def add_event(
+    store: EventStore, fields: Mapping[str, Any], now: dt.datetime, thread_title: str | None = None
+) -> AddResult:
     """Record one event given as fields (``id`` may be missing: it is generated)."""
     data = dict(fields)
     generate = not data.get("id")
@@ -107,13 +115,24 @@ def add_event(store: EventStore, fields: Mapping[str, Any], now: dt.datetime,
     event = event_from_input(data)
     with store.writing([event.thread]) as w:
         if generate:
-            event = replace(event, id=generate_id(
-                event.date.text, event.title, lambda c: bool(w.find([(event.thread, c)]))))
+            event = replace(
+                event,
+                id=generate_id(
+                    event.date.text, event.title, lambda c: bool(w.find([(event.thread, c)]))
+                ),
+            )
         else:
             taken = w.find([(event.thread, event.id)])
             if taken:
-                raise InvalidEvent([("id", f"event {event.key} is already recorded "
-                                           f"(seq {taken[(event.thread, event.id)].seq})")])
+                raise InvalidEvent(
+                    [
+                        (
+                            "id",
+                            f"event {event.key} is already recorded "
+                            f"(seq {taken[(event.thread, event.id)].seq})",
+                        )
+                    ]
+                )
         missing = _missing_refs(w, [event], set())
         if missing:
             raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in missing])
@@ -153,24 +172,43 @@ def _event_of(w: Writer, target: Record) -> Record:
     return target
 
 
-def _fill_amendment(entry: Correction | Retraction, target: Record | None
-                    ) -> Correction | Retraction:
+def _fill_amendment(
+    entry: Correction | Retraction, target: Record | None
+) -> Correction | Retraction:
     """The amendment with its default ``known`` (the target's) filled in, if its target
     allows it; raises InvalidEvent naming the problem."""
     what = "corrects" if isinstance(entry, Correction) else "retracts"
     if target is None:
         raise InvalidEvent([(what, f"{what}: no event {entry.target} is recorded")])
     if isinstance(target.entry, Retraction):
-        raise InvalidEvent([(what, f"{what}: {entry.target} is a retraction, which cannot be "
-                                   "corrected or retracted; record the event again instead")])
+        raise InvalidEvent(
+            [
+                (
+                    what,
+                    f"{what}: {entry.target} is a retraction, which cannot be "
+                    "corrected or retracted; record the event again instead",
+                )
+            ]
+        )
     if isinstance(entry, Correction) and isinstance(target.entry, Correction):
-        raise InvalidEvent([(what, f"corrects: {entry.target} is a correction; correct "
-                                   f"{target.entry.target} itself")])
+        raise InvalidEvent(
+            [
+                (
+                    what,
+                    f"corrects: {entry.target} is a correction; correct "
+                    f"{target.entry.target} itself",
+                )
+            ]
+        )
     return with_known(entry, target.entry.known)
 
 
-def _check_views(w: Writer, entry: Correction | Retraction, event: Record,
-                 pending: Sequence[Correction | Retraction]) -> None:
+def _check_views(
+    w: Writer,
+    entry: Correction | Retraction,
+    event: Record,
+    pending: Sequence[Correction | Retraction],
+) -> None:
     """Every view of ``event`` a reader can get once ``entry`` is recorded — as known on
     each day an amendment of it takes effect — must still be a valid event.
 
@@ -183,22 +221,30 @@ def _check_views(w: Writer, entry: Correction | Retraction, event: Record,
             refs = ()
         missing = _missing_refs(w, [replace(event.event, refs=refs)], set())
         if missing:
-            raise InvalidEvent([("set", f"refs: no event {m} is recorded")
-                                for m in sorted(missing)])
+            raise InvalidEvent(
+                [("set", f"refs: no event {m} is recorded") for m in sorted(missing)]
+            )
     stored = w.amendments_of([event.entry.key]).get(event.entry.key, [])
     fixes = [r.entry.key for r in stored if isinstance(r.entry, Correction)]
     stored += [r for rs in w.amendments_of(fixes).values() for r in rs]
     top = max([event.seq, *(r.seq for r in stored)])
-    records = [event, *stored, *(Record(top + i + 1, 0, event.recorded_at, e)
-                                 for i, e in enumerate([*pending, entry]))]
+    records = [
+        event,
+        *stored,
+        *(Record(top + i + 1, 0, event.recorded_at, e) for i, e in enumerate([*pending, entry])),
+    ]
     days = sorted({dt.date.min, *(r.entry.known for r in records[1:])})
     for day in days:
         try:
             annotate(records, day)
         except InvalidEvent as e:
             when = "" if day == dt.date.min else f" as known on {day.isoformat()}"
-            raise InvalidEvent([("set", f"the {entry.kind} would make {event.entry.key} "
-                                        f"invalid{when}: {m}") for _, m in e.problems]) from None
+            raise InvalidEvent(
+                [
+                    ("set", f"the {entry.kind} would make {event.entry.key} invalid{when}: {m}")
+                    for _, m in e.problems
+                ]
+            ) from None
 
 
 def generate_id(date_text: str, title: str, taken: Callable[[str], bool]) -> str:
@@ -240,15 +286,19 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
             if not found:
-                problems.append(Problem(name, None, "no event files (*.yaml, *.yml, *.json, "
-                                                    "*.jsonl) in this folder"))
+                problems.append(
+                    Problem(
+                        name, None, "no event files (*.yaml, *.yml, *.json, *.jsonl) in this folder"
+                    )
+                )
             files.extend(found)
         elif p.exists() and not p.is_file():
             problems.append(Problem(name, None, "not a regular file or folder"))
         elif p.is_file():
             if p.suffix.lower() not in SUFFIXES:
-                problems.append(Problem(name, None, "not an event file: expected .yaml, .yml, "
-                                                    ".json or .jsonl"))
+                problems.append(
+                    Problem(name, None, "not an event file: expected .yaml, .yml, .json or .jsonl")
+                )
             else:
                 files.append(p)
         else:
@@ -269,8 +319,9 @@ def _bulk() -> Iterator[None]:
             gc.enable()
 
 
-def import_paths(store: EventStore, paths: Iterable[str], now: dt.datetime,
-                 progress: Progress | None = None) -> ImportResult:
+def import_paths(
+    store: EventStore, paths: Iterable[str], now: dt.datetime, progress: Progress | None = None
+) -> ImportResult:
     """Validate everything in the files first; then append all new records in one
     transaction (events first, then corrections and retractions, each in file order).
 
@@ -297,8 +348,13 @@ class _Import:
             targets = {_key(e.target) for e, _ in batch.values() if not isinstance(e, Event)}
             stored = w.find({(e.thread, e.id) for e, _ in batch.values()} | targets)
             # retractions of stored corrections need the corrected events as well
-            stored.update(w.find(_key(r.entry.target) for r in list(stored.values())
-                                 if isinstance(r.entry, Correction)))
+            stored.update(
+                w.find(
+                    _key(r.entry.target)
+                    for r in list(stored.values())
+                    if isinstance(r.entry, Correction)
+                )
+            )
             new = self.compare(w, batch, stored)
             if self.problems:
                 raise ImportErrors(self.problems)  # leaves the transaction: nothing written
@@ -324,8 +380,14 @@ class _Import:
             for thread, (title, line) in parsed.titles.items():
                 where = f"{path}:{line}" if line else str(path)
                 if thread in titles and titles[thread][0] != title:
-                    self.problems.append(Problem(str(path), line, f"thread {thread} is titled "
-                                                 f"{titles[thread][0]!r} in {titles[thread][1]}"))
+                    self.problems.append(
+                        Problem(
+                            str(path),
+                            line,
+                            f"thread {thread} is titled "
+                            f"{titles[thread][0]!r} in {titles[thread][1]}",
+                        )
+                    )
                 titles.setdefault(thread, (title, where))
         return raws, titles
 
@@ -343,17 +405,29 @@ class _Import:
             if seen is None:
                 batch[entry.key] = (entry, raw)
             elif seen[0].kind != entry.kind:
-                self.problem(raw, "id", f"{entry.key} is already used by the {seen[0].kind} at "
-                                        f"{seen[1].source}:{seen[1].line}: choose another id")
+                self.problem(
+                    raw,
+                    "id",
+                    f"{entry.key} is already used by the {seen[0].kind} at "
+                    f"{seen[1].source}:{seen[1].line}: choose another id",
+                )
             elif entry_content(seen[0]) == entry_content(entry):
                 self.result.present += 1
             else:
-                self.problem(raw, None, f"{entry.kind} {entry.key} differs from the one at "
-                                        f"{seen[1].source}:{seen[1].line}")
+                self.problem(
+                    raw,
+                    None,
+                    f"{entry.kind} {entry.key} differs from the one at "
+                    f"{seen[1].source}:{seen[1].line}",
+                )
         return batch
 
-    def compare(self, w: Writer, batch: dict[str, tuple[Entry, RawEvent]],
-                stored: dict[tuple[str, str], Record]) -> list[Entry]:
+    def compare(
+        self,
+        w: Writer,
+        batch: dict[str, tuple[Entry, RawEvent]],
+        stored: dict[tuple[str, str], Record],
+    ) -> list[Entry]:
         """The entries not yet recorded, amendments checked against their targets."""
         new: list[Entry] = []
         filled: dict[str, Entry] = {}  # batch entries as they will be recorded
@@ -377,19 +451,30 @@ class _Import:
                 old = stored.get((entry.thread, entry.id))
                 if old is not None:
                     if old.kind != entry.kind:
-                        self.problem(raw, "id", f"{entry.key} is already recorded (seq "
-                                                f"{old.seq}) as a {old.kind}: choose another id")
+                        self.problem(
+                            raw,
+                            "id",
+                            f"{entry.key} is already recorded (seq "
+                            f"{old.seq}) as a {old.kind}: choose another id",
+                        )
                     elif entry_content(old.entry) == entry_content(entry):
                         self.result.present += 1
                     else:
                         name = _first_difference(old.entry, entry)
-                        self.problem(raw, name, f"{entry.kind} {entry.key} is already recorded "
-                                                f"(seq {old.seq}) with a different {name}")
+                        self.problem(
+                            raw,
+                            name,
+                            f"{entry.kind} {entry.key} is already recorded "
+                            f"(seq {old.seq}) with a different {name}",
+                        )
                     continue
                 if target is not None:
                     assert not isinstance(entry, Event)
-                    event_key = (target.entry.target if isinstance(target.entry, Correction)
-                                 else target.entry.key)
+                    event_key = (
+                        target.entry.target
+                        if isinstance(target.entry, Correction)
+                        else target.entry.key
+                    )
                     event = stored.get(_key(event_key))
                     if event is None:  # the event is new in this import too
                         event = Record(0, 0, self.now, filled[event_key])
@@ -405,12 +490,16 @@ class _Import:
         for ref in sorted(_missing_refs(w, events, set(batch))):
             for e in events:
                 if ref in e.refs:
-                    self.problem(batch[e.key][1], "refs",
-                                 f"refs: no event {ref} is recorded or in this import")
+                    self.problem(
+                        batch[e.key][1],
+                        "refs",
+                        f"refs: no event {ref} is recorded or in this import",
+                    )
         return new
 
-    def titled(self, w: Writer, new: list[Entry], titles: dict[str, tuple[str, str]]
-               ) -> list[tuple[Entry, str | None]]:
+    def titled(
+        self, w: Writer, new: list[Entry], titles: dict[str, tuple[str, str]]
+    ) -> list[tuple[Entry, str | None]]:
         """Each new entry with the thread title it records, if any (one per thread)."""
         states = w.states({e.thread for e in new} | set(titles))
         items: list[tuple[Entry, str | None]] = []
@@ -426,11 +515,19 @@ class _Import:
         for thread, (title, where) in titles.items():
             current = states.get(thread)
             if thread not in named and current is not None and current.title != title:
-                self.result.warnings.append(Problem(where, None, (
-                    f"thread {thread} keeps its recorded title {current.title!r}: a new "
-                    "title is recorded only with a new event")))
-        self.result.new_threads = sorted({e.thread for e in new if isinstance(e, Event)}
-                                         - set(states))
+                self.result.warnings.append(
+                    Problem(
+                        where,
+                        None,
+                        (
+                            f"thread {thread} keeps its recorded title {current.title!r}: a new "
+                            "title is recorded only with a new event"
+                        ),
+                    )
+                )
+        self.result.new_threads = sorted(
+            {e.thread for e in new if isinstance(e, Event)} - set(states)
+        )
         return items
 
 
@@ -483,24 +580,45 @@ def verify(store: EventStore) -> VerifyResult:
     for thread, column in sorted(columns.items()):
         if stored.get(thread) != replayed.get(thread):
             continue  # the state itself differs: reported below
-        findings.append(Finding(thread, f"projection differs from the log: column {column} "
-                                        "of the projection table"))
+        findings.append(
+            Finding(
+                thread, f"projection differs from the log: column {column} of the projection table"
+            )
+        )
     for thread in sorted(set(hidden) ^ shows_none):
-        findings.append(Finding(thread, "projection differs from the log: the thread "
-                                + ("shows no event" if thread in hidden else
-                                   "is missing from the table or shows no event there")))
+        findings.append(
+            Finding(
+                thread,
+                "projection differs from the log: the thread "
+                + (
+                    "shows no event"
+                    if thread in hidden
+                    else "is missing from the table or shows no event there"
+                ),
+            )
+        )
     for thread in sorted(set(stored) | set(replayed)):
         if thread not in stored:
-            findings.append(Finding(thread, "projection missing: the thread is in the log but "
-                                            "not in the projection table"))
+            findings.append(
+                Finding(
+                    thread,
+                    "projection missing: the thread is in the log but not in the projection table",
+                )
+            )
         elif thread not in replayed:
-            findings.append(Finding(thread, "projection stale: the projection table has a "
-                                            "thread the log does not"))
+            findings.append(
+                Finding(
+                    thread, "projection stale: the projection table has a thread the log does not"
+                )
+            )
         elif stored[thread] != replayed[thread]:
             s, r = stored[thread], replayed[thread]
-            why = (f"it has {s.events} events up to seq {s.max_seq}, the log {r.events} up to "
-                   f"seq {r.max_seq}" if (s.events, s.max_seq) != (r.events, r.max_seq)
-                   else "its state differs from a replay of the log")
+            why = (
+                f"it has {s.events} events up to seq {s.max_seq}, the log {r.events} up to "
+                f"seq {r.max_seq}"
+                if (s.events, s.max_seq) != (r.events, r.max_seq)
+                else "its state differs from a replay of the log"
+            )
             findings.append(Finding(thread, f"projection differs from the log: {why}"))
     return VerifyResult(len(rows), len({r.thread for r in rows}), findings)
 
@@ -520,8 +638,10 @@ def restore(store: EventStore, path: str) -> int:
     with store.writing(None) as w, _bulk():
         present = w.count()
         if present:
-            raise DatabaseError(f"restore needs an empty database: {store.name} already holds "
-                                f"{present} records (use a new --db)")
+            raise DatabaseError(
+                f"restore needs an empty database: {store.name} already holds "
+                f"{present} records (use a new --db)"
+            )
         w.restore(records)
         hidden: dict[str, Hidden] = {}
         w.save_states(project(records, hidden=hidden), hidden)

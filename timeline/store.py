@@ -57,32 +57,92 @@ _CHUNK = 400  # keys per IN (...) query: well under every backend's bind-paramet
 _LOG_LOCK = (0x746B, 0)
 _THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
-_RECORD_COLUMNS = (events.c.seq, events.c.version, events.c.recorded_at,
-                   events.c.thread_title, events.c.kind, events.c.payload_schema,
-                   events.c.payload, events.c.prev_hash, events.c.hash)
+_RECORD_COLUMNS = (
+    events.c.seq,
+    events.c.version,
+    events.c.recorded_at,
+    events.c.thread_title,
+    events.c.kind,
+    events.c.payload_schema,
+    events.c.payload,
+    events.c.prev_hash,
+    events.c.hash,
+)
 # Only what the projector reads: replays skip reading the payloads of events (the
 # columns hold what it needs); corrections and retractions come with theirs.
-_FOLD_COLUMNS = (*_RECORD_COLUMNS[:6],
-                 case((events.c.kind == "event", None), else_=events.c.payload),
-                 *_RECORD_COLUMNS[7:], events.c.thread, events.c.event_id, events.c.date_text,
-                 type_coerce(events.c.known, String), events.c.known_given, events.c.type,
-                 events.c.title, events.c.actors, events.c.status, events.c.positions)
-_INSERT_COLUMNS = ("seq", "thread", "event_id", "version", "kind", "target", "date_text",
-                   "date_first", "date_last", "known", "known_given", "type", "title",
-                   "actors", "status", "positions", "thread_title", "recorded_at",
-                   "payload_schema", "payload", "prev_hash", "hash")
+_FOLD_COLUMNS = (
+    *_RECORD_COLUMNS[:6],
+    case((events.c.kind == "event", None), else_=events.c.payload),
+    *_RECORD_COLUMNS[7:],
+    events.c.thread,
+    events.c.event_id,
+    events.c.date_text,
+    type_coerce(events.c.known, String),
+    events.c.known_given,
+    events.c.type,
+    events.c.title,
+    events.c.actors,
+    events.c.status,
+    events.c.positions,
+)
+_INSERT_COLUMNS = (
+    "seq",
+    "thread",
+    "event_id",
+    "version",
+    "kind",
+    "target",
+    "date_text",
+    "date_first",
+    "date_last",
+    "known",
+    "known_given",
+    "type",
+    "title",
+    "actors",
+    "status",
+    "positions",
+    "thread_title",
+    "recorded_at",
+    "payload_schema",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 # The columns copied from the payload, which verify checks against it.
-_COPIED = ("thread", "event_id", "kind", "target", "date_text", "date_first", "date_last",
-           "known", "known_given", "type", "title", "actors", "status", "positions")
+_COPIED = (
+    "thread",
+    "event_id",
+    "kind",
+    "target",
+    "date_text",
+    "date_first",
+    "date_last",
+    "known",
+    "known_given",
+    "type",
+    "title",
+    "actors",
+    "status",
+    "positions",
+)
 
 
 def _record(row: Sequence[Any]) -> Record:
     seq, version, recorded_at, thread_title, kind, schema, payload, prev_hash, hash_ = row[:9]
     if schema != PAYLOAD_SCHEMA:  # no older schema exists yet; upcasters go here
-        raise DatabaseError(f"record {seq} has payload schema {schema}, unknown to this "
-                            "version of timeline")
-    return Record(seq, version, dt.datetime.fromisoformat(recorded_at),
-                  entry_from_payload(json.loads(payload), kind), thread_title, hash_, prev_hash)
+        raise DatabaseError(
+            f"record {seq} has payload schema {schema}, unknown to this version of timeline"
+        )
+    return Record(
+        seq,
+        version,
+        dt.datetime.fromisoformat(recorded_at),
+        entry_from_payload(json.loads(payload), kind),
+        thread_title,
+        hash_,
+        prev_hash,
+    )
 
 
 def _day(value: Any) -> dt.date:
@@ -96,36 +156,82 @@ def _fold_record(row: Sequence[Any]) -> Record:
     if row[4] != "event":
         return _record(row)
     seq, version, recorded_at, thread_title, _kind, _schema, _payload, prev_hash, hash_ = row[:9]
-    (thread, event_id, date_text, known, known_given, etype, title, actors, status,
-     positions) = row[9:]
-    event = Event(thread, event_id, parse_edtf(date_text), _day(known), etype,
-                  tuple(json.loads(actors)), title, status=status,
-                  positions=tuple(Position(*p) for p in json.loads(positions))
-                  if positions else (), known_given=bool(known_given))
-    return Record(seq, version, dt.datetime.fromisoformat(recorded_at), event, thread_title,
-                  hash_, prev_hash)
+    (thread, event_id, date_text, known, known_given, etype, title, actors, status, positions) = (
+        row[9:]
+    )
+    event = Event(
+        thread,
+        event_id,
+        parse_edtf(date_text),
+        _day(known),
+        etype,
+        tuple(json.loads(actors)),
+        title,
+        status=status,
+        positions=tuple(Position(*p) for p in json.loads(positions)) if positions else (),
+        known_given=bool(known_given),
+    )
+    return Record(
+        seq, version, dt.datetime.fromisoformat(recorded_at), event, thread_title, hash_, prev_hash
+    )
 
 
 def _copied(entry: Entry, day: Any) -> tuple[Any, ...]:
     """The query columns for an entry, in _COPIED order."""
     if isinstance(entry, Event):
         e = entry
-        return (e.thread, e.id, "event", None, e.date.text, day(e.date.first), day(e.date.last),
-                day(e.known), e.known_given, e.type, e.title, dumps(list(e.actors)), e.status,
-                dumps([[p.actor, p.issue, p.stance] for p in e.positions])
-                if e.positions else None)
+        return (
+            e.thread,
+            e.id,
+            "event",
+            None,
+            e.date.text,
+            day(e.date.first),
+            day(e.date.last),
+            day(e.known),
+            e.known_given,
+            e.type,
+            e.title,
+            dumps(list(e.actors)),
+            e.status,
+            dumps([[p.actor, p.issue, p.stance] for p in e.positions]) if e.positions else None,
+        )
     # A correction or retraction "happens" when it becomes known.
     known = entry.known
-    return (entry.thread, entry.id, entry.kind, entry.target, known.isoformat(), day(known),
-            day(known), day(known), entry.known_given, entry.kind, describe_amendment(entry),
-            "[]", None, None)
+    return (
+        entry.thread,
+        entry.id,
+        entry.kind,
+        entry.target,
+        known.isoformat(),
+        day(known),
+        day(known),
+        day(known),
+        entry.known_given,
+        entry.kind,
+        describe_amendment(entry),
+        "[]",
+        None,
+        None,
+    )
 
 
 def _row(record: Record, day: Any, recorded_at: str, payload: str) -> tuple[Any, ...]:
     """The row for a record, in _INSERT_COLUMNS order; ``day`` renders dates for the driver."""
     c = _copied(record.entry, day)
-    return (record.seq, c[0], c[1], record.version, *c[2:], record.thread_title,
-            recorded_at, PAYLOAD_SCHEMA, payload, record.prev_hash, record.hash)
+    return (
+        record.seq,
+        c[0],
+        c[1],
+        record.version,
+        *c[2:],
+        record.thread_title,
+        recorded_at,
+        PAYLOAD_SCHEMA,
+        payload,
+        record.prev_hash,
+        record.hash,
+    )
 
 
 def _insert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -135,8 +241,10 @@ def _insert(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
         conn.execute(insert(events), [dict(zip(_INSERT_COLUMNS, r, strict=True)) for r in rows])
         return
-    sql = (f"INSERT INTO events ({', '.join(_INSERT_COLUMNS)}) "
-           f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})")
+    sql = (
+        f"INSERT INTO events ({', '.join(_INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})"
+    )
     conn.exec_driver_sql(sql, list(rows))
 
 
@@ -147,7 +255,7 @@ def _day_renderer(conn: Connection) -> Any:
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 class EventStore:
@@ -181,8 +289,11 @@ class EventStore:
                         else:
                             conn.execute(select(func.pg_advisory_xact_lock_shared(*_LOG_LOCK)))
                         for thread in sorted(set(threads or ())):
-                            conn.execute(select(func.pg_advisory_xact_lock(
-                                _THREAD_LOCK, func.hashtext(thread))))
+                            conn.execute(
+                                select(
+                                    func.pg_advisory_xact_lock(_THREAD_LOCK, func.hashtext(thread))
+                                )
+                            )
                     yield Writer(conn)
         except OperationalError as e:
             raise self._error(e) from None
@@ -194,7 +305,8 @@ class EventStore:
         if "locked" in reason or "busy" in reason:
             return DatabaseError(
                 f"database {self.name} is busy: another process kept it locked for more "
-                f"than {self.busy_timeout:g} s; try again")
+                f"than {self.busy_timeout:g} s; try again"
+            )
         return DatabaseError(f"database {self.name}: {reason}")
 
     @contextmanager
@@ -247,15 +359,20 @@ class Writer:
             # so the full rows are read only for those.
             present: set[tuple[str, str]] = set()
             for chunk in _chunks(sorted({t for t, _ in wanted})):
-                present.update((t, i) for t, i in self._conn.execute(
-                    select(events.c.thread, events.c.event_id)
-                    .where(events.c.thread.in_(chunk))))
+                present.update(
+                    (t, i)
+                    for t, i in self._conn.execute(
+                        select(events.c.thread, events.c.event_id).where(events.c.thread.in_(chunk))
+                    )
+                )
             wanted &= present
         out: dict[tuple[str, str], Record] = {}
         for chunk in _chunks(sorted(wanted)):
             rows = self._conn.execute(
-                select(events.c.thread, events.c.event_id, *_RECORD_COLUMNS)
-                .where(tuple_(events.c.thread, events.c.event_id).in_(chunk)))
+                select(events.c.thread, events.c.event_id, *_RECORD_COLUMNS).where(
+                    tuple_(events.c.thread, events.c.event_id).in_(chunk)
+                )
+            )
             for r in rows:
                 out[(r[0], r[1])] = _record(r[2:])
         return out
@@ -267,14 +384,18 @@ class Writer:
         """Corrections and retractions of each target (thread/id), in seq order."""
         out: dict[str, list[Record]] = {}
         for chunk in _chunks(sorted(set(targets))):
-            rows = self._conn.execute(select(events.c.target, *_RECORD_COLUMNS)
-                                      .where(events.c.target.in_(chunk)).order_by(events.c.seq))
+            rows = self._conn.execute(
+                select(events.c.target, *_RECORD_COLUMNS)
+                .where(events.c.target.in_(chunk))
+                .order_by(events.c.seq)
+            )
             for r in rows:
                 out.setdefault(r[0], []).append(_record(r[1:]))
         return out
 
-    def append(self, items: Sequence[tuple[Entry, str | None]],
-               recorded_at: dt.datetime) -> list[Record]:
+    def append(
+        self, items: Sequence[tuple[Entry, str | None]], recorded_at: dt.datetime
+    ) -> list[Record]:
         """Append entries (each with an optional new thread title) in the given order,
         each linked into its thread's hash chain."""
         if not items:
@@ -306,8 +427,15 @@ class Writer:
     def restore(self, records: Sequence[Record]) -> None:
         """Insert records exactly as they were (seq, version, recorded_at, hashes)."""
         day = _day_renderer(self._conn)
-        _insert(self._conn, [_row(r, day, format_recorded_at(r.recorded_at),
-                                  canonical(entry_to_payload(r.entry))) for r in records])
+        _insert(
+            self._conn,
+            [
+                _row(
+                    r, day, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry))
+                )
+                for r in records
+            ],
+        )
 
     def count(self) -> int:
         return self._conn.execute(select(func.count()).select_from(events)).scalar_one()
@@ -316,12 +444,17 @@ class Writer:
         """(version, hash) of the last record of each thread that has one."""
         heads: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(threads):
-            last = (select(events.c.thread, func.max(events.c.version).label("version"))
-                    .where(events.c.thread.in_(chunk)).group_by(events.c.thread).subquery())
+            last = (
+                select(events.c.thread, func.max(events.c.version).label("version"))
+                .where(events.c.thread.in_(chunk))
+                .group_by(events.c.thread)
+                .subquery()
+            )
             rows = self._conn.execute(
-                select(events.c.thread, events.c.version, events.c.hash)
-                .join(last, (events.c.thread == last.c.thread)
-                      & (events.c.version == last.c.version)))
+                select(events.c.thread, events.c.version, events.c.hash).join(
+                    last, (events.c.thread == last.c.thread) & (events.c.version == last.c.version)
+                )
+            )
             heads.update((t, (v, h)) for t, v, h in rows)
         return heads
 
@@ -331,14 +464,22 @@ class Writer:
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
         return _horizons(self._conn, threads)
 
-    def summary_mismatches(self, states: Mapping[str, ThreadState],
-                           hidden: Mapping[str, Hidden]) -> dict[str, str]:
+    def summary_mismatches(
+        self, states: Mapping[str, ThreadState], hidden: Mapping[str, Hidden]
+    ) -> dict[str, str]:
         """Threads whose summary columns in the projection table disagree with a replay
         (``states`` and ``hidden``), with the first column that does."""
         out: dict[str, str] = {}
-        rows = self._conn.execute(select(
-            thread_states.c.thread, thread_states.c.title, thread_states.c.status,
-            thread_states.c.events, thread_states.c.horizon, thread_states.c.max_seq))
+        rows = self._conn.execute(
+            select(
+                thread_states.c.thread,
+                thread_states.c.title,
+                thread_states.c.status,
+                thread_states.c.events,
+                thread_states.c.horizon,
+                thread_states.c.max_seq,
+            )
+        )
         for thread, title, status, count, horizon, max_seq in rows:
             s, h = states.get(thread), hidden.get(thread)
             if s is not None:
@@ -348,8 +489,9 @@ class Writer:
             else:
                 continue  # a thread the log does not have: reported elsewhere
             names = ("title", "status", "events", "horizon", "max_seq")
-            for name, got, expected in zip(names, (title, status, count, horizon, max_seq),
-                                           want, strict=True):
+            for name, got, expected in zip(
+                names, (title, status, count, horizon, max_seq), want, strict=True
+            ):
                 if got != expected:
                     out[thread] = name
                     break
@@ -363,31 +505,50 @@ class Writer:
         # on the statement, not the connection: Connection.execution_options() would
         # change the connection itself, and stream every later statement too
         result = self._conn.execute(
-            select(*_FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch))
+            select(*_FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
+        )
         for row in result:
             yield _fold_record(row)
 
-    def save_states(self, states: dict[str, ThreadState],
-                    hidden: Mapping[str, Hidden] | None = None) -> None:
+    def save_states(
+        self, states: dict[str, ThreadState], hidden: Mapping[str, Hidden] | None = None
+    ) -> None:
         """Write projected states (insert new threads, update the others). A thread that
         shows no event keeps a row (no state), so it is still known and replayed."""
         hidden = hidden or {}
         existing = set(_existing_threads(self._conn, [*states, *hidden]))
-        rows = [{
-            "thread": s.thread, "title": s.title, "status": s.status, "events": s.events,
-            "horizon": s.horizon, "max_seq": s.max_seq,
-            "state": state_to_json(s),
-        } for s in states.values()]
-        rows += [{"thread": h.thread, "title": h.title, "status": DEFAULT_STATUS,
-                  "events": 0, "horizon": h.horizon, "max_seq": h.max_seq, "state": ""}
-                 for h in hidden.values()]
+        rows = [
+            {
+                "thread": s.thread,
+                "title": s.title,
+                "status": s.status,
+                "events": s.events,
+                "horizon": s.horizon,
+                "max_seq": s.max_seq,
+                "state": state_to_json(s),
+            }
+            for s in states.values()
+        ]
+        rows += [
+            {
+                "thread": h.thread,
+                "title": h.title,
+                "status": DEFAULT_STATUS,
+                "events": 0,
+                "horizon": h.horizon,
+                "max_seq": h.max_seq,
+                "state": "",
+            }
+            for h in hidden.values()
+        ]
         new = [r for r in rows if r["thread"] not in existing]
         old = [r for r in rows if r["thread"] in existing]
         if new:
             self._conn.execute(insert(thread_states), new)
         for r in old:
-            self._conn.execute(update(thread_states)
-                               .where(thread_states.c.thread == r["thread"]).values(**r))
+            self._conn.execute(
+                update(thread_states).where(thread_states.c.thread == r["thread"]).values(**r)
+            )
 
     def clear_states(self) -> None:
         self._conn.execute(delete(thread_states))
@@ -413,8 +574,7 @@ def select_records(
     Filters on dates apply to events; corrections and retractions always come along
     (their effect depends on the view, which the caller resolves).
     """
-    columns, make = (_FOLD_COLUMNS, _fold_record) if for_projection else (
-        _RECORD_COLUMNS, _record)
+    columns, make = (_FOLD_COLUMNS, _fold_record) if for_projection else (_RECORD_COLUMNS, _record)
     query = select(*columns).order_by(events.c.seq)
     # A correction in effect may move an event's dates: the date filters keep every
     # corrected event (and every amendment); resolution and the caller filter again.
@@ -452,9 +612,17 @@ def _chain_rows(conn: Connection) -> Iterator[ChainRow]:
     """Every row as verify sees it, with the first copied column (if any) that disagrees
     with what its payload says it should hold."""
     cols = [events.c[c] for c in _COPIED]
-    query = select(events.c.seq, events.c.version, events.c.recorded_at,
-                   events.c.thread_title, events.c.payload, events.c.prev_hash, events.c.hash,
-                   events.c.payload_schema, *cols).order_by(events.c.seq)
+    query = select(
+        events.c.seq,
+        events.c.version,
+        events.c.recorded_at,
+        events.c.thread_title,
+        events.c.payload,
+        events.c.prev_hash,
+        events.c.hash,
+        events.c.payload_schema,
+        *cols,
+    ).order_by(events.c.seq)
     for row in conn.execute(query):
         seq, version, recorded_at, thread_title, payload, prev_hash, hash_ = row[:7]
         stored = dict(zip(_COPIED, row[8:], strict=True))
@@ -468,15 +636,29 @@ def _chain_rows(conn: Connection) -> Iterator[ChainRow]:
             for name, want in zip(_COPIED, expected, strict=True):
                 if mismatch is None and stored[name] != want:
                     mismatch = name
-        yield ChainRow(seq, stored["thread"], stored["event_id"], version, stored["kind"],
-                       recorded_at, thread_title, payload, prev_hash, hash_, mismatch)
+        yield ChainRow(
+            seq,
+            stored["thread"],
+            stored["event_id"],
+            version,
+            stored["kind"],
+            recorded_at,
+            thread_title,
+            payload,
+            prev_hash,
+            hash_,
+            mismatch,
+        )
 
 
 def _existing_threads(conn: Connection, threads: Iterable[str]) -> list[str]:
     out: list[str] = []
     for chunk in _chunks(sorted(threads)):
-        out.extend(conn.execute(select(thread_states.c.thread)
-                                .where(thread_states.c.thread.in_(chunk))).scalars())
+        out.extend(
+            conn.execute(
+                select(thread_states.c.thread).where(thread_states.c.thread.in_(chunk))
+            ).scalars()
+        )
     return out
 
 
@@ -486,14 +668,16 @@ def _horizons(conn: Connection, threads: Iterable[str] | None) -> dict[str, dt.d
         return {t: h for t, h in conn.execute(query)}
     out: dict[str, dt.date] = {}
     for chunk in _chunks(sorted(set(threads))):
-        out.update((t, h) for t, h in conn.execute(
-            query.where(thread_states.c.thread.in_(chunk))))
+        out.update((t, h) for t, h in conn.execute(query.where(thread_states.c.thread.in_(chunk))))
     return out
 
 
 def _load_states(conn: Connection, threads: Iterable[str] | None) -> dict[str, ThreadState]:
-    query = (select(thread_states.c.state).where(thread_states.c.events > 0)
-             .order_by(thread_states.c.thread))
+    query = (
+        select(thread_states.c.state)
+        .where(thread_states.c.events > 0)
+        .order_by(thread_states.c.thread)
+    )
     if threads is None:
         return {s.thread: s for s in map(state_from_json, conn.execute(query).scalars())}
     out: dict[str, ThreadState] = {}

@@ -30,11 +30,22 @@ if TYPE_CHECKING:
 class _Group(TyperGroup):
     """Every error ends here: one ``Error: ...`` line per problem on stderr, non-zero exit."""
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: Any = None,
+        complete_var: Any = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            rv = super().main(args=args, prog_name=prog_name or "timeline",
-                              complete_var=complete_var, standalone_mode=False, **extra)
+            rv = super().main(
+                args=args,
+                prog_name=prog_name or "timeline",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
         except ImportErrors as e:
             for p in e.problems:
                 typer.echo(f"Error: {p}", err=True)
@@ -70,8 +81,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-db_app = typer.Typer(help="The database: upgrade its schema, show its revision, grant a role.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: upgrade its schema, show its revision, grant a role.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 
@@ -116,8 +128,9 @@ class Env:
             try:
                 busy = None if not timeout else float(timeout)
             except ValueError:
-                raise TimelineError(f"TIMELINE_BUSY_TIMEOUT={timeout!r} is not a number of "
-                                    "seconds") from None
+                raise TimelineError(
+                    f"TIMELINE_BUSY_TIMEOUT={timeout!r} is not a number of seconds"
+                ) from None
             if self.db:
                 self._store = open_store(resolve_url(self.db), busy_timeout=busy)
             else:
@@ -153,12 +166,23 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option(
-        "--db", envvar="TIMELINE_DB", metavar="PATH|URL", show_envvar=True,
-        help="Database: an SQLite file path or an SQLAlchemy URL "
-             "[default: timeline.db in the per-user data folder]")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="TIMELINE_DB",
+            metavar="PATH|URL",
+            show_envvar=True,
+            help="Database: an SQLite file path or an SQLAlchemy URL "
+            "[default: timeline.db in the per-user data folder]",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """An append-only record of diplomatic events: what was publicly known, when.
 
@@ -208,8 +232,9 @@ def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:
         when = dt.datetime.fromisoformat(value.strip())
         return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
     except (ValueError, OverflowError):
-        raise TimelineError(f"{what} {value!r}: expected an ISO timestamp such as "
-                            "2026-11-28T09:30:00Z") from None
+        raise TimelineError(
+            f"{what} {value!r}: expected an ISO timestamp such as 2026-11-28T09:30:00Z"
+        ) from None
 
 
 def split_source(value: str) -> dict[str, str]:
@@ -222,4 +247,3 @@ def split_position(value: str) -> dict[str, str]:
     if len(parts) != 3:
         raise TimelineError(f"--position {value!r}: expected 'ACTOR|ISSUE|STANCE'")
     return dict(zip(("actor", "issue", "stance"), (p.strip() for p in parts), strict=True))
-

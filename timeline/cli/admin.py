@@ -33,8 +33,9 @@ def verify(ctx: typer.Context) -> None:
     result = verify_log(env_of(ctx).store())
     for finding in result.findings:
         typer.echo(str(finding))
-    summary = (f"{result.records} records in {result.threads} "
-               f"thread{'s' if result.threads != 1 else ''}")
+    summary = (
+        f"{result.records} records in {result.threads} thread{'s' if result.threads != 1 else ''}"
+    )
     if result.findings:
         n = len(result.findings)
         typer.echo(f"Error: {n} problem{'s' if n != 1 else ''} in {summary}", err=True)
@@ -63,8 +64,7 @@ def db_current(ctx: typer.Context) -> None:
     from timeline.db import current_revision
 
     store = env_of(ctx).store()
-    typer.echo(f"{store.name}: schema {current_revision(store.engine)}, "
-               f"{store.count()} records")
+    typer.echo(f"{store.name}: schema {current_revision(store.engine)}, {store.count()} records")
 
 
 @db_app.command("grant")
@@ -81,5 +81,7 @@ def db_grant(
 
     store = env_of(ctx).store()
     grant_appender(store.engine, role)
-    typer.echo(f"{role} may read and append to {store.name}; UPDATE, DELETE and TRUNCATE on "
-               "events are refused to it")
+    typer.echo(
+        f"{role} may read and append to {store.name}; UPDATE, DELETE and TRUNCATE on "
+        "events are refused to it"
+    )

@@ -13,14 +13,17 @@ import typer
 from timeline.cli._app import app, env_of, parse_day_arg, parse_span
 from timeline.errors import TimelineError
 
-export_app = typer.Typer(help="Export events: iCalendar, a JSON Lines backup, TimelineJS.",
-                         no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export events: iCalendar, a JSON Lines backup, TimelineJS.", no_args_is_help=True
+)
 app.add_typer(export_app, name="export")
 
 _OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
 _THREADS = typer.Option("--thread", help="Only this thread (repeat for several).")
-_ASOF = typer.Option(metavar="DATE", help="Only what was publicly known on DATE "
-                                          "(YYYY-MM-DD or 'today'), as known then.")
+_ASOF = typer.Option(
+    metavar="DATE",
+    help="Only what was publicly known on DATE (YYYY-MM-DD or 'today'), as known then.",
+)
 
 
 def emit(data: bytes, output: str | None) -> None:
@@ -62,10 +65,12 @@ def export_ics(
     ctx: typer.Context,
     thread: Annotated[list[str] | None, _THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
-    since: Annotated[str | None, typer.Option(
-        help="Events that happened on or after this date (EDTF).")] = None,
-    until: Annotated[str | None, typer.Option(
-        help="Events that happened on or before this date (EDTF).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Events that happened on or after this date (EDTF).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Events that happened on or before this date (EDTF).")
+    ] = None,
     output: Annotated[str | None, _OUTPUT] = None,
 ) -> None:
     """An iCalendar (RFC 5545) file that calendars accept: one all-day event per event.
@@ -78,9 +83,13 @@ def export_ics(
     env = env_of(ctx)
     store = env.store()
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    items = export_items(store, threads=thread, as_of=day,
-                         since=parse_span(since, False, "--since"),
-                         until=parse_span(until, True, "--until"))
+    items = export_items(
+        store,
+        threads=thread,
+        as_of=day,
+        since=parse_span(since, False, "--since"),
+        until=parse_span(until, True, "--until"),
+    )
     name, desc = _names(store, thread, day)
     emit(calendar(items, name, desc), output)
 

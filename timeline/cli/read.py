@@ -22,7 +22,8 @@ from timeline.cli._app import (
 _RECORDED_BEFORE = typer.Option(
     metavar="TIMESTAMP",
     help="Only records this database held at that time (recorded_at <= it), e.g. "
-         "2026-11-28T09:30:00Z: what the command would have printed then.")
+    "2026-11-28T09:30:00Z: what the command would have printed then.",
+)
 
 
 @app.command()
@@ -57,8 +58,9 @@ def asof(
 @app.command()
 def threads(
     ctx: typer.Context,
-    fmt: Annotated[ThreadsFormat, typer.Option("--format", help="Output format.")]
-    = ThreadsFormat.text,
+    fmt: Annotated[
+        ThreadsFormat, typer.Option("--format", help="Output format.")
+    ] = ThreadsFormat.text,
 ) -> None:
     """Every thread with its title, current status, event count, first and last date.
 
@@ -68,25 +70,38 @@ def threads(
     from timeline.queries import threads as list_threads
 
     states = list_threads(env_of(ctx).store())
-    write(render.threads_json(states) if fmt is ThreadsFormat.json
-          else render.threads_text(states))
+    write(render.threads_json(states) if fmt is ThreadsFormat.json else render.threads_text(states))
 
 
 @app.command()
 def log(
     ctx: typer.Context,
     thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
-    since: Annotated[str | None, typer.Option(
-        help="Events that happened on or after this date (EDTF).")] = None,
-    until: Annotated[str | None, typer.Option(
-        help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan).")] = None,
-    known_by: Annotated[str | None, typer.Option(
-        help="Only events publicly known by this day (YYYY-MM-DD or 'today'); "
-             "corrections and retractions as known then.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Events that happened on or after this date (EDTF).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan)."
+        ),
+    ] = None,
+    known_by: Annotated[
+        str | None,
+        typer.Option(
+            help="Only events publicly known by this day (YYYY-MM-DD or 'today'); "
+            "corrections and retractions as known then."
+        ),
+    ] = None,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
-    raw: Annotated[bool, typer.Option(
-        "--raw", help="The records as appended, corrections and retractions as their own "
-                      "records, in seq order.")] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="The records as appended, corrections and retractions as their own "
+            "records, in seq order.",
+        ),
+    ] = False,
     fmt: Annotated[LogFormat, typer.Option("--format", help="Output format.")] = LogFormat.text,
 ) -> None:
     """Events in timeline order: date, known (when later), type, thread/id, actors, title;
@@ -100,10 +115,14 @@ def log(
     env = env_of(ctx)
     store = env.store()
     items = read_log(
-        store, thread=thread, since=parse_span(since, False, "--since"),
+        store,
+        thread=thread,
+        since=parse_span(since, False, "--since"),
         until=parse_span(until, True, "--until"),
         known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
-        recorded_before=parse_timestamp(recorded_before, "--recorded-before"), raw=raw)
+        recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
+        raw=raw,
+    )
     if fmt is LogFormat.json:
         write(render.log_json(items))
     elif fmt is LogFormat.jsonl:
@@ -134,8 +153,7 @@ def diff(
     start: Annotated[str, typer.Argument(metavar="D1", help="YYYY-MM-DD or 'today'.")],
     end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
     thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
-    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")]
-    = DiffFormat.text,
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
     changes, positions added, changed or dropped, events newly known, retracted or corrected.

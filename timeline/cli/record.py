@@ -18,26 +18,37 @@ from timeline.errors import TimelineError
 def add(
     ctx: typer.Context,
     thread: Annotated[str | None, typer.Option(help="Thread slug, e.g. russia-nato-talks.")] = None,
-    event_id: Annotated[str | None, typer.Option(
-        "--id", help="Short key, unique in the thread [default: from date and title].")] = None,
-    date: Annotated[str | None, typer.Option(
-        help="When it happened (EDTF): 2022-01-26, 2021-12, 2022, 2022-02~ ...")] = None,
-    known: Annotated[str | None, typer.Option(
-        help="Day it became public (YYYY-MM-DD) [default: last day of --date].")] = None,
+    event_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="Short key, unique in the thread [default: from date and title]."
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(help="When it happened (EDTF): 2022-01-26, 2021-12, 2022, 2022-02~ ..."),
+    ] = None,
+    known: Annotated[
+        str | None,
+        typer.Option(help="Day it became public (YYYY-MM-DD) [default: last day of --date]."),
+    ] = None,
     event_type: Annotated[str | None, typer.Option("--type", help="Event type.")] = None,
     actor: Annotated[list[str] | None, typer.Option(help="A party (repeat).")] = None,
     title: Annotated[str | None, typer.Option(help="One line saying what happened.")] = None,
     summary: Annotated[str | None, typer.Option(help="Longer free text.")] = None,
-    source: Annotated[list[str] | None, typer.Option(
-        metavar="NAME=URL", help="A source (repeat); URL optional.")] = None,
-    status: Annotated[str | None, typer.Option(
-        help="Thread status from this event on.")] = None,
-    position: Annotated[list[str] | None, typer.Option(
-        metavar="ACTOR|ISSUE|STANCE", help="A stance taken (repeat).")] = None,
-    ref: Annotated[list[str] | None, typer.Option(
-        metavar="THREAD/ID", help="An earlier event this one refers to (repeat).")] = None,
-    thread_title: Annotated[str | None, typer.Option(
-        help="Name (or rename) the thread.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(metavar="NAME=URL", help="A source (repeat); URL optional.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="Thread status from this event on.")] = None,
+    position: Annotated[
+        list[str] | None,
+        typer.Option(metavar="ACTOR|ISSUE|STANCE", help="A stance taken (repeat)."),
+    ] = None,
+    ref: Annotated[
+        list[str] | None,
+        typer.Option(metavar="THREAD/ID", help="An earlier event this one refers to (repeat)."),
+    ] = None,
+    thread_title: Annotated[str | None, typer.Option(help="Name (or rename) the thread.")] = None,
 ) -> None:
     """Record one event. Prompts for missing required fields when run in a terminal.
 
@@ -55,19 +66,39 @@ def add(
         event_type = event_type or typer.prompt(f"Type ({', '.join(EVENT_TYPES)})")
         actor = actor or [a.strip() for a in typer.prompt("Actors (comma-separated)").split(",")]
         title = title or typer.prompt("Title")
-    missing = [f"--{n}" for n, v in (("thread", thread), ("date", date), ("type", event_type),
-                                     ("actor", actor), ("title", title)) if not v]
+    missing = [
+        f"--{n}"
+        for n, v in (
+            ("thread", thread),
+            ("date", date),
+            ("type", event_type),
+            ("actor", actor),
+            ("title", title),
+        )
+        if not v
+    ]
     if missing:
         raise TimelineError(f"missing {', '.join(missing)} (required when not run in a terminal)")
     fields: dict[str, Any] = {
-        "thread": thread, "id": event_id, "date": date, "known": known, "type": event_type,
-        "actors": actor, "title": title, "summary": summary, "status": status,
+        "thread": thread,
+        "id": event_id,
+        "date": date,
+        "known": known,
+        "type": event_type,
+        "actors": actor,
+        "title": title,
+        "summary": summary,
+        "status": status,
         "sources": [split_source(s) for s in source or []],
         "positions": [split_position(p) for p in position or []],
         "refs": list(ref or []),
     }
-    result = add_event(env.store(), {k: v for k, v in fields.items() if v is not None},
-                       env.now, thread_title=thread_title)
+    result = add_event(
+        env.store(),
+        {k: v for k, v in fields.items() if v is not None},
+        env.now,
+        thread_title=thread_title,
+    )
     r = result.record
     note = f"; new thread {r.event.thread}" if result.new_thread else ""
     typer.echo(f"Recorded {r.event.key} (seq {r.seq}, known {r.event.known.isoformat()}){note}")
@@ -78,8 +109,9 @@ def add(
 
 def _echo_amendment(record: Any) -> None:
     e = record.entry
-    typer.echo(f"Recorded {e.key}: {e.kind} of {e.target} (seq {record.seq}, "
-               f"known {e.known.isoformat()})")
+    typer.echo(
+        f"Recorded {e.key}: {e.kind} of {e.target} (seq {record.seq}, known {e.known.isoformat()})"
+    )
 
 
 @app.command()
@@ -87,27 +119,41 @@ def correct(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to correct.")],
     date: Annotated[str | None, typer.Option(help="Corrected date (EDTF).")] = None,
-    event_known: Annotated[str | None, typer.Option(
-        help="Corrected day the event became public (YYYY-MM-DD).")] = None,
+    event_known: Annotated[
+        str | None, typer.Option(help="Corrected day the event became public (YYYY-MM-DD).")
+    ] = None,
     event_type: Annotated[str | None, typer.Option("--type", help="Corrected type.")] = None,
-    actor: Annotated[list[str] | None, typer.Option(
-        help="Corrected parties (repeat; replaces them all).")] = None,
+    actor: Annotated[
+        list[str] | None, typer.Option(help="Corrected parties (repeat; replaces them all).")
+    ] = None,
     title: Annotated[str | None, typer.Option(help="Corrected title.")] = None,
     summary: Annotated[str | None, typer.Option(help="Corrected summary.")] = None,
-    source: Annotated[list[str] | None, typer.Option(
-        metavar="NAME=URL", help="Corrected sources (repeat; replaces them all).")] = None,
-    status: Annotated[str | None, typer.Option(help="Corrected status.")] = None,
-    position: Annotated[list[str] | None, typer.Option(
-        metavar="ACTOR|ISSUE|STANCE", help="Corrected positions (repeat; replaces them all).")
+    source: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAME=URL", help="Corrected sources (repeat; replaces them all)."),
     ] = None,
-    ref: Annotated[list[str] | None, typer.Option(
-        metavar="THREAD/ID", help="Corrected refs (repeat; replaces them all).")] = None,
-    known: Annotated[str | None, typer.Option(
-        help="Day the correction became public [default: the event's known day: a "
-             "data-entry fix that applies in every view].")] = None,
+    status: Annotated[str | None, typer.Option(help="Corrected status.")] = None,
+    position: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ACTOR|ISSUE|STANCE", help="Corrected positions (repeat; replaces them all)."
+        ),
+    ] = None,
+    ref: Annotated[
+        list[str] | None,
+        typer.Option(metavar="THREAD/ID", help="Corrected refs (repeat; replaces them all)."),
+    ] = None,
+    known: Annotated[
+        str | None,
+        typer.Option(
+            help="Day the correction became public [default: the event's known day: a "
+            "data-entry fix that applies in every view]."
+        ),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="Why the correction was made.")] = None,
-    correction_id: Annotated[str | None, typer.Option(
-        "--id", help="Key of the correction [default: generated].")] = None,
+    correction_id: Annotated[
+        str | None, typer.Option("--id", help="Key of the correction [default: generated].")
+    ] = None,
 ) -> None:
     """Correct fields of a recorded event, by appending a correction.
 
@@ -116,8 +162,13 @@ def correct(
     from timeline.service import amend
 
     changes: dict[str, Any] = {
-        "date": date, "known": event_known, "type": event_type, "actors": actor,
-        "title": title, "summary": summary, "status": status,
+        "date": date,
+        "known": event_known,
+        "type": event_type,
+        "actors": actor,
+        "title": title,
+        "summary": summary,
+        "status": status,
         "sources": None if source is None else [split_source(s) for s in source],
         "positions": None if position is None else [split_position(p) for p in position],
         "refs": ref,
@@ -125,11 +176,16 @@ def correct(
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
         raise TimelineError("say what to correct, e.g. --date or --title (see --help)")
-    fields = {"type": "correction", "corrects": target, "set": changes, "known": known,
-              "note": note, "id": correction_id}
+    fields = {
+        "type": "correction",
+        "corrects": target,
+        "set": changes,
+        "known": known,
+        "note": note,
+        "id": correction_id,
+    }
     env = env_of(ctx)
-    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None},
-                          env.now))
+    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now))
 
 
 @app.command()
@@ -137,11 +193,16 @@ def retract(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to retract.")],
     reason: Annotated[str, typer.Option(help="Why the event is withdrawn.")],
-    known: Annotated[str | None, typer.Option(
-        help="Day the retraction became public [default: the event's known day: it never "
-             "shows in any view].")] = None,
-    retraction_id: Annotated[str | None, typer.Option(
-        "--id", help="Key of the retraction [default: generated].")] = None,
+    known: Annotated[
+        str | None,
+        typer.Option(
+            help="Day the retraction became public [default: the event's known day: it never "
+            "shows in any view]."
+        ),
+    ] = None,
+    retraction_id: Annotated[
+        str | None, typer.Option("--id", help="Key of the retraction [default: generated].")
+    ] = None,
 ) -> None:
     """Withdraw a recorded event (a rumour later denied, a false report), by appending a
     retraction.
@@ -150,11 +211,15 @@ def retract(
     """
     from timeline.service import amend
 
-    fields = {"type": "retraction", "retracts": target, "reason": reason, "known": known,
-              "id": retraction_id}
+    fields = {
+        "type": "retraction",
+        "retracts": target,
+        "reason": reason,
+        "known": known,
+        "id": retraction_id,
+    }
     env = env_of(ctx)
-    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None},
-                          env.now))
+    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now))
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -171,13 +236,23 @@ def bundled_events_dir() -> Path:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    paths: Annotated[list[str] | None, typer.Argument(
-        metavar="PATH...", help="Event files or folders (*.yaml, *.yml, *.json, *.jsonl).")] = None,
-    bundled: Annotated[bool, typer.Option(
-        "--bundled", help="Import the events that ship with timeline.")] = False,
-    restore: Annotated[str | None, typer.Option(
-        metavar="FILE", help="Restore a backup made by `timeline export jsonl` into an "
-                             "empty database, exactly.")] = None,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PATH...", help="Event files or folders (*.yaml, *.yml, *.json, *.jsonl)."
+        ),
+    ] = None,
+    bundled: Annotated[
+        bool, typer.Option("--bundled", help="Import the events that ship with timeline.")
+    ] = False,
+    restore: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Restore a backup made by `timeline export jsonl` into an "
+            "empty database, exactly.",
+        ),
+    ] = None,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
 
@@ -220,4 +295,3 @@ def import_(
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
     new = f"; new threads: {', '.join(result.new_threads)}" if result.new_threads else ""
     typer.echo(f"Imported {files}: {result.added} added, {result.present} already present{new}")
-

@@ -21,17 +21,39 @@ from timeline.model import RECORD_KINDS, Record
 
 __all__ = ["backup_line", "read_backup"]
 
-_KEYS = ("seq", "version", "recorded_at", "kind", "thread", "id", "thread_title", "payload",
-         "prev_hash", "hash")
+_KEYS = (
+    "seq",
+    "version",
+    "recorded_at",
+    "kind",
+    "thread",
+    "id",
+    "thread_title",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 def backup_line(r: Record) -> str:
     e = r.entry
-    return dumps({
-        "seq": r.seq, "version": r.version, "recorded_at": format_recorded_at(r.recorded_at),
-        "kind": r.kind, "thread": e.thread, "id": e.id, "thread_title": r.thread_title,
-        "payload": entry_to_payload(e), "prev_hash": r.prev_hash, "hash": r.hash,
-    }) + "\n"
+    return (
+        dumps(
+            {
+                "seq": r.seq,
+                "version": r.version,
+                "recorded_at": format_recorded_at(r.recorded_at),
+                "kind": r.kind,
+                "thread": e.thread,
+                "id": e.id,
+                "thread_title": r.thread_title,
+                "payload": entry_to_payload(e),
+                "prev_hash": r.prev_hash,
+                "hash": r.hash,
+            }
+        )
+        + "\n"
+    )
 
 
 def _record(obj: Any) -> Record:
@@ -52,11 +74,20 @@ def _record(obj: Any) -> Record:
         raise ValueError("thread and id differ from the payload's")
     if format_recorded_at(recorded_at) != obj["recorded_at"]:
         raise ValueError(f"recorded_at {obj['recorded_at']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
-    if record_hash(obj["kind"], payload, obj["prev_hash"], obj["recorded_at"],
-                   obj["thread_title"]) != obj["hash"]:
+    if (
+        record_hash(obj["kind"], payload, obj["prev_hash"], obj["recorded_at"], obj["thread_title"])
+        != obj["hash"]
+    ):
         raise ValueError("its hash does not match its content: the backup was altered")
-    return Record(obj["seq"], obj["version"], recorded_at, entry, obj["thread_title"],
-                  obj["hash"], obj["prev_hash"])
+    return Record(
+        obj["seq"],
+        obj["version"],
+        recorded_at,
+        entry,
+        obj["thread_title"],
+        obj["hash"],
+        obj["prev_hash"],
+    )
 
 
 def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[Problem]]:
@@ -74,10 +105,21 @@ def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[P
             continue
         records.append(record)
         line_of[record.entry.key] = n
-    rows = [ChainRow(r.seq, r.entry.thread, r.entry.id, r.version, r.kind,
-                     format_recorded_at(r.recorded_at), r.thread_title,
-                     canonical(entry_to_payload(r.entry)), r.prev_hash, r.hash)
-            for r in records]
+    rows = [
+        ChainRow(
+            r.seq,
+            r.entry.thread,
+            r.entry.id,
+            r.version,
+            r.kind,
+            format_recorded_at(r.recorded_at),
+            r.thread_title,
+            canonical(entry_to_payload(r.entry)),
+            r.prev_hash,
+            r.hash,
+        )
+        for r in records
+    ]
     for finding in check_chains(rows):
         problems.append(Problem(source, line_of.get(finding.where), str(finding)))
     return records, problems

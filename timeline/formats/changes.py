@@ -40,16 +40,21 @@ def _position(p: PositionState) -> str:
 
 
 def history_text(h: History) -> str:
-    out = [f"{h.thread} — {h.title}" if h.title else h.thread,
-           "In the order it became known. date: when it happened · known: when it became "
-           "public · recorded: when this database got it", ""]
+    out = [
+        f"{h.thread} — {h.title}" if h.title else h.thread,
+        "In the order it became known. date: when it happened · known: when it became "
+        "public · recorded: when this database got it",
+        "",
+    ]
     for a in h.items:
         e, o = a.record.event, a.original
         mark = "  [RETRACTED]" if a.retraction is not None else ""
         out.append(f"{e.date.text:<11} {e.type:<14} {e.id}{mark}")
         out.append(f"    {e.title}")
-        out.append(f"    known {e.known.isoformat()} · recorded "
-                   f"{format_recorded_at(o.recorded_at)} · seq {o.seq}")
+        out.append(
+            f"    known {e.known.isoformat()} · recorded "
+            f"{format_recorded_at(o.recorded_at)} · seq {o.seq}"
+        )
         changed: dict[str, None] = {}
         for r in h.amendments.get(o.entry.key, ()):
             x = r.entry
@@ -66,8 +71,10 @@ def history_text(h: History) -> str:
                 out.append(f"      withdrawn by {x.id} ({when}): {x.reason}")  # type: ignore[union-attr]
         if changed:
             first = entry_to_payload(o.entry)
-            out.append("    as first recorded: " + ", ".join(
-                f"{k}: {_plain(first.get(k))}" for k in changed))
+            out.append(
+                "    as first recorded: "
+                + ", ".join(f"{k}: {_plain(first.get(k))}" for k in changed)
+            )
         if a.record.seq in h.status_changes:
             before, after = h.status_changes[a.record.seq]
             out.append(f"    status: {before} → {after}")
@@ -93,8 +100,10 @@ def diff_text(d: Diff) -> str:
             out.append("  positions:")
             out += [f"    + {_position(p)}" for p in t.added]
             for old, new in t.changed:
-                out.append(f"    ~ {new.actor} on {new.issue}: {old.stance} → {new.stance}"
-                           f"  [since {new.since}, {new.event}]")
+                out.append(
+                    f"    ~ {new.actor} on {new.issue}: {old.stance} → {new.stance}"
+                    f"  [since {new.since}, {new.event}]"
+                )
             out += [f"    - {_position(p)}" for p in t.dropped]
         if t.known:
             out.append("  newly known:")
@@ -117,19 +126,30 @@ def diff_json(d: Diff) -> str:
     def summary(e: EventSummary, **extra: Any) -> dict[str, Any]:
         return {**e.to_dict(), **extra}
 
-    doc = {"from": d.start.isoformat(), "to": d.end.isoformat(), "threads": [{
-        "thread": t.thread, "title": t.title, "change": t.change,
-        "status": {"from": t.status[0], "to": t.status[1]} if t.status else None,
-        "positions": {
-            "added": [p.to_dict() for p in t.added],
-            "changed": [{"actor": n.actor, "issue": n.issue, "from": _stance(o),
-                         "to": _stance(n)} for o, n in t.changed],
-            "dropped": [p.to_dict() for p in t.dropped],
-        },
-        "events": {
-            "known": [e.to_dict() for e in t.known],
-            "retracted": [summary(e, reason=r) for e, r in t.retracted],
-            "corrected": [summary(e, fields=f) for e, f in t.corrected],
-        },
-    } for t in d.threads]}
+    doc = {
+        "from": d.start.isoformat(),
+        "to": d.end.isoformat(),
+        "threads": [
+            {
+                "thread": t.thread,
+                "title": t.title,
+                "change": t.change,
+                "status": {"from": t.status[0], "to": t.status[1]} if t.status else None,
+                "positions": {
+                    "added": [p.to_dict() for p in t.added],
+                    "changed": [
+                        {"actor": n.actor, "issue": n.issue, "from": _stance(o), "to": _stance(n)}
+                        for o, n in t.changed
+                    ],
+                    "dropped": [p.to_dict() for p in t.dropped],
+                },
+                "events": {
+                    "known": [e.to_dict() for e in t.known],
+                    "retracted": [summary(e, reason=r) for e, r in t.retracted],
+                    "corrected": [summary(e, fields=f) for e, f in t.corrected],
+                },
+            }
+            for t in d.threads
+        ],
+    }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

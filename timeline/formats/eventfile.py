@@ -103,8 +103,13 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
         line = _line(doc)
         for k in doc:
             if k not in _FILE_KEYS:
-                out.problems.append(Problem(src, _key_line(doc, k), f"unknown top-level key "
-                                            f"{k!r} (valid: {', '.join(_FILE_KEYS)})"))
+                out.problems.append(
+                    Problem(
+                        src,
+                        _key_line(doc, k),
+                        f"unknown top-level key {k!r} (valid: {', '.join(_FILE_KEYS)})",
+                    )
+                )
         thread = doc.get("thread")
         if thread is not None and not isinstance(thread, str):
             out.problems.append(Problem(src, _key_line(doc, "thread"), "thread must be a slug"))
@@ -112,11 +117,19 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
         title = doc.get("title")
         if title is not None:
             if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
-                out.problems.append(Problem(src, _key_line(doc, "title"),
-                                            "the thread title must be one line of text"))
+                out.problems.append(
+                    Problem(
+                        src, _key_line(doc, "title"), "the thread title must be one line of text"
+                    )
+                )
             elif thread is None:
-                out.problems.append(Problem(src, _key_line(doc, "title"),
-                                            "a title needs the file's thread: add 'thread:'"))
+                out.problems.append(
+                    Problem(
+                        src,
+                        _key_line(doc, "title"),
+                        "a title needs the file's thread: add 'thread:'",
+                    )
+                )
             else:
                 out.titles[thread] = (title.strip(), _key_line(doc, "title"))
         if "events" not in doc:
@@ -124,12 +137,16 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
             return
         items = doc["events"]
         if not isinstance(items, list):
-            out.problems.append(Problem(src, _key_line(doc, "events"),
-                                        "'events' must be a list of events"))
+            out.problems.append(
+                Problem(src, _key_line(doc, "events"), "'events' must be a list of events")
+            )
             return
     else:
-        out.problems.append(Problem(src, None, "expected a mapping with thread, title and "
-                                               "events (or a list of events)"))
+        out.problems.append(
+            Problem(
+                src, None, "expected a mapping with thread, title and events (or a list of events)"
+            )
+        )
         return
     if not items:
         out.problems.append(Problem(src, line, "the file has no events"))
@@ -139,8 +156,7 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
             where = item_lines[n] if n < len(item_lines) else _line(item) or line
             out.problems.append(Problem(src, where, "each event must be a mapping of fields"))
             continue
-        out.events.append(RawEvent(src, _line(item), item, thread,
-                                   getattr(item, "key_lines", {})))
+        out.events.append(RawEvent(src, _line(item), item, thread, getattr(item, "key_lines", {})))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -184,8 +200,13 @@ def _parse_jsonl(text: str, out: ParsedFile) -> None:
             elif isinstance(obj.get("thread"), str):
                 seen = out.titles.get(obj["thread"])
                 if seen is not None and seen[0] != title.strip():
-                    out.problems.append(Problem(out.source, n, f"thread {obj['thread']} is "
-                                                f"titled {seen[0]!r} on line {seen[1]}"))
+                    out.problems.append(
+                        Problem(
+                            out.source,
+                            n,
+                            f"thread {obj['thread']} is titled {seen[0]!r} on line {seen[1]}",
+                        )
+                    )
                 else:
                     out.titles.setdefault(obj["thread"], (title.strip(), n))
         out.events.append(RawEvent(out.source, n, obj, None))
@@ -225,8 +246,12 @@ def _yaml_loader() -> Any:
     # Plain scalars stay text: YAML 1.1 would read 2022-01-26 as a date (and fail on
     # 2022-02-30 before our parser could say why), 007 as 7, 0x1f as 31, 33:42 as 2022,
     # and "no" or "NO" (Norway) as false. Event fields are all text.
-    guessed = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int",
-               "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+    guessed = {
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+    }
     Loader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag not in guessed]
         for first, resolvers in base.yaml_implicit_resolvers.items()
@@ -245,8 +270,9 @@ def _yaml_loader() -> Any:
             if not isinstance(key, str):
                 key = str(key)
             if key in data and i >= merged and data.key_lines.get(key, -1) >= 0:
-                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
-                                           problem_mark=key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                )
             # a key from a merge (<<) may be overridden; one written twice may not
             data.key_lines[key] = key_node.start_mark.line + 1 if i >= merged else -1
             data[key] = loader.construct_object(value_node, deep=True)
@@ -282,8 +308,14 @@ def _load_yaml(text: str) -> Any:
 def _load_json(text: str) -> Any:
     newlines = [i for i, c in enumerate(text) if c == "\n"]
 
-    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any,
-                     object_hook: Any, object_pairs_hook: Any, memo: Any = None) -> Any:
+    def parse_object(
+        s_and_end: tuple[str, int],
+        strict: bool,
+        scan_once: Any,
+        object_hook: Any,
+        object_pairs_hook: Any,
+        memo: Any = None,
+    ) -> Any:
         start = s_and_end[1]
         line = bisect_right(newlines, start - 1) + 1
         pairs, end = JSONObject(s_and_end, strict, scan_once, None, list, memo)

@@ -84,8 +84,9 @@ def _description(a: Annotated) -> str:
         fix = c.entry
         assert isinstance(fix, Correction)
         note_text = f" ({fix.note})" if fix.note else ""
-        lines.append(f"Corrected on {c.recorded_at.date().isoformat()}: "
-                     f"{', '.join(fix.changes)}{note_text}")
+        lines.append(
+            f"Corrected on {c.recorded_at.date().isoformat()}: {', '.join(fix.changes)}{note_text}"
+        )
     lines.append(f"Thread: {e.thread}")
     return "\n".join(lines)
 
@@ -140,8 +141,9 @@ def calendar(items: Sequence[Annotated], name: str, description: str) -> bytes:
     cal.add("x-wr-caldesc", vText(description))
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
-    order = sorted(items, key=lambda a: (a.record.event.date.first, a.record.event.thread,
-                                         a.record.event.id))
+    order = sorted(
+        items, key=lambda a: (a.record.event.date.first, a.record.event.thread, a.record.event.id)
+    )
     for a in order:
         cal.add_component(_event(a))
     return cal.to_ical()

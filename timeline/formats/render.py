@@ -55,8 +55,11 @@ def asof_text(day: dt.date, states: Sequence[ThreadState], empty: bool = False) 
     if not states:
         return _nothing_known(day, empty)
     n = len(states)
-    out = [f"As of {day.isoformat()} (publicly known by the end of that day): "
-           f"{n} thread{'s' if n != 1 else ''}", ""]
+    out = [
+        f"As of {day.isoformat()} (publicly known by the end of that day): "
+        f"{n} thread{'s' if n != 1 else ''}",
+        "",
+    ]
     for s in states:
         out.append(_label(s))
         out.append(f"  status:     {s.status}")
@@ -70,8 +73,9 @@ def asof_text(day: dt.date, states: Sequence[ThreadState], empty: bool = False) 
                 for p in group:
                     out.append(f"      {p.issue}: {p.stance}  [since {p.since}, {p.event}]")
         known = "" if s.last.known == s.last.date else f", known {s.last.known}"
-        out.append(f"  last:       {s.last.date} {s.last.type}: {s.last.title}"
-                   f"  [{s.last.id}{known}]")
+        out.append(
+            f"  last:       {s.last.date} {s.last.type}: {s.last.title}  [{s.last.id}{known}]"
+        )
         out.append("")
     return "\n".join(out)
 
@@ -83,8 +87,12 @@ def _md(text: str) -> str:
 def asof_markdown(day: dt.date, states: Sequence[ThreadState], empty: bool = False) -> str:
     if not states:
         return _nothing_known(day, empty)
-    out = [f"# As of {day.isoformat()}", "",
-           "_What was publicly known by the end of that day._", ""]
+    out = [
+        f"# As of {day.isoformat()}",
+        "",
+        "_What was publicly known by the end of that day._",
+        "",
+    ]
     for s in states:
         heading = f"{_md(s.title)} (`{s.thread}`)" if s.title else f"`{s.thread}`"
         out += [f"## {heading}", ""]
@@ -95,8 +103,10 @@ def asof_markdown(day: dt.date, states: Sequence[ThreadState], empty: bool = Fal
         out.append("")
         if s.positions:
             out += ["| Actor | Issue | Stance | Since | Event |", "|---|---|---|---|---|"]
-            out += [f"| {_md(p.actor)} | {_md(p.issue)} | {_md(p.stance)} | {p.since} "
-                    f"| `{p.event}` |" for p in s.positions]
+            out += [
+                f"| {_md(p.actor)} | {_md(p.issue)} | {_md(p.stance)} | {p.since} | `{p.event}` |"
+                for p in s.positions
+            ]
             out.append("")
     return "\n".join(out)
 
@@ -108,17 +118,33 @@ def threads_text(states: Sequence[ThreadState]) -> str:
     if not states:
         return EMPTY_HINT + "\n"
     width = max(len("THREAD"), *(len(s.thread) for s in states))
-    rows = [f"{'THREAD':<{width}}  {'STATUS':<11}  {'EVENTS':>6}  {'FIRST':<10}  "
-            f"{'LAST':<10}  TITLE"]
-    rows += [f"{s.thread:<{width}}  {s.status:<11}  {s.events:>6}  {s.first.date:<10}  "
-             f"{s.last.date:<10}  {s.title or ''}".rstrip() for s in states]
+    rows = [
+        f"{'THREAD':<{width}}  {'STATUS':<11}  {'EVENTS':>6}  {'FIRST':<10}  {'LAST':<10}  TITLE"
+    ]
+    rows += [
+        f"{s.thread:<{width}}  {s.status:<11}  {s.events:>6}  {s.first.date:<10}  "
+        f"{s.last.date:<10}  {s.title or ''}".rstrip()
+        for s in states
+    ]
     return "\n".join(rows) + "\n"
 
 
 def threads_json(states: Sequence[ThreadState]) -> str:
-    return _pretty({"threads": [
-        {"thread": s.thread, "title": s.title, "status": s.status, "events": s.events,
-         "first": s.first.to_dict(), "last": s.last.to_dict()} for s in states]})
+    return _pretty(
+        {
+            "threads": [
+                {
+                    "thread": s.thread,
+                    "title": s.title,
+                    "status": s.status,
+                    "events": s.events,
+                    "first": s.first.to_dict(),
+                    "last": s.last.to_dict(),
+                }
+                for s in states
+            ]
+        }
+    )
 
 
 # ---- log ------------------------------------------------------------------------------
@@ -126,8 +152,11 @@ def threads_json(states: Sequence[ThreadState]) -> str:
 
 def record_dict(r: Record) -> dict[str, Any]:
     """A record as plain JSON: what the store assigned, then the entry's fields."""
-    d: dict[str, Any] = {"seq": r.seq, "version": r.version,
-                         "recorded_at": format_recorded_at(r.recorded_at)}
+    d: dict[str, Any] = {
+        "seq": r.seq,
+        "version": r.version,
+        "recorded_at": format_recorded_at(r.recorded_at),
+    }
     if r.thread_title is not None:
         d["thread_title"] = r.thread_title
     if r.kind != "event":
@@ -144,15 +173,20 @@ def _item_dict(item: Annotated | Record) -> dict[str, Any]:
         d["corrected_by"] = [c.entry.key for c in item.corrections]
     if item.retraction is not None:
         r = item.retraction.entry
-        d["retracted"] = {"by": r.key, "reason": r.reason,  # type: ignore[union-attr]
-                          "known": r.known.isoformat()}
+        d["retracted"] = {
+            "by": r.key,
+            "reason": r.reason,  # type: ignore[union-attr]
+            "known": r.known.isoformat(),
+        }
     return d
 
 
 def _event_lines(e: Event, marks: str = "") -> list[str]:
     known = "" if e.known == e.date.last else f"  (known {e.known.isoformat()})"
-    return [f"{e.date.text:<11} {e.type:<16} {e.key}{known}{marks}",
-            f"            {', '.join(e.actors)} — {e.title}"]
+    return [
+        f"{e.date.text:<11} {e.type:<16} {e.key}{known}{marks}",
+        f"            {', '.join(e.actors)} — {e.title}",
+    ]
 
 
 def log_text(items: Sequence[Annotated] | Sequence[Record], empty: bool = False) -> str:
@@ -177,8 +211,7 @@ def log_text(items: Sequence[Annotated] | Sequence[Record], empty: bool = False)
         out += _event_lines(item.record.event, marks)
         if item.retraction is not None:
             r = item.retraction.entry
-            out.append(f"            retracted (known {r.known.isoformat()}): "
-                       f"{r.reason}")  # type: ignore[union-attr]
+            out.append(f"            retracted (known {r.known.isoformat()}): {r.reason}")  # type: ignore[union-attr]
     return "\n".join(out) + "\n"
 
 

@@ -42,18 +42,26 @@ def _slide(a: Annotated) -> dict[str, Any]:
     parts = []
     if e.summary:
         parts.append(f"<p>{_esc(e.summary)}</p>")
-    parts.append(f"<p>{_esc(', '.join(e.actors))} · {_esc(e.type)} · publicly "
-                 f"known {e.known.isoformat()}</p>")
+    parts.append(
+        f"<p>{_esc(', '.join(e.actors))} · {_esc(e.type)} · publicly "
+        f"known {e.known.isoformat()}</p>"
+    )
     if e.positions:
-        parts.append("<ul>" + "".join(
-            f"<li>{_esc(p.actor)} on {_esc(p.issue)}: {_esc(p.stance)}</li>"
-            for p in e.positions) + "</ul>")
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li>{_esc(p.actor)} on {_esc(p.issue)}: {_esc(p.stance)}</li>"
+                for p in e.positions
+            )
+            + "</ul>"
+        )
     if e.sources:
         links = []
         for s in e.sources:
             name = _esc(s.name)
-            links.append(f'<a href="{html.escape(s.url, quote=True)}">{name}</a>' if s.url
-                         else name)
+            links.append(
+                f'<a href="{html.escape(s.url, quote=True)}">{name}</a>' if s.url else name
+            )
         parts.append("<p>Sources: " + ", ".join(links) + "</p>")
     slide: dict[str, Any] = {
         "start_date": _date(e.date),
@@ -69,9 +77,12 @@ def _slide(a: Annotated) -> dict[str, Any]:
 
 
 def timeline_json(items: Sequence[Annotated], headline: str, text: str) -> str:
-    slides = [_slide(a) for a in sorted(
-        (a for a in items if a.retraction is None),
-        key=lambda a: (a.record.event.date.first, a.record.event.thread, a.record.event.id))]
-    doc = {"title": {"text": {"headline": _esc(headline), "text": _esc(text)}},
-           "events": slides}
+    slides = [
+        _slide(a)
+        for a in sorted(
+            (a for a in items if a.retraction is None),
+            key=lambda a: (a.record.event.date.first, a.record.event.thread, a.record.event.id),
+        )
+    ]
+    doc = {"title": {"text": {"headline": _esc(headline), "text": _esc(text)}}, "events": slides}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
