@@ -17,8 +17,8 @@ demo: $(BIN)/timeline
 	$(BIN)/timeline --db $(DEMO_DB) import events/
 	$(BIN)/timeline --db $(DEMO_DB) asof 2022-02-02
 
-test: $(BIN)/timeline
-	$(BIN)/ruff check .
+# ruff (lint and format), mypy, import-linter (the layers), then the suite.
+test: lint
 	$(BIN)/pytest -q
 
 # The whole suite on SQLite and on a throwaway PostgreSQL server (installed if missing).
@@ -27,6 +27,9 @@ test-postgres: $(BIN)/timeline
 
 lint: $(BIN)/timeline
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(BIN)/timeline
 	$(BIN)/python bench/bench.py

@@ -149,3 +149,15 @@ def make_record(seq: int, event: Event, thread_title: str | None = None) -> Reco
         entry=event,
         thread_title=thread_title,
     )
+
+
+def records_of(store: Any) -> list[Record]:
+    """Every record in the store, read through the store itself."""
+    with store.reading() as r:
+        return r.records()
+
+
+def states_of(store: Any) -> dict[str, Any]:
+    """The projection table's states, read through the store itself."""
+    with store.reading() as r:
+        return r.states()

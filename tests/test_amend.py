@@ -495,12 +495,13 @@ def test_the_bundled_events_verify_clean(imported: Run) -> None:
 def test_many_corrections_are_matched_by_the_database(
     run: Run, iran: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import timeline.store
+    import timeline.store.reader
 
     assert run("correct", "iran-nuclear-deal/jcpoa-agreed", "--date", "2015-07-14").exit_code == 0
     assert run("correct", "iran-nuclear-deal/adoption", "--title", "Adoption").exit_code == 0
     expected = asof_json(run, "2015-07-14")
-    monkeypatch.setattr(timeline.store, "_CHUNK", 1)  # more corrections than one IN (...) holds
+    # more corrections than one IN (...) holds
+    monkeypatch.setattr(timeline.store.reader, "CHUNK", 1)
     assert asof_json(run, "2015-07-14") == expected
     assert expected["threads"][0]["first"]["date"] == "2015-07-14"
 

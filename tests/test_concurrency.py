@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_URL, REPO, Run, count_rows, is_postgres
+from tests.conftest import PG_URL, REPO, Run, count_rows, is_postgres, records_of, states_of
 from timeline.db import resolve_url
 from timeline.projector import project
 from timeline.service import add_event, open_store, rebuild, verify
@@ -61,7 +61,7 @@ def test_eight_writers_at_once_lose_and_duplicate_nothing(db_url: str) -> None:
     assert [p.exitcode for p in procs] == [0] * WRITERS
     assert count_rows(db_url) == WRITERS * EACH
     store = open_store(url)
-    records = store.records()
+    records = records_of(store)
     versions: dict[str, list[int]] = {}
     for r in records:
         versions.setdefault(r.entry.thread, []).append(r.version)
@@ -71,9 +71,9 @@ def test_eight_writers_at_once_lose_and_duplicate_nothing(db_url: str) -> None:
     assert [r.seq for r in records] == list(range(1, WRITERS * EACH + 1))
     result = verify(store)
     assert result.findings == [] and result.records == WRITERS * EACH
-    assert store.states() == project(records)
+    assert states_of(store) == project(records)
     rebuild(store)
-    assert store.states() == project(records)
+    assert states_of(store) == project(records)
     store.engine.dispose()
 
 

@@ -1,3 +1,54 @@
-"""timeline: an append-only record of diplomatic events — what was publicly known, when."""
+"""timeline: an append-only record of diplomatic events — what was publicly known, when.
 
-__version__ = "0.1.0"
+The library face (``timeline.api``), importable from here::
+
+    import timeline
+
+    store = timeline.open_store("timeline.db")
+    timeline.import_paths(store, ["events/"])
+    for state in timeline.as_of(store, "2022-02-02"):
+        print(state.thread, state.status)
+
+The names are loaded on first use, so that importing a pure module (``timeline.dates``)
+or running ``timeline --help`` does not load the database layer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from timeline._version import __version__
+
+if TYPE_CHECKING:
+    from timeline.api import (
+        add,
+        as_of,
+        diff,
+        export,
+        history,
+        import_paths,
+        log,
+        open_store,
+        verify,
+    )
+
+__all__ = [
+    "__version__",
+    "add",
+    "as_of",
+    "diff",
+    "export",
+    "history",
+    "import_paths",
+    "log",
+    "open_store",
+    "verify",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from timeline import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'timeline' has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""The hash chain that makes the log tamper-evident, and the checks ``timeline verify`` runs.
+"""The hash chain that makes the log tamper-evident, and the checks ``timeline verify`` runs
+(chains, sequence numbers, projections).
 Pure: no I/O.
 
 Each record stores ``hash`` = lowercase hex SHA-256 of the UTF-8 bytes of the canonical
@@ -17,12 +18,13 @@ own chain, so writers to different threads never contend for a chain head.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from timeline.codec import canonical
+from timeline.model import ThreadState
 
-__all__ = ["ChainRow", "Finding", "check_chains", "record_hash"]
+__all__ = ["ChainRow", "Finding", "check_chains", "check_projections", "record_hash"]
 
 
 def record_hash(
@@ -154,4 +156,55 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
                 )
         expected_version = r.version + 1
         previous, before = r.hash, r
+    return findings
+
+
+def check_projections(
+    stored: Mapping[str, ThreadState],
+    replayed: Mapping[str, ThreadState],
+    stored_hidden: Set[str],
+    replayed_hidden: Set[str],
+    columns: Mapping[str, str],
+) -> list[Finding]:
+    """How the projection table differs from a replay of the log.
+
+    ``stored``/``replayed``: the states (threads that show an event); ``*_hidden``: the
+    threads that show none; ``columns``: threads whose summary columns disagree with the
+    replay, with the first such column.
+    """
+    findings: list[Finding] = []
+    differs = "projection differs from the log"
+    for thread, column in sorted(columns.items()):
+        if stored.get(thread) == replayed.get(thread):  # else the state is reported below
+            findings.append(Finding(thread, f"{differs}: column {column} of the projection table"))
+    for thread in sorted(set(replayed_hidden) ^ set(stored_hidden)):
+        why = (
+            "shows no event"
+            if thread in replayed_hidden
+            else "is missing from the table or shows no event there"
+        )
+        findings.append(Finding(thread, f"{differs}: the thread {why}"))
+    for thread in sorted(set(stored) | set(replayed)):
+        s, r = stored.get(thread), replayed.get(thread)
+        if s is None:
+            findings.append(
+                Finding(
+                    thread,
+                    "projection missing: the thread is in the log but not in the projection table",
+                )
+            )
+        elif r is None:
+            findings.append(
+                Finding(
+                    thread, "projection stale: the projection table has a thread the log does not"
+                )
+            )
+        elif s != r:
+            why = (
+                f"it has {s.events} events up to seq {s.max_seq}, the log {r.events} up to "
+                f"seq {r.max_seq}"
+                if (s.events, s.max_seq) != (r.events, r.max_seq)
+                else "its state differs from a replay of the log"
+            )
+            findings.append(Finding(thread, f"{differs}: {why}"))
     return findings

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from timeline.errors import InvalidDate
 
-__all__ = ["EdtfDate", "parse_day", "parse_edtf"]
+__all__ = ["EdtfDate", "date_note", "parse_day", "parse_edtf"]
 
 # [0-9], not \d: \d also matches other scripts' digits ("２０２２").
 _EDTF = re.compile(r"(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2}))?)?(?P<q>[~?%])?")
@@ -45,7 +45,7 @@ class EdtfDate:
         return self.text
 
 
-def parse_edtf(text: str) -> EdtfDate:
+def parse_edtf(text: object) -> EdtfDate:
     """Parse an EDTF date such as ``2022-01-26``, ``2021-12`` or ``2022-02~``."""
     if not isinstance(text, str):
         raise InvalidDate(f"invalid date {text!r}: {_FORMS}")
@@ -89,7 +89,7 @@ def _parse_edtf(text: str) -> EdtfDate:
     return EdtfDate(text, d, d, "day", approximate, uncertain)
 
 
-def parse_day(text: str, what: str = "date") -> dt.date:
+def parse_day(text: object, what: str = "date") -> dt.date:
     """Parse a full calendar day ``YYYY-MM-DD`` (no qualifiers)."""
     if not isinstance(text, str) or _DAY.fullmatch(text) is None:
         raise InvalidDate(f"invalid {what} {text!r}: expected a full day YYYY-MM-DD")
@@ -97,3 +97,22 @@ def parse_day(text: str, what: str = "date") -> dt.date:
         return _parse_edtf(text).first
     except InvalidDate as e:
         raise InvalidDate(str(e).replace("invalid date", f"invalid {what}", 1)) from None
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_note(d: EdtfDate) -> str | None:
+    """How an imprecise or qualified date is flagged to a reader, or None if exact."""
+    parts: list[str] = []
+    if d.precision == "month":
+        parts.append(f"{_MONTHS[d.first.month - 1]} {d.first.year}, day unknown")
+    elif d.precision == "year":
+        parts.append(f"{d.first.year}, date unknown")
+    if d.approximate and d.uncertain:
+        parts.append("approximate and uncertain")
+    elif d.approximate:
+        parts.append("approximate")
+    elif d.uncertain:
+        parts.append("uncertain")
+    return ", ".join(parts) if parts else None

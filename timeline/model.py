@@ -1,4 +1,4 @@
-"""Value objects (Event, Record, ThreadState) and the fixed vocabularies. Pure: no I/O."""
+"""Value objects (Key, Event, Record, ThreadState) and the fixed vocabularies. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -6,18 +6,25 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from timeline.dates import EdtfDate
 
 __all__ = [
+    "DEFAULT_STATUS",
     "EVENT_TYPES",
     "RECORD_KINDS",
     "STATUSES",
+    "Amendment",
     "Correction",
     "Entry",
     "Event",
+    "EventHead",
     "EventSummary",
+    "FoldEntry",
+    "FoldRecord",
+    "Hidden",
+    "Key",
     "Position",
     "PositionState",
     "Record",
@@ -88,9 +95,35 @@ class Position:
     stance: str
 
 
+class Key(NamedTuple):
+    """``thread/id``: the name of an event (or correction, retraction) everywhere."""
+
+    thread: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.thread}/{self.id}"
+
+    @classmethod
+    def parse(cls, text: object, thread: str | None = None) -> Key:
+        """``thread/id``, or a bare ``id`` in ``thread`` (when given); ValueError otherwise."""
+        if not isinstance(text, str):
+            raise ValueError(f"ref {text!r} must be text 'thread/id' or 'id'")
+        parts = text.strip().split("/")
+        if len(parts) == 1 and thread is not None and is_slug(parts[0]):
+            return cls(thread, parts[0])
+        if len(parts) == 2 and is_slug(parts[0]) and is_slug(parts[1]):
+            return cls(parts[0], parts[1])
+        raise ValueError(f"invalid ref {text!r}: expected 'thread/id' or 'id'")
+
+
 @dataclass(frozen=True, slots=True)
-class Event:
-    """A dated diplomatic event, as the user recorded it."""
+class EventHead:
+    """The parts of an event the projector folds: everything but summary, sources and refs.
+
+    Replays read these from the log's columns without decoding payloads; a full
+    ``Event`` is an ``EventHead`` too.
+    """
 
     thread: str
     id: str
@@ -99,20 +132,39 @@ class Event:
     type: str
     actors: tuple[str, ...]
     title: str
-    summary: str | None = None
-    sources: tuple[Source, ...] = ()
     status: str | None = None
     positions: tuple[Position, ...] = ()
-    refs: tuple[str, ...] = ()
     # False when `known` was not given and defaulted to the last day of `date`.
     known_given: bool = True
 
     kind: ClassVar[str] = "event"
 
     @property
-    def key(self) -> str:
-        """``thread/id``: the name of the event everywhere in the CLI."""
-        return f"{self.thread}/{self.id}"
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Event(EventHead):
+    """A dated diplomatic event, as the user recorded it."""
+
+    summary: str | None = None
+    sources: tuple[Source, ...] = ()
+    refs: tuple[Key, ...] = ()
+
+    def head(self) -> EventHead:
+        return EventHead(
+            self.thread,
+            self.id,
+            self.date,
+            self.known,
+            self.type,
+            self.actors,
+            self.title,
+            self.status,
+            self.positions,
+            self.known_given,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +177,7 @@ class Correction:
 
     thread: str  # the target's thread: a correction lives in its target's chain
     id: str
-    target: str  # thread/id of the corrected event
+    target: Key  # the corrected event
     changes: Mapping[str, Any]
     known: dt.date
     known_given: bool = True  # False: a data-entry fix that applies in every view
@@ -134,8 +186,8 @@ class Correction:
     kind: ClassVar[str] = "correction"
 
     @property
-    def key(self) -> str:
-        return f"{self.thread}/{self.id}"
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +196,7 @@ class Retraction:
 
     thread: str
     id: str
-    target: str
+    target: Key
     reason: str
     known: dt.date
     known_given: bool = True  # False: it applies in every view, as if never recorded
@@ -152,11 +204,19 @@ class Retraction:
     kind: ClassVar[str] = "retraction"
 
     @property
-    def key(self) -> str:
-        return f"{self.thread}/{self.id}"
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
 
 
+Amendment = Correction | Retraction
 Entry = Event | Correction | Retraction
+FoldEntry = EventHead | Correction | Retraction
+
+
+def _event_of(entry: FoldEntry, seq: int) -> EventHead:
+    if not isinstance(entry, EventHead):
+        raise TypeError(f"record {seq} is a {entry.kind}, not an event")
+    return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +234,9 @@ class Record:
 
     @property
     def event(self) -> Event:
-        """The entry, which the caller knows to be an event."""
-        assert isinstance(self.entry, Event), f"record {self.seq} is a {self.entry.kind}"
+        """The entry, which the caller knows to be an event (TypeError if not)."""
+        if not isinstance(self.entry, Event):
+            raise TypeError(f"record {self.seq} is a {self.entry.kind}, not an event")
         return self.entry
 
     @property
@@ -187,6 +248,39 @@ class Record:
         """Replay order: (known, first day of date, seq); the later record wins ties."""
         e = self.event
         return (e.known, e.date.first, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class FoldRecord:
+    """A record as replays read it: events as ``EventHead`` (no payload decoded), and
+    only what the projector needs of the row."""
+
+    seq: int
+    entry: FoldEntry
+    thread_title: str | None = None
+
+    @property
+    def event(self) -> EventHead:
+        return _event_of(self.entry, self.seq)
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
+
+    @property
+    def sort_key(self) -> SortKey:
+        e = self.event
+        return (e.known, e.date.first, self.seq)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A thread whose records show no event (all retracted, or none known yet)."""
+
+    thread: str
+    title: str | None
+    horizon: dt.date
+    max_seq: int
 
 
 SortKey = tuple[dt.date, dt.date, int]

@@ -20,19 +20,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import TypeVar
 
 from timeline.amend import resolve
 from timeline.model import (
     DEFAULT_STATUS,
     EventSummary,
+    FoldRecord,
+    Hidden,
     PositionState,
     Record,
     SortKey,
     ThreadState,
 )
 
-__all__ = ["Hidden", "apply", "apply_all", "project"]
+__all__ = ["apply", "apply_all", "project"]
+
+R = TypeVar("R", Record, FoldRecord)
+AnyRecord = Record | FoldRecord
 
 
 class _Fold:
@@ -85,11 +90,11 @@ class _Fold:
         f.horizon = state.horizon
         return f
 
-    def name(self, record: Record) -> None:
+    def name(self, record: AnyRecord) -> None:
         if record.thread_title is not None and record.seq > self.title_seq:
             self.title, self.title_seq = record.thread_title, record.seq
 
-    def add(self, record: Record) -> None:
+    def add(self, record: AnyRecord) -> None:
         e = record.event
         key = record.sort_key
         self.events += 1
@@ -114,8 +119,13 @@ class _Fold:
             self.last, self.last_key = _summary(record), key
 
     def freeze(self) -> ThreadState:
-        assert self.first is not None and self.last is not None
-        assert self.first_key is not None and self.last_key is not None
+        if (
+            self.first is None
+            or self.last is None
+            or self.first_key is None
+            or self.last_key is None
+        ):
+            raise ValueError(f"thread {self.thread} shows no event: it has no state")
         return ThreadState(
             thread=self.thread,
             title=self.title,
@@ -134,23 +144,13 @@ class _Fold:
         )
 
 
-def _summary(record: Record) -> EventSummary:
+def _summary(record: AnyRecord) -> EventSummary:
     e = record.event
     return EventSummary(e.id, e.date.text, e.known.isoformat(), e.type, e.title)
 
 
-@dataclass(frozen=True)
-class Hidden:
-    """A thread whose records show no event (all retracted, or none known yet)."""
-
-    thread: str
-    title: str | None
-    horizon: dt.date
-    max_seq: int
-
-
 def project(
-    records: Iterable[Record], as_of: dt.date | None = None, hidden: dict[str, Hidden] | None = None
+    records: Iterable[R], as_of: dt.date | None = None, hidden: dict[str, Hidden] | None = None
 ) -> dict[str, ThreadState]:
     """State of every thread with at least one event known on ``as_of`` (all if None).
 
@@ -182,7 +182,7 @@ def project(
     return {t: folds[t].freeze() for t in sorted(folds) if folds[t].events}
 
 
-def apply(state: ThreadState | None, record: Record) -> ThreadState:
+def apply(state: ThreadState | None, record: AnyRecord) -> ThreadState:
     """The state after one more event record (``state`` None: the thread's first record).
 
     Only events extend a state; after a correction or retraction, project the thread's
@@ -194,7 +194,7 @@ def apply(state: ThreadState | None, record: Record) -> ThreadState:
 
 
 def apply_all(
-    states: Mapping[str, ThreadState], records: Iterable[Record]
+    states: Mapping[str, ThreadState], records: Iterable[AnyRecord]
 ) -> dict[str, ThreadState]:
     """Extend stored (all-events) states with new records; returns the changed threads."""
     folds: dict[str, _Fold] = {}

@@ -1,28 +1,65 @@
-"""Use cases that read: asof, threads, log, history, diff.
+"""Use cases that read: asof, threads, log, history, diff, export. Each reads inside one
+transaction (one snapshot of the log) and hands the records to a pure view (``views``).
 
-Three times are distinct here: ``date`` (when it happened), ``known`` (when it became
-public) and ``recorded_at`` (when this database got it). ``known_by``/``as_of`` pick the
-view of the world; ``recorded_before`` replays what this database held at an earlier
-moment, so an old report can be reproduced exactly.
+``known_by``/``as_of`` pick the view of the world; ``recorded_before`` replays what this
+database held at an earlier moment, so an old report can be reproduced exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from timeline.amend import Annotated, annotate, entry_to_payload
+from timeline.amend import EventView
 from timeline.errors import UnknownThread
-from timeline.model import Correction, EventSummary, PositionState, Record, ThreadState
+from timeline.model import Record, ThreadState
 from timeline.projector import project
-from timeline.store import EventStore
+from timeline.store import EventStore, Reader
+from timeline.views import (
+    Diff,
+    History,
+    compute_diff,
+    event_views,
+    history_of,
+    log_records,
+    log_views,
+)
 
-__all__ = ["Diff", "ThreadDiff", "as_of", "diff", "export_items", "history", "log", "threads"]
+__all__ = [
+    "all_records",
+    "as_of",
+    "count",
+    "diff",
+    "export_items",
+    "history",
+    "log",
+    "raw_log",
+    "threads",
+]
 
 
-def require_thread(store: EventStore, thread: str) -> None:
-    if thread not in store.horizons([thread]):
-        raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
+def _require(r: Reader, threads: Iterable[str]) -> None:
+    wanted = list(threads)
+    known = r.horizons(wanted)
+    for thread in wanted:
+        if thread not in known:
+            raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
+
+
+def _only(thread: str | None) -> list[str] | None:
+    return None if thread is None else [thread]
+
+
+def count(store: EventStore, recorded_before: dt.datetime | None = None) -> int:
+    """Records in the log (those this database held at a time, if given)."""
+    with store.reading() as r:
+        return r.count(recorded_before)
+
+
+def all_records(store: EventStore) -> list[Record]:
+    """Every record as appended, in seq order (what a backup holds)."""
+    with store.reading() as r:
+        return r.records()
 
 
 def as_of(
@@ -37,34 +74,27 @@ def as_of(
     projection table; only the others are replayed from the log. With
     ``recorded_before`` everything is replayed from the records held at that time.
     """
-    if thread is not None:
-        require_thread(store, thread)
-    if recorded_before is not None:
-        records = store.records(
-            threads=None if thread is None else [thread],
-            known_by=day,
-            with_titles=True,
-            for_projection=True,
-            recorded_before=recorded_before,
-        )
-        return list(project(records, as_of=day).values())
-    horizons = store.horizons(None if thread is None else [thread])
-    # nothing known after `day`: the stored state is the answer (none if nothing shows)
-    result = store.states([t for t, h in horizons.items() if h <= day])
-    stale = [t for t, h in horizons.items() if h > day]
-    if stale:
-        result.update(
-            project(
-                store.records(threads=stale, known_by=day, with_titles=True, for_projection=True),
-                as_of=day,
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        if recorded_before is not None:
+            records = r.fold_records(
+                _only(thread), known_by=day, with_titles=True, recorded_before=recorded_before
             )
-        )
+            return list(project(records, as_of=day).values())
+        horizons = r.horizons(_only(thread))
+        # nothing known after `day`: the stored state is the answer (none if nothing shows)
+        result = r.states([t for t, h in horizons.items() if h <= day])
+        stale = [t for t, h in horizons.items() if h > day]
+        if stale:
+            records = r.fold_records(stale, known_by=day, with_titles=True)
+            result.update(project(records, as_of=day))
     return [result[t] for t in sorted(result)]
 
 
 def threads(store: EventStore) -> list[ThreadState]:
     """Every thread's current state (all its events), sorted by slug."""
-    return list(store.states().values())
+    with store.reading() as r:
+        return list(r.states().values())
 
 
 def log(
@@ -75,202 +105,63 @@ def log(
     until: dt.date | None = None,
     known_by: dt.date | None = None,
     recorded_before: dt.datetime | None = None,
-    raw: bool = False,
-) -> list[Annotated] | list[Record]:
+) -> list[EventView[Record]]:
     """Events in timeline order (date, then known, then seq) with their effective values,
     each with the corrections and retraction in effect by ``known_by``.
 
     ``since``/``until`` keep events whose date interval overlaps that range; ``known_by``
-    keeps events publicly known by that day. ``raw`` gives the records as appended
-    instead (corrections and retractions as their own records), in seq order.
+    keeps events publicly known by that day.
     """
-    if thread is not None:
-        require_thread(store, thread)
-    records = store.records(
-        threads=None if thread is None else [thread],
-        known_by=known_by,
-        since=since,
-        until=until,
-        recorded_before=recorded_before,
-    )
-    if raw:  # an amendment "happens" on its known day
-        return [
-            r
-            for r in records
-            if (known_by is None or r.entry.known <= known_by)
-            and (
-                _overlaps(r, since, until)
-                if r.kind == "event"
-                else (since is None or r.entry.known >= since)
-                and (until is None or r.entry.known <= until)
-            )
-        ]
-    items = [
-        a
-        for a in annotate(records, known_by)
-        if (known_by is None or a.record.event.known <= known_by)
-        and _overlaps(a.record, since, until)
-    ]
-    items.sort(key=lambda a: (a.record.event.date.first, a.record.event.known, a.record.seq))
-    return items
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        records = r.records(
+            _only(thread),
+            known_by=known_by,
+            since=since,
+            until=until,
+            recorded_before=recorded_before,
+        )
+    return log_views(records, known_by, since, until)
 
 
-def _overlaps(record: Record, since: dt.date | None, until: dt.date | None) -> bool:
-    d = record.event.date
-    return (since is None or d.last >= since) and (until is None or d.first <= until)
-
-
-@dataclass(frozen=True)
-class History:
-    thread: str
-    title: str | None
-    items: list[Annotated]  # in replay order: how the story became known
-    status_changes: dict[int, tuple[str, str]]  # seq of the event -> (before, after)
-    # every correction and retraction of each event (thread/id), withdrawn ones too, in
-    # seq order; a retraction of a correction follows that correction
-    amendments: dict[str, list[Record]]
+def raw_log(
+    store: EventStore,
+    *,
+    thread: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    known_by: dt.date | None = None,
+    recorded_before: dt.datetime | None = None,
+) -> list[Record]:
+    """The records as appended, corrections and retractions as their own, in seq order
+    (the same filters as ``log``; an amendment "happens" on its known day)."""
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        records = r.records(
+            _only(thread),
+            known_by=known_by,
+            since=since,
+            until=until,
+            recorded_before=recorded_before,
+        )
+    return log_records(records, known_by, since, until)
 
 
 def history(store: EventStore, thread: str) -> History:
     """A thread's whole story: every event with its three times, corrections and
     retractions inline, and each status change (in the order things became known)."""
-    require_thread(store, thread)
-    records = store.records(threads=[thread])
-    title = next((r.thread_title for r in reversed(records) if r.thread_title), None)
-    items = annotate(records)
-    items.sort(key=lambda a: a.record.sort_key)
-    changes: dict[int, tuple[str, str]] = {}
-    status = "open"
-    for a in items:
-        new = a.record.event.status
-        if a.retraction is None and new is not None and new != status:
-            changes[a.record.seq] = (status, new)
-            status = new
-    amendments: dict[str, list[Record]] = {}
-    corrected: dict[str, str] = {}  # correction key -> event key
-    for r in records:
-        if isinstance(r.entry, Correction):
-            corrected[r.entry.key] = r.entry.target
-        if r.kind != "event":
-            target = r.entry.target  # type: ignore[union-attr]
-            amendments.setdefault(corrected.get(target, target), []).append(r)
-    for key, found in amendments.items():  # each withdrawal right after what it withdraws
-        withdrawn = [r for r in found if r.entry.target in corrected]  # type: ignore[union-attr]
-        amendments[key] = [
-            x
-            for r in found
-            if r not in withdrawn
-            for x in (r, *(w for w in withdrawn if w.entry.target == r.entry.key))
-        ]  # type: ignore[union-attr]
-    return History(thread, title, items, changes, amendments)
-
-
-# ---- diff -----------------------------------------------------------------------------
-
-
-@dataclass
-class ThreadDiff:
-    thread: str
-    title: str | None
-    change: str  # "appeared" | "changed" | "disappeared"
-    status: tuple[str, str] | None = None
-    added: list[PositionState] = field(default_factory=list)
-    changed: list[tuple[PositionState, PositionState]] = field(default_factory=list)
-    dropped: list[PositionState] = field(default_factory=list)
-    known: list[EventSummary] = field(default_factory=list)
-    retracted: list[tuple[EventSummary, str]] = field(default_factory=list)
-    corrected: list[tuple[EventSummary, list[str]]] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return (
-            not (
-                self.status
-                or self.added
-                or self.changed
-                or self.dropped
-                or self.known
-                or self.retracted
-                or self.corrected
-            )
-            and self.change == "changed"
-        )
-
-
-@dataclass
-class Diff:
-    start: dt.date
-    end: dt.date
-    threads: list[ThreadDiff]
-
-
-def _summary(r: Record) -> EventSummary:
-    e = r.event
-    return EventSummary(e.id, e.date.text, e.known.isoformat(), e.type, e.title)
+    with store.reading() as r:
+        _require(r, [thread])
+        records = r.records([thread])
+    return history_of(thread, records)
 
 
 def diff(store: EventStore, start: dt.date, end: dt.date, thread: str | None = None) -> Diff:
-    """What became known after ``start`` up to and including ``end``, computed from the two
-    projected states and the records between them."""
-    if thread is not None:
-        require_thread(store, thread)
-    records = store.records(
-        threads=None if thread is None else [thread], with_titles=True, for_projection=True
-    )
-    before, after = project(records, as_of=start), project(records, as_of=end)
-    then = {
-        a.record.entry.key: a
-        for a in annotate(records, start)
-        if a.retraction is None and a.record.event.known <= start
-    }
-    now = annotate(records, end)
-    out: dict[str, ThreadDiff] = {}
-
-    def entry(slug: str) -> ThreadDiff:
-        if slug not in out:
-            change = (
-                "appeared"
-                if slug not in before
-                else "disappeared"
-                if slug not in after
-                else "changed"
-            )
-            title = (after.get(slug) or before[slug]).title
-            out[slug] = ThreadDiff(slug, title, change)
-        return out[slug]
-
-    for slug in sorted(set(before) | set(after)):
-        d = entry(slug)
-        b, a = before.get(slug), after.get(slug)
-        if b is not None and a is not None and b.status != a.status:
-            d.status = (b.status, a.status)
-        old = {(p.actor, p.issue): p for p in (b.positions if b else ())}
-        new = {(p.actor, p.issue): p for p in (a.positions if a else ())}
-        d.added = [new[k] for k in sorted(new.keys() - old.keys())]
-        d.dropped = [old[k] for k in sorted(old.keys() - new.keys())]
-        d.changed = [
-            (old[k], new[k])
-            for k in sorted(old.keys() & new.keys())
-            if (old[k].stance, old[k].event) != (new[k].stance, new[k].event)
-        ]
-    for a in now:
-        key, slug = a.record.entry.key, a.record.entry.thread
-        visible = a.retraction is None and a.record.event.known <= end
-        if visible and key not in then:
-            entry(slug).known.append(_summary(a.record))
-        elif a.retraction is not None and key in then:
-            entry(slug).retracted.append((_summary(then[key].record), a.retraction.entry.reason))  # type: ignore[union-attr]
-        elif key in then:
-            # corrected between the two days (or a correction withdrawn): compare the event
-            # as seen on each day, field by field; one that is no longer known says so
-            # in its changed `known`
-            old, new = (entry_to_payload(x.record.entry) for x in (then[key], a))
-            fields = sorted(f for f in {*old, *new} - {"known_given"} if old.get(f) != new.get(f))
-            if fields:
-                entry(slug).corrected.append((_summary(a.record), fields))
-    for d in out.values():
-        d.known.sort(key=lambda s: (s.known, s.date, s.id))
-    return Diff(start, end, [d for d in out.values() if not d.empty])
+    """What became known after ``start`` up to and including ``end``."""
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        records = r.records(_only(thread), with_titles=True)
+    return compute_diff(records, start, end)
 
 
 def export_items(
@@ -280,15 +171,11 @@ def export_items(
     as_of: dt.date | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> list[Annotated]:
+) -> list[EventView[Record]]:
     """Events to export, with corrected values: those known on ``as_of`` (all if None),
     with the corrections and retractions in effect then. Retracted events are included,
     marked, so that feeds can cancel what they published before."""
-    for t in threads or ():
-        require_thread(store, t)
-    records = store.records(threads=threads or None, known_by=as_of, since=since, until=until)
-    return [
-        a
-        for a in annotate(records, as_of)
-        if (as_of is None or a.record.event.known <= as_of) and _overlaps(a.record, since, until)
-    ]
+    with store.reading() as r:
+        _require(r, threads or ())
+        records = r.records(threads or None, known_by=as_of, since=since, until=until)
+    return event_views(records, as_of, since, until)

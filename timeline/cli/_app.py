@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -15,13 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from timeline import __version__
+from timeline._version import __version__
 from timeline.errors import ImportErrors, TimelineError
 
 try:  # recent typer carries its own copy of click
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover - older typer depends on click itself
-    from click.exceptions import ClickException  # type: ignore[no-redef]
+    from click.exceptions import (  # type: ignore[assignment, no-redef, unused-ignore]
+        ClickException,  # another module, the same class, for older typer
+    )
 
 if TYPE_CHECKING:
     from timeline.store import EventStore
@@ -32,10 +35,11 @@ class _Group(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
-        prog_name: Any = None,
-        complete_var: Any = None,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         try:
@@ -43,6 +47,7 @@ class _Group(TyperGroup):
                 args=args,
                 prog_name=prog_name or "timeline",
                 complete_var=complete_var,
+                windows_expand_args=windows_expand_args,
                 standalone_mode=False,
                 **extra,
             )
@@ -120,7 +125,6 @@ class Env:
 
     def store(self) -> EventStore:
         if self._store is None:
-            from timeline.db import resolve_url
             from timeline.service import open_store
             from timeline.settings import default_db_url
 
@@ -132,7 +136,7 @@ class Env:
                     f"TIMELINE_BUSY_TIMEOUT={timeout!r} is not a number of seconds"
                 ) from None
             if self.db:
-                self._store = open_store(resolve_url(self.db), busy_timeout=busy)
+                self._store = open_store(self.db, busy_timeout=busy)
             else:
                 self._store = open_store(default_db_url(), create_dirs=True, busy_timeout=busy)
         return self._store

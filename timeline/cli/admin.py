@@ -1,4 +1,4 @@
-"""Commands that look after the database: rebuild, verify, db upgrade, db current."""
+"""Commands that look after the database: rebuild, verify, restore, db upgrade|current|grant."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import app, db_app, env_of
+from timeline.cli._app import Env, app, db_app, env_of
 
 
 @app.command()
@@ -43,16 +43,38 @@ def verify(ctx: typer.Context) -> None:
     typer.echo(f"Verified {summary}: hash chains intact, sequence complete, projections match")
 
 
+def restore_file(env: Env, path: str) -> None:
+    from timeline.service import restore as restore_backup
+
+    n = restore_backup(env.store(), path)
+    typer.echo(f"Restored {n} records from {path}")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    path: Annotated[
+        str, typer.Argument(metavar="FILE", help="A backup (`timeline export jsonl`).")
+    ],
+) -> None:
+    """Restore a backup made by `timeline export jsonl` into an empty database, exactly:
+    the same records, recorded_at and hashes (a backup whose hashes do not match is refused).
+
+    Example: timeline --db restored.db restore backup.jsonl
+    """
+    restore_file(env_of(ctx), path)
+
+
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database schema up to date (timeline also does this on open).
 
     Example: timeline db upgrade
     """
-    from timeline.db import current_revision
+    from timeline.service import schema_revision
 
     store = env_of(ctx).store()  # opening applies any pending migration
-    typer.echo(f"Database {store.name} is at schema {current_revision(store.engine)} (head)")
+    typer.echo(f"Database {store.name} is at schema {schema_revision(store)} (head)")
 
 
 @db_app.command("current")
@@ -61,10 +83,11 @@ def db_current(ctx: typer.Context) -> None:
 
     Example: timeline db current
     """
-    from timeline.db import current_revision
+    from timeline.queries import count
+    from timeline.service import schema_revision
 
     store = env_of(ctx).store()
-    typer.echo(f"{store.name}: schema {current_revision(store.engine)}, {store.count()} records")
+    typer.echo(f"{store.name}: schema {schema_revision(store)}, {count(store)} records")
 
 
 @db_app.command("grant")
@@ -77,10 +100,10 @@ def db_grant(
 
     Example: timeline --db postgresql://owner@db.example/timeline db grant newsroom
     """
-    from timeline.db import grant_appender
+    from timeline.service import grant_appender
 
     store = env_of(ctx).store()
-    grant_appender(store.engine, role)
+    grant_appender(store, role)
     typer.echo(
         f"{role} may read and append to {store.name}; UPDATE, DELETE and TRUNCATE on "
         "events are refused to it"

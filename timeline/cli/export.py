@@ -45,21 +45,6 @@ def emit(data: bytes, output: str | None) -> None:
         raise TimelineError(f"cannot write {output}: {e.strerror}") from None
 
 
-def _names(store: object, threads: list[str] | None, as_of: object) -> tuple[str, str]:
-    from timeline.queries import threads as all_threads
-
-    states = {s.thread: s for s in all_threads(store)}  # type: ignore[arg-type]
-    if threads and len(threads) == 1:
-        s = states[threads[0]]
-        name = f"timeline: {s.title or s.thread}"
-    else:
-        name = "timeline: diplomatic events"
-    desc = "Dated diplomatic events recorded with timeline"
-    if as_of is not None:
-        desc += f", as publicly known on {as_of}"
-    return name, desc
-
-
 @export_app.command("ics")
 def export_ics(
     ctx: typer.Context,
@@ -77,21 +62,14 @@ def export_ics(
 
     Example: timeline export ics --asof 2022-02-02 -o feed.ics
     """
-    from timeline.formats.ics import calendar
-    from timeline.queries import export_items
+    from timeline.api import export
 
     env = env_of(ctx)
-    store = env.store()
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    items = export_items(
-        store,
-        threads=thread,
-        as_of=day,
-        since=parse_span(since, False, "--since"),
-        until=parse_span(until, True, "--until"),
-    )
-    name, desc = _names(store, thread, day)
-    emit(calendar(items, name, desc), output)
+    since_day = parse_span(since, False, "--since")
+    until_day = parse_span(until, True, "--until")
+    data = export(env.store(), "ics", threads=thread, as_of=day, since=since_day, until=until_day)
+    emit(data, output)
 
 
 @export_app.command("timelinejs")
@@ -105,15 +83,11 @@ def export_timelinejs(
 
     Example: timeline export timelinejs --thread russia-nato-security-guarantees -o t.json
     """
-    from timeline.formats.timelinejs import timeline_json
-    from timeline.queries import export_items
+    from timeline.api import export
 
     env = env_of(ctx)
-    store = env.store()
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    items = export_items(store, threads=thread, as_of=day)
-    name, desc = _names(store, thread, day)
-    emit(timeline_json(items, name.removeprefix("timeline: "), desc).encode(), output)
+    emit(export(env.store(), "timelinejs", threads=thread, as_of=day), output)
 
 
 @export_app.command("jsonl")
@@ -126,7 +100,6 @@ def export_jsonl(
 
     Example: timeline export jsonl -o backup.jsonl
     """
-    from timeline.formats.backup import backup_line
+    from timeline.api import export
 
-    store = env_of(ctx).store()
-    emit("".join(backup_line(r) for r in store.records()).encode(), output)
+    emit(export(env_of(ctx).store(), "jsonl"), output)

@@ -39,14 +39,14 @@ def asof(
     Example: timeline asof 2022-02-02 --format json
     """
     from timeline.formats import render
-    from timeline.queries import as_of
+    from timeline.queries import as_of, count
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
     before = parse_timestamp(recorded_before, "--recorded-before")
     store = env.store()
     states = as_of(store, day, thread, recorded_before=before)
-    empty = not states and store.count(recorded_before=before) == 0
+    empty = not states and count(store, before) == 0
     if fmt is Format.json:
         write(render.asof_json(day, states))
     elif fmt is Format.markdown:
@@ -110,25 +110,26 @@ def log(
     Example: timeline log --thread russia-nato-security-guarantees --since 2022-01
     """
     from timeline.formats import render
+    from timeline.queries import count, raw_log
     from timeline.queries import log as read_log
 
     env = env_of(ctx)
     store = env.store()
-    items = read_log(
+    read = raw_log if raw else read_log
+    items = read(
         store,
         thread=thread,
         since=parse_span(since, False, "--since"),
         until=parse_span(until, True, "--until"),
         known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
-        raw=raw,
     )
     if fmt is LogFormat.json:
         write(render.log_json(items))
     elif fmt is LogFormat.jsonl:
         write(render.log_jsonl(items))
     else:
-        write(render.log_text(items, empty=not items and store.count() == 0))
+        write(render.log_text(items, empty=not items and count(store) == 0))
 
 
 @app.command()

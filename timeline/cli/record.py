@@ -159,7 +159,7 @@ def correct(
 
     Example: timeline correct russia-nato-security-guarantees/geneva-ssd --date 2022-01-10
     """
-    from timeline.service import amend
+    from timeline.service import record_amendment
 
     changes: dict[str, Any] = {
         "date": date,
@@ -185,7 +185,9 @@ def correct(
         "id": correction_id,
     }
     env = env_of(ctx)
-    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now))
+    _echo_amendment(
+        record_amendment(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now)
+    )
 
 
 @app.command()
@@ -209,7 +211,7 @@ def retract(
 
     Example: timeline retract russia-nato-security-guarantees/geneva-ssd --reason "duplicate"
     """
-    from timeline.service import amend
+    from timeline.service import record_amendment
 
     fields = {
         "type": "retraction",
@@ -219,7 +221,9 @@ def retract(
         "id": retraction_id,
     }
     env = env_of(ctx)
-    _echo_amendment(amend(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now))
+    _echo_amendment(
+        record_amendment(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now)
+    )
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -249,8 +253,7 @@ def import_(
         str | None,
         typer.Option(
             metavar="FILE",
-            help="Restore a backup made by `timeline export jsonl` into an "
-            "empty database, exactly.",
+            help="Deprecated: use `timeline restore FILE` (the same).",
         ),
     ] = None,
 ) -> None:
@@ -262,12 +265,14 @@ def import_(
 
     env = env_of(ctx)
     if restore is not None:
-        from timeline.service import restore as restore_backup
+        from timeline.cli.admin import restore_file
 
         if paths or bundled:
             raise TimelineError("--restore takes one backup file and nothing else")
-        n = restore_backup(env.store(), restore)
-        typer.echo(f"Restored {n} records from {restore}")
+        restore_file(env, restore)
+        typer.echo(
+            "Warning: `import --restore` is deprecated; use `timeline restore FILE`", err=True
+        )
         return
     targets = list(paths or [])
     if bundled:

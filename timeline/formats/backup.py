@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from timeline.amend import entry_from_payload, entry_to_payload
-from timeline.chain import ChainRow, check_chains, record_hash
+from timeline.chain import check_chains, record_hash
 from timeline.codec import canonical, dumps, format_recorded_at
-from timeline.errors import InvalidEvent, Problem
+from timeline.errors import Problem, TimelineError
+from timeline.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
 from timeline.model import RECORD_KINDS, Record
 
 __all__ = ["backup_line", "read_backup"]
@@ -65,7 +65,7 @@ def _record(obj: Any) -> Record:
     try:
         entry = entry_from_payload(obj["payload"], obj["kind"])
         recorded_at = dt.datetime.fromisoformat(obj["recorded_at"])
-    except (KeyError, TypeError, ValueError, InvalidEvent, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, TimelineError, AttributeError) as e:
         raise ValueError(f"unreadable {obj['kind']}: {e}") from None
     payload = canonical(obj["payload"])
     if canonical(entry_to_payload(entry)) != payload:
@@ -104,19 +104,10 @@ def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[P
             problems.append(Problem(source, n, str(e).splitlines()[0]))
             continue
         records.append(record)
-        line_of[record.entry.key] = n
+        line_of[str(record.entry.key)] = n
     rows = [
-        ChainRow(
-            r.seq,
-            r.entry.thread,
-            r.entry.id,
-            r.version,
-            r.kind,
-            format_recorded_at(r.recorded_at),
-            r.thread_title,
-            canonical(entry_to_payload(r.entry)),
-            r.prev_hash,
-            r.hash,
+        chain_row(
+            to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
         )
         for r in records
     ]

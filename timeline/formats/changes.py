@@ -23,14 +23,12 @@ Only threads where something changed are listed, sorted by slug.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from timeline.amend import entry_to_payload
 from timeline.codec import format_recorded_at
-from timeline.model import Correction, EventSummary, PositionState
-
-if TYPE_CHECKING:  # the result types only; this module reads nothing itself
-    from timeline.queries import Diff, History
+from timeline.mapper import entry_to_payload
+from timeline.model import Correction, EventSummary, PositionState, Retraction
+from timeline.views import Diff, History
 
 __all__ = ["diff_json", "diff_text", "history_text"]
 
@@ -65,10 +63,10 @@ def history_text(h: History) -> str:
                 out.append(f"    corrected by {x.id} ({when}): {fields}")
                 if x.note:
                     out.append(f"      note: {x.note}")
-            elif x.target == o.entry.key:
-                out.append(f"    retracted by {x.id} ({when}): {x.reason}")  # type: ignore[union-attr]
-            else:
-                out.append(f"      withdrawn by {x.id} ({when}): {x.reason}")  # type: ignore[union-attr]
+            elif isinstance(x, Retraction) and x.target == o.entry.key:
+                out.append(f"    retracted by {x.id} ({when}): {x.reason}")
+            elif isinstance(x, Retraction):
+                out.append(f"      withdrawn by {x.id} ({when}): {x.reason}")
         if changed:
             first = entry_to_payload(o.entry)
             out.append(

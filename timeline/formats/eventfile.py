@@ -23,8 +23,8 @@ import json
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from json.decoder import JSONObject  # type: ignore[attr-defined]
-from json.scanner import py_make_scanner  # type: ignore[attr-defined]
+from json.decoder import JSONObject  # type: ignore[attr-defined]  # not in typeshed
+from json.scanner import py_make_scanner  # type: ignore[attr-defined]  # not in typeshed
 from typing import Any
 
 from timeline.errors import Problem
@@ -59,13 +59,13 @@ class ParsedFile:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _LineList(list):  # type: ignore[type-arg]
+class _LineList(list[Any]):
     """A list that knows the line of each item."""
 
     item_lines: list[int] = []  # noqa: RUF012 - replaced per instance
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict[str, Any]):
     """A mapping that knows the line it starts on and the line of each key."""
 
     line: int | None = None
@@ -240,7 +240,7 @@ def _yaml_loader() -> Any:
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class Loader(base):  # type: ignore[misc, valid-type]
+    class Loader(base):  # type: ignore[misc, valid-type]  # base is chosen at run time
         pass
 
     # Plain scalars stay text: YAML 1.1 would read 2022-01-26 as a date (and fail on
@@ -329,8 +329,10 @@ def _load_json(text: str) -> Any:
         return data, end
 
     decoder = json.JSONDecoder()
+    # Hooks the json module reads from the instance but typeshed does not declare; the
+    # pure-Python scanner, because the C one would bypass parse_object.
     decoder.parse_object = parse_object  # type: ignore[attr-defined]
-    decoder.scan_once = py_make_scanner(decoder)  # the C scanner would bypass parse_object
+    decoder.scan_once = py_make_scanner(decoder)  # type: ignore[attr-defined]
     try:
         return decoder.decode(text)
     except json.JSONDecodeError as e:

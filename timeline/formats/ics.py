@@ -25,31 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from timeline import __version__
-from timeline.amend import Annotated
-from timeline.dates import EdtfDate
-from timeline.model import Correction, Event
+from timeline._version import __version__
+from timeline.amend import EventView
+from timeline.dates import EdtfDate, date_note
+from timeline.model import Event, Record
 
-__all__ = ["calendar", "date_note"]
+if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module
+    from icalendar import Event as VEvent
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def date_note(d: EdtfDate) -> str | None:
-    """How an imprecise or qualified date is flagged to a reader, or None if exact."""
-    parts: list[str] = []
-    if d.precision == "month":
-        parts.append(f"{_MONTHS[d.first.month - 1]} {d.first.year}, day unknown")
-    elif d.precision == "year":
-        parts.append(f"{d.first.year}, date unknown")
-    if d.approximate and d.uncertain:
-        parts.append("approximate and uncertain")
-    elif d.approximate:
-        parts.append("approximate")
-    elif d.uncertain:
-        parts.append("uncertain")
-    return ", ".join(parts) if parts else None
+__all__ = ["calendar"]
 
 
 def _span(d: EdtfDate) -> tuple[dt.date, dt.date]:
@@ -59,12 +45,12 @@ def _span(d: EdtfDate) -> tuple[dt.date, dt.date]:
     return d.first, d.last + dt.timedelta(days=1)
 
 
-def _description(a: Annotated) -> str:
+def _description(a: EventView[Record]) -> str:
     e = a.record.event
     lines: list[str] = []
-    if a.retraction is not None:
-        r = a.retraction.entry
-        lines += [f"RETRACTED (known {r.known.isoformat()}): {r.reason}", ""]  # type: ignore[union-attr]
+    r = a.retraction_entry
+    if r is not None:
+        lines += [f"RETRACTED (known {r.known.isoformat()}): {r.reason}", ""]
     if e.summary:
         lines += [e.summary, ""]
     note = date_note(e.date)
@@ -80,9 +66,7 @@ def _description(a: Annotated) -> str:
         for s in e.sources:
             when = f" ({s.date})" if s.date else ""
             lines.append(f"- {s.name}{when}" + (f": {s.url}" if s.url else ""))
-    for c in a.corrections:
-        fix = c.entry
-        assert isinstance(fix, Correction)
+    for c, fix in zip(a.corrections, a.correction_entries, strict=True):
         note_text = f" ({fix.note})" if fix.note else ""
         lines.append(
             f"Corrected on {c.recorded_at.date().isoformat()}: {', '.join(fix.changes)}{note_text}"
@@ -91,7 +75,7 @@ def _description(a: Annotated) -> str:
     return "\n".join(lines)
 
 
-def _event(a: Annotated) -> object:
+def _event(a: EventView[Record]) -> VEvent:
     from icalendar import Event as VEvent
     from icalendar import vText, vUri
 
@@ -127,7 +111,7 @@ def _event(a: Annotated) -> object:
     return v
 
 
-def calendar(items: Sequence[Annotated], name: str, description: str) -> bytes:
+def calendar(items: Sequence[EventView[Record]], name: str, description: str) -> bytes:
     """The whole calendar, CRLF line ends, folded at 75 octets."""
     from icalendar import Calendar, vText
 
@@ -146,4 +130,4 @@ def calendar(items: Sequence[Annotated], name: str, description: str) -> bytes:
     )
     for a in order:
         cal.add_component(_event(a))
-    return cal.to_ical()
+    return bytes(cal.to_ical())

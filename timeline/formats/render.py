@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from timeline.amend import Annotated, describe, entry_to_payload
+from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at
+from timeline.mapper import amendment_summary, entry_to_payload
 from timeline.model import Event, Record, ThreadState
 
 __all__ = [
@@ -165,19 +166,15 @@ def record_dict(r: Record) -> dict[str, Any]:
     return d
 
 
-def _item_dict(item: Annotated | Record) -> dict[str, Any]:
+def _item_dict(item: EventView[Record] | Record) -> dict[str, Any]:
     if isinstance(item, Record):
         return record_dict(item)
     d = record_dict(item.record)
     if item.corrections:
-        d["corrected_by"] = [c.entry.key for c in item.corrections]
-    if item.retraction is not None:
-        r = item.retraction.entry
-        d["retracted"] = {
-            "by": r.key,
-            "reason": r.reason,  # type: ignore[union-attr]
-            "known": r.known.isoformat(),
-        }
+        d["corrected_by"] = [str(c.entry.key) for c in item.corrections]
+    r = item.retraction_entry
+    if r is not None:
+        d["retracted"] = {"by": str(r.key), "reason": r.reason, "known": r.known.isoformat()}
     return d
 
 
@@ -189,35 +186,43 @@ def _event_lines(e: Event, marks: str = "") -> list[str]:
     ]
 
 
-def log_text(items: Sequence[Annotated] | Sequence[Record], empty: bool = False) -> str:
+def _record_lines(record: Record) -> list[str]:
+    e = record.entry
+    if isinstance(e, Event):
+        return _event_lines(e)
+    return [
+        f"{e.known.isoformat():<11} {e.kind:<16} {e.key}",
+        f"            {amendment_summary(e)}",
+    ]
+
+
+def _view_lines(item: EventView[Record]) -> list[str]:
+    marks = ""
+    if item.corrections:
+        n = len(item.corrections)
+        marks += f"  [corrected{f' x{n}' if n > 1 else ''}]"
+    r = item.retraction_entry
+    if r is not None:
+        marks += "  [RETRACTED]"
+    lines = _event_lines(item.record.event, marks)
+    if r is not None:
+        lines.append(f"            retracted (known {r.known.isoformat()}): {r.reason}")
+    return lines
+
+
+def log_text(items: Sequence[EventView[Record]] | Sequence[Record], empty: bool = False) -> str:
+    """``timeline log``: events as views (corrected, marked), or records as appended."""
     if not items:
         return EMPTY_HINT + "\n" if empty else "No events match.\n"
     out: list[str] = []
     for item in items:
-        if isinstance(item, Record):
-            if isinstance(item.entry, Event):
-                out += _event_lines(item.entry)
-            else:
-                e = item.entry
-                out.append(f"{e.known.isoformat():<11} {e.kind:<16} {e.key}")
-                out.append(f"            {describe(e)}")
-            continue
-        marks = ""
-        if item.corrections:
-            n = len(item.corrections)
-            marks += f"  [corrected{f' x{n}' if n > 1 else ''}]"
-        if item.retraction is not None:
-            marks += "  [RETRACTED]"
-        out += _event_lines(item.record.event, marks)
-        if item.retraction is not None:
-            r = item.retraction.entry
-            out.append(f"            retracted (known {r.known.isoformat()}): {r.reason}")  # type: ignore[union-attr]
+        out += _record_lines(item) if isinstance(item, Record) else _view_lines(item)
     return "\n".join(out) + "\n"
 
 
-def log_json(items: Sequence[Annotated] | Sequence[Record]) -> str:
+def log_json(items: Sequence[EventView[Record]] | Sequence[Record]) -> str:
     return _pretty([_item_dict(i) for i in items])
 
 
-def log_jsonl(items: Sequence[Annotated] | Sequence[Record]) -> str:
+def log_jsonl(items: Sequence[EventView[Record]] | Sequence[Record]) -> str:
     return "".join(dumps(_item_dict(i)) + "\n" for i in items)

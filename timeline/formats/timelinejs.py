@@ -16,9 +16,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from timeline.amend import Annotated
-from timeline.dates import EdtfDate
-from timeline.formats.ics import date_note
+from timeline.amend import EventView
+from timeline.dates import EdtfDate, date_note
+from timeline.model import Record
 
 __all__ = ["timeline_json"]
 
@@ -36,7 +36,7 @@ def _date(d: EdtfDate) -> dict[str, int]:
     return {"year": d.first.year}
 
 
-def _slide(a: Annotated) -> dict[str, Any]:
+def _slide(a: EventView[Record]) -> dict[str, Any]:
     e = a.record.event
     note = date_note(e.date)
     parts = []
@@ -76,7 +76,7 @@ def _slide(a: Annotated) -> dict[str, Any]:
     return slide
 
 
-def timeline_json(items: Sequence[Annotated], headline: str, text: str) -> str:
+def timeline_json(items: Sequence[EventView[Record]], headline: str, text: str) -> str:
     slides = [
         _slide(a)
         for a in sorted(

@@ -1,0 +1,189 @@
+"""The library face: what a Python program needs to use timeline without the CLI.
+
+Every function takes an open ``EventStore`` (``open_store``) and returns the same value
+objects the CLI renders (``ThreadState``, ``Record``, ``EventView``, ``History``,
+``Diff``...). Dates may be given as ``datetime.date`` or ``YYYY-MM-DD`` text; ``now``
+(when something is recorded) defaults to the current UTC time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from timeline import queries, service
+from timeline.amend import EventView
+from timeline.dates import parse_day, parse_edtf
+from timeline.errors import TimelineError
+from timeline.model import Record, ThreadState
+from timeline.service import ImportResult, VerifyResult
+from timeline.store import EventStore
+from timeline.views import Diff, History
+
+__all__ = [
+    "ExportFormat",
+    "add",
+    "as_of",
+    "diff",
+    "export",
+    "history",
+    "import_paths",
+    "log",
+    "open_store",
+    "verify",
+]
+
+ExportFormat = Literal["ics", "jsonl", "timelinejs"]
+Day = dt.date | str
+
+
+def _day(value: Day, what: str) -> dt.date:
+    return value if isinstance(value, dt.date) else parse_day(value, what)
+
+
+def _maybe_day(value: Day | None, what: str) -> dt.date | None:
+    return None if value is None else _day(value, what)
+
+
+def _span(value: Day | None, end: bool, what: str) -> dt.date | None:
+    """``since``/``until`` take any EDTF date: an ``until`` of 2022-01 means through 31 January."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        d = parse_edtf(value)
+    except TimelineError as e:
+        raise TimelineError(f"{what}: {e}") from None
+    return d.last if end else d.first
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) if now is None else now.astimezone(dt.UTC)
+
+
+def open_store(db: str | Path | None = None, *, busy_timeout: float | None = None) -> EventStore:
+    """Open the database ``db`` (an SQLite file path or an SQLAlchemy URL; None: the
+    per-user default), creating or migrating its schema as needed."""
+    if db is None:
+        from timeline.settings import default_db_url
+
+        return service.open_store(default_db_url(), create_dirs=True, busy_timeout=busy_timeout)
+    return service.open_store(str(db), busy_timeout=busy_timeout)
+
+
+def add(
+    store: EventStore,
+    fields: Mapping[str, Any],
+    *,
+    now: dt.datetime | None = None,
+    thread_title: str | None = None,
+) -> Record:
+    """Record one event given as the fields of an event file (``id`` may be left out)."""
+    return service.add_event(store, fields, _now(now), thread_title).record
+
+
+def import_paths(
+    store: EventStore, paths: Iterable[str | Path], *, now: dt.datetime | None = None
+) -> ImportResult:
+    """Import event files and folders, all or nothing (raises ``ImportErrors``)."""
+    return service.import_paths(store, [str(p) for p in paths], _now(now))
+
+
+def as_of(
+    store: EventStore,
+    day: Day,
+    *,
+    thread: str | None = None,
+    recorded_before: dt.datetime | None = None,
+) -> list[ThreadState]:
+    """Where each thread stood, as publicly known at the end of ``day``."""
+    return queries.as_of(store, _day(day, "date"), thread, recorded_before)
+
+
+def log(
+    store: EventStore,
+    *,
+    thread: str | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+    known_by: Day | None = None,
+    recorded_before: dt.datetime | None = None,
+) -> list[EventView[Record]]:
+    """Events in timeline order, with their corrections and retractions as known by
+    ``known_by`` (all if None)."""
+    return queries.log(
+        store,
+        thread=thread,
+        since=_span(since, False, "since"),
+        until=_span(until, True, "until"),
+        known_by=_maybe_day(known_by, "known_by"),
+        recorded_before=recorded_before,
+    )
+
+
+def history(store: EventStore, thread: str) -> History:
+    """A thread's whole story, in the order things became known."""
+    return queries.history(store, thread)
+
+
+def diff(store: EventStore, start: Day, end: Day, *, thread: str | None = None) -> Diff:
+    """What became known after ``start``, up to and including ``end``."""
+    d1, d2 = _day(start, "start"), _day(end, "end")
+    if d2 < d1:
+        raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
+    return queries.diff(store, d1, d2, thread)
+
+
+def verify(store: EventStore) -> VerifyResult:
+    """Check every hash chain, the sequence numbers and the projection table."""
+    return service.verify(store)
+
+
+def _names(
+    store: EventStore, threads: Sequence[str] | None, day: dt.date | None
+) -> tuple[str, str]:
+    """A calendar's (or timeline's) name and description."""
+    name = "timeline: diplomatic events"
+    if threads and len(threads) == 1:
+        state = {s.thread: s for s in queries.threads(store)}.get(threads[0])
+        name = f"timeline: {state.title or state.thread}" if state else f"timeline: {threads[0]}"
+    desc = "Dated diplomatic events recorded with timeline"
+    if day is not None:
+        desc += f", as publicly known on {day.isoformat()}"
+    return name, desc
+
+
+def export(
+    store: EventStore,
+    fmt: ExportFormat,
+    *,
+    threads: Sequence[str] | None = None,
+    as_of: Day | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+) -> bytes:
+    """The export as bytes: ``ics`` (iCalendar), ``timelinejs`` (TimelineJS JSON) or
+    ``jsonl`` (the lossless backup; it takes no filter)."""
+    if fmt == "jsonl":
+        from timeline.formats.backup import backup_line
+
+        return "".join(backup_line(r) for r in queries.all_records(store)).encode()
+    day = _maybe_day(as_of, "as_of")
+    items = queries.export_items(
+        store,
+        threads=list(threads or ()) or None,
+        as_of=day,
+        since=_span(since, False, "since"),
+        until=_span(until, True, "until"),
+    )
+    name, desc = _names(store, threads, day)
+    if fmt == "ics":
+        from timeline.formats.ics import calendar
+
+        return calendar(items, name, desc)
+    if fmt == "timelinejs":
+        from timeline.formats.timelinejs import timeline_json
+
+        return timeline_json(items, name.removeprefix("timeline: "), desc).encode()
+    raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")

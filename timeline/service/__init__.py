@@ -1,0 +1,35 @@
+"""Use cases that write (and verify): one module per use case.
+
+``recording``: add, correct, retract. ``importing``: event files, all or nothing.
+``maintenance``: open, rebuild, verify, restore, revision, grant. Time is passed in
+(``now``), never read here, so reports are reproducible. Reads are in ``queries``.
+"""
+
+from timeline.service.importing import ImportResult, expand_paths, import_paths
+from timeline.service.maintenance import (
+    VerifyResult,
+    grant_appender,
+    open_store,
+    rebuild,
+    restore,
+    schema_revision,
+    verify,
+)
+from timeline.service.recording import AddResult, add_event, generate_id, record_amendment
+
+__all__ = [
+    "AddResult",
+    "ImportResult",
+    "VerifyResult",
+    "add_event",
+    "expand_paths",
+    "generate_id",
+    "grant_appender",
+    "import_paths",
+    "open_store",
+    "rebuild",
+    "record_amendment",
+    "restore",
+    "schema_revision",
+    "verify",
+]

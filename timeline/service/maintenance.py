@@ -1,0 +1,116 @@
+"""Looking after a database: open it, rebuild and verify the projections, restore a
+backup, show its revision, grant a role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from timeline.chain import Finding, check_chains, check_projections
+from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
+from timeline.model import Hidden
+from timeline.projector import project
+from timeline.service._append import bulk
+from timeline.store import EventStore
+
+__all__ = [
+    "VerifyResult",
+    "grant_appender",
+    "open_store",
+    "rebuild",
+    "restore",
+    "schema_revision",
+    "verify",
+]
+
+
+def open_store(
+    db: str, *, create_dirs: bool = False, busy_timeout: float | None = None
+) -> EventStore:
+    """Open (and, if behind, migrate) the database at ``db``: an SQLite file path or an
+    SQLAlchemy URL. ``create_dirs`` creates a missing folder for an SQLite file;
+    ``busy_timeout``: how long an SQLite writer waits for another to finish (seconds)."""
+    from timeline.db import BUSY_TIMEOUT_S, ensure_schema, make_engine, resolve_url
+
+    timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
+    engine = make_engine(resolve_url(db), create_dirs=create_dirs, busy_timeout=timeout)
+    ensure_schema(engine)
+    return EventStore(engine, timeout)
+
+
+def schema_revision(store: EventStore) -> str | None:
+    """The database's schema revision (None: no schema)."""
+    from timeline.db import current_revision
+
+    return current_revision(store.engine)
+
+
+def grant_appender(store: EventStore, role: str) -> None:
+    """Let a PostgreSQL ``role`` read and append, but never change or delete the log."""
+    from timeline import db
+
+    db.grant_appender(store.engine, role)
+
+
+def rebuild(store: EventStore) -> tuple[int, int]:
+    """Drop and replay the projection table from the log; returns (records, threads)."""
+    with store.writing(None) as w:
+        w.clear_states()
+        with bulk():
+            records = list(w.iter_fold_records())
+            hidden: dict[str, Hidden] = {}
+            states = project(records, hidden=hidden)
+        w.save_states(states, hidden)
+    return len(records), len(states) + len(hidden)
+
+
+@dataclass
+class VerifyResult:
+    records: int
+    threads: int
+    findings: list[Finding]
+
+
+def verify(store: EventStore) -> VerifyResult:
+    """Walk every hash chain and the sequence numbers; replay the projections in memory
+    and compare them with the stored ones."""
+    with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
+        rows = list(w.chain_rows())
+        findings = check_chains(rows)
+        stored = w.states()
+        stored_hidden = set(w.horizons()) - set(stored)
+        hidden: dict[str, Hidden] = {}
+        try:
+            replayed = project(w.iter_fold_records(), hidden=hidden)
+            replayed_hidden = set(hidden)
+        except (TimelineError, ValueError, KeyError, TypeError) as e:
+            # a tampered row may no longer even read as a record
+            findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
+            replayed, replayed_hidden = dict(stored), stored_hidden
+        columns = w.summary_mismatches(replayed, hidden)
+    findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
+    return VerifyResult(len(rows), len({r.thread for r in rows}), findings)
+
+
+def restore(store: EventStore, path: str) -> int:
+    """Restore a backup (``export jsonl``) into an empty database, record for record:
+    same seq, recorded_at and hashes. Returns the number of records."""
+    from timeline.formats.backup import read_backup
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            records, problems = read_backup(f, path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ImportErrors([Problem(path, None, f"cannot read: {e}")]) from None
+    if problems:
+        raise ImportErrors(problems)
+    with store.writing(None) as w, bulk():
+        present = w.count()
+        if present:
+            raise DatabaseError(
+                f"restore needs an empty database: {store.name} already holds "
+                f"{present} records (use a new --db)"
+            )
+        w.restore(records)
+        hidden: dict[str, Hidden] = {}
+        w.save_states(project(records, hidden=hidden), hidden)
+    return len(records)

@@ -1,0 +1,259 @@
+"""Reader: every read of the log and the projection table, inside one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Select, String, case, func, select, tuple_
+from sqlalchemy import type_coerce as coerce
+
+from timeline.chain import ChainRow
+from timeline.codec import format_recorded_at
+from timeline.mapper import (
+    COPIED,
+    chain_row,
+    fold_record_from_row,
+    record_from_row,
+)
+from timeline.model import DEFAULT_STATUS, FoldRecord, Hidden, Key, Record, ThreadState
+from timeline.schema import events, thread_states
+from timeline.stateform import state_from_json
+
+__all__ = ["Reader"]
+
+CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
+
+_RECORD_COLUMNS = (
+    events.c.seq,
+    events.c.version,
+    events.c.recorded_at,
+    events.c.thread_title,
+    events.c.kind,
+    events.c.payload_schema,
+    events.c.payload,
+    events.c.prev_hash,
+    events.c.hash,
+)
+# Only what the projector reads: replays skip reading the payloads of events (the
+# columns hold what it needs); corrections and retractions come with theirs.
+_FOLD_COLUMNS = (
+    events.c.seq,
+    events.c.thread_title,
+    events.c.kind,
+    events.c.payload_schema,
+    case((events.c.kind == "event", None), else_=events.c.payload).label("payload"),
+    events.c.thread,
+    events.c.event_id,
+    events.c.date_text,
+    # text on SQLite: type_coerce skips SQLAlchemy's per-row date conversion
+    coerce(events.c.known, String).label("known"),
+    events.c.known_given,
+    events.c.type,
+    events.c.title,
+    events.c.actors,
+    events.c.status,
+    events.c.positions,
+)
+
+T = TypeVar("T")
+
+
+def in_chunks(
+    conn: Connection, keys: Iterable[Any], query_for: Callable[[list[Any]], Select[Any]]
+) -> Iterator[Any]:
+    """The rows of ``query_for(chunk)`` for each chunk of the (sorted, distinct) keys: an
+    ``IN (...)`` list short enough for every backend."""
+    wanted = sorted(set(keys))
+    for i in range(0, len(wanted), CHUNK):
+        yield from conn.execute(query_for(wanted[i : i + CHUNK]))
+
+
+def where_in(query: Select[Any], column: ColumnElement[Any]) -> Callable[[list[Any]], Select[Any]]:
+    """``query_for`` of ``in_chunks`` for ``query WHERE column IN (chunk)``."""
+    return lambda chunk: query.where(column.in_(chunk))
+
+
+def _day(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+class Reader:
+    """What may be read inside one transaction (a Writer can do all of it too)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _rows(
+        self,
+        query: Select[Any],
+        threads: Iterable[str] | None,
+        column: ColumnElement[Any] = events.c.thread,
+    ) -> Iterator[Any]:
+        """All rows of ``query``, or those of some threads (``column IN threads``)."""
+        if threads is None:
+            return iter(self._conn.execute(query))
+        return in_chunks(self._conn, threads, where_in(query, column))
+
+    def count(self, recorded_before: dt.datetime | None = None) -> int:
+        """Records in the log (those recorded by a time, if given)."""
+        query = select(func.count()).select_from(events)
+        if recorded_before is not None:
+            query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
+        return int(self._conn.execute(query).scalar_one())
+
+    # ---- records ------------------------------------------------------------------------
+
+    def records(self, threads: Iterable[str] | None = None, **filters: Any) -> list[Record]:
+        """Whole records in seq order; see ``_filtered`` for the filters."""
+        return self._select(_RECORD_COLUMNS, record_from_row, threads, **filters)
+
+    def fold_records(
+        self, threads: Iterable[str] | None = None, **filters: Any
+    ) -> list[FoldRecord]:
+        """Records as the projector needs them (events without their payloads)."""
+        return self._select(_FOLD_COLUMNS, fold_record_from_row, threads, **filters)
+
+    def iter_fold_records(self, batch: int = 5000) -> Iterator[FoldRecord]:
+        """Every record in seq order, streamed in batches, as the projector needs them."""
+        # on the statement, not the connection: Connection.execution_options() would
+        # change the connection itself, and stream every later statement too
+        query = select(*_FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
+        for row in self._conn.execute(query):
+            yield fold_record_from_row(row._mapping)
+
+    def _select(
+        self,
+        columns: Sequence[Any],
+        make: Callable[[Mapping[str, Any]], T],
+        threads: Iterable[str] | None,
+        **filters: Any,
+    ) -> list[T]:
+        thread_list = None if threads is None else sorted(set(threads))
+        query = self._filtered(select(*columns).order_by(events.c.seq), thread_list, **filters)
+        rows = sorted(self._rows(query, thread_list), key=lambda r: r.seq)
+        return [make(r._mapping) for r in rows]
+
+    def _corrected_keep(self, threads: list[str] | None) -> ColumnElement[bool]:
+        """Rows that date filters must keep: every amendment, and every corrected event (a
+        correction in effect may move its dates; the caller filters again)."""
+        keep: ColumnElement[bool] = events.c.kind != "event"
+        corrected = select(events.c.target).where(events.c.kind == "correction")
+        if threads is not None:
+            corrected = corrected.where(events.c.thread.in_(threads))
+        targets = sorted({tuple(Key.parse(t)) for t in self._conn.execute(corrected).scalars()})
+        if len(targets) > CHUNK:  # many: let the database match them
+            return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
+        if targets:
+            return keep | tuple_(events.c.thread, events.c.event_id).in_(targets)
+        return keep
+
+    def _filtered(
+        self,
+        query: Select[Any],
+        threads: list[str] | None,
+        *,
+        known_by: dt.date | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        with_titles: bool = False,
+        recorded_before: dt.datetime | None = None,
+    ) -> Select[Any]:
+        """Records of ``threads``, known by a day, overlapping [since, until].
+
+        ``with_titles`` also keeps not-yet-known records that name their thread, so the
+        projector can label a thread with its latest title. ``recorded_before`` keeps
+        records this database had at that time (recorded_at <= it). Date filters apply
+        to events; corrections and retractions always come along.
+        """
+        if known_by is not None or since is not None or until is not None:
+            keep = self._corrected_keep(threads)
+            if known_by is not None:
+                cond = (events.c.known <= known_by) | keep
+                query = query.where(
+                    cond | events.c.thread_title.is_not(None) if with_titles else cond
+                )
+            if since is not None:
+                query = query.where((events.c.date_last >= since) | keep)
+            if until is not None:
+                query = query.where((events.c.date_first <= until) | keep)
+        if recorded_before is not None:
+            query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
+        return query
+
+    def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
+        """Stored records for the given keys that exist."""
+        wanted = set(keys)
+        if len(wanted) > CHUNK:
+            # Many keys (an import): one index scan per thread chunk finds which exist,
+            # so the full rows are read only for those.
+            query = select(events.c.thread, events.c.event_id)
+            present = in_chunks(
+                self._conn, {k.thread for k in wanted}, where_in(query, events.c.thread)
+            )
+            wanted &= {Key(t, i) for t, i in present}
+        by_key = where_in(select(*_RECORD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
+        rows = in_chunks(self._conn, wanted, by_key)
+        return {r.entry.key: r for r in (record_from_row(row._mapping) for row in rows)}
+
+    def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
+        """Corrections and retractions of each target, in seq order."""
+        out: dict[Key, list[Record]] = {}
+        query = select(*_RECORD_COLUMNS).order_by(events.c.seq)
+        rows = in_chunks(self._conn, {str(t) for t in targets}, where_in(query, events.c.target))
+        for record in sorted((record_from_row(r._mapping) for r in rows), key=lambda r: r.seq):
+            target = getattr(record.entry, "target", None)
+            if isinstance(target, Key):
+                out.setdefault(target, []).append(record)
+        return out
+
+    def chain_rows(self) -> Iterator[ChainRow]:
+        """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""
+        columns = {c.name: c for c in (*_RECORD_COLUMNS, *(events.c[n] for n in COPIED))}
+        query = select(*columns.values()).order_by(events.c.seq)
+        for row in self._conn.execute(query):
+            yield chain_row(row._mapping)
+
+    # ---- the projection table -------------------------------------------------------------
+
+    def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
+        """Stored current states (every event), by thread slug, sorted; threads that show
+        no event have none."""
+        query = select(thread_states.c.state).where(thread_states.c.events > 0)
+        found = (
+            state_from_json(r.state) for r in self._rows(query, threads, thread_states.c.thread)
+        )
+        return dict(sorted((s.thread, s) for s in found))
+
+    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
+        """Every thread in the log (or those asked for that exist), with the latest known
+        day among its records."""
+        query = select(thread_states.c.thread, thread_states.c.horizon)
+        return {
+            r.thread: _day(r.horizon) for r in self._rows(query, threads, thread_states.c.thread)
+        }
+
+    def summary_mismatches(
+        self, states: Mapping[str, ThreadState], hidden: Mapping[str, Hidden]
+    ) -> dict[str, str]:
+        """Threads whose summary columns in the projection table disagree with a replay
+        (``states`` and ``hidden``), with the first column that does."""
+        names = ("title", "status", "events", "horizon", "max_seq")
+        out: dict[str, str] = {}
+        rows = self._conn.execute(
+            select(thread_states.c.thread, *(thread_states.c[n] for n in names))
+        )
+        for row in rows:
+            s, h = states.get(row.thread), hidden.get(row.thread)
+            if s is not None:
+                want = (s.title, s.status, s.events, s.horizon, s.max_seq)
+            elif h is not None:
+                want = (h.title, DEFAULT_STATUS, 0, h.horizon, h.max_seq)
+            else:
+                continue  # a thread the log does not have: reported elsewhere
+            got = tuple(row._mapping[n] for n in names)
+            wrong = next((n for n, g, w in zip(names, got, want, strict=True) if g != w), None)
+            if wrong is not None:
+                out[row.thread] = wrong
+        return out

@@ -1,0 +1,154 @@
+"""Writer: appends records and keeps the projection table, inside one write transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
+
+from timeline.chain import record_hash
+from timeline.codec import canonical, format_recorded_at
+from timeline.mapper import entry_to_payload, to_row
+from timeline.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
+from timeline.schema import events, thread_states
+from timeline.stateform import state_to_json
+from timeline.store.reader import Reader, in_chunks
+
+__all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
+
+# PostgreSQL advisory lock keys (class, object): the whole log (writers share it, rebuild,
+# verify and restore take it alone), one per thread, and one for numbering rows. Advisory
+# locks need no table privileges, so a role that may only append can take them.
+LOG_LOCK = (0x746B, 0)
+THREAD_LOCK = 0x746C
+_SEQ_LOCK = (0x746D, 0)
+_COLUMNS = tuple(c.name for c in events.columns)
+_DATE_COLUMNS = frozenset(c.name for c in events.columns if c.type.python_type is dt.date)
+
+
+class Writer(Reader):
+    """What may be done inside one write transaction: every read, and the writes."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+
+    def append(
+        self, items: Sequence[tuple[Entry, str | None]], recorded_at: dt.datetime
+    ) -> list[Record]:
+        """Append entries (each with an optional new thread title) in the given order,
+        each linked into its thread's hash chain."""
+        if not items:
+            return []
+        conn = self._conn
+        heads = self._heads({e.thread for e, _ in items})
+        if conn.dialect.name == "postgresql":
+            # Rows are numbered under one lock held until commit, so they commit in seq
+            # order: a reader that has seen seq N never later finds a new row below N
+            # (a SEQUENCE would hand out numbers that can commit out of order).
+            conn.execute(select(func.pg_advisory_xact_lock(*_SEQ_LOCK)))
+        seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
+        stamp = format_recorded_at(recorded_at)
+        records: list[Record] = []
+        rows: list[dict[str, Any]] = []
+        for entry, thread_title in items:
+            seq += 1
+            version, prev = heads.get(entry.thread, (0, ""))
+            payload = canonical(entry_to_payload(entry))
+            digest = record_hash(entry.kind, payload, prev, stamp, thread_title)
+            heads[entry.thread] = (version + 1, digest)
+            record = Record(seq, version + 1, recorded_at, entry, thread_title, digest, prev)
+            records.append(record)
+            rows.append(to_row(record, stamp, payload))
+        self._insert(rows)
+        return records
+
+    def restore(self, records: Sequence[Record]) -> None:
+        """Insert records exactly as they were (seq, version, recorded_at, hashes)."""
+        self._insert(
+            [
+                to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
+                for r in records
+            ]
+        )
+
+    def _insert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One executemany straight to the driver: SQLAlchemy's per-row bind processing
+        would cost more than the insert itself. Plain portable SQL; only the placeholder
+        differs. SQLAlchemy's SQLite Date type stores ISO text; other drivers take dates."""
+        conn = self._conn
+        mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
+        if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
+            conn.execute(insert(events), list(rows))
+            return
+        as_text = conn.dialect.name == "sqlite"
+
+        def value(row: Mapping[str, Any], name: str) -> Any:
+            v = row[name]
+            return v.isoformat() if as_text and name in _DATE_COLUMNS else v
+
+        sql = (
+            f"INSERT INTO events ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+        )
+        conn.exec_driver_sql(sql, [tuple(value(r, c) for c in _COLUMNS) for r in rows])
+
+    def _heads(self, threads: set[str]) -> dict[str, tuple[int, str]]:
+        """(version, hash) of the last record of each thread that has one."""
+
+        def query_for(chunk: list[str]) -> Select[Any]:
+            last = (
+                select(events.c.thread, func.max(events.c.version).label("version"))
+                .where(events.c.thread.in_(chunk))
+                .group_by(events.c.thread)
+                .subquery()
+            )
+            on = (events.c.thread == last.c.thread) & (events.c.version == last.c.version)
+            return select(events.c.thread, events.c.version, events.c.hash).join(last, on)
+
+        return {r.thread: (r.version, r.hash) for r in in_chunks(self._conn, threads, query_for)}
+
+    # ---- the projection table -------------------------------------------------------------
+
+    def save_states(
+        self, states: Mapping[str, ThreadState], hidden: Mapping[str, Hidden] | None = None
+    ) -> None:
+        """Write projected states (insert new threads, update the others). A thread that
+        shows no event keeps a row (no state), so it is still known and replayed."""
+        rows: list[dict[str, Any]] = [
+            {
+                "thread": s.thread,
+                "title": s.title,
+                "status": s.status,
+                "events": s.events,
+                "horizon": s.horizon,
+                "max_seq": s.max_seq,
+                "state": state_to_json(s),
+            }
+            for s in states.values()
+        ]
+        rows += [
+            {
+                "thread": h.thread,
+                "title": h.title,
+                "status": DEFAULT_STATUS,
+                "events": 0,
+                "horizon": h.horizon,
+                "max_seq": h.max_seq,
+                "state": "",
+            }
+            for h in (hidden or {}).values()
+        ]
+        existing = set(self.horizons([r["thread"] for r in rows]))
+        new = [r for r in rows if r["thread"] not in existing]
+        if new:
+            self._conn.execute(insert(thread_states), new)
+        for r in rows:
+            if r["thread"] in existing:
+                self._conn.execute(
+                    update(thread_states).where(thread_states.c.thread == r["thread"]).values(**r)
+                )
+
+    def clear_states(self) -> None:
+        self._conn.execute(delete(thread_states))

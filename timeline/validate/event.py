@@ -1,0 +1,208 @@
+"""The input rules of an event, as a user wrote it (event files, ``timeline add``). Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from timeline.dates import EdtfDate, parse_day, parse_edtf
+from timeline.errors import InvalidEvent
+from timeline.model import EVENT_TYPES, STATUSES, Event, Key, Position, Source, is_slug
+from timeline.validate.fields import (
+    Checker,
+    as_date_text,
+    choice,
+    one_line,
+    text_field,
+    valid_unicode,
+)
+
+__all__ = ["EVENT_FIELDS", "SLUG_HINT", "event_from_input"]
+
+EVENT_FIELDS: tuple[str, ...] = tuple(
+    [
+        "thread",
+        "id",
+        "date",
+        "known",
+        "type",
+        "actors",
+        "title",
+        "summary",
+        "sources",
+        "status",
+        "positions",
+        "refs",
+    ]
+)
+_REQUIRED = ("id", "date", "type", "actors", "title")
+_SOURCE_FIELDS = ("name", "url", "date")
+_POSITION_FIELDS = ("actor", "issue", "stance")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+SLUG_HINT = "use lowercase letters, digits and '-', starting with a letter or digit"
+
+
+def _actors(value: object) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise ValueError("actors must be a non-empty list of names")
+    out: list[str] = []
+    for a in items:
+        name = text_field(a, "each actor", one_line=True)
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _mapping(item: object, what: str, fields: Sequence[str]) -> Mapping[str, Any]:
+    if not isinstance(item, Mapping):
+        raise ValueError(f"each {what} must be a mapping {{{', '.join(fields)}}}")
+    extra = [k for k in item if k not in fields]
+    if extra:
+        raise ValueError(f"unknown {what} field {extra[0]!r} (valid: {', '.join(fields)})")
+    return item
+
+
+def _source(item: object) -> Source:
+    s = _mapping(item, "source", _SOURCE_FIELDS)
+    name = text_field(s.get("name"), "source name", one_line=True)
+    url = s.get("url")
+    if url is not None:
+        if not isinstance(url, str) or not _URI.fullmatch(url.strip()):
+            raise ValueError(f"source url {url!r} is not a URL")
+        valid_unicode(url, "source url")
+    date = s.get("date")
+    text = None if date is None else parse_edtf(as_date_text(date)).text
+    return Source(name, url.strip() if url else None, text)
+
+
+def _sources(value: object) -> tuple[Source, ...]:
+    if not value:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("sources must be a list of {name, url, date}")
+    return tuple(_source(s) for s in value)
+
+
+def _positions(value: object) -> tuple[Position, ...]:
+    if not value:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("positions must be a list of {actor, issue, stance}")
+    out: list[Position] = []
+    for item in value:
+        p = _mapping(item, "position", _POSITION_FIELDS)
+        pos = Position(
+            text_field(p.get("actor"), "position actor", one_line=True),
+            text_field(p.get("issue"), "position issue", one_line=True),
+            text_field(p.get("stance"), "position stance", one_line=True),
+        )
+        if any((pos.actor, pos.issue) == (x.actor, x.issue) for x in out):
+            raise ValueError(f"two stances of {pos.actor!r} on {pos.issue!r} in one event")
+        out.append(pos)
+    return tuple(out)
+
+
+def _refs(value: object, own: Key) -> tuple[Key, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError("refs must be a list of 'thread/id'")
+    out: list[Key] = []
+    for r in items:
+        ref = Key.parse(r, own.thread)
+        if ref == own:
+            raise ValueError(f"event {ref} cannot refer to itself")
+        if ref not in out:
+            out.append(ref)
+    return tuple(out)
+
+
+# Each optional or free-form field: (name, check, value when absent). A check takes the
+# value as written and returns it as stored, or raises ValueError / InvalidDate.
+_FIELD_CHECKS: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
+    ("type", choice("type", EVENT_TYPES), None),
+    ("status", choice("status", STATUSES), None),
+    ("actors", _actors, None),
+    ("title", one_line("title"), None),
+    ("summary", lambda v: text_field(v, "summary"), None),
+    ("sources", _sources, ()),
+    ("positions", _positions, ()),
+)
+
+
+def _known_fields(raw: Mapping[str, Any], c: Checker) -> list[str]:
+    """Reports unknown and missing fields; returns the missing required ones."""
+    for k in raw:
+        if k not in EVENT_FIELDS:
+            c.add(str(k), f"unknown field {k!r} (valid: {', '.join(EVENT_FIELDS)})")
+    missing = [k for k in _REQUIRED if raw.get(k) in (None, "", [])]
+    for k in missing:
+        c.add(k, f"missing required field {k!r}")
+    return missing
+
+
+def _thread_and_id(raw: Mapping[str, Any], thread: str | None, c: Checker) -> Key | None:
+    thread = raw.get("thread", thread)
+    if thread is None:
+        c.add("thread", "missing required field 'thread'")
+    elif not is_slug(thread):
+        c.add("thread", f"invalid thread {thread!r}: {SLUG_HINT}")
+        thread = None
+    event_id = raw.get("id")
+    if isinstance(event_id, int) and not isinstance(event_id, bool):
+        event_id = str(event_id)
+    if event_id in (None, ""):
+        return None if thread is None else Key(thread, "")
+    if not is_slug(event_id):
+        c.add("id", f"invalid id {event_id!r}: {SLUG_HINT}")
+    return None if thread is None else Key(thread, str(event_id))
+
+
+def _dates(raw: Mapping[str, Any], c: Checker) -> tuple[EdtfDate | None, dt.date | None, bool]:
+    """(date, known, known_given): ``known`` defaults to the last day of ``date``."""
+    date = None
+    if raw.get("date") not in (None, "", []):
+        date = c.check("date", parse_edtf, as_date_text(raw["date"]))
+    known_given = raw.get("known") not in (None, "")
+    if not known_given:
+        return date, None if date is None else date.last, False
+    known = c.check("known", parse_day, as_date_text(raw["known"]), "known date")
+    if known is not None and date is not None and known < date.first:
+        c.add(
+            "known",
+            f"known {known.isoformat()} is before the date {date.text} "
+            f"(starts {date.first.isoformat()})",
+        )
+    return date, known, True
+
+
+def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event:
+    """Validate one event as a user wrote it; raises InvalidEvent listing every problem.
+
+    ``thread`` is the file's thread, used when the event does not name its own.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidEvent([(None, "an event must be a mapping of fields")])
+    c = Checker()
+    missing = _known_fields(raw, c)
+    key = _thread_and_id(raw, thread, c)
+    date, known, known_given = _dates(raw, c)
+    values = {
+        name: default if raw.get(name) is None or name in missing else c.check(name, fn, raw[name])
+        for name, fn, default in _FIELD_CHECKS
+    }
+    refs = () if key is None else c.check("refs", _refs, raw.get("refs") or [], key)
+    c.raise_if_any()
+    if key is None or date is None or known is None:  # each absence was reported above
+        raise InvalidEvent([(None, "an event needs a thread, an id and a date")])
+    return Event(
+        thread=key.thread,
+        id=key.id,
+        date=date,
+        known=known,
+        known_given=known_given,
+        refs=refs,
+        **values,
+    )

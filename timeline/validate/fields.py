@@ -1,0 +1,92 @@
+"""What every input rule shares: text, dates as written, and collecting problems. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from timeline.codec import nfc
+from timeline.errors import InvalidDate, InvalidEvent
+
+__all__ = [
+    "Checker",
+    "Problems",
+    "as_date_text",
+    "choice",
+    "one_line",
+    "text_field",
+    "valid_unicode",
+]
+
+Problems = list[tuple[str | None, str]]
+
+
+def as_date_text(value: object) -> object:
+    """YAML turns 2022-01-26 into a date and 2022 into an int: take both back to text."""
+    if value.__class__ is str:
+        return value
+    if isinstance(value, dt.datetime):
+        return value  # a timestamp is not a date; let the parser reject it
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:04d}"
+    return value
+
+
+def valid_unicode(text: str, what: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{what} holds bytes that are not valid text (check the file's or the terminal's "
+            "encoding)"
+        ) from None
+
+
+def text_field(value: object, what: str, *, one_line: bool = False) -> str:
+    """Non-empty text, stripped, in NFC; ValueError naming ``what`` otherwise."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise ValueError(f"{what} must be non-empty text")
+    valid_unicode(text, what)
+    if one_line and ("\n" in text or "\r" in text):
+        raise ValueError(f"{what} must be one line")
+    return nfc(text)
+
+
+def one_line(what: str) -> Callable[[object], str]:
+    return lambda value: text_field(value, what, one_line=True)
+
+
+def choice(name: str, valid: Sequence[str]) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if value not in valid:
+            raise ValueError(f"unknown {name} {value!r} (valid: {', '.join(valid)})")
+        return str(value)
+
+    return check
+
+
+class Checker:
+    """Collects every problem of one entry instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: Problems = []
+
+    def add(self, name: str | None, message: str) -> None:
+        self.problems.append((name, message))
+
+    def check(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (ValueError, InvalidDate) as e:
+            self.add(name, str(e))
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InvalidEvent(self.problems)

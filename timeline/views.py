@@ -1,0 +1,266 @@
+"""Views of a set of records: the log, a thread's history, the diff between two days.
+Pure: no I/O; ``queries`` reads the records and calls these.
+
+Three times are distinct here: ``date`` (when it happened), ``known`` (when it became
+public) and ``recorded_at`` (when this database got it). Every function takes the
+records it needs and the day it looks from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from timeline.amend import EventView, annotate
+from timeline.mapper import entry_to_payload
+from timeline.model import (
+    DEFAULT_STATUS,
+    Correction,
+    Event,
+    EventSummary,
+    Key,
+    PositionState,
+    Record,
+    Retraction,
+    ThreadState,
+)
+from timeline.projector import project
+
+__all__ = [
+    "Diff",
+    "History",
+    "ThreadDiff",
+    "compute_diff",
+    "event_views",
+    "history_of",
+    "log_records",
+    "log_views",
+    "overlaps",
+]
+
+
+def overlaps(event: Event, since: dt.date | None, until: dt.date | None) -> bool:
+    """Does the event's date interval overlap [since, until] (open where None)?"""
+    d = event.date
+    return (since is None or d.last >= since) and (until is None or d.first <= until)
+
+
+def event_views(
+    records: Iterable[Record],
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[EventView[Record]]:
+    """Events known on ``as_of`` (all if None) overlapping [since, until], with the
+    corrections and retraction in effect then, in seq order; retracted ones included."""
+    return [
+        a
+        for a in annotate(records, as_of)
+        if (as_of is None or a.record.event.known <= as_of)
+        and overlaps(a.record.event, since, until)
+    ]
+
+
+def log_views(
+    records: Iterable[Record],
+    known_by: dt.date | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[EventView[Record]]:
+    """Events in timeline order (date, then known, then seq), as known by ``known_by``."""
+    items = event_views(records, known_by, since, until)
+    items.sort(key=lambda a: (a.record.event.date.first, a.record.event.known, a.record.seq))
+    return items
+
+
+def log_records(
+    records: Iterable[Record],
+    known_by: dt.date | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[Record]:
+    """The records as appended (corrections and retractions as their own), in seq order;
+    an amendment "happens" on its known day."""
+
+    def keep(r: Record) -> bool:
+        if known_by is not None and r.entry.known > known_by:
+            return False
+        if isinstance(r.entry, Event):
+            return overlaps(r.entry, since, until)
+        k = r.entry.known
+        return (since is None or k >= since) and (until is None or k <= until)
+
+    return [r for r in records if keep(r)]
+
+
+# ---- history ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    thread: str
+    title: str | None
+    items: list[EventView[Record]]  # in replay order: how the story became known
+    status_changes: dict[int, tuple[str, str]]  # seq of the event -> (before, after)
+    # every correction and retraction of each event, withdrawn ones too, in seq order;
+    # a retraction of a correction follows that correction
+    amendments: dict[Key, list[Record]]
+
+
+def _status_changes(items: Sequence[EventView[Record]]) -> dict[int, tuple[str, str]]:
+    changes: dict[int, tuple[str, str]] = {}
+    status = DEFAULT_STATUS
+    for a in items:
+        new = a.record.event.status
+        if a.retraction is None and new is not None and new != status:
+            changes[a.record.seq] = (status, new)
+            status = new
+    return changes
+
+
+def _amendments(records: Sequence[Record]) -> dict[Key, list[Record]]:
+    amendments: dict[Key, list[Record]] = {}
+    corrected: dict[Key, Key] = {}  # correction -> the event it corrects
+    for r in records:
+        entry = r.entry
+        if isinstance(entry, Correction):
+            corrected[entry.key] = entry.target
+        if isinstance(entry, Correction | Retraction):
+            amendments.setdefault(corrected.get(entry.target, entry.target), []).append(r)
+
+    def withdraws(w: Record, r: Record) -> bool:
+        return isinstance(w.entry, Retraction) and w.entry.target == r.entry.key
+
+    for key, found in amendments.items():  # each withdrawal right after what it withdraws
+        withdrawn = [
+            r for r in found if isinstance(r.entry, Retraction) and r.entry.target in corrected
+        ]
+        amendments[key] = [
+            x
+            for r in found
+            if r not in withdrawn
+            for x in (r, *(w for w in withdrawn if withdraws(w, r)))
+        ]
+    return amendments
+
+
+def history_of(thread: str, records: Sequence[Record]) -> History:
+    """A thread's whole story from all its records: every event with its three times,
+    corrections and retractions, and each status change, in the order things became known."""
+    title = next((r.thread_title for r in reversed(records) if r.thread_title), None)
+    items = annotate(records)
+    items.sort(key=lambda a: a.record.sort_key)
+    return History(thread, title, items, _status_changes(items), _amendments(records))
+
+
+# ---- diff -------------------------------------------------------------------------------
+
+
+@dataclass
+class ThreadDiff:
+    thread: str
+    title: str | None
+    change: str  # "appeared" | "changed" | "disappeared"
+    status: tuple[str, str] | None = None
+    added: list[PositionState] = field(default_factory=list)
+    changed: list[tuple[PositionState, PositionState]] = field(default_factory=list)
+    dropped: list[PositionState] = field(default_factory=list)
+    known: list[EventSummary] = field(default_factory=list)
+    retracted: list[tuple[EventSummary, str]] = field(default_factory=list)
+    corrected: list[tuple[EventSummary, list[str]]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        found = (
+            self.status,
+            self.added,
+            self.changed,
+            self.dropped,
+            self.known,
+            self.retracted,
+            self.corrected,
+        )
+        return not any(found) and self.change == "changed"
+
+
+@dataclass
+class Diff:
+    start: dt.date
+    end: dt.date
+    threads: list[ThreadDiff]
+
+
+def _summary(r: Record) -> EventSummary:
+    e = r.event
+    return EventSummary(e.id, e.date.text, e.known.isoformat(), e.type, e.title)
+
+
+class _DiffBuilder:
+    def __init__(self, before: Mapping[str, ThreadState], after: Mapping[str, ThreadState]):
+        self.before, self.after = before, after
+        self.out: dict[str, ThreadDiff] = {}
+
+    def thread(self, slug: str) -> ThreadDiff:
+        if slug not in self.out:
+            change = (
+                "appeared"
+                if slug not in self.before
+                else "disappeared"
+                if slug not in self.after
+                else "changed"
+            )
+            title = (self.after.get(slug) or self.before[slug]).title
+            self.out[slug] = ThreadDiff(slug, title, change)
+        return self.out[slug]
+
+    def states(self) -> None:
+        """Status and positions: compare the two projected states."""
+        for slug in sorted(set(self.before) | set(self.after)):
+            d = self.thread(slug)
+            b, a = self.before.get(slug), self.after.get(slug)
+            if b is not None and a is not None and b.status != a.status:
+                d.status = (b.status, a.status)
+            old = {(p.actor, p.issue): p for p in (b.positions if b else ())}
+            new = {(p.actor, p.issue): p for p in (a.positions if a else ())}
+            d.added = [new[k] for k in sorted(new.keys() - old.keys())]
+            d.dropped = [old[k] for k in sorted(old.keys() - new.keys())]
+            d.changed = [
+                (old[k], new[k])
+                for k in sorted(old.keys() & new.keys())
+                if (old[k].stance, old[k].event) != (new[k].stance, new[k].event)
+            ]
+
+    def events(
+        self, then: Mapping[Key, EventView[Record]], now: Sequence[EventView[Record]], end: dt.date
+    ) -> None:
+        """Events newly known, retracted, or seen differently on the two days."""
+        for a in now:
+            key, slug = a.record.entry.key, a.record.entry.thread
+            retraction = a.retraction_entry
+            if retraction is None and a.record.event.known <= end and key not in then:
+                self.thread(slug).known.append(_summary(a.record))
+            elif retraction is not None and key in then:
+                self.thread(slug).retracted.append((_summary(then[key].record), retraction.reason))
+            elif key in then:
+                # corrected between the two days (or a correction withdrawn): compare the
+                # event as seen on each day, field by field; one that is no longer known
+                # says so in its changed `known`
+                old, new = (entry_to_payload(x.record.entry) for x in (then[key], a))
+                fields = sorted(
+                    f for f in {*old, *new} - {"known_given"} if old.get(f) != new.get(f)
+                )
+                if fields:
+                    self.thread(slug).corrected.append((_summary(a.record), fields))
+
+
+def compute_diff(records: Sequence[Record], start: dt.date, end: dt.date) -> Diff:
+    """What became known after ``start`` up to and including ``end``, from the two
+    projected states and the events as seen on each day."""
+    builder = _DiffBuilder(project(records, as_of=start), project(records, as_of=end))
+    builder.states()
+    then = {a.record.entry.key: a for a in event_views(records, start) if a.retraction is None}
+    builder.events(then, annotate(records, end), end)
+    for d in builder.out.values():
+        d.known.sort(key=lambda s: (s.known, s.date, s.id))
+    return Diff(start, end, [d for d in builder.out.values() if not d.empty])
