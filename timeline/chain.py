@@ -103,6 +103,19 @@ def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
     return findings
 
 
+def _link_problem(r: ChainRow, before: ChainRow | None, by_hash: Mapping[str, ChainRow]) -> str:
+    """What is wrong with a row whose link is not the hash of the row stored before it."""
+    linked = by_hash.get(r.prev_hash)
+    if linked is not None:
+        after = f", but it is stored after {_label(before)}" if before else ""
+        return f"rows reordered: its link points to {_label(linked)}{after}"
+    if r.version == 1:
+        return "broken link: the first record of the thread must not link to another"
+    if r.prev_hash == "":
+        return "broken link: it does not link to the record before it"
+    return "broken link: prev_hash matches no record of the thread"
+
+
 def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
     findings: list[Finding] = []
     by_hash = {r.hash: r for r in by_seq}
@@ -131,29 +144,7 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
                 )
             )
         elif r.prev_hash != previous:
-            linked = by_hash.get(r.prev_hash)
-            if linked is not None:
-                after = f", but it is stored after {_label(before)}" if before else ""
-                findings.append(
-                    Finding(
-                        _label(r), f"rows reordered: its link points to {_label(linked)}{after}"
-                    )
-                )
-            elif r.version == 1:
-                findings.append(
-                    Finding(
-                        _label(r),
-                        "broken link: the first record of the thread must not link to another",
-                    )
-                )
-            elif r.prev_hash == "":
-                findings.append(
-                    Finding(_label(r), "broken link: it does not link to the record before it")
-                )
-            else:
-                findings.append(
-                    Finding(_label(r), "broken link: prev_hash matches no record of the thread")
-                )
+            findings.append(Finding(_label(r), _link_problem(r, before, by_hash)))
         expected_version = r.version + 1
         previous, before = r.hash, r
     return findings

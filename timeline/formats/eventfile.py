@@ -97,57 +97,55 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
         out.problems.append(Problem(src, None, "the file is empty"))
         return
     if isinstance(doc, list):  # a bare list of events, each naming its thread
-        items, thread = doc, None
-        line = None
+        _read_events(doc, None, None, out)
     elif isinstance(doc, Mapping):
-        line = _line(doc)
-        for k in doc:
-            if k not in _FILE_KEYS:
-                out.problems.append(
-                    Problem(
-                        src,
-                        _key_line(doc, k),
-                        f"unknown top-level key {k!r} (valid: {', '.join(_FILE_KEYS)})",
-                    )
-                )
-        thread = doc.get("thread")
-        if thread is not None and not isinstance(thread, str):
-            out.problems.append(Problem(src, _key_line(doc, "thread"), "thread must be a slug"))
-            thread = None
-        title = doc.get("title")
-        if title is not None:
-            if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
-                out.problems.append(
-                    Problem(
-                        src, _key_line(doc, "title"), "the thread title must be one line of text"
-                    )
-                )
-            elif thread is None:
-                out.problems.append(
-                    Problem(
-                        src,
-                        _key_line(doc, "title"),
-                        "a title needs the file's thread: add 'thread:'",
-                    )
-                )
-            else:
-                out.titles[thread] = (title.strip(), _key_line(doc, "title"))
+        thread = _read_header(doc, out)
+        items = doc.get("events")
         if "events" not in doc:
-            out.problems.append(Problem(src, line, "missing 'events:' (the list of events)"))
-            return
-        items = doc["events"]
-        if not isinstance(items, list):
+            out.problems.append(Problem(src, _line(doc), "missing 'events:' (the list of events)"))
+        elif not isinstance(items, list):
             out.problems.append(
                 Problem(src, _key_line(doc, "events"), "'events' must be a list of events")
             )
-            return
+        else:
+            _read_events(items, thread, _line(doc), out)
     else:
-        out.problems.append(
-            Problem(
-                src, None, "expected a mapping with thread, title and events (or a list of events)"
-            )
-        )
-        return
+        message = "expected a mapping with thread, title and events (or a list of events)"
+        out.problems.append(Problem(src, None, message))
+
+
+def _one_line_title(title: object) -> str | None:
+    """The title, stripped, if it is one line of text."""
+    if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
+        return None
+    return title.strip()
+
+
+def _read_header(doc: Mapping[str, Any], out: ParsedFile) -> str | None:
+    """The file's thread (and title, into ``out.titles``); unknown keys are problems."""
+    src = out.source
+    for k in doc:
+        if k not in _FILE_KEYS:
+            message = f"unknown top-level key {k!r} (valid: {', '.join(_FILE_KEYS)})"
+            out.problems.append(Problem(src, _key_line(doc, k), message))
+    thread = doc.get("thread")
+    if thread is not None and not isinstance(thread, str):
+        out.problems.append(Problem(src, _key_line(doc, "thread"), "thread must be a slug"))
+        thread = None
+    if "title" not in doc or doc["title"] is None:
+        return thread
+    title, line = _one_line_title(doc["title"]), _key_line(doc, "title")
+    if title is None:
+        out.problems.append(Problem(src, line, "the thread title must be one line of text"))
+    elif thread is None:
+        out.problems.append(Problem(src, line, "a title needs the file's thread: add 'thread:'"))
+    else:
+        out.titles[thread] = (title, line)
+    return thread
+
+
+def _read_events(items: list[Any], thread: str | None, line: int | None, out: ParsedFile) -> None:
+    src = out.source
     if not items:
         out.problems.append(Problem(src, line, "the file has no events"))
     item_lines = getattr(items, "item_lines", [])
@@ -173,43 +171,49 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _JSONL = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
+def _jsonl_object(raw: str, n: int, out: ParsedFile) -> dict[str, Any] | None:
+    """One line's event object, or None (with the problem noted)."""
+    try:
+        obj = _JSONL.decode(raw)
+    except RecursionError:
+        out.problems.append(Problem(out.source, n, "nested too deeply to be an event"))
+        return None
+    except json.JSONDecodeError as e:
+        out.problems.append(Problem(out.source, n, f"invalid JSON: {e.msg} (column {e.colno})"))
+        return None
+    except _SyntaxProblem as e:
+        out.problems.append(Problem(out.source, n, f"invalid JSON: {e.message}"))
+        return None
+    if not isinstance(obj, dict):
+        out.problems.append(Problem(out.source, n, "each line must be one event object"))
+        return None
+    return obj
+
+
+def _jsonl_title(obj: dict[str, Any], n: int, out: ParsedFile) -> None:
+    """A line's ``thread_title``: one per thread across the file."""
+    raw = obj.pop("thread_title", None)
+    if raw is None:
+        return
+    title = _one_line_title(raw)
+    if title is None:
+        out.problems.append(Problem(out.source, n, "thread_title must be one line"))
+    elif isinstance(obj.get("thread"), str):
+        thread = obj["thread"]
+        seen = out.titles.setdefault(thread, (title, n))
+        if seen[0] != title:
+            message = f"thread {thread} is titled {seen[0]!r} on line {seen[1]}"
+            out.problems.append(Problem(out.source, n, message))
+
+
 def _parse_jsonl(text: str, out: ParsedFile) -> None:
     # split on "\n" only: str.splitlines() would also cut at U+2028 and friends,
     # which JSON allows unescaped inside strings
     for n, raw in enumerate(text.split("\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = _JSONL.decode(raw)
-        except RecursionError:
-            out.problems.append(Problem(out.source, n, "nested too deeply to be an event"))
-            continue
-        except json.JSONDecodeError as e:
-            out.problems.append(Problem(out.source, n, f"invalid JSON: {e.msg} (column {e.colno})"))
-            continue
-        except _SyntaxProblem as e:
-            out.problems.append(Problem(out.source, n, f"invalid JSON: {e.message}"))
-            continue
-        if not isinstance(obj, dict):
-            out.problems.append(Problem(out.source, n, "each line must be one event object"))
-            continue
-        title = obj.pop("thread_title", None)
-        if title is not None:
-            if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
-                out.problems.append(Problem(out.source, n, "thread_title must be one line"))
-            elif isinstance(obj.get("thread"), str):
-                seen = out.titles.get(obj["thread"])
-                if seen is not None and seen[0] != title.strip():
-                    out.problems.append(
-                        Problem(
-                            out.source,
-                            n,
-                            f"thread {obj['thread']} is titled {seen[0]!r} on line {seen[1]}",
-                        )
-                    )
-                else:
-                    out.titles.setdefault(obj["thread"], (title.strip(), n))
-        out.events.append(RawEvent(out.source, n, obj, None))
+        obj = _jsonl_object(raw, n, out) if raw.strip() else None
+        if obj is not None:
+            _jsonl_title(obj, n, out)
+            out.events.append(RawEvent(out.source, n, obj, None))
 
 
 # ---- YAML with line numbers -----------------------------------------------------------
