@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DB := $(CURDIR)/demo.db
 
-.PHONY: demo test test-postgres lint bench clean
+.PHONY: demo test test-fast test-postgres lint bench clean
 
 $(BIN)/timeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(BIN)/timeline
 # ruff (lint and format), mypy, import-linter (the layers), then the suite.
 test: lint
 	$(BIN)/pytest -q
+
+# While working: everything but the tests marked slow (subprocesses, locks, a wheel).
+test-fast: $(BIN)/timeline
+	$(BIN)/pytest -q -m "not slow"
 
 # The whole suite on SQLite and on a throwaway PostgreSQL server (installed if missing).
 test-postgres: $(BIN)/timeline

@@ -161,3 +161,15 @@ def states_of(store: Any) -> dict[str, Any]:
     """The projection table's states, read through the store itself."""
     with store.reading() as r:
         return r.states()
+
+
+@pytest.fixture
+def run_ok(run: Run) -> Run:
+    """Like ``run``, for setup steps: a command that fails stops the test there."""
+
+    def invoke(*args: str, **kwargs: Any) -> Result:
+        result = run(*args, **kwargs)
+        assert result.exit_code == 0, (args, result.output)
+        return result
+
+    return invoke

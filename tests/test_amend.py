@@ -325,7 +325,7 @@ def test_bad_corrections_in_files_are_reported_at_their_line(
 
 
 def test_asof_recorded_before_reproduces_an_earlier_report_byte_for_byte(
-    run: Run, iran: Path, tmp_path: Path
+    run_ok: Run, run: Run, iran: Path, tmp_path: Path
 ) -> None:
     then = {
         fmt: run("asof", "2016-01-12", "--format", fmt, now="2026-01-01T12:00:00Z").stdout
@@ -333,15 +333,15 @@ def test_asof_recorded_before_reproduces_an_earlier_report_byte_for_byte(
     }
     log_then = run("log", now="2026-01-01T12:00:00Z").stdout
     # later: a retraction, a correction, a new event, a renamed thread
-    run("retract", "iran-nuclear-deal/rumour", "--reason", "Denied", now="2026-02-01T09:00:00Z")
-    run(
+    run_ok("retract", "iran-nuclear-deal/rumour", "--reason", "Denied", now="2026-02-01T09:00:00Z")
+    run_ok(
         "correct",
         "iran-nuclear-deal/adoption",
         "--title",
         "Adoption Day (JCPOA)",
         now="2026-02-02T09:00:00Z",
     )
-    run(
+    run_ok(
         "add",
         "--thread",
         "iran-nuclear-deal",
@@ -366,8 +366,10 @@ def test_asof_recorded_before_reproduces_an_earlier_report_byte_for_byte(
     assert run("log", "--recorded-before", "2026-01-01T12:00:00Z").stdout == log_then
 
 
-def test_history_shows_three_times_amendments_and_status_changes(run: Run, iran: Path) -> None:
-    run(
+def test_history_shows_three_times_amendments_and_status_changes(
+    run_ok: Run, run: Run, iran: Path
+) -> None:
+    run_ok(
         "correct",
         "iran-nuclear-deal/jcpoa-agreed",
         "--date",
@@ -378,7 +380,7 @@ def test_history_shows_three_times_amendments_and_status_changes(run: Run, iran:
         "the day was mistyped",
         now="2026-01-02T10:00:00Z",
     )
-    run(
+    run_ok(
         "retract",
         "iran-nuclear-deal/rumour",
         "--reason",
@@ -450,9 +452,11 @@ def test_diff_between_feb_1_and_2_lists_what_el_pais_disclosed(imported: Run) ->
     assert "    + United States on Russian forces in Ukraine, Georgia and Moldova" in text
 
 
-def test_diff_reports_status_changes_retractions_and_corrections(run: Run, iran: Path) -> None:
-    run("retract", "iran-nuclear-deal/rumour", "--reason", "Denied", "--known", "2016-01-13")
-    run(
+def test_diff_reports_status_changes_retractions_and_corrections(
+    run_ok: Run, run: Run, iran: Path
+) -> None:
+    run_ok("retract", "iran-nuclear-deal/rumour", "--reason", "Denied", "--known", "2016-01-13")
+    run_ok(
         "correct",
         "iran-nuclear-deal/adoption",
         "--title",
@@ -622,8 +626,10 @@ def test_an_id_used_by_two_kinds_of_record_is_named_as_such(run: Run, tmp_path: 
     )
 
 
-def test_history_keeps_withdrawn_corrections_in_the_record(run: Run, iran: Path) -> None:
-    run(
+def test_history_keeps_withdrawn_corrections_in_the_record(
+    run_ok: Run, run: Run, iran: Path
+) -> None:
+    run_ok(
         "correct",
         "iran-nuclear-deal/adoption",
         "--title",
@@ -634,7 +640,7 @@ def test_history_keeps_withdrawn_corrections_in_the_record(run: Run, iran: Path)
         "v2",
         now="2026-01-02T10:00:00Z",
     )
-    run(
+    run_ok(
         "correct",
         "iran-nuclear-deal/adoption",
         "--title",
@@ -645,7 +651,7 @@ def test_history_keeps_withdrawn_corrections_in_the_record(run: Run, iran: Path)
         "v3",
         now="2026-01-03T10:00:00Z",
     )
-    run(
+    run_ok(
         "retract",
         "iran-nuclear-deal/v2",
         "--reason",

@@ -663,6 +663,7 @@ def _timeline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.slow
 def test_the_cli_works_as_a_subprocess(tmp_path: Path) -> None:
     env = {"TIMELINE_DB": str(tmp_path / "sub.db"), "TIMELINE_NOW": "2026-11-28T12:00:00Z"}
     assert _timeline("import", "events", env=env).returncode == 0
@@ -688,6 +689,7 @@ def test_help_loads_neither_the_database_layer_nor_yaml() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.slow
 def test_add_in_a_terminal_prompts_for_the_missing_fields(tmp_path: Path) -> None:
     env = {"TIMELINE_DB": str(tmp_path / "tty.db"), "TIMELINE_NOW": "2026-11-28T12:00:00Z"}
     controller, terminal = os.openpty()

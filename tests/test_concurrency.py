@@ -24,6 +24,8 @@ from timeline.db import resolve_url
 from timeline.projector import project
 from timeline.service import add_event, open_store, rebuild, verify
 
+pytestmark = pytest.mark.slow  # real processes, locks and timeouts
+
 WRITERS, EACH = 8, 500
 SHARED = "shared-talks"
 

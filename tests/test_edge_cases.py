@@ -40,13 +40,15 @@ def test_log_date_filters_see_corrected_dates(run: Run) -> None:
     assert out.startswith("2022-02-01  statement        t/e  [corrected]\n")
 
 
-def test_diff_sees_a_withdrawn_correction_and_an_event_no_longer_known(run: Run) -> None:
+def test_diff_sees_a_withdrawn_correction_and_an_event_no_longer_known(
+    run_ok: Run, run: Run
+) -> None:
     _add(run, "anchor", "2022-01-01")
     _add(run, "e", "2022-01-10", "Original title")
-    run("correct", "t/e", "--title", "Corrected title", "--known", "2022-01-12", "--id", "c1")
-    run("retract", "t/c1", "--known", "2022-01-20", "--reason", "wrong")
+    run_ok("correct", "t/e", "--title", "Corrected title", "--known", "2022-01-12", "--id", "c1")
+    run_ok("retract", "t/c1", "--known", "2022-01-20", "--reason", "wrong")
     _add(run, "f", "2022-01-10", "F")
-    run("correct", "t/f", "--event-known", "2022-03-01", "--known", "2022-01-25")
+    run_ok("correct", "t/f", "--event-known", "2022-03-01", "--known", "2022-01-25")
     (t,) = json.loads(run("diff", "2022-01-15", "2022-01-22", "--format", "json").stdout)["threads"]
     assert [(c["id"], c["title"], c["fields"]) for c in t["events"]["corrected"]] == [
         ("e", "Original title", ["title"])

@@ -162,15 +162,15 @@ def test_imprecise_dates_say_so_and_span_what_they_cover(run: Run, tricky: Path)
     assert str(raw["tricky-talks/month@timeline"]["X-TIMELINE-EDTF"]) == "2021-12"
 
 
-def test_corrections_and_retractions_show_in_the_feed(run: Run, tricky: Path) -> None:
-    run(
+def test_corrections_and_retractions_show_in_the_feed(run_ok: Run, run: Run, tricky: Path) -> None:
+    run_ok(
         "correct",
         "tricky-talks/month",
         "--title",
         "Something in December 2021",
         now="2026-02-01T08:00:00Z",
     )
-    run(
+    run_ok(
         "retract",
         "tricky-talks/approx",
         "--reason",
@@ -270,16 +270,16 @@ default_calendar = timeline
 
 
 def test_export_restore_export_is_byte_identical(
-    imported: Run, tmp_path: Path, db_url: str
+    run_ok: Run, imported: Run, tmp_path: Path, db_url: str
 ) -> None:
-    imported(
+    run_ok(
         "correct",
         "russia-nato-security-guarantees/geneva-ssd",
         "--date",
         "2022-01-09",
         now="2026-12-01T08:00:00Z",
     )
-    imported(
+    run_ok(
         "retract",
         "russian-troops-georgia-moldova-ukraine/ryabkov-no-invasion",
         "--reason",
@@ -315,10 +315,10 @@ def test_export_restore_export_is_byte_identical(
 
 
 def test_restore_refuses_a_database_that_is_not_empty(
-    imported: Run, tmp_path: Path, db_url: str
+    run_ok: Run, imported: Run, tmp_path: Path, db_url: str
 ) -> None:
     backup = tmp_path / "backup.jsonl"
-    imported("export", "jsonl", "-o", str(backup))
+    run_ok("export", "jsonl", "-o", str(backup))
     result = imported("import", "--restore", str(backup))
     assert result.exit_code == 1
     assert result.stderr == (
@@ -328,9 +328,11 @@ def test_restore_refuses_a_database_that_is_not_empty(
     assert count_rows(db_url) == 27
 
 
-def test_an_altered_backup_is_refused_with_its_line(imported: Run, tmp_path: Path) -> None:
+def test_an_altered_backup_is_refused_with_its_line(
+    run_ok: Run, imported: Run, tmp_path: Path
+) -> None:
     backup = tmp_path / "backup.jsonl"
-    imported("export", "jsonl", "-o", str(backup))
+    run_ok("export", "jsonl", "-o", str(backup))
     lines = backup.read_text().splitlines(keepends=True)
     record = json.loads(lines[4])
     record["payload"]["title"] += " (edited)"

@@ -1,0 +1,166 @@
+"""The stored form round-trips, and the canonical form is the JSON Canonicalization Scheme.
+
+Hypothesis builds events, corrections and retractions as the input rules accept them;
+the ``rfc8785`` package (RFC 8785, an independent implementation) is the oracle for
+``codec.canonical`` on the values timeline stores: text in NFC (timeline normalises
+every string it records), integers, booleans, null, lists and objects. Floats are never
+stored, so they are not compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import unicodedata
+from typing import Any
+
+import rfc8785
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from timeline.chain import record_hash
+from timeline.codec import canonical
+from timeline.errors import InvalidEvent
+from timeline.mapper import entry_from_payload, entry_to_payload
+from timeline.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
+from timeline.validate import event_from_input
+
+SLUGS = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
+# one line of text, as a person writes it (any script, combining marks, emoji)
+LINE = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+).filter(lambda s: s.strip() != "")
+DAYS = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
+
+
+@st.composite
+def edtf_dates(draw: st.DrawFn) -> str:
+    day = draw(DAYS)
+    text = draw(st.sampled_from([day.isoformat(), day.isoformat()[:7], day.isoformat()[:4]]))
+    return text + draw(st.sampled_from(["", "~", "?", "%"]))
+
+
+@st.composite
+def raw_events(draw: st.DrawFn) -> dict[str, Any]:
+    """An event as a user writes it in an event file."""
+    raw: dict[str, Any] = {
+        "thread": draw(SLUGS),
+        "id": draw(SLUGS),
+        "date": draw(edtf_dates()),
+        "type": draw(st.sampled_from(EVENT_TYPES)),
+        "actors": draw(st.lists(LINE, min_size=1, max_size=3)),
+        "title": draw(LINE),
+    }
+    if draw(st.booleans()):
+        raw["summary"] = draw(st.text(min_size=1, max_size=80).filter(lambda s: s.strip()))
+    if draw(st.booleans()):
+        raw["status"] = draw(st.sampled_from(STATUSES))
+    if draw(st.booleans()):
+        url = draw(st.sampled_from([None, "https://www.elpais.com/", "urn:isbn:0451450523"]))
+        raw["sources"] = [{"name": draw(LINE), **({"url": url} if url else {})}]
+    if draw(st.booleans()):
+        raw["positions"] = [
+            {"actor": a, "issue": draw(LINE), "stance": draw(LINE)} for a in raw["actors"][:1]
+        ]
+    if draw(st.booleans()):
+        raw["refs"] = [f"{draw(SLUGS)}/{draw(SLUGS)}"]
+    return raw
+
+
+def valid_event(raw: dict[str, Any]) -> Event:
+    """The event, or the example is discarded: a ref to itself is refused, not stored."""
+    try:
+        return event_from_input(raw)
+    except InvalidEvent:
+        assume(False)
+        raise
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_events())
+def test_every_valid_event_round_trips_through_its_stored_payload(raw: dict[str, Any]) -> None:
+    event = valid_event(raw)
+    payload = entry_to_payload(event)
+    assert entry_from_payload(payload, "event") == event
+    # the payload as stored is canonical text, and reads back the same
+    assert entry_from_payload(json.loads(canonical(payload)), "event") == event
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    target=st.tuples(SLUGS, SLUGS),
+    changes=st.dictionaries(
+        st.sampled_from(["title", "summary", "status", "actors", "date"]), LINE, min_size=1
+    ),
+    known=st.one_of(st.none(), DAYS),
+    note=st.one_of(st.none(), LINE),
+    reason=LINE,
+)
+def test_corrections_and_retractions_round_trip_through_their_stored_payloads(
+    target: tuple[str, str],
+    changes: dict[str, str],
+    known: dt.date | None,
+    note: str | None,
+    reason: str,
+) -> None:
+    key = Key(*target)
+    day = known or dt.date(2022, 2, 2)
+    fix = Correction(key.thread, "fix", key, changes, day, known is not None, note)
+    withdrawal = Retraction(key.thread, "withdrawn", key, reason, day, known is not None)
+    for entry in (fix, withdrawal):
+        assert entry_from_payload(entry_to_payload(entry), entry.kind) == entry
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        # keys in the Basic Multilingual Plane below the surrogates: there, ordering by code
+        # point (Python) and by UTF-16 code unit (RFC 8785) agree; timeline's keys are ASCII
+        | st.dictionaries(st.text(st.characters(max_codepoint=0xD7FF), max_size=8), children)
+    ),
+    max_leaves=20,
+)
+
+
+def nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {nfc(k): nfc(v) for k, v in value.items()}
+    return value
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON_VALUES)
+def test_the_canonical_form_is_rfc_8785_for_the_values_timeline_stores(value: Any) -> None:
+    value = nfc(value)
+    assert canonical(value).encode("utf-8") == rfc8785.dumps(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw_events())
+def test_an_events_hash_is_the_sha_256_of_its_rfc_8785_record(raw: dict[str, Any]) -> None:
+    event = valid_event(raw)
+    payload = entry_to_payload(event)
+    stamp = "2022-02-02T09:00:00.000000Z"
+    record = {
+        "kind": "event",
+        "payload": payload,
+        "prev": "",
+        "recorded_at": stamp,
+        "thread_title": "Russia–US/NATO security guarantees",
+    }
+    expected = hashlib.sha256(rfc8785.dumps(record)).hexdigest()
+    assert record_hash("event", canonical(payload), "", stamp, record["thread_title"]) == expected
+
+
+def test_decomposed_text_is_hashed_as_its_composed_form() -> None:
+    # "País" typed with a combining acute accent is the same text as with "í"
+    assert canonical({"name": "El Pai\u0301s"}) == canonical({"name": "El País"})
