@@ -43,3 +43,17 @@ def test_every_command_is_in_the_readme_and_has_help_with_an_example(command: st
 
 def test_the_readme_names_the_two_commands_a_new_user_runs() -> None:
     assert "make demo" in README and "make test" in README
+
+
+def test_the_layout_block_names_every_module_and_nothing_that_is_gone() -> None:
+    block = README.split("## Layout", 1)[1].split("```", 2)[1]
+    named = {line.split()[0] for line in block.splitlines() if line.startswith("timeline/")}
+    for name in named:
+        assert (REPO / name).exists(), f"the README's Layout names {name}, which is gone"
+    private = {"__init__.py", "__main__.py", "_version.py"}
+    for path in (REPO / "timeline").rglob("*.py"):
+        rel = path.relative_to(REPO).as_posix()
+        folder = rel.rsplit("/", 1)[0] + "/"
+        if path.name in private and folder == "timeline/":
+            continue
+        assert rel in named or folder in named, f"the README's Layout does not name {rel}"

@@ -120,6 +120,22 @@ def test_every_readme_example_prints_what_the_readme_shows() -> None:
             assert example.shown == actual, example.command
 
 
+PYTHON = re.compile(r"```python\n(>>> .*?)```", re.S)
+
+
+def test_the_python_examples_in_the_readme_run_as_shown() -> None:
+    import doctest
+
+    blocks = PYTHON.findall(README.read_text())
+    assert blocks, "the README has a 'Using timeline from Python' section"
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    with tempfile.TemporaryDirectory() as tmp, _cwd(Path(tmp)):
+        for n, block in enumerate(blocks):
+            test = parser.get_doctest(block, {}, f"README python block {n + 1}", "README.md", 0)
+            runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+
+
 def update() -> None:
     text = README.read_text()
     for example, actual in reversed(run_all(text)):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from timeline.api import (
         add,
         as_of,
+        bundled_events,
         diff,
         export,
         history,
@@ -36,6 +37,7 @@ __all__ = [
     "__version__",
     "add",
     "as_of",
+    "bundled_events",
     "diff",
     "export",
     "history",

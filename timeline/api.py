@@ -26,6 +26,7 @@ __all__ = [
     "ExportFormat",
     "add",
     "as_of",
+    "bundled_events",
     "diff",
     "export",
     "history",
@@ -70,6 +71,15 @@ def open_store(db: str | Path | None = None, *, busy_timeout: float | None = Non
 
         return service.open_store(default_db_url(), create_dirs=True, busy_timeout=busy_timeout)
     return service.open_store(str(db), busy_timeout=busy_timeout)
+
+
+def bundled_events() -> Path:
+    """The folder of event files that ships with timeline (the El País story)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / "events", here.parent / "events"):
+        if candidate.is_dir():
+            return candidate
+    raise TimelineError("the bundled events are missing from this installation")
 
 
 def add(

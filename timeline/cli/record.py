@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -229,14 +228,6 @@ def retract(
 # ---- import ---------------------------------------------------------------------------
 
 
-def bundled_events_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "_data" / "events", here.parent / "events"):
-        if candidate.is_dir():
-            return candidate
-    raise TimelineError("the bundled events are missing from this installation")
-
-
 @app.command("import")
 def import_(
     ctx: typer.Context,
@@ -276,7 +267,9 @@ def import_(
         return
     targets = list(paths or [])
     if bundled:
-        targets.append(str(bundled_events_dir()))
+        from timeline.api import bundled_events
+
+        targets.append(str(bundled_events()))
     if not targets:
         raise TimelineError("name at least one PATH, or use --bundled")
     bar: Any = None
