@@ -198,7 +198,8 @@ def _main(
 
 def env_of(ctx: typer.Context) -> Env:
     env = ctx.find_root().obj
-    assert isinstance(env, Env)
+    if not isinstance(env, Env):  # only if a command is run outside this app
+        raise TypeError("timeline's commands need the app's context (timeline.cli.app)")
     return env
 
 

@@ -335,8 +335,8 @@ def _load_json(text: str) -> Any:
     decoder = json.JSONDecoder()
     # Hooks the json module reads from the instance but typeshed does not declare; the
     # pure-Python scanner, because the C one would bypass parse_object.
-    decoder.parse_object = parse_object  # type: ignore[attr-defined]
-    decoder.scan_once = py_make_scanner(decoder)  # type: ignore[attr-defined]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]  # see above
+    decoder.scan_once = py_make_scanner(decoder)  # type: ignore[attr-defined]  # see above
     try:
         return decoder.decode(text)
     except json.JSONDecodeError as e:

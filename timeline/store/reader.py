@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, String, case, func, select, tuple_
@@ -105,15 +105,39 @@ class Reader:
 
     # ---- records ------------------------------------------------------------------------
 
-    def records(self, threads: Iterable[str] | None = None, **filters: Any) -> list[Record]:
-        """Whole records in seq order; see ``_filtered`` for the filters."""
-        return self._select(_RECORD_COLUMNS, record_from_row, threads, **filters)
+    def records(
+        self,
+        threads: Iterable[str] | None = None,
+        *,
+        known_by: dt.date | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        with_titles: bool = False,
+        recorded_before: dt.datetime | None = None,
+    ) -> list[Record]:
+        """Whole records in seq order: of ``threads`` (all if None), known by a day,
+        overlapping [since, until]. See ``_filtered`` for what each filter keeps."""
+        threads = None if threads is None else sorted(set(threads))
+        query = self._filtered(
+            select(*_RECORD_COLUMNS), threads, known_by, since, until, with_titles, recorded_before
+        )
+        return self._select(query, threads, record_from_row)
 
     def fold_records(
-        self, threads: Iterable[str] | None = None, **filters: Any
+        self,
+        threads: Iterable[str] | None = None,
+        *,
+        known_by: dt.date | None = None,
+        with_titles: bool = False,
+        recorded_before: dt.datetime | None = None,
     ) -> list[FoldRecord]:
-        """Records as the projector needs them (events without their payloads)."""
-        return self._select(_FOLD_COLUMNS, fold_record_from_row, threads, **filters)
+        """Records as the projector needs them (events without their payloads), in seq
+        order, with the same filters as ``records``."""
+        threads = None if threads is None else sorted(set(threads))
+        query = self._filtered(
+            select(*_FOLD_COLUMNS), threads, known_by, None, None, with_titles, recorded_before
+        )
+        return self._select(query, threads, fold_record_from_row)
 
     def iter_fold_records(self, batch: int = 5000) -> Iterator[FoldRecord]:
         """Every record in seq order, streamed in batches, as the projector needs them."""
@@ -124,15 +148,9 @@ class Reader:
             yield fold_record_from_row(row._mapping)
 
     def _select(
-        self,
-        columns: Sequence[Any],
-        make: Callable[[Mapping[str, Any]], T],
-        threads: Iterable[str] | None,
-        **filters: Any,
+        self, query: Select[Any], threads: Iterable[str] | None, make: Callable[[Any], T]
     ) -> list[T]:
-        thread_list = None if threads is None else sorted(set(threads))
-        query = self._filtered(select(*columns).order_by(events.c.seq), thread_list, **filters)
-        rows = sorted(self._rows(query, thread_list), key=lambda r: r.seq)
+        rows = sorted(self._rows(query.order_by(events.c.seq), threads), key=lambda r: r.seq)
         return [make(r._mapping) for r in rows]
 
     def _corrected_keep(self, threads: list[str] | None) -> ColumnElement[bool]:
@@ -142,7 +160,7 @@ class Reader:
         corrected = select(events.c.target).where(events.c.kind == "correction")
         if threads is not None:
             corrected = corrected.where(events.c.thread.in_(threads))
-        targets = sorted({tuple(Key.parse(t)) for t in self._conn.execute(corrected).scalars()})
+        targets = sorted({Key.parse(t) for t in self._conn.execute(corrected).scalars()})
         if len(targets) > CHUNK:  # many: let the database match them
             return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
         if targets:
@@ -153,12 +171,11 @@ class Reader:
         self,
         query: Select[Any],
         threads: list[str] | None,
-        *,
-        known_by: dt.date | None = None,
-        since: dt.date | None = None,
-        until: dt.date | None = None,
-        with_titles: bool = False,
-        recorded_before: dt.datetime | None = None,
+        known_by: dt.date | None,
+        since: dt.date | None,
+        until: dt.date | None,
+        with_titles: bool,
+        recorded_before: dt.datetime | None,
     ) -> Select[Any]:
         """Records of ``threads``, known by a day, overlapping [since, until].
 
@@ -192,7 +209,7 @@ class Reader:
             present = in_chunks(
                 self._conn, {k.thread for k in wanted}, where_in(query, events.c.thread)
             )
-            wanted &= {Key(t, i) for t, i in present}
+            wanted &= {Key(r.thread, r.event_id) for r in present}
         by_key = where_in(select(*_RECORD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
         rows = in_chunks(self._conn, wanted, by_key)
         return {r.entry.key: r for r in (record_from_row(row._mapping) for row in rows)}
