@@ -73,7 +73,8 @@ def _label(row: ChainRow) -> str:
 
 
 def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
-    """Every problem in the rows: modified, deleted or reordered rows and broken links.
+    """Every problem in the rows: modified, deleted, repeated or reordered rows and broken
+    links.
 
     Rows may come in any order. Global ``seq`` must run 1..n without gaps; within a
     thread, ``version`` must run 1..n and each row's ``prev_hash`` must be the hash of
@@ -87,6 +88,9 @@ def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
 
     expected = 1
     for r in all_rows:
+        if r.seq < expected:  # sorted: the same seq again
+            findings.append(Finding(_label(r), f"repeated row: seq {r.seq} appears twice"))
+            continue
         if r.seq != expected:
             findings.append(
                 Finding(
@@ -135,6 +139,11 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
     previous, before = "", None
     expected_version = 1
     for r in chain:
+        if r.version < expected_version:  # sorted: the same version again
+            findings.append(
+                Finding(_label(r), f"repeated row: version {r.version} of {thread} appears twice")
+            )
+            continue
         if r.version != expected_version:
             findings.append(
                 Finding(

@@ -56,12 +56,26 @@ def backup_line(r: Record) -> str:
     )
 
 
-def _record(obj: Any) -> Record:
-    """One backup line as a record; ValueError says what is wrong with it."""
+def _check_shape(obj: Any) -> None:
+    """The line's keys and the types of what the store assigned; ValueError if not."""
     if not isinstance(obj, dict) or sorted(obj) != sorted(_KEYS):
         raise ValueError(f"expected a record with exactly {', '.join(_KEYS)}")
     if obj["kind"] not in RECORD_KINDS:
         raise ValueError(f"unknown kind {obj['kind']!r}")
+    for name in ("seq", "version"):
+        value = obj[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} {value!r} is not a whole number from 1 up")
+    for name in ("recorded_at", "prev_hash", "hash", "thread", "id"):
+        if not isinstance(obj[name], str):
+            raise ValueError(f"{name} {obj[name]!r} is not text")
+    if obj["thread_title"] is not None and not isinstance(obj["thread_title"], str):
+        raise ValueError(f"thread_title {obj['thread_title']!r} is not text or null")
+
+
+def _record(obj: Any) -> Record:
+    """One backup line as a record; ValueError says what is wrong with it."""
+    _check_shape(obj)
     try:
         entry = entry_from_payload(obj["payload"], obj["kind"])
         recorded_at = dt.datetime.fromisoformat(obj["recorded_at"])

@@ -69,8 +69,14 @@ class EventStore:
     def reading(self) -> Iterator[Reader]:
         """One read transaction: every read inside sees the same snapshot of the log."""
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield Reader(conn)
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    # READ COMMITTED (the default) would give each statement its own
+                    # snapshot: a use case could see the states before and the records
+                    # after another writer's commit.
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield Reader(conn)
         except OperationalError as e:
             raise self._error(e) from None
 

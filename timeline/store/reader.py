@@ -244,8 +244,9 @@ class Reader:
         return dict(sorted((s.thread, s) for s in found))
 
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
-        """Every thread in the log (or those asked for that exist), with the latest known
-        day among its records."""
+        """Every thread of the projection table (every thread in the log, but during a
+        rebuild), or those asked for that exist, with the latest known day among its
+        records."""
         query = select(thread_states.c.thread, thread_states.c.horizon)
         return {
             r.thread: _day(r.horizon) for r in self._rows(query, threads, thread_states.c.thread)
