@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from timeline import queries, service
 from timeline.amend import EventView
-from timeline.dates import parse_day, parse_edtf
+from timeline.dates import parse_bound, parse_day
 from timeline.errors import TimelineError
 from timeline.model import Record, ThreadState
 from timeline.service import ImportResult, VerifyResult
@@ -52,11 +52,7 @@ def _span(value: Day | None, end: bool, what: str) -> dt.date | None:
     """``since``/``until`` take any EDTF date: an ``until`` of 2022-01 means through 31 January."""
     if value is None or isinstance(value, dt.date):
         return value
-    try:
-        d = parse_edtf(value)
-    except TimelineError as e:
-        raise TimelineError(f"{what}: {e}") from None
-    return d.last if end else d.first
+    return parse_bound(value, end=end, what=what)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from timeline.errors import InvalidDate
 
-__all__ = ["EdtfDate", "date_note", "parse_day", "parse_edtf"]
+__all__ = ["EdtfDate", "date_note", "parse_bound", "parse_day", "parse_edtf"]
 
 # [0-9], not \d: \d also matches other scripts' digits ("２０２２").
 _EDTF = re.compile(r"(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2}))?)?(?P<q>[~?%])?")
@@ -116,3 +116,14 @@ def date_note(d: EdtfDate) -> str | None:
     elif d.uncertain:
         parts.append("uncertain")
     return ", ".join(parts) if parts else None
+
+
+def parse_bound(text: object, *, end: bool, what: str) -> dt.date:
+    """A range's bound given as any EDTF date: its first day for a start, its last day
+    for an end (an end of ``2022-01`` means through 31 January). ``what`` names it in
+    the message."""
+    try:
+        d = parse_edtf(text)
+    except InvalidDate as e:
+        raise InvalidDate(f"{what}: {e}") from None
+    return d.last if end else d.first

@@ -97,6 +97,26 @@ def threads(store: EventStore) -> list[ThreadState]:
         return list(r.states().values())
 
 
+def _log_records(
+    store: EventStore,
+    thread: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    known_by: dt.date | None,
+    recorded_before: dt.datetime | None,
+) -> list[Record]:
+    """What ``log`` and ``raw_log`` start from (the views filter again)."""
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        return r.records(
+            _only(thread),
+            known_by=known_by,
+            since=since,
+            until=until,
+            recorded_before=recorded_before,
+        )
+
+
 def log(
     store: EventStore,
     *,
@@ -112,15 +132,7 @@ def log(
     ``since``/``until`` keep events whose date interval overlaps that range; ``known_by``
     keeps events publicly known by that day.
     """
-    with store.reading() as r:
-        _require(r, _only(thread) or ())
-        records = r.records(
-            _only(thread),
-            known_by=known_by,
-            since=since,
-            until=until,
-            recorded_before=recorded_before,
-        )
+    records = _log_records(store, thread, since, until, known_by, recorded_before)
     return log_views(records, known_by, since, until)
 
 
@@ -135,15 +147,7 @@ def raw_log(
 ) -> list[Record]:
     """The records as appended, corrections and retractions as their own, in seq order
     (the same filters as ``log``; an amendment "happens" on its known day)."""
-    with store.reading() as r:
-        _require(r, _only(thread) or ())
-        records = r.records(
-            _only(thread),
-            known_by=known_by,
-            since=since,
-            until=until,
-            recorded_before=recorded_before,
-        )
+    records = _log_records(store, thread, since, until, known_by, recorded_before)
     return log_records(records, known_by, since, until)
 
 

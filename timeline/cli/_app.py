@@ -213,16 +213,9 @@ def parse_day_arg(value: str, today: dt.date, what: str) -> dt.date:
 
 def parse_span(value: str | None, end: bool, what: str) -> dt.date | None:
     """--since/--until take any EDTF date: --until 2022-01 means through 31 January."""
-    if value is None:
-        return None
-    from timeline.dates import parse_edtf
-    from timeline.errors import InvalidDate
+    from timeline.dates import parse_bound
 
-    try:
-        d = parse_edtf(value)
-    except InvalidDate as e:
-        raise InvalidDate(f"{what}: {e}") from None
-    return d.last if end else d.first
+    return None if value is None else parse_bound(value, end=end, what=what)
 
 
 def write(text: str) -> None:
