@@ -201,3 +201,20 @@ def test_unicode_is_normalised_so_equal_text_hashes_equal(run: Run, title: str) 
     assert result.exit_code == 0
     (rec,) = json.loads(run("log", "--format", "json").stdout)
     assert rec["actors"] == ["El País"]
+
+
+def test_a_correction_of_several_fields_in_any_order_verifies(imported: Run) -> None:
+    # the row's descriptive column once listed the fields in the order given, while the
+    # hashed payload sorts them: verify cried wolf on an untouched database
+    result = imported(
+        "correct",
+        "russia-nato-security-guarantees/geneva-ssd",
+        "--title",
+        "Strategic Security Dialogue in Geneva",
+        "--summary",
+        "Deputy Secretary Sherman and Deputy Foreign Minister Ryabkov meet in Geneva.",
+    )
+    assert result.exit_code == 0, result.output
+    result = imported("verify")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Verified 28 records in 3 threads")

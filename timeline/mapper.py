@@ -204,7 +204,8 @@ def _short(value: Any) -> str:
 def amendment_summary(entry: Correction | Retraction) -> str:
     """One line for logs: what the correction changes, or why the event was retracted."""
     if isinstance(entry, Correction):
-        parts = [f"{k}: {_short(v)}" for k, v in entry.changes.items()]
+        # sorted, as in the hashed payload: the row must read the same from either
+        parts = [f"{k}: {_short(v)}" for k, v in sorted(entry.changes.items())]
         return f"corrects {entry.target} — " + "; ".join(parts)
     return f"retracts {entry.target} — {entry.reason}"
 
