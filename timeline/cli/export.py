@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from timeline.cli._app import app, env_of, parse_day_arg, parse_span
-from timeline.errors import TimelineError
 
 export_app = typer.Typer(
     help="Export events: iCalendar, a JSON Lines backup, TimelineJS.", no_args_is_help=True
@@ -27,22 +23,14 @@ _ASOF = typer.Option(
 
 
 def emit(data: bytes, output: str | None) -> None:
-    """Write to stdout, or to FILE all at once (a failed export leaves no partial file)."""
+    """Write to stdout, or to ``-o FILE`` safely (``_output.write_output``)."""
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    target = Path(output)
-    if not target.parent.is_dir():
-        raise TimelineError(f"cannot write {output}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise TimelineError(f"cannot write {output}: {e.strerror}") from None
+    from timeline.cli._output import write_output
+
+    write_output(output, data)
 
 
 @export_app.command("ics")
