@@ -316,6 +316,7 @@ def test_db_commands_report_the_schema(run: Run, db_url: str) -> None:
 
 
 def test_an_empty_database_says_how_to_get_events(run: Run) -> None:
+    assert run("db", "upgrade").exit_code == 0  # a timeline database, with nothing in it
     out = run("asof", "2022-02-02").stdout
     assert "timeline import --bundled" in out and "timeline add" in out
 

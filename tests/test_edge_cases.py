@@ -58,6 +58,7 @@ def test_diff_sees_a_withdrawn_correction_and_an_event_no_longer_known(
 
 
 def test_recorded_before_reproduces_the_empty_database_hint(run: Run) -> None:
+    assert run("db", "upgrade").exit_code == 0
     before = run("asof", "2022-02-01", now="2026-01-01T00:00:00Z").stdout
     _add(run, "e", "2022-01-01")
     assert run("asof", "2022-02-01", "--recorded-before", "2026-01-01T00:00:00Z").stdout == before

@@ -160,14 +160,14 @@ def test_the_projection_table_equals_a_full_replay_after_out_of_order_appends(st
         assert as_of(store, day) == list(project(records_of(store), as_of=day).values())
 
 
-def test_a_database_from_a_newer_timeline_is_refused(db_url: str) -> None:
+def test_a_database_at_a_revision_timeline_does_not_know_is_refused(db_url: str) -> None:
     url = tdb.resolve_url(db_url)
     open_store(url).engine.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
-    with pytest.raises(DatabaseError, match="newer than this version of timeline knows"):
+    with pytest.raises(DatabaseError, match="not a timeline database revision this version knows"):
         open_store(url)
 
 

@@ -45,12 +45,18 @@ def describe(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, create_dirs: bool = False, busy_timeout: float = BUSY_TIMEOUT_S
+    url: str,
+    *,
+    create_dirs: bool = False,
+    must_exist: bool = False,
+    busy_timeout: float = BUSY_TIMEOUT_S,
 ) -> Engine:
     """An engine for ``url``. SQLite gets WAL, a busy timeout and real transactions.
 
     ``create_dirs`` creates the folder of an SQLite file (used for the default
     per-user location); for a path the user gave, a missing folder is an error.
+    ``must_exist``: a missing SQLite file is an error instead of a new database (for
+    commands that only read).
     """
     try:
         u = make_url(url)
@@ -74,16 +80,29 @@ def make_engine(
 
     path = u.database
     if path and path != ":memory:":
-        folder = Path(path).parent
-        if create_dirs:
-            folder.mkdir(parents=True, exist_ok=True)
-        elif not folder.is_dir():
-            raise DatabaseError(f"cannot open database {path}: folder {folder} does not exist")
-        if Path(path).is_dir():
-            raise DatabaseError(f"cannot open database {path}: it is a folder")
+        _check_sqlite_path(Path(path), create_dirs=create_dirs, must_exist=must_exist)
     engine = create_engine(u, connect_args={"timeout": busy_timeout})
     _sqlite_setup(engine, busy_timeout)
     return engine
+
+
+def _check_sqlite_path(path: Path, *, create_dirs: bool, must_exist: bool) -> None:
+    """Raise DatabaseError for a file SQLite should not open (or create)."""
+    if create_dirs:
+        _make_folder(path.parent)
+    elif not path.parent.is_dir():
+        raise DatabaseError(f"cannot open database {path}: folder {path.parent} does not exist")
+    if must_exist and not path.exists():  # before SQLite would create it
+        raise DatabaseError(f"no database at {path}; {CREATES}")
+    if path.is_dir():
+        raise DatabaseError(f"cannot open database {path}: it is a folder")
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatabaseError(f"cannot create the data folder {folder}: {e.strerror or e}") from None
 
 
 def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
@@ -153,15 +172,57 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         ) from None
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Upgrade a database that is behind (a new file counts); cheap when it is current."""
-    rev = current_revision(engine)
-    if rev == SCHEMA_HEAD:
-        return
-    if rev is not None and not _known_revision(rev):
+CREATES = "`timeline import --bundled`, `timeline import PATH` or `timeline add` creates one"
+
+
+def _schema_state(engine: Engine) -> tuple[str | None, set[str]]:
+    """The revision (None: no alembic_version table) and the tables of the database."""
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" not in tables:
+                return None, tables
+            rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return rev, tables
+    except SQLAlchemyError as e:
         raise DatabaseError(
-            f"database {describe(str(engine.url))} is at schema {rev}, newer than this "
-            f"version of timeline knows ({SCHEMA_HEAD}); upgrade timeline"
+            f"cannot open database {describe(str(engine.url))}: {error_reason(e)}"
+        ) from None
+
+
+def ensure_schema(engine: Engine, access: str = "write") -> None:
+    """Check the database's schema for ``access`` and, for ``write`` only, create it or
+    apply pending migrations (cheap when it is current).
+
+    ``read`` needs a timeline schema at head; ``inspect`` (``db current``) any timeline
+    schema or none. No access adds timeline's tables beside another application's.
+    """
+    name = describe(str(engine.url))
+    rev, tables = _schema_state(engine)
+    if rev is None:
+        others = sorted(tables - {"alembic_version"})
+        if others:
+            shown = ", ".join(others[:5]) + (
+                f" and {len(others) - 5} more" if len(others) > 5 else ""
+            )
+            raise DatabaseError(
+                f"database {name} is not a timeline database: it holds other tables "
+                f"({shown}); use a new --db"
+            )
+        if access == "read":
+            raise DatabaseError(f"database {name} holds no timeline log yet; {CREATES}")
+    elif not _known_revision(rev):
+        raise DatabaseError(
+            f"database {name} is at revision {rev!r}, which is not a timeline database "
+            f"revision this version knows (newest: {SCHEMA_HEAD}); a newer timeline may "
+            "have made it"
+        )
+    if rev == SCHEMA_HEAD or access == "inspect":
+        return
+    if access == "read":
+        raise DatabaseError(
+            f"database {name} is at schema {rev}, behind this version of timeline "
+            f"({SCHEMA_HEAD}); `timeline db upgrade` brings it up to date"
         )
     upgrade(engine)
 

@@ -6,6 +6,7 @@ The CLI package is the only place that prints, exits or reads the environment.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ except ImportError:  # pragma: no cover - older typer depends on click itself
     )
 
 if TYPE_CHECKING:
+    from timeline.service.maintenance import Access
     from timeline.store import EventStore
 
 
@@ -123,23 +125,38 @@ class Env:
     today: dt.date
     _store: EventStore | None = None
 
-    def store(self) -> EventStore:
+    def store(self, access: Access = "read") -> EventStore:
+        """The database, opened once for this command: ``read`` (the default) changes
+        nothing and needs an existing timeline database; ``write`` creates or migrates
+        it; ``inspect`` takes it as it is."""
         if self._store is None:
             from timeline.service import open_store
             from timeline.settings import default_db_url
 
-            timeout = os.environ.get("TIMELINE_BUSY_TIMEOUT")
-            try:
-                busy = None if not timeout else float(timeout)
-            except ValueError:
-                raise TimelineError(
-                    f"TIMELINE_BUSY_TIMEOUT={timeout!r} is not a number of seconds"
-                ) from None
+            busy = _busy_timeout()
             if self.db:
-                self._store = open_store(self.db, busy_timeout=busy)
+                self._store = open_store(self.db, access=access, busy_timeout=busy)
             else:
-                self._store = open_store(default_db_url(), create_dirs=True, busy_timeout=busy)
+                self._store = open_store(
+                    default_db_url(), access=access, create_dirs=True, busy_timeout=busy
+                )
         return self._store
+
+
+def _busy_timeout() -> float | None:
+    """TIMELINE_BUSY_TIMEOUT, in seconds: a finite number from 0 up."""
+    value = os.environ.get("TIMELINE_BUSY_TIMEOUT")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise TimelineError(
+            f"TIMELINE_BUSY_TIMEOUT={value!r} is not a number of seconds (0 or more)"
+        )
+    return seconds
 
 
 def _clock() -> tuple[dt.datetime, dt.date]:

@@ -17,7 +17,7 @@ def rebuild(ctx: typer.Context) -> None:
     """
     from timeline.service import rebuild as rebuild_states
 
-    count, n = rebuild_states(env_of(ctx).store())
+    count, n = rebuild_states(env_of(ctx).store("write"))
     typer.echo(f"Rebuilt {n} thread{'s' if n != 1 else ''} from {count} records")
 
 
@@ -46,7 +46,7 @@ def verify(ctx: typer.Context) -> None:
 def restore_file(env: Env, path: str) -> None:
     from timeline.service import restore as restore_backup
 
-    n = restore_backup(env.store(), path)
+    n = restore_backup(env.store("write"), path)
     typer.echo(f"Restored {n} records from {path}")
 
 
@@ -73,21 +73,25 @@ def db_upgrade(ctx: typer.Context) -> None:
     """
     from timeline.service import schema_revision
 
-    store = env_of(ctx).store()  # opening applies any pending migration
+    store = env_of(ctx).store("write")  # opening applies any pending migration
     typer.echo(f"Database {store.name} is at schema {schema_revision(store)} (head)")
 
 
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
-    """Show the database's location and schema revision.
+    """Show the database's location, schema revision and size, without changing it.
 
     Example: timeline db current
     """
     from timeline.queries import count
     from timeline.service import schema_revision
 
-    store = env_of(ctx).store()
-    typer.echo(f"{store.name}: schema {schema_revision(store)}, {count(store)} records")
+    store = env_of(ctx).store("inspect")
+    revision = schema_revision(store)
+    if revision is None:
+        typer.echo(f"{store.name}: no timeline schema yet, 0 records")
+    else:
+        typer.echo(f"{store.name}: schema {revision}, {count(store)} records")
 
 
 @db_app.command("grant")

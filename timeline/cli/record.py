@@ -93,7 +93,7 @@ def add(
         "refs": list(ref or []),
     }
     result = add_event(
-        env.store(),
+        env.store("write"),
         {k: v for k, v in fields.items() if v is not None},
         env.now,
         thread_title=thread_title,
@@ -185,7 +185,9 @@ def correct(
     }
     env = env_of(ctx)
     _echo_amendment(
-        record_amendment(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now)
+        record_amendment(
+            env.store("write"), {k: v for k, v in fields.items() if v is not None}, env.now
+        )
     )
 
 
@@ -221,7 +223,9 @@ def retract(
     }
     env = env_of(ctx)
     _echo_amendment(
-        record_amendment(env.store(), {k: v for k, v in fields.items() if v is not None}, env.now)
+        record_amendment(
+            env.store("write"), {k: v for k, v in fields.items() if v is not None}, env.now
+        )
     )
 
 
@@ -284,7 +288,7 @@ def import_(
         bar.update(done - bar.pos)
 
     try:
-        result = import_paths(env.store(), targets, env.now, progress=progress)
+        result = import_paths(env.store("write"), targets, env.now, progress=progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

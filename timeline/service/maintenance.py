@@ -4,6 +4,7 @@ backup, show its revision, grant a role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from timeline.chain import Finding, check_chains, check_projections
 from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
@@ -12,7 +13,10 @@ from timeline.projector import project
 from timeline.service._append import bulk
 from timeline.store import EventStore
 
+Access = Literal["write", "read", "inspect"]
+
 __all__ = [
+    "Access",
     "VerifyResult",
     "grant_appender",
     "open_store",
@@ -24,16 +28,31 @@ __all__ = [
 
 
 def open_store(
-    db: str, *, create_dirs: bool = False, busy_timeout: float | None = None
+    db: str,
+    *,
+    access: Access = "write",
+    create_dirs: bool = False,
+    busy_timeout: float | None = None,
 ) -> EventStore:
-    """Open (and, if behind, migrate) the database at ``db``: an SQLite file path or an
-    SQLAlchemy URL. ``create_dirs`` creates a missing folder for an SQLite file;
-    ``busy_timeout``: how long an SQLite writer waits for another to finish (seconds)."""
+    """Open the database at ``db``: an SQLite file path or an SQLAlchemy URL.
+
+    ``access``: ``write`` creates the database or migrates it if behind; ``read``
+    needs an existing timeline database at the current schema and changes nothing
+    (a missing SQLite file is an error, not a new file); ``inspect`` opens any
+    timeline database as it is. ``create_dirs`` creates a missing folder for an SQLite
+    file (written to only); ``busy_timeout``: how long an SQLite writer waits for
+    another to finish (seconds).
+    """
     from timeline.db import BUSY_TIMEOUT_S, ensure_schema, make_engine, resolve_url
 
     timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
-    engine = make_engine(resolve_url(db), create_dirs=create_dirs, busy_timeout=timeout)
-    ensure_schema(engine)
+    engine = make_engine(
+        resolve_url(db),
+        create_dirs=create_dirs and access == "write",
+        must_exist=access != "write",
+        busy_timeout=timeout,
+    )
+    ensure_schema(engine, access)
     return EventStore(engine, timeout)
 
 
