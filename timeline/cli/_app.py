@@ -44,6 +44,7 @@ class _Group(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        _DEBUG.on = False
         try:
             rv = super().main(
                 args=args,
@@ -54,11 +55,7 @@ class _Group(TyperGroup):
                 **extra,
             )
         except ImportErrors as e:
-            for p in e.problems:
-                typer.echo(f"Error: {p}", err=True)
-            if len(e.problems) > 1:
-                typer.echo(f"Error: {len(e.problems)} problems; nothing was imported", err=True)
-            sys.exit(1)
+            _problems(e)
         except TimelineError as e:
             _fail(str(e))
         except ClickException as e:
@@ -68,10 +65,48 @@ class _Group(TyperGroup):
         except typer.Abort:
             typer.echo("Error: aborted", err=True)
             sys.exit(1)
+        except Exception as e:  # the last resort: one line, unless asked for the traceback
+            if _DEBUG.on or os.environ.get("TIMELINE_DEBUG") == "1":
+                raise
+            _fail(_unexpected(e))
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+class _DEBUG:
+    on = False  # --debug, for this run
+
+
+MAX_PROBLEMS = 20
+
+
+def _problems(e: ImportErrors) -> NoReturn:
+    """Every problem on its own line, the first MAX_PROBLEMS of them, then the count."""
+    for p in e.problems[:MAX_PROBLEMS]:
+        typer.echo(f"Error: {p}", err=True)
+    hidden = len(e.problems) - MAX_PROBLEMS
+    if hidden > 0:
+        typer.echo(f"Error: ... and {hidden} more", err=True)
+    if len(e.problems) > 1:
+        typer.echo(f"Error: {len(e.problems)} problems; nothing was imported", err=True)
+    sys.exit(1)
+
+
+def _unexpected(e: Exception) -> str:
+    """One line for an error no command turned into a TimelineError."""
+    hint = " (--debug or TIMELINE_DEBUG=1 shows the traceback)"
+    if isinstance(e, OSError):
+        where = f" {e.filename}" if e.filename else ""
+        return f"cannot access{where}: {e.strerror or e}{hint}"
+    if type(e).__module__.startswith("sqlalchemy"):
+        from timeline.db import error_reason
+
+        reason = error_reason(e)  # type: ignore[arg-type]  # a SQLAlchemyError, by its module
+        return f"the database failed: {reason}{hint}"
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return f"unexpected {type(e).__name__}: {first}{hint}"
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -204,11 +239,18 @@ def _main(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show the traceback of an unexpected error (also TIMELINE_DEBUG=1)."
+        ),
+    ] = False,
 ) -> None:
     """An append-only record of diplomatic events: what was publicly known, when.
 
     Example: timeline asof 2022-02-02
     """
+    _DEBUG.on = debug
     now, today = _clock()
     ctx.obj = Env(db=db, now=now, today=today)
 

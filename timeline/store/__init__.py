@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
 from timeline.errors import ConflictError, DatabaseError
@@ -60,10 +60,10 @@ class EventStore:
                                 )
                             )
                     yield Writer(conn)
-        except OperationalError as e:
-            raise self._error(e) from None
         except IntegrityError as e:
             raise ConflictError(f"the database refused the write: {error_reason(e)}") from None
+        except SQLAlchemyError as e:  # locked, corrupted, gone, or a value it cannot hold
+            raise self._error(e) from None
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
@@ -77,7 +77,7 @@ class EventStore:
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield Reader(conn)
-        except OperationalError as e:
+        except SQLAlchemyError as e:
             raise self._error(e) from None
 
     def _error(self, e: SQLAlchemyError) -> DatabaseError:
