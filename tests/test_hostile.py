@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import timeline
-from tests.conftest import EVENTS, NOW
+from tests.conftest import EVENTS, NOW, Run, count_rows
 from tests.test_docs import COMMANDS
 from timeline.cli import app
 
@@ -77,3 +77,97 @@ def test_the_corruption_is_real(corrupted: Path) -> None:
         sqlite3.connect(corrupted) as conn,
     ):
         conn.execute("SELECT * FROM events").fetchall()
+
+
+# ---- known tracebacks and half-answers, each now one line (or a clean answer) -----------
+
+
+def test_a_refused_import_into_a_new_file_leaves_no_database(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("thread: t\nevents:\n  - {id: a, date: 2022-02-30, type: talks}\n")
+    target = tmp_path / "new" / "timeline.db"
+    target.parent.mkdir()
+    result = run("import", str(bad), env={"TIMELINE_DB": str(target)})
+    assert result.exit_code == 1
+    assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "{f}: the file is empty; not a backup made by `timeline export jsonl`"),
+        ("\n\n", "{f}: the file is empty; not a backup made by `timeline export jsonl`"),
+        ("thread: t\nevents: []\n", "{f}:1: not a backup made by `timeline export jsonl`"),
+        ('{"thread": "t", "id": "a"}\n', "{f}:1: not a backup made by `timeline export jsonl`"),
+    ],
+    ids=["empty", "blank", "yaml", "event-jsonl"],
+)
+def test_restoring_what_is_not_a_backup_is_one_line_and_writes_nothing(
+    run: Run, tmp_path: Path, content: str, message: str
+) -> None:
+    source = tmp_path / "backup.jsonl"
+    source.write_text(content)
+    target = tmp_path / "restored" / "timeline.db"
+    target.parent.mkdir()
+    result = run("restore", str(source), env={"TIMELINE_DB": str(target)})
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message.format(f=source)}\n"
+    assert list(target.parent.iterdir()) == []
+
+
+def test_importing_a_backup_says_to_restore_it(imported: Run, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.jsonl"
+    assert imported("export", "jsonl", "-o", str(backup)).exit_code == 0
+    result = imported("import", str(backup))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {backup}:1: this is a backup made by `timeline export jsonl`: "
+        "`timeline restore FILE` puts it back\n"
+    )
+
+
+def test_a_thread_title_with_a_newline_is_refused(run: Run, db_url: str) -> None:
+    result = run("add", *ARGS["add"], "--thread-title", "Security\nguarantees")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the thread title must be one line\n"
+    assert count_rows(db_url) == 0
+
+
+def test_an_event_on_the_last_day_of_year_9999_exports_to_icalendar(run_ok: Run) -> None:
+    from icalendar import Calendar
+
+    run_ok("add", "--thread", "far", "--date", "9999-12-31", "--type", "meeting", "--actor",
+           "Future", "--title", "The last day")  # fmt: skip
+    run_ok("add", "--thread", "far", "--date", "9999-12", "--type", "meeting", "--actor",
+           "Future", "--title", "The last month")  # fmt: skip
+    feed = Calendar.from_ical(run_ok("export", "ics").stdout_bytes)
+    spans = sorted(
+        (str(v["SUMMARY"]), v.decoded("DTSTART"), v.decoded("DURATION", None))
+        for v in feed.walk("VEVENT")
+    )
+    assert [(s, d.isoformat(), n.days if n else None) for s, d, n in spans] == [
+        ("The last day", "9999-12-31", 1),
+        ("The last month (Dec 9999, day unknown)", "9999-12-01", 31),
+    ]
+
+
+def test_a_thread_whose_events_are_all_retracted_exports_cleanly(run_ok: Run) -> None:
+    run_ok("add", *ARGS["add"], "--id", "rumour")
+    run_ok("retract", f"{THREAD}/rumour", "--reason", "It never happened")
+    feed = run_ok("export", "ics", "--thread", THREAD).stdout
+    assert "STATUS:CANCELLED" in feed and "[RETRACTED]" in feed
+    slides = run_ok("export", "timelinejs", "--thread", THREAD).stdout
+    assert '"events": []' in slides
+
+
+def test_a_long_list_of_problems_is_capped_at_twenty(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(f'{{"thread": "t", "id": "e{n}"}}\n' for n in range(1, 14)))
+    result = run("import", str(bad))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 22
+    assert lines[19].startswith(f"Error: {bad}:") and lines[20:] == [
+        "Error: ... and 32 more",  # 13 events, each missing date, type, actors and title
+        "Error: 52 problems; nothing was imported",
+    ]

@@ -22,6 +22,7 @@ __all__ = [
     "make_engine",
     "migrations_dir",
     "resolve_url",
+    "sqlite_path",
     "upgrade",
 ]
 
@@ -34,6 +35,18 @@ def resolve_url(value: str) -> str:
     if "://" in value:
         return value
     return "sqlite:///" + str(Path(value).expanduser())
+
+
+def sqlite_path(value: str) -> Path | None:
+    """The file of an SQLite database given as a path or URL; None for other backends,
+    an in-memory database or a URL that does not parse."""
+    try:
+        u = make_url(resolve_url(value))
+    except ArgumentError:
+        return None
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
 
 
 def describe(url: str) -> str:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -45,6 +46,7 @@ class _Group(TyperGroup):
         **extra: Any,
     ) -> Any:
         _DEBUG.on = False
+        _RUN.env = None
         try:
             rv = super().main(
                 args=args,
@@ -55,19 +57,23 @@ class _Group(TyperGroup):
                 **extra,
             )
         except ImportErrors as e:
+            _discard()
             _problems(e)
         except TimelineError as e:
+            _discard()
             _fail(str(e))
         except ClickException as e:
             # typer validates choices through pydantic, which prefixes "Value error, "
             typer.echo(f"Error: {e.format_message().replace('Value error, ', '')}", err=True)
             sys.exit(e.exit_code)
         except typer.Abort:
+            _discard()
             typer.echo("Error: aborted", err=True)
             sys.exit(1)
         except Exception as e:  # the last resort: one line, unless asked for the traceback
             if _DEBUG.on or os.environ.get("TIMELINE_DEBUG") == "1":
                 raise
+            _discard()
             _fail(_unexpected(e))
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
@@ -77,6 +83,15 @@ class _Group(TyperGroup):
 
 class _DEBUG:
     on = False  # --debug, for this run
+
+
+class _RUN:
+    env: Env | None = None  # the running command's, once the app's callback made it
+
+
+def _discard() -> None:
+    if _RUN.env is not None:
+        _RUN.env.discard_new_database()
 
 
 MAX_PROBLEMS = 20
@@ -159,23 +174,41 @@ class Env:
     now: dt.datetime  # aware, UTC
     today: dt.date
     _store: EventStore | None = None
+    _new_file: Path | None = None
 
     def store(self, access: Access = "read") -> EventStore:
         """The database, opened once for this command: ``read`` (the default) changes
         nothing and needs an existing timeline database; ``write`` creates or migrates
         it; ``inspect`` takes it as it is."""
         if self._store is None:
-            from timeline.service import open_store
+            from timeline.service import open_store, sqlite_file
             from timeline.settings import default_db_url
 
-            busy = _busy_timeout()
-            if self.db:
-                self._store = open_store(self.db, access=access, busy_timeout=busy)
-            else:
-                self._store = open_store(
-                    default_db_url(), access=access, create_dirs=True, busy_timeout=busy
-                )
+            url = self.db or default_db_url()
+            path = sqlite_file(url)
+            if access == "write" and path is not None and not path.exists():
+                self._new_file = path  # removed again if the command fails
+            self._store = open_store(
+                url, access=access, create_dirs=not self.db, busy_timeout=_busy_timeout()
+            )
         return self._store
+
+    def discard_new_database(self) -> None:
+        """After a failed command: remove the SQLite file it created, if it holds nothing,
+        so that a refused import or restore leaves no empty database behind."""
+        path, store = self._new_file, self._store
+        if path is None or store is None:
+            return
+        from timeline.queries import count
+
+        try:
+            empty = count(store) == 0
+        except TimelineError:
+            return
+        store.engine.dispose()
+        if empty:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _busy_timeout() -> float | None:
@@ -252,7 +285,7 @@ def _main(
     """
     _DEBUG.on = debug
     now, today = _clock()
-    ctx.obj = Env(db=db, now=now, today=today)
+    ctx.obj = _RUN.env = Env(db=db, now=now, today=today)
 
 
 def env_of(ctx: typer.Context) -> Env:

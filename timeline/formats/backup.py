@@ -19,7 +19,7 @@ from timeline.errors import Problem, TimelineError
 from timeline.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
 from timeline.model import RECORD_KINDS, Record
 
-__all__ = ["backup_line", "read_backup"]
+__all__ = ["NOT_A_BACKUP", "backup_line", "is_backup_line", "read_backup"]
 
 _KEYS = (
     "seq",
@@ -54,6 +54,14 @@ def backup_line(r: Record) -> str:
         )
         + "\n"
     )
+
+
+NOT_A_BACKUP = "not a backup made by `timeline export jsonl`"
+
+
+def is_backup_line(obj: object) -> bool:
+    """Does this (parsed) line look like a backup's, rather than an event's?"""
+    return isinstance(obj, dict) and {"seq", "payload", "hash"} <= obj.keys()
 
 
 def _check_shape(obj: Any) -> None:
@@ -113,12 +121,20 @@ def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[P
         if not line.strip():
             continue
         try:
-            record = _record(json.loads(line))
+            obj = json.loads(line)
+        except ValueError:
+            obj = None
+        if not records and not problems and not is_backup_line(obj):
+            return [], [Problem(source, n, NOT_A_BACKUP)]
+        try:
+            record = _record(obj)
         except ValueError as e:
             problems.append(Problem(source, n, str(e).splitlines()[0]))
             continue
         records.append(record)
         line_of[str(record.entry.key)] = n
+    if not records and not problems:
+        return [], [Problem(source, None, f"the file is empty; {NOT_A_BACKUP}")]
     rows = [
         chain_row(
             to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))

@@ -28,6 +28,7 @@ from json.scanner import py_make_scanner  # type: ignore[attr-defined]  # not in
 from typing import Any
 
 from timeline.errors import Problem
+from timeline.formats.backup import is_backup_line
 
 __all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "parse"]
 
@@ -211,6 +212,16 @@ def _parse_jsonl(text: str, out: ParsedFile) -> None:
     # which JSON allows unescaped inside strings
     for n, raw in enumerate(text.split("\n"), start=1):
         obj = _jsonl_object(raw, n, out) if raw.strip() else None
+        if obj is not None and not out.events and is_backup_line(obj):
+            out.problems.append(
+                Problem(
+                    out.source,
+                    n,
+                    "this is a backup made by `timeline "
+                    "export jsonl`: `timeline restore FILE` puts it back",
+                )
+            )
+            return
         if obj is not None:
             _jsonl_title(obj, n, out)
             out.events.append(RawEvent(out.source, n, obj, None))

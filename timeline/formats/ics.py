@@ -38,11 +38,11 @@ if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with thi
 __all__ = ["calendar"]
 
 
-def _span(d: EdtfDate) -> tuple[dt.date, dt.date]:
-    """DTSTART and the exclusive DTEND."""
+def _span(d: EdtfDate) -> tuple[dt.date, dt.timedelta]:
+    """DTSTART and how many days the event covers (DTEND is DTSTART + that)."""
     if d.precision == "year":
-        return d.first, d.first + dt.timedelta(days=1)
-    return d.first, d.last + dt.timedelta(days=1)
+        return d.first, dt.timedelta(days=1)
+    return d.first, d.last - d.first + dt.timedelta(days=1)
 
 
 def _description(a: EventView[Record]) -> str:
@@ -82,7 +82,7 @@ def _event(a: EventView[Record]) -> VEvent:
     e: Event = a.record.event
     records = [a.original, *a.corrections, *([a.retraction] if a.retraction else [])]
     modified = max(r.recorded_at for r in records).astimezone(dt.UTC)
-    start, end = _span(e.date)
+    start, days = _span(e.date)
     note = date_note(e.date)
     summary = e.title + (f" ({note})" if note else "")
     if a.retraction is not None:
@@ -97,7 +97,10 @@ def _event(a: EventView[Record]) -> VEvent:
     v.add("last-modified", modified)
     v.add("sequence", len(records) - 1)
     v.add("dtstart", start)
-    v.add("dtend", end)
+    try:
+        v.add("dtend", start + days)
+    except OverflowError:  # 9999-12-31 has no day after it: give the length instead
+        v.add("duration", days)
     v.add("summary", summary)
     v.add("description", _description(a))
     url = next((s.url for s in e.sources if s.url), None)

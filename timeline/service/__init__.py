@@ -13,6 +13,7 @@ from timeline.service.maintenance import (
     rebuild,
     restore,
     schema_revision,
+    sqlite_file,
     verify,
 )
 from timeline.service.recording import AddResult, add_event, generate_id, record_amendment
@@ -31,5 +32,6 @@ __all__ = [
     "record_amendment",
     "restore",
     "schema_revision",
+    "sqlite_file",
     "verify",
 ]

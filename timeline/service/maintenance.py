@@ -4,6 +4,7 @@ backup, show its revision, grant a role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from timeline.chain import Finding, check_chains, check_projections
@@ -23,6 +24,7 @@ __all__ = [
     "rebuild",
     "restore",
     "schema_revision",
+    "sqlite_file",
     "verify",
 ]
 
@@ -54,6 +56,13 @@ def open_store(
     )
     ensure_schema(engine, access)
     return EventStore(engine, timeout)
+
+
+def sqlite_file(db: str) -> Path | None:
+    """The file of an SQLite database given as a path or URL (None for other backends)."""
+    from timeline.db import sqlite_path
+
+    return sqlite_path(db)
 
 
 def schema_revision(store: EventStore) -> str | None:

@@ -17,7 +17,7 @@ from timeline.errors import InvalidEvent
 from timeline.model import Amendment, Correction, Event, Key, Record
 from timeline.service._append import append
 from timeline.store import EventStore, Reader
-from timeline.validate import entry_from_input, event_from_input
+from timeline.validate import entry_from_input, event_from_input, text_field
 
 __all__ = ["AddResult", "add_event", "generate_id", "missing_refs", "record_amendment"]
 
@@ -55,6 +55,12 @@ def add_event(
     if generate:
         data["id"] = "placeholder"  # validated first, replaced below under the write lock
     event = event_from_input(data)
+    title = None
+    if thread_title is not None and thread_title.strip():
+        try:
+            title = text_field(thread_title, "the thread title", one_line=True)
+        except ValueError as e:
+            raise InvalidEvent([("thread_title", str(e))]) from None
     with store.writing([event.thread]) as w:
         if generate:
             taken = lambda c: bool(w.find([Key(event.thread, c)]))  # noqa: E731
@@ -65,7 +71,6 @@ def add_event(
         if missing:
             raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in missing])
         current = w.states([event.thread]).get(event.thread)
-        title = thread_title.strip() if thread_title and thread_title.strip() else None
         if title is not None and current is not None and current.title == title:
             title = None
         (record,) = append(w, [(event, title)], now)

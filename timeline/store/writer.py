@@ -77,6 +77,8 @@ class Writer(Reader):
         """One executemany straight to the driver: SQLAlchemy's per-row bind processing
         would cost more than the insert itself. Plain portable SQL; only the placeholder
         differs. SQLAlchemy's SQLite Date type stores ISO text; other drivers take dates."""
+        if not rows:
+            return
         conn = self._conn
         mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
         if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
