@@ -57,7 +57,11 @@ def raw_events(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         raw["status"] = draw(st.sampled_from(STATUSES))
     if draw(st.booleans()):
-        url = draw(st.sampled_from([None, "https://www.elpais.com/", "urn:isbn:0451450523"]))
+        url = draw(
+            st.sampled_from(
+                [None, "https://www.elpais.com/", "http://www.nato.int/cps/en/natohq/news.htm"]
+            )
+        )
         raw["sources"] = [{"name": draw(LINE), **({"url": url} if url else {})}]
     if draw(st.booleans()):
         raw["positions"] = [

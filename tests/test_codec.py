@@ -242,9 +242,31 @@ def test_two_stances_of_one_actor_on_one_issue_in_one_event_are_refused() -> Non
     ]
 
 
-def test_a_source_url_that_is_not_a_url_is_refused() -> None:
-    raw = draft_treaties(sources=[{"name": "Reuters", "url": "reuters dot com"}])
-    assert problems_of(raw) == [("sources", "source url 'reuters dot com' is not a URL")]
+@pytest.mark.parametrize(
+    "url",
+    [
+        "reuters dot com",
+        "javascript:alert(1)",
+        "data:text/html,<b>hi</b>",
+        "mailto:press@elpais.es",
+        "ftp://ftp.example.org/replies.pdf",
+        "http://",
+        "https:///path-only",
+        "https://elpais.com/a page",
+        "https://[::1",
+    ],
+)
+def test_a_source_url_that_is_not_a_web_address_is_refused(url: str) -> None:
+    raw = draft_treaties(sources=[{"name": "Reuters", "url": url}])
+    assert problems_of(raw) == [
+        ("sources", f"source url {url!r} is not a web address (http:// or https://)")
+    ]
+
+
+def test_a_web_address_is_kept_as_written() -> None:
+    url = "https://elpais.com/internacional/2022-02-02/respuesta.html?id=1#texto"
+    (source,) = read(sources=[{"name": "El País", "url": f"  {url} "}]).sources
+    assert source.url == url
 
 
 @pytest.mark.parametrize("ref", ["russia-draft-treaties", f"{THREAD}/russia-draft-treaties"])

@@ -370,11 +370,11 @@ def test_timelinejs_has_one_slide_per_known_event(imported: Run, tmp_path: Path)
         assert all(isinstance(v, int) for v in slide["start_date"].values())
         if "media" in slide:
             assert slide["media"]["url"].startswith("https://")
-    month = next(s for s in doc["events"] if s["unique_id"].endswith("--troop-buildup-reports"))
+    month = next(s for s in doc["events"] if s["unique_id"].endswith("_troop-buildup-reports"))
     assert month["start_date"] == {"year": 2021, "month": 12}
     assert month["display_date"] == "2021-12~ (Dec 2021, day unknown, approximate)"
     assert month["group"] == "russian-troops-georgia-moldova-ukraine"
-    assert not any(s["unique_id"].endswith("--replies-open-door") for s in doc["events"])
+    assert not any(s["unique_id"].endswith("_replies-open-door") for s in doc["events"])
 
 
 def asof_events(run: Run, day: str) -> int:

@@ -3,6 +3,7 @@ traceback, and nothing is written on refusal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 from pathlib import Path
@@ -171,3 +172,145 @@ def test_a_long_list_of_problems_is_capped_at_twenty(run: Run, tmp_path: Path) -
         "Error: ... and 32 more",  # 13 events, each missing date, type, actors and title
         "Error: 52 problems; nothing was imported",
     ]
+
+
+# ---- text that cannot attack a reader -----------------------------------------------------
+
+HOSTILE = {
+    "escape": "Talks \x1b[2J\x1b[31mend",
+    "nul": "Talks\x00end",
+    "c1": "Talks \x9b31m end",
+    "line-separator": "Talks\u2028end",
+    "tab": "Talks\tend",
+    "carriage-return": "Talks\rend",
+}
+CODES = {"escape": "001B", "nul": "0000", "c1": "009B", "line-separator": "2028",
+         "tab": "0009", "carriage-return": "000D"}  # fmt: skip
+
+
+def _refused(result: object, db_url: str, count: int = 0) -> str:
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.stdout == ""  # type: ignore[attr-defined]
+    (line,) = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert count_rows(db_url) == count
+    return line
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+@pytest.mark.parametrize("option", ["--title", "--actor", "--summary", "--thread-title"])
+def test_add_refuses_control_characters_in_every_text_field(
+    run: Run, db_url: str, kind: str, option: str
+) -> None:
+    args = dict(zip(ARGS["add"][::2], ARGS["add"][1::2], strict=True))
+    args[option] = HOSTILE[kind]
+    result = run("add", *(x for pair in args.items() for x in pair))
+    line = _refused(result, db_url)
+    if kind == "carriage-return" and option in ("--title", "--actor", "--thread-title"):
+        assert line.endswith("must be one line")
+    else:
+        assert line.endswith(f"holds the control character U+{CODES[kind]}, which timeline "
+                             "does not store")  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["escape", "nul", "c1", "line-separator"])
+@pytest.mark.parametrize("suffix", [".yaml", ".json", ".jsonl"])
+def test_event_files_refuse_control_characters_with_their_line(
+    run: Run, db_url: str, tmp_path: Path, kind: str, suffix: str
+) -> None:
+    import json
+
+    event = {"id": "e", "date": "2022-01-26", "type": "talks", "actors": ["Russia"],
+             "title": HOSTILE[kind], "sources": [{"name": "El País",
+                                                  "url": "https://elpais.com/"}]}  # fmt: skip
+    path = tmp_path / f"hostile{suffix}"
+    if suffix == ".jsonl":
+        path.write_text(json.dumps({"thread": "t", **event}) + "\n")
+    else:  # JSON is YAML: the escapes survive either reader
+        path.write_text(json.dumps({"thread": "t", "events": [event]}, indent=1))
+    line = _refused(run("import", str(path)), db_url)
+    assert line.startswith(f"Error: {path}:")
+    assert line.endswith(f"title holds the control character U+{CODES[kind]}, which timeline "
+                         "does not store")  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["escape", "nul"])
+def test_corrections_and_retractions_refuse_control_characters(
+    imported: Run, db_url: str, kind: str
+) -> None:
+    event = f"{THREAD}/geneva-ssd"
+    for args in (["correct", event, "--title", HOSTILE[kind]],
+                 ["correct", event, "--summary", "ok", "--note", HOSTILE[kind]],
+                 ["retract", event, "--reason", HOSTILE[kind]]):  # fmt: skip
+        line = _refused(imported(*args), db_url, count=27)
+        assert f"U+{CODES[kind]}" in line
+
+
+def test_a_log_recorded_with_control_characters_prints_them_visibly(
+    run_ok: Run, db_url: str
+) -> None:
+    """Logs recorded before the rule may hold them (appended here below the input rules):
+    the terminal sees escapes, and JSON stays the same JSON, escaped."""
+    import json
+    from dataclasses import replace
+
+    from tests.conftest import make_event
+    from timeline.service._append import append
+
+    store = timeline.open_store(db_url)
+    event = replace(make_event(thread="old", id="e"), title="Talks \x1b[2J\x9bend\u2028!")
+    with store.writing(["old"]) as w:
+        append(w, [(event, None)], dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    store.engine.dispose()
+    shown = run_ok("log").stdout
+    assert "Talks \\x1b[2J\\x9bend\\u2028!" in shown
+    assert not any(c in shown for c in "\x1b\x9b\u2028")
+    for fmt in ("json", "jsonl"):
+        printed = run_ok("log", "--format", fmt).stdout
+        assert not any(c in printed for c in "\x1b\x9b\u2028")
+        (record,) = (
+            [json.loads(line) for line in printed.splitlines()]
+            if fmt == "jsonl"
+            else (json.loads(printed))
+        )
+        assert record["title"] == event.title
+
+
+TRICKY_TEXT = [
+    "Talks at C:\\Nations and C:\\new",  # \N and \n are iCalendar escapes
+    "Semicolons; commas, and a backslash \\ at the end\\",
+    "Zürich — «Женева» — 日内瓦",
+]
+
+
+def test_icalendar_text_round_trips_exactly_through_two_parsers(run_ok: Run) -> None:
+    from ical.calendar_stream import IcsCalendarStream
+    from icalendar import Calendar
+
+    for n, title in enumerate(TRICKY_TEXT):
+        run_ok("add", "--thread", "tricky", "--id", f"e{n}", "--date", "2022-01-26", "--type",
+               "talks", "--actor", "A\\B", "--title", title, "--summary", f"{title}\nline 2",
+               "--thread-title", "Path C:\\Nations; and, more")  # fmt: skip
+    data = run_ok("export", "ics", "--thread", "tricky").stdout_bytes
+    first = Calendar.from_ical(data)
+    second = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    # icalendar leaves NAME (RFC 7986) as raw text; ical reads it as TEXT
+    assert second.model_dump()["name"] == ["timeline: Path C:\\Nations; and, more"]
+    by_uid = {str(v["UID"]): v for v in first.walk("VEVENT")}
+    for n, title in enumerate(TRICKY_TEXT):
+        event = by_uid[f"tricky/e{n}@timeline"]
+        assert str(event["SUMMARY"]) == title
+        assert str(event["DESCRIPTION"]).startswith(f"{title}\nline 2\n\nDate: 2022-01-26")
+        assert "Actors: A\\B" in str(event["DESCRIPTION"])
+    strict = {e.uid: e for e in second.events}
+    for n, title in enumerate(TRICKY_TEXT):
+        assert strict[f"tricky/e{n}@timeline"].summary == title
+        assert strict[f"tricky/e{n}@timeline"].description.startswith(f"{title}\nline 2\n")
+
+
+def test_timelinejs_ids_of_different_events_never_collide(run_ok: Run) -> None:
+    import json
+
+    run_ok("add", "--thread", "a--b", "--id", "c", *ARGS["add"][2:])
+    run_ok("add", "--thread", "a", "--id", "b--c", *ARGS["add"][2:])
+    slides = json.loads(run_ok("export", "timelinejs").stdout)["events"]
+    assert sorted(s["unique_id"] for s in slides) == ["a--b_c", "a_b--c"]

@@ -1072,15 +1072,15 @@ def test_the_timeline_has_an_escaped_title_and_one_slide_per_unretracted_event()
         "text": {"headline": "US &amp; NATO &lt;replies&gt;", "text": "What was known, and when"}
     }
     assert [s["unique_id"] for s in doc["events"]] == [
-        f"{ARMS}--inf-treaty-ends",
-        f"{TROOPS}--troop-buildup-reports",
-        f"{GUARANTEES}--russia-draft-treaties",
-        f"{GUARANTEES}--geneva-ssd",
-        f"{ARMS}--us-arms-control-offer",
-        f"{GUARANTEES}--replies-delivered",
-        f"{GUARANTEES}--replies-open-door",
-        f"{GUARANTEES}--putin-concerns-ignored",
-        f"{GUARANTEES}--el-pais-publishes",
+        f"{ARMS}_inf-treaty-ends",
+        f"{TROOPS}_troop-buildup-reports",
+        f"{GUARANTEES}_russia-draft-treaties",
+        f"{GUARANTEES}_geneva-ssd",
+        f"{ARMS}_us-arms-control-offer",
+        f"{GUARANTEES}_replies-delivered",
+        f"{GUARANTEES}_replies-open-door",
+        f"{GUARANTEES}_putin-concerns-ignored",
+        f"{GUARANTEES}_el-pais-publishes",
     ]
     assert {s["group"] for s in doc["events"]} == {ARMS, TROOPS, GUARANTEES}
 
@@ -1090,9 +1090,9 @@ def test_timeline_slides_are_as_precise_as_their_dates() -> None:
     assert [
         (slides[key]["start_date"], slides[key]["display_date"])
         for key in (
-            f"{ARMS}--inf-treaty-ends",
-            f"{TROOPS}--troop-buildup-reports",
-            f"{GUARANTEES}--el-pais-publishes",  # the corrected day, not the typo
+            f"{ARMS}_inf-treaty-ends",
+            f"{TROOPS}_troop-buildup-reports",
+            f"{GUARANTEES}_el-pais-publishes",  # the corrected day, not the typo
         )
     ] == [
         ({"year": 2019}, "2019 (2019, date unknown)"),
@@ -1103,7 +1103,7 @@ def test_timeline_slides_are_as_precise_as_their_dates() -> None:
 
 def test_a_slide_carries_summary_positions_and_sources_as_html() -> None:
     # El País, the first source, has no URL: no media, though JAMnews has one
-    assert _slides()[f"{GUARANTEES}--replies-open-door"] == {
+    assert _slides()[f"{GUARANTEES}_replies-open-door"] == {
         "start_date": {"year": 2022, "month": 1, "day": 26},
         "display_date": "2022-01-26",
         "text": {
@@ -1115,12 +1115,12 @@ def test_a_slide_carries_summary_positions_and_sources_as_html() -> None:
             f'<p>Sources: El País, <a href="{JAMNEWS}">JAMnews</a></p>',
         },
         "group": GUARANTEES,
-        "unique_id": f"{GUARANTEES}--replies-open-door",
+        "unique_id": f"{GUARANTEES}_replies-open-door",
     }
 
 
 def test_a_slide_whose_first_source_is_a_web_address_shows_it_as_media() -> None:
-    slide = _slides()[f"{GUARANTEES}--replies-delivered"]
+    slide = _slides()[f"{GUARANTEES}_replies-delivered"]
     assert slide["media"] == {"url": NATO_NEWS, "caption": "NATO"}
     assert slide["text"]["text"] == (
         "<p>United States, NATO · response · publicly known 2022-01-26</p>"

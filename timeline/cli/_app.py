@@ -310,8 +310,12 @@ def parse_span(value: str | None, end: bool, what: str) -> dt.date | None:
     return None if value is None else parse_bound(value, end=end, what=what)
 
 
-def write(text: str) -> None:
-    typer.echo(text, nl=False)
+def write(text: str, *, as_json: bool = False) -> None:
+    """Print a command's output; data never reaches the terminal as control characters
+    (``render.visible``; JSON keeps its meaning, with them as escapes)."""
+    from timeline.formats.render import json_visible, visible
+
+    typer.echo(json_visible(text) if as_json else visible(text), nl=False)
 
 
 def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:

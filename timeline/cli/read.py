@@ -48,7 +48,7 @@ def asof(
     states = as_of(store, day, thread, recorded_before=before)
     empty = not states and count(store, before) == 0
     if fmt is Format.json:
-        write(render.asof_json(day, states))
+        write(render.asof_json(day, states), as_json=True)
     elif fmt is Format.markdown:
         write(render.asof_markdown(day, states, empty=empty))
     else:
@@ -70,7 +70,10 @@ def threads(
     from timeline.queries import threads as list_threads
 
     states = list_threads(env_of(ctx).store())
-    write(render.threads_json(states) if fmt is ThreadsFormat.json else render.threads_text(states))
+    if fmt is ThreadsFormat.json:
+        write(render.threads_json(states), as_json=True)
+    else:
+        write(render.threads_text(states))
 
 
 @app.command()
@@ -125,9 +128,9 @@ def log(
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
     )
     if fmt is LogFormat.json:
-        write(render.log_json(items))
+        write(render.log_json(items), as_json=True)
     elif fmt is LogFormat.jsonl:
-        write(render.log_jsonl(items))
+        write(render.log_jsonl(items), as_json=True)
     else:
         write(render.log_text(items, empty=not items and count(store) == 0))
 
@@ -171,4 +174,7 @@ def diff(
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
     result = compute_diff(env.store(), d1, d2, thread)
-    write(changes.diff_json(result) if fmt is DiffFormat.json else changes.diff_text(result))
+    if fmt is DiffFormat.json:
+        write(changes.diff_json(result), as_json=True)
+    else:
+        write(changes.diff_text(result))

@@ -29,6 +29,7 @@ from typing import Any
 
 from timeline.errors import Problem
 from timeline.formats.backup import is_backup_line
+from timeline.validate import text_field
 
 __all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "parse"]
 
@@ -115,11 +116,14 @@ def _parse_document(doc: Any, out: ParsedFile) -> None:
         out.problems.append(Problem(src, None, message))
 
 
-def _one_line_title(title: object) -> str | None:
-    """The title, stripped, if it is one line of text."""
-    if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
+def _title(title: object, what: str, where: int | None, out: ParsedFile) -> str | None:
+    """The thread title as stored (the rule of every text field), or None with the
+    problem noted."""
+    try:
+        return text_field(title, what, one_line=True)
+    except ValueError as e:
+        out.problems.append(Problem(out.source, where, str(e)))
         return None
-    return title.strip()
 
 
 def _read_header(doc: Mapping[str, Any], out: ParsedFile) -> str | None:
@@ -135,12 +139,11 @@ def _read_header(doc: Mapping[str, Any], out: ParsedFile) -> str | None:
         thread = None
     if "title" not in doc or doc["title"] is None:
         return thread
-    title, line = _one_line_title(doc["title"]), _key_line(doc, "title")
-    if title is None:
-        out.problems.append(Problem(src, line, "the thread title must be one line of text"))
-    elif thread is None:
+    line = _key_line(doc, "title")
+    title = _title(doc["title"], "the thread title", line, out)
+    if title is not None and thread is None:
         out.problems.append(Problem(src, line, "a title needs the file's thread: add 'thread:'"))
-    else:
+    elif title is not None and thread is not None:
         out.titles[thread] = (title, line)
     return thread
 
@@ -196,10 +199,8 @@ def _jsonl_title(obj: dict[str, Any], n: int, out: ParsedFile) -> None:
     raw = obj.pop("thread_title", None)
     if raw is None:
         return
-    title = _one_line_title(raw)
-    if title is None:
-        out.problems.append(Problem(out.source, n, "thread_title must be one line"))
-    elif isinstance(obj.get("thread"), str):
+    title = _title(raw, "thread_title", n, out)
+    if title is not None and isinstance(obj.get("thread"), str):
         thread = obj["thread"]
         seen = out.titles.setdefault(thread, (title, n))
         if seen[0] != title:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from timeline._version import __version__
 from timeline.amend import EventView
@@ -43,6 +43,29 @@ def _span(d: EdtfDate) -> tuple[dt.date, dt.timedelta]:
     if d.precision == "year":
         return d.first, dt.timedelta(days=1)
     return d.first, d.last - d.first + dt.timedelta(days=1)
+
+
+_TEXT: Any = None
+_WEB = ("http://", "https://")  # the only addresses written into URL
+
+
+def _text(value: str) -> Any:
+    """A TEXT value escaped as RFC 5545 says (3.3.11): backslash first, then ``;``, ``,``
+    and line breaks. icalendar's own escaping turns the ``\\N`` of ``C:\\Nations`` into a
+    line break when read back, so timeline escapes the text itself."""
+    global _TEXT
+    if _TEXT is None:
+        from icalendar import vText
+
+        class Text(vText):
+            def to_ical(self) -> bytes:
+                text = str(self).replace("\r\n", "\n")
+                for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+                    text = text.replace(plain, escaped)
+                return text.encode("utf-8")
+
+        _TEXT = Text
+    return _TEXT(value)
 
 
 def _description(a: EventView[Record]) -> str:
@@ -77,7 +100,7 @@ def _description(a: EventView[Record]) -> str:
 
 def _event(a: EventView[Record]) -> VEvent:
     from icalendar import Event as VEvent
-    from icalendar import vText, vUri
+    from icalendar import vUri
 
     e: Event = a.record.event
     records = [a.original, *a.corrections, *([a.retraction] if a.retraction else [])]
@@ -101,31 +124,31 @@ def _event(a: EventView[Record]) -> VEvent:
         v.add("dtend", start + days)
     except OverflowError:  # 9999-12-31 has no day after it: give the length instead
         v.add("duration", days)
-    v.add("summary", summary)
-    v.add("description", _description(a))
-    url = next((s.url for s in e.sources if s.url), None)
+    v.add("summary", _text(summary))
+    v.add("description", _text(_description(a)))
+    url = next((s.url for s in e.sources if s.url and s.url.startswith(_WEB)), None)
     if url:
         v.add("url", vUri(url))
     v.add("categories", [e.thread, e.type])
     v.add("status", status)
     v.add("transp", "TRANSPARENT")
-    v.add("x-timeline-edtf", vText(e.date.text))
-    v.add("x-timeline-known", vText(e.known.isoformat()))
+    v.add("x-timeline-edtf", _text(e.date.text))
+    v.add("x-timeline-known", _text(e.known.isoformat()))
     return v
 
 
 def calendar(items: Sequence[EventView[Record]], name: str, description: str) -> bytes:
     """The whole calendar, CRLF line ends, folded at 75 octets."""
-    from icalendar import Calendar, vText
+    from icalendar import Calendar
 
     cal = Calendar()
     cal.add("prodid", f"-//timeline//timeline {__version__}//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("name", name)
-    cal.add("x-wr-calname", vText(name))  # X- properties are TEXT: escape them as such
-    cal.add("description", description)
-    cal.add("x-wr-caldesc", vText(description))
+    cal.add("name", _text(name))
+    cal.add("x-wr-calname", _text(name))  # X- properties are TEXT: escape them as such
+    cal.add("description", _text(description))
+    cal.add("x-wr-caldesc", _text(description))
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
     order = sorted(

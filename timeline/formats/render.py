@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
@@ -17,13 +18,38 @@ __all__ = [
     "asof_json",
     "asof_markdown",
     "asof_text",
+    "json_visible",
     "log_json",
     "log_jsonl",
     "log_text",
     "record_dict",
     "threads_json",
     "threads_text",
+    "visible",
 ]
+
+# What a terminal could act on: C0 and C1 controls (the line feed aside), DEL, and the
+# Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Text for a terminal: every control character shown as an escape (``\\x1b``), so
+    that data never moves the cursor, recolours the screen or hides a line. Input
+    refuses these characters; this holds for anything recorded before that rule."""
+    return _CONTROL.sub(_escape, text)
+
+
+def json_visible(text: str) -> str:
+    """JSON text with the controls JSON leaves raw (DEL, C1, U+2028/9) escaped as \\uXXXX:
+    the same document, safe to print."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 EMPTY_HINT = (
     "No events are recorded yet. Import the bundled events with `timeline import --bundled`, "

@@ -5,7 +5,8 @@ slide has ``start_date`` (``{"year", "month"?, "day"?}``, as precise as the even
 date: a month-precision event has no day, a year-only one only a year),
 ``display_date`` (the date as written, with "day unknown" and the like), ``text``
 (``headline``, HTML ``text``),
-``group`` (the thread), ``unique_id`` and, when the first source is a URL,
+``group`` (the thread), ``unique_id`` (``thread_id``: ``_`` is in no slug, so two
+events never share one) and, when the first source is a web address,
 ``media`` (``url``, ``caption``). Retracted events are left out.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from timeline.amend import EventView
 from timeline.dates import EdtfDate, date_note
@@ -26,6 +27,12 @@ __all__ = ["timeline_json"]
 def _esc(text: str) -> str:
     """Text for TimelineJS's HTML fields (quotes need no escaping outside attributes)."""
     return html.escape(text, quote=False)
+
+
+def _web(url: str | None) -> TypeGuard[str]:
+    """Only a web address goes into an href or media (input allows nothing else; this
+    holds for logs recorded before that rule too)."""
+    return url is not None and url.startswith(("http://", "https://"))
 
 
 def _date(d: EdtfDate) -> dict[str, int]:
@@ -60,7 +67,7 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
         for s in e.sources:
             name = _esc(s.name)
             links.append(
-                f'<a href="{html.escape(s.url, quote=True)}">{name}</a>' if s.url else name
+                f'<a href="{html.escape(s.url, quote=True)}">{name}</a>' if _web(s.url) else name
             )
         parts.append("<p>Sources: " + ", ".join(links) + "</p>")
     slide: dict[str, Any] = {
@@ -68,10 +75,10 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
         "display_date": e.date.text + (f" ({note})" if note else ""),
         "text": {"headline": _esc(e.title), "text": "".join(parts)},
         "group": e.thread,
-        "unique_id": f"{e.thread}--{e.id}",
+        "unique_id": f"{e.thread}_{e.id}",
     }
     url = e.sources[0].url if e.sources else None
-    if url and url.startswith(("http://", "https://")):
+    if _web(url):
         slide["media"] = {"url": url, "caption": _esc(e.sources[0].name)}
     return slide
 

@@ -113,10 +113,11 @@ def retraction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> 
     c = Checker()
     target, event_id, known = _amendment_common(raw, thread, "retracts", _RETRACTION_FIELDS, c)
     reason = ""
-    try:
-        reason = text_field(raw.get("reason"), "reason")
-    except ValueError:
+    given = raw.get("reason")
+    if not isinstance(given, str) or not given.strip():
         c.add("reason", "a retraction needs a 'reason'")
+    else:
+        reason = c.check("reason", text_field, given, "reason") or ""
     c.raise_if_any()
     if target is None:  # reported above
         raise InvalidEvent([("retracts", "a retraction needs 'retracts'")])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from timeline.dates import EdtfDate, parse_day, parse_edtf
 from timeline.errors import InvalidEvent
@@ -40,7 +40,6 @@ EVENT_FIELDS: tuple[str, ...] = tuple(
 _REQUIRED = ("id", "date", "type", "actors", "title")
 _SOURCE_FIELDS = ("name", "url", "date")
 _POSITION_FIELDS = ("actor", "issue", "stance")
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 SLUG_HINT = "use lowercase letters, digits and '-', starting with a letter or digit"
 
 
@@ -65,14 +64,29 @@ def _mapping(item: object, what: str, fields: Sequence[str]) -> Mapping[str, Any
     return item
 
 
+def _check_url(url: object) -> None:
+    """Only a web address: http or https, with a host, and nothing a reader's software
+    could run (javascript:, data:) or misread (spaces, control characters)."""
+    if not isinstance(url, str):
+        raise ValueError(f"source url {url!r} is not a URL")
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        web = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed address (an unclosed [ of an IPv6 host, a bad port)
+        web = False
+    if not web or any(c.isspace() for c in text):
+        raise ValueError(f"source url {url!r} is not a web address (http:// or https://)")
+    valid_unicode(text, "source url")
+    text_field(text, "source url", one_line=True)  # the control-character rule
+
+
 def _source(item: object) -> Source:
     s = _mapping(item, "source", _SOURCE_FIELDS)
     name = text_field(s.get("name"), "source name", one_line=True)
     url = s.get("url")
     if url is not None:
-        if not isinstance(url, str) or not _URI.fullmatch(url.strip()):
-            raise ValueError(f"source url {url!r} is not a URL")
-        valid_unicode(url, "source url")
+        _check_url(url)
     date = s.get("date")
     text = None if date is None else parse_edtf(as_date_text(date)).text
     return Source(name, url.strip() if url else None, text)

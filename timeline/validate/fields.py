@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,14 +48,30 @@ def valid_unicode(text: str, what: str) -> None:
         ) from None
 
 
+# C0 and C1 controls but the line feed, DEL, and the Unicode line and paragraph
+# separators: text that could move a terminal's cursor, hide a line in a calendar or
+# split a line of JSON for some readers. NUL is among them (PostgreSQL refuses it).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def text_field(value: object, what: str, *, one_line: bool = False) -> str:
-    """Non-empty text, stripped, in NFC; ValueError naming ``what`` otherwise."""
+    """Non-empty text, stripped, in NFC; ValueError naming ``what`` otherwise.
+
+    One rule for every text a user gives, on every backend: no control character, and
+    a line break only where ``one_line`` is False (a summary, a note, a reason).
+    """
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise ValueError(f"{what} must be non-empty text")
     valid_unicode(text, what)
     if one_line and ("\n" in text or "\r" in text):
         raise ValueError(f"{what} must be one line")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise ValueError(
+            f"{what} holds the control character U+{ord(bad.group()):04X}, which timeline "
+            "does not store"
+        )
     return nfc(text)
 
 
