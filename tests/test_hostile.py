@@ -314,3 +314,21 @@ def test_timelinejs_ids_of_different_events_never_collide(run_ok: Run) -> None:
     run_ok("add", "--thread", "a", "--id", "b--c", *ARGS["add"][2:])
     slides = json.loads(run_ok("export", "timelinejs").stdout)["events"]
     assert sorted(s["unique_id"] for s in slides) == ["a--b_c", "a_b--c"]
+
+
+# ---- trust: what verify promises, it keeps ---------------------------------------------
+
+
+def test_a_clock_set_back_never_makes_recorded_at_go_back(imported: Run) -> None:
+    import json
+
+    result = imported("add", *ARGS["add"], "--id", "late", now="2026-01-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    records = json.loads(imported("log", "--raw", "--format", "json").stdout)
+    stamps = [r["recorded_at"] for r in sorted(records, key=lambda r: r["seq"])]
+    assert stamps == sorted(stamps) and stamps[-1] == stamps[-2] == "2026-11-28T12:00:00.000000Z"
+    # a report "as this database stood" in June shows nothing, as it then was: not the
+    # late event alone, a state that never existed
+    june = imported("asof", "2022-02-07", "--recorded-before", "2026-06-01T00:00:00Z")
+    assert june.stdout.startswith("No events are recorded yet.")
+    assert imported("verify").exit_code == 0

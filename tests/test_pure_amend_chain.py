@@ -600,6 +600,8 @@ def test_a_modified_recorded_at_or_title_is_named_as_a_modified_row(rows: list[C
     rows[0] = replace(rows[0], thread_title="Russia–NATO talks")
     rows[4] = replace(rows[4], recorded_at="2026-11-27T09:00:05.000000Z")
     assert _findings(rows) == [
+        f"{ARMS}/us-arms-control-offer: recorded_at goes back: seq 5 "
+        "(2026-11-27T09:00:05.000000Z) is recorded before seq 4 (2026-11-28T09:00:04.000000Z)",
         f"{ARMS}/us-arms-control-offer: modified row: its content does not match its hash",
         f"{GUARANTEES}/russia-draft-treaties: modified row: its content does not match its hash",
     ]
@@ -649,6 +651,8 @@ def test_rows_swapped_in_place_are_named_by_where_their_links_point(
     rows[2] = replace(open_door, seq=3, version=2)
     rows[3] = replace(delivered, seq=4, version=3)
     assert _findings(rows) == [
+        f"{GUARANTEES}/replies-delivered: recorded_at goes back: seq 4 "
+        "(2026-11-28T09:00:03.000000Z) is recorded before seq 3 (2026-11-28T09:00:04.000000Z)",
         f"{GUARANTEES}/replies-open-door: rows reordered: its link points to "
         f"{GUARANTEES}/replies-delivered, but it is stored after "
         f"{GUARANTEES}/russia-draft-treaties",
@@ -661,7 +665,9 @@ def test_rows_swapped_in_place_are_named_by_where_their_links_point(
 def test_versions_that_do_not_follow_seq_are_named_for_the_thread(rows: list[ChainRow]) -> None:
     rows[2], rows[3] = replace(rows[2], seq=4), replace(rows[3], seq=3)
     assert _findings(rows) == [
-        f"{GUARANTEES}: rows reordered: versions do not follow the order of seq"
+        f"{GUARANTEES}/replies-delivered: recorded_at goes back: seq 4 "
+        "(2026-11-28T09:00:03.000000Z) is recorded before seq 3 (2026-11-28T09:00:04.000000Z)",
+        f"{GUARANTEES}: rows reordered: versions do not follow the order of seq",
     ]
 
 

@@ -18,6 +18,7 @@ own chain, so writers to different threads never contend for a chain head.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
@@ -86,6 +87,7 @@ def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
     for r in all_rows:
         by_thread.setdefault(r.thread, []).append(r)
 
+    findings += _check_times(all_rows)
     expected = 1
     for r in all_rows:
         if r.seq < expected:  # sorted: the same seq again
@@ -105,6 +107,19 @@ def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
     for thread, chain in sorted(by_thread.items()):
         findings += _check_thread(thread, chain)
     return findings
+
+
+def _check_times(by_seq: Sequence[ChainRow]) -> list[Finding]:
+    """recorded_at never goes back along seq (the store makes sure of it)."""
+    return [
+        Finding(
+            _label(r),
+            f"recorded_at goes back: seq {r.seq} ({r.recorded_at}) is recorded "
+            f"before seq {before.seq} ({before.recorded_at})",
+        )
+        for before, r in itertools.pairwise(by_seq)
+        if r.recorded_at < before.recorded_at
+    ]
 
 
 def _link_problem(r: ChainRow, before: ChainRow | None, by_hash: Mapping[str, ChainRow]) -> str:

@@ -38,7 +38,8 @@ class Writer(Reader):
         self, items: Sequence[tuple[Entry, str | None]], recorded_at: dt.datetime
     ) -> list[Record]:
         """Append entries (each with an optional new thread title) in the given order,
-        each linked into its thread's hash chain."""
+        each linked into its thread's hash chain, recorded at ``recorded_at`` or, if the
+        log's last record is later, at that record's time."""
         if not items:
             return []
         conn = self._conn
@@ -50,6 +51,11 @@ class Writer(Reader):
             conn.execute(select(func.pg_advisory_xact_lock(*_SEQ_LOCK)))
         seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
         stamp = format_recorded_at(recorded_at)
+        last = conn.execute(select(events.c.recorded_at).where(events.c.seq == seq)).scalar()
+        if last is not None and stamp < last:
+            # recorded_at never goes back along seq (a clock set back, a TIMELINE_NOW in
+            # the past): --recorded-before then never shows a state that never existed
+            stamp, recorded_at = last, dt.datetime.fromisoformat(last)
         records: list[Record] = []
         rows: list[dict[str, Any]] = []
         for entry, thread_title in items:
