@@ -490,9 +490,11 @@ def test_diff_reports_status_changes_retractions_and_corrections(
 def test_the_bundled_events_verify_clean(imported: Run) -> None:
     result = imported("verify")
     assert result.exit_code == 0
+    digest = imported("digest").stdout.strip()
+    assert digest.startswith("27:") and len(digest) == 3 + 64
     assert result.stdout == (
         "Verified 27 records in 3 threads: hash chains intact, sequence "
-        "complete, projections match\n"
+        f"complete, projections match\nDigest: {digest}\n"
     )
 
 

@@ -18,8 +18,18 @@ from timeline.cli import app
 
 THREAD = "russia-nato-security-guarantees"
 ARGS: dict[str, list[str]] = {
-    "add": ["--thread", THREAD, "--date", "2022-02-07", "--type", "meeting", "--actor",
-            "France", "--title", "Macron and Putin meet in Moscow"],
+    "add": [
+        "--thread",
+        THREAD,
+        "--date",
+        "2022-02-07",
+        "--type",
+        "meeting",
+        "--actor",
+        "France",
+        "--title",
+        "Macron and Putin meet in Moscow",
+    ],
     "correct": [f"{THREAD}/geneva-ssd", "--title", "Geneva talks"],
     "retract": [f"{THREAD}/geneva-ssd", "--reason", "duplicate"],
     "import": [str(EVENTS)],
@@ -28,7 +38,7 @@ ARGS: dict[str, list[str]] = {
     "history": [THREAD],
     "diff": ["2022-02-01", "2022-02-02"],
     "db grant": ["newsroom"],
-}  # fmt: skip
+}
 
 
 def corrupt(db: Path, start: float) -> None:
@@ -137,10 +147,32 @@ def test_a_thread_title_with_a_newline_is_refused(run: Run, db_url: str) -> None
 def test_an_event_on_the_last_day_of_year_9999_exports_to_icalendar(run_ok: Run) -> None:
     from icalendar import Calendar
 
-    run_ok("add", "--thread", "far", "--date", "9999-12-31", "--type", "meeting", "--actor",
-           "Future", "--title", "The last day")  # fmt: skip
-    run_ok("add", "--thread", "far", "--date", "9999-12", "--type", "meeting", "--actor",
-           "Future", "--title", "The last month")  # fmt: skip
+    run_ok(
+        "add",
+        "--thread",
+        "far",
+        "--date",
+        "9999-12-31",
+        "--type",
+        "meeting",
+        "--actor",
+        "Future",
+        "--title",
+        "The last day",
+    )
+    run_ok(
+        "add",
+        "--thread",
+        "far",
+        "--date",
+        "9999-12",
+        "--type",
+        "meeting",
+        "--actor",
+        "Future",
+        "--title",
+        "The last month",
+    )
     feed = Calendar.from_ical(run_ok("export", "ics").stdout_bytes)
     spans = sorted(
         (str(v["SUMMARY"]), v.decoded("DTSTART"), v.decoded("DURATION", None))
@@ -184,8 +216,14 @@ HOSTILE = {
     "tab": "Talks\tend",
     "carriage-return": "Talks\rend",
 }
-CODES = {"escape": "001B", "nul": "0000", "c1": "009B", "line-separator": "2028",
-         "tab": "0009", "carriage-return": "000D"}  # fmt: skip
+CODES = {
+    "escape": "001B",
+    "nul": "0000",
+    "c1": "009B",
+    "line-separator": "2028",
+    "tab": "0009",
+    "carriage-return": "000D",
+}
 
 
 def _refused(result: object, db_url: str, count: int = 0) -> str:
@@ -208,8 +246,9 @@ def test_add_refuses_control_characters_in_every_text_field(
     if kind == "carriage-return" and option in ("--title", "--actor", "--thread-title"):
         assert line.endswith("must be one line")
     else:
-        assert line.endswith(f"holds the control character U+{CODES[kind]}, which timeline "
-                             "does not store")  # fmt: skip
+        assert line.endswith(
+            f"holds the control character U+{CODES[kind]}, which timeline does not store"
+        )
 
 
 @pytest.mark.parametrize("kind", ["escape", "nul", "c1", "line-separator"])
@@ -219,9 +258,14 @@ def test_event_files_refuse_control_characters_with_their_line(
 ) -> None:
     import json
 
-    event = {"id": "e", "date": "2022-01-26", "type": "talks", "actors": ["Russia"],
-             "title": HOSTILE[kind], "sources": [{"name": "El País",
-                                                  "url": "https://elpais.com/"}]}  # fmt: skip
+    event = {
+        "id": "e",
+        "date": "2022-01-26",
+        "type": "talks",
+        "actors": ["Russia"],
+        "title": HOSTILE[kind],
+        "sources": [{"name": "El País", "url": "https://elpais.com/"}],
+    }
     path = tmp_path / f"hostile{suffix}"
     if suffix == ".jsonl":
         path.write_text(json.dumps({"thread": "t", **event}) + "\n")
@@ -229,8 +273,9 @@ def test_event_files_refuse_control_characters_with_their_line(
         path.write_text(json.dumps({"thread": "t", "events": [event]}, indent=1))
     line = _refused(run("import", str(path)), db_url)
     assert line.startswith(f"Error: {path}:")
-    assert line.endswith(f"title holds the control character U+{CODES[kind]}, which timeline "
-                         "does not store")  # fmt: skip
+    assert line.endswith(
+        f"title holds the control character U+{CODES[kind]}, which timeline does not store"
+    )
 
 
 @pytest.mark.parametrize("kind", ["escape", "nul"])
@@ -238,9 +283,11 @@ def test_corrections_and_retractions_refuse_control_characters(
     imported: Run, db_url: str, kind: str
 ) -> None:
     event = f"{THREAD}/geneva-ssd"
-    for args in (["correct", event, "--title", HOSTILE[kind]],
-                 ["correct", event, "--summary", "ok", "--note", HOSTILE[kind]],
-                 ["retract", event, "--reason", HOSTILE[kind]]):  # fmt: skip
+    for args in (
+        ["correct", event, "--title", HOSTILE[kind]],
+        ["correct", event, "--summary", "ok", "--note", HOSTILE[kind]],
+        ["retract", event, "--reason", HOSTILE[kind]],
+    ):
         line = _refused(imported(*args), db_url, count=27)
         assert f"U+{CODES[kind]}" in line
 
@@ -287,9 +334,25 @@ def test_icalendar_text_round_trips_exactly_through_two_parsers(run_ok: Run) -> 
     from icalendar import Calendar
 
     for n, title in enumerate(TRICKY_TEXT):
-        run_ok("add", "--thread", "tricky", "--id", f"e{n}", "--date", "2022-01-26", "--type",
-               "talks", "--actor", "A\\B", "--title", title, "--summary", f"{title}\nline 2",
-               "--thread-title", "Path C:\\Nations; and, more")  # fmt: skip
+        run_ok(
+            "add",
+            "--thread",
+            "tricky",
+            "--id",
+            f"e{n}",
+            "--date",
+            "2022-01-26",
+            "--type",
+            "talks",
+            "--actor",
+            "A\\B",
+            "--title",
+            title,
+            "--summary",
+            f"{title}\nline 2",
+            "--thread-title",
+            "Path C:\\Nations; and, more",
+        )
     data = run_ok("export", "ics", "--thread", "tricky").stdout_bytes
     first = Calendar.from_ical(data)
     second = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
@@ -332,3 +395,94 @@ def test_a_clock_set_back_never_makes_recorded_at_go_back(imported: Run) -> None
     june = imported("asof", "2022-02-07", "--recorded-before", "2026-06-01T00:00:00Z")
     assert june.stdout.startswith("No events are recorded yet.")
     assert imported("verify").exit_code == 0
+
+
+def _delete_rows(db_url: str, where: str) -> None:
+    """Delete log rows behind timeline's back (the append-only trigger dropped first)."""
+    from sqlalchemy import create_engine, text
+
+    from timeline.db import resolve_url
+
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER events_append_only_delete"))
+        conn.execute(text(f"DELETE FROM events WHERE {where}"))
+    engine.dispose()
+
+
+def test_a_published_digest_is_extended_by_new_records_and_broken_by_a_rollback(
+    imported: Run, db_url: str
+) -> None:
+    published = imported("digest").stdout.strip()
+    assert published.startswith("27:")
+    assert imported("add", *ARGS["add"]).exit_code == 0
+    assert imported("add", *ARGS["add"][:-1], "Macron and Putin meet again").exit_code == 0
+    result = imported("verify", "--expect", published)
+    assert result.exit_code == 0, result.output
+    later = imported("digest").stdout.strip()
+    assert later.startswith("29:") and later != published
+    # the last two records removed: every chain still links, seq has no gap, but the log
+    # no longer holds what the later digest covered
+    _delete_rows(db_url, "seq > 27")
+    result = imported("verify", "--expect", later)
+    assert result.exit_code == 1
+    assert (
+        f"log: the log holds 27 records, fewer than the 29 of digest {later}: records were "
+        "removed or rolled back"
+    ) in result.stdout.splitlines()
+    lines = imported("verify", "--expect", published).stdout.splitlines()
+    assert not any(line.startswith("log:") for line in lines)  # the earlier one still holds
+
+
+def test_a_malformed_digest_is_one_line(imported: Run) -> None:
+    result = imported("verify", "--expect", "27:abc")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --expect: '27:abc' is not a log digest (N:64 hex digits, as `timeline digest` "
+        "prints it)\n"
+    )
+
+
+def test_rebuild_refuses_to_erase_the_evidence_of_removed_records(
+    imported: Run, db_url: str
+) -> None:
+    _delete_rows(db_url, "seq = 27")
+    result = imported("rebuild")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the projection table has folded records up to seq 27, but the log holds 26: "
+        "records were removed; `timeline verify` names them, `timeline rebuild --force` "
+        "replays what is left\n"
+    )
+    assert imported("verify").exit_code == 1
+    assert imported("rebuild", "--force").stdout == "Rebuilt 3 threads from 26 records\n"
+
+
+@pytest.mark.parametrize("cut", ["trailer", "last-record", "trailer-and-last-record"])
+def test_a_cut_off_backup_is_refused(imported: Run, tmp_path: Path, cut: str) -> None:
+    backup = tmp_path / "backup.jsonl"
+    assert imported("export", "jsonl", "-o", str(backup)).exit_code == 0
+    lines = backup.read_text().splitlines(keepends=True)
+    kept = {
+        "trailer": lines[:-1],
+        "last-record": [*lines[:-2], lines[-1]],
+        "trailer-and-last-record": lines[:-2],
+    }[cut]
+    backup.write_text("".join(kept))
+    target = tmp_path / "restored"
+    target.mkdir()
+    result = imported("restore", str(backup), env={"TIMELINE_DB": str(target / "t.db")})
+    assert result.exit_code == 1
+    assert "trailer" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert list(target.iterdir()) == []
+
+
+def test_verify_reports_damaged_pages_instead_of_intact(corrupted: Path, tmp_path: Path) -> None:
+    db = tmp_path / "timeline.db"
+    shutil.copy(corrupted, db)
+    result = CliRunner().invoke(app, ["verify"], env={"TIMELINE_DB": str(db)})
+    assert result.exit_code == 1
+    assert "intact" not in result.output

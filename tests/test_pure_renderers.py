@@ -25,7 +25,7 @@ from timeline.chain import record_hash
 from timeline.codec import canonical, format_recorded_at
 from timeline.dates import parse_edtf
 from timeline.errors import Problem
-from timeline.formats.backup import backup_line, read_backup
+from timeline.formats.backup import backup_line, backup_text, read_backup, trailer_line
 from timeline.formats.changes import diff_json, diff_text, history_text
 from timeline.formats.ics import calendar
 from timeline.formats.render import (
@@ -1133,7 +1133,7 @@ def test_a_slide_whose_first_source_is_a_web_address_shows_it_as_media() -> None
 
 def test_a_backup_written_and_read_back_gives_the_same_records(tmp_path: Path) -> None:
     path = tmp_path / "backup.jsonl"
-    path.write_text("".join(backup_line(r) for r in RECORDS), encoding="utf-8")
+    path.write_text(backup_text(RECORDS), encoding="utf-8")
     with path.open(encoding="utf-8") as lines:
         records, problems = read_backup(lines, "backup.jsonl")
     assert problems == []
@@ -1196,6 +1196,7 @@ def test_blank_lines_in_a_backup_are_skipped_but_counted_in_line_numbers() -> No
         backup_line(RECORDS[1]),
         "   \n",
         backup_line(RECORDS[2]),
+        trailer_line(RECORDS[:3]),
     ]
     assert read_backup(lines, "backup.jsonl") == (RECORDS[:3], [])
     lines[4] = lines[4].replace("kept confidential", "made public")

@@ -28,6 +28,7 @@ __all__ = [
     "as_of",
     "bundled_events",
     "diff",
+    "digest",
     "export",
     "history",
     "import_paths",
@@ -141,9 +142,15 @@ def diff(store: EventStore, start: Day, end: Day, *, thread: str | None = None) 
     return queries.diff(store, d1, d2, thread)
 
 
-def verify(store: EventStore) -> VerifyResult:
-    """Check every hash chain, the sequence numbers and the projection table."""
-    return service.verify(store)
+def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
+    """Check every hash chain, the sequence numbers, the database's pages and the
+    projection table; ``expect``: a digest published earlier that the log must extend."""
+    return service.verify(store, expect)
+
+
+def digest(store: EventStore) -> str:
+    """The log digest, ``N:hex`` (see ``chain.log_digest``)."""
+    return service.digest(store)
 
 
 def _names(
@@ -172,9 +179,9 @@ def export(
     """The export as bytes: ``ics`` (iCalendar), ``timelinejs`` (TimelineJS JSON) or
     ``jsonl`` (the lossless backup; it takes no filter)."""
     if fmt == "jsonl":
-        from timeline.formats.backup import backup_line
+        from timeline.formats.backup import backup_text
 
-        return "".join(backup_line(r) for r in queries.all_records(store)).encode()
+        return backup_text(queries.all_records(store)).encode()
     day = _maybe_day(as_of, "as_of")
     items = queries.export_items(
         store,

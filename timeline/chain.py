@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from timeline.codec import canonical
 from timeline.model import ThreadState
 
-__all__ = ["ChainRow", "Finding", "check_chains", "check_projections", "record_hash"]
+__all__ = [
+    "ChainRow",
+    "Finding",
+    "check_chains",
+    "check_projections",
+    "log_digest",
+    "parse_digest",
+    "record_hash",
+]
 
 
 def record_hash(
@@ -223,3 +231,36 @@ def check_projections(
             )
             findings.append(Finding(thread, f"{differs}: {why}"))
     return findings
+
+
+def log_digest(records: Iterable[tuple[str, str]]) -> str:
+    """The digest of a log: ``N:hex``, where N is the number of records and hex the
+    lowercase SHA-256 of the canonical JSON ``{"heads": {thread: hash of its last
+    record}, "records": N}``. ``records`` are (thread, hash) in seq order.
+
+    A log extends an earlier digest when its first N records give that digest again:
+    publish the digest beside an export, and ``verify --expect`` shows that nothing
+    published was later removed, rolled back or rewritten.
+    """
+    heads: dict[str, str] = {}
+    count = 0
+    for thread, digest in records:
+        heads[thread] = digest
+        count += 1
+    text = canonical({"heads": heads, "records": count})
+    return f"{count}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+
+
+def parse_digest(text: str) -> int:
+    """The record count of a digest ``N:hex``; ValueError if it is not one."""
+    count, sep, hexdigest = text.strip().partition(":")
+    if (
+        not sep
+        or not count.isdigit()
+        or len(hexdigest) != 64
+        or not all(c in "0123456789abcdef" for c in hexdigest)
+    ):
+        raise ValueError(
+            f"{text!r} is not a log digest (N:64 hex digits, as `timeline digest` prints it)"
+        )
+    return int(count)

@@ -10,27 +10,46 @@ from timeline.cli._app import Env, app, db_app, env_of
 
 
 @app.command()
-def rebuild(ctx: typer.Context) -> None:
+def rebuild(
+    ctx: typer.Context,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Rebuild even when the table has folded records the log lacks."
+        ),
+    ] = False,
+) -> None:
     """Drop the projection table and replay it from the log.
 
     Example: timeline rebuild
     """
     from timeline.service import rebuild as rebuild_states
 
-    count, n = rebuild_states(env_of(ctx).store("write"))
+    count, n = rebuild_states(env_of(ctx).store("write"), force=force)
     typer.echo(f"Rebuilt {n} thread{'s' if n != 1 else ''} from {count} records")
 
 
 @app.command()
-def verify(ctx: typer.Context) -> None:
+def verify(
+    ctx: typer.Context,
+    expect: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DIGEST",
+            help="A digest published earlier (`timeline digest`): the log must still extend "
+            "it, so nothing then recorded was removed, rolled back or rewritten.",
+        ),
+    ] = None,
+) -> None:
     """Check the log has not been tampered with: every hash chain, the sequence numbers,
-    and the projection table against a replay. Exit 1 if anything is wrong.
+    the database's pages and the projection table against a replay; print the log digest.
+    Exit 1 if anything is wrong.
 
-    Example: timeline verify
+    Example: timeline verify --expect 27:0a1b...
     """
     from timeline.service import verify as verify_log
 
-    result = verify_log(env_of(ctx).store())
+    result = verify_log(env_of(ctx).store(), expect)
     for finding in result.findings:
         typer.echo(str(finding))
     summary = (
@@ -41,6 +60,20 @@ def verify(ctx: typer.Context) -> None:
         typer.echo(f"Error: {n} problem{'s' if n != 1 else ''} in {summary}", err=True)
         raise typer.Exit(1)
     typer.echo(f"Verified {summary}: hash chains intact, sequence complete, projections match")
+    typer.echo(f"Digest: {result.digest}")
+
+
+@app.command()
+def digest(ctx: typer.Context) -> None:
+    """Print the log digest: the record count and one SHA-256 over every thread's chain
+    head. Publish it beside an export; `timeline verify --expect DIGEST` later shows the
+    log still holds everything it then held, unchanged.
+
+    Example: timeline digest
+    """
+    from timeline.service import digest as log_digest
+
+    typer.echo(log_digest(env_of(ctx).store()))
 
 
 def restore_file(env: Env, path: str) -> None:

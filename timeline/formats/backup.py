@@ -2,8 +2,11 @@
 
 A line is ``{"seq", "version", "recorded_at", "kind", "thread", "id", "thread_title",
 "payload", "prev_hash", "hash"}`` in ``seq`` order; ``payload`` is the record's stored
-payload. Reading a backup checks each record's hash, so a backup altered on the way is
-refused, not restored.
+payload. The last line is the trailer, ``{"trailer": {"records": N, "digest":
+"N:hex"}}``, with the log digest (``chain.log_digest``) of the records above it.
+
+Reading a backup checks each record's hash, the chains, and the trailer, so a backup
+altered or cut off on the way is refused, not restored.
 """
 
 from __future__ import annotations
@@ -13,13 +16,20 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from timeline.chain import check_chains, record_hash
+from timeline.chain import check_chains, log_digest, record_hash
 from timeline.codec import canonical, dumps, format_recorded_at
 from timeline.errors import Problem, TimelineError
 from timeline.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
 from timeline.model import RECORD_KINDS, Record
 
-__all__ = ["NOT_A_BACKUP", "backup_line", "is_backup_line", "read_backup"]
+__all__ = [
+    "NOT_A_BACKUP",
+    "backup_line",
+    "backup_text",
+    "is_backup_line",
+    "read_backup",
+    "trailer_line",
+]
 
 _KEYS = (
     "seq",
@@ -61,7 +71,25 @@ NOT_A_BACKUP = "not a backup made by `timeline export jsonl`"
 
 def is_backup_line(obj: object) -> bool:
     """Does this (parsed) line look like a backup's, rather than an event's?"""
-    return isinstance(obj, dict) and {"seq", "payload", "hash"} <= obj.keys()
+    if not isinstance(obj, dict):
+        return False
+    return {"seq", "payload", "hash"} <= obj.keys() or set(obj) == {"trailer"}
+
+
+def _digest(records: Iterable[Record]) -> str:
+    return log_digest((r.entry.thread, r.hash) for r in records)
+
+
+def trailer_line(records: Iterable[Record]) -> str:
+    """The backup's last line: how many records it holds, and their log digest."""
+    records = list(records)
+    return dumps({"trailer": {"records": len(records), "digest": _digest(records)}}) + "\n"
+
+
+def backup_text(records: Iterable[Record]) -> str:
+    """The whole backup: a line per record in seq order, then the trailer."""
+    records = list(records)
+    return "".join(backup_line(r) for r in records) + trailer_line(records)
 
 
 def _check_shape(obj: Any) -> None:
@@ -112,11 +140,81 @@ def _record(obj: Any) -> Record:
     )
 
 
+def _check_trailer(
+    trailer: Any, records: list[Record], source: str, line: int | None
+) -> list[Problem]:
+    """The trailer must be there, last, and agree with the records above it."""
+    if trailer is None:
+        return [
+            Problem(
+                source,
+                None,
+                "the backup has no trailer line: it was cut off, or not "
+                "made by `timeline export jsonl`",
+            )
+        ]
+    said = trailer if isinstance(trailer, dict) else {}
+    digest = _digest(records)
+    if said.get("records") != len(records) or said.get("digest") != digest:
+        return [
+            Problem(
+                source,
+                line,
+                f"the trailer says {said.get('records')!r} records "
+                f"(digest {said.get('digest')!r}) but the backup holds "
+                f"{len(records)} (digest {digest}): lines were cut or "
+                "altered",
+            )
+        ]
+    return []
+
+
+class _Reader:
+    """Reads a backup line by line, collecting records, problems and the trailer."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.records: list[Record] = []
+        self.problems: list[Problem] = []
+        self.line_of: dict[str, int] = {}
+        self.trailer: Any = None
+        self.trailer_at: int | None = None
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.source, line, message))
+
+    def line(self, n: int, obj: Any) -> None:
+        if self.trailer_at is not None:
+            self.problem(n, "a line after the trailer: the backup was altered")
+        elif isinstance(obj, dict) and set(obj) == {"trailer"}:
+            self.trailer, self.trailer_at = obj["trailer"], n
+        else:
+            try:
+                record = _record(obj)
+            except ValueError as e:
+                self.problem(n, str(e).splitlines()[0])
+                return
+            self.records.append(record)
+            self.line_of[str(record.entry.key)] = n
+
+    def finish(self) -> None:
+        rows = [
+            chain_row(
+                to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
+            )
+            for r in self.records
+        ]
+        for finding in check_chains(rows):
+            self.problem(self.line_of.get(finding.where), str(finding))
+        if not self.problems:  # a record refused above already makes the counts differ
+            self.problems += _check_trailer(
+                self.trailer, self.records, self.source, self.trailer_at
+            )
+
+
 def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[Problem]]:
     """Records from a backup's lines, and every problem found (with its line)."""
-    records: list[Record] = []
-    problems: list[Problem] = []
-    line_of: dict[str, int] = {}
+    reader = _Reader(source)
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -124,23 +222,11 @@ def read_backup(lines: Iterable[str], source: str) -> tuple[list[Record], list[P
             obj = json.loads(line)
         except ValueError:
             obj = None
-        if not records and not problems and not is_backup_line(obj):
+        first = not (reader.records or reader.problems or reader.trailer_at)
+        if first and not is_backup_line(obj):
             return [], [Problem(source, n, NOT_A_BACKUP)]
-        try:
-            record = _record(obj)
-        except ValueError as e:
-            problems.append(Problem(source, n, str(e).splitlines()[0]))
-            continue
-        records.append(record)
-        line_of[str(record.entry.key)] = n
-    if not records and not problems:
+        reader.line(n, obj)
+    if not (reader.records or reader.problems or reader.trailer_at):
         return [], [Problem(source, None, f"the file is empty; {NOT_A_BACKUP}")]
-    rows = [
-        chain_row(
-            to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
-        )
-        for r in records
-    ]
-    for finding in check_chains(rows):
-        problems.append(Problem(source, line_of.get(finding.where), str(finding)))
-    return records, problems
+    reader.finish()
+    return reader.records, reader.problems

@@ -8,6 +8,7 @@
 from timeline.service.importing import ImportResult, expand_paths, import_paths
 from timeline.service.maintenance import (
     VerifyResult,
+    digest,
     grant_appender,
     open_store,
     rebuild,
@@ -23,6 +24,7 @@ __all__ = [
     "ImportResult",
     "VerifyResult",
     "add_event",
+    "digest",
     "expand_paths",
     "generate_id",
     "grant_appender",

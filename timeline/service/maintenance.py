@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from timeline.chain import Finding, check_chains, check_projections
+from timeline.chain import (
+    ChainRow,
+    Finding,
+    check_chains,
+    check_projections,
+    log_digest,
+    parse_digest,
+)
 from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.model import Hidden
 from timeline.projector import project
@@ -19,6 +26,7 @@ Access = Literal["write", "read", "inspect"]
 __all__ = [
     "Access",
     "VerifyResult",
+    "digest",
     "grant_appender",
     "open_store",
     "rebuild",
@@ -79,9 +87,20 @@ def grant_appender(store: EventStore, role: str) -> None:
     db.grant_appender(store.engine, role)
 
 
-def rebuild(store: EventStore) -> tuple[int, int]:
-    """Drop and replay the projection table from the log; returns (records, threads)."""
+def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
+    """Drop and replay the projection table from the log; returns (records, threads).
+
+    Refused, unless ``force``, when the table has folded more records than the log now
+    holds: records were removed behind timeline's back, and a rebuild would erase the
+    evidence that ``verify`` reports."""
     with store.writing(None) as w:
+        held, folded = w.count(), w.projected_through()
+        if folded > held and not force:
+            raise DatabaseError(
+                f"the projection table has folded records up to seq {folded}, but the log "
+                f"holds {held}: records were removed; `timeline verify` names them, "
+                "`timeline rebuild --force` replays what is left"
+            )
         w.clear_states()
         with bulk():
             records = list(w.iter_fold_records())
@@ -96,14 +115,50 @@ class VerifyResult:
     records: int
     threads: int
     findings: list[Finding]
+    digest: str  # of the log as it is: publish it, check it later with expect
 
 
-def verify(store: EventStore) -> VerifyResult:
+def digest(store: EventStore) -> str:
+    """The log digest (``chain.log_digest``) of the whole log."""
+    with store.reading() as r:
+        return log_digest(r.thread_hashes())
+
+
+def _expect(rows: list[ChainRow], expected: str) -> list[Finding]:
+    """Does the log still extend a digest published earlier?"""
+    try:
+        count = parse_digest(expected)
+    except ValueError as e:
+        raise TimelineError(f"--expect: {e}") from None
+    if count > len(rows):
+        return [
+            Finding(
+                "log",
+                f"the log holds {len(rows)} records, fewer than the {count} of "
+                f"digest {expected}: records were removed or rolled back",
+            )
+        ]
+    if log_digest((r.thread, r.hash) for r in rows[:count]) != expected:
+        return [
+            Finding(
+                "log",
+                f"the log no longer extends digest {expected}: its first "
+                f"{count} records were rewritten",
+            )
+        ]
+    return []
+
+
+def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
     """Walk every hash chain and the sequence numbers; replay the projections in memory
-    and compare them with the stored ones."""
+    and compare them with the stored ones; ask the database to check its own pages.
+    ``expect``: a digest published earlier, which the log must still extend."""
     with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
-        rows = list(w.chain_rows())
-        findings = check_chains(rows)
+        findings = [Finding("database", f"damaged: {p}") for p in w.corruption()[:20]]
+        rows = sorted(w.chain_rows(), key=lambda r: r.seq)
+        findings += check_chains(rows)
+        if expect is not None:
+            findings += _expect(rows, expect)
         stored = w.states()
         stored_hidden = set(w.horizons()) - set(stored)
         hidden: dict[str, Hidden] = {}
@@ -116,7 +171,8 @@ def verify(store: EventStore) -> VerifyResult:
             replayed, replayed_hidden = dict(stored), stored_hidden
         columns = w.summary_mismatches(replayed, hidden)
     findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
-    return VerifyResult(len(rows), len({r.thread for r in rows}), findings)
+    threads = len({r.thread for r in rows})
+    return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
 
 
 def restore(store: EventStore, path: str) -> int:

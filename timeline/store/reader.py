@@ -232,6 +232,24 @@ class Reader:
         for row in self._conn.execute(query):
             yield chain_row(row._mapping)
 
+    def thread_hashes(self) -> Iterator[tuple[str, str]]:
+        """(thread, hash) of every record in seq order: what the log digest is made of."""
+        query = select(events.c.thread, events.c.hash).order_by(events.c.seq)
+        for row in self._conn.execute(query):
+            yield row.thread, row.hash
+
+    def corruption(self) -> list[str]:
+        """What the database itself reports damaged (SQLite's quick_check); [] if nothing."""
+        if self._conn.dialect.name != "sqlite":
+            return []  # PostgreSQL checks its pages as it reads them
+        found = [str(r[0]) for r in self._conn.exec_driver_sql("PRAGMA quick_check")]
+        return [] if found == ["ok"] else found
+
+    def projected_through(self) -> int:
+        """The highest seq the projection table says it has folded (0 if none)."""
+        query = select(func.coalesce(func.max(thread_states.c.max_seq), 0))
+        return int(self._conn.execute(query).scalar_one())
+
     # ---- the projection table -------------------------------------------------------------
 
     def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
