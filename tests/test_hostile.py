@@ -486,3 +486,98 @@ def test_verify_reports_damaged_pages_instead_of_intact(corrupted: Path, tmp_pat
     result = CliRunner().invoke(app, ["verify"], env={"TIMELINE_DB": str(db)})
     assert result.exit_code == 1
     assert "intact" not in result.output
+
+
+def forge(
+    backup: Path, edit: dict[int, dict[str, object]], append: list[dict] | None = None
+) -> None:
+    """Rewrite a backup with edited payloads (by line index) and extra records, and
+    recompute every hash, link and the trailer, as a forger with the format would: the
+    result reads as a backup whose hashes all match."""
+    import json
+
+    from timeline.chain import log_digest, record_hash
+    from timeline.codec import canonical, dumps
+
+    lines = [json.loads(line) for line in backup.read_text().splitlines()[:-1]]
+    for i, changes in edit.items():
+        lines[i]["payload"] = {**lines[i]["payload"], **changes}
+    for extra in append or []:
+        last = lines[-1]
+        lines.append({**last, "seq": last["seq"] + 1, **extra})
+    heads: dict[str, tuple[int, str]] = {}
+    for obj in lines:
+        version, prev = heads.get(obj["thread"], (0, ""))
+        obj["version"], obj["prev_hash"] = version + 1, prev
+        obj["hash"] = record_hash(
+            obj["kind"], canonical(obj["payload"]), prev, obj["recorded_at"], obj["thread_title"]
+        )
+        heads[obj["thread"]] = (version + 1, obj["hash"])
+    digest = log_digest((o["thread"], o["hash"]) for o in lines)
+    trailer = {"trailer": {"records": len(lines), "digest": digest}}
+    backup.write_text("".join(dumps(o) + "\n" for o in [*lines, trailer]))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({3: {"status": "frozen"}}, "unknown status 'frozen'"),
+        ({3: {"known": "2021-01-01"}}, "known 2021-01-01 is before the date"),
+        ({3: {"refs": ["russia-nato-security-guarantees/nowhere"]}}, "refs: no event"),
+        ({3: {"title": "Talks\x1b[2Jend"}}, "control character U+001B"),
+        ({3: {"title": "El Pai\u0301s publishes"}}, "differs from the hashed payload"),
+        ({3: {"actors": []}}, "missing required field 'actors'"),
+        ({3: {"known": "2099-01-01", "known_given": False}}, "not what the input rules make"),
+    ],
+    ids=[
+        "status",
+        "known-before-date",
+        "dangling-ref",
+        "control",
+        "not-nfc",
+        "no-actors",
+        "default-known-moved",
+    ],
+)
+def test_restore_refuses_a_forged_backup_that_breaks_the_input_rules(
+    imported: Run, tmp_path: Path, edit: dict[int, dict[str, object]], message: str
+) -> None:
+    backup = tmp_path / "backup.jsonl"
+    assert imported("export", "jsonl", "-o", str(backup)).exit_code == 0
+    forge(backup, edit)
+    target = tmp_path / "restored"
+    target.mkdir()
+    result = imported("restore", str(backup), env={"TIMELINE_DB": str(target / "t.db")})
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {backup}:4: ") and message in line, line
+    assert list(target.iterdir()) == []
+
+
+def test_restore_refuses_a_forged_correction_no_view_survives(
+    imported: Run, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.jsonl"
+    assert imported("export", "jsonl", "-o", str(backup)).exit_code == 0
+    correction = {
+        "kind": "correction",
+        "thread": THREAD,
+        "id": "forged-fix",
+        "thread_title": None,
+        "payload": {
+            "thread": THREAD,
+            "id": "forged-fix",
+            "kind": "correction",
+            "corrects": f"{THREAD}/geneva-ssd",
+            "set": {"known": "2020-01-01"},
+            "known": "2022-01-10",
+            "known_given": False,
+        },
+    }
+    forge(backup, {}, [correction])
+    result = imported("restore", str(backup), env={"TIMELINE_DB": str(tmp_path / "t.db")})
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(
+        f"Error: {backup}:28: {THREAD}/forged-fix: the correction "
+        f"would make {THREAD}/geneva-ssd invalid"
+    )

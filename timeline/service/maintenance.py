@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from timeline.audit import audit
 from timeline.chain import (
     ChainRow,
     Finding,
@@ -175,9 +176,19 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
     return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
 
 
+def _record_lines(path: str) -> list[int]:
+    """The line of each record of a backup that read without a problem: its non-blank
+    lines, in order."""
+    with open(path, encoding="utf-8-sig") as f:
+        return [n for n, line in enumerate(f, start=1) if line.strip()]
+
+
 def restore(store: EventStore, path: str) -> int:
     """Restore a backup (``export jsonl``) into an empty database, record for record:
-    same seq, recorded_at and hashes. Returns the number of records."""
+    same seq, recorded_at and hashes. Returns the number of records.
+
+    Every record must also pass the input rules again (``audit``): valid hashes only
+    prove that some database held it."""
     from timeline.formats.backup import read_backup
 
     try:
@@ -187,6 +198,10 @@ def restore(store: EventStore, path: str) -> int:
         raise ImportErrors([Problem(path, None, f"cannot read: {e}")]) from None
     if problems:
         raise ImportErrors(problems)
+    refused = audit(records)
+    if refused:
+        lines = _record_lines(path)
+        raise ImportErrors([Problem(path, lines[i], why) for i, why in refused])
     with store.writing(None) as w, bulk():
         present = w.count()
         if present:

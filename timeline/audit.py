@@ -1,0 +1,100 @@
+"""The input rules, applied again to a whole log: what ``restore`` checks before it puts a
+backup back. Pure: no I/O.
+
+A backup's hashes prove that it is what some database held, not that the records obey
+the rules ``add`` and ``import`` enforce: a crafted backup with valid hashes could
+otherwise carry a status no one can record, a known day before the event's date, a ref
+to nothing, or a correction no view can survive. Each record is rebuilt from its input
+form through the same gate as user input (``validate``), and must come out identical;
+refs and targets must name records of the log; every amendment must keep every view of
+its event valid (``amend.check_views``), as when it was recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from timeline.amend import check_views, fill_target
+from timeline.errors import InvalidEvent
+from timeline.mapper import entry_to_payload
+from timeline.model import Amendment, Correction, Entry, Event, Key, Record
+from timeline.validate import entry_from_input
+
+__all__ = ["audit", "input_form"]
+
+
+def input_form(entry: Entry) -> dict[str, Any]:
+    """The entry as a user would have written it: what ``validate`` turns back into it."""
+    p = entry_to_payload(entry)
+    given = p.pop("known_given")
+    if not given:
+        del p["known"]
+    if not isinstance(entry, Event):
+        p["type"] = p.pop("kind")
+    return p
+
+
+def _rebuilt(entry: Entry, records: dict[Key, Record]) -> str | None:
+    """Why the entry is not what the input rules make of its input form (None if it is)."""
+    try:
+        again = entry_from_input(input_form(entry))
+        if not isinstance(again, Event):
+            target = records.get(again.target)
+            again = fill_target(again, None if target is None else target.entry)
+    except InvalidEvent as e:
+        return "; ".join(message for _, message in e.problems)
+    if again != entry:
+        return "its payload is not what the input rules make of it (altered)"
+    return None
+
+
+def _event_of(amendment: Amendment, records: dict[Key, Record]) -> Record | None:
+    target = records.get(amendment.target)
+    if target is not None and isinstance(target.entry, Correction):
+        return records.get(target.entry.target)
+    return target
+
+
+def _amendment_problem(
+    amendment: Amendment, records: dict[Key, Record], earlier: dict[Key, list[Record]]
+) -> str | None:
+    event = _event_of(amendment, records)
+    if event is None or not isinstance(event.entry, Event):
+        return f"it amends {amendment.target}, which is not an event recorded before it"
+    key = event.entry.key
+    fixes = [r.entry.key for r in earlier.get(key, []) if isinstance(r.entry, Correction)]
+    stored = [*earlier.get(key, []), *(r for f in fixes for r in earlier.get(f, []))]
+    try:
+        check_views(amendment, event, sorted(stored, key=lambda r: r.seq))
+    except InvalidEvent as e:
+        return "; ".join(message for _, message in e.problems)
+    return None
+
+
+def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
+    """Every record that breaks the input rules: (its index in ``records``, why), in seq
+    order. ``records`` are a whole log in seq order."""
+    problems: list[tuple[int, str]] = []
+    every = {r.entry.key: r for r in records}
+    seen: dict[Key, Record] = {}
+    earlier: dict[Key, list[Record]] = {}  # amendments recorded so far, by their target
+    for i, record in enumerate(records):
+        entry = record.entry
+        why = _rebuilt(entry, seen)
+        if why is None and isinstance(entry, Event):
+            missing = [str(r) for r in entry.refs if not isinstance(_entry(every, r), Event)]
+            why = f"refs: no event {', '.join(missing)} in the log" if missing else None
+        elif why is None and not isinstance(entry, Event):
+            why = _amendment_problem(entry, seen, earlier)
+        if why is not None:
+            problems.append((i, f"{entry.key}: {why}"))
+        seen[entry.key] = record
+        if not isinstance(entry, Event):
+            earlier.setdefault(entry.target, []).append(record)
+    return problems
+
+
+def _entry(records: dict[Key, Record], key: Key) -> Entry | None:
+    record = records.get(key)
+    return None if record is None else record.entry
