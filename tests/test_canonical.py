@@ -168,3 +168,39 @@ def test_an_events_hash_is_the_sha_256_of_its_rfc_8785_record(raw: dict[str, Any
 def test_decomposed_text_is_hashed_as_its_composed_form() -> None:
     # "País" typed with a combining acute accent is the same text as with "í"
     assert canonical({"name": "El Pai\u0301s"}) == canonical({"name": "El País"})
+
+
+CHANGEABLE = [
+    "date",
+    "known",
+    "type",
+    "actors",
+    "title",
+    "summary",
+    "sources",
+    "status",
+    "positions",
+    "refs",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_events(), raw_events(), st.sets(st.sampled_from(CHANGEABLE), min_size=1))
+def test_a_stored_correction_replays_to_what_the_input_rules_made_of_it(
+    original: dict[str, Any], other: dict[str, Any], names: set[str]
+) -> None:
+    """Replays apply stored corrections without the input rules (apply_corrections); for
+    every correction the rules accept, the result is the same event."""
+    from timeline.amend import apply_corrections, checked_corrections
+
+    event = valid_event(original)
+    changes = {k: other[k] for k in names if k in other}
+    assume(changes)
+    fix = Correction(event.thread, "fix", event.key, changes, dt.date(2022, 2, 2), True)
+    try:
+        checked = checked_corrections(event, [fix])
+    except InvalidEvent:
+        assume(False)
+        raise
+    assert apply_corrections(event, [fix]) == checked
+    assert apply_corrections(event.head(), [fix]) == checked.head()

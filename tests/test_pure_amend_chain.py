@@ -18,6 +18,7 @@ from timeline.amend import (
     annotate,
     apply_corrections,
     check_views,
+    checked_corrections,
     fill_target,
     in_effect,
     resolve,
@@ -202,13 +203,20 @@ def test_a_given_known_day_stays_when_the_date_is_corrected() -> None:
     assert corrected.known_given is True
 
 
-def test_a_correction_that_breaks_the_rules_raises_invalid_event() -> None:
+def test_a_correction_that_breaks_the_rules_raises_invalid_event_when_checked() -> None:
     too_late = _correction(OPEN_DOOR, "open-door-date", "2022-02-03", date="2022-02-03")
     with pytest.raises(InvalidEvent) as excinfo:
-        apply_corrections(OPEN_DOOR, [too_late])
+        checked_corrections(OPEN_DOOR, [too_late])
     assert _problems(excinfo) == [
         ("known", "known 2022-02-02 is before the date 2022-02-03 (starts 2022-02-03)")
     ]
+
+
+def test_a_stored_correction_is_applied_without_the_rules_of_today() -> None:
+    # recorded under older, looser rules: a replay still reads it, as it was
+    too_late = _correction(OPEN_DOOR, "open-door-date", "2022-02-03", date="2022-02-03")
+    corrected = apply_corrections(OPEN_DOOR, [too_late])
+    assert corrected.date.text == "2022-02-03" and corrected.known == OPEN_DOOR.known
 
 
 # ---- in_effect ------------------------------------------------------------------------------

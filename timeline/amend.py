@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Generic, TypeVar, overload
+from dataclasses import dataclass, fields, replace
+from typing import Any, Generic, TypeVar, overload
 
 from timeline.errors import InvalidEvent
-from timeline.mapper import entry_to_payload
+from timeline.mapper import entry_to_payload, stored_value
 from timeline.model import (
     Amendment,
     Correction,
@@ -38,6 +38,7 @@ __all__ = [
     "annotate",
     "apply_corrections",
     "check_views",
+    "checked_corrections",
     "fill_target",
     "in_effect",
     "resolve",
@@ -45,23 +46,8 @@ __all__ = [
 ]
 
 R = TypeVar("R", Record, FoldRecord)
-
-
-def _full(event: EventHead) -> Event:
-    if isinstance(event, Event):
-        return event
-    return Event(
-        event.thread,
-        event.id,
-        event.date,
-        event.known,
-        event.type,
-        event.actors,
-        event.title,
-        event.status,
-        event.positions,
-        event.known_given,
-    )
+_HEAD_FIELDS = frozenset(f.name for f in fields(EventHead))
+_EVENT_FIELDS = frozenset(f.name for f in fields(Event))
 
 
 @overload
@@ -69,19 +55,38 @@ def apply_corrections(event: Event, corrections: Iterable[Correction]) -> Event:
 @overload
 def apply_corrections(event: EventHead, corrections: Iterable[Correction]) -> EventHead: ...
 def apply_corrections(event: EventHead, corrections: Iterable[Correction]) -> EventHead:
-    """The event with each correction's fields replaced, in the order given.
+    """The event with each correction's fields replaced, in the order given, trusting the
+    corrections as stored: they were checked when recorded (``checked_corrections``), so
+    replaying an old log never depends on today's input rules.
 
     A ``known`` that was never given follows a corrected ``date`` (a fixed typo behaves
-    as if it had never been made). Raises InvalidEvent if the result breaks a rule.
-    An ``EventHead`` stays a head (corrections of summary, sources or refs do not show).
+    as if it had never been made). An ``EventHead`` stays a head (corrections of
+    summary, sources or refs do not show).
     """
-    data = entry_to_payload(_full(event))
+    changes: dict[str, Any] = {}
+    for c in corrections:
+        changes.update(c.changes)
+    fields = _HEAD_FIELDS if not isinstance(event, Event) else _EVENT_FIELDS
+    values = {k: stored_value(k, v, event.thread) for k, v in changes.items() if k in fields}
+    if values.get("known") is not None:
+        values["known_given"] = True
+    elif not event.known_given:  # it follows the (corrected) date
+        values["known"] = (values.get("date") or event.date).last
+    for name in ("known", "date", "type", "actors", "title"):  # required: never emptied
+        if values.get(name, event) is None:
+            del values[name]
+    return replace(event, **values)
+
+
+def checked_corrections(event: Event, corrections: Iterable[Correction]) -> Event:
+    """The event with the corrections applied through the input rules, as when they are
+    recorded: raises InvalidEvent if the result breaks a rule."""
+    data = entry_to_payload(event)
     if not data.pop("known_given"):
         del data["known"]  # so that it defaults again from the (corrected) date
     for c in corrections:
         data.update(c.changes)
-    corrected = event_from_input({k: v for k, v in data.items() if v is not None})
-    return corrected if isinstance(event, Event) else corrected.head()
+    return event_from_input({k: v for k, v in data.items() if v is not None})
 
 
 def in_effect(entry: Amendment, as_of: dt.date | None) -> bool:
@@ -131,9 +136,13 @@ def _split(
     return events, fixes, retractions
 
 
-def annotate(records: Iterable[R], as_of: dt.date | None = None) -> list[EventView[R]]:
+def annotate(
+    records: Iterable[R], as_of: dt.date | None = None, *, check: bool = False
+) -> list[EventView[R]]:
     """Every event record with the corrections and retraction in effect on ``as_of``
-    (all if None), in seq order. A retracted correction is not applied."""
+    (all if None), in seq order. A retracted correction is not applied. ``check``: apply
+    the corrections through the input rules (InvalidEvent if a view breaks one), as
+    when recording them."""
     events, fixes, retractions = _split(records, as_of)
     out: list[EventView[R]] = []
     for r in events:
@@ -144,7 +153,11 @@ def annotate(records: Iterable[R], as_of: dt.date | None = None) -> list[EventVi
         )
         effective = r
         if mine:
-            effective = replace(r, entry=apply_corrections(r.event, [c for _, c in mine]))
+            fixes_ = [c for _, c in mine]
+            if check and isinstance(r.entry, Event):
+                effective = replace(r, entry=checked_corrections(r.entry, fixes_))
+            else:
+                effective = replace(r, entry=apply_corrections(r.event, fixes_))
         out.append(EventView(effective, r, tuple(f for f, _ in mine), retractions.get(key)))
     return out
 
@@ -177,7 +190,7 @@ def check_views(
     ]
     for day in sorted({dt.date.min, *(r.entry.known for r in records[1:])}):
         try:
-            annotate(records, day)
+            annotate(records, day, check=True)
         except InvalidEvent as e:
             when = "" if day == dt.date.min else f" as known on {day.isoformat()}"
             problem = f"the {amendment.kind} would make {event.entry.key} invalid{when}"

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from timeline.chain import ChainRow
-from timeline.codec import canonical, dumps
-from timeline.dates import parse_edtf
+from timeline.codec import canonical, dumps, nfc
+from timeline.dates import parse_day, parse_edtf
 from timeline.errors import DatabaseError, TimelineError
 from timeline.model import (
     Correction,
@@ -33,6 +33,7 @@ from timeline.model import (
     Retraction,
     Source,
 )
+from timeline.validate.fields import as_date_text
 
 __all__ = [
     "COPIED",
@@ -46,6 +47,7 @@ __all__ = [
     "first_difference",
     "fold_record_from_row",
     "record_from_row",
+    "stored_value",
     "to_row",
     "upcast",
 ]
@@ -177,6 +179,47 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
             p["thread"], p["id"], Key.parse(p["retracts"]), p["reason"], known, p["known_given"]
         )
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _text(value: Any) -> Any:
+    return nfc(value.strip()) if isinstance(value, str) else value
+
+
+def _texts(value: Any) -> tuple[Any, ...]:
+    items = [value] if isinstance(value, str) else list(value or ())
+    out: list[Any] = []
+    for item in (_text(v) for v in items):
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def _stored_source(s: Mapping[str, Any]) -> Source:
+    url, date = s.get("url"), s.get("date")
+    text = None if date is None else parse_edtf(as_date_text(date)).text
+    return Source(_text(s["name"]), url.strip() if url else None, text)
+
+
+_STORED: dict[str, Any] = {
+    "date": lambda v, t: parse_edtf(as_date_text(v)),
+    "known": lambda v, t: parse_day(as_date_text(v)),
+    "actors": lambda v, t: _texts(v),
+    "sources": lambda v, t: tuple(_stored_source(s) for s in v or ()),
+    "positions": lambda v, t: tuple(
+        Position(_text(p["actor"]), _text(p["issue"]), _text(p["stance"])) for p in v or ()
+    ),
+    "refs": lambda v, t: tuple(dict.fromkeys(Key.parse(r, t) for r in _texts(v))),
+}
+
+
+def stored_value(field: str, value: Any, thread: str) -> Any:
+    """A corrected field's value as a correction stores it (``set``, as the user wrote
+    it, checked when recorded), in the event's own type: stripped, NFC, dates parsed.
+    Trusted: no rule is checked again (see ``amend.apply_corrections``)."""
+    if value is None:
+        return None if field not in ("actors", "sources", "positions", "refs") else ()
+    decode = _STORED.get(field)
+    return decode(value, thread) if decode is not None else _text(value)
 
 
 def entry_content(entry: Entry) -> str:
