@@ -218,3 +218,17 @@ def test_a_correction_of_several_fields_in_any_order_verifies(imported: Run) -> 
     result = imported("verify")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Verified 28 records in 3 threads")
+
+
+def test_a_deleted_row_is_never_named_for_another_thread(imported: Run, db_url: str) -> None:
+    # the arms-control thread's last record, followed in seq by the guarantees thread's
+    # first: nothing in the chains says whose it was, so the log is named, not the next row
+    with tampering(db_url) as conn:
+        seq = conn.execute(
+            text("SELECT max(seq) FROM events WHERE thread = 'arms-control-missile-deployment'")
+        ).scalar_one()
+        conn.execute(text("DELETE FROM events WHERE seq = :s"), {"s": seq})
+    code, lines = verify(imported)
+    assert code == 1
+    assert f"log: deleted row: seq {seq} missing before seq {seq + 1}" in lines
+    assert not any(line.startswith(f"{THREAD}/") and "deleted" in line for line in lines)

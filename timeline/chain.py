@@ -102,19 +102,30 @@ def check_chains(rows: Iterable[ChainRow]) -> list[Finding]:
             findings.append(Finding(_label(r), f"repeated row: seq {r.seq} appears twice"))
             continue
         if r.seq != expected:
-            findings.append(
-                Finding(
-                    _label(r),
-                    f"deleted row: seq {expected}"
-                    + (f"..{r.seq - 1}" if r.seq - 1 > expected else "")
-                    + f" missing before seq {r.seq}",
-                )
-            )
+            missing = f"seq {expected}" + (f"..{r.seq - 1}" if r.seq - 1 > expected else "")
+            owner = _owner(by_thread, expected, r.seq - 1)
+            where = _label(owner) if owner is not None else "log"
+            findings.append(Finding(where, f"deleted row: {missing} missing before seq {r.seq}"))
         expected = r.seq + 1
 
     for thread, chain in sorted(by_thread.items()):
         findings += _check_thread(thread, chain)
     return findings
+
+
+def _owner(by_thread: dict[str, list[ChainRow]], first: int, last: int) -> ChainRow | None:
+    """The row after a gap of seq first..last in the thread the missing rows belonged to:
+    the thread whose versions skip over exactly there. None if no thread does (the last
+    records of a thread: the projection and a published digest show those)."""
+    for rows in by_thread.values():
+        chain = sorted(rows, key=lambda r: r.version)
+        if chain[0].version > 1 and last < chain[0].seq:  # its first records are gone
+            return chain[0]
+        for before, after in itertools.pairwise(chain):
+            skipped = after.version > before.version + 1
+            if skipped and before.seq < first and last < after.seq:
+                return after
+    return None
 
 
 def _check_times(by_seq: Sequence[ChainRow]) -> list[Finding]:
