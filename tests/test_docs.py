@@ -57,3 +57,15 @@ def test_the_layout_block_names_every_module_and_nothing_that_is_gone() -> None:
         if path.name in private and folder == "timeline/":
             continue
         assert rel in named or folder in named, f"the README's Layout does not name {rel}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_shows_what_each_value_is_never_a_python_type(command: str) -> None:
+    shown = CliRunner().invoke(app, [*command.split(), "--help"]).output
+    for python in ("<str>", "<int>", "<float>", "<bool>", "list[", "<datetime>"):
+        assert python not in shown, (command, python)
+
+
+def test_add_help_lists_the_valid_types_and_statuses() -> None:
+    shown = " ".join(CliRunner().invoke(app, ["add", "--help"]).output.split())
+    assert "talks, meeting, agreement" in shown and "stalled, agreed, in-force" in shown

@@ -48,6 +48,7 @@ class _Group(TyperGroup):
         _DEBUG.on = False
         _RUN.env = None
         try:
+            _name_values(self)
             rv = super().main(
                 args=args,
                 prog_name=prog_name or "timeline",
@@ -79,6 +80,40 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+# What each option's value is, for help ("--date DATE"), instead of a Python type.
+_METAVARS = {
+    "thread": "THREAD",
+    "event_id": "ID",
+    "correction_id": "ID",
+    "retraction_id": "ID",
+    "known": "DAY",
+    "event_known": "DAY",
+    "known_by": "DAY",
+    "event_type": "TYPE",
+    "actor": "NAME",
+    "title": "TEXT",
+    "summary": "TEXT",
+    "thread_title": "TEXT",
+    "reason": "TEXT",
+    "note": "TEXT",
+    "since": "DATE",
+    "until": "DATE",
+    "date": "DATE",
+    "status": "STATUS",
+}
+
+
+def _name_values(command: Any) -> None:
+    """Give every option that takes text a metavar, in this command and those below."""
+    for param in getattr(command, "params", ()):
+        kind = getattr(param, "type_descriptor", None)
+        text = kind is not None and not getattr(kind, "is_choice", True)
+        if text and not getattr(param, "is_flag", True) and param.metavar is None:
+            param.metavar = _METAVARS.get(param.name, param.name.upper())
+    for sub in getattr(command, "commands", {}).values():
+        _name_values(sub)
 
 
 class _DEBUG:

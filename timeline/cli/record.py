@@ -9,6 +9,7 @@ import typer
 
 from timeline.cli._app import app, env_of, split_position, split_source
 from timeline.errors import TimelineError
+from timeline.model import EVENT_TYPES, STATUSES
 
 # ---- add ------------------------------------------------------------------------------
 
@@ -31,14 +32,19 @@ def add(
         str | None,
         typer.Option(help="Day it became public (YYYY-MM-DD) [default: last day of --date]."),
     ] = None,
-    event_type: Annotated[str | None, typer.Option("--type", help="Event type.")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help=f"Event type: {', '.join(EVENT_TYPES)}.")
+    ] = None,
     actor: Annotated[list[str] | None, typer.Option(help="A party (repeat).")] = None,
     title: Annotated[str | None, typer.Option(help="One line saying what happened.")] = None,
     summary: Annotated[str | None, typer.Option(help="Longer free text.")] = None,
     source: Annotated[
         list[str] | None, typer.Option(metavar="NAME=URL", help="A source (repeat); URL optional.")
     ] = None,
-    status: Annotated[str | None, typer.Option(help="Thread status from this event on.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"Thread status from this event on: {', '.join(STATUSES)}."),
+    ] = None,
     position: Annotated[
         list[str] | None,
         typer.Option(metavar="ACTOR|ISSUE|STANCE", help="A stance taken (repeat)."),
@@ -121,7 +127,9 @@ def correct(
     event_known: Annotated[
         str | None, typer.Option(help="Corrected day the event became public (YYYY-MM-DD).")
     ] = None,
-    event_type: Annotated[str | None, typer.Option("--type", help="Corrected type.")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help=f"Corrected type: {', '.join(EVENT_TYPES)}.")
+    ] = None,
     actor: Annotated[
         list[str] | None, typer.Option(help="Corrected parties (repeat; replaces them all).")
     ] = None,
@@ -131,7 +139,9 @@ def correct(
         list[str] | None,
         typer.Option(metavar="NAME=URL", help="Corrected sources (repeat; replaces them all)."),
     ] = None,
-    status: Annotated[str | None, typer.Option(help="Corrected status.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help=f"Corrected status: {', '.join(STATUSES)}.")
+    ] = None,
     position: Annotated[
         list[str] | None,
         typer.Option(
