@@ -110,7 +110,9 @@ def _name_values(command: Any) -> None:
     for param in getattr(command, "params", ()):
         kind = getattr(param, "type_descriptor", None)
         text = kind is not None and not getattr(kind, "is_choice", True)
-        if text and not getattr(param, "is_flag", True) and param.metavar is None:
+        if param.param_type_name == "argument" and text:
+            param.display_type_rich = lambda ctx: None  # its metavar says it: DATE, FILE
+        elif text and not getattr(param, "is_flag", True) and param.metavar is None:
             param.metavar = _METAVARS.get(param.name, param.name.upper())
     for sub in getattr(command, "commands", {}).values():
         _name_values(sub)
