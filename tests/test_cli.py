@@ -554,7 +554,8 @@ def test_the_same_id_with_different_content_is_an_error_naming_both(
                 "--title",
                 "T",
             ],
-            "Error: event geneva-talks/talks is already recorded (seq 3)\n",
+            "Error: event geneva-talks/talks is already recorded (seq 3) with a different "
+            "date, known, actors, title, status\n",
         ),
         (
             [

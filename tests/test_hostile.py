@@ -581,3 +581,113 @@ def test_restore_refuses_a_forged_correction_no_view_survives(
         f"Error: {backup}:28: {THREAD}/forged-fix: the correction "
         f"would make {THREAD}/geneva-ssd invalid"
     )
+
+
+# ---- answers a user expects -------------------------------------------------------------
+
+
+def test_adding_the_same_event_again_changes_nothing_and_says_so(
+    imported: Run, db_url: str
+) -> None:
+    first = imported("add", *ARGS["add"])
+    assert first.exit_code == 0, first.output
+    key = f"{THREAD}/2022-02-07-macron-and-putin-meet-in-moscow"
+    again = imported("add", *ARGS["add"])
+    assert again.exit_code == 0
+    assert again.stdout == f"Already recorded {key} (seq 28); nothing added\n"
+    same_id = imported("add", *ARGS["add"], "--id", "2022-02-07-macron-and-putin-meet-in-moscow")
+    assert same_id.stdout == f"Already recorded {key} (seq 28); nothing added\n"
+    assert count_rows(db_url) == 28
+    other = imported(
+        "add",
+        *ARGS["add"][:-2],
+        "--title",
+        "Macron and Putin meet in Moscow",
+        "--id",
+        "2022-02-07-macron-and-putin-meet-in-moscow",
+        "--actor",
+        "Russia",
+    )
+    assert other.exit_code == 1
+    assert other.stderr == (
+        f"Error: event {key} is already recorded (seq 28) with a different actors\n"
+    )
+
+
+def test_a_title_in_another_script_gets_a_meaningful_id_not_a_bare_date(run_ok: Run) -> None:
+    result = run_ok(
+        "add",
+        "--thread",
+        "zheneva",
+        "--date",
+        "2022-01-10",
+        "--type",
+        "talks",
+        "--actor",
+        "Россия",
+        "--title",
+        "Переговоры в Женеве",
+    )
+    key = result.stdout.split()[1]
+    assert key.startswith("zheneva/2022-01-10-") and len(key) > len("zheneva/2022-01-10-")
+    second = run_ok(
+        "add",
+        "--thread",
+        "zheneva",
+        "--date",
+        "2022-01-10",
+        "--type",
+        "talks",
+        "--actor",
+        "Россия",
+        "--title",
+        "Переговоры продолжаются",
+    )
+    assert second.stdout.split()[1] != key
+
+
+def test_a_known_day_after_today_is_refused_unless_allowed(run: Run, db_url: str) -> None:
+    args = ["add", *ARGS["add"][:4], "--known", "2026-12-25", *ARGS["add"][4:]]
+    result = run(*args, now="2026-11-28T09:00:00Z")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: known 2026-12-25 is after today (2026-11-28): record it once it is public, "
+        "or allow it with --allow-future\n"
+    )
+    assert count_rows(db_url) == 0
+    assert run(*args, "--allow-future", now="2026-11-28T09:00:00Z").exit_code == 0
+
+
+def test_a_known_day_that_defaults_after_today_is_recorded_with_a_warning(run: Run) -> None:
+    result = run(
+        "add",
+        "--thread",
+        "t",
+        "--date",
+        "2026-12",
+        "--type",
+        "talks",
+        "--actor",
+        "A",
+        "--title",
+        "Talks in December",
+        now="2026-11-28T09:00:00Z",
+    )
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "Warning: t/2026-12-talks-in-december: known defaults to 2026-12-31, the last day of "
+        "its date, after today (2026-11-28)\n"
+    )
+
+
+def test_an_amendment_cannot_be_known_before_its_event(imported: Run, db_url: str) -> None:
+    # the replies' content became public on 2 February: no correction of it before that
+    result = imported(
+        "correct", f"{THREAD}/replies-open-door", "--title", "Open door", "--known", "2022-01-27"
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: corrects: it cannot be known (2022-01-27) before {THREAD}/replies-open-door "
+        "(2022-02-02)\n"
+    )
+    assert count_rows(db_url) == 27

@@ -222,4 +222,8 @@ def fill_target(amendment: Amendment, target: Entry | None) -> Amendment:
                 )
             ]
         )
+    if amendment.known_given and amendment.known < target.known:
+        known, before = amendment.known.isoformat(), target.known.isoformat()
+        message = f"{what}: it cannot be known ({known}) before {amendment.target} ({before})"
+        raise InvalidEvent([(what, message)])
     return with_known(amendment, target.known)

@@ -41,12 +41,14 @@ __all__ = [
     "amendment_summary",
     "chain_row",
     "copied_columns",
+    "differing_fields",
     "entry_content",
     "entry_from_payload",
     "entry_to_payload",
     "first_difference",
     "fold_record_from_row",
     "record_from_row",
+    "same_content",
     "stored_value",
     "to_row",
     "upcast",
@@ -230,13 +232,22 @@ def entry_content(entry: Entry) -> str:
     return canonical(p)
 
 
+def differing_fields(a: Entry, b: Entry) -> list[str]:
+    """The payload fields in which two entries differ, in payload order (["content"] if
+    none does, though they are not the same)."""
+    ca, cb = entry_to_payload(a), entry_to_payload(b)
+    names = [k for k in dict.fromkeys((*ca, *cb)) if k != "known_given" and ca.get(k) != cb.get(k)]
+    return names or ["content"]
+
+
 def first_difference(a: Entry, b: Entry) -> str:
     """The first payload field in which two entries differ ("content" if none does)."""
-    ca, cb = entry_to_payload(a), entry_to_payload(b)
-    for k in (*ca, *cb):
-        if k != "known_given" and ca.get(k) != cb.get(k):
-            return k
-    return "content"
+    return differing_fields(a, b)[0]
+
+
+def same_content(a: Entry, b: Entry) -> bool:
+    """Are two entries the same record, for idempotent adds and imports?"""
+    return a.kind == b.kind and entry_content(a) == entry_content(b)
 
 
 def _short(value: Any) -> str:

@@ -13,6 +13,10 @@ from timeline.model import EVENT_TYPES, STATUSES
 
 # ---- add ------------------------------------------------------------------------------
 
+_ALLOW_FUTURE = typer.Option(
+    "--allow-future", help="Accept a known day after today (a scheduled publication)."
+)
+
 
 @app.command()
 def add(
@@ -54,6 +58,7 @@ def add(
         typer.Option(metavar="THREAD/ID", help="An earlier event this one refers to (repeat)."),
     ] = None,
     thread_title: Annotated[str | None, typer.Option(help="Name (or rename) the thread.")] = None,
+    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
     """Record one event. Prompts for missing required fields when run in a terminal.
 
@@ -103,8 +108,15 @@ def add(
         {k: v for k, v in fields.items() if v is not None},
         env.now,
         thread_title=thread_title,
+        today=env.today,
+        allow_future=allow_future,
     )
     r = result.record
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    if result.already:
+        typer.echo(f"Already recorded {r.event.key} (seq {r.seq}); nothing added")
+        return
     note = f"; new thread {r.event.thread}" if result.new_thread else ""
     typer.echo(f"Recorded {r.event.key} (seq {r.seq}, known {r.event.known.isoformat()}){note}")
 
@@ -163,6 +175,7 @@ def correct(
     correction_id: Annotated[
         str | None, typer.Option("--id", help="Key of the correction [default: generated].")
     ] = None,
+    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
     """Correct fields of a recorded event, by appending a correction.
 
@@ -196,7 +209,11 @@ def correct(
     env = env_of(ctx)
     _echo_amendment(
         record_amendment(
-            env.store("write"), {k: v for k, v in fields.items() if v is not None}, env.now
+            env.store("write"),
+            {k: v for k, v in fields.items() if v is not None},
+            env.now,
+            today=env.today,
+            allow_future=allow_future,
         )
     )
 
@@ -216,6 +233,7 @@ def retract(
     retraction_id: Annotated[
         str | None, typer.Option("--id", help="Key of the retraction [default: generated].")
     ] = None,
+    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
     """Withdraw a recorded event (a rumour later denied, a false report), by appending a
     retraction.
@@ -234,7 +252,11 @@ def retract(
     env = env_of(ctx)
     _echo_amendment(
         record_amendment(
-            env.store("write"), {k: v for k, v in fields.items() if v is not None}, env.now
+            env.store("write"),
+            {k: v for k, v in fields.items() if v is not None},
+            env.now,
+            today=env.today,
+            allow_future=allow_future,
         )
     )
 
@@ -261,6 +283,7 @@ def import_(
             help="Deprecated: use `timeline restore FILE` (the same).",
         ),
     ] = None,
+    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
 
@@ -298,7 +321,14 @@ def import_(
         bar.update(done - bar.pos)
 
     try:
-        result = import_paths(env.store("write"), targets, env.now, progress=progress)
+        result = import_paths(
+            env.store("write"),
+            targets,
+            env.now,
+            progress=progress,
+            today=env.today,
+            allow_future=allow_future,
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

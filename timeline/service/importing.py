@@ -13,7 +13,7 @@ from timeline.formats.eventfile import SUFFIXES, RawEvent, parse
 from timeline.mapper import entry_content, first_difference
 from timeline.model import RECORD_KINDS, Amendment, Correction, Entry, Event, Key, Record
 from timeline.service._append import Progress, append, bulk
-from timeline.service.recording import check_amendment, missing_refs
+from timeline.service.recording import check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
 from timeline.validate import entry_from_input
 
@@ -62,7 +62,13 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
 
 
 def import_paths(
-    store: EventStore, paths: Iterable[str], now: dt.datetime, progress: Progress | None = None
+    store: EventStore,
+    paths: Iterable[str],
+    now: dt.datetime,
+    progress: Progress | None = None,
+    *,
+    today: dt.date | None = None,
+    allow_future: bool = False,
 ) -> ImportResult:
     """Validate everything in the files first; then append all new records in one
     transaction (events first, then corrections and retractions, each in file order).
@@ -71,7 +77,9 @@ def import_paths(
     Re-importing an identical record is skipped and counted as already present.
     """
     with bulk():
-        return _Import(store, now, progress).run(paths)
+        importer = _Import(store, now, progress)
+        importer.today, importer.allow_future = today or now.date(), allow_future
+        return importer.run(paths)
 
 
 Batch = dict[Key, tuple[Entry, RawEvent]]
@@ -85,6 +93,7 @@ class _Import:
         self.result = ImportResult()
         self.filled: dict[Key, Entry] = {}  # batch entries as they will be recorded
         self.pending: dict[Key, list[Amendment]] = {}  # by the event they amend
+        self.today, self.allow_future = now.date(), False
 
     def problem(self, raw: RawEvent, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(raw.source, raw.line_of(field_name), message))
@@ -206,6 +215,12 @@ class _Import:
             except InvalidEvent as e:
                 self.invalid(raw, e)
                 return None
+        refusal, warning = future_problem(entry, self.today, self.allow_future)
+        if refusal is not None:
+            self.problem(raw, "known", refusal)
+            return None
+        if warning is not None:
+            self.result.warnings.append(Problem(raw.source, raw.line_of("date"), warning))
         self.filled[entry.key] = entry
         old = stored.get(entry.key)
         if old is not None:

@@ -6,6 +6,7 @@ Time is passed in (``now``), never read here, so reports are reproducible.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -14,9 +15,10 @@ from typing import Any
 
 from timeline.amend import apply_corrections, check_views, fill_target
 from timeline.errors import InvalidEvent
-from timeline.model import Amendment, Correction, Event, Key, Record
+from timeline.mapper import differing_fields, same_content
+from timeline.model import Amendment, Correction, Entry, Event, Key, Record
 from timeline.service._append import append
-from timeline.store import EventStore, Reader
+from timeline.store import EventStore, Reader, Writer
 from timeline.validate import entry_from_input, event_from_input, text_field
 
 __all__ = ["AddResult", "add_event", "generate_id", "missing_refs", "record_amendment"]
@@ -26,12 +28,37 @@ __all__ = ["AddResult", "add_event", "generate_id", "missing_refs", "record_amen
 class AddResult:
     record: Record
     new_thread: bool
+    already: bool = False  # the same event was recorded before: nothing was added
+    warnings: tuple[str, ...] = ()
+
+
+def future_problem(
+    entry: Entry, today: dt.date, allow_future: bool
+) -> tuple[str | None, str | None]:
+    """(refusal, warning) for an entry known after ``today``: a known day given in the
+    future is refused unless ``allow_future``; one that defaulted there (the last day of
+    a month or year still running) is recorded, with a warning naming the day."""
+    if entry.known <= today or allow_future:
+        return None, None
+    if entry.known_given:
+        return (
+            f"known {entry.known.isoformat()} is after today ({today.isoformat()}): "
+            "record it once it is public, or allow it with --allow-future"
+        ), None
+    return None, (
+        f"{entry.key}: known defaults to {entry.known.isoformat()}, the last day "
+        f"of its date, after today ({today.isoformat()})"
+    )
 
 
 def generate_id(date_text: str, title: str, taken: Callable[[str], bool]) -> str:
-    """``2022-01-26-us-and-nato-deliver-written-replies``: the date, then up to 6 title words."""
+    """``2022-01-26-us-and-nato-deliver-written-replies``: the date, then up to 6 title
+    words; a title with no Latin letters (``Переговоры в Женеве``) gets a short hash of
+    itself instead, never a bare date."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    if not words:
+        words = [hashlib.sha256(title.encode("utf-8")).hexdigest()[:8]]
     base = "-".join([date_text.rstrip("~?%"), *words[:6]])[:60].rstrip("-")
     candidate, n = base, 2
     while taken(candidate):
@@ -46,35 +73,75 @@ def missing_refs(r: Reader, events: Iterable[Event], in_batch: Iterable[Key] = (
     return wanted - set(r.find(wanted)) if wanted else set()
 
 
+def _thread_title(thread_title: str | None) -> str | None:
+    if thread_title is None or not thread_title.strip():
+        return None
+    try:
+        return text_field(thread_title, "the thread title", one_line=True)
+    except ValueError as e:
+        raise InvalidEvent([("thread_title", str(e))]) from None
+
+
+def _place(w: Writer, event: Event, generate: bool) -> tuple[Event, Record | None]:
+    """The event with its id (generated if asked), and the same event if it is already
+    recorded; InvalidEvent if its id holds a different one, naming what differs."""
+    if generate:
+        found: list[Record] = []
+
+        def taken(candidate: str) -> bool:
+            old = w.find([Key(event.thread, candidate)]).get(Key(event.thread, candidate))
+            if old is not None and same_content(old.entry, replace(event, id=candidate)):
+                found.append(old)
+                return False
+            return old is not None
+
+        event = replace(event, id=generate_id(event.date.text, event.title, taken))
+        return event, found[-1] if found and found[-1].entry.key == event.key else None
+    old = w.find([event.key]).get(event.key)
+    if old is None or same_content(old.entry, event):
+        return event, old
+    fields = ", ".join(differing_fields(old.entry, event))
+    raise InvalidEvent(
+        [("id", f"event {event.key} is already recorded (seq {old.seq}) with a different {fields}")]
+    )
+
+
 def add_event(
-    store: EventStore, fields: Mapping[str, Any], now: dt.datetime, thread_title: str | None = None
+    store: EventStore,
+    fields: Mapping[str, Any],
+    now: dt.datetime,
+    thread_title: str | None = None,
+    *,
+    today: dt.date | None = None,
+    allow_future: bool = False,
 ) -> AddResult:
-    """Record one event given as fields (``id`` may be missing: it is generated)."""
+    """Record one event given as fields (``id`` may be missing: it is generated).
+
+    Adding the same event again changes nothing (``already``). A known day after
+    ``today`` (default: now's date) is refused unless ``allow_future``."""
     data = dict(fields)
     generate = not data.get("id")
     if generate:
         data["id"] = "placeholder"  # validated first, replaced below under the write lock
     event = event_from_input(data)
-    title = None
-    if thread_title is not None and thread_title.strip():
-        try:
-            title = text_field(thread_title, "the thread title", one_line=True)
-        except ValueError as e:
-            raise InvalidEvent([("thread_title", str(e))]) from None
+    title = _thread_title(thread_title)
+    refusal, _ = future_problem(event, today or now.date(), allow_future)
+    if refusal is not None:
+        raise InvalidEvent([("known", refusal)])
     with store.writing([event.thread]) as w:
-        if generate:
-            taken = lambda c: bool(w.find([Key(event.thread, c)]))  # noqa: E731
-            event = replace(event, id=generate_id(event.date.text, event.title, taken))
-        elif (old := w.find([event.key]).get(event.key)) is not None:
-            raise InvalidEvent([("id", f"event {event.key} is already recorded (seq {old.seq})")])
+        event, same = _place(w, event, generate)
+        _, warning = future_problem(event, today or now.date(), allow_future)
+        if same is not None:
+            return AddResult(same, new_thread=False, already=True)
         missing = missing_refs(w, [event])
         if missing:
             raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in missing])
         current = w.states([event.thread]).get(event.thread)
+        known_thread = event.thread in w.horizons([event.thread])
         if title is not None and current is not None and current.title == title:
             title = None
         (record,) = append(w, [(event, title)], now)
-    return AddResult(record, current is None)
+    return AddResult(record, not known_thread, warnings=(warning,) if warning else ())
 
 
 def amended_event(r: Reader, target: Record) -> Record:
@@ -106,7 +173,14 @@ def check_amendment(
     check_views(amendment, event, stored, list(pending))
 
 
-def record_amendment(store: EventStore, fields: Mapping[str, Any], now: dt.datetime) -> Record:
+def record_amendment(
+    store: EventStore,
+    fields: Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    today: dt.date | None = None,
+    allow_future: bool = False,
+) -> Record:
     """Record one correction (``type: correction``) or retraction, as from an event file."""
     entry = entry_from_input(fields)
     if isinstance(entry, Event):
@@ -117,6 +191,9 @@ def record_amendment(store: EventStore, fields: Mapping[str, Any], now: dt.datet
             raise InvalidEvent([("id", f"{entry.key} is already recorded")])
         target = stored.get(entry.target)
         entry = fill_target(entry, None if target is None else target.entry)
+        refusal, _ = future_problem(entry, today or now.date(), allow_future)
+        if refusal is not None:
+            raise InvalidEvent([("known", refusal)])
         if target is not None:  # fill_target refused a missing one
             check_amendment(w, entry, amended_event(w, target))
         (record,) = append(w, [(entry, None)], now)
