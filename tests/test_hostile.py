@@ -691,3 +691,49 @@ def test_an_amendment_cannot_be_known_before_its_event(imported: Run, db_url: st
         "(2022-02-02)\n"
     )
     assert count_rows(db_url) == 27
+
+
+def test_a_thread_whose_events_are_all_retracted_is_listed_as_retracted(run_ok: Run) -> None:
+    import json
+
+    run_ok("add", *ARGS["add"], "--id", "rumour")
+    run_ok("retract", f"{THREAD}/rumour", "--reason", "It never happened")
+    assert run_ok("threads").stdout.splitlines()[1].split()[:5] == [
+        THREAD,
+        "retracted",
+        "0",
+        "-",
+        "-",
+    ]
+    (listed,) = json.loads(run_ok("threads", "--format", "json").stdout)["threads"]
+    assert listed == {
+        "thread": THREAD,
+        "title": None,
+        "status": "retracted",
+        "events": 0,
+        "first": None,
+        "last": None,
+    }
+    again = run_ok("add", *ARGS["add"][:-1], "Macron and Putin meet again")
+    assert "new thread" not in again.stdout
+
+
+@pytest.mark.parametrize("command", [["log"], ["export", "ics"]])
+def test_until_before_since_is_one_line(imported: Run, command: list[str]) -> None:
+    result = imported(*command, "--since", "2022-02", "--until", "2022-01")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --until ends (2022-01-31) before --since begins (2022-02-01)\n"
+
+
+@pytest.mark.parametrize(
+    "command", [["asof", "2022-02-02"], ["log"], ["diff", "2022-01-01", "2022-02-02"]]
+)
+def test_a_repeated_thread_option_means_all_of_them(imported: Run, command: list[str]) -> None:
+    import json
+
+    two = ["--thread", THREAD, "--thread", "arms-control-missile-deployment"]
+    doc = json.loads(imported(*command, *two, "--format", "json").stdout)
+    rows = doc if isinstance(doc, list) else doc["threads"]
+    assert {row["thread"] for row in rows} == {THREAD, "arms-control-missile-deployment"}
+    bad = imported(*command, "--thread", THREAD, "--thread", "nowhere")
+    assert bad.stderr == "Error: unknown thread 'nowhere'; `timeline threads` lists them\n"

@@ -101,7 +101,7 @@ def as_of(
     store: EventStore,
     day: Day,
     *,
-    thread: str | None = None,
+    thread: str | Sequence[str] | None = None,
     recorded_before: dt.datetime | None = None,
 ) -> list[ThreadState]:
     """Where each thread stood, as publicly known at the end of ``day``."""
@@ -111,7 +111,7 @@ def as_of(
 def log(
     store: EventStore,
     *,
-    thread: str | None = None,
+    thread: str | Sequence[str] | None = None,
     since: Day | None = None,
     until: Day | None = None,
     known_by: Day | None = None,
@@ -134,7 +134,9 @@ def history(store: EventStore, thread: str) -> History:
     return queries.history(store, thread)
 
 
-def diff(store: EventStore, start: Day, end: Day, *, thread: str | None = None) -> Diff:
+def diff(
+    store: EventStore, start: Day, end: Day, *, thread: str | Sequence[str] | None = None
+) -> Diff:
     """What became known after ``start``, up to and including ``end``."""
     d1, d2 = _day(start, "start"), _day(end, "end")
     if d2 < d1:

@@ -8,11 +8,11 @@ database held at an earlier moment, so an old report can be reproduced exactly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from timeline.amend import EventView
-from timeline.errors import UnknownThread
-from timeline.model import Record, ThreadState
+from timeline.errors import TimelineError, UnknownThread
+from timeline.model import Hidden, Record, ThreadState
 from timeline.projector import project
 from timeline.store import EventStore, Reader
 from timeline.views import (
@@ -46,8 +46,20 @@ def _require(r: Reader, threads: Iterable[str]) -> None:
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
 
 
-def _only(thread: str | None) -> list[str] | None:
-    return None if thread is None else [thread]
+Threads = str | Sequence[str] | None  # one thread, several, or all (None)
+
+
+def _only(thread: Threads) -> list[str] | None:
+    if not thread:
+        return None
+    return [thread] if isinstance(thread, str) else list(dict.fromkeys(thread))
+
+
+def _check_range(since: dt.date | None, until: dt.date | None) -> None:
+    if since is not None and until is not None and until < since:
+        raise TimelineError(
+            f"--until ends ({until.isoformat()}) before --since begins ({since.isoformat()})"
+        )
 
 
 def count(store: EventStore, recorded_before: dt.datetime | None = None) -> int:
@@ -65,10 +77,11 @@ def all_records(store: EventStore) -> list[Record]:
 def as_of(
     store: EventStore,
     day: dt.date,
-    thread: str | None = None,
+    thread: Threads = None,
     recorded_before: dt.datetime | None = None,
 ) -> list[ThreadState]:
-    """The state of every thread (or one) as publicly known at the end of ``day``.
+    """The state of every thread (or those asked for) as publicly known at the end of
+    ``day``.
 
     A thread whose stored state has nothing known after ``day`` is served from the
     projection table; only the others are replayed from the log. With
@@ -91,21 +104,24 @@ def as_of(
     return [result[t] for t in sorted(result)]
 
 
-def threads(store: EventStore) -> list[ThreadState]:
-    """Every thread's current state (all its events), sorted by slug."""
+def threads(store: EventStore) -> list[ThreadState | Hidden]:
+    """Every thread's current state (all its events), sorted by slug; a thread whose
+    events were all retracted is listed too, as what is known of it (``Hidden``)."""
     with store.reading() as r:
-        return list(r.states().values())
+        listing: dict[str, ThreadState | Hidden] = {**r.hidden(), **r.states()}
+    return [listing[t] for t in sorted(listing)]
 
 
 def _log_records(
     store: EventStore,
-    thread: str | None,
+    thread: Threads,
     since: dt.date | None,
     until: dt.date | None,
     known_by: dt.date | None,
     recorded_before: dt.datetime | None,
 ) -> list[Record]:
     """What ``log`` and ``raw_log`` start from (the views filter again)."""
+    _check_range(since, until)
     with store.reading() as r:
         _require(r, _only(thread) or ())
         return r.records(
@@ -120,7 +136,7 @@ def _log_records(
 def log(
     store: EventStore,
     *,
-    thread: str | None = None,
+    thread: Threads = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     known_by: dt.date | None = None,
@@ -139,7 +155,7 @@ def log(
 def raw_log(
     store: EventStore,
     *,
-    thread: str | None = None,
+    thread: Threads = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     known_by: dt.date | None = None,
@@ -160,7 +176,7 @@ def history(store: EventStore, thread: str) -> History:
     return history_of(thread, records)
 
 
-def diff(store: EventStore, start: dt.date, end: dt.date, thread: str | None = None) -> Diff:
+def diff(store: EventStore, start: dt.date, end: dt.date, thread: Threads = None) -> Diff:
     """What became known after ``start`` up to and including ``end``."""
     with store.reading() as r:
         _require(r, _only(thread) or ())
@@ -179,6 +195,7 @@ def export_items(
     """Events to export, with corrected values: those known on ``as_of`` (all if None),
     with the corrections and retractions in effect then. Retracted events are included,
     marked, so that feeds can cancel what they published before."""
+    _check_range(since, until)
     with store.reading() as r:
         _require(r, threads or ())
         records = r.records(threads or None, known_by=as_of, since=since, until=until)

@@ -30,7 +30,9 @@ _RECORDED_BEFORE = typer.Option(
 def asof(
     ctx: typer.Context,
     date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
-    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    thread: Annotated[
+        list[str] | None, typer.Option(help="Only this thread (repeat for several).")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
 ) -> None:
@@ -79,7 +81,9 @@ def threads(
 @app.command()
 def log(
     ctx: typer.Context,
-    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    thread: Annotated[
+        list[str] | None, typer.Option(help="Only this thread (repeat for several).")
+    ] = None,
     since: Annotated[
         str | None, typer.Option(help="Events that happened on or after this date (EDTF).")
     ] = None,
@@ -156,7 +160,9 @@ def diff(
     ctx: typer.Context,
     start: Annotated[str, typer.Argument(metavar="D1", help="YYYY-MM-DD or 'today'.")],
     end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
-    thread: Annotated[str | None, typer.Option(help="Only this thread.")] = None,
+    thread: Annotated[
+        list[str] | None, typer.Option(help="Only this thread (repeat for several).")
+    ] = None,
     fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status

@@ -12,7 +12,7 @@ from typing import Any
 from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at
 from timeline.mapper import amendment_summary, entry_to_payload
-from timeline.model import Event, Record, ThreadState
+from timeline.model import Event, Hidden, Record, ThreadState
 
 __all__ = [
     "asof_json",
@@ -141,37 +141,50 @@ def asof_markdown(day: dt.date, states: Sequence[ThreadState], empty: bool = Fal
 # ---- threads --------------------------------------------------------------------------
 
 
-def threads_text(states: Sequence[ThreadState]) -> str:
+RETRACTED = "retracted"  # the status `threads` shows for a thread with every event retracted
+
+
+def _listing(s: ThreadState | Hidden) -> dict[str, Any]:
+    if isinstance(s, Hidden):
+        return {
+            "thread": s.thread,
+            "title": s.title,
+            "status": RETRACTED,
+            "events": 0,
+            "first": None,
+            "last": None,
+        }
+    return {
+        "thread": s.thread,
+        "title": s.title,
+        "status": s.status,
+        "events": s.events,
+        "first": s.first.to_dict(),
+        "last": s.last.to_dict(),
+    }
+
+
+def threads_text(states: Sequence[ThreadState | Hidden]) -> str:
+    """``timeline threads``: a row per thread; one whose events were all retracted shows
+    as ``retracted``, with no first or last event."""
     if not states:
         return EMPTY_HINT + "\n"
     width = max(len("THREAD"), *(len(s.thread) for s in states))
     rows = [
         f"{'THREAD':<{width}}  {'STATUS':<11}  {'EVENTS':>6}  {'FIRST':<10}  {'LAST':<10}  TITLE"
     ]
-    rows += [
-        f"{s.thread:<{width}}  {s.status:<11}  {s.events:>6}  {s.first.date:<10}  "
-        f"{s.last.date:<10}  {s.title or ''}".rstrip()
-        for s in states
-    ]
+    for d in map(_listing, states):
+        first = d["first"]["date"] if d["first"] else "-"
+        last = d["last"]["date"] if d["last"] else "-"
+        rows.append(
+            f"{d['thread']:<{width}}  {d['status']:<11}  {d['events']:>6}  {first:<10}  "
+            f"{last:<10}  {d['title'] or ''}".rstrip()
+        )
     return "\n".join(rows) + "\n"
 
 
-def threads_json(states: Sequence[ThreadState]) -> str:
-    return _pretty(
-        {
-            "threads": [
-                {
-                    "thread": s.thread,
-                    "title": s.title,
-                    "status": s.status,
-                    "events": s.events,
-                    "first": s.first.to_dict(),
-                    "last": s.last.to_dict(),
-                }
-                for s in states
-            ]
-        }
-    )
+def threads_json(states: Sequence[ThreadState | Hidden]) -> str:
+    return _pretty({"threads": [_listing(s) for s in states]})
 
 
 # ---- log ------------------------------------------------------------------------------

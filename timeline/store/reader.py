@@ -261,6 +261,14 @@ class Reader:
         )
         return dict(sorted((s.thread, s) for s in found))
 
+    def hidden(self) -> dict[str, Hidden]:
+        """Threads of the projection table that show no event (all retracted)."""
+        query = select(thread_states).where(thread_states.c.events == 0)
+        return {
+            r.thread: Hidden(r.thread, r.title, _day(r.horizon), r.max_seq)
+            for r in self._conn.execute(query)
+        }
+
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
         """Every thread of the projection table (every thread in the log, but during a
         rebuild), or those asked for that exist, with the latest known day among its
