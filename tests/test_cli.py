@@ -725,3 +725,28 @@ def test_add_in_a_terminal_prompts_for_the_missing_fields(tmp_path: Path) -> Non
     )
     logged = json.loads(_timeline("log", "--format", "json", env=env).stdout)
     assert logged[0]["actors"] == ["NATO", "Russia"] and logged[0]["type"] == "meeting"
+
+
+@pytest.mark.slow
+def test_add_in_a_terminal_asks_again_for_an_invalid_answer(tmp_path: Path) -> None:
+    env = {"TIMELINE_DB": str(tmp_path / "tty.db"), "TIMELINE_NOW": "2026-11-28T12:00:00Z"}
+    controller, terminal = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "add", "--thread", "nato-russia"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        cwd=REPO,
+    )
+    os.close(terminal)
+    answers = b"2022-02-30\n2022-01-12\nhandshake\nmeeting\n , \nNATO, Russia\nCouncil meets\n"
+    os.write(controller, answers)
+    out, err = proc.communicate(timeout=60)
+    os.close(controller)
+    assert proc.returncode == 0, err
+    assert "day must be 01..28 in 2022-02" in out + err
+    assert "unknown type 'handshake'" in out + err
+    assert "name at least one actor" in out + err
+    assert out.endswith("(seq 1, known 2022-01-12); new thread nato-russia\n")

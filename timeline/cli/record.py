@@ -3,15 +3,51 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from timeline.cli._app import app, env_of, split_position, split_source
+from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
-from timeline.model import EVENT_TYPES, STATUSES
+from timeline.model import EVENT_TYPES, STATUSES, is_slug
+from timeline.validate import text_field
 
 # ---- add ------------------------------------------------------------------------------
+
+
+def _ask(label: str, check: Callable[[str], Any]) -> Any:
+    """Prompt until the answer passes ``check`` (which says what is wrong, and is asked
+    again), instead of failing at the end."""
+
+    def value(text: str) -> Any:
+        try:
+            return check(text)
+        except (ValueError, TimelineError) as e:
+            raise typer.BadParameter(str(e)) from None
+
+    return typer.prompt(label, value_proc=value)
+
+
+def _slug(text: str) -> str:
+    if not is_slug(text.strip()):
+        raise ValueError(f"{text.strip()!r} is not a slug: lowercase letters, digits and '-'")
+    return text.strip()
+
+
+def _type(text: str) -> str:
+    if text.strip() not in EVENT_TYPES:
+        raise ValueError(f"unknown type {text.strip()!r}")
+    return text.strip()
+
+
+def _actors(text: str) -> list[str]:
+    names = [a.strip() for a in text.split(",") if a.strip()]
+    if not names:
+        raise ValueError("name at least one actor")
+    return names
+
 
 _ALLOW_FUTURE = typer.Option(
     "--allow-future", help="Accept a known day after today (a scheduled publication)."
@@ -66,16 +102,15 @@ def add(
     --type response --actor "United States" --actor NATO
     --title "US and NATO deliver written replies to Russia"
     """
-    from timeline.model import EVENT_TYPES
     from timeline.service import add_event
 
     env = env_of(ctx)
     if sys.stdin.isatty():
-        thread = thread or typer.prompt("Thread (slug)")
-        date = date or typer.prompt("Date (EDTF, e.g. 2022-01-26)")
-        event_type = event_type or typer.prompt(f"Type ({', '.join(EVENT_TYPES)})")
-        actor = actor or [a.strip() for a in typer.prompt("Actors (comma-separated)").split(",")]
-        title = title or typer.prompt("Title")
+        thread = thread or _ask("Thread (slug)", _slug)
+        date = date or _ask("Date (EDTF, e.g. 2022-01-26)", lambda v: parse_edtf(v).text)
+        event_type = event_type or _ask(f"Type ({', '.join(EVENT_TYPES)})", _type)
+        actor = actor or _ask("Actors (comma-separated)", _actors)
+        title = title or _ask("Title", lambda v: text_field(v, "the title", one_line=True))
     missing = [
         f"--{n}"
         for n, v in (
