@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -137,6 +138,18 @@ def timeline(*args: str, db: Path) -> float:
     return time.perf_counter() - t0
 
 
+def timeline_rss(*args: str, db: Path) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MB) of one whole command."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "--db", str(db), *args], stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"timeline {' '.join(args)} failed")
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
 def best_ms(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(repeat):
@@ -195,6 +208,14 @@ def main() -> None:
             )
         med, low = best_ms(lambda: timeline("asof", past.isoformat(), "--thread", thread, db=db), 5)
         print(f"asof one thread as a whole command (Python start-up included): median {med:.0f} ms")
+        store.engine.dispose()
+        for fmt in ("jsonl", "ics", "timelinejs"):
+            secs, mb = timeline_rss("export", fmt, "-o", str(Path(tmp) / f"out.{fmt}"), db=db)
+            size = (Path(tmp) / f"out.{fmt}").stat().st_size / 1e6
+            print(
+                f"export {fmt} (whole command): {args.events / secs:>10,.0f} events/s "
+                f"({secs:.1f} s, {size:.0f} MB), peak memory {mb:.0f} MB   (target < 200 MB)"
+            )
 
     helps = [timeline("--help", db=Path("unused.db")) for _ in range(7)]
     print(

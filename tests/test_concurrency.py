@@ -176,7 +176,7 @@ def _hold_sqlite_lock(path: Path, seconds: float, held: threading.Event) -> None
 
 
 def test_an_sqlite_writer_waits_for_the_lock_and_gets_through(run: Run, db_path: Path) -> None:
-    assert run("threads").exit_code == 0  # create the database
+    assert run("db", "upgrade").exit_code == 0  # create the database
     held = threading.Event()
     holder = threading.Thread(target=_hold_sqlite_lock, args=(db_path, 1.0, held))
     holder.start()
@@ -202,7 +202,7 @@ def test_an_sqlite_writer_waits_for_the_lock_and_gets_through(run: Run, db_path:
 def test_an_sqlite_writer_kept_waiting_too_long_gets_one_clear_line(
     run: Run, db_path: Path
 ) -> None:
-    assert run("threads").exit_code == 0
+    assert run("db", "upgrade").exit_code == 0
     held = threading.Event()
     holder = threading.Thread(target=_hold_sqlite_lock, args=(db_path, 2.0, held))
     holder.start()

@@ -389,3 +389,23 @@ def test_an_export_to_a_missing_folder_is_one_error_line(imported: Run, tmp_path
         f"Error: cannot write {tmp_path / 'nope' / 'feed.ics'}: folder "
         f"{tmp_path / 'nope'} does not exist\n"
     )
+
+
+def test_exports_in_small_batches_hold_the_same_events(
+    imported: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exports stream a batch of threads at a time; the batches change no event."""
+    import timeline.queries
+
+    whole = {fmt: imported("export", fmt).stdout_bytes for fmt in ("ics", "timelinejs")}
+    monkeypatch.setattr(timeline.queries, "EXPORT_BATCH", 5)
+    parts = {fmt: imported("export", fmt).stdout_bytes for fmt in ("ics", "timelinejs")}
+
+    def vevents(data: bytes) -> list[str]:
+        return sorted(str(v.to_ical()) for v in Calendar.from_ical(data).walk("VEVENT"))
+
+    assert vevents(parts["ics"]) == vevents(whole["ics"]) and len(vevents(whole["ics"])) == 27
+    split, single = json.loads(parts["timelinejs"]), json.loads(whole["timelinejs"])
+    key = lambda s: s["unique_id"]  # noqa: E731
+    assert sorted(split["events"], key=key) == sorted(single["events"], key=key)
+    assert split["title"] == single["title"]

@@ -9,7 +9,7 @@ objects the CLI renders (``ThreadState``, ``Record``, ``EventView``, ``History``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +30,7 @@ __all__ = [
     "diff",
     "digest",
     "export",
+    "export_chunks",
     "history",
     "import_paths",
     "log",
@@ -169,6 +170,48 @@ def _names(
     return name, desc
 
 
+def export_chunks(
+    store: EventStore,
+    fmt: ExportFormat,
+    *,
+    threads: Sequence[str] | None = None,
+    as_of: Day | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+) -> Iterator[bytes]:
+    """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
+    (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
+    (TimelineJS JSON); these two come a batch of threads at a time, each batch's
+    events by date."""
+    if fmt == "jsonl":
+        from timeline.formats.backup import backup_lines
+
+        with store.reading() as r:
+            for line in backup_lines(r.iter_records()):
+                yield line.encode("utf-8")
+        return
+    day = _maybe_day(as_of, "as_of")
+    batches = queries.export_batches(
+        store,
+        threads=list(threads or ()) or None,
+        as_of=day,
+        since=_span(since, False, "since"),
+        until=_span(until, True, "until"),
+    )
+    name, desc = _names(store, threads, day)
+    if fmt == "ics":
+        from timeline.formats.ics import calendar_chunks
+
+        yield from calendar_chunks(batches, name, desc)
+    elif fmt == "timelinejs":
+        from timeline.formats.timelinejs import timeline_chunks
+
+        headline = name.removeprefix("timeline: ")
+        yield from (piece.encode() for piece in timeline_chunks(batches, headline, desc))
+    else:
+        raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")
+
+
 def export(
     store: EventStore,
     fmt: ExportFormat,
@@ -178,27 +221,6 @@ def export(
     since: Day | None = None,
     until: Day | None = None,
 ) -> bytes:
-    """The export as bytes: ``ics`` (iCalendar), ``timelinejs`` (TimelineJS JSON) or
-    ``jsonl`` (the lossless backup; it takes no filter)."""
-    if fmt == "jsonl":
-        from timeline.formats.backup import backup_text
-
-        return backup_text(queries.all_records(store)).encode()
-    day = _maybe_day(as_of, "as_of")
-    items = queries.export_items(
-        store,
-        threads=list(threads or ()) or None,
-        as_of=day,
-        since=_span(since, False, "since"),
-        until=_span(until, True, "until"),
-    )
-    name, desc = _names(store, threads, day)
-    if fmt == "ics":
-        from timeline.formats.ics import calendar
-
-        return calendar(items, name, desc)
-    if fmt == "timelinejs":
-        from timeline.formats.timelinejs import timeline_json
-
-        return timeline_json(items, name.removeprefix("timeline: "), desc).encode()
-    raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")
+    """The export as bytes (see ``export_chunks``)."""
+    chunks = export_chunks(store, fmt, threads=threads, as_of=as_of, since=since, until=until)
+    return b"".join(chunks)

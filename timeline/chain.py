@@ -30,6 +30,7 @@ __all__ = [
     "Finding",
     "check_chains",
     "check_projections",
+    "digest_of",
     "log_digest",
     "parse_digest",
     "record_hash",
@@ -258,7 +259,12 @@ def log_digest(records: Iterable[tuple[str, str]]) -> str:
     for thread, digest in records:
         heads[thread] = digest
         count += 1
-    text = canonical({"heads": heads, "records": count})
+    return digest_of(heads, count)
+
+
+def digest_of(heads: Mapping[str, str], count: int) -> str:
+    """The log digest from each thread's last hash and the number of records."""
+    text = canonical({"heads": dict(heads), "records": count})
     return f"{count}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 

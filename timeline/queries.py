@@ -8,7 +8,7 @@ database held at an earlier moment, so an old report can be reproduced exactly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from timeline.amend import EventView
 from timeline.errors import TimelineError, UnknownThread
@@ -30,6 +30,7 @@ __all__ = [
     "as_of",
     "count",
     "diff",
+    "export_batches",
     "export_items",
     "history",
     "log",
@@ -200,3 +201,40 @@ def export_items(
         _require(r, threads or ())
         records = r.records(threads or None, known_by=as_of, since=since, until=until)
     return event_views(records, as_of, since, until)
+
+
+EXPORT_BATCH = 10_000  # events read at a time by an export (whole threads): bounded memory
+
+
+def _batches(sizes: dict[str, int], limit: int) -> Iterator[list[str]]:
+    """Threads in slug order, grouped so that each group holds about ``limit`` events
+    (a thread larger than that is a group of its own)."""
+    group: list[str] = []
+    held = 0
+    for slug in sorted(sizes):
+        if group and held + sizes[slug] > limit:
+            yield group
+            group, held = [], 0
+        group.append(slug)
+        held += sizes[slug]
+    if group:
+        yield group
+
+
+def export_batches(
+    store: EventStore,
+    *,
+    threads: list[str] | None = None,
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Iterator[list[EventView[Record]]]:
+    """``export_items`` a batch of threads at a time, from one read of the log: an
+    export of any size holds one batch in memory."""
+    _check_range(since, until)
+    with store.reading() as r:
+        _require(r, threads or ())
+        sizes = r.sizes(threads)
+        for batch in _batches(sizes, EXPORT_BATCH):
+            records = r.records(batch, known_by=as_of, since=since, until=until)
+            yield event_views(records, as_of, since, until)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from timeline.errors import TimelineError
@@ -34,8 +35,9 @@ def _fail(path: str, e: OSError) -> TimelineError:
     return TimelineError(f"cannot write {path}: {e.strerror or e}")
 
 
-def write_output(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` (see the module docstring for what each kind gets)."""
+def write_output(path: str, data: Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces of it as they are made) to ``path`` (see the
+    module docstring for what each kind gets)."""
     try:
         st = os.stat(path)  # follows symlinks: what a write would reach
     except FileNotFoundError:
@@ -53,15 +55,16 @@ def write_output(path: str, data: bytes) -> None:
         _replace(path, Path(os.path.realpath(path)), data, mode)
 
 
-def _write_into(path: str, data: bytes) -> None:
+def _write_into(path: str, data: Iterable[bytes]) -> None:
     try:
         with open(path, "wb") as f:
-            f.write(data)
+            for chunk in data:
+                f.write(chunk)
     except OSError as e:
         raise _fail(path, e) from None
 
 
-def _replace(path: str, target: Path, data: bytes, mode: int) -> None:
+def _replace(path: str, target: Path, data: Iterable[bytes], mode: int) -> None:
     """Write to a temporary file beside ``target``, then rename it over ``target``."""
     if not target.parent.is_dir():
         raise TimelineError(f"cannot write {path}: folder {target.parent} does not exist")
@@ -69,7 +72,8 @@ def _replace(path: str, target: Path, data: bytes, mode: int) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in data:
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
@@ -78,3 +82,7 @@ def _replace(path: str, target: Path, data: bytes, mode: int) -> None:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise _fail(path, e) from None
+    except BaseException:  # the export itself failed midway: no partial file is left
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Annotated
 
 import typer
@@ -22,10 +23,12 @@ _ASOF = typer.Option(
 )
 
 
-def emit(data: bytes, output: str | None) -> None:
-    """Write to stdout, or to ``-o FILE`` safely (``_output.write_output``)."""
+def emit(data: Iterable[bytes], output: str | None) -> None:
+    """Write the pieces to stdout as they come, or to ``-o FILE`` safely
+    (``_output.write_output``)."""
     if output is None:
-        sys.stdout.buffer.write(data)
+        for chunk in data:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
         return
     from timeline.cli._output import write_output
@@ -50,13 +53,14 @@ def export_ics(
 
     Example: timeline export ics --asof 2022-02-02 -o feed.ics
     """
-    from timeline.api import export
+    from timeline.api import export_chunks
 
     env = env_of(ctx)
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
     since_day = parse_span(since, False, "--since")
     until_day = parse_span(until, True, "--until")
-    data = export(env.store(), "ics", threads=thread, as_of=day, since=since_day, until=until_day)
+    store = env.store()
+    data = export_chunks(store, "ics", threads=thread, as_of=day, since=since_day, until=until_day)
     emit(data, output)
 
 
@@ -71,11 +75,11 @@ def export_timelinejs(
 
     Example: timeline export timelinejs --thread russia-nato-security-guarantees -o t.json
     """
-    from timeline.api import export
+    from timeline.api import export_chunks
 
     env = env_of(ctx)
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    emit(export(env.store(), "timelinejs", threads=thread, as_of=day), output)
+    emit(export_chunks(env.store(), "timelinejs", threads=thread, as_of=day), output)
 
 
 @export_app.command("jsonl")
@@ -88,6 +92,6 @@ def export_jsonl(
 
     Example: timeline export jsonl -o backup.jsonl
     """
-    from timeline.api import export
+    from timeline.api import export_chunks
 
-    emit(export(env_of(ctx).store(), "jsonl"), output)
+    emit(export_chunks(env_of(ctx).store(), "jsonl"), output)

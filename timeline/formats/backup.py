@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from timeline.chain import check_chains, log_digest, record_hash
+from timeline.chain import check_chains, digest_of, log_digest, record_hash
 from timeline.codec import canonical, dumps, format_recorded_at
 from timeline.errors import Problem, TimelineError
 from timeline.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
@@ -25,6 +25,7 @@ from timeline.model import RECORD_KINDS, Record
 __all__ = [
     "NOT_A_BACKUP",
     "backup_line",
+    "backup_lines",
     "backup_text",
     "is_backup_line",
     "read_backup",
@@ -88,8 +89,19 @@ def trailer_line(records: Iterable[Record]) -> str:
 
 def backup_text(records: Iterable[Record]) -> str:
     """The whole backup: a line per record in seq order, then the trailer."""
-    records = list(records)
-    return "".join(backup_line(r) for r in records) + trailer_line(records)
+    return "".join(backup_lines(records))
+
+
+def backup_lines(records: Iterable[Record]) -> Iterator[str]:
+    """The backup a line at a time, records as they come (in seq order), then the
+    trailer: nothing but the chain heads is kept, so a backup of any size streams."""
+    heads: dict[str, str] = {}
+    count = 0
+    for r in records:
+        heads[r.entry.thread] = r.hash
+        count += 1
+        yield backup_line(r)
+    yield dumps({"trailer": {"records": count, "digest": digest_of(heads, count)}}) + "\n"
 
 
 def _check_shape(obj: Any) -> None:

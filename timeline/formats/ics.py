@@ -24,7 +24,7 @@ Choices a calendar user will notice:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from timeline._version import __version__
@@ -35,7 +35,7 @@ from timeline.model import Event, Record
 if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module
     from icalendar import Event as VEvent
 
-__all__ = ["calendar"]
+__all__ = ["calendar", "calendar_chunks"]
 
 
 def _span(d: EdtfDate) -> tuple[dt.date, dt.timedelta]:
@@ -137,8 +137,16 @@ def _event(a: EventView[Record]) -> VEvent:
     return v
 
 
-def calendar(items: Sequence[EventView[Record]], name: str, description: str) -> bytes:
-    """The whole calendar, CRLF line ends, folded at 75 octets."""
+def _order(a: EventView[Record]) -> tuple[dt.date, str, str]:
+    e = a.record.event
+    return (e.date.first, e.thread, e.id)
+
+
+def calendar_chunks(
+    batches: Iterable[Sequence[EventView[Record]]], name: str, description: str
+) -> Iterator[bytes]:
+    """The calendar a piece at a time: its properties, each batch's events by date, then
+    its end. CRLF line ends, folded at 75 octets; a batch at a time in memory."""
     from icalendar import Calendar
 
     cal = Calendar()
@@ -151,9 +159,15 @@ def calendar(items: Sequence[EventView[Record]], name: str, description: str) ->
     cal.add("x-wr-caldesc", _text(description))
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
-    order = sorted(
-        items, key=lambda a: (a.record.event.date.first, a.record.event.thread, a.record.event.id)
-    )
-    for a in order:
-        cal.add_component(_event(a))
-    return bytes(cal.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    head = bytes(cal.to_ical())
+    yield head[: -len(end)]
+    for items in batches:
+        for a in sorted(items, key=_order):
+            yield bytes(_event(a).to_ical())
+    yield end
+
+
+def calendar(items: Sequence[EventView[Record]], name: str, description: str) -> bytes:
+    """The whole calendar (events by date), as one piece."""
+    return b"".join(calendar_chunks([items], name, description))

@@ -12,16 +12,18 @@ events never share one) and, when the first source is a web address,
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeGuard
 
 from timeline.amend import EventView
 from timeline.dates import EdtfDate, date_note
 from timeline.model import Record
 
-__all__ = ["timeline_json"]
+__all__ = ["timeline_chunks", "timeline_json"]
 
 
 def _esc(text: str) -> str:
@@ -83,13 +85,28 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
     return slide
 
 
+def _order(a: EventView[Record]) -> tuple[dt.date, str, str]:
+    e = a.record.event
+    return (e.date.first, e.thread, e.id)
+
+
+def timeline_chunks(
+    batches: Iterable[Sequence[EventView[Record]]], headline: str, text: str
+) -> Iterator[str]:
+    """The document a piece at a time (the title, then each batch's slides by date),
+    laid out exactly as ``json.dumps(..., indent=2)`` would lay out the whole."""
+    title = {"text": {"headline": _esc(headline), "text": _esc(text)}}
+    empty = json.dumps({"title": title, "events": []}, ensure_ascii=False, indent=2)
+    yield empty[: empty.rindex("[]") + 1]
+    first = True
+    for items in batches:
+        for a in sorted((a for a in items if a.retraction is None), key=_order):
+            slide = json.dumps(_slide(a), ensure_ascii=False, indent=2)
+            yield ("\n" if first else ",\n") + textwrap.indent(slide, "    ")
+            first = False
+    yield ("]" if first else "\n  ]") + "\n}\n"
+
+
 def timeline_json(items: Sequence[EventView[Record]], headline: str, text: str) -> str:
-    slides = [
-        _slide(a)
-        for a in sorted(
-            (a for a in items if a.retraction is None),
-            key=lambda a: (a.record.event.date.first, a.record.event.thread, a.record.event.id),
-        )
-    ]
-    doc = {"title": {"text": {"headline": _esc(headline), "text": _esc(text)}}, "events": slides}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    """The whole document (slides by date), as one piece."""
+    return "".join(timeline_chunks([items], headline, text))

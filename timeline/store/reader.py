@@ -139,6 +139,12 @@ class Reader:
         )
         return self._select(query, threads, fold_record_from_row)
 
+    def iter_records(self, batch: int = 5000) -> Iterator[Record]:
+        """Every whole record in seq order, streamed in batches (a backup of any size)."""
+        query = select(*_RECORD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
+        for row in self._conn.execute(query):
+            yield record_from_row(row._mapping)
+
     def iter_fold_records(self, batch: int = 5000) -> Iterator[FoldRecord]:
         """Every record in seq order, streamed in batches, as the projector needs them."""
         # on the statement, not the connection: Connection.execution_options() would
@@ -260,6 +266,11 @@ class Reader:
             state_from_json(r.state) for r in self._rows(query, threads, thread_states.c.thread)
         )
         return dict(sorted((s.thread, s) for s in found))
+
+    def sizes(self, threads: Iterable[str] | None = None) -> dict[str, int]:
+        """How many records each thread (or those asked for) holds."""
+        query = select(events.c.thread, func.count().label("n")).group_by(events.c.thread)
+        return {r.thread: r.n for r in self._rows(query, threads)}
 
     def hidden(self) -> dict[str, Hidden]:
         """Threads of the projection table that show no event (all retracted)."""
