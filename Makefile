@@ -35,8 +35,9 @@ lint: $(BIN)/timeline
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# make bench BENCH_ARGS="--events 1000000" for the million-event figures
 bench: $(BIN)/timeline
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-wal demo.db-shm
