@@ -109,6 +109,12 @@ class EventView(Generic[R]):
     retraction: R | None = None
 
     @property
+    def date_order(self) -> tuple[dt.date, str, str]:
+        """Where the event goes in a calendar or a timeline: by date, thread, id."""
+        e = self.record.event
+        return (e.date.first, e.thread, e.id)
+
+    @property
     def retraction_entry(self) -> Retraction | None:
         entry = None if self.retraction is None else self.retraction.entry
         return entry if isinstance(entry, Retraction) else None

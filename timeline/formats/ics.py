@@ -137,11 +137,6 @@ def _event(a: EventView[Record]) -> VEvent:
     return v
 
 
-def _order(a: EventView[Record]) -> tuple[dt.date, str, str]:
-    e = a.record.event
-    return (e.date.first, e.thread, e.id)
-
-
 def calendar_chunks(
     batches: Iterable[Sequence[EventView[Record]]], name: str, description: str
 ) -> Iterator[bytes]:
@@ -163,7 +158,7 @@ def calendar_chunks(
     head = bytes(cal.to_ical())
     yield head[: -len(end)]
     for items in batches:
-        for a in sorted(items, key=_order):
+        for a in sorted(items, key=lambda a: a.date_order):
             yield bytes(_event(a).to_ical())
     yield end
 

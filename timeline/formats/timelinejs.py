@@ -12,7 +12,6 @@ events never share one) and, when the first source is a web address,
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import textwrap
@@ -85,11 +84,6 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
     return slide
 
 
-def _order(a: EventView[Record]) -> tuple[dt.date, str, str]:
-    e = a.record.event
-    return (e.date.first, e.thread, e.id)
-
-
 def timeline_chunks(
     batches: Iterable[Sequence[EventView[Record]]], headline: str, text: str
 ) -> Iterator[str]:
@@ -100,7 +94,7 @@ def timeline_chunks(
     yield empty[: empty.rindex("[]") + 1]
     first = True
     for items in batches:
-        for a in sorted((a for a in items if a.retraction is None), key=_order):
+        for a in sorted((a for a in items if a.retraction is None), key=lambda a: a.date_order):
             slide = json.dumps(_slide(a), ensure_ascii=False, indent=2)
             yield ("\n" if first else ",\n") + textwrap.indent(slide, "    ")
             first = False
