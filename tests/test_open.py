@@ -122,3 +122,12 @@ def test_a_default_data_folder_that_cannot_be_created_is_one_line(run: Run, tmp_
     assert result.stderr == (
         f"Error: cannot create the data folder {blocker / 'timeline'}: Not a directory\n"
     )
+
+
+def test_a_command_leaves_no_write_ahead_log_beside_the_file(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "newsroom.db"
+    for args in (["import", str(EVENTS)], ["asof", "2022-02-02"], ["export", "jsonl"]):
+        assert run(*args, env={"TIMELINE_DB": str(db)}).exit_code == 0
+        assert sorted(p.name for p in folder.iterdir()) == ["newsroom.db"], args

@@ -76,6 +76,7 @@ class _Group(TyperGroup):
                 raise
             _discard()
             _fail(_unexpected(e))
+        _close()
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
@@ -129,6 +130,15 @@ class _RUN:
 def _discard() -> None:
     if _RUN.env is not None:
         _RUN.env.discard_new_database()
+    _close()
+
+
+def _close() -> None:
+    """Close the database's connections: SQLite folds its write-ahead log back into the
+    file when the last one closes, so no -wal or -shm file is left beside it."""
+    env = _RUN.env
+    if env is not None and env._store is not None:
+        env._store.engine.dispose()
 
 
 MAX_PROBLEMS = 20
