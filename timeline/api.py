@@ -86,16 +86,25 @@ def add(
     *,
     now: dt.datetime | None = None,
     thread_title: str | None = None,
+    allow_future: bool = False,
 ) -> Record:
-    """Record one event given as the fields of an event file (``id`` may be left out)."""
-    return service.add_event(store, fields, _now(now), thread_title).record
+    """Record one event given as the fields of an event file (``id`` may be left out);
+    the same event again returns the recorded one. A known day after ``now``'s date is
+    refused unless ``allow_future``."""
+    result = service.add_event(store, fields, _now(now), thread_title, allow_future=allow_future)
+    return result.record
 
 
 def import_paths(
-    store: EventStore, paths: Iterable[str | Path], *, now: dt.datetime | None = None
+    store: EventStore,
+    paths: Iterable[str | Path],
+    *,
+    now: dt.datetime | None = None,
+    allow_future: bool = False,
 ) -> ImportResult:
     """Import event files and folders, all or nothing (raises ``ImportErrors``)."""
-    return service.import_paths(store, [str(p) for p in paths], _now(now))
+    files = [str(p) for p in paths]
+    return service.import_paths(store, files, _now(now), allow_future=allow_future)
 
 
 def as_of(
