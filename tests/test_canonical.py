@@ -24,7 +24,7 @@ from timeline.codec import canonical
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_from_payload, entry_to_payload
 from timeline.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
-from timeline.validate import event_from_input
+from timeline.validate import CORRECTABLE, event_from_input
 
 SLUGS = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 # one line of text, as a person writes it (any script, combining marks, emoji)
@@ -170,18 +170,7 @@ def test_decomposed_text_is_hashed_as_its_composed_form() -> None:
     assert canonical({"name": "El Pai\u0301s"}) == canonical({"name": "El País"})
 
 
-CHANGEABLE = [
-    "date",
-    "known",
-    "type",
-    "actors",
-    "title",
-    "summary",
-    "sources",
-    "status",
-    "positions",
-    "refs",
-]
+CHANGEABLE = list(CORRECTABLE)  # every field a correction may set
 
 
 @settings(max_examples=300, deadline=None)

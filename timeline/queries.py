@@ -31,7 +31,6 @@ __all__ = [
     "count",
     "diff",
     "export_batches",
-    "export_items",
     "history",
     "log",
     "raw_log",
@@ -185,24 +184,6 @@ def diff(store: EventStore, start: dt.date, end: dt.date, thread: Threads = None
     return compute_diff(records, start, end)
 
 
-def export_items(
-    store: EventStore,
-    *,
-    threads: list[str] | None = None,
-    as_of: dt.date | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-) -> list[EventView[Record]]:
-    """Events to export, with corrected values: those known on ``as_of`` (all if None),
-    with the corrections and retractions in effect then. Retracted events are included,
-    marked, so that feeds can cancel what they published before."""
-    _check_range(since, until)
-    with store.reading() as r:
-        _require(r, threads or ())
-        records = r.records(threads or None, known_by=as_of, since=since, until=until)
-    return event_views(records, as_of, since, until)
-
-
 EXPORT_BATCH = 10_000  # events read at a time by an export (whole threads): bounded memory
 
 
@@ -229,8 +210,11 @@ def export_batches(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> Iterator[list[EventView[Record]]]:
-    """``export_items`` a batch of threads at a time, from one read of the log: an
-    export of any size holds one batch in memory."""
+    """Events to export, with corrected values: those known on ``as_of`` (all if None),
+    with the corrections and retractions in effect then. Retracted events are included,
+    marked, so that feeds can cancel what they published before. They come a batch of
+    whole threads at a time, from one read of the log: an export of any size holds one
+    batch in memory."""
     _check_range(since, until)
     with store.reading() as r:
         _require(r, threads or ())

@@ -81,10 +81,14 @@ def _digest(records: Iterable[Record]) -> str:
     return log_digest((r.entry.thread, r.hash) for r in records)
 
 
+def _trailer(count: int, digest: str) -> str:
+    return dumps({"trailer": {"records": count, "digest": digest}}) + "\n"
+
+
 def trailer_line(records: Iterable[Record]) -> str:
     """The backup's last line: how many records it holds, and their log digest."""
     records = list(records)
-    return dumps({"trailer": {"records": len(records), "digest": _digest(records)}}) + "\n"
+    return _trailer(len(records), _digest(records))
 
 
 def backup_text(records: Iterable[Record]) -> str:
@@ -101,7 +105,7 @@ def backup_lines(records: Iterable[Record]) -> Iterator[str]:
         heads[r.entry.thread] = r.hash
         count += 1
         yield backup_line(r)
-    yield dumps({"trailer": {"records": count, "digest": digest_of(heads, count)}}) + "\n"
+    yield _trailer(count, digest_of(heads, count))
 
 
 def _check_shape(obj: Any) -> None:
