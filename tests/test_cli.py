@@ -311,8 +311,8 @@ def test_rebuild_replays_the_projection_table(imported: Run) -> None:
 
 
 def test_db_commands_report_the_schema(run: Run, db_url: str) -> None:
-    assert run("db", "upgrade").stdout == f"Database {shown(db_url)} is at schema 0001 (head)\n"
-    assert run("db", "current").stdout == f"{shown(db_url)}: schema 0001, 0 records\n"
+    assert run("db", "upgrade").stdout == f"Database {shown(db_url)} is at schema 0002 (head)\n"
+    assert run("db", "current").stdout == f"{shown(db_url)}: schema 0002, 0 records\n"
 
 
 def test_an_empty_database_says_how_to_get_events(run: Run) -> None:

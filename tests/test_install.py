@@ -37,7 +37,7 @@ def test_a_plain_install_carries_its_migrations_and_bundled_events(tmp_path: Pat
         return out.stdout
 
     assert timeline("import", "--bundled").startswith("Imported 3 files: 27 added")
-    assert timeline("db", "current") == "mine.db: schema 0001, 27 records\n"
+    assert timeline("db", "current") == "mine.db: schema 0002, 27 records\n"
     assert "El País" in timeline("asof", "2022-02-02")
     # the installed package runs its own copy, not the checkout's
     where = subprocess.run(

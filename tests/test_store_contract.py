@@ -364,7 +364,7 @@ def _day(text: str | None) -> dt.date | None:
 
 def chunk(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Make every ``IN (...)`` list of the store this short, so chunking is exercised."""
-    monkeypatch.setattr("timeline.store.reader.CHUNK", size)
+    monkeypatch.setattr("timeline.store._columns.CHUNK", size)
 
 
 # ---- Writer.append -------------------------------------------------------------------------
@@ -751,7 +751,7 @@ def test_a_thread_that_shows_no_event_keeps_a_row_without_a_state(store, story) 
         actors=["El País"],
         title="El País obtains the replies",
     )
-    append(store, [(obtained, "The leak of the written replies")], AT_1100)
+    (titled,) = append(store, [(obtained, "The leak of the written replies")], AT_1100)
     with store.writing([LEAK]) as w:
         w.save_states(project(w.fold_records()))
     with store.reading() as r:
@@ -768,7 +768,9 @@ def test_a_thread_that_shows_no_event_keeps_a_row_without_a_state(store, story) 
     hidden: dict[str, Hidden] = {}
     states = project(all_records(store), hidden=hidden)
     assert hidden == {
-        LEAK: Hidden(LEAK, "The leak of the written replies", dt.date(2022, 2, 2), retraction.seq)
+        LEAK: Hidden(
+            LEAK, "The leak of the written replies", dt.date(2022, 2, 2), retraction.seq, titled.seq
+        )
     }
     with store.writing() as w:
         w.save_states(states, hidden)

@@ -232,3 +232,32 @@ def test_a_deleted_row_is_never_named_for_another_thread(imported: Run, db_url: 
     assert code == 1
     assert f"log: deleted row: seq {seq} missing before seq {seq + 1}" in lines
     assert not any(line.startswith(f"{THREAD}/") and "deleted" in line for line in lines)
+
+
+def test_a_tampered_checkpoint_is_named(
+    imported: Run, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timeline import checkpoints
+
+    monkeypatch.setattr(checkpoints, "SPACING", 4)
+    assert imported("rebuild").exit_code == 0
+    assert verify(imported)[0] == 0
+    engine = create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            day = conn.execute(
+                text("SELECT max(day) FROM checkpoints WHERE thread = :t"), {"t": THREAD}
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "UPDATE checkpoints SET state = replace(state, 'Russia', 'Russland') "
+                    "WHERE thread = :t AND day = :d"
+                ),
+                {"t": THREAD, "d": day},
+            )
+    finally:
+        engine.dispose()
+    code, lines = verify(imported)
+    assert code == 1
+    shown = day if isinstance(day, str) else day.isoformat()
+    assert f"{THREAD}: projection differs from the log: the checkpoint of {shown}" in lines

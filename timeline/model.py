@@ -16,6 +16,7 @@ __all__ = [
     "RECORD_KINDS",
     "STATUSES",
     "Amendment",
+    "Checkpoint",
     "Correction",
     "Entry",
     "Event",
@@ -281,6 +282,7 @@ class Hidden:
     title: str | None
     horizon: dt.date
     max_seq: int
+    title_seq: int = 0  # the record that set the title
 
 
 SortKey = tuple[dt.date, dt.date, int]
@@ -357,3 +359,21 @@ class ThreadState:
             "first": self.first.to_dict(),
             "last": self.last.to_dict(),
         }
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A thread's replay as known at the end of ``day``, stored so that ``asof`` on a
+    later day replays only the records known after it (see ``checkpoints``).
+
+    ``state`` is None when nothing known by then shows an event; ``horizon`` and
+    ``max_seq`` are the replay's, over every record known by ``day``; ``records`` counts
+    those records. Its title is not kept: a thread is shown under its latest title.
+    """
+
+    thread: str
+    day: dt.date
+    state: ThreadState | None
+    horizon: dt.date
+    max_seq: int
+    records: int

@@ -25,6 +25,7 @@ from typing import TypeVar
 from timeline.amend import resolve
 from timeline.model import (
     DEFAULT_STATUS,
+    Checkpoint,
     EventSummary,
     FoldRecord,
     Hidden,
@@ -34,7 +35,7 @@ from timeline.model import (
     ThreadState,
 )
 
-__all__ = ["apply", "apply_all", "project"]
+__all__ = ["apply", "apply_all", "project", "project_from"]
 
 R = TypeVar("R", Record, FoldRecord)
 AnyRecord = Record | FoldRecord
@@ -177,9 +178,64 @@ def project(
             folds[record.event.thread].add(record)
     if hidden is not None:
         hidden.update(
-            (t, Hidden(t, f.title, f.horizon, f.max_seq)) for t, f in folds.items() if not f.events
+            (t, Hidden(t, f.title, f.horizon, f.max_seq, f.title_seq))
+            for t, f in folds.items()
+            if not f.events
         )
     return {t: folds[t].freeze() for t in sorted(folds) if folds[t].events}
+
+
+def project_from(
+    start: Checkpoint | None, thread: str, records: Iterable[R], as_of: dt.date
+) -> Checkpoint | None:
+    """The thread's replay as known on ``as_of``, continued from ``start`` (a replay as
+    known on an earlier day; None: from nothing), or None when ``start`` cannot be
+    continued to ``as_of``.
+
+    ``records`` must hold the thread's records known after ``start.day`` up to
+    ``as_of``, every correction and retraction of the thread (whatever their known day:
+    a data-entry fix applies in every view) and the records they amend; more records
+    do no harm. With ``start`` None it must hold all the thread's records.
+
+    The fold is order-independent, so the answer is ``start`` plus the events shown on
+    ``as_of`` that ``start`` did not fold — provided that every event it folded is
+    still shown, with the same values, on ``as_of``. An amendment that takes effect in
+    between and changes one of them breaks that: None, and the caller starts earlier.
+    The state has no title: a thread is shown under its latest title, which the caller
+    knows.
+    """
+    records = list({r.seq: r for r in records}.values())  # a record may come twice
+    folded: set[int] = set()
+    fold = _Fold(thread)
+    after = dt.date.min
+    if start is not None:
+        after = start.day
+        if start.state is not None:
+            fold = _Fold.thaw(start.state)
+        fold.horizon, fold.max_seq = start.horizon, start.max_seq
+        then = {r.seq: r for r in resolve(records, after) if r.event.known <= after}
+        now = {r.seq: r for r in resolve(records, as_of)}
+        if any(now.get(seq) != r for seq, r in then.items()):
+            return None
+        folded = set(then)
+    counted = 0
+    for record in records:
+        known = record.entry.known
+        if (start is None or after < known) and known <= as_of:
+            counted += 1
+            fold.horizon = max(fold.horizon, known)
+            fold.max_seq = max(fold.max_seq, record.seq)
+    for record in resolve(records, as_of):
+        if record.event.known <= as_of and record.seq not in folded:
+            fold.add(record)
+    return Checkpoint(
+        thread,
+        as_of,
+        fold.freeze() if fold.events else None,
+        fold.horizon,
+        fold.max_seq,
+        counted + (0 if start is None else start.records),
+    )
 
 
 def apply(state: ThreadState | None, record: AnyRecord) -> ThreadState:

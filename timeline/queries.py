@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from timeline.amend import EventView
 from timeline.errors import TimelineError, UnknownThread
 from timeline.model import Hidden, Record, ThreadState
-from timeline.projector import project
+from timeline.projector import project, project_from
 from timeline.store import EventStore, Reader
 from timeline.views import (
     Diff,
@@ -84,7 +85,8 @@ def as_of(
     ``day``.
 
     A thread whose stored state has nothing known after ``day`` is served from the
-    projection table; only the others are replayed from the log. With
+    projection table; the others continue their latest checkpoint on or before
+    ``day`` with the records known after it (see ``checkpoints``). With
     ``recorded_before`` everything is replayed from the records held at that time.
     """
     with store.reading() as r:
@@ -97,11 +99,28 @@ def as_of(
         horizons = r.horizons(_only(thread))
         # nothing known after `day`: the stored state is the answer (none if nothing shows)
         result = r.states([t for t, h in horizons.items() if h <= day])
-        stale = [t for t, h in horizons.items() if h > day]
-        if stale:
-            records = r.fold_records(stale, known_by=day, with_titles=True)
-            result.update(project(records, as_of=day))
+        result.update(_from_checkpoints(r, [t for t, h in horizons.items() if h > day], day))
     return [result[t] for t in sorted(result)]
+
+
+def _from_checkpoints(r: Reader, threads: list[str], day: dt.date) -> dict[str, ThreadState]:
+    """The states on ``day`` of threads with records known after it, each continued
+    from its latest checkpoint on or before ``day`` (from nothing if it has none)."""
+    if not threads:
+        return {}
+    points = r.checkpoints_on(threads, day)
+    starts = {t: p.day for t, p in points.items()}
+    tails = r.tails({t: starts.get(t) for t in threads}, day)
+    titles = r.titles(threads)
+    out: dict[str, ThreadState] = {}
+    for t in threads:
+        point = project_from(points.get(t), t, tails[t], day)
+        if point is None:  # a stale checkpoint: never expected, but never trusted
+            point = project_from(None, t, r.tails({t: None}, day)[t], day)
+        if point is not None and point.state is not None:
+            title, title_seq = titles[t]
+            out[t] = replace(point.state, title=title, title_seq=title_seq)
+    return out
 
 
 def threads(store: EventStore) -> list[ThreadState | Hidden]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 metadata = MetaData(
     naming_convention={
@@ -44,14 +45,14 @@ events = Table(
     # 1, 2, ... within the thread; unique, so two writers cannot both take a slot.
     Column("version", Integer, nullable=False),
     # "event", "correction" or "retraction"
-    Column("kind", String(16), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
     # thread/id of the event a correction or retraction is about
-    Column("target", String(170), nullable=True, index=True),
+    Column("target", String(170), nullable=True),
     # Query columns copied from the payload; the payload is the record.
     Column("date_text", String(16), nullable=False),
     Column("date_first", Date, nullable=False),
     Column("date_last", Date, nullable=False),
-    Column("known", Date, nullable=False, index=True),
+    Column("known", Date, nullable=False),
     Column("known_given", Boolean, nullable=False),  # False: known defaulted from date
     Column("type", String(32), nullable=False),
     # What the projector reads, so replays need not decode whole payloads:
@@ -70,6 +71,16 @@ events = Table(
     UniqueConstraint("thread", "version"),
     UniqueConstraint("thread", "event_id"),
 )
+# Each index serves a read: a thread's records known in a range of days (asof from a
+# checkpoint), and a thread's corrections and retractions (few: a partial index).
+Index("ix_events_thread_known", events.c.thread, events.c.known)
+Index(
+    "ix_events_amendments",
+    events.c.thread,
+    events.c.target,
+    sqlite_where=events.c.target.is_not(None),
+    postgresql_where=events.c.target.is_not(None),
+)
 
 # The current state of each thread (every event, whatever its known date), updated
 # in the same transaction as each append; `timeline rebuild` replays it from the log.
@@ -78,9 +89,23 @@ thread_states = Table(
     metadata,
     Column("thread", String(80), primary_key=True),
     Column("title", Text, nullable=True),
+    Column("title_seq", _SEQ, nullable=False),  # the record that set the title (0: none)
     Column("status", String(16), nullable=False),
     Column("events", Integer, nullable=False),
     Column("horizon", Date, nullable=False),  # latest known day among its records
     Column("max_seq", _SEQ, nullable=False),
     Column("state", Text, nullable=False),
+)
+
+# Replays of each thread as known at the end of past days (see checkpoints.py), so
+# that asof on any day folds only the records known after the latest one before it.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("thread", String(80), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("state", Text, nullable=True),  # None: nothing shown by then
+    Column("horizon", Date, nullable=False),
+    Column("max_seq", _SEQ, nullable=False),
+    Column("records", Integer, nullable=False),
 )

@@ -7,8 +7,9 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from timeline.model import Entry, Hidden, Record
+from timeline.model import Entry, FoldRecord, Hidden, Record
 from timeline.projector import apply_all, project
+from timeline.service._points import by_thread, keep_checkpoints
 from timeline.store import Writer
 
 __all__ = ["Progress", "append", "bulk"]
@@ -34,15 +35,17 @@ def append(
             progress(len(records), len(items))
     touched = {r.entry.thread for r in records}
     states = w.states(touched)
+    had = set(w.horizons(touched))  # the threads that had records before
     # A state can be extended only by events, and only if the thread had one: after a
     # correction or retraction, or on a thread that showed nothing, replay the thread.
-    replay = {r.entry.thread for r in records if r.kind != "event"} | (
-        set(w.horizons(touched)) - set(states)
-    )
+    replay = {r.entry.thread for r in records if r.kind != "event"} | (had - set(states))
     w.save_states(apply_all(states, [r for r in records if r.entry.thread not in replay]))
+    replayed: list[FoldRecord] = []
     if replay:
         hidden: dict[str, Hidden] = {}
-        w.save_states(project(w.fold_records(threads=replay), hidden=hidden), hidden)
+        replayed = w.fold_records(threads=replay)
+        w.save_states(project(replayed, hidden=hidden), hidden)
+    keep_checkpoints(w, records, touched - had, by_thread(replayed))
     return records
 
 

@@ -3,6 +3,7 @@ backup, show its revision, grant a role."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,10 +17,12 @@ from timeline.chain import (
     log_digest,
     parse_digest,
 )
+from timeline.checkpoints import wrong_checkpoints
 from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
-from timeline.model import Hidden
+from timeline.model import Checkpoint, FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
+from timeline.service._points import by_thread, make_checkpoints
 from timeline.store import EventStore
 
 Access = Literal["write", "read", "inspect"]
@@ -107,7 +110,8 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
             records = list(w.iter_fold_records())
             hidden: dict[str, Hidden] = {}
             states = project(records, hidden=hidden)
-        w.save_states(states, hidden)
+            w.save_states(states, hidden)
+            make_checkpoints(w, records)
     return len(records), len(states) + len(hidden)
 
 
@@ -164,8 +168,10 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
         stored_hidden = set(w.horizons()) - set(stored)
         hidden: dict[str, Hidden] = {}
         try:
-            replayed = project(w.iter_fold_records(), hidden=hidden)
+            records = list(w.iter_fold_records())
+            replayed = project(records, hidden=hidden)
             replayed_hidden = set(hidden)
+            findings += _check_checkpoints(w.all_checkpoints(), by_thread(records))
         except (TimelineError, ValueError, KeyError, TypeError) as e:
             # a tampered row may no longer even read as a record
             findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
@@ -174,6 +180,22 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
     findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
     threads = len({r.thread for r in rows})
     return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
+
+
+def _check_checkpoints(
+    stored: Mapping[str, list[Checkpoint]], records: Mapping[str, list[FoldRecord]]
+) -> list[Finding]:
+    """Each stored checkpoint against a full replay of its thread as known on its day."""
+    findings = []
+    for thread, points in sorted(stored.items()):
+        if thread not in records:
+            findings.append(Finding(thread, "checkpoints stale: the log has no such thread"))
+            continue
+        for day in wrong_checkpoints(thread, records[thread], points):
+            findings.append(
+                Finding(thread, f"projection differs from the log: the checkpoint of {day}")
+            )
+    return findings
 
 
 def _record_lines(path: str) -> list[int]:
@@ -212,4 +234,5 @@ def restore(store: EventStore, path: str) -> int:
         w.restore(records)
         hidden: dict[str, Hidden] = {}
         w.save_states(project(records, hidden=hidden), hidden)
+        make_checkpoints(w, records)
     return len(records)

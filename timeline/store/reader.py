@@ -6,8 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, String, case, func, select, tuple_
-from sqlalchemy import type_coerce as coerce
+from sqlalchemy import ColumnElement, Connection, Select, func, select, tuple_
 
 from timeline.chain import ChainRow
 from timeline.codec import format_recorded_at
@@ -20,66 +19,20 @@ from timeline.mapper import (
 from timeline.model import DEFAULT_STATUS, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.schema import events, thread_states
 from timeline.stateform import state_from_json
+from timeline.store import _columns
+from timeline.store._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
+from timeline.store.points import PointReader
 
 __all__ = ["Reader"]
 
-CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
-
-_RECORD_COLUMNS = (
-    events.c.seq,
-    events.c.version,
-    events.c.recorded_at,
-    events.c.thread_title,
-    events.c.kind,
-    events.c.payload_schema,
-    events.c.payload,
-    events.c.prev_hash,
-    events.c.hash,
-)
-# Only what the projector reads: replays skip reading the payloads of events (the
-# columns hold what it needs); corrections and retractions come with theirs.
-_FOLD_COLUMNS = (
-    events.c.seq,
-    events.c.thread_title,
-    events.c.kind,
-    events.c.payload_schema,
-    case((events.c.kind == "event", None), else_=events.c.payload).label("payload"),
-    events.c.thread,
-    events.c.event_id,
-    events.c.date_text,
-    # text on SQLite: type_coerce skips SQLAlchemy's per-row date conversion
-    coerce(events.c.known, String).label("known"),
-    events.c.known_given,
-    events.c.type,
-    events.c.title,
-    events.c.actors,
-    events.c.status,
-    events.c.positions,
-)
-
 T = TypeVar("T")
-
-
-def in_chunks(
-    conn: Connection, keys: Iterable[Any], query_for: Callable[[list[Any]], Select[Any]]
-) -> Iterator[Any]:
-    """The rows of ``query_for(chunk)`` for each chunk of the (sorted, distinct) keys: an
-    ``IN (...)`` list short enough for every backend."""
-    wanted = sorted(set(keys))
-    for i in range(0, len(wanted), CHUNK):
-        yield from conn.execute(query_for(wanted[i : i + CHUNK]))
-
-
-def where_in(query: Select[Any], column: ColumnElement[Any]) -> Callable[[list[Any]], Select[Any]]:
-    """``query_for`` of ``in_chunks`` for ``query WHERE column IN (chunk)``."""
-    return lambda chunk: query.where(column.in_(chunk))
 
 
 def _day(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-class Reader:
+class Reader(PointReader):
     """What may be read inside one transaction (a Writer can do all of it too)."""
 
     def __init__(self, conn: Connection) -> None:
@@ -119,7 +72,7 @@ class Reader:
         overlapping [since, until]. See ``_filtered`` for what each filter keeps."""
         threads = None if threads is None else sorted(set(threads))
         query = self._filtered(
-            select(*_RECORD_COLUMNS), threads, known_by, since, until, with_titles, recorded_before
+            select(*RECORD_COLUMNS), threads, known_by, since, until, with_titles, recorded_before
         )
         return self._select(query, threads, record_from_row)
 
@@ -135,13 +88,13 @@ class Reader:
         order, with the same filters as ``records``."""
         threads = None if threads is None else sorted(set(threads))
         query = self._filtered(
-            select(*_FOLD_COLUMNS), threads, known_by, None, None, with_titles, recorded_before
+            select(*FOLD_COLUMNS), threads, known_by, None, None, with_titles, recorded_before
         )
         return self._select(query, threads, fold_record_from_row)
 
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every whole record in seq order, streamed in batches (a backup of any size)."""
-        query = select(*_RECORD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
+        query = select(*RECORD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
         for row in self._conn.execute(query):
             yield record_from_row(row._mapping)
 
@@ -149,7 +102,7 @@ class Reader:
         """Every record in seq order, streamed in batches, as the projector needs them."""
         # on the statement, not the connection: Connection.execution_options() would
         # change the connection itself, and stream every later statement too
-        query = select(*_FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
+        query = select(*FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
         for row in self._conn.execute(query):
             yield fold_record_from_row(row._mapping)
 
@@ -167,7 +120,7 @@ class Reader:
         if threads is not None:
             corrected = corrected.where(events.c.thread.in_(threads))
         targets = sorted({Key.parse(t) for t in self._conn.execute(corrected).scalars()})
-        if len(targets) > CHUNK:  # many: let the database match them
+        if len(targets) > _columns.CHUNK:  # many: let the database match them
             return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
         if targets:
             return keep | tuple_(events.c.thread, events.c.event_id).in_(targets)
@@ -208,7 +161,7 @@ class Reader:
     def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
         """Stored records for the given keys that exist."""
         wanted = set(keys)
-        if len(wanted) > CHUNK:
+        if len(wanted) > _columns.CHUNK:
             # Many keys (an import): one index scan per thread chunk finds which exist,
             # so the full rows are read only for those.
             query = select(events.c.thread, events.c.event_id)
@@ -216,14 +169,14 @@ class Reader:
                 self._conn, {k.thread for k in wanted}, where_in(query, events.c.thread)
             )
             wanted &= {Key(r.thread, r.event_id) for r in present}
-        by_key = where_in(select(*_RECORD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
+        by_key = where_in(select(*RECORD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
         rows = in_chunks(self._conn, wanted, by_key)
         return {r.entry.key: r for r in (record_from_row(row._mapping) for row in rows)}
 
     def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
         """Corrections and retractions of each target, in seq order."""
         out: dict[Key, list[Record]] = {}
-        query = select(*_RECORD_COLUMNS).order_by(events.c.seq)
+        query = select(*RECORD_COLUMNS).order_by(events.c.seq)
         rows = in_chunks(self._conn, {str(t) for t in targets}, where_in(query, events.c.target))
         for record in sorted((record_from_row(r._mapping) for r in rows), key=lambda r: r.seq):
             target = getattr(record.entry, "target", None)
@@ -233,7 +186,7 @@ class Reader:
 
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""
-        columns = {c.name: c for c in (*_RECORD_COLUMNS, *(events.c[n] for n in COPIED))}
+        columns = {c.name: c for c in (*RECORD_COLUMNS, *(events.c[n] for n in COPIED))}
         query = select(*columns.values()).order_by(events.c.seq)
         for row in self._conn.execute(query):
             yield chain_row(row._mapping)
@@ -276,7 +229,7 @@ class Reader:
         """Threads of the projection table that show no event (all retracted)."""
         query = select(thread_states).where(thread_states.c.events == 0)
         return {
-            r.thread: Hidden(r.thread, r.title, _day(r.horizon), r.max_seq)
+            r.thread: Hidden(r.thread, r.title, _day(r.horizon), r.max_seq, r.title_seq)
             for r in self._conn.execute(query)
         }
 
@@ -294,7 +247,7 @@ class Reader:
     ) -> dict[str, str]:
         """Threads whose summary columns in the projection table disagree with a replay
         (``states`` and ``hidden``), with the first column that does."""
-        names = ("title", "status", "events", "horizon", "max_seq")
+        names = ("title", "title_seq", "status", "events", "horizon", "max_seq")
         out: dict[str, str] = {}
         rows = self._conn.execute(
             select(thread_states.c.thread, *(thread_states.c[n] for n in names))
@@ -302,9 +255,9 @@ class Reader:
         for row in rows:
             s, h = states.get(row.thread), hidden.get(row.thread)
             if s is not None:
-                want = (s.title, s.status, s.events, s.horizon, s.max_seq)
+                want = (s.title, s.title_seq, s.status, s.events, s.horizon, s.max_seq)
             elif h is not None:
-                want = (h.title, DEFAULT_STATUS, 0, h.horizon, h.max_seq)
+                want = (h.title, h.title_seq, DEFAULT_STATUS, 0, h.horizon, h.max_seq)
             else:
                 continue  # a thread the log does not have: reported elsewhere
             got = tuple(row._mapping[n] for n in names)

@@ -14,7 +14,9 @@ from timeline.mapper import entry_to_payload, to_row
 from timeline.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
 from timeline.schema import events, thread_states
 from timeline.stateform import state_to_json
-from timeline.store.reader import Reader, in_chunks
+from timeline.store._columns import in_chunks
+from timeline.store.points import PointWriter
+from timeline.store.reader import Reader
 
 __all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
 
@@ -28,7 +30,7 @@ _COLUMNS = tuple(c.name for c in events.columns)
 _DATE_COLUMNS = frozenset(c.name for c in events.columns if c.type.python_type is dt.date)
 
 
-class Writer(Reader):
+class Writer(PointWriter, Reader):
     """What may be done inside one write transaction: every read, and the writes."""
 
     def __init__(self, conn: Connection) -> None:
@@ -128,6 +130,7 @@ class Writer(Reader):
             {
                 "thread": s.thread,
                 "title": s.title,
+                "title_seq": s.title_seq,
                 "status": s.status,
                 "events": s.events,
                 "horizon": s.horizon,
@@ -140,6 +143,7 @@ class Writer(Reader):
             {
                 "thread": h.thread,
                 "title": h.title,
+                "title_seq": h.title_seq,
                 "status": DEFAULT_STATUS,
                 "events": 0,
                 "horizon": h.horizon,

@@ -1,0 +1,183 @@
+"""Checkpoints: a thread's replay as known on past days, kept so that ``asof`` on any
+day replays only a short tail of records. Pure: no I/O.
+
+A thread gets a checkpoint after each run of about ``SPACING`` records in known order
+(at a day boundary: a checkpoint on day B holds every record known by the end of B),
+and on each day a correction or retraction takes effect.
+``asof D`` starts from the latest checkpoint on or before D and folds the records known
+after it (``projector.project_from``); the records known on one day are never split,
+so that tail is short (see ``due``).
+
+They are a projection like the thread states: ``timeline rebuild`` replays them from
+the log and ``timeline verify`` checks each against a full replay. An append removes
+exactly the checkpoints it changes — those on or after the first day its records can
+show in a view (``cut_day``) — and the thread's later checkpoints are made again from
+the last one left.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from timeline.amend import annotate
+from timeline.model import Checkpoint, FoldRecord, Key, Record
+from timeline.projector import project_from
+
+__all__ = [
+    "SPACING",
+    "build",
+    "cut_day",
+    "due",
+    "wrong_checkpoints",
+]
+
+R = TypeVar("R", Record, FoldRecord)
+
+SPACING = 64  # records between two checkpoints of a thread (at least)
+
+
+def due(records_after: int) -> bool:
+    """Does a thread with this many records known after its last checkpoint need more?
+    (Made only then, so that an append of one record seldom makes any.)"""
+    return records_after >= 2 * SPACING
+
+
+def _amendment_seqs(records: Sequence[R]) -> set[int]:
+    """The amendments among ``records`` and the records they amend."""
+    amended: set[Key] = set()
+    seqs: set[int] = set()
+    for r in records:
+        target = getattr(r.entry, "target", None)
+        if isinstance(target, Key):
+            amended.add(target)
+            seqs.add(r.seq)
+    seqs.update(r.seq for r in records if r.entry.key in amended)
+    return seqs
+
+
+def _boundaries(records: Sequence[R], after: dt.date) -> list[dt.date]:
+    """The days after ``after`` that end a run of at least SPACING records, and those
+    on which a correction or retraction takes effect (a checkpoint from before it could
+    not be continued past it)."""
+    per_day: dict[dt.date, int] = {}
+    amended: set[dt.date] = set()
+    for r in records:
+        if r.entry.known > after:
+            per_day[r.entry.known] = per_day.get(r.entry.known, 0) + 1
+            if r.entry.kind != "event":
+                amended.add(r.entry.known)
+    days, run = [], 0
+    for day in sorted(per_day):
+        run += per_day[day]
+        if run >= SPACING or day in amended:
+            days.append(day)
+            run = 0
+    return days
+
+
+def build(
+    thread: str, records: Iterable[R], start: Checkpoint | None = None
+) -> list[Checkpoint] | None:
+    """The checkpoints of a thread after ``start`` (None: all of them).
+
+    ``records``: those of the thread's records known after ``start``, every correction
+    and retraction, and the records they amend (all of them if ``start`` is None).
+    Returns None if ``start`` cannot be continued (an amendment known after it changes
+    what it folded): build from all the records instead.
+    """
+    mine: list[R] = list({r.seq: r for r in records}.values())
+    after = dt.date.min if start is None else start.day
+    amending = _amendment_seqs(mine)
+    extra: list[R] = [r for r in mine if r.seq in amending]
+    plain: list[R] = sorted(
+        (r for r in mine if r.seq not in amending and r.entry.known > after),
+        key=lambda r: r.entry.known,
+    )
+    knowns = [r.entry.known for r in plain]
+    made: list[Checkpoint] = []
+    for day in _boundaries(mine, after):
+        end: int = bisect.bisect_right(knowns, day)
+        point = _continue([start, *made] if start else made, thread, plain, knowns, extra, day, end)
+        if point is None:
+            if start is not None:
+                return None
+            point = project_from(None, thread, [*plain[:end], *extra], day)
+        assert point is not None  # from nothing, a replay always goes through
+        made.append(point)
+    return made
+
+
+def _continue(
+    candidates: Sequence[Checkpoint],
+    thread: str,
+    plain: Sequence[R],
+    knowns: Sequence[dt.date],
+    extra: Sequence[R],
+    day: dt.date,
+    end: int,
+) -> Checkpoint | None:
+    """The checkpoint of ``day`` continued from the latest candidate that allows it."""
+    for c in reversed(candidates):
+        begin: int = bisect.bisect_right(knowns, c.day)
+        point = project_from(c, thread, [*plain[begin:end], *extra], day)
+        if point is not None:
+            return point
+    return None
+
+
+def cut_day(
+    new: Iterable[Record | FoldRecord], thread_records: Sequence[FoldRecord] = ()
+) -> dt.date | None:
+    """The first day on which a view of the thread can change when the ``new`` records
+    are appended to it (None: none of them). Checkpoints on or after it are stale.
+
+    An event shows from its known day; a correction or retraction takes effect on its
+    own; a data-entry fix (no known of its own) applies in every view, so from the
+    first day on which the event it amends shows, before or after (``thread_records``:
+    the thread's records, those new included, to find it).
+    """
+    days: list[dt.date] = []
+    fixes: list[Key] = []
+    for r in new:
+        entry = r.entry
+        days.append(entry.known)
+        if entry.kind != "event" and not entry.known_given:
+            fixes.append(getattr(entry, "target", entry.key))
+    if fixes:
+        days += _first_shown(thread_records, fixes)
+    return min(days, default=None)
+
+
+def _first_shown(records: Sequence[R], targets: Sequence[Key]) -> list[dt.date]:
+    """The known days the amended records (and the events they amend) take in any view:
+    as known on each day an amendment takes effect, and before any."""
+    by_key = {r.entry.key: r for r in records}
+    keys = set(targets)
+    for key in targets:  # a fix of a correction: the event it corrects
+        target = getattr(by_key[key].entry, "target", None) if key in by_key else None
+        if isinstance(target, Key):
+            keys.add(target)
+    days = {dt.date.min, *(r.entry.known for r in records if r.entry.kind != "event")}
+    out = [by_key[k].entry.known for k in keys if k in by_key]
+    for day in days:
+        out += [v.record.entry.known for v in annotate(records, day) if v.record.entry.key in keys]
+    return out
+
+
+def wrong_checkpoints(
+    thread: str, records: Sequence[R], stored: Sequence[Checkpoint]
+) -> list[dt.date]:
+    """The days of a thread's stored checkpoints that differ from a full replay of its
+    records as known on that day (``records``: all of the thread's)."""
+    amending = _amendment_seqs(records)
+    problems = []
+    for point in stored:
+        # every record known by then, and every amendment: a full replay of that day
+        known = [r for r in records if r.entry.known <= point.day or r.seq in amending]
+        replayed = project_from(None, thread, known, point.day)
+        if replayed != point:
+            problems.append(point.day)
+    return problems

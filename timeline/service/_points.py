@@ -1,0 +1,81 @@
+"""Keeping the checkpoints (see ``checkpoints``) in step with the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from timeline.checkpoints import build, cut_day, due
+from timeline.model import Checkpoint, FoldRecord, Record
+from timeline.store import Writer
+
+__all__ = ["by_thread", "keep_checkpoints", "make_checkpoints"]
+
+R = TypeVar("R", Record, FoldRecord)
+
+
+def by_thread(records: Iterable[R]) -> dict[str, list[R]]:
+    """Records grouped by thread, each group in the order given."""
+    out: dict[str, list[R]] = {}
+    for r in records:
+        out.setdefault(r.entry.thread, []).append(r)
+    return out
+
+
+def make_checkpoints(w: Writer, records: Iterable[R]) -> int:
+    """Replace every checkpoint with those of ``records`` (the whole log); returns how
+    many were made."""
+    w.clear_checkpoints()
+    points: list[Checkpoint] = []
+    for thread, mine in sorted(by_thread(records).items()):
+        points += build(thread, mine) or []
+    w.save_checkpoints(points)
+    return len(points)
+
+
+def keep_checkpoints(
+    w: Writer,
+    records: Sequence[Record],
+    fresh: set[str],
+    thread_records: Mapping[str, Sequence[FoldRecord]],
+) -> None:
+    """After an append of ``records``: drop the checkpoints they make stale, and make
+    new ones where a thread's records known after its last one have piled up.
+
+    ``fresh``: threads that had no record before (their records are all here);
+    ``thread_records``: all the records of threads that were replayed (those that got a
+    correction or retraction), which a data-entry fix needs to find where it applies.
+    """
+    new = by_thread(records)
+    points: list[Checkpoint] = []
+    for thread in sorted(fresh):
+        points += build(thread, new[thread]) or []
+    cuts: dict[str, dt.date] = {}
+    for thread, mine in new.items():
+        if thread not in fresh:
+            day = cut_day(mine, thread_records.get(thread, ()))
+            if day is not None:
+                cuts[thread] = day
+    w.drop_checkpoints(cuts)
+    amended = {r.entry.thread for r in records if r.kind != "event"}
+    points += _extend(w, sorted(set(new) - fresh), amended)
+    w.save_checkpoints(points)
+
+
+def _extend(w: Writer, threads: Sequence[str], amended: set[str]) -> list[Checkpoint]:
+    """New checkpoints for the threads with many records known after their last one,
+    or a new correction or retraction (a checkpoint on the day it takes effect)."""
+    last = w.last_checkpoints(threads)
+    starts = {t: last[t].day if t in last else None for t in threads}
+    counts = w.known_after(starts)
+    pending = {t: starts[t] for t in threads if due(counts.get(t, 0)) or t in amended}
+    tails = w.tails(pending) if pending else {}
+    made: list[Checkpoint] = []
+    for thread in sorted(pending):
+        points = build(thread, tails[thread], last.get(thread))
+        if points is None:  # the last one no longer holds: start the thread again
+            w.drop_checkpoints({thread: dt.date.min})
+            points = build(thread, w.tails({thread: None})[thread]) or []
+        made += points
+    return made

@@ -1,0 +1,62 @@
+"""What the store's reads share: the columns they select, and IN (...) in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, String, case
+from sqlalchemy import type_coerce as coerce
+
+from timeline.schema import events
+
+__all__ = ["CHUNK", "FOLD_COLUMNS", "RECORD_COLUMNS", "in_chunks", "where_in"]
+
+CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
+
+RECORD_COLUMNS = (
+    events.c.seq,
+    events.c.version,
+    events.c.recorded_at,
+    events.c.thread_title,
+    events.c.kind,
+    events.c.payload_schema,
+    events.c.payload,
+    events.c.prev_hash,
+    events.c.hash,
+)
+# Only what the projector reads: replays skip reading the payloads of events (the
+# columns hold what it needs); corrections and retractions come with theirs.
+FOLD_COLUMNS = (
+    events.c.seq,
+    events.c.thread_title,
+    events.c.kind,
+    events.c.payload_schema,
+    case((events.c.kind == "event", None), else_=events.c.payload).label("payload"),
+    events.c.thread,
+    events.c.event_id,
+    events.c.date_text,
+    # text on SQLite: type_coerce skips SQLAlchemy's per-row date conversion
+    coerce(events.c.known, String).label("known"),
+    events.c.known_given,
+    events.c.type,
+    events.c.title,
+    events.c.actors,
+    events.c.status,
+    events.c.positions,
+)
+
+
+def in_chunks(
+    conn: Connection, keys: Iterable[Any], query_for: Callable[[list[Any]], Select[Any]]
+) -> Iterator[Any]:
+    """The rows of ``query_for(chunk)`` for each chunk of the (sorted, distinct) keys: an
+    ``IN (...)`` list short enough for every backend."""
+    wanted = sorted(set(keys))
+    for i in range(0, len(wanted), CHUNK):
+        yield from conn.execute(query_for(wanted[i : i + CHUNK]))
+
+
+def where_in(query: Select[Any], column: ColumnElement[Any]) -> Callable[[list[Any]], Select[Any]]:
+    """``query_for`` of ``in_chunks`` for ``query WHERE column IN (chunk)``."""
+    return lambda chunk: query.where(column.in_(chunk))

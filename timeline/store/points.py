@@ -1,0 +1,156 @@
+"""The checkpoints table (see ``checkpoints``): reads for asof and upkeep, and writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_
+
+from timeline.mapper import fold_record_from_row
+from timeline.model import Checkpoint, FoldRecord, Key
+from timeline.schema import checkpoints, events, thread_states
+from timeline.stateform import state_from_json, state_to_json
+from timeline.store._columns import FOLD_COLUMNS, in_chunks, where_in
+
+__all__ = ["PointReader", "PointWriter"]
+
+_C = checkpoints.c
+
+
+def _day(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _point(row: Any) -> Checkpoint:
+    return Checkpoint(
+        row.thread,
+        _day(row.day),
+        None if row.state is None else state_from_json(row.state),
+        _day(row.horizon),
+        row.max_seq,
+        row.records,
+    )
+
+
+def _ranges(starts: Mapping[str, dt.date | None]) -> Iterator[list[tuple[str, dt.date | None]]]:
+    items = sorted(starts.items())
+    for i in range(0, len(items), 300):  # three parameters each
+        yield items[i : i + 300]
+
+
+class PointReader:
+    """Reads of the checkpoints, and of the records known after them."""
+
+    _conn: Connection
+
+    def checkpoints_on(self, threads: Iterable[str], day: dt.date) -> dict[str, Checkpoint]:
+        """The latest checkpoint of each thread on or before ``day`` (if it has one)."""
+
+        def query_for(chunk: list[str]) -> Any:
+            latest = (
+                select(_C.thread, func.max(_C.day).label("day"))
+                .where(_C.thread.in_(chunk), _C.day <= day)
+                .group_by(_C.thread)
+                .subquery()
+            )
+            on = (_C.thread == latest.c.thread) & (_C.day == latest.c.day)
+            return select(checkpoints).join(latest, on)
+
+        return {r.thread: _point(r) for r in in_chunks(self._conn, threads, query_for)}
+
+    def last_checkpoints(self, threads: Iterable[str]) -> dict[str, Checkpoint]:
+        """The latest checkpoint of each thread (if it has one)."""
+        return self.checkpoints_on(threads, dt.date.max)
+
+    def all_checkpoints(self) -> dict[str, list[Checkpoint]]:
+        """Every checkpoint, by thread, in day order."""
+        out: dict[str, list[Checkpoint]] = {}
+        for row in self._conn.execute(select(checkpoints).order_by(_C.thread, _C.day)):
+            out.setdefault(row.thread, []).append(_point(row))
+        return out
+
+    def _known_between(self, chunk: list[tuple[str, dt.date | None]], until: dt.date | None) -> Any:
+        """Condition: a record of a thread in ``chunk`` known after its day, by ``until``."""
+        terms = []
+        for thread, after in chunk:
+            term = [events.c.thread == thread]
+            if after is not None:
+                term.append(events.c.known > after)
+            if until is not None:
+                term.append(events.c.known <= until)
+            terms.append(and_(*term))
+        return or_(*terms)
+
+    def known_after(self, starts: Mapping[str, dt.date | None]) -> dict[str, int]:
+        """How many records of each thread are known after its day (None: all)."""
+        out: dict[str, int] = {}
+        for chunk in _ranges(starts):
+            query = (
+                select(events.c.thread, func.count().label("n"))
+                .where(self._known_between(chunk, None))
+                .group_by(events.c.thread)
+            )
+            out.update((r.thread, r.n) for r in self._conn.execute(query))
+        return out
+
+    def tails(
+        self, starts: Mapping[str, dt.date | None], until: dt.date | None = None
+    ) -> dict[str, list[FoldRecord]]:
+        """What ``projector.project_from`` needs to continue each thread from its day
+        (None: from nothing) up to ``until`` (None: today's state): the records known in
+        between, every correction and retraction of the thread, and what they amend."""
+        out: dict[str, dict[int, FoldRecord]] = {t: {} for t in starts}
+        for chunk in _ranges(starts):
+            query = select(*FOLD_COLUMNS).where(self._known_between(chunk, until))
+            for row in self._conn.execute(query):
+                out[row.thread][row.seq] = fold_record_from_row(row._mapping)
+        amendments = select(*FOLD_COLUMNS).where(events.c.target.is_not(None))
+        targets: set[Key] = set()
+        for row in in_chunks(self._conn, starts, where_in(amendments, events.c.thread)):
+            record = fold_record_from_row(row._mapping)
+            out[row.thread][row.seq] = record
+            target = getattr(record.entry, "target", None)
+            if isinstance(target, Key):
+                targets.add(target)
+        held = {r.entry.key for rs in out.values() for r in rs.values()}
+        by_key = where_in(select(*FOLD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
+        for row in in_chunks(self._conn, [tuple(k) for k in targets - held], by_key):
+            out[row.thread][row.seq] = fold_record_from_row(row._mapping)
+        return {t: sorted(rs.values(), key=lambda r: r.seq) for t, rs in out.items()}
+
+    def titles(self, threads: Iterable[str]) -> dict[str, tuple[str | None, int]]:
+        """(title, seq of the record that set it) of each thread."""
+        query = select(thread_states.c.thread, thread_states.c.title, thread_states.c.title_seq)
+        return {
+            r.thread: (r.title, r.title_seq)
+            for r in in_chunks(self._conn, threads, where_in(query, thread_states.c.thread))
+        }
+
+
+class PointWriter(PointReader):
+    """Writes of the checkpoints."""
+
+    def save_checkpoints(self, points: Iterable[Checkpoint]) -> None:
+        rows = [
+            {
+                "thread": p.thread,
+                "day": p.day,
+                "state": None if p.state is None else state_to_json(p.state),
+                "horizon": p.horizon,
+                "max_seq": p.max_seq,
+                "records": p.records,
+            }
+            for p in points
+        ]
+        if rows:
+            self._conn.execute(insert(checkpoints), rows)
+
+    def drop_checkpoints(self, cuts: Mapping[str, dt.date]) -> None:
+        """Remove each thread's checkpoints on or after its day."""
+        for thread, day in sorted(cuts.items()):
+            self._conn.execute(delete(checkpoints).where(_C.thread == thread, _C.day >= day))
+
+    def clear_checkpoints(self) -> None:
+        self._conn.execute(delete(checkpoints))
