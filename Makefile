@@ -35,9 +35,11 @@ lint: $(BIN)/timeline
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# make bench BENCH_ARGS="--events 1000000" for the million-event figures
+# A million events on SQLite and on a throwaway PostgreSQL server, beside the peers;
+# make bench BENCH_ARGS="--events 100000" for a quick run (see bench/bench.py).
 bench: $(BIN)/timeline
-	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	scripts/with-postgres $(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-wal demo.db-shm

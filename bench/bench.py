@@ -1,8 +1,13 @@
-"""`make bench`: generate a synthetic corpus and print how fast timeline is on it.
+"""`make bench`: generate a synthetic corpus and measure timeline on it, side by side
+with its peers (``peers.py``) in the same run, so that the machine's noise cancels.
 
-Prints import throughput, rebuild throughput, `asof` latency (one thread, all
-threads) and `timeline --help` wall time. Figures, not pass/fail: compare them
-with the targets printed beside them. Options: --events N --threads N --seed N.
+Prints a table per backend: each figure, timeline's value, the peer's, their ratio,
+the target and whether it is met. Import and rebuild are whole commands (Python
+start-up included), with their peak memory; ``asof`` is timed inside the process
+(p50 and p95 over 200 random threads and days anywhere in the corpus's range) and as
+whole commands. Options: --events N (default 1,000,000) --threads N --seed N
+--exports (also time the exports) --postgres URL (a PostgreSQL column; `make bench`
+starts a throwaway server).
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import platform
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 _VOCABULARY = (
@@ -67,12 +75,17 @@ def sentence(rng: random.Random, n: int) -> str:
 
 
 def corpus(path: Path, events: int, threads: int, seed: int) -> None:
-    """Events spread over threads; 70% day, 20% month, 10% year precision; 15% known late."""
+    """Events spread over threads; 70% day, 20% month, 10% year precision; 15% known
+    late. Like a real negotiation, each thread has its own few parties (2-6) and the
+    issues they argue about (3-12), whose positions change over time."""
     rng = random.Random(seed)
     start = dt.date(1990, 1, 1)
+    parties = [rng.sample(ACTORS, rng.randint(2, 6)) for _ in range(threads)]
+    issues = [[sentence(rng, 2).lower() for _ in range(rng.randint(3, 12))] for _ in range(threads)]
     with path.open("w", encoding="utf-8") as out:
         for i in range(events):
-            thread = f"thread-{i % threads:04d}"
+            t = i % threads
+            thread = f"thread-{t:05d}"
             day = start + dt.timedelta(days=rng.randrange(12000))
             r = rng.random()
             if r < 0.7:
@@ -92,7 +105,7 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
                 "id": f"e{i:06d}",
                 "date": date,
                 "type": rng.choice(TYPES),
-                "actors": rng.sample(ACTORS, rng.randint(1, 3)),
+                "actors": rng.sample(parties[t], rng.randint(1, min(3, len(parties[t])))),
                 "title": sentence(rng, rng.randint(6, 14)),
                 "summary": sentence(rng, rng.randint(20, 60)) + ".",
                 "sources": [
@@ -110,8 +123,8 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
             if rng.random() < 0.5:
                 ev["positions"] = [
                     {
-                        "actor": rng.choice(ACTORS),
-                        "issue": sentence(rng, 2).lower(),
+                        "actor": rng.choice(parties[t]),
+                        "issue": rng.choice(issues[t]),
                         "stance": sentence(rng, rng.randint(4, 12)).lower(),
                     }
                     for _ in range(rng.randint(1, 3))
@@ -123,11 +136,11 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
                     if (k := (p["actor"], p["issue"])) not in seen and not seen.add(k)
                 ]
             if i == i % threads:
-                ev["thread_title"] = f"Negotiation {i:04d}"
+                ev["thread_title"] = f"Negotiation {i:05d}"
             out.write(json.dumps(ev, ensure_ascii=False) + "\n")
 
 
-def timeline(*args: str, db: Path) -> float:
+def timeline(*args: str, db: str | Path) -> float:
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "timeline", "--db", str(db), *args],
@@ -145,7 +158,7 @@ print(status, usage.ru_maxrss)
 """
 
 
-def timeline_rss(*args: str, db: Path) -> tuple[float, float]:
+def timeline_rss(*args: str, db: str | Path) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (MB) of one whole command.
 
     Through a small Python that starts it: a child forked from this process counts the
@@ -161,78 +174,242 @@ def timeline_rss(*args: str, db: Path) -> tuple[float, float]:
     return time.perf_counter() - t0, int(out[1]) / 1024
 
 
-def best_ms(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
+@dataclass
+class Row:
+    """One line of the table: timeline's figure, a peer's, and the target."""
+
+    figure: str
+    ours: float
+    unit: str
+    target: str  # as printed
+    ok: bool
+    peer: str = ""
+    theirs: float | None = None
+
+    @property
+    def ratio(self) -> str:
+        return "" if self.theirs is None else f"{self.ours / self.theirs:.2f}x"
+
+
+def _num(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value:,.1f} ms"
+    if unit == "s":
+        return f"{value:,.2f} s"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:,.0f}/s"
+
+
+def print_table(title: str, rows: list[Row]) -> None:
+    print(f"\n{title}")
+    head = ("figure", "timeline", "peer", "peer figure", "ratio", "target", "")
+    lines = [head] + [
+        (
+            r.figure,
+            _num(r.ours, r.unit),
+            r.peer,
+            "" if r.theirs is None else _num(r.theirs, r.unit),
+            r.ratio,
+            r.target,
+            "pass" if r.ok else "FAIL",
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for line in lines:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _fresh(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+
+
+def _days(rng: random.Random, n: int) -> list[dt.date]:
+    """Days anywhere in the corpus's range (1990 to 2023)."""
+    return [dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(12400)) for _ in range(n)]
+
+
+def _asof_rows(db: str, threads: int, rng: random.Random) -> list[Row]:
+    from timeline.queries import as_of
+    from timeline.service import open_store
+
+    store = open_store(db, access="read")
+    inside = []
+    for day in _days(rng, 200):
+        thread = f"thread-{rng.randrange(threads):05d}"
         t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), min(times)
+        as_of(store, day, thread)
+        inside.append((time.perf_counter() - t0) * 1000)
+    store.engine.dispose()
+    p50 = statistics.median(inside)
+    p95 = statistics.quantiles(inside, n=20)[-1]
+    one = [
+        timeline("asof", d.isoformat(), "--thread", f"thread-{rng.randrange(threads):05d}", db=db)
+        for d in _days(rng, 7)
+    ]
+    every = [timeline("asof", d.isoformat(), "--format", "json", db=db) for d in _days(rng, 3)]
+    return [
+        Row("asof D --thread T, in process, p50", p50, "ms", "< 20 ms", p50 < 20),
+        Row("asof D --thread T, in process, p95", p95, "ms", "", True),
+        Row(
+            "asof D --thread T, whole command",
+            statistics.median(one),
+            "s",
+            "< 0.3 s",
+            statistics.median(one) < 0.3,
+        ),
+        Row(
+            f"asof D, all {threads:,} threads, JSON, whole command",
+            statistics.median(every),
+            "s",
+            "< 1.5 s",
+            statistics.median(every) < 1.5,
+        ),
+    ]
+
+
+def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
+    import peers
+
+    n = args.events
+    db, raw, es = tmp / "bench.db", tmp / "raw.db", tmp / "es.db"
+    for f in (db, raw, es):
+        _fresh(f)
+    secs, mb = timeline_rss("import", str(corpus_path), db=str(db))
+    ours = n / secs
+    raw_rate = n / peers.sqlite_import(corpus_path, raw)
+    es_secs, ids = peers.eventsourcing_append(corpus_path, es)
+    es_rate = n / es_secs
+    rows = [
+        Row(
+            "import (whole command)",
+            ours,
+            "/s",
+            ">= 0.5x",
+            ours >= 0.5 * raw_rate,
+            "raw sqlite3 executemany",
+            raw_rate,
+        ),
+        Row(
+            "import (whole command)",
+            ours,
+            "/s",
+            ">= 2x",
+            ours >= 2 * es_rate,
+            "eventsourcing append",
+            es_rate,
+        ),
+        Row("import peak memory", mb, "MB", "< 300 MB", mb < 300),
+    ]
+    secs, mb = timeline_rss("rebuild", db=str(db))
+    ours = n / secs
+    scan = n / peers.sqlite_scan(raw)
+    replay = n / peers.eventsourcing_replay(es, ids)
+    rows += [
+        Row(
+            "rebuild (whole command)",
+            ours,
+            "/s",
+            ">= 0.5x",
+            ours >= 0.5 * scan,
+            "raw scan + json.loads",
+            scan,
+        ),
+        Row(
+            "rebuild (whole command)",
+            ours,
+            "/s",
+            ">= 5x",
+            ours >= 5 * replay,
+            "eventsourcing replay",
+            replay,
+        ),
+        Row("rebuild peak memory", mb, "MB", "", True),
+    ]
+    rows += _asof_rows(str(db), args.threads, random.Random(args.seed))
+    helps = [timeline("--help", db=str(tmp / "unused.db")) for _ in range(7)]
+    rows.append(
+        Row(
+            "timeline --help",
+            statistics.median(helps),
+            "s",
+            "< 0.25 s",
+            statistics.median(helps) < 0.25,
+        )
+    )
+    if args.exports:
+        for fmt in ("jsonl", "ics", "timelinejs"):
+            out = tmp / f"out.{fmt}"
+            secs, mb = timeline_rss("export", fmt, "-o", str(out), db=str(db))
+            rows.append(
+                Row(f"export {fmt} ({out.stat().st_size / 1e6:.0f} MB)", n / secs, "/s", "", True)
+            )
+            rows.append(Row(f"export {fmt} peak memory", mb, "MB", "< 200 MB", mb < 200))
+    return rows
+
+
+def postgres_column(corpus_path: Path, url: str, args: argparse.Namespace) -> list[Row]:
+    import peers
+
+    n = args.events
+    _drop_all(url)
+    secs, mb = timeline_rss("import", str(corpus_path), db=url)
+    ours = n / secs
+    copy = n / peers.postgres_copy(corpus_path, url)
+    rows = [
+        Row("import (whole command)", ours, "/s", ">= 0.5x", ours >= 0.5 * copy, "raw COPY", copy),
+        Row("import peak memory", mb, "MB", "< 300 MB", mb < 300),
+    ]
+    secs, mb = timeline_rss("rebuild", db=url)
+    rows.append(Row("rebuild (whole command)", n / secs, "/s", "", True))
+    rows += _asof_rows(url, args.threads, random.Random(args.seed))
+    _drop_all(url)
+    return rows
+
+
+def _drop_all(url: str) -> None:
+    """An empty database: timeline's tables and the peer's go."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--threads", type=int, default=1_000)
     ap.add_argument("--seed", type=int, default=2022)
+    ap.add_argument("--exports", action="store_true", help="also time the exports")
+    ap.add_argument(
+        "--postgres",
+        default=os.environ.get("TIMELINE_TEST_POSTGRES_URL"),
+        help="a PostgreSQL database that may be emptied (default: $TIMELINE_TEST_POSTGRES_URL)",
+    )
     args = ap.parse_args()
-
-    from timeline.db import resolve_url
-    from timeline.queries import as_of
-    from timeline.service import open_store
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path, db = Path(tmp) / "corpus.jsonl", Path(tmp) / "bench.db"
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        corpus_path = tmp / "corpus.jsonl"
         t0 = time.perf_counter()
-        corpus(path, args.events, args.threads, args.seed)
-        made = time.perf_counter() - t0
+        corpus(corpus_path, args.events, args.threads, args.seed)
         print(
             f"corpus: {args.events:,} events over {args.threads:,} threads "
-            f"({path.stat().st_size / 1e6:.0f} MB JSONL, made in {made:.1f} s)"
+            f"({corpus_path.stat().st_size / 1e6:.0f} MB JSONL, made in "
+            f"{time.perf_counter() - t0:.1f} s)"
         )
-
-        secs = timeline("import", str(path), db=db)
-        print(
-            f"import (timeline import, whole command):  {args.events / secs:>10,.0f} events/s"
-            f"   ({secs:.2f} s; target >= 50,000/s)"
-        )
-        secs = timeline("rebuild", db=db)
-        print(
-            f"rebuild (timeline rebuild, whole command): {args.events / secs:>10,.0f} events/s"
-            f"   ({secs:.2f} s; target >= 100,000/s)"
-        )
-
-        store = open_store(resolve_url(str(db)))
-        thread = "thread-0007"
-        past, today = dt.date(2005, 6, 30), dt.date(2030, 1, 1)
-        for label, day in (("a past date (replayed)", past), ("today (stored state)", today)):
-            med, low = best_ms(lambda d=day: as_of(store, d, thread), 50)
-            print(
-                f"asof one thread, {label}: median {med:.1f} ms, best {low:.1f} ms"
-                "   (target < 50 ms)"
+        print_table("SQLite (a file in a temporary folder)", sqlite_column(corpus_path, tmp, args))
+        if args.postgres:
+            print_table(
+                "PostgreSQL (a local server)", postgres_column(corpus_path, args.postgres, args)
             )
-        for label, day in (("a past date (replayed)", past), ("today (stored state)", today)):
-            med, low = best_ms(lambda d=day: as_of(store, d), 3)
-            print(
-                f"asof all {args.threads:,} threads, {label}: median {med:.0f} ms, "
-                f"best {low:.0f} ms"
-            )
-        med, low = best_ms(lambda: timeline("asof", past.isoformat(), "--thread", thread, db=db), 5)
-        print(f"asof one thread as a whole command (Python start-up included): median {med:.0f} ms")
-        store.engine.dispose()
-        for fmt in ("jsonl", "ics", "timelinejs"):
-            secs, mb = timeline_rss("export", fmt, "-o", str(Path(tmp) / f"out.{fmt}"), db=db)
-            size = (Path(tmp) / f"out.{fmt}").stat().st_size / 1e6
-            print(
-                f"export {fmt} (whole command): {args.events / secs:>10,.0f} events/s "
-                f"({secs:.1f} s, {size:.0f} MB), peak memory {mb:.0f} MB   (target < 200 MB)"
-            )
-
-    helps = [timeline("--help", db=Path("unused.db")) for _ in range(7)]
-    print(
-        f"timeline --help: median {statistics.median(helps) * 1000:.0f} ms, "
-        f"best {min(helps) * 1000:.0f} ms   (target < 300 ms)"
-    )
 
 
 if __name__ == "__main__":
