@@ -750,3 +750,28 @@ def test_add_in_a_terminal_asks_again_for_an_invalid_answer(tmp_path: Path) -> N
     assert "unknown type 'handshake'" in out + err
     assert "name at least one actor" in out + err
     assert out.endswith("(seq 1, known 2022-01-12); new thread nato-russia\n")
+
+
+def test_a_large_import_names_its_first_new_threads_and_counts_the_rest(
+    run: Run, tmp_path: Path
+) -> None:
+    path = tmp_path / "many.jsonl"
+    lines = [
+        json.dumps(
+            {
+                "thread": f"talks-{n:02d}",
+                "id": "opening",
+                "date": "2022-01-10",
+                "type": "talks",
+                "actors": ["Russia"],
+                "title": "Talks open",
+            }
+        )
+        for n in range(12)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    result = run("import", str(path))
+    named = ", ".join(f"talks-{n:02d}" for n in range(10))
+    assert result.stdout == (
+        f"Imported 1 file: 12 added, 0 already present; 12 new threads: {named} and 2 more\n"
+    )

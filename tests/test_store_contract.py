@@ -883,7 +883,7 @@ def test_a_stale_head_is_refused_by_the_thread_version_key_and_nothing_is_writte
     with store.writing() as w:
         w.save_states(states)
     # As if another writer had appended after this one read the head of the thread.
-    monkeypatch.setattr(Writer, "_heads", lambda self, threads: {})
+    monkeypatch.setattr(Writer, "_read_heads", lambda self, threads: {})
     with (
         pytest.raises(ConflictError, match=r"refused the write.*version"),
         store.writing([LETTERS, GUARANTEES]) as w,

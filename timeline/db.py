@@ -129,6 +129,9 @@ def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
+        # 64 MiB of page cache (default 2 MiB): a large import's index pages stay in
+        # memory instead of being written out and read back for every batch
+        cur.execute("PRAGMA cache_size = -65536")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

@@ -370,5 +370,18 @@ def import_(
     for w in result.warnings:
         typer.echo(f"Warning: {w}", err=True)
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
-    new = f"; new threads: {', '.join(result.new_threads)}" if result.new_threads else ""
-    typer.echo(f"Imported {files}: {result.added} added, {result.present} already present{new}")
+    typer.echo(
+        f"Imported {files}: {result.added} added, {result.present} already present"
+        f"{_new_threads(result.new_threads)}"
+    )
+
+
+_SHOWN_THREADS = 10  # a large import names its first new threads, then counts the rest
+
+
+def _new_threads(slugs: list[str]) -> str:
+    if not slugs:
+        return ""
+    more = len(slugs) - _SHOWN_THREADS
+    named = ", ".join(slugs[:_SHOWN_THREADS]) + (f" and {more} more" if more > 0 else "")
+    return f"; {len(slugs)} new threads: {named}" if more > 0 else f"; new threads: {named}"

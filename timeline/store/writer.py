@@ -35,6 +35,10 @@ class Writer(PointWriter, Reader):
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
+        # What append learns of the log once per transaction, which holds the locks
+        # that keep it true: each thread's (version, last hash), and the last seq.
+        self._heads: dict[str, tuple[int, str]] = {}
+        self._last: tuple[int, str | None] | None = None
 
     def append(
         self, items: Sequence[tuple[Entry, str | None]], recorded_at: dt.datetime
@@ -44,16 +48,10 @@ class Writer(PointWriter, Reader):
         log's last record is later, at that record's time."""
         if not items:
             return []
-        conn = self._conn
-        heads = self._heads({e.thread for e, _ in items})
-        if conn.dialect.name == "postgresql":
-            # Rows are numbered under one lock held until commit, so they commit in seq
-            # order: a reader that has seen seq N never later finds a new row below N
-            # (a SEQUENCE would hand out numbers that can commit out of order).
-            conn.execute(select(func.pg_advisory_xact_lock(*_SEQ_LOCK)))
-        seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
+        heads = self._heads
+        heads.update(self._read_heads({e.thread for e, _ in items} - set(heads)))
+        seq, last = self._last_record()
         stamp = format_recorded_at(recorded_at)
-        last = conn.execute(select(events.c.recorded_at).where(events.c.seq == seq)).scalar()
         if last is not None and stamp < last:
             # recorded_at never goes back along seq (a clock set back, a TIMELINE_NOW in
             # the past): --recorded-before then never shows a state that never existed
@@ -70,10 +68,26 @@ class Writer(PointWriter, Reader):
             records.append(record)
             rows.append(to_row(record, stamp, payload))
         self._insert(rows)
+        self._last = (seq, stamp)
         return records
+
+    def _last_record(self) -> tuple[int, str | None]:
+        """The seq and recorded_at of the log's last record (0, None: empty)."""
+        if self._last is None:
+            conn = self._conn
+            if conn.dialect.name == "postgresql":
+                # Rows are numbered under one lock held until commit, so they commit in
+                # seq order: a reader that has seen seq N never later finds a new row
+                # below N (a SEQUENCE would hand out numbers that commit out of order).
+                conn.execute(select(func.pg_advisory_xact_lock(*_SEQ_LOCK)))
+            seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
+            query = select(events.c.recorded_at).where(events.c.seq == seq)
+            self._last = (seq, conn.execute(query).scalar())
+        return self._last
 
     def restore(self, records: Sequence[Record]) -> None:
         """Insert records exactly as they were (seq, version, recorded_at, hashes)."""
+        self._heads, self._last = {}, None  # read again by a later append
         self._insert(
             [
                 to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
@@ -104,7 +118,7 @@ class Writer(PointWriter, Reader):
         )
         conn.exec_driver_sql(sql, [tuple(value(r, c) for c in _COLUMNS) for r in rows])
 
-    def _heads(self, threads: set[str]) -> dict[str, tuple[int, str]]:
+    def _read_heads(self, threads: set[str]) -> dict[str, tuple[int, str]]:
         """(version, hash) of the last record of each thread that has one."""
 
         def query_for(chunk: list[str]) -> Select[Any]:

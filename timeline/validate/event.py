@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +17,6 @@ from timeline.validate.fields import (
     choice,
     one_line,
     text_field,
-    valid_unicode,
 )
 
 __all__ = ["EVENT_FIELDS", "SLUG_HINT", "event_from_input"]
@@ -64,21 +64,31 @@ def _mapping(item: object, what: str, fields: Sequence[str]) -> Mapping[str, Any
     return item
 
 
+# The common web address (a plain host name, an optional port, no spaces), checked
+# without urlsplit's cost; anything else goes through urlsplit.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]{1,5})?(?:[/?#]\S*)?")
+_SPACE = re.compile(r"\s")
+
+
+def _is_web_address(text: str) -> bool:
+    if _PLAIN_URL.fullmatch(text):
+        return True
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed address (an unclosed [ of an IPv6 host, a bad port)
+        return False
+
+
 def _check_url(url: object) -> None:
     """Only a web address: http or https, with a host, and nothing a reader's software
     could run (javascript:, data:) or misread (spaces, control characters)."""
     if not isinstance(url, str):
         raise ValueError(f"source url {url!r} is not a URL")
     text = url.strip()
-    try:
-        parts = urlsplit(text)
-        web = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # a malformed address (an unclosed [ of an IPv6 host, a bad port)
-        web = False
-    if not web or any(c.isspace() for c in text):
+    if not _is_web_address(text) or _SPACE.search(text):
         raise ValueError(f"source url {url!r} is not a web address (http:// or https://)")
-    valid_unicode(text, "source url")
-    text_field(text, "source url", one_line=True)  # the control-character rule
+    text_field(text, "source url", one_line=True)  # valid text, the control-character rule
 
 
 def _source(item: object) -> Source:
