@@ -935,3 +935,31 @@ def test_reads_inside_one_reading_block_see_one_snapshot(store, story) -> None:
     assert found == {}
     with store.reading() as r:
         assert r.count() == 20
+
+
+def test_a_bulk_append_reads_back_as_appended_and_verifies(store) -> None:
+    """Enough rows at once that PostgreSQL takes them by COPY: same rows, same chain."""
+    from timeline.service import verify
+    from timeline.service._append import append as append_and_project
+    from timeline.store import writer
+
+    many = [
+        (
+            make_event(
+                f"bulk-{n % 3}",
+                f"e{n}",
+                f"2022-01-{n % 28 + 1:02d}",
+                type="meeting",
+                actors=["Russia", "NATO"],
+                title=f"Meeting {n}: “quotes”, tabs\\t and a\nnewline-free title",
+                positions=[("NATO", "open door", f"stance {n}")] if n % 2 else [],
+            ),
+            "Bulk thread" if n < 3 else None,
+        )
+        for n in range(writer._COPY_FROM + 10)
+    ]
+    with store.writing({e.thread for e, _ in many}) as w:
+        appended = append_and_project(w, many, AT_0900)
+    with store.reading() as r:
+        assert r.records() == appended
+    assert verify(store).findings == []

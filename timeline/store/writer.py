@@ -27,6 +27,7 @@ LOG_LOCK = (0x746B, 0)
 THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
 _COLUMNS = tuple(c.name for c in events.columns)
+_COPY_FROM = 500  # rows from which a PostgreSQL insert goes by COPY
 _DATE_COLUMNS = frozenset(c.name for c in events.columns if c.type.python_type is dt.date)
 
 
@@ -98,10 +99,14 @@ class Writer(PointWriter, Reader):
     def _insert(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """One executemany straight to the driver: SQLAlchemy's per-row bind processing
         would cost more than the insert itself. Plain portable SQL; only the placeholder
-        differs. SQLAlchemy's SQLite Date type stores ISO text; other drivers take dates."""
+        differs. SQLAlchemy's SQLite Date type stores ISO text; other drivers take dates.
+        Many rows on PostgreSQL go in by COPY, its bulk path."""
         if not rows:
             return
         conn = self._conn
+        if conn.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
+            self._copy(rows)
+            return
         mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
         if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
             conn.execute(insert(events), list(rows))
@@ -117,6 +122,17 @@ class Writer(PointWriter, Reader):
             f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
         )
         conn.exec_driver_sql(sql, [tuple(value(r, c) for c in _COLUMNS) for r in rows])
+
+    def _copy(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """COPY ... FROM STDIN through psycopg, in this transaction."""
+        driver = self._conn.connection.driver_connection
+        assert driver is not None  # a live connection inside a transaction
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in _COLUMNS))
 
     def _read_heads(self, threads: set[str]) -> dict[str, tuple[int, str]]:
         """(version, hash) of the last record of each thread that has one."""
