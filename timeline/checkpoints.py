@@ -20,10 +20,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from timeline.amend import annotate
-from timeline.model import Checkpoint, FoldRecord, Key, Record
+from timeline.model import Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.projector import project_from
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "build",
     "cut_day",
     "due",
+    "replay",
     "wrong_checkpoints",
 ]
 
@@ -181,3 +183,24 @@ def wrong_checkpoints(
         if replayed != point:
             problems.append(point.day)
     return problems
+
+
+def replay(thread: str, records: Sequence[R]) -> tuple[list[Checkpoint], ThreadState | Hidden]:
+    """A thread's checkpoints and its current state (``Hidden`` if it shows no event),
+    in one pass: the state continues the last checkpoint, as ``project`` would give it
+    (``records``: all of the thread's)."""
+    points = build(thread, records) or []
+    last = points[-1] if points else None
+    after = dt.date.min if last is None else last.day
+    amending = _amendment_seqs(records)
+    tail = [r for r in records if r.entry.known > after or r.seq in amending]
+    end = project_from(last, thread, tail, dt.date.max) or project_from(
+        None, thread, records, dt.date.max
+    )
+    assert end is not None  # from nothing, a replay always goes through
+    titled = [r for r in records if r.thread_title is not None]
+    named = max(titled, key=lambda r: r.seq, default=None)
+    title, title_seq = (None, 0) if named is None else (named.thread_title, named.seq)
+    if end.state is None:
+        return points, Hidden(thread, title, end.horizon, end.max_seq, title_seq)
+    return points, replace(end.state, title=title, title_seq=title_seq)

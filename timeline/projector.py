@@ -205,6 +205,7 @@ def project_from(
     knows.
     """
     records = list({r.seq: r for r in records}.values())  # a record may come twice
+    amended = any(r.kind != "event" for r in records)
     folded: set[int] = set()
     fold = _Fold(thread)
     after = dt.date.min
@@ -213,11 +214,14 @@ def project_from(
         if start.state is not None:
             fold = _Fold.thaw(start.state)
         fold.horizon, fold.max_seq = start.horizon, start.max_seq
-        then = {r.seq: r for r in resolve(records, after) if r.event.known <= after}
-        now = {r.seq: r for r in resolve(records, as_of)}
-        if any(now.get(seq) != r for seq, r in then.items()):
-            return None
-        folded = set(then)
+        if amended:
+            then = {r.seq: r for r in resolve(records, after) if r.event.known <= after}
+            now = {r.seq: r for r in resolve(records, as_of)}
+            if any(now.get(seq) != r for seq, r in then.items()):
+                return None
+            folded = set(then)
+        else:  # nothing amends anything: every event is as recorded on every day
+            folded = {r.seq for r in records if r.entry.known <= after}
     counted = 0
     for record in records:
         known = record.entry.known
@@ -225,7 +229,7 @@ def project_from(
             counted += 1
             fold.horizon = max(fold.horizon, known)
             fold.max_seq = max(fold.max_seq, record.seq)
-    for record in resolve(records, as_of):
+    for record in resolve(records, as_of) if amended else records:
         if record.event.known <= as_of and record.seq not in folded:
             fold.add(record)
     return Checkpoint(

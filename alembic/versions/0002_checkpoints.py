@@ -57,12 +57,12 @@ def upgrade() -> None:
 
 
 def _fill(conn: sa.Connection) -> None:
-    """Make the checkpoints of every thread already in the log, as ``rebuild`` does."""
-    from timeline.service._points import make_checkpoints
+    """Replay the projections of the log already there, as ``rebuild`` does."""
+    from timeline.service._points import replay_all
     from timeline.store import Writer
 
     w = Writer(conn)
-    make_checkpoints(w, w.iter_fold_records())
+    replay_all(w, list(w.iter_fold_records()))
 
 
 def downgrade() -> None:

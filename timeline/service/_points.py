@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from timeline.checkpoints import build, cut_day, due
-from timeline.model import Checkpoint, FoldRecord, Record
+from timeline.checkpoints import build, cut_day, due, replay
+from timeline.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState
 from timeline.store import Writer
 
-__all__ = ["by_thread", "keep_checkpoints", "make_checkpoints"]
+__all__ = ["by_thread", "keep_checkpoints", "replay_all"]
 
 R = TypeVar("R", Record, FoldRecord)
 
@@ -23,15 +23,24 @@ def by_thread(records: Iterable[R]) -> dict[str, list[R]]:
     return out
 
 
-def make_checkpoints(w: Writer, records: Iterable[R]) -> int:
-    """Replace every checkpoint with those of ``records`` (the whole log); returns how
-    many were made."""
+def replay_all(w: Writer, records: Iterable[R]) -> int:
+    """Replace the projections (thread states and checkpoints) with a replay of
+    ``records`` (the whole log); returns the number of threads."""
+    w.clear_states()
     w.clear_checkpoints()
     points: list[Checkpoint] = []
+    states: dict[str, ThreadState] = {}
+    hidden: dict[str, Hidden] = {}
     for thread, mine in sorted(by_thread(records).items()):
-        points += build(thread, mine) or []
+        made, state = replay(thread, mine)
+        points += made
+        if isinstance(state, Hidden):
+            hidden[thread] = state
+        else:
+            states[thread] = state
+    w.save_states(states, hidden)
     w.save_checkpoints(points)
-    return len(points)
+    return len(states) + len(hidden)
 
 
 def keep_checkpoints(

@@ -22,7 +22,7 @@ from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.model import Checkpoint, FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
-from timeline.service._points import by_thread, make_checkpoints
+from timeline.service._points import by_thread, replay_all
 from timeline.store import EventStore
 
 Access = Literal["write", "read", "inspect"]
@@ -105,14 +105,10 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
                 f"holds {held}: records were removed; `timeline verify` names them, "
                 "`timeline rebuild --force` replays what is left"
             )
-        w.clear_states()
         with bulk():
             records = list(w.iter_fold_records())
-            hidden: dict[str, Hidden] = {}
-            states = project(records, hidden=hidden)
-            w.save_states(states, hidden)
-            make_checkpoints(w, records)
-    return len(records), len(states) + len(hidden)
+            threads = replay_all(w, records)
+    return len(records), threads
 
 
 @dataclass
@@ -232,7 +228,5 @@ def restore(store: EventStore, path: str) -> int:
                 f"{present} records (use a new --db)"
             )
         w.restore(records)
-        hidden: dict[str, Hidden] = {}
-        w.save_states(project(records, hidden=hidden), hidden)
-        make_checkpoints(w, records)
+        replay_all(w, records)
     return len(records)
