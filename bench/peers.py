@@ -83,7 +83,7 @@ def postgres_copy(corpus: Path, url: str) -> float:
     import psycopg
 
     t0 = time.perf_counter()
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("DROP TABLE IF EXISTS log")
         conn.execute(LEAN.replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"))
         with conn.cursor() as cur, cur.copy("COPY log FROM STDIN") as copy:

@@ -7,10 +7,12 @@ import datetime as dt
 from pathlib import Path
 from unittest import mock
 
-from sqlalchemy import Column, MetaData, Table, insert
+import pytest
+from sqlalchemy import Column, MetaData, Table, insert, text
+from sqlalchemy.engine import make_url
 
 import timeline
-from tests.conftest import EVENTS
+from tests.conftest import EVENTS, is_postgres
 from timeline import checkpoints
 from timeline.db import make_engine, resolve_url, upgrade
 from timeline.model import Hidden
@@ -75,5 +77,40 @@ def test_an_0001_database_upgrades_verifies_and_answers_as_before(
             assert points and all(len(p) >= 2 for p in points.values())
         for day in days:
             assert as_of(store, day) == replayed[day]
+    finally:
+        store.engine.dispose()
+
+
+def test_a_role_granted_before_the_upgrade_can_read_and_keep_the_checkpoints(
+    db_url: str, tmp_path: Path
+) -> None:
+    if not is_postgres(db_url):
+        pytest.skip("roles are a PostgreSQL feature")
+    _database_at_0001(db_url, tmp_path)
+    engine = make_engine(resolve_url(db_url))
+    with engine.begin() as conn:  # what `timeline db grant timeline_pw` did at 0001
+        for statement in (
+            "GRANT SELECT, INSERT ON events TO timeline_pw",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO timeline_pw",
+            "GRANT SELECT ON alembic_version TO timeline_pw",
+        ):
+            conn.execute(text(statement))
+    engine.dispose()
+    timeline.open_store(db_url).engine.dispose()  # the owner upgrades
+    as_role = make_url(db_url).set(username="timeline_pw", password="right")
+    store = timeline.open_store(as_role.render_as_string(hide_password=False))
+    try:
+        with mock.patch.object(checkpoints, "SPACING", 2):
+            event = {
+                "thread": "russia-nato-security-guarantees",
+                "id": "late-note",
+                "date": "2022-01-20",
+                "known": "2022-02-03",
+                "type": "statement",
+                "actors": ["NATO"],
+                "title": "A note known later",
+            }
+            timeline.add(store, event, now=NOW)
+        assert timeline.verify(store).findings == []
     finally:
         store.engine.dispose()

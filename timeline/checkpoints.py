@@ -30,6 +30,7 @@ from timeline.projector import project_from
 __all__ = [
     "SPACING",
     "build",
+    "current",
     "cut_day",
     "due",
     "replay",
@@ -186,11 +187,16 @@ def wrong_checkpoints(
 
 
 def replay(thread: str, records: Sequence[R]) -> tuple[list[Checkpoint], ThreadState | Hidden]:
-    """A thread's checkpoints and its current state (``Hidden`` if it shows no event),
-    in one pass: the state continues the last checkpoint, as ``project`` would give it
-    (``records``: all of the thread's)."""
+    """A thread's checkpoints and its current state, in one pass (``records``: all of
+    the thread's)."""
     points = build(thread, records) or []
-    last = points[-1] if points else None
+    return points, current(thread, records, points[-1] if points else None)
+
+
+def current(thread: str, records: Sequence[R], last: Checkpoint | None) -> ThreadState | Hidden:
+    """A thread's state today (``Hidden`` if it shows no event), as ``project`` gives it,
+    continued from its last checkpoint (``records``: all of the thread's; the title is
+    the latest any of them gives)."""
     after = dt.date.min if last is None else last.day
     amending = _amendment_seqs(records)
     tail = [r for r in records if r.entry.known > after or r.seq in amending]
@@ -202,5 +208,5 @@ def replay(thread: str, records: Sequence[R]) -> tuple[list[Checkpoint], ThreadS
     named = max(titled, key=lambda r: r.seq, default=None)
     title, title_seq = (None, 0) if named is None else (named.thread_title, named.seq)
     if end.state is None:
-        return points, Hidden(thread, title, end.horizon, end.max_seq, title_seq)
-    return points, replace(end.state, title=title, title_seq=title_seq)
+        return Hidden(thread, title, end.horizon, end.max_seq, title_seq)
+    return replace(end.state, title=title, title_seq=title_seq)

@@ -269,6 +269,7 @@ def grant_appender(engine: Engine, role: str) -> None:
                 f"GRANT SELECT, INSERT ON events TO {q}",
                 f"REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {q}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO {q}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON checkpoints TO {q}",
                 f"GRANT SELECT ON alembic_version TO {q}",
             ):
                 conn.execute(text(statement))

@@ -206,21 +206,6 @@ def diff(store: EventStore, start: dt.date, end: dt.date, thread: Threads = None
 EXPORT_BATCH = 10_000  # events read at a time by an export (whole threads): bounded memory
 
 
-def _batches(sizes: dict[str, int], limit: int) -> Iterator[list[str]]:
-    """Threads in slug order, grouped so that each group holds about ``limit`` events
-    (a thread larger than that is a group of its own)."""
-    group: list[str] = []
-    held = 0
-    for slug in sorted(sizes):
-        if group and held + sizes[slug] > limit:
-            yield group
-            group, held = [], 0
-        group.append(slug)
-        held += sizes[slug]
-    if group:
-        yield group
-
-
 def export_batches(
     store: EventStore,
     *,
@@ -237,7 +222,6 @@ def export_batches(
     _check_range(since, until)
     with store.reading() as r:
         _require(r, threads or ())
-        sizes = r.sizes(threads)
-        for batch in _batches(sizes, EXPORT_BATCH):
+        for batch in r.thread_groups(threads, EXPORT_BATCH):
             records = r.records(batch, known_by=as_of, since=since, until=until)
             yield event_views(records, as_of, since, until)

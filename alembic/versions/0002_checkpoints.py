@@ -53,7 +53,24 @@ def upgrade() -> None:
         sa.Column("records", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("thread", "day", name="pk_checkpoints"),
     )
+    _grant_as_thread_states(op.get_bind())
     _fill(op.get_bind())
+
+
+def _grant_as_thread_states(conn: sa.Connection) -> None:
+    """PostgreSQL: a role granted the projection table (``timeline db grant``) gets the
+    checkpoints too, as a grant made after this revision gives them."""
+    if conn.dialect.name != "postgresql":
+        return
+    grants = conn.execute(
+        sa.text(
+            "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = 'thread_states' AND grantee <> current_user"
+        )
+    )
+    quote = conn.dialect.identifier_preparer.quote
+    for grantee, privilege in grants:
+        conn.execute(sa.text(f"GRANT {privilege} ON checkpoints TO {quote(grantee)}"))
 
 
 def _fill(conn: sa.Connection) -> None:

@@ -346,12 +346,12 @@ def import_(
         raise TimelineError("name at least one PATH, or use --bundled")
     bar: Any = None
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int) -> None:  # characters of the files read
         nonlocal bar
-        if total < 5000 or not sys.stderr.isatty():
+        if total < 5_000_000 or not sys.stderr.isatty():
             return
         if bar is None:
-            bar = typer.progressbar(length=total, label="Recording events", file=sys.stderr)
+            bar = typer.progressbar(length=total, label="Importing", file=sys.stderr)
             bar.__enter__()
         bar.update(done - bar.pos)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from json.decoder import JSONObject  # type: ignore[attr-defined]  # not in typeshed
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]  # not in typeshed
@@ -31,7 +31,7 @@ from timeline.errors import Problem
 from timeline.formats.backup import is_backup_line
 from timeline.validate import text_field
 
-__all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "parse"]
+__all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "jsonl_events", "parse"]
 
 SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 _FILE_KEYS = ("thread", "title", "events")
@@ -211,9 +211,19 @@ def _jsonl_title(obj: dict[str, Any], n: int, out: ParsedFile) -> None:
 def _parse_jsonl(text: str, out: ParsedFile) -> None:
     # split on "\n" only: str.splitlines() would also cut at U+2028 and friends,
     # which JSON allows unescaped inside strings
-    for n, raw in enumerate(text.split("\n"), start=1):
+    out.events.extend(jsonl_events(text.split("\n"), out))
+
+
+def jsonl_events(lines: Iterable[str], out: ParsedFile) -> Iterator[RawEvent]:
+    """The events of a JSONL file, one line at a time, so that a file of any size is
+    read in bounded memory: its problems and thread titles go into ``out`` as they are
+    met. ``lines``: the file's lines, split on "\n" only (a text file's own iteration)."""
+    first = True
+    for n, raw in enumerate(lines, start=1):
         obj = _jsonl_object(raw, n, out) if raw.strip() else None
-        if obj is not None and not out.events and is_backup_line(obj):
+        if obj is None:
+            continue
+        if first and is_backup_line(obj):
             out.problems.append(
                 Problem(
                     out.source,
@@ -223,9 +233,9 @@ def _parse_jsonl(text: str, out: ParsedFile) -> None:
                 )
             )
             return
-        if obj is not None:
-            _jsonl_title(obj, n, out)
-            out.events.append(RawEvent(out.source, n, obj, None))
+        first = False
+        _jsonl_title(obj, n, out)
+        yield RawEvent(out.source, n, obj, None)
 
 
 # ---- YAML with line numbers -----------------------------------------------------------

@@ -14,25 +14,16 @@ from timeline.store import Writer
 
 __all__ = ["Progress", "append", "bulk"]
 
-_APPEND_CHUNK = 5000
 Progress = Callable[[int, int], None]
 
 
-def append(
-    w: Writer,
-    items: Sequence[tuple[Entry, str | None]],
-    now: dt.datetime,
-    progress: Progress | None = None,
-) -> list[Record]:
-    """Append and bring the projection table along, in the caller's transaction.
+def append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetime) -> list[Record]:
+    """Append a few records and bring the projections along, in the caller's
+    transaction (an import appends in bulk and projects once at the end instead).
 
     Events extend the stored states; a correction or retraction re-projects its thread.
     """
-    records: list[Record] = []
-    for start in range(0, len(items), _APPEND_CHUNK):
-        records.extend(w.append(items[start : start + _APPEND_CHUNK], now))
-        if progress is not None:
-            progress(len(records), len(items))
+    records = w.append(items, now)
     touched = {r.entry.thread for r in records}
     states = w.states(touched)
     had = set(w.horizons(touched))  # the threads that had records before

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from timeline.checkpoints import build, cut_day, due, replay
+from timeline.checkpoints import build, current, cut_day, due, replay
 from timeline.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState
 from timeline.store import Writer
 
-__all__ = ["by_thread", "keep_checkpoints", "replay_all"]
+__all__ = ["by_thread", "keep_checkpoints", "replay_all", "reproject"]
 
 R = TypeVar("R", Record, FoldRecord)
 
@@ -88,3 +88,38 @@ def _extend(w: Writer, threads: Sequence[str], amended: set[str]) -> list[Checkp
             points = build(thread, w.tails({thread: None})[thread]) or []
         made += points
     return made
+
+
+REPLAY_GROUP = 10_000  # records read back at a time after a bulk append
+
+
+def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
+    """After a bulk append of the records from ``first_seq`` on: each thread's state,
+    and its checkpoints from the first day its new records change (``cut_day``), read
+    back from the log a group of whole threads at a time (bounded memory)."""
+    for group in w.thread_groups(sorted(set(threads)), REPLAY_GROUP):
+        records = by_thread(w.fold_records(group))
+        cuts = {}
+        for thread, mine in records.items():
+            day = cut_day([r for r in mine if r.seq >= first_seq], mine)
+            if day is not None:
+                cuts[thread] = day
+        w.drop_checkpoints(cuts)
+        kept = w.last_checkpoints(group)
+        points: list[Checkpoint] = []
+        states: dict[str, ThreadState] = {}
+        hidden: dict[str, Hidden] = {}
+        for thread, mine in records.items():
+            start = kept.get(thread)
+            made = build(thread, mine, start)
+            if made is None:  # the last one left no longer holds: the thread again
+                w.drop_checkpoints({thread: dt.date.min})
+                start, made = None, build(thread, mine) or []
+            points += made
+            state = current(thread, mine, made[-1] if made else start)
+            if isinstance(state, Hidden):
+                hidden[thread] = state
+            else:
+                states[thread] = state
+        w.save_states(states, hidden)
+        w.save_checkpoints(points)

@@ -1,23 +1,35 @@
-"""Importing event files: validate everything, then append what is new, all or nothing."""
+"""Importing event files: all or nothing, in bounded memory, whatever their size.
+
+The files are read a batch of events at a time (a JSONL file line by line): each batch
+is validated, compared with what is recorded and appended in the one write
+transaction of the import, and let go. Corrections and retractions wait until every
+event is in (they may come before the event they amend), and so do the checks of
+refs; then the threads touched get their states and checkpoints (``reproject``). Any
+problem anywhere rolls the whole transaction back: nothing is written.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from timeline.amend import fill_target
 from timeline.errors import ImportErrors, InvalidEvent, Problem
-from timeline.formats.eventfile import SUFFIXES, RawEvent, parse
+from timeline.formats.eventfile import SUFFIXES, ParsedFile, RawEvent, jsonl_events, parse
 from timeline.mapper import entry_content, first_difference
-from timeline.model import RECORD_KINDS, Amendment, Correction, Entry, Event, Key, Record
-from timeline.service._append import Progress, append, bulk
+from timeline.model import Amendment, Correction, Entry, Event, Key, Record
+from timeline.service._append import Progress, bulk
+from timeline.service._points import reproject
 from timeline.service.recording import check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
 from timeline.validate import entry_from_input
 
 __all__ = ["ImportResult", "expand_paths", "import_paths"]
+
+BATCH = 5000  # events validated, compared and appended at a time
 
 
 @dataclass
@@ -70,8 +82,9 @@ def import_paths(
     today: dt.date | None = None,
     allow_future: bool = False,
 ) -> ImportResult:
-    """Validate everything in the files first; then append all new records in one
-    transaction (events first, then corrections and retractions, each in file order).
+    """Import event files: the events new to the log, then their corrections and
+    retractions, each in file order, in one transaction. ``progress(done, total)``
+    counts the files' characters read.
 
     On any problem nothing is written and ImportErrors lists every problem found.
     Re-importing an identical record is skipped and counted as already present.
@@ -89,11 +102,23 @@ Titles = dict[str, tuple[str, str]]  # thread -> (title, where it was written)
 class _Import:
     def __init__(self, store: EventStore, now: dt.datetime, progress: Progress | None) -> None:
         self.store, self.now, self.progress = store, now, progress
+        self.today, self.allow_future = now.date(), False
         self.problems: list[Problem] = []
         self.result = ImportResult()
-        self.filled: dict[Key, Entry] = {}  # batch entries as they will be recorded
+        self.titles: Titles = {}
+        self.named: set[str] = set()  # threads whose new title is placed on a record
+        self.recorded: dict[str, str | None] = {}  # title of each thread met that had records
+        self.met: set[str] = set()  # threads met so far
+        self.touched: set[str] = set()  # threads appended to
+        self.amendments: Batch = {}  # kept until every event is in
+        self.filled: dict[Key, Amendment] = {}  # amendments as they will be recorded
         self.pending: dict[Key, list[Amendment]] = {}  # by the event they amend
-        self.today, self.allow_future = now.date(), False
+        self.refs: list[tuple[Event, RawEvent]] = []  # events that name others
+        self.sources: list[str] = []
+        # where each record this import appends came from, by seq - first_seq
+        self.first_seq = 0
+        self.at_file, self.at_line = array("I"), array("I")
+        self.read, self.total = 0, 0
 
     def problem(self, raw: RawEvent, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(raw.source, raw.line_of(field_name), message))
@@ -103,49 +128,86 @@ class _Import:
             self.problem(raw, f, m)
 
     def run(self, paths: Iterable[str]) -> ImportResult:
-        raws, titles = self.read(paths)
-        batch = self.validate(raws)
-        threads = {e.thread for e, _ in batch.values()} | set(titles)
-        with self.store.writing(threads) as w:
-            stored = self.stored(w, batch)
-            new = self.compare(w, batch, stored)
-            if self.problems:
-                raise ImportErrors(self.problems)  # leaves the transaction: nothing written
-            records = append(w, self.titled(w, new, titles), self.now, self.progress)
-        self.result.added = len(records)
-        return self.result
-
-    # ---- read and validate, before the database is touched ---------------------------
-
-    def read(self, paths: Iterable[str]) -> tuple[list[RawEvent], Titles]:
         files, self.problems = expand_paths(paths)
         self.result.files = len(files)
-        raws: list[RawEvent] = []
-        titles: Titles = {}
+        self.total = sum(f.stat().st_size for f in files)
+        with self.store.writing(None) as w:
+            for raws in self.batches(files):
+                self.events(w, raws)
+            self.amend(w)
+            self.check_refs(w)
+            self.title_warnings()
+            if self.problems:
+                raise ImportErrors(self.problems)  # leaves the transaction: nothing written
+            if self.touched:
+                reproject(w, self.touched, self.first_seq)
+        self.result.new_threads = sorted(self.touched - set(self.recorded))
+        return self.result
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def batches(self, files: list[Path]) -> Iterator[list[RawEvent]]:
+        """The files' events, BATCH at a time; their problems and titles are noted."""
+        batch: list[RawEvent] = []
         for path in files:
+            out = ParsedFile(str(path))
             try:
-                text = path.read_text(encoding="utf-8-sig")  # a BOM is not content
+                with path.open(encoding="utf-8-sig") as f:  # a BOM is not content
+                    for raw in self.file_events(f, out):
+                        batch.append(raw)
+                        if len(batch) >= BATCH:
+                            self.take(out)
+                            yield batch
+                            batch = []
             except (OSError, UnicodeDecodeError) as e:
                 self.problems.append(Problem(str(path), None, f"cannot read: {e}"))
-                continue
-            parsed = parse(text, str(path))
-            self.problems += parsed.problems
-            raws += parsed.events
-            for thread, (title, line) in parsed.titles.items():
-                self.title(titles, thread, title, str(path), line)
-        return raws, titles
+            self.take(out)
+        if batch:
+            yield batch
 
-    def title(self, titles: Titles, thread: str, title: str, path: str, line: int | None) -> None:
-        """One title per thread across the files."""
-        where = f"{path}:{line}" if line else path
-        seen = titles.setdefault(thread, (title, where))
-        if seen[0] != title:
-            self.problems.append(
-                Problem(path, line, f"thread {thread} is titled {seen[0]!r} in {seen[1]}")
-            )
+    def file_events(self, lines: Iterable[str], out: ParsedFile) -> Iterator[RawEvent]:
+        """A JSONL file a line at a time (counting what is read); others whole."""
+        if out.source.lower().endswith(".jsonl"):
+            yield from jsonl_events(self.counted(lines), out)
+            return
+        text = "".join(self.counted(lines))
+        parsed = parse(text, out.source)
+        out.titles, out.problems = parsed.titles, parsed.problems
+        yield from parsed.events
+
+    def counted(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            self.read += len(line)
+            yield line
+
+    def take(self, out: ParsedFile) -> None:
+        """A file's problems and titles met so far (titles: one per thread across files)."""
+        self.problems += out.problems
+        out.problems = []
+        for thread, (title, line) in out.titles.items():
+            where = f"{out.source}:{line}" if line else out.source
+            seen = self.titles.setdefault(thread, (title, where))
+            if seen[0] != title:
+                self.problems.append(
+                    Problem(out.source, line, f"thread {thread} is titled {seen[0]!r} in {seen[1]}")
+                )
+        out.titles = {}
+        if self.progress is not None:
+            self.progress(min(self.read, self.total), self.total)
+
+    # ---- events, a batch at a time ------------------------------------------------------
+
+    def events(self, w: Writer, raws: list[RawEvent]) -> None:
+        batch = self.validate(raws)
+        stored = w.find(batch)
+        self.meet(w, {key.thread for key in batch})
+        new = [(e, raw) for e, raw in batch.values() if self.place_event(e, raw, stored)]
+        self.refs += [(e, raw) for e, raw in new if isinstance(e, Event) and e.refs]
+        self.append(w, [(e, self.title_of(e)) for e, _ in new], [raw for _, raw in new])
 
     def validate(self, raws: list[RawEvent]) -> Batch:
-        """Each entry on its own; within the batch a key may repeat only with the same content."""
+        """The batch's events, each checked on its own; corrections and retractions are
+        put aside. A key may repeat only with the same content."""
         batch: Batch = {}
         for raw in raws:
             try:
@@ -153,85 +215,59 @@ class _Import:
             except InvalidEvent as e:
                 self.invalid(raw, e)
                 continue
-            seen = batch.setdefault(entry.key, (entry, raw))
-            where = f"{seen[1].source}:{seen[1].line}"
-            if seen[1] is raw:
-                continue
-            if seen[0].kind != entry.kind:
-                self.problem(
-                    raw,
-                    "id",
-                    f"{entry.key} is already used by the {seen[0].kind} at "
-                    f"{where}: choose another id",
-                )
-            elif entry_content(seen[0]) == entry_content(entry):
-                self.result.present += 1
-            else:
-                self.problem(raw, None, f"{entry.kind} {entry.key} differs from the one at {where}")
+            kept = batch if isinstance(entry, Event) else self.amendments
+            seen = kept.setdefault(entry.key, (entry, raw))
+            if seen[1] is not raw:
+                self.repeated(entry, raw, seen[0], f"{seen[1].source}:{seen[1].line}")
         return batch
 
-    # ---- compare with what is recorded ----------------------------------------------
+    def repeated(self, entry: Entry, raw: RawEvent, first: Entry, where: str) -> None:
+        """An entry whose key this import already gave, at ``where``."""
+        if first.kind != entry.kind:
+            message = (
+                f"{entry.key} is already used by the {first.kind} at {where}: choose another id"
+            )
+            self.problem(raw, "id", message)
+        elif entry_content(first) == entry_content(entry):
+            self.result.present += 1
+        else:
+            self.problem(raw, None, f"{entry.kind} {entry.key} differs from the one at {where}")
 
-    def stored(self, w: Writer, batch: Batch) -> dict[Key, Record]:
-        """The recorded entries the batch names: its own keys, and amendments' targets."""
-        targets = {e.target for e, _ in batch.values() if not isinstance(e, Event)}
-        stored = w.find({e.key for e, _ in batch.values()} | targets)
-        # retractions of stored corrections need the corrected events as well
-        stored.update(
-            w.find(r.entry.target for r in list(stored.values()) if isinstance(r.entry, Correction))
-        )
-        return stored
+    def meet(self, w: Writer, threads: set[str]) -> None:
+        """Note the recorded title of threads met for the first time."""
+        new = threads - self.met
+        self.met |= new
+        self.recorded.update((t, title) for t, (title, _) in w.titles(new).items())
 
-    def compare(self, w: Writer, batch: Batch, stored: dict[Key, Record]) -> list[Entry]:
-        """The entries not yet recorded (events first), amendments checked against their
-        targets; every problem found is noted."""
-        new: list[Entry] = []
-        for kind in RECORD_KINDS:
-            for entry, raw in batch.values():
-                placed = self.place(w, entry, raw, stored) if entry.kind == kind else None
-                if placed is not None:
-                    new.append(placed)
-        events = [e for e in new if isinstance(e, Event)]
-        for ref in sorted(missing_refs(w, events, batch)):
-            for e in events:
-                if ref in e.refs:
-                    self.problem(
-                        batch[e.key][1],
-                        "refs",
-                        f"refs: no event {ref} is recorded or in this import",
-                    )
-        return new
+    def title_of(self, entry: Entry) -> str | None:
+        """The thread title a new record carries: the import's title for its thread, on
+        the first new record of the thread, if it is not the recorded one."""
+        thread = entry.thread
+        if thread not in self.titles or thread in self.named or not isinstance(entry, Event):
+            return None
+        self.named.add(thread)
+        title = self.titles[thread][0]
+        return None if self.recorded.get(thread) == title else title
 
-    def place(
-        self, w: Writer, entry: Entry, raw: RawEvent, stored: dict[Key, Record]
-    ) -> Entry | None:
-        """The entry as it will be recorded, or None: already recorded, or a problem."""
-        if not isinstance(entry, Event):
-            target = stored.get(entry.target)
-            try:
-                entry = fill_target(
-                    entry, self.filled.get(entry.target) if target is None else target.entry
-                )
-            except InvalidEvent as e:
-                self.invalid(raw, e)
-                return None
+    def place_event(self, entry: Entry, raw: RawEvent, stored: dict[Key, Record]) -> bool:
+        """Is the entry new and fit to be recorded? (If not, the reason is noted.)"""
         refusal, warning = future_problem(entry, self.today, self.allow_future)
         if refusal is not None:
             self.problem(raw, "known", refusal)
-            return None
+            return False
         if warning is not None:
             self.result.warnings.append(Problem(raw.source, raw.line_of("date"), warning))
-        self.filled[entry.key] = entry
         old = stored.get(entry.key)
         if old is not None:
             self.same_as_recorded(entry, raw, old)
-            return None
-        if isinstance(entry, Event) or self.fits(w, entry, raw, stored):
-            return entry
-        return None
+            return False
+        return True
 
     def same_as_recorded(self, entry: Entry, raw: RawEvent, old: Record) -> None:
-        if old.kind != entry.kind:
+        where = self.where(old.seq)
+        if where is not None:  # appended by this import
+            self.repeated(entry, raw, old.entry, where)
+        elif old.kind != entry.kind:
             self.problem(
                 raw,
                 "id",
@@ -249,14 +285,81 @@ class _Import:
                 f"(seq {old.seq}) with a different {name}",
             )
 
+    def append(
+        self, w: Writer, items: list[tuple[Entry, str | None]], raws: list[RawEvent]
+    ) -> None:
+        records = w.append(items, self.now)
+        if not records:
+            return
+        if not self.first_seq:
+            self.first_seq = records[0].seq
+        for raw in raws:
+            if not self.sources or self.sources[-1] != raw.source:
+                self.sources.append(raw.source)
+            self.at_file.append(len(self.sources) - 1)
+            self.at_line.append(raw.line or 0)
+        self.touched.update(r.entry.thread for r in records)
+        self.result.added += len(records)
+
+    def where(self, seq: int) -> str | None:
+        """file:line of a record this import appended (None: recorded before)."""
+        i = seq - self.first_seq
+        if not self.first_seq or not 0 <= i < len(self.at_line):
+            return None
+        return f"{self.sources[self.at_file[i]]}:{self.at_line[i]}"
+
+    # ---- once every event is in ---------------------------------------------------------
+
+    def amend(self, w: Writer) -> None:
+        """The corrections and retractions, in file order, each checked against what it
+        amends (recorded, or earlier in this import)."""
+        batch = self.amendments
+        stored = w.find({e.key for e, _ in batch.values()} | {e.target for e in self._amending()})
+        # what the corrections among the targets correct, recorded or in this import
+        stored.update(w.find(self._corrected(stored)))
+        self.meet(w, {key.thread for key in batch})
+        new: list[tuple[Entry, RawEvent]] = []
+        for entry, raw in batch.values():
+            filled = self.place_amendment(w, entry, raw, stored)
+            if filled is not None:
+                new.append((filled, raw))
+        self.append(w, [(e, None) for e, _ in new], [raw for _, raw in new])
+
+    def _amending(self) -> list[Amendment]:
+        return [e for e, _ in self.amendments.values() if not isinstance(e, Event)]
+
+    def _corrected(self, stored: dict[Key, Record]) -> set[Key]:
+        corrections = [r.entry for r in stored.values() if isinstance(r.entry, Correction)]
+        corrections += [e for e in self._amending() if isinstance(e, Correction)]
+        return {c.target for c in corrections}
+
+    def place_amendment(
+        self, w: Writer, entry: Entry, raw: RawEvent, stored: dict[Key, Record]
+    ) -> Amendment | None:
+        """The amendment as it will be recorded (its default known filled in), or None:
+        already recorded, or a problem (noted)."""
+        assert not isinstance(entry, Event)  # only amendments are put aside
+        target = stored.get(entry.target)
+        try:
+            filled = fill_target(
+                entry, self.filled.get(entry.target) if target is None else target.entry
+            )
+        except InvalidEvent as e:
+            self.invalid(raw, e)
+            return None
+        if not self.place_event(filled, raw, stored):
+            return None
+        self.filled[filled.key] = filled
+        return filled if self.fits(w, filled, raw, stored) else None
+
     def fits(self, w: Writer, entry: Amendment, raw: RawEvent, stored: dict[Key, Record]) -> bool:
-        """Every view of the amended event stays valid (with the batch's earlier ones)."""
+        """Every view of the amended event stays valid (with the import's earlier ones)."""
         target = stored.get(entry.target)
         target_entry = self.filled[entry.target] if target is None else target.entry
         event_key = (
             target_entry.target if isinstance(target_entry, Correction) else target_entry.key
         )
-        event = stored.get(event_key) or Record(0, 0, self.now, self.filled[event_key])
+        event = stored[event_key]
         try:
             check_amendment(w, entry, event, self.pending.get(event_key, []))
         except InvalidEvent as e:
@@ -265,33 +368,24 @@ class _Import:
         self.pending.setdefault(event_key, []).append(entry)
         return True
 
-    def titled(self, w: Writer, new: list[Entry], titles: Titles) -> list[tuple[Entry, str | None]]:
-        """Each new entry with the thread title it records, if any (one per thread)."""
-        states = w.states({e.thread for e in new} | set(titles))
-        items: list[tuple[Entry, str | None]] = []
-        named: set[str] = set()
-        for entry in new:
-            title = None
-            if isinstance(entry, Event) and entry.thread in titles and entry.thread not in named:
-                named.add(entry.thread)
-                current = states.get(entry.thread)
-                if current is None or current.title != titles[entry.thread][0]:
-                    title = titles[entry.thread][0]
-            items.append((entry, title))
-        for thread, (title, where) in titles.items():
-            current = states.get(thread)
-            if thread not in named and current is not None and current.title != title:
+    def check_refs(self, w: Writer) -> None:
+        """Every ref names an event recorded before or in this import."""
+        for ref in sorted(missing_refs(w, (e for e, _ in self.refs))):
+            for e, raw in self.refs:
+                if ref in e.refs:
+                    self.problem(raw, "refs", f"refs: no event {ref} is recorded or in this import")
+
+    def title_warnings(self) -> None:
+        for thread, (title, where) in self.titles.items():
+            recorded = self.recorded.get(thread)
+            if thread not in self.named and thread in self.recorded and recorded != title:
                 self.result.warnings.append(
                     Problem(
                         where,
                         None,
                         (
-                            f"thread {thread} keeps its recorded title {current.title!r}: a new "
+                            f"thread {thread} keeps its recorded title {recorded!r}: a new "
                             "title is recorded only with a new event"
                         ),
                     )
                 )
-        self.result.new_threads = sorted(
-            {e.thread for e in new if isinstance(e, Event)} - set(states)
-        )
-        return items

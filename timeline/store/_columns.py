@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, case
+from sqlalchemy import ColumnElement, Connection, Select, String, and_, case, or_
 from sqlalchemy import type_coerce as coerce
 
 from timeline.schema import events
 
-__all__ = ["CHUNK", "FOLD_COLUMNS", "RECORD_COLUMNS", "in_chunks", "where_in"]
+__all__ = [
+    "CHUNK",
+    "FOLD_COLUMNS",
+    "RECORD_COLUMNS",
+    "by_keys",
+    "in_chunks",
+    "keys_match",
+    "where_in",
+]
 
 CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
 
@@ -60,3 +68,28 @@ def in_chunks(
 def where_in(query: Select[Any], column: ColumnElement[Any]) -> Callable[[list[Any]], Select[Any]]:
     """``query_for`` of ``in_chunks`` for ``query WHERE column IN (chunk)``."""
     return lambda chunk: query.where(column.in_(chunk))
+
+
+def keys_match(keys: list[Any]) -> ColumnElement[bool]:
+    """``(thread = ? AND event_id = ?) OR ...``: one index search per key on every
+    backend (SQLite reads a row-value ``IN`` by scanning the whole index)."""
+    return or_(*(and_(events.c.thread == t, events.c.event_id == i) for t, i in keys))
+
+
+def by_keys(query: Select[Any]) -> Callable[[list[Any]], Select[Any]]:
+    """``query_for`` of ``in_chunks`` for the rows of some (thread, event_id) keys."""
+    return lambda chunk: query.where(keys_match(chunk))
+
+
+def rows_of_keys(conn: Connection, columns: Iterable[str], keys: Iterable[Any]) -> Iterator[Any]:
+    """The rows (these columns) of the (thread, event_id) keys that exist, as plain SQL
+    run straight by the driver: compiling an OR of hundreds of terms through
+    SQLAlchemy would cost more than the search (an import looks up every key)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    term = f"(thread = {mark} AND event_id = {mark})"
+    head = f"SELECT {', '.join(columns)} FROM events WHERE "
+    wanted = sorted(set(keys))
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i : i + CHUNK]
+        sql = head + " OR ".join([term] * len(chunk))
+        yield from conn.exec_driver_sql(sql, tuple(v for key in chunk for v in key))

@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 
 from timeline.mapper import fold_record_from_row
 from timeline.model import Checkpoint, FoldRecord, Key
 from timeline.schema import checkpoints, events, thread_states
 from timeline.stateform import state_from_json, state_to_json
-from timeline.store._columns import FOLD_COLUMNS, in_chunks, where_in
+from timeline.store._columns import FOLD_COLUMNS, by_keys, in_chunks, where_in
 
 __all__ = ["PointReader", "PointWriter"]
 
@@ -115,8 +115,8 @@ class PointReader:
             if isinstance(target, Key):
                 targets.add(target)
         held = {r.entry.key for rs in out.values() for r in rs.values()}
-        by_key = where_in(select(*FOLD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
-        for row in in_chunks(self._conn, [tuple(k) for k in targets - held], by_key):
+        wanted = [tuple(k) for k in targets - held]
+        for row in in_chunks(self._conn, wanted, by_keys(select(*FOLD_COLUMNS))):
             out[row.thread][row.seq] = fold_record_from_row(row._mapping)
         return {t: sorted(rs.values(), key=lambda r: r.seq) for t, rs in out.items()}
 

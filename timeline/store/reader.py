@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from timeline.chain import ChainRow
 from timeline.codec import format_recorded_at
@@ -20,7 +20,13 @@ from timeline.model import DEFAULT_STATUS, FoldRecord, Hidden, Key, Record, Thre
 from timeline.schema import events, thread_states
 from timeline.stateform import state_from_json
 from timeline.store import _columns
-from timeline.store._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
+from timeline.store._columns import (
+    FOLD_COLUMNS,
+    RECORD_COLUMNS,
+    in_chunks,
+    rows_of_keys,
+    where_in,
+)
 from timeline.store.points import PointReader
 
 __all__ = ["Reader"]
@@ -123,7 +129,7 @@ class Reader(PointReader):
         if len(targets) > _columns.CHUNK:  # many: let the database match them
             return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
         if targets:
-            return keep | tuple_(events.c.thread, events.c.event_id).in_(targets)
+            return keep | _columns.keys_match([tuple(t) for t in targets])
         return keep
 
     def _filtered(
@@ -160,17 +166,8 @@ class Reader(PointReader):
 
     def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
         """Stored records for the given keys that exist."""
-        wanted = set(keys)
-        if len(wanted) > _columns.CHUNK:
-            # Many keys (an import): one index scan per thread chunk finds which exist,
-            # so the full rows are read only for those.
-            query = select(events.c.thread, events.c.event_id)
-            present = in_chunks(
-                self._conn, {k.thread for k in wanted}, where_in(query, events.c.thread)
-            )
-            wanted &= {Key(r.thread, r.event_id) for r in present}
-        by_key = where_in(select(*RECORD_COLUMNS), tuple_(events.c.thread, events.c.event_id))
-        rows = in_chunks(self._conn, wanted, by_key)
+        columns = [c.name for c in RECORD_COLUMNS]
+        rows = rows_of_keys(self._conn, columns, (tuple(k) for k in keys))
         return {r.entry.key: r for r in (record_from_row(row._mapping) for row in rows)}
 
     def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
@@ -224,6 +221,21 @@ class Reader(PointReader):
         """How many records each thread (or those asked for) holds."""
         query = select(events.c.thread, func.count().label("n")).group_by(events.c.thread)
         return {r.thread: r.n for r in self._rows(query, threads)}
+
+    def thread_groups(self, threads: Iterable[str] | None, limit: int) -> Iterator[list[str]]:
+        """Threads (all if None) in slug order, grouped so that each group holds about
+        ``limit`` records (a thread larger than that is a group of its own): a batch of
+        whole threads to read at a time, in bounded memory."""
+        group: list[str] = []
+        held = 0
+        for slug, size in sorted(self.sizes(threads).items()):
+            if group and held + size > limit:
+                yield group
+                group, held = [], 0
+            group.append(slug)
+            held += size
+        if group:
+            yield group
 
     def hidden(self) -> dict[str, Hidden]:
         """Threads of the projection table that show no event (all retracted)."""
