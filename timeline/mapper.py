@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Protocol
 
 from timeline.chain import ChainRow
@@ -344,6 +345,11 @@ def _day(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
+@lru_cache(maxsize=4096)  # a thread's events name the same few parties, over and over
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
 def fold_record_from_row(row: Row) -> FoldRecord:
     """A record as the projector needs it. An event is read from the copied columns only
     (thread, event_id, date_text, known, known_given, type, title, actors, status,
@@ -358,7 +364,7 @@ def fold_record_from_row(row: Row) -> FoldRecord:
         parse_edtf(row["date_text"]),
         _day(row["known"]),
         row["type"],
-        tuple(json.loads(row["actors"])),
+        _names(row["actors"]),
         row["title"],
         row["status"],
         tuple(Position(*p) for p in json.loads(positions)) if positions else (),

@@ -75,11 +75,10 @@ def _grant_as_thread_states(conn: sa.Connection) -> None:
 
 def _fill(conn: sa.Connection) -> None:
     """Replay the projections of the log already there, as ``rebuild`` does."""
-    from timeline.service._points import replay_all
+    from timeline.service._points import replay_log
     from timeline.store import Writer
 
-    w = Writer(conn)
-    replay_all(w, list(w.iter_fold_records()))
+    replay_log(Writer(conn))
 
 
 def downgrade() -> None:

@@ -10,7 +10,7 @@ from timeline.checkpoints import build, current, cut_day, due, replay
 from timeline.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState
 from timeline.store import Writer
 
-__all__ = ["by_thread", "keep_checkpoints", "replay_all", "reproject"]
+__all__ = ["by_thread", "keep_checkpoints", "replay_log", "reproject"]
 
 R = TypeVar("R", Record, FoldRecord)
 
@@ -23,24 +23,27 @@ def by_thread(records: Iterable[R]) -> dict[str, list[R]]:
     return out
 
 
-def replay_all(w: Writer, records: Iterable[R]) -> int:
-    """Replace the projections (thread states and checkpoints) with a replay of
-    ``records`` (the whole log); returns the number of threads."""
+def replay_log(w: Writer) -> tuple[int, int]:
+    """Replace the projections (thread states and checkpoints) with a replay of the
+    whole log, read a group of whole threads at a time (bounded memory); returns the
+    number of records and of threads."""
     w.clear_states()
     w.clear_checkpoints()
-    points: list[Checkpoint] = []
-    states: dict[str, ThreadState] = {}
-    hidden: dict[str, Hidden] = {}
-    for thread, mine in sorted(by_thread(records).items()):
-        made, state = replay(thread, mine)
-        points += made
-        if isinstance(state, Hidden):
-            hidden[thread] = state
-        else:
-            states[thread] = state
+    records = threads = 0
+    for group in w.thread_groups(None, REPLAY_GROUP):
+        mine = by_thread(w.fold_records(group))
+        _save(w, {t: replay(t, rs) for t, rs in mine.items()})
+        records += sum(len(rs) for rs in mine.values())
+        threads += len(mine)
+    return records, threads
+
+
+def _save(w: Writer, replays: Mapping[str, tuple[list[Checkpoint], ThreadState | Hidden]]) -> None:
+    """Write replayed threads: their states (or what shows of them) and checkpoints."""
+    states = {t: s for t, (_, s) in replays.items() if isinstance(s, ThreadState)}
+    hidden = {t: s for t, (_, s) in replays.items() if isinstance(s, Hidden)}
     w.save_states(states, hidden)
-    w.save_checkpoints(points)
-    return len(states) + len(hidden)
+    w.save_checkpoints(p for points, _ in replays.values() for p in points)
 
 
 def keep_checkpoints(
@@ -106,20 +109,12 @@ def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
                 cuts[thread] = day
         w.drop_checkpoints(cuts)
         kept = w.last_checkpoints(group)
-        points: list[Checkpoint] = []
-        states: dict[str, ThreadState] = {}
-        hidden: dict[str, Hidden] = {}
+        replays = {}
         for thread, mine in records.items():
             start = kept.get(thread)
             made = build(thread, mine, start)
             if made is None:  # the last one left no longer holds: the thread again
                 w.drop_checkpoints({thread: dt.date.min})
                 start, made = None, build(thread, mine) or []
-            points += made
-            state = current(thread, mine, made[-1] if made else start)
-            if isinstance(state, Hidden):
-                hidden[thread] = state
-            else:
-                states[thread] = state
-        w.save_states(states, hidden)
-        w.save_checkpoints(points)
+            replays[thread] = (made, current(thread, mine, made[-1] if made else start))
+        _save(w, replays)

@@ -22,7 +22,7 @@ from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.model import Checkpoint, FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
-from timeline.service._points import by_thread, replay_all
+from timeline.service._points import by_thread, replay_log
 from timeline.store import EventStore
 
 Access = Literal["write", "read", "inspect"]
@@ -106,9 +106,7 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
                 "`timeline rebuild --force` replays what is left"
             )
         with bulk():
-            records = list(w.iter_fold_records())
-            threads = replay_all(w, records)
-    return len(records), threads
+            return replay_log(w)
 
 
 @dataclass
@@ -228,5 +226,5 @@ def restore(store: EventStore, path: str) -> int:
                 f"{present} records (use a new --db)"
             )
         w.restore(records)
-        replay_all(w, records)
+        replay_log(w)
     return len(records)
