@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -13,10 +14,12 @@ from timeline.schema import events
 __all__ = [
     "CHUNK",
     "FOLD_COLUMNS",
+    "FOLD_SQL",
     "RECORD_COLUMNS",
     "by_keys",
     "in_chunks",
     "keys_match",
+    "known_between_sql",
     "where_in",
 ]
 
@@ -93,3 +96,38 @@ def rows_of_keys(conn: Connection, columns: Iterable[str], keys: Iterable[Any]) 
         chunk = wanted[i : i + CHUNK]
         sql = head + " OR ".join([term] * len(chunk))
         yield from conn.exec_driver_sql(sql, tuple(v for key in chunk for v in key))
+
+
+# FOLD_COLUMNS as plain SQL, for the reads that go straight to the driver.
+FOLD_SQL = (
+    "seq, thread_title, kind, payload_schema, "
+    "CASE WHEN kind = 'event' THEN NULL ELSE payload END AS payload, thread, event_id, "
+    "date_text, known, known_given, type, title, actors, status, positions"
+)
+
+
+def known_between_sql(
+    conn: Connection, ranges: Iterable[tuple[str, dt.date | None]], until: dt.date | None
+) -> tuple[str, tuple[Any, ...]]:
+    """``(thread = ? AND known > ? AND known <= ?) OR ...``: the records of each thread
+    known after its day (None: from the first) up to ``until`` (None: no end), one
+    index range each, with its parameters (SQLite compares ISO text, not dates)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    text = conn.dialect.name == "sqlite"
+
+    def day(d: dt.date) -> Any:
+        return d.isoformat() if text else d
+
+    terms: list[str] = []
+    params: list[Any] = []
+    for thread, after in ranges:
+        term, values = [f"thread = {mark}"], [thread]
+        if after is not None:
+            term.append(f"known > {mark}")
+            values.append(day(after))
+        if until is not None:
+            term.append(f"known <= {mark}")
+            values.append(day(until))
+        terms.append("(" + " AND ".join(term) + ")")
+        params += values
+    return " OR ".join(terms), tuple(params)

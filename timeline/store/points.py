@@ -6,13 +6,20 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from timeline.mapper import fold_record_from_row
 from timeline.model import Checkpoint, FoldRecord, Key
 from timeline.schema import checkpoints, events, thread_states
 from timeline.stateform import state_from_json, state_to_json
-from timeline.store._columns import FOLD_COLUMNS, by_keys, in_chunks, where_in
+from timeline.store._columns import (
+    FOLD_COLUMNS,
+    FOLD_SQL,
+    by_keys,
+    in_chunks,
+    known_between_sql,
+    where_in,
+)
 
 __all__ = ["PointReader", "PointWriter"]
 
@@ -71,28 +78,13 @@ class PointReader:
             out.setdefault(row.thread, []).append(_point(row))
         return out
 
-    def _known_between(self, chunk: list[tuple[str, dt.date | None]], until: dt.date | None) -> Any:
-        """Condition: a record of a thread in ``chunk`` known after its day, by ``until``."""
-        terms = []
-        for thread, after in chunk:
-            term = [events.c.thread == thread]
-            if after is not None:
-                term.append(events.c.known > after)
-            if until is not None:
-                term.append(events.c.known <= until)
-            terms.append(and_(*term))
-        return or_(*terms)
-
     def known_after(self, starts: Mapping[str, dt.date | None]) -> dict[str, int]:
         """How many records of each thread are known after its day (None: all)."""
         out: dict[str, int] = {}
         for chunk in _ranges(starts):
-            query = (
-                select(events.c.thread, func.count().label("n"))
-                .where(self._known_between(chunk, None))
-                .group_by(events.c.thread)
-            )
-            out.update((r.thread, r.n) for r in self._conn.execute(query))
+            where, params = known_between_sql(self._conn, chunk, None)
+            sql = f"SELECT thread, count(*) AS n FROM events WHERE {where} GROUP BY thread"
+            out.update((r.thread, r.n) for r in self._conn.exec_driver_sql(sql, params))
         return out
 
     def tails(
@@ -103,8 +95,9 @@ class PointReader:
         between, every correction and retraction of the thread, and what they amend."""
         out: dict[str, dict[int, FoldRecord]] = {t: {} for t in starts}
         for chunk in _ranges(starts):
-            query = select(*FOLD_COLUMNS).where(self._known_between(chunk, until))
-            for row in self._conn.execute(query):
+            where, params = known_between_sql(self._conn, chunk, until)
+            sql = f"SELECT {FOLD_SQL} FROM events WHERE {where}"
+            for row in self._conn.exec_driver_sql(sql, params):
                 out[row.thread][row.seq] = fold_record_from_row(row._mapping)
         amendments = select(*FOLD_COLUMNS).where(events.c.target.is_not(None))
         targets: set[Key] = set()
