@@ -72,15 +72,11 @@ events = Table(
     UniqueConstraint("thread", "event_id"),
 )
 # Each index serves a read: a thread's records known in a range of days (asof from a
-# checkpoint), and a thread's corrections and retractions (few: a partial index).
+# checkpoint), and a thread's corrections and retractions (few: the migration makes it
+# a partial index, WHERE target IS NOT NULL; said here without the dialect options,
+# which would load every dialect's module on the read path of every command).
 Index("ix_events_thread_known", events.c.thread, events.c.known)
-Index(
-    "ix_events_amendments",
-    events.c.thread,
-    events.c.target,
-    sqlite_where=events.c.target.is_not(None),
-    postgresql_where=events.c.target.is_not(None),
-)
+Index("ix_events_amendments", events.c.thread, events.c.target)
 
 # The current state of each thread (every event, whatever its known date), updated
 # in the same transaction as each append; `timeline rebuild` replays it from the log.
