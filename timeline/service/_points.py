@@ -31,7 +31,7 @@ def replay_log(w: Writer) -> tuple[int, int]:
     w.clear_checkpoints()
     records = threads = 0
     for group in w.thread_groups(None, REPLAY_GROUP):
-        mine = by_thread(w.fold_records(group))
+        mine = by_thread(w.thread_fold_records(group))
         _save(w, {t: replay(t, rs) for t, rs in mine.items()})
         records += sum(len(rs) for rs in mine.values())
         threads += len(mine)
@@ -101,7 +101,7 @@ def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
     and its checkpoints from the first day its new records change (``cut_day``), read
     back from the log a group of whole threads at a time (bounded memory)."""
     for group in w.thread_groups(sorted(set(threads)), REPLAY_GROUP):
-        records = by_thread(w.fold_records(group))
+        records = by_thread(w.thread_fold_records(group))
         cuts = {}
         for thread, mine in records.items():
             day = cut_day([r for r in mine if r.seq >= first_seq], mine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
@@ -28,7 +29,16 @@ THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
 _COLUMNS = tuple(c.name for c in events.columns)
 _COPY_FROM = 500  # rows from which a PostgreSQL insert goes by COPY
-_DATE_COLUMNS = frozenset(c.name for c in events.columns if c.type.python_type is dt.date)
+_VALUES = itemgetter(*_COLUMNS)  # a row's values in column order
+_DATES_AT = [i for i, c in enumerate(events.columns) if c.type.python_type is dt.date]
+
+
+def _as_text(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """SQLAlchemy's SQLite Date type stores ISO text: so does a row sent straight."""
+    out = list(values)
+    for i in _DATES_AT:
+        out[i] = out[i].isoformat()
+    return tuple(out)
 
 
 class Writer(PointWriter, Reader):
@@ -111,17 +121,14 @@ class Writer(PointWriter, Reader):
         if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
             conn.execute(insert(events), list(rows))
             return
-        as_text = conn.dialect.name == "sqlite"
-
-        def value(row: Mapping[str, Any], name: str) -> Any:
-            v = row[name]
-            return v.isoformat() if as_text and name in _DATE_COLUMNS else v
-
         sql = (
             f"INSERT INTO events ({', '.join(_COLUMNS)}) "
             f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
         )
-        conn.exec_driver_sql(sql, [tuple(value(r, c) for c in _COLUMNS) for r in rows])
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(sql, [_as_text(_VALUES(r)) for r in rows])
+        else:
+            conn.exec_driver_sql(sql, [_VALUES(r) for r in rows])
 
     def _copy(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """COPY ... FROM STDIN through psycopg, in this transaction."""
@@ -132,7 +139,7 @@ class Writer(PointWriter, Reader):
             cursor.copy(f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row(tuple(row[c] for c in _COLUMNS))
+                copy.write_row(_VALUES(row))
 
     def _read_heads(self, threads: set[str]) -> dict[str, tuple[int, str]]:
         """(version, hash) of the last record of each thread that has one."""
