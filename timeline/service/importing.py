@@ -132,6 +132,7 @@ class _Import:
         self.result.files = len(files)
         self.total = sum(f.stat().st_size for f in files)
         with self.store.writing(None) as w:
+            w.bulk()
             for raws in self.batches(files):
                 self.events(w, raws)
             self.amend(w)

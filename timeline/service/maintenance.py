@@ -225,6 +225,7 @@ def restore(store: EventStore, path: str) -> int:
                 f"restore needs an empty database: {store.name} already holds "
                 f"{present} records (use a new --db)"
             )
+        w.bulk()
         w.restore(records)
         replay_log(w)
     return len(records)

@@ -96,6 +96,14 @@ class Writer(PointWriter, Reader):
             self._last = (seq, conn.execute(query).scalar())
         return self._last
 
+    def bulk(self) -> None:
+        """This transaction will append many rows and read by key while it does: on
+        PostgreSQL, plan by the indexes. Its statistics still describe the table as it
+        was before (perhaps empty), and a plan for that (a sequential scan for each
+        batch's lookups) grows with every row the transaction adds."""
+        if self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
     def restore(self, records: Sequence[Record]) -> None:
         """Insert records exactly as they were (seq, version, recorded_at, hashes)."""
         self._heads, self._last = {}, None  # read again by a later append
