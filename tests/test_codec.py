@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_content as event_content
@@ -333,3 +335,21 @@ def test_every_problem_of_an_event_is_reported_at_once() -> None:
     ]
     # The exception's text carries every message, for the CLI's one `Error:` line.
     assert str(e.value) == "; ".join(message for _, message in e.value.problems)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(json_values)
+def test_pretty_json_is_the_standard_librarys_indented_json(value: object) -> None:
+    """`pretty` (orjson) is a faster way to the same text, not another format."""
+    import json
+
+    from timeline.codec import pretty
+
+    assert pretty(value) == json.dumps(value, ensure_ascii=False, indent=2)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from timeline.codec import format_recorded_at
+from timeline.codec import format_recorded_at, pretty
 from timeline.mapper import entry_to_payload
 from timeline.model import Correction, EventSummary, PositionState, Retraction
 from timeline.views import Diff, History
@@ -150,4 +150,4 @@ def diff_json(d: Diff) -> str:
             for t in d.threads
         ],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return pretty(doc) + "\n"

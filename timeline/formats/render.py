@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
 from timeline.amend import EventView
-from timeline.codec import dumps, format_recorded_at
+from timeline.codec import dumps, format_recorded_at, pretty
 from timeline.mapper import amendment_summary, entry_to_payload
 from timeline.model import Event, Hidden, Record, ThreadState
 
@@ -58,7 +57,7 @@ EMPTY_HINT = (
 
 
 def _pretty(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return pretty(value) + "\n"
 
 
 def _label(s: ThreadState) -> str:
