@@ -14,6 +14,8 @@ __all__ = ["by_thread", "keep_checkpoints", "replay_log", "reproject"]
 
 R = TypeVar("R", Record, FoldRecord)
 
+REPLAY_GROUP = 10_000  # records read back at a time by a replay of many threads
+
 
 def by_thread(records: Iterable[R]) -> dict[str, list[R]]:
     """Records grouped by thread, each group in the order given."""
@@ -91,9 +93,6 @@ def _extend(w: Writer, threads: Sequence[str], amended: set[str]) -> list[Checkp
             points = build(thread, w.tails({thread: None})[thread]) or []
         made += points
     return made
-
-
-REPLAY_GROUP = 10_000  # records read back at a time after a bulk append
 
 
 def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
