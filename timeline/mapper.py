@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -38,6 +38,7 @@ from timeline.validate.fields import as_date_text
 
 __all__ = [
     "COPIED",
+    "FOLD_FIELDS",
     "PAYLOAD_SCHEMA",
     "amendment_summary",
     "chain_row",
@@ -48,6 +49,7 @@ __all__ = [
     "entry_to_payload",
     "first_difference",
     "fold_record_from_row",
+    "fold_record_from_values",
     "record_from_row",
     "same_content",
     "stored_value",
@@ -350,27 +352,54 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
+# What a replay reads of a row, in this order (see ``fold_record_from_values``).
+FOLD_FIELDS = (
+    "seq",
+    "thread_title",
+    "kind",
+    "payload_schema",
+    "payload",
+    "thread",
+    "event_id",
+    "date_text",
+    "known",
+    "known_given",
+    "type",
+    "title",
+    "actors",
+    "status",
+    "positions",
+)
+
+
 def fold_record_from_row(row: Row) -> FoldRecord:
-    """A record as the projector needs it. An event is read from the copied columns only
-    (thread, event_id, date_text, known, known_given, type, title, actors, status,
-    positions); a correction or retraction from its payload."""
-    if row["kind"] != "event":
-        payload = upcast(json.loads(row["payload"]), row["payload_schema"], row["seq"])
-        return FoldRecord(row["seq"], entry_from_payload(payload, row["kind"]), row["thread_title"])
-    positions = row["positions"]
+    """A record as the projector needs it, from a row read by name (FOLD_FIELDS)."""
+    return fold_record_from_values(tuple(row[name] for name in FOLD_FIELDS))
+
+
+def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
+    """A record as the projector needs it, from the FOLD_FIELDS of its row in order. An
+    event is read from the copied columns only (thread, event_id, date_text, known,
+    known_given, type, title, actors, status, positions); a correction or retraction
+    from its payload (``payload`` is read for those only)."""
+    (seq, thread_title, kind, schema, payload, thread, event_id, date_text, known) = values[:9]
+    if kind != "event":
+        entry = entry_from_payload(upcast(json.loads(payload), schema, seq), kind)
+        return FoldRecord(seq, entry, thread_title)
+    known_given, type_, title, actors, status, positions = values[9:]
     head = EventHead(
-        row["thread"],
-        row["event_id"],
-        parse_edtf(row["date_text"]),
-        _day(row["known"]),
-        row["type"],
-        _names(row["actors"]),
-        row["title"],
-        row["status"],
+        thread,
+        event_id,
+        parse_edtf(date_text),
+        _day(known),
+        type_,
+        _names(actors),
+        title,
+        status,
         tuple(Position(*p) for p in json.loads(positions)) if positions else (),
-        bool(row["known_given"]),
+        bool(known_given),
     )
-    return FoldRecord(row["seq"], head, row["thread_title"])
+    return FoldRecord(seq, head, thread_title)
 
 
 def chain_row(row: Row) -> ChainRow:

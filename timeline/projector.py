@@ -97,7 +97,7 @@ class _Fold:
 
     def add(self, record: AnyRecord) -> None:
         e = record.event
-        key = record.sort_key
+        key = (e.known, e.date.first, record.seq)  # record.sort_key, without a second lookup
         self.events += 1
         if record.seq > self.max_seq:
             self.max_seq = record.seq

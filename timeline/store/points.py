@@ -8,14 +8,17 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from timeline.mapper import fold_record_from_row
+from timeline.mapper import fold_record_from_row, fold_record_from_values
 from timeline.model import Checkpoint, FoldRecord, Key
 from timeline.schema import checkpoints, events, thread_states
 from timeline.stateform import state_from_json, state_to_json
 from timeline.store._columns import (
     FOLD_COLUMNS,
     FOLD_SQL,
+    SEQ,
+    THREAD,
     by_keys,
+    fold_rows,
     in_chunks,
     known_between_sql,
     where_in,
@@ -97,8 +100,8 @@ class PointReader:
         for chunk in _ranges(starts):
             where, params = known_between_sql(self._conn, chunk, until)
             sql = f"SELECT {FOLD_SQL} FROM events WHERE {where}"
-            for row in self._conn.exec_driver_sql(sql, params):
-                out[row.thread][row.seq] = fold_record_from_row(row._mapping)
+            for row in fold_rows(self._conn, sql, params):
+                out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
         amendments = select(*FOLD_COLUMNS).where(events.c.target.is_not(None))
         targets: set[Key] = set()
         for row in in_chunks(self._conn, starts, where_in(amendments, events.c.thread)):

@@ -14,6 +14,7 @@ from timeline.mapper import (
     COPIED,
     chain_row,
     fold_record_from_row,
+    fold_record_from_values,
     record_from_row,
 )
 from timeline.model import DEFAULT_STATUS, FoldRecord, Hidden, Key, Record, ThreadState
@@ -24,6 +25,8 @@ from timeline.store._columns import (
     FOLD_COLUMNS,
     FOLD_SQL,
     RECORD_COLUMNS,
+    SEQ,
+    fold_rows,
     in_chunks,
     rows_of_keys,
     where_in,
@@ -110,9 +113,9 @@ class Reader(PointReader):
             sql = (
                 f"SELECT {FOLD_SQL} FROM events WHERE thread IN ({', '.join([mark] * len(chunk))})"
             )
-            rows += self._conn.exec_driver_sql(sql, tuple(chunk))
-        rows.sort(key=lambda r: r.seq)
-        return [fold_record_from_row(r._mapping) for r in rows]
+            rows += fold_rows(self._conn, sql, tuple(chunk))
+        rows.sort(key=lambda r: r[SEQ])
+        return [fold_record_from_values(r) for r in rows]
 
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every whole record in seq order, streamed in batches (a backup of any size)."""
