@@ -1,10 +1,4 @@
-"""The stored form of records, in one place: entry <-> payload <-> row <-> chain row.
-Pure: no I/O, no SQL (``stateform`` holds the projection table's state column).
-
-A record is stored as its **payload** (plain JSON, canonical text, hashed) plus copies
-of a few payload fields in their own columns, for queries and for replays that do not
-decode payloads. ``to_row`` writes both; ``record_from_row`` trusts the payload and
-``chain_row`` checks that the copies still agree with it (``timeline verify``).
+"""Records' payloads: entry <-> payload, and what makes two entries the same. Pure.
 
 ``PAYLOAD_SCHEMA`` names the payload's version. When it changes, ``upcast`` turns an
 older payload into the current one on read; rows are never rewritten.
@@ -13,75 +7,37 @@ older payload into the current one on read; rows are never rewritten.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
-from timeline.chain import ChainRow
-from timeline.codec import canonical, dumps, nfc
+from timeline.codec import canonical, nfc
 from timeline.dates import parse_day, parse_edtf
-from timeline.errors import DatabaseError, TimelineError
+from timeline.errors import DatabaseError
 from timeline.model import (
     Correction,
     Entry,
     Event,
-    EventHead,
-    FoldRecord,
     Key,
     Position,
-    Record,
     Retraction,
     Source,
 )
 from timeline.validate.fields import as_date_text
 
 __all__ = [
-    "COPIED",
-    "FOLD_FIELDS",
     "PAYLOAD_SCHEMA",
     "amendment_summary",
-    "chain_row",
-    "copied_columns",
     "differing_fields",
     "entry_content",
     "entry_from_payload",
     "entry_to_payload",
     "first_difference",
-    "fold_record_from_row",
-    "fold_record_from_values",
-    "record_from_row",
     "same_content",
     "stored_value",
-    "to_row",
     "upcast",
 ]
 
 PAYLOAD_SCHEMA = 1
-
-# The columns copied from the payload, which verify checks against it.
-COPIED = (
-    "thread",
-    "event_id",
-    "kind",
-    "target",
-    "date_text",
-    "date_first",
-    "date_last",
-    "known",
-    "known_given",
-    "type",
-    "title",
-    "actors",
-    "status",
-    "positions",
-)
-
-
-class Row(Protocol):
-    """A row read by column name (SQLAlchemy's ``Row._mapping``, or a plain dict)."""
-
-    def __getitem__(self, name: str, /) -> Any: ...
 
 
 def upcast(payload: dict[str, Any], schema: int, seq: int | None = None) -> dict[str, Any]:
@@ -265,163 +221,3 @@ def amendment_summary(entry: Correction | Retraction) -> str:
         parts = [f"{k}: {_short(v)}" for k, v in sorted(entry.changes.items())]
         return f"corrects {entry.target} — " + "; ".join(parts)
     return f"retracts {entry.target} — {entry.reason}"
-
-
-# ---- entry <-> row -----------------------------------------------------------------------
-
-
-def copied_columns(entry: Entry) -> dict[str, Any]:
-    """The query columns for an entry (dates as ``datetime.date``), in COPIED order."""
-    if isinstance(entry, Event):
-        e = entry
-        positions = [[p.actor, p.issue, p.stance] for p in e.positions]
-        values: tuple[Any, ...] = (
-            e.thread,
-            e.id,
-            "event",
-            None,
-            e.date.text,
-            e.date.first,
-            e.date.last,
-            e.known,
-            e.known_given,
-            e.type,
-            e.title,
-            dumps(list(e.actors)),
-            e.status,
-            dumps(positions) if positions else None,
-        )
-    else:  # a correction or retraction "happens" when it becomes known
-        k = entry.known
-        values = (
-            entry.thread,
-            entry.id,
-            entry.kind,
-            str(entry.target),
-            k.isoformat(),
-            k,
-            k,
-            k,
-            entry.known_given,
-            entry.kind,
-            amendment_summary(entry),
-            "[]",
-            None,
-            None,
-        )
-    return dict(zip(COPIED, values, strict=True))
-
-
-def to_row(record: Record, recorded_at: str, payload: str) -> dict[str, Any]:
-    """The ``events`` row of a record, by column name; ``payload`` is its canonical text."""
-    return {
-        "seq": record.seq,
-        "version": record.version,
-        **copied_columns(record.entry),
-        "thread_title": record.thread_title,
-        "recorded_at": recorded_at,
-        "payload_schema": PAYLOAD_SCHEMA,
-        "payload": payload,
-        "prev_hash": record.prev_hash,
-        "hash": record.hash,
-    }
-
-
-def record_from_row(row: Row) -> Record:
-    """A whole record from its row (seq, version, recorded_at, thread_title, kind,
-    payload_schema, payload, prev_hash, hash)."""
-    payload = upcast(json.loads(row["payload"]), row["payload_schema"], row["seq"])
-    return Record(
-        row["seq"],
-        row["version"],
-        dt.datetime.fromisoformat(row["recorded_at"]),
-        entry_from_payload(payload, row["kind"]),
-        row["thread_title"],
-        row["hash"],
-        row["prev_hash"],
-    )
-
-
-def _day(value: Any) -> dt.date:
-    # text on SQLite (read without SQLAlchemy's per-row conversion), a date elsewhere
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-@lru_cache(maxsize=4096)  # a thread's events name the same few parties, over and over
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text))
-
-
-# What a replay reads of a row, in this order (see ``fold_record_from_values``).
-FOLD_FIELDS = (
-    "seq",
-    "thread_title",
-    "kind",
-    "payload_schema",
-    "payload",
-    "thread",
-    "event_id",
-    "date_text",
-    "known",
-    "known_given",
-    "type",
-    "title",
-    "actors",
-    "status",
-    "positions",
-)
-
-
-def fold_record_from_row(row: Row) -> FoldRecord:
-    """A record as the projector needs it, from a row read by name (FOLD_FIELDS)."""
-    return fold_record_from_values(tuple(row[name] for name in FOLD_FIELDS))
-
-
-def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
-    """A record as the projector needs it, from the FOLD_FIELDS of its row in order. An
-    event is read from the copied columns only (thread, event_id, date_text, known,
-    known_given, type, title, actors, status, positions); a correction or retraction
-    from its payload (``payload`` is read for those only)."""
-    (seq, thread_title, kind, schema, payload, thread, event_id, date_text, known) = values[:9]
-    if kind != "event":
-        entry = entry_from_payload(upcast(json.loads(payload), schema, seq), kind)
-        return FoldRecord(seq, entry, thread_title)
-    known_given, type_, title, actors, status, positions = values[9:]
-    head = EventHead(
-        thread,
-        event_id,
-        parse_edtf(date_text),
-        _day(known),
-        type_,
-        _names(actors),
-        title,
-        status,
-        tuple(Position(*p) for p in json.loads(positions)) if positions else (),
-        bool(known_given),
-    )
-    return FoldRecord(seq, head, thread_title)
-
-
-def chain_row(row: Row) -> ChainRow:
-    """A row as verify sees it, with the first copied column (if any) that disagrees with
-    what its payload says it should hold. Needs the record columns and COPIED."""
-    mismatch = None if row["payload_schema"] == PAYLOAD_SCHEMA else "payload_schema"
-    try:
-        expected = copied_columns(entry_from_payload(json.loads(row["payload"]), row["kind"]))
-    except (ValueError, KeyError, TypeError, AttributeError, TimelineError):
-        mismatch = "payload"
-    else:
-        mismatch = mismatch or next((c for c in COPIED if row[c] != expected[c]), None)
-    return ChainRow(
-        row["seq"],
-        row["thread"],
-        row["event_id"],
-        row["version"],
-        row["kind"],
-        row["recorded_at"],
-        row["thread_title"],
-        row["payload"],
-        row["prev_hash"],
-        row["hash"],
-        mismatch,
-    )
