@@ -110,7 +110,8 @@ class PointReader:
             target = getattr(record.entry, "target", None)
             if isinstance(target, Key):
                 targets.add(target)
-        held = {r.entry.key for rs in out.values() for r in rs.values()}
+        # the records amended that are not read already (only the threads amended)
+        held = {r.entry.key for t in {k.thread for k in targets} for r in out[t].values()}
         wanted = [tuple(k) for k in targets - held]
         for row in in_chunks(self._conn, wanted, by_keys(select(*FOLD_COLUMNS))):
             out[row.thread][row.seq] = fold_record_from_row(row._mapping)
