@@ -23,6 +23,7 @@ __all__ = [
     "fold_rows",
     "in_chunks",
     "keys_match",
+    "known_between_queries",
     "known_between_sql",
     "where_in",
 ]
@@ -157,3 +158,30 @@ def known_between_sql(
         terms.append("(" + " AND ".join(term) + ")")
         params += values
     return " OR ".join(terms), tuple(params)
+
+
+def known_between_queries(
+    conn: Connection,
+    select_sql: str,
+    ranges: Iterable[tuple[str, dt.date | None]],
+    until: dt.date | None,
+    tail: str = "",
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """``SELECT select_sql FROM events`` (then ``tail``) of the records of each thread
+    known after its day (None: from the first) up to ``until`` (None: no end), as
+    (SQL, parameters) to run: on PostgreSQL one query that joins the ranges, given as
+    arrays, on the (thread, known) index; elsewhere ORs of ranges, 300 at a time."""
+    items = sorted(ranges)
+    if conn.dialect.name != "postgresql":
+        for i in range(0, len(items), 300):  # three parameters each
+            where, params = known_between_sql(conn, items[i : i + 300], until)
+            yield f"SELECT {select_sql} FROM events WHERE {where}{tail}", params
+        return
+    if not items:
+        return
+    sql = (
+        f"SELECT {select_sql} FROM events JOIN unnest(%s::text[], %s::date[]) AS k(t, a) "
+        "ON thread = k.t AND known > k.a" + (" AND known <= %s" if until is not None else "")
+    )
+    arrays = ([t for t, _ in items], [a or dt.date.min for _, a in items])
+    yield sql + tail, (*arrays, *(() if until is None else (until,)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -20,7 +20,7 @@ from timeline.store._columns import (
     by_keys,
     fold_rows,
     in_chunks,
-    known_between_sql,
+    known_between_queries,
     where_in,
 )
 
@@ -42,12 +42,6 @@ def _point(row: Any) -> Checkpoint:
         row.max_seq,
         row.records,
     )
-
-
-def _ranges(starts: Mapping[str, dt.date | None]) -> Iterator[list[tuple[str, dt.date | None]]]:
-    items = sorted(starts.items())
-    for i in range(0, len(items), 300):  # three parameters each
-        yield items[i : i + 300]
 
 
 class PointReader:
@@ -84,9 +78,10 @@ class PointReader:
     def known_after(self, starts: Mapping[str, dt.date | None]) -> dict[str, int]:
         """How many records of each thread are known after its day (None: all)."""
         out: dict[str, int] = {}
-        for chunk in _ranges(starts):
-            where, params = known_between_sql(self._conn, chunk, None)
-            sql = f"SELECT thread, count(*) AS n FROM events WHERE {where} GROUP BY thread"
+        queries = known_between_queries(
+            self._conn, "thread, count(*) AS n", starts.items(), None, " GROUP BY thread"
+        )
+        for sql, params in queries:
             out.update((r.thread, r.n) for r in self._conn.exec_driver_sql(sql, params))
         return out
 
@@ -97,9 +92,7 @@ class PointReader:
         (None: from nothing) up to ``until`` (None: today's state): the records known in
         between, every correction and retraction of the thread, and what they amend."""
         out: dict[str, dict[int, FoldRecord]] = {t: {} for t in starts}
-        for chunk in _ranges(starts):
-            where, params = known_between_sql(self._conn, chunk, until)
-            sql = f"SELECT {FOLD_SQL} FROM events WHERE {where}"
+        for sql, params in known_between_queries(self._conn, FOLD_SQL, starts.items(), until):
             for row in fold_rows(self._conn, sql, params):
                 out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
         amendments = select(*FOLD_COLUMNS).where(events.c.target.is_not(None))
