@@ -678,3 +678,29 @@ title → Adoption Day v3
             status: agreed → in-force
 
         """)
+
+
+def test_an_import_may_retract_a_correction_it_lists_later(
+    run: Run, iran: Path, tmp_path: Path, db_url: str
+) -> None:
+    """Corrections are placed before retractions, whatever their order in the file."""
+    path = tmp_path / "undo.yaml"
+    path.write_text(
+        """\
+thread: iran-nuclear-deal
+events:
+  - type: retraction
+    id: typo-fix-withdrawn
+    retracts: typo-fix
+    reason: The day was right after all
+    known: 2015-08-01
+  - type: correction
+    id: typo-fix
+    corrects: jcpoa-agreed
+    set: {date: 2015-07-14}
+    known: 2015-07-25
+"""
+    )
+    assert run("import", str(path)).stdout == "Imported 1 file: 2 added, 0 already present\n"
+    assert count_rows(db_url) == 5
+    assert run("verify").exit_code == 0

@@ -232,3 +232,38 @@ def test_a_data_entry_fix_that_makes_an_event_known_earlier_reaches_older_checkp
             assert state.events == 4  # e4 shows from day 1 now
     finally:
         store.engine.dispose()
+
+
+def test_undoing_a_data_entry_fix_reaches_the_checkpoints_the_fix_had_reached(
+    db_url: str,
+) -> None:
+    """A fix moved an event to an earlier day; retracting the fix (or fixing it again)
+    changes the views from that earlier day on, not only from the event's own day."""
+    store = timeline.open_store(db_url)
+    thread = "fix-undone"
+
+    def event(event_id: str, date: str) -> dict[str, Any]:
+        return {
+            "thread": thread,
+            "id": event_id,
+            "date": date,
+            "type": "statement",
+            "actors": ["NATO"],
+            "title": f"Event {event_id}",
+        }
+
+    try:
+        timeline.add(store, event("e", "2022-01-05"), now=NOW)
+        timeline.add(store, event("g", "2022-01-01"), now=NOW)
+        dated = {"type": "correction", "corrects": f"{thread}/g", "known": "2022-01-03"}
+        record_amendment(store, {**dated, "set": {"title": "G, corrected"}}, NOW)
+        fix = {"type": "correction", "corrects": f"{thread}/e", "set": {"date": "2022-01-02"}}
+        moved = record_amendment(store, fix, NOW)
+        undo = {"type": "retraction", "retracts": str(moved.entry.key), "reason": "wrong fix"}
+        record_amendment(store, undo, NOW)
+        for day in DAYS:
+            full = as_of(store, day, thread, recorded_before=FAR)
+            assert as_of(store, day, thread) == full, day
+        assert timeline.verify(store).findings == []
+    finally:
+        store.engine.dispose()

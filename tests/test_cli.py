@@ -775,3 +775,36 @@ def test_a_large_import_names_its_first_new_threads_and_counts_the_rest(
     assert result.stdout == (
         f"Imported 1 file: 12 added, 0 already present; 12 new threads: {named} and 2 more\n"
     )
+
+
+def test_a_title_met_after_its_threads_new_events_is_named_in_a_warning(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Imports append a batch at a time: a title in a later file than the thread's new
+    events cannot be placed on one of them, and says so rather than vanish."""
+    from timeline.service import importing
+
+    monkeypatch.setattr(importing, "BATCH", 2)
+    events = tmp_path / "a.jsonl"
+    lines = [
+        {
+            "thread": "talks",
+            "id": f"round-{n}",
+            "date": f"2022-01-1{n}",
+            "type": "talks",
+            "actors": ["Russia"],
+            "title": f"Round {n}",
+        }
+        for n in range(2)
+    ]
+    events.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    titled = tmp_path / "b.yaml"
+    titled.write_text(
+        "thread: talks\ntitle: Strategic stability talks\nevents:\n"
+        "  - {type: retraction, retracts: round-1, reason: never held, known: 2022-01-20}\n"
+    )
+    result = run("import", str(events), str(titled))
+    assert result.exit_code == 0
+    assert f"Warning: {titled}:2: thread talks: its title 'Strategic stability talks'" in (
+        result.stderr
+    )

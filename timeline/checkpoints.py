@@ -139,18 +139,22 @@ def cut_day(
 
     An event shows from its known day; a correction or retraction takes effect on its
     own; a data-entry fix (no known of its own) applies in every view, so from the
-    first day on which the event it amends shows, before or after (``thread_records``:
-    the thread's records, those new included, to find it).
+    first day on which the event it amends shows, before it or after it — an earlier
+    fix may have moved that day (``thread_records``: the thread's records, those new
+    included, to find it).
     """
     days: list[dt.date] = []
     fixes: list[Key] = []
+    appended: set[int] = set()
     for r in new:
         entry = r.entry
+        appended.add(r.seq)
         days.append(entry.known)
         if entry.kind != "event" and not entry.known_given:
             fixes.append(getattr(entry, "target", entry.key))
     if fixes:
         days += _first_shown(thread_records, fixes)
+        days += _first_shown([r for r in thread_records if r.seq not in appended], fixes)
     return min(days, default=None)
 
 

@@ -312,18 +312,19 @@ class _Import:
     # ---- once every event is in ---------------------------------------------------------
 
     def amend(self, w: Writer) -> None:
-        """The corrections and retractions, in file order, each checked against what it
-        amends (recorded, or earlier in this import)."""
+        """The corrections, then the retractions, each in file order and checked against
+        what it amends (recorded, or earlier in this import)."""
         batch = self.amendments
         stored = w.find({e.key for e, _ in batch.values()} | {e.target for e in self._amending()})
         # what the corrections among the targets correct, recorded or in this import
         stored.update(w.find(self._corrected(stored)))
         self.meet(w, {key.thread for key in batch})
         new: list[tuple[Entry, RawEvent]] = []
-        for entry, raw in batch.values():
-            filled = self.place_amendment(w, entry, raw, stored)
-            if filled is not None:
-                new.append((filled, raw))
+        for kind in ("correction", "retraction"):  # a retraction may name a correction
+            for entry, raw in batch.values():
+                filled = self.place_amendment(w, entry, raw, stored) if entry.kind == kind else None
+                if filled is not None:
+                    new.append((filled, raw))
         self.append(w, [(e, None) for e, _ in new], [raw for _, raw in new])
 
     def _amending(self) -> list[Amendment]:
@@ -377,16 +378,22 @@ class _Import:
                     self.problem(raw, "refs", f"refs: no event {ref} is recorded or in this import")
 
     def title_warnings(self) -> None:
+        """Titles given that no new record carries: of a thread with no new event, or
+        met only after every new event of its thread had been appended."""
         for thread, (title, where) in self.titles.items():
             recorded = self.recorded.get(thread)
-            if thread not in self.named and thread in self.recorded and recorded != title:
-                self.result.warnings.append(
-                    Problem(
-                        where,
-                        None,
-                        (
-                            f"thread {thread} keeps its recorded title {recorded!r}: a new "
-                            "title is recorded only with a new event"
-                        ),
-                    )
+            if thread in self.named or (thread in self.recorded and recorded == title):
+                continue
+            if thread in self.touched:
+                message = (
+                    f"thread {thread}: its title {title!r} comes after its new events in "
+                    "this import and is not recorded; import the file that titles it first"
                 )
+            elif thread in self.recorded:
+                message = (
+                    f"thread {thread} keeps its recorded title {recorded!r}: a new "
+                    "title is recorded only with a new event"
+                )
+            else:
+                continue
+            self.result.warnings.append(Problem(where, None, message))
