@@ -181,7 +181,8 @@ def known_between_queries(
         return
     sql = (
         f"SELECT {select_sql} FROM events JOIN unnest(%s::text[], %s::date[]) AS k(t, a) "
-        "ON thread = k.t AND known > k.a" + (" AND known <= %s" if until is not None else "")
+        "ON thread = k.t AND (k.a IS NULL OR known > k.a)"
+        + (" AND known <= %s" if until is not None else "")
     )
-    arrays = ([t for t, _ in items], [a or dt.date.min for _, a in items])
+    arrays = ([t for t, _ in items], [a for _, a in items])  # None: from the first
     yield sql + tail, (*arrays, *(() if until is None else (until,)))
