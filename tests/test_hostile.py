@@ -737,3 +737,37 @@ def test_a_repeated_thread_option_means_all_of_them(imported: Run, command: list
     assert {row["thread"] for row in rows} == {THREAD, "arms-control-missile-deployment"}
     bad = imported(*command, "--thread", THREAD, "--thread", "nowhere")
     assert bad.stderr == "Error: unknown thread 'nowhere'; `timeline threads` lists them\n"
+
+
+@pytest.mark.parametrize(
+    ("table", "day"),
+    [("checkpoints", "2022-01-28"), ("thread_states", "today")],  # a day each serves
+)
+def test_a_stored_state_that_no_longer_reads_is_one_line_and_rebuild_mends_it(
+    tmp_path: Path, table: str, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timeline import checkpoints
+
+    monkeypatch.setattr(checkpoints, "SPACING", 4)  # the bundled threads get checkpoints
+    db = tmp_path / "timeline.db"
+    store = timeline.open_store(db)
+    timeline.import_paths(store, [EVENTS])
+    store.engine.dispose()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
+        conn.execute(f"UPDATE {table} SET state = '{{not json' WHERE state <> ''")
+    env = {"TIMELINE_DB": str(db), "TIMELINE_NOW": NOW}
+    runner = CliRunner()
+    asof = runner.invoke(app, ["asof", day], env=env, catch_exceptions=False)
+    verify = runner.invoke(app, ["verify"], env=env, catch_exceptions=False)
+    for result in (asof, verify):
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.stderr.startswith("Error: "), result.stderr
+        assert len(result.stderr.splitlines()) == 1
+    if table == "checkpoints":  # verify names it among its findings
+        assert "checkpoints: damaged: a stored thread state cannot be read" in verify.stdout
+    else:
+        assert "a stored thread state cannot be read" in verify.stderr
+    assert "`timeline rebuild` replays it from the log" in asof.stderr
+    assert runner.invoke(app, ["rebuild"], env=env).exit_code == 0
+    assert runner.invoke(app, ["verify"], env=env).exit_code == 0

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from timeline.codec import dumps
+from timeline.errors import DatabaseError
 from timeline.model import EventSummary, PositionState, SortKey, ThreadState
 
 __all__ = ["state_from_json", "state_to_json"]
@@ -50,7 +51,18 @@ def state_to_json(state: ThreadState) -> str:
 
 
 def state_from_json(text: str) -> ThreadState:
-    d = json.loads(text)
+    """A stored state; DatabaseError if it no longer reads as one (changed behind
+    timeline's back: it is a projection, and ``timeline rebuild`` makes it again)."""
+    try:
+        return _state(json.loads(text))
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise DatabaseError(
+            f"a stored thread state cannot be read ({type(e).__name__}: {e}); "
+            "`timeline rebuild` replays it from the log"
+        ) from None
+
+
+def _state(d: Any) -> ThreadState:
     return ThreadState(
         thread=d["thread"],
         title=d["title"],

@@ -19,11 +19,11 @@ from timeline.chain import (
 )
 from timeline.checkpoints import wrong_checkpoints
 from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
-from timeline.model import Checkpoint, FoldRecord, Hidden
+from timeline.model import FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
 from timeline.service._points import by_thread, replay_log
-from timeline.store import EventStore
+from timeline.store import EventStore, Writer
 
 Access = Literal["write", "read", "inspect"]
 
@@ -165,21 +165,24 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
             records = list(w.iter_fold_records())
             replayed = project(records, hidden=hidden)
             replayed_hidden = set(hidden)
-            findings += _check_checkpoints(w.all_checkpoints(), by_thread(records))
         except (TimelineError, ValueError, KeyError, TypeError) as e:
             # a tampered row may no longer even read as a record
             findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
             replayed, replayed_hidden = dict(stored), stored_hidden
+        else:
+            findings += _check_checkpoints(w, by_thread(records))
         columns = w.summary_mismatches(replayed, hidden)
     findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
     threads = len({r.thread for r in rows})
     return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
 
 
-def _check_checkpoints(
-    stored: Mapping[str, list[Checkpoint]], records: Mapping[str, list[FoldRecord]]
-) -> list[Finding]:
+def _check_checkpoints(w: Writer, records: Mapping[str, list[FoldRecord]]) -> list[Finding]:
     """Each stored checkpoint against a full replay of its thread as known on its day."""
+    try:
+        stored = w.all_checkpoints()
+    except DatabaseError as e:
+        return [Finding("checkpoints", f"damaged: {e}")]
     findings = []
     for thread, points in sorted(stored.items()):
         if thread not in records:
