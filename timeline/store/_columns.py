@@ -19,12 +19,14 @@ __all__ = [
     "RECORD_COLUMNS",
     "SEQ",
     "THREAD",
+    "as_day",
     "by_keys",
     "fold_rows",
     "in_chunks",
     "keys_match",
     "known_between_queries",
     "known_between_sql",
+    "placeholder",
     "where_in",
 ]
 
@@ -78,6 +80,16 @@ def where_in(query: Select[Any], column: ColumnElement[Any]) -> Callable[[list[A
     return lambda chunk: query.where(column.in_(chunk))
 
 
+def placeholder(conn: Connection) -> str:
+    """The driver's parameter mark for plain SQL: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def as_day(value: dt.date | str) -> dt.date:
+    """A Date column's value: text on SQLite when read without SQLAlchemy's conversion."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def keys_match(keys: list[Any]) -> ColumnElement[bool]:
     """``(thread = ? AND event_id = ?) OR ...``: one index search per key on every
     backend (SQLite reads a row-value ``IN`` by scanning the whole index)."""
@@ -103,7 +115,7 @@ def rows_of_keys(conn: Connection, columns: Iterable[str], keys: Iterable[Any]) 
             )
             yield from conn.exec_driver_sql(sql, ([t for t, _ in wanted], [i for _, i in wanted]))
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     term = f"(thread = {mark} AND event_id = {mark})"
     head = f"SELECT {', '.join(columns)} FROM events WHERE "
     for i in range(0, len(wanted), CHUNK):
@@ -139,7 +151,7 @@ def known_between_sql(
     """``(thread = ? AND known > ? AND known <= ?) OR ...``: the records of each thread
     known after its day (None: from the first) up to ``until`` (None: no end), one
     index range each, with its parameters (SQLite compares ISO text, not dates)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     text = conn.dialect.name == "sqlite"
 
     def day(d: dt.date) -> Any:

@@ -17,6 +17,7 @@ from timeline.store._columns import (
     FOLD_SQL,
     SEQ,
     THREAD,
+    as_day,
     by_keys,
     fold_rows,
     in_chunks,
@@ -29,16 +30,12 @@ __all__ = ["PointReader", "PointWriter"]
 _C = checkpoints.c
 
 
-def _day(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
 def _point(row: Any) -> Checkpoint:
     return Checkpoint(
         row.thread,
-        _day(row.day),
+        as_day(row.day),
         None if row.state is None else state_from_json(row.state),
-        _day(row.horizon),
+        as_day(row.horizon),
         row.max_seq,
         row.records,
     )

@@ -26,8 +26,10 @@ from timeline.store._columns import (
     FOLD_SQL,
     RECORD_COLUMNS,
     SEQ,
+    as_day,
     fold_rows,
     in_chunks,
+    placeholder,
     rows_of_keys,
     where_in,
 )
@@ -36,10 +38,6 @@ from timeline.store.points import PointReader
 __all__ = ["Reader"]
 
 T = TypeVar("T")
-
-
-def _day(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 class Reader(PointReader):
@@ -106,7 +104,7 @@ class Reader(PointReader):
         """Every record of some threads, as the projector needs them, in seq order: a
         replay's read, as plain SQL (no filter to compile, no per-row processing)."""
         wanted = sorted(set(threads))
-        mark = "?" if self._conn.dialect.paramstyle == "qmark" else "%s"
+        mark = placeholder(self._conn)
         rows: list[Any] = []
         for i in range(0, len(wanted), _columns.CHUNK):
             chunk = wanted[i : i + _columns.CHUNK]
@@ -260,7 +258,7 @@ class Reader(PointReader):
         """Threads of the projection table that show no event (all retracted)."""
         query = select(thread_states).where(thread_states.c.events == 0)
         return {
-            r.thread: Hidden(r.thread, r.title, _day(r.horizon), r.max_seq, r.title_seq)
+            r.thread: Hidden(r.thread, r.title, as_day(r.horizon), r.max_seq, r.title_seq)
             for r in self._conn.execute(query)
         }
 
@@ -270,7 +268,7 @@ class Reader(PointReader):
         records."""
         query = select(thread_states.c.thread, thread_states.c.horizon)
         return {
-            r.thread: _day(r.horizon) for r in self._rows(query, threads, thread_states.c.thread)
+            r.thread: as_day(r.horizon) for r in self._rows(query, threads, thread_states.c.thread)
         }
 
     def summary_mismatches(
