@@ -16,17 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import ClickException  # typer >= 0.26 carries its own click
 from typer.core import TyperGroup
 
 from timeline._version import __version__
 from timeline.errors import ImportErrors, TimelineError
-
-try:  # recent typer carries its own copy of click
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover - older typer depends on click itself
-    from click.exceptions import (  # type: ignore[assignment, no-redef, unused-ignore]
-        ClickException,  # another module, the same class, for older typer
-    )
 
 if TYPE_CHECKING:
     from timeline.service.maintenance import Access

@@ -16,7 +16,7 @@ export_app = typer.Typer(
 app.add_typer(export_app, name="export")
 
 _OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
-_THREADS = typer.Option("--thread", help="Only this thread (repeat for several).")
+_THREADS = typer.Option("--thread", metavar="SLUG", help="Only this thread (repeat for several).")
 _ASOF = typer.Option(
     metavar="DATE",
     help="Only what was publicly known on DATE (YYYY-MM-DD or 'today'), as known then.",
@@ -42,10 +42,12 @@ def export_ics(
     thread: Annotated[list[str] | None, _THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
     since: Annotated[
-        str | None, typer.Option(help="Events that happened on or after this date (EDTF).")
+        str | None,
+        typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="Events that happened on or before this date (EDTF).")
+        str | None,
+        typer.Option(metavar="EDTF", help="Events that happened on or before this date (EDTF)."),
     ] = None,
     output: Annotated[str | None, _OUTPUT] = None,
 ) -> None:

@@ -31,7 +31,8 @@ def asof(
     ctx: typer.Context,
     date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
     thread: Annotated[
-        list[str] | None, typer.Option(help="Only this thread (repeat for several).")
+        list[str] | None,
+        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
@@ -82,22 +83,26 @@ def threads(
 def log(
     ctx: typer.Context,
     thread: Annotated[
-        list[str] | None, typer.Option(help="Only this thread (repeat for several).")
+        list[str] | None,
+        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Events that happened on or after this date (EDTF).")
+        str | None,
+        typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
     ] = None,
     until: Annotated[
         str | None,
         typer.Option(
-            help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan)."
+            metavar="EDTF",
+            help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan).",
         ),
     ] = None,
     known_by: Annotated[
         str | None,
         typer.Option(
+            metavar="DATE",
             help="Only events publicly known by this day (YYYY-MM-DD or 'today'); "
-            "corrections and retractions as known then."
+            "corrections and retractions as known then.",
         ),
     ] = None,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
@@ -161,7 +166,8 @@ def diff(
     start: Annotated[str, typer.Argument(metavar="D1", help="YYYY-MM-DD or 'today'.")],
     end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
     thread: Annotated[
-        list[str] | None, typer.Option(help="Only this thread (repeat for several).")
+        list[str] | None,
+        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
     fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
 ) -> None:

@@ -57,33 +57,48 @@ _ALLOW_FUTURE = typer.Option(
 @app.command()
 def add(
     ctx: typer.Context,
-    thread: Annotated[str | None, typer.Option(help="Thread slug, e.g. russia-nato-talks.")] = None,
+    thread: Annotated[
+        str | None, typer.Option(metavar="SLUG", help="Thread slug, e.g. russia-nato-talks.")
+    ] = None,
     event_id: Annotated[
         str | None,
         typer.Option(
-            "--id", help="Short key, unique in the thread [default: from date and title]."
+            "--id",
+            metavar="KEY",
+            help="Short key, unique in the thread [default: from date and title].",
         ),
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option(help="When it happened (EDTF): 2022-01-26, 2021-12, 2022, 2022-02~ ..."),
+        typer.Option(
+            metavar="EDTF", help="When it happened (EDTF): 2022-01-26, 2021-12, 2022, 2022-02~ ..."
+        ),
     ] = None,
     known: Annotated[
         str | None,
-        typer.Option(help="Day it became public (YYYY-MM-DD) [default: last day of --date]."),
+        typer.Option(
+            metavar="DATE", help="Day it became public (YYYY-MM-DD) [default: last day of --date]."
+        ),
     ] = None,
     event_type: Annotated[
-        str | None, typer.Option("--type", help=f"Event type: {', '.join(EVENT_TYPES)}.")
+        str | None,
+        typer.Option("--type", metavar="TYPE", help=f"Event type: {', '.join(EVENT_TYPES)}."),
     ] = None,
-    actor: Annotated[list[str] | None, typer.Option(help="A party (repeat).")] = None,
-    title: Annotated[str | None, typer.Option(help="One line saying what happened.")] = None,
-    summary: Annotated[str | None, typer.Option(help="Longer free text.")] = None,
+    actor: Annotated[
+        list[str] | None, typer.Option(metavar="ACTOR", help="A party (repeat).")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="One line saying what happened.")
+    ] = None,
+    summary: Annotated[str | None, typer.Option(metavar="TEXT", help="Longer free text.")] = None,
     source: Annotated[
         list[str] | None, typer.Option(metavar="NAME=URL", help="A source (repeat); URL optional.")
     ] = None,
     status: Annotated[
         str | None,
-        typer.Option(help=f"Thread status from this event on: {', '.join(STATUSES)}."),
+        typer.Option(
+            metavar="STATUS", help=f"Thread status from this event on: {', '.join(STATUSES)}."
+        ),
     ] = None,
     position: Annotated[
         list[str] | None,
@@ -93,7 +108,9 @@ def add(
         list[str] | None,
         typer.Option(metavar="THREAD/ID", help="An earlier event this one refers to (repeat)."),
     ] = None,
-    thread_title: Annotated[str | None, typer.Option(help="Name (or rename) the thread.")] = None,
+    thread_title: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Name (or rename) the thread.")
+    ] = None,
     allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
     """Record one event. Prompts for missing required fields when run in a terminal.
@@ -170,24 +187,27 @@ def _echo_amendment(record: Any) -> None:
 def correct(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to correct.")],
-    date: Annotated[str | None, typer.Option(help="Corrected date (EDTF).")] = None,
+    date: Annotated[str | None, typer.Option(metavar="EDTF", help="Corrected date (EDTF).")] = None,
     event_known: Annotated[
-        str | None, typer.Option(help="Corrected day the event became public (YYYY-MM-DD).")
+        str | None,
+        typer.Option(metavar="DATE", help="Corrected day the event became public (YYYY-MM-DD)."),
     ] = None,
     event_type: Annotated[
-        str | None, typer.Option("--type", help=f"Corrected type: {', '.join(EVENT_TYPES)}.")
+        str | None,
+        typer.Option("--type", metavar="TYPE", help=f"Corrected type: {', '.join(EVENT_TYPES)}."),
     ] = None,
     actor: Annotated[
-        list[str] | None, typer.Option(help="Corrected parties (repeat; replaces them all).")
+        list[str] | None,
+        typer.Option(metavar="ACTOR", help="Corrected parties (repeat; replaces them all)."),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Corrected title.")] = None,
-    summary: Annotated[str | None, typer.Option(help="Corrected summary.")] = None,
+    title: Annotated[str | None, typer.Option(metavar="TEXT", help="Corrected title.")] = None,
+    summary: Annotated[str | None, typer.Option(metavar="TEXT", help="Corrected summary.")] = None,
     source: Annotated[
         list[str] | None,
         typer.Option(metavar="NAME=URL", help="Corrected sources (repeat; replaces them all)."),
     ] = None,
     status: Annotated[
-        str | None, typer.Option(help=f"Corrected status: {', '.join(STATUSES)}.")
+        str | None, typer.Option(metavar="STATUS", help=f"Corrected status: {', '.join(STATUSES)}.")
     ] = None,
     position: Annotated[
         list[str] | None,
@@ -202,13 +222,17 @@ def correct(
     known: Annotated[
         str | None,
         typer.Option(
+            metavar="DATE",
             help="Day the correction became public [default: the event's known day: a "
-            "data-entry fix that applies in every view]."
+            "data-entry fix that applies in every view].",
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option(help="Why the correction was made.")] = None,
+    note: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Why the correction was made.")
+    ] = None,
     correction_id: Annotated[
-        str | None, typer.Option("--id", help="Key of the correction [default: generated].")
+        str | None,
+        typer.Option("--id", metavar="KEY", help="Key of the correction [default: generated]."),
     ] = None,
     allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
@@ -257,16 +281,18 @@ def correct(
 def retract(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to retract.")],
-    reason: Annotated[str, typer.Option(help="Why the event is withdrawn.")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why the event is withdrawn.")],
     known: Annotated[
         str | None,
         typer.Option(
+            metavar="DATE",
             help="Day the retraction became public [default: the event's known day: it never "
-            "shows in any view]."
+            "shows in any view].",
         ),
     ] = None,
     retraction_id: Annotated[
-        str | None, typer.Option("--id", help="Key of the retraction [default: generated].")
+        str | None,
+        typer.Option("--id", metavar="KEY", help="Key of the retraction [default: generated]."),
     ] = None,
     allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
 ) -> None:
