@@ -1031,6 +1031,8 @@ def test_a_corrected_event_shows_its_corrected_values_and_when_it_changed() -> N
         "\n"
         "Date: 2022-01-26\n"
         "Publicly known: 2022-02-02\n"
+        # parties know their own acts: the senders knew it the day it happened
+        "Known before that to: NATO (2022-01-26), United States (2022-01-26)\n"
         "Type: response\n"
         "Actors: United States, NATO\n"
         "Positions:\n"
@@ -1109,7 +1111,8 @@ def test_a_slide_carries_summary_positions_and_sources_as_html() -> None:
         "text": {
             "headline": "US and NATO replies reaffirm NATO's open-door policy",
             "text": "<p>Both texts, published on 2 February, reaffirm NATO's open-door policy.</p>"
-            "<p>United States, NATO · response · publicly known 2022-02-02</p>"
+            "<p>United States, NATO · response · publicly known 2022-02-02; known to NATO "
+            "on 2022-01-26; known to United States on 2022-01-26</p>"
             "<ul><li>United States on NATO enlargement: open-door policy reaffirmed</li>"
             "<li>NATO on NATO enlargement: open-door policy reaffirmed</li></ul>"
             f'<p>Sources: El País, <a href="{JAMNEWS}">JAMnews</a></p>',

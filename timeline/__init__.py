@@ -29,8 +29,10 @@ if TYPE_CHECKING:
         export,
         history,
         import_paths,
+        lag,
         log,
         open_store,
+        secrets,
         verify,
     )
 
@@ -44,8 +46,10 @@ __all__ = [
     "export",
     "history",
     "import_paths",
+    "lag",
     "log",
     "open_store",
+    "secrets",
     "verify",
 ]
 

@@ -32,6 +32,7 @@ from timeline.model import (
     Retraction,
 )
 from timeline.validate import event_from_input
+from timeline.viewpoints import viewed_by
 
 __all__ = [
     "EventView",
@@ -107,6 +108,14 @@ class EventView(Generic[R]):
     original: R
     corrections: tuple[R, ...] = ()  # in the order applied
     retraction: R | None = None
+    # In a viewpoint, when the viewer knew it before the public: the record as the
+    # public knows it (``record`` then carries the viewer's known day).
+    public: R | None = None
+
+    @property
+    def public_known(self) -> dt.date:
+        """The day the public knew it (as corrected), whoever views it."""
+        return (self.public or self.record).entry.known
 
     @property
     def date_order(self) -> tuple[dt.date, str, str]:
@@ -143,12 +152,17 @@ def _split(
 
 
 def annotate(
-    records: Iterable[R], as_of: dt.date | None = None, *, check: bool = False
+    records: Iterable[R],
+    as_of: dt.date | None = None,
+    *,
+    check: bool = False,
+    viewer: str | None = None,
 ) -> list[EventView[R]]:
     """Every event record with the corrections and retraction in effect on ``as_of``
     (all if None), in seq order. A retracted correction is not applied. ``check``: apply
     the corrections through the input rules (InvalidEvent if a view breaks one), as
-    when recording them."""
+    when recording them. ``viewer``: each (corrected) event's ``known`` is the day that
+    actor knew it (``viewpoints``); amendments take effect on their own known day."""
     events, fixes, retractions = _split(records, as_of)
     out: list[EventView[R]] = []
     for r in events:
@@ -164,17 +178,22 @@ def annotate(
                 effective = replace(r, entry=checked_corrections(r.entry, fixes_))
             else:
                 effective = replace(r, entry=apply_corrections(r.event, fixes_))
-        out.append(EventView(effective, r, tuple(f for f, _ in mine), retractions.get(key)))
+        seen = effective if viewer is None else viewed_by(effective, viewer)
+        public = None if seen is effective else effective
+        out.append(EventView(seen, r, tuple(f for f, _ in mine), retractions.get(key), public))
     return out
 
 
-def resolve(records: Iterable[R], as_of: dt.date | None = None) -> list[R]:
-    """Effective event records as known on ``as_of`` (all if None), in seq order.
+def resolve(
+    records: Iterable[R], as_of: dt.date | None = None, viewer: str | None = None
+) -> list[R]:
+    """Effective event records as known on ``as_of`` (all if None), in seq order, as
+    ``viewer`` knew them (None: the public).
 
     Retracted events are left out; corrected events carry their corrected values.
     The known-date filter on the events themselves is the projector's job.
     """
-    return [a.record for a in annotate(records, as_of) if a.retraction is None]
+    return [a.record for a in annotate(records, as_of, viewer=viewer) if a.retraction is None]
 
 
 def check_views(

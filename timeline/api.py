@@ -20,6 +20,7 @@ from timeline.errors import TimelineError
 from timeline.model import Record, ThreadState
 from timeline.service import ImportResult, VerifyResult
 from timeline.store import EventStore
+from timeline.viewpoints import Lag, Secret
 from timeline.views import Diff, History
 
 __all__ = [
@@ -33,8 +34,10 @@ __all__ = [
     "export_chunks",
     "history",
     "import_paths",
+    "lag",
     "log",
     "open_store",
+    "secrets",
     "verify",
 ]
 
@@ -113,9 +116,11 @@ def as_of(
     *,
     thread: str | Sequence[str] | None = None,
     recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
 ) -> list[ThreadState]:
-    """Where each thread stood, as publicly known at the end of ``day``."""
-    return queries.as_of(store, _day(day, "date"), thread, recorded_before)
+    """Where each thread stood, as publicly known at the end of ``day`` — or as the actor
+    ``viewer`` knew it then (public knowledge and what it was privy to)."""
+    return queries.as_of(store, _day(day, "date"), thread, recorded_before, viewer)
 
 
 def log(
@@ -126,9 +131,10 @@ def log(
     until: Day | None = None,
     known_by: Day | None = None,
     recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
 ) -> list[EventView[Record]]:
     """Events in timeline order, with their corrections and retractions as known by
-    ``known_by`` (all if None)."""
+    ``known_by`` (all if None; known to ``viewer``, when given)."""
     return queries.log(
         store,
         thread=thread,
@@ -136,6 +142,7 @@ def log(
         until=_span(until, True, "until"),
         known_by=_maybe_day(known_by, "known_by"),
         recorded_before=recorded_before,
+        viewer=viewer,
     )
 
 
@@ -145,13 +152,32 @@ def history(store: EventStore, thread: str) -> History:
 
 
 def diff(
-    store: EventStore, start: Day, end: Day, *, thread: str | Sequence[str] | None = None
+    store: EventStore,
+    start: Day,
+    end: Day,
+    *,
+    thread: str | Sequence[str] | None = None,
+    viewer: str | None = None,
 ) -> Diff:
-    """What became known after ``start``, up to and including ``end``."""
+    """What became known after ``start``, up to and including ``end`` (to ``viewer``)."""
     d1, d2 = _day(start, "start"), _day(end, "end")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    return queries.diff(store, d1, d2, thread)
+    return queries.diff(store, d1, d2, thread, viewer)
+
+
+def secrets(
+    store: EventStore, day: Day, *, thread: str | Sequence[str] | None = None
+) -> list[Secret]:
+    """What at least one actor knew by the end of ``day`` and the public did not."""
+    return queries.secrets(store, _day(day, "date"), thread)
+
+
+def lag(
+    store: EventStore, *, thread: str | Sequence[str] | None = None, actor: str | None = None
+) -> list[Lag]:
+    """Disclosure lag per thread: events made public after their date (see ``Lag``)."""
+    return queries.lag(store, thread, actor)
 
 
 def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
@@ -166,7 +192,7 @@ def digest(store: EventStore) -> str:
 
 
 def _names(
-    store: EventStore, threads: Sequence[str] | None, day: dt.date | None
+    store: EventStore, threads: Sequence[str] | None, day: dt.date | None, viewer: str | None
 ) -> tuple[str, str]:
     """A calendar's (or timeline's) name and description."""
     name = "timeline: diplomatic events"
@@ -174,7 +200,9 @@ def _names(
         state = {s.thread: s for s in queries.threads(store)}.get(threads[0])
         name = f"timeline: {state.title or state.thread}" if state else f"timeline: {threads[0]}"
     desc = "Dated diplomatic events recorded with timeline"
-    if day is not None:
+    if day is not None and viewer is not None:
+        desc += f", as known to {viewer} on {day.isoformat()}"
+    elif day is not None:
         desc += f", as publicly known on {day.isoformat()}"
     return name, desc
 
@@ -187,11 +215,12 @@ def export_chunks(
     as_of: Day | None = None,
     since: Day | None = None,
     until: Day | None = None,
+    viewer: str | None = None,
 ) -> Iterator[bytes]:
     """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
     (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
     (TimelineJS JSON); these two come a batch of threads at a time, each batch's
-    events by date."""
+    events by date. ``viewer``: what that actor knew on ``as_of``."""
     if fmt == "jsonl":
         from timeline.formats.backup import backup_lines
 
@@ -206,8 +235,9 @@ def export_chunks(
         as_of=day,
         since=_span(since, False, "since"),
         until=_span(until, True, "until"),
+        viewer=viewer,
     )
-    name, desc = _names(store, threads, day)
+    name, desc = _names(store, threads, day, viewer)
     if fmt == "ics":
         from timeline.formats.ics import calendar_chunks
 
@@ -229,7 +259,10 @@ def export(
     as_of: Day | None = None,
     since: Day | None = None,
     until: Day | None = None,
+    viewer: str | None = None,
 ) -> bytes:
     """The export as bytes (see ``export_chunks``)."""
-    chunks = export_chunks(store, fmt, threads=threads, as_of=as_of, since=since, until=until)
+    chunks = export_chunks(
+        store, fmt, threads=threads, as_of=as_of, since=since, until=until, viewer=viewer
+    )
     return b"".join(chunks)

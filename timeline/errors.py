@@ -12,6 +12,7 @@ __all__ = [
     "InvalidEvent",
     "Problem",
     "TimelineError",
+    "UnknownActor",
     "UnknownThread",
 ]
 
@@ -33,6 +34,10 @@ class InvalidEvent(TimelineError):
 
 
 class UnknownThread(TimelineError):
+    pass
+
+
+class UnknownActor(TimelineError):
     pass
 
 

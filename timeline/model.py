@@ -152,6 +152,10 @@ class Event(EventHead):
     summary: str | None = None
     sources: tuple[Source, ...] = ()
     refs: tuple[Key, ...] = ()
+    # Actors who learned of it before the public, each with the (EDTF) date they did,
+    # sorted by actor; parties not named here learn of it at the end of its date (see
+    # ``viewpoints``).
+    known_to: tuple[tuple[str, EdtfDate], ...] = ()
 
     def head(self) -> EventHead:
         return EventHead(

@@ -151,14 +151,18 @@ def _summary(record: AnyRecord) -> EventSummary:
 
 
 def project(
-    records: Iterable[R], as_of: dt.date | None = None, hidden: dict[str, Hidden] | None = None
+    records: Iterable[R],
+    as_of: dt.date | None = None,
+    hidden: dict[str, Hidden] | None = None,
+    viewer: str | None = None,
 ) -> dict[str, ThreadState]:
     """State of every thread with at least one event known on ``as_of`` (all if None).
 
     Records (events, corrections, retractions) may come in any order; corrections and
     retractions in effect on ``as_of`` are applied first (``amend.resolve``). Records not
     yet known still name their thread. Returns threads sorted by slug; threads that show
-    nothing are added to ``hidden`` when it is given.
+    nothing are added to ``hidden`` when it is given. ``viewer``: as that actor knew it
+    (``viewpoints``; whole records, not ``FoldRecord``s, which lack ``known_to``).
     """
     records = list(records)
     folds: dict[str, _Fold] = {}
@@ -172,8 +176,8 @@ def project(
         if as_of is None or known <= as_of:
             fold.horizon = max(fold.horizon, known)
             fold.max_seq = max(fold.max_seq, record.seq)
-    plain = all(r.kind == "event" for r in records)
-    for record in records if plain else resolve(records, as_of):
+    plain = viewer is None and all(r.kind == "event" for r in records)
+    for record in records if plain else resolve(records, as_of, viewer):
         if as_of is None or record.event.known <= as_of:
             folds[record.event.thread].add(record)
     if hidden is not None:

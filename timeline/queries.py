@@ -8,14 +8,16 @@ database held at an earlier moment, so an old report can be reproduced exactly.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from timeline.amend import EventView
-from timeline.errors import TimelineError, UnknownThread
-from timeline.model import Hidden, Record, ThreadState
+from timeline.amend import EventView, annotate
+from timeline.errors import TimelineError, UnknownActor, UnknownThread
+from timeline.model import Event, Hidden, Record, ThreadState
 from timeline.projector import project, project_from
 from timeline.store import EventStore, Reader
+from timeline.viewpoints import Lag, Secret, lag_of, secret_of
 from timeline.views import (
     Diff,
     History,
@@ -33,8 +35,10 @@ __all__ = [
     "diff",
     "export_batches",
     "history",
+    "lag",
     "log",
     "raw_log",
+    "secrets",
     "threads",
 ]
 
@@ -75,22 +79,56 @@ def all_records(store: EventStore) -> list[Record]:
         return r.records()
 
 
+def _require_actor(r: Reader, viewer: str | None) -> None:
+    """An actor the log names, or an error that suggests the closest names it has."""
+    if viewer is None:
+        return
+    names = r.actor_names()
+    if viewer in names:
+        return
+    same = [n for n in sorted(names) if n.casefold() == viewer.casefold()]
+    close = same or difflib.get_close_matches(viewer, sorted(names), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(n) for n in close)}?" if close else ""
+    raise UnknownActor(f"no actor {viewer!r} in the log{hint}")
+
+
+def _viewpoint(
+    r: Reader,
+    threads: list[str] | None,
+    day: dt.date,
+    viewer: str,
+    recorded_before: dt.datetime | None,
+) -> list[ThreadState]:
+    """Every thread as ``viewer`` knew it on ``day``: a replay of whole records (they
+    hold ``known_to``), a group of whole threads at a time."""
+    out: list[ThreadState] = []
+    for group in r.thread_groups(threads, EXPORT_BATCH):
+        records = r.records(group, with_titles=True, recorded_before=recorded_before)
+        out += project(records, as_of=day, viewer=viewer).values()
+    return sorted(out, key=lambda s: s.thread)
+
+
 def as_of(
     store: EventStore,
     day: dt.date,
     thread: Threads = None,
     recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
 ) -> list[ThreadState]:
     """The state of every thread (or those asked for) as publicly known at the end of
-    ``day``.
+    ``day`` — or as ``viewer`` knew it then: the public view and what that actor was
+    privy to (``viewpoints``).
 
     A thread whose stored state has nothing known after ``day`` is served from the
     projection table; the others continue their latest checkpoint on or before
     ``day`` with the records known after it (see ``checkpoints``). With
-    ``recorded_before`` everything is replayed from the records held at that time.
+    ``recorded_before`` or a ``viewer`` every record is replayed.
     """
     with store.reading() as r:
         _require(r, _only(thread) or ())
+        _require_actor(r, viewer)
+        if viewer is not None:
+            return _viewpoint(r, _only(thread), day, viewer, recorded_before)
         if recorded_before is not None:
             records = r.fold_records(
                 _only(thread), known_by=day, with_titles=True, recorded_before=recorded_before
@@ -138,14 +176,17 @@ def _log_records(
     until: dt.date | None,
     known_by: dt.date | None,
     recorded_before: dt.datetime | None,
+    viewer: str | None,
 ) -> list[Record]:
-    """What ``log`` and ``raw_log`` start from (the views filter again)."""
+    """What ``log`` and ``raw_log`` start from (the views filter again; for a viewer,
+    by the day it knew each event, which the database does not hold)."""
     _check_range(since, until)
     with store.reading() as r:
         _require(r, _only(thread) or ())
+        _require_actor(r, viewer)
         return r.records(
             _only(thread),
-            known_by=known_by,
+            known_by=known_by if viewer is None else None,
             since=since,
             until=until,
             recorded_before=recorded_before,
@@ -160,15 +201,16 @@ def log(
     until: dt.date | None = None,
     known_by: dt.date | None = None,
     recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
 ) -> list[EventView[Record]]:
     """Events in timeline order (date, then known, then seq) with their effective values,
     each with the corrections and retraction in effect by ``known_by``.
 
     ``since``/``until`` keep events whose date interval overlaps that range; ``known_by``
-    keeps events publicly known by that day.
+    keeps events publicly known by that day (known to ``viewer``, when given).
     """
-    records = _log_records(store, thread, since, until, known_by, recorded_before)
-    return log_views(records, known_by, since, until)
+    records = _log_records(store, thread, since, until, known_by, recorded_before, viewer)
+    return log_views(records, known_by, since, until, viewer)
 
 
 def raw_log(
@@ -179,11 +221,12 @@ def raw_log(
     until: dt.date | None = None,
     known_by: dt.date | None = None,
     recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
 ) -> list[Record]:
     """The records as appended, corrections and retractions as their own, in seq order
     (the same filters as ``log``; an amendment "happens" on its known day)."""
-    records = _log_records(store, thread, since, until, known_by, recorded_before)
-    return log_records(records, known_by, since, until)
+    records = _log_records(store, thread, since, until, known_by, recorded_before, viewer)
+    return log_records(records, known_by, since, until, viewer)
 
 
 def history(store: EventStore, thread: str) -> History:
@@ -195,12 +238,20 @@ def history(store: EventStore, thread: str) -> History:
     return history_of(thread, records)
 
 
-def diff(store: EventStore, start: dt.date, end: dt.date, thread: Threads = None) -> Diff:
-    """What became known after ``start`` up to and including ``end``."""
+def diff(
+    store: EventStore,
+    start: dt.date,
+    end: dt.date,
+    thread: Threads = None,
+    viewer: str | None = None,
+) -> Diff:
+    """What became known after ``start`` up to and including ``end`` (to ``viewer``, when
+    given)."""
     with store.reading() as r:
         _require(r, _only(thread) or ())
+        _require_actor(r, viewer)
         records = r.records(_only(thread), with_titles=True)
-    return compute_diff(records, start, end)
+    return compute_diff(records, start, end, viewer)
 
 
 EXPORT_BATCH = 10_000  # events read at a time by an export (whole threads): bounded memory
@@ -213,15 +264,59 @@ def export_batches(
     as_of: dt.date | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    viewer: str | None = None,
 ) -> Iterator[list[EventView[Record]]]:
-    """Events to export, with corrected values: those known on ``as_of`` (all if None),
-    with the corrections and retractions in effect then. Retracted events are included,
-    marked, so that feeds can cancel what they published before. They come a batch of
-    whole threads at a time, from one read of the log: an export of any size holds one
-    batch in memory."""
+    """Events to export, with corrected values: those known on ``as_of`` (all if None;
+    known to ``viewer``, when given), with the corrections and retractions in effect
+    then. Retracted events are included, marked, so that feeds can cancel what they
+    published before. They come a batch of whole threads at a time, from one read of
+    the log: an export of any size holds one batch in memory."""
     _check_range(since, until)
     with store.reading() as r:
         _require(r, threads or ())
+        _require_actor(r, viewer)
+        known_by = as_of if viewer is None else None  # a viewer's days are not stored
         for batch in r.thread_groups(threads, EXPORT_BATCH):
-            records = r.records(batch, known_by=as_of, since=since, until=until)
-            yield event_views(records, as_of, since, until)
+            records = r.records(batch, known_by=known_by, since=since, until=until)
+            yield event_views(records, as_of, since, until, viewer)
+
+
+def secrets(store: EventStore, day: dt.date, thread: Threads = None) -> list[Secret]:
+    """Events that at least one actor knew by the end of ``day`` and the public did not,
+    as known on ``day`` (the corrections and retractions in effect then), by thread,
+    then date, then id."""
+    found: list[Secret] = []
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        for group in r.thread_groups(_only(thread), EXPORT_BATCH):
+            titles = r.titles(group)
+            for a in annotate(r.records(group), day):
+                secret = None if a.retraction else secret_of(a.record.event, day)
+                if secret is not None:
+                    found.append(
+                        replace(secret, title=titles.get(secret.event.thread, (None, 0))[0])
+                    )
+    found.sort(key=lambda s: (s.event.thread, s.event.date.first, s.event.id))
+    return found
+
+
+def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> list[Lag]:
+    """Disclosure lag per thread: its events (those ``actor`` is a party to, when given)
+    whose public ``known`` came after their date, as corrected; threads without one are
+    left out."""
+    found: list[Lag] = []
+    with store.reading() as r:
+        _require(r, _only(thread) or ())
+        _require_actor(r, actor)
+        for group in r.thread_groups(_only(thread), EXPORT_BATCH):
+            titles = r.titles(group)
+            events: dict[str, list[Event]] = {}
+            for a in annotate(r.records(group)):
+                e = a.record.event
+                if a.retraction is None and (actor is None or actor in e.actors):
+                    events.setdefault(e.thread, []).append(e)
+            for slug in group:
+                found_lag = lag_of(slug, titles.get(slug, (None, 0))[0], events.get(slug, ()))
+                if found_lag is not None:
+                    found.append(found_lag)
+    return found

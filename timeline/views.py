@@ -26,6 +26,7 @@ from timeline.model import (
     ThreadState,
 )
 from timeline.projector import project
+from timeline.viewpoints import seen_by
 
 __all__ = [
     "Diff",
@@ -51,12 +52,14 @@ def event_views(
     as_of: dt.date | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    viewer: str | None = None,
 ) -> list[EventView[Record]]:
     """Events known on ``as_of`` (all if None) overlapping [since, until], with the
-    corrections and retraction in effect then, in seq order; retracted ones included."""
+    corrections and retraction in effect then, in seq order; retracted ones included.
+    ``viewer``: known to that actor (``viewpoints``), not to the public."""
     return [
         a
-        for a in annotate(records, as_of)
+        for a in annotate(records, as_of, viewer=viewer)
         if (as_of is None or a.record.event.known <= as_of)
         and overlaps(a.record.event, since, until)
     ]
@@ -67,9 +70,11 @@ def log_views(
     known_by: dt.date | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    viewer: str | None = None,
 ) -> list[EventView[Record]]:
-    """Events in timeline order (date, then known, then seq), as known by ``known_by``."""
-    items = event_views(records, known_by, since, until)
+    """Events in timeline order (date, then known, then seq), as known by ``known_by``
+    (to ``viewer``, when given)."""
+    items = event_views(records, known_by, since, until, viewer)
     items.sort(key=lambda a: (a.record.event.date.first, a.record.event.known, a.record.seq))
     return items
 
@@ -79,12 +84,17 @@ def log_records(
     known_by: dt.date | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    viewer: str | None = None,
 ) -> list[Record]:
     """The records as appended (corrections and retractions as their own), in seq order;
-    an amendment "happens" on its known day."""
+    an amendment "happens" on its known day. ``viewer``: an event record as written is
+    known by the day that actor knew it."""
 
     def keep(r: Record) -> bool:
-        if known_by is not None and r.entry.known > known_by:
+        known = r.entry.known
+        if viewer is not None and isinstance(r.entry, Event):
+            known = seen_by(r.entry, viewer)
+        if known_by is not None and known > known_by:
             return False
         if isinstance(r.entry, Event):
             return overlaps(r.entry, since, until)
@@ -189,6 +199,7 @@ class Diff:
     start: dt.date
     end: dt.date
     threads: list[ThreadDiff]
+    viewer: str | None = None  # whose knowledge (None: the public's)
 
 
 def _summary(r: Record) -> EventSummary:
@@ -254,13 +265,21 @@ class _DiffBuilder:
                     self.thread(slug).corrected.append((_summary(a.record), fields))
 
 
-def compute_diff(records: Sequence[Record], start: dt.date, end: dt.date) -> Diff:
+def compute_diff(
+    records: Sequence[Record], start: dt.date, end: dt.date, viewer: str | None = None
+) -> Diff:
     """What became known after ``start`` up to and including ``end``, from the two
-    projected states and the events as seen on each day."""
-    builder = _DiffBuilder(project(records, as_of=start), project(records, as_of=end))
+    projected states and the events as seen on each day (by ``viewer``, when given)."""
+    builder = _DiffBuilder(
+        project(records, as_of=start, viewer=viewer), project(records, as_of=end, viewer=viewer)
+    )
     builder.states()
-    then = {a.record.entry.key: a for a in event_views(records, start) if a.retraction is None}
-    builder.events(then, annotate(records, end), end)
+    then = {
+        a.record.entry.key: a
+        for a in event_views(records, start, viewer=viewer)
+        if a.retraction is None
+    }
+    builder.events(then, annotate(records, end, viewer=viewer), end)
     for d in builder.out.values():
         d.known.sort(key=lambda s: (s.known, s.date, s.id))
-    return Diff(start, end, [d for d in builder.out.values() if not d.empty])
+    return Diff(start, end, [d for d in builder.out.values() if not d.empty], viewer)

@@ -359,6 +359,12 @@ def write(text: str, *, as_json: bool = False) -> None:
     typer.echo(json_visible(text) if as_json else visible(text), nl=False)
 
 
+def needs_day(viewer: str | None, day: str | None, option: str) -> None:
+    """``--as`` is a viewpoint on a day: refuse it without one."""
+    if viewer is not None and day is None:
+        raise TimelineError(f"--as needs {option}: a viewpoint is what an actor knew on a day")
+
+
 def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:
     """An ISO timestamp (UTC if it has no offset); a bare date means that day's start."""
     if value is None:
@@ -370,15 +376,3 @@ def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:
         raise TimelineError(
             f"{what} {value!r}: expected an ISO timestamp such as 2026-11-28T09:30:00Z"
         ) from None
-
-
-def split_source(value: str) -> dict[str, str]:
-    name, sep, url = value.partition("=")
-    return {"name": name.strip(), "url": url.strip()} if sep else {"name": value.strip()}
-
-
-def split_position(value: str) -> dict[str, str]:
-    parts = value.split("|")
-    if len(parts) != 3:
-        raise TimelineError(f"--position {value!r}: expected 'ACTOR|ISSUE|STANCE'")
-    return dict(zip(("actor", "issue", "stance"), (p.strip() for p in parts), strict=True))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import app, env_of, parse_day_arg, parse_span
+from timeline.cli._app import app, env_of, needs_day, parse_day_arg, parse_span
 
 export_app = typer.Typer(
     help="Export events: iCalendar, a JSON Lines backup, TimelineJS.", no_args_is_help=True
@@ -17,6 +17,11 @@ app.add_typer(export_app, name="export")
 
 _OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
 _THREADS = typer.Option("--thread", metavar="SLUG", help="Only this thread (repeat for several).")
+_AS = typer.Option(
+    "--as",
+    metavar="ACTOR",
+    help="With --asof: what this actor knew on DATE (public, and privy to it).",
+)
 _ASOF = typer.Option(
     metavar="DATE",
     help="Only what was publicly known on DATE (YYYY-MM-DD or 'today'), as known then.",
@@ -50,6 +55,7 @@ def export_ics(
         typer.Option(metavar="EDTF", help="Events that happened on or before this date (EDTF)."),
     ] = None,
     output: Annotated[str | None, _OUTPUT] = None,
+    viewer: Annotated[str | None, _AS] = None,
 ) -> None:
     """An iCalendar (RFC 5545) file that calendars accept: one all-day event per event.
 
@@ -58,11 +64,20 @@ def export_ics(
     from timeline.api import export_chunks
 
     env = env_of(ctx)
+    needs_day(viewer, asof, "--asof")
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
     since_day = parse_span(since, False, "--since")
     until_day = parse_span(until, True, "--until")
     store = env.store()
-    data = export_chunks(store, "ics", threads=thread, as_of=day, since=since_day, until=until_day)
+    data = export_chunks(
+        store,
+        "ics",
+        threads=thread,
+        as_of=day,
+        since=since_day,
+        until=until_day,
+        viewer=viewer,
+    )
     emit(data, output)
 
 
@@ -72,6 +87,7 @@ def export_timelinejs(
     thread: Annotated[list[str] | None, _THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
     output: Annotated[str | None, _OUTPUT] = None,
+    viewer: Annotated[str | None, _AS] = None,
 ) -> None:
     """A TimelineJS (Knight Lab) JSON file: one slide per known event.
 
@@ -80,8 +96,10 @@ def export_timelinejs(
     from timeline.api import export_chunks
 
     env = env_of(ctx)
+    needs_day(viewer, asof, "--asof")
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    emit(export_chunks(env.store(), "timelinejs", threads=thread, as_of=day), output)
+    chunks = export_chunks(env.store(), "timelinejs", threads=thread, as_of=day, viewer=viewer)
+    emit(chunks, output)
 
 
 @export_app.command("jsonl")

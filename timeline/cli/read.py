@@ -1,4 +1,4 @@
-"""Commands that read: asof, threads, log, history, diff."""
+"""Commands that read: asof, threads, log, history, diff, secrets, lag."""
 
 from __future__ import annotations
 
@@ -13,10 +13,18 @@ from timeline.cli._app import (
     ThreadsFormat,
     app,
     env_of,
+    needs_day,
     parse_day_arg,
     parse_span,
     parse_timestamp,
     write,
+)
+
+_AS = typer.Option(
+    "--as",
+    metavar="ACTOR",
+    help="As this actor knew it: what was public, and what it was privy to (its own acts, "
+    "and events whose known_to names it).",
 )
 
 _RECORDED_BEFORE = typer.Option(
@@ -36,10 +44,12 @@ def asof(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
+    viewer: Annotated[str | None, _AS] = None,
 ) -> None:
-    """Where each negotiation stood, as publicly known at the end of DATE.
+    """Where each negotiation stood, as publicly known at the end of DATE (or as one actor
+    knew it, with --as).
 
-    Example: timeline asof 2022-02-02 --format json
+    Example: timeline asof 2022-01-28 --as Russia
     """
     from timeline.formats import render
     from timeline.queries import as_of, count
@@ -48,14 +58,14 @@ def asof(
     day = parse_day_arg(date, env.today, "date")
     before = parse_timestamp(recorded_before, "--recorded-before")
     store = env.store()
-    states = as_of(store, day, thread, recorded_before=before)
+    states = as_of(store, day, thread, recorded_before=before, viewer=viewer)
     empty = not states and count(store, before) == 0
     if fmt is Format.json:
-        write(render.asof_json(day, states), as_json=True)
+        write(render.asof_json(day, states, viewer), as_json=True)
     elif fmt is Format.markdown:
-        write(render.asof_markdown(day, states, empty=empty))
+        write(render.asof_markdown(day, states, empty=empty, viewer=viewer))
     else:
-        write(render.asof_text(day, states, empty=empty))
+        write(render.asof_text(day, states, empty=empty, viewer=viewer))
 
 
 @app.command()
@@ -115,6 +125,7 @@ def log(
         ),
     ] = False,
     fmt: Annotated[LogFormat, typer.Option("--format", help="Output format.")] = LogFormat.text,
+    viewer: Annotated[str | None, _AS] = None,
 ) -> None:
     """Events in timeline order: date, known (when later), type, thread/id, actors, title;
     corrected values, with corrections and retractions marked.
@@ -126,6 +137,7 @@ def log(
     from timeline.queries import log as read_log
 
     env = env_of(ctx)
+    needs_day(viewer, known_by, "--known-by")
     store = env.store()
     read = raw_log if raw else read_log
     items = read(
@@ -135,6 +147,7 @@ def log(
         until=parse_span(until, True, "--until"),
         known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
+        viewer=viewer,
     )
     if fmt is LogFormat.json:
         write(render.log_json(items), as_json=True)
@@ -170,6 +183,7 @@ def diff(
         typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
     fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
+    viewer: Annotated[str | None, _AS] = None,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
     changes, positions added, changed or dropped, events newly known, retracted or corrected.
@@ -185,8 +199,69 @@ def diff(
     d2 = parse_day_arg(end, env.today, "D2")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    result = compute_diff(env.store(), d1, d2, thread)
+    result = compute_diff(env.store(), d1, d2, thread, viewer)
     if fmt is DiffFormat.json:
         write(changes.diff_json(result), as_json=True)
     else:
         write(changes.diff_text(result))
+
+
+@app.command()
+def secrets(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
+    thread: Annotated[
+        list[str] | None,
+        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
+    ] = None,
+    fmt: Annotated[
+        ThreadsFormat, typer.Option("--format", help="Output format.")
+    ] = ThreadsFormat.text,
+) -> None:
+    """What at least one actor knew by the end of DATE and the public did not: each event
+    with who knew it and since when, how many days it had been secret, and the day it
+    became public; by thread, then date.
+
+    Example: timeline secrets 2022-01-28
+    """
+    from timeline.formats import disclosure
+    from timeline.queries import secrets as find_secrets
+
+    env = env_of(ctx)
+    day = parse_day_arg(date, env.today, "date")
+    found = find_secrets(env.store(), day, thread)
+    if fmt is ThreadsFormat.json:
+        write(disclosure.secrets_json(day, found), as_json=True)
+    else:
+        write(disclosure.secrets_text(day, found))
+
+
+@app.command()
+def lag(
+    ctx: typer.Context,
+    thread: Annotated[
+        list[str] | None,
+        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(metavar="ACTOR", help="Only events this actor is a party to."),
+    ] = None,
+    fmt: Annotated[
+        ThreadsFormat, typer.Option("--format", help="Output format.")
+    ] = ThreadsFormat.text,
+) -> None:
+    """Disclosure lag per thread, for events that became public after their date: how
+    many, the median and longest lag in days, and the five longest hidden. An imprecise
+    date counts from the end of its interval (2022-01: from 31 January).
+
+    Example: timeline lag --thread russia-nato-security-guarantees
+    """
+    from timeline.formats import disclosure
+    from timeline.queries import lag as find_lag
+
+    found = find_lag(env_of(ctx).store(), thread, actor)
+    if fmt is ThreadsFormat.json:
+        write(disclosure.lag_json(found), as_json=True)
+    else:
+        write(disclosure.lag_text(found))

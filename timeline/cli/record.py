@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from timeline.cli._app import app, env_of, split_position, split_source
+from timeline.cli._app import app, env_of
+from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
 from timeline.model import EVENT_TYPES, STATUSES, is_slug
@@ -49,7 +50,7 @@ def _actors(text: str) -> list[str]:
     return names
 
 
-_ALLOW_FUTURE = typer.Option(
+ALLOW_FUTURE = typer.Option(
     "--allow-future", help="Accept a known day after today (a scheduled publication)."
 )
 
@@ -108,10 +109,17 @@ def add(
         list[str] | None,
         typer.Option(metavar="THREAD/ID", help="An earlier event this one refers to (repeat)."),
     ] = None,
+    known_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ACTOR=DATE",
+            help="An actor that knew of it before the public, and since when (repeat).",
+        ),
+    ] = None,
     thread_title: Annotated[
         str | None, typer.Option(metavar="TEXT", help="Name (or rename) the thread.")
     ] = None,
-    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
+    allow_future: Annotated[bool, ALLOW_FUTURE] = False,
 ) -> None:
     """Record one event. Prompts for missing required fields when run in a terminal.
 
@@ -154,6 +162,7 @@ def add(
         "sources": [split_source(s) for s in source or []],
         "positions": [split_position(p) for p in position or []],
         "refs": list(ref or []),
+        "known_to": split_known_to(known_to or []),
     }
     result = add_event(
         env.store("write"),
@@ -174,152 +183,6 @@ def add(
 
 
 # ---- correct, retract ------------------------------------------------------------------
-
-
-def _echo_amendment(record: Any) -> None:
-    e = record.entry
-    typer.echo(
-        f"Recorded {e.key}: {e.kind} of {e.target} (seq {record.seq}, known {e.known.isoformat()})"
-    )
-
-
-@app.command()
-def correct(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to correct.")],
-    date: Annotated[str | None, typer.Option(metavar="EDTF", help="Corrected date (EDTF).")] = None,
-    event_known: Annotated[
-        str | None,
-        typer.Option(metavar="DATE", help="Corrected day the event became public (YYYY-MM-DD)."),
-    ] = None,
-    event_type: Annotated[
-        str | None,
-        typer.Option("--type", metavar="TYPE", help=f"Corrected type: {', '.join(EVENT_TYPES)}."),
-    ] = None,
-    actor: Annotated[
-        list[str] | None,
-        typer.Option(metavar="ACTOR", help="Corrected parties (repeat; replaces them all)."),
-    ] = None,
-    title: Annotated[str | None, typer.Option(metavar="TEXT", help="Corrected title.")] = None,
-    summary: Annotated[str | None, typer.Option(metavar="TEXT", help="Corrected summary.")] = None,
-    source: Annotated[
-        list[str] | None,
-        typer.Option(metavar="NAME=URL", help="Corrected sources (repeat; replaces them all)."),
-    ] = None,
-    status: Annotated[
-        str | None, typer.Option(metavar="STATUS", help=f"Corrected status: {', '.join(STATUSES)}.")
-    ] = None,
-    position: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="ACTOR|ISSUE|STANCE", help="Corrected positions (repeat; replaces them all)."
-        ),
-    ] = None,
-    ref: Annotated[
-        list[str] | None,
-        typer.Option(metavar="THREAD/ID", help="Corrected refs (repeat; replaces them all)."),
-    ] = None,
-    known: Annotated[
-        str | None,
-        typer.Option(
-            metavar="DATE",
-            help="Day the correction became public [default: the event's known day: a "
-            "data-entry fix that applies in every view].",
-        ),
-    ] = None,
-    note: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Why the correction was made.")
-    ] = None,
-    correction_id: Annotated[
-        str | None,
-        typer.Option("--id", metavar="KEY", help="Key of the correction [default: generated]."),
-    ] = None,
-    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
-) -> None:
-    """Correct fields of a recorded event, by appending a correction.
-
-    Example: timeline correct russia-nato-security-guarantees/geneva-ssd --date 2022-01-10
-    """
-    from timeline.service import record_amendment
-
-    changes: dict[str, Any] = {
-        "date": date,
-        "known": event_known,
-        "type": event_type,
-        "actors": actor,
-        "title": title,
-        "summary": summary,
-        "status": status,
-        "sources": None if source is None else [split_source(s) for s in source],
-        "positions": None if position is None else [split_position(p) for p in position],
-        "refs": ref,
-    }
-    changes = {k: v for k, v in changes.items() if v is not None}
-    if not changes:
-        raise TimelineError("say what to correct, e.g. --date or --title (see --help)")
-    fields = {
-        "type": "correction",
-        "corrects": target,
-        "set": changes,
-        "known": known,
-        "note": note,
-        "id": correction_id,
-    }
-    env = env_of(ctx)
-    _echo_amendment(
-        record_amendment(
-            env.store("write"),
-            {k: v for k, v in fields.items() if v is not None},
-            env.now,
-            today=env.today,
-            allow_future=allow_future,
-        )
-    )
-
-
-@app.command()
-def retract(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="THREAD/ID", help="The event to retract.")],
-    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why the event is withdrawn.")],
-    known: Annotated[
-        str | None,
-        typer.Option(
-            metavar="DATE",
-            help="Day the retraction became public [default: the event's known day: it never "
-            "shows in any view].",
-        ),
-    ] = None,
-    retraction_id: Annotated[
-        str | None,
-        typer.Option("--id", metavar="KEY", help="Key of the retraction [default: generated]."),
-    ] = None,
-    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
-) -> None:
-    """Withdraw a recorded event (a rumour later denied, a false report), by appending a
-    retraction.
-
-    Example: timeline retract russia-nato-security-guarantees/geneva-ssd --reason "duplicate"
-    """
-    from timeline.service import record_amendment
-
-    fields = {
-        "type": "retraction",
-        "retracts": target,
-        "reason": reason,
-        "known": known,
-        "id": retraction_id,
-    }
-    env = env_of(ctx)
-    _echo_amendment(
-        record_amendment(
-            env.store("write"),
-            {k: v for k, v in fields.items() if v is not None},
-            env.now,
-            today=env.today,
-            allow_future=allow_future,
-        )
-    )
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -344,7 +207,7 @@ def import_(
             help="Deprecated: use `timeline restore FILE` (the same).",
         ),
     ] = None,
-    allow_future: Annotated[bool, _ALLOW_FUTURE] = False,
+    allow_future: Annotated[bool, ALLOW_FUTURE] = False,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
 

@@ -85,7 +85,8 @@ def _plain(value: Any) -> str:
 
 
 def diff_text(d: Diff) -> str:
-    head = f"What became known after {d.start.isoformat()}, up to {d.end.isoformat()}:"
+    who = "" if d.viewer is None else f" to {d.viewer}"
+    head = f"What became known{who} after {d.start.isoformat()}, up to {d.end.isoformat()}:"
     if not d.threads:
         return head + " nothing.\n"
     out = [head, ""]
@@ -124,9 +125,10 @@ def diff_json(d: Diff) -> str:
     def summary(e: EventSummary, **extra: Any) -> dict[str, Any]:
         return {**e.to_dict(), **extra}
 
-    doc = {
-        "from": d.start.isoformat(),
-        "to": d.end.isoformat(),
+    doc: dict[str, Any] = {"from": d.start.isoformat(), "to": d.end.isoformat()}
+    if d.viewer is not None:
+        doc["as"] = d.viewer
+    doc |= {
         "threads": [
             {
                 "thread": t.thread,

@@ -31,6 +31,7 @@ from timeline._version import __version__
 from timeline.amend import EventView
 from timeline.dates import EdtfDate, date_note
 from timeline.model import Event, Record
+from timeline.viewpoints import knew_early
 
 if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module
     from icalendar import Event as VEvent
@@ -78,7 +79,12 @@ def _description(a: EventView[Record]) -> str:
         lines += [e.summary, ""]
     note = date_note(e.date)
     lines.append(f"Date: {e.date.text}" + (f" ({note})" if note else ""))
-    lines.append(f"Publicly known: {e.known.isoformat()}")
+    lines.append(f"Publicly known: {a.public_known.isoformat()}")
+    early = knew_early((a.public or a.record).event)
+    if early:
+        lines.append(
+            "Known before that to: " + ", ".join(f"{x} ({d.isoformat()})" for x, d in early)
+        )
     lines.append(f"Type: {e.type}")
     lines.append(f"Actors: {', '.join(e.actors)}")
     if e.positions:
@@ -133,7 +139,9 @@ def _event(a: EventView[Record]) -> VEvent:
     v.add("status", status)
     v.add("transp", "TRANSPARENT")
     v.add("x-timeline-edtf", _text(e.date.text))
-    v.add("x-timeline-known", _text(e.known.isoformat()))
+    v.add("x-timeline-known", _text(a.public_known.isoformat()))
+    for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
+        v.add("x-timeline-known-to", _text(f"{actor}: {when.text}"))
     return v
 
 

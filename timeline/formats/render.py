@@ -67,23 +67,36 @@ def _label(s: ThreadState) -> str:
 # ---- asof -----------------------------------------------------------------------------
 
 
-def asof_json(day: dt.date, states: Sequence[ThreadState]) -> str:
-    return _pretty({"as_of": day.isoformat(), "threads": [s.to_dict() for s in states]})
+def asof_json(day: dt.date, states: Sequence[ThreadState], viewer: str | None = None) -> str:
+    """``as`` is echoed for a viewpoint; in one, each ``known`` is the viewer's day."""
+    doc: dict[str, Any] = {"as_of": day.isoformat()}
+    if viewer is not None:
+        doc["as"] = viewer
+    doc["threads"] = [s.to_dict() for s in states]
+    return _pretty(doc)
 
 
-def _nothing_known(day: dt.date, empty: bool) -> str:
+def _nothing_known(day: dt.date, empty: bool, viewer: str | None = None) -> str:
     if empty:
         return EMPTY_HINT + "\n"
-    return f"Nothing recorded here was publicly known by the end of {day.isoformat()}.\n"
+    who = "publicly" if viewer is None else f"known to {viewer} or publicly"
+    return f"Nothing recorded here was {who} known by the end of {day.isoformat()}.\n"
 
 
-def asof_text(day: dt.date, states: Sequence[ThreadState], empty: bool = False) -> str:
+def _whose(viewer: str | None) -> str:
+    if viewer is None:
+        return "publicly known by the end of that day"
+    return f"as {viewer} knew it by the end of that day: public, and privy to it"
+
+
+def asof_text(
+    day: dt.date, states: Sequence[ThreadState], empty: bool = False, viewer: str | None = None
+) -> str:
     if not states:
-        return _nothing_known(day, empty)
+        return _nothing_known(day, empty, viewer)
     n = len(states)
     out = [
-        f"As of {day.isoformat()} (publicly known by the end of that day): "
-        f"{n} thread{'s' if n != 1 else ''}",
+        f"As of {day.isoformat()} ({_whose(viewer)}): {n} thread{'s' if n != 1 else ''}",
         "",
     ]
     for s in states:
@@ -110,15 +123,17 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def asof_markdown(day: dt.date, states: Sequence[ThreadState], empty: bool = False) -> str:
+def asof_markdown(
+    day: dt.date, states: Sequence[ThreadState], empty: bool = False, viewer: str | None = None
+) -> str:
     if not states:
-        return _nothing_known(day, empty)
-    out = [
-        f"# As of {day.isoformat()}",
-        "",
-        "_What was publicly known by the end of that day._",
-        "",
-    ]
+        return _nothing_known(day, empty, viewer)
+    what = (
+        "What was publicly known by the end of that day."
+        if viewer is None
+        else f"What {_md(viewer)} knew by the end of that day: public, and privy to it."
+    )
+    out = [f"# As of {day.isoformat()}", "", f"_{what}_", ""]
     for s in states:
         heading = f"{_md(s.title)} (`{s.thread}`)" if s.title else f"`{s.thread}`"
         out += [f"## {heading}", ""]
@@ -213,11 +228,15 @@ def _item_dict(item: EventView[Record] | Record) -> dict[str, Any]:
     r = item.retraction_entry
     if r is not None:
         d["retracted"] = {"by": str(r.key), "reason": r.reason, "known": r.known.isoformat()}
+    if item.public is not None:  # a viewpoint: "known" is the viewer's day
+        d["public_known"] = item.public_known.isoformat()
     return d
 
 
-def _event_lines(e: Event, marks: str = "") -> list[str]:
+def _event_lines(e: Event, marks: str = "", public: dt.date | None = None) -> list[str]:
     known = "" if e.known == e.date.last else f"  (known {e.known.isoformat()})"
+    if public is not None:
+        known = f"  (known {e.known.isoformat()}; publicly {public.isoformat()})"
     return [
         f"{e.date.text:<11} {e.type:<16} {e.key}{known}{marks}",
         f"            {', '.join(e.actors)} — {e.title}",
@@ -242,7 +261,8 @@ def _view_lines(item: EventView[Record]) -> list[str]:
     r = item.retraction_entry
     if r is not None:
         marks += "  [RETRACTED]"
-    lines = _event_lines(item.record.event, marks)
+    public = None if item.public is None else item.public_known
+    lines = _event_lines(item.record.event, marks, public)
     if r is not None:
         lines.append(f"            retracted (known {r.known.isoformat()}): {r.reason}")
     return lines

@@ -21,6 +21,7 @@ from typing import Any, TypeGuard
 from timeline.amend import EventView
 from timeline.dates import EdtfDate, date_note
 from timeline.model import Record
+from timeline.viewpoints import knew_early
 
 __all__ = ["timeline_chunks", "timeline_json"]
 
@@ -50,9 +51,11 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
     parts = []
     if e.summary:
         parts.append(f"<p>{_esc(e.summary)}</p>")
+    early = knew_early((a.public or a.record).event)
+    earlier = "".join(f"; known to {_esc(x)} on {d.isoformat()}" for x, d in early)
     parts.append(
         f"<p>{_esc(', '.join(e.actors))} · {_esc(e.type)} · publicly "
-        f"known {e.known.isoformat()}</p>"
+        f"known {a.public_known.isoformat()}{earlier}</p>"
     )
     if e.positions:
         parts.append(

@@ -12,6 +12,7 @@ older payload into the current one on read; rows are never rewritten.
 
 from timeline.mapper.payload import (
     PAYLOAD_SCHEMA,
+    actor_names,
     amendment_summary,
     differing_fields,
     entry_content,
@@ -37,6 +38,7 @@ __all__ = [
     "COPIED",
     "FOLD_FIELDS",
     "PAYLOAD_SCHEMA",
+    "actor_names",
     "amendment_summary",
     "chain_row",
     "copied_columns",

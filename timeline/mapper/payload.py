@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from timeline.codec import canonical, nfc
-from timeline.dates import parse_day, parse_edtf
+from timeline.dates import EdtfDate, parse_day, parse_edtf
 from timeline.errors import DatabaseError
 from timeline.model import (
     Correction,
@@ -26,6 +26,7 @@ from timeline.validate.fields import as_date_text
 
 __all__ = [
     "PAYLOAD_SCHEMA",
+    "actor_names",
     "amendment_summary",
     "differing_fields",
     "entry_content",
@@ -79,6 +80,8 @@ def _event_payload(event: Event) -> dict[str, Any]:
         ]
     if event.refs:
         p["refs"] = [str(r) for r in event.refs]
+    if event.known_to:
+        p["known_to"] = {actor: when.text for actor, when in event.known_to}
     return p
 
 
@@ -117,7 +120,12 @@ def _event_from_payload(p: Mapping[str, Any]) -> Event:
         ),
         refs=tuple(Key.parse(r) for r in p.get("refs", ())),
         known_given=p.get("known_given", True),
+        known_to=_known_to(p.get("known_to")),
     )
+
+
+def _known_to(value: Mapping[str, Any] | None) -> tuple[tuple[str, EdtfDate], ...]:
+    return tuple(sorted((_text(a), parse_edtf(as_date_text(d))) for a, d in (value or {}).items()))
 
 
 def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
@@ -140,6 +148,17 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
             p["thread"], p["id"], Key.parse(p["retracts"]), p["reason"], known, p["known_given"]
         )
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def actor_names(p: Mapping[str, Any]) -> set[str]:
+    """The names a payload gives actors that its row's ``actors`` and ``positions``
+    columns do not hold: an event's ``known_to``; what a correction sets."""
+    changes = p.get("set") or {}
+    names = {_text(a) for a in p.get("known_to") or ()}
+    names.update(_text(a) for a in changes.get("known_to") or ())
+    names.update(_texts(changes.get("actors")))
+    names.update(_text(x["actor"]) for x in changes.get("positions") or ())
+    return names
 
 
 def _text(value: Any) -> Any:
@@ -170,6 +189,7 @@ _STORED: dict[str, Any] = {
         Position(_text(p["actor"]), _text(p["issue"]), _text(p["stance"])) for p in v or ()
     ),
     "refs": lambda v, t: tuple(dict.fromkeys(Key.parse(r, t) for r in _texts(v))),
+    "known_to": lambda v, t: _known_to(v),
 }
 
 
@@ -178,7 +198,7 @@ def stored_value(field: str, value: Any, thread: str) -> Any:
     it, checked when recorded), in the event's own type: stripped, NFC, dates parsed.
     Trusted: no rule is checked again (see ``amend.apply_corrections``)."""
     if value is None:
-        return None if field not in ("actors", "sources", "positions", "refs") else ()
+        return None if field not in ("actors", "sources", "positions", "refs", "known_to") else ()
     decode = _STORED.get(field)
     return decode(value, thread) if decode is not None else _text(value)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -16,6 +17,9 @@ from timeline.mapper import (
     fold_record_from_row,
     fold_record_from_values,
     record_from_row,
+)
+from timeline.mapper import (
+    actor_names as payload_actor_names,
 )
 from timeline.model import DEFAULT_STATUS, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.schema import events, thread_states
@@ -197,6 +201,20 @@ class Reader(PointReader):
             if isinstance(target, Key):
                 out.setdefault(target, []).append(record)
         return out
+
+    def actor_names(self) -> set[str]:
+        """Every name the log gives an actor: parties, positions' actors and ``known_to``,
+        as recorded and as corrected."""
+        names: set[str] = set()
+        for (actors,) in self._conn.execute(select(events.c.actors).distinct()):
+            names.update(json.loads(actors))
+        held = events.c.positions.is_not(None)
+        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
+            names.update(actor for actor, _, _ in json.loads(positions))
+        more = (events.c.kind == "correction") | events.c.payload.like('%"known_to"%')
+        for (payload,) in self._conn.execute(select(events.c.payload).where(more)):
+            names.update(payload_actor_names(json.loads(payload)))
+        return names
 
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""

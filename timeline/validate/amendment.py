@@ -74,7 +74,16 @@ def _changes(raw: Mapping[str, Any], c: Checker) -> dict[str, Any]:
             c.add("set", f"a correction cannot change {k!r}: record the event again instead")
         elif k not in CORRECTABLE:
             c.add("set", f"cannot correct unknown field {k!r} (valid: {', '.join(CORRECTABLE)})")
-    return {k: as_date_text(v) if k in ("date", "known") else v for k, v in changes.items()}
+    return {k: _as_written(k, v) for k, v in changes.items()}
+
+
+def _as_written(field: str, value: Any) -> Any:
+    """A corrected value as stored in ``set``: dates as text (YAML reads them as dates)."""
+    if field in ("date", "known"):
+        return as_date_text(value)
+    if field == "known_to" and isinstance(value, Mapping):
+        return {actor: as_date_text(d) for actor, d in value.items()}
+    return value
 
 
 def correction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Correction:

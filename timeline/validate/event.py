@@ -35,6 +35,7 @@ EVENT_FIELDS: tuple[str, ...] = tuple(
         "status",
         "positions",
         "refs",
+        "known_to",
     ]
 )
 _REQUIRED = ("id", "date", "type", "actors", "title")
@@ -143,6 +144,41 @@ def _refs(value: object, own: Key) -> tuple[Key, ...]:
     return tuple(out)
 
 
+def _known_to(value: object) -> tuple[tuple[str, EdtfDate], ...]:
+    """``{actor: EDTF date}``: who learned of it before the public, and when."""
+    if not value:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ValueError("known_to must be a mapping of actor to the date they knew it")
+    out: dict[str, EdtfDate] = {}
+    for actor, date in value.items():
+        name = text_field(actor, "each known_to actor", one_line=True)
+        if name in out:
+            raise ValueError(f"known_to names {name!r} twice")
+        out[name] = parse_edtf(as_date_text(date))
+    return tuple(sorted(out.items()))
+
+
+def _check_known_to(
+    known_to: tuple[tuple[str, EdtfDate], ...], date: EdtfDate, known: dt.date, c: Checker
+) -> None:
+    """An actor learns of an event on the last day of its ``known_to`` date: no earlier
+    than the event's date begins (the rule ``known`` follows), no later than the public."""
+    for actor, when in known_to:
+        if when.first > known:
+            c.add(
+                "known_to",
+                f"known_to {actor!r} {when.text} is after known {known.isoformat()}: "
+                "public knowledge already includes everyone",
+            )
+        elif when.last < date.first:
+            c.add(
+                "known_to",
+                f"known_to {actor!r} {when.text} is before the date {date.text} "
+                f"(starts {date.first.isoformat()})",
+            )
+
+
 # Each optional or free-form field: (name, check, value when absent). A check takes the
 # value as written and returns it as stored, or raises ValueError / InvalidDate.
 _FIELD_CHECKS: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
@@ -153,6 +189,7 @@ _FIELD_CHECKS: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
     ("summary", lambda v: text_field(v, "summary"), None),
     ("sources", _sources, ()),
     ("positions", _positions, ()),
+    ("known_to", _known_to, ()),
 )
 
 
@@ -218,6 +255,8 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
         for name, fn, default in _FIELD_CHECKS
     }
     refs = () if key is None else c.check("refs", _refs, raw.get("refs") or [], key)
+    if values["known_to"] and date is not None and known is not None:
+        _check_known_to(values["known_to"], date, known, c)
     c.raise_if_any()
     if key is None or date is None or known is None:  # each absence was reported above
         raise InvalidEvent([(None, "an event needs a thread, an id and a date")])
