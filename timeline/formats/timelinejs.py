@@ -51,8 +51,11 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
     parts = []
     if e.summary:
         parts.append(f"<p>{_esc(e.summary)}</p>")
-    early = knew_early((a.public or a.record).event)
-    earlier = "".join(f"; known to {_esc(x)} on {d.isoformat()}" for x, d in early)
+    public = (a.public or a.record).event
+    written = {actor: when.text for actor, when in public.known_to}  # as recorded
+    earlier = "".join(
+        f"; known to {_esc(x)} on {written.get(x, d.isoformat())}" for x, d in knew_early(public)
+    )
     parts.append(
         f"<p>{_esc(', '.join(e.actors))} · {_esc(e.type)} · publicly "
         f"known {a.public_known.isoformat()}{earlier}</p>"
