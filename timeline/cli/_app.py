@@ -194,15 +194,24 @@ class Format(StrEnum):
 class ThreadsFormat(StrEnum):
     text = "text"
     json = "json"
+    markdown = "markdown"
+    csv = "csv"
 
 
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
+    csv = "csv"
 
 
-class DiffFormat(StrEnum):
+class HistoryFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class TextOrJson(StrEnum):
     text = "text"
     json = "json"
 
@@ -351,12 +360,16 @@ def parse_span(value: str | None, end: bool, what: str) -> dt.date | None:
     return None if value is None else parse_bound(value, end=end, what=what)
 
 
-def write(text: str, *, as_json: bool = False) -> None:
+def write(text: str, *, as_json: bool = False, as_csv: bool = False) -> None:
     """Print a command's output; data never reaches the terminal as control characters
-    (``render.visible``; JSON keeps its meaning, with them as escapes)."""
+    (``render.visible``; JSON keeps its meaning, with them as escapes; CSV has each field
+    escaped by its renderer, and its CRLF line ends kept)."""
     from timeline.formats.render import json_visible, visible
 
-    typer.echo(json_visible(text) if as_json else visible(text), nl=False)
+    if as_csv:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(json_visible(text) if as_json else visible(text), nl=False)
 
 
 def needs_day(viewer: str | None, day: str | None, option: str) -> None:

@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from timeline.cli._app import (
-    DiffFormat,
     Format,
+    HistoryFormat,
     LogFormat,
+    TextOrJson,
     ThreadsFormat,
     app,
     env_of,
@@ -85,6 +86,10 @@ def threads(
     states = list_threads(env_of(ctx).store())
     if fmt is ThreadsFormat.json:
         write(render.threads_json(states), as_json=True)
+    elif fmt is ThreadsFormat.markdown:
+        write(render.threads_markdown(states))
+    elif fmt is ThreadsFormat.csv:
+        write(render.threads_csv(states), as_csv=True)
     else:
         write(render.threads_text(states))
 
@@ -153,6 +158,8 @@ def log(
         write(render.log_json(items), as_json=True)
     elif fmt is LogFormat.jsonl:
         write(render.log_jsonl(items), as_json=True)
+    elif fmt is LogFormat.csv:
+        write(render.log_csv(items), as_csv=True)
     else:
         write(render.log_text(items, empty=not items and count(store) == 0))
 
@@ -161,6 +168,9 @@ def log(
 def history(
     ctx: typer.Context,
     thread: Annotated[str, typer.Argument(metavar="THREAD", help="The thread's slug.")],
+    fmt: Annotated[
+        HistoryFormat, typer.Option("--format", help="Output format.")
+    ] = HistoryFormat.text,
 ) -> None:
     """A thread's whole story: every event with its three times (happened, known,
     recorded), corrections and retractions inline, and each status change.
@@ -170,7 +180,13 @@ def history(
     from timeline.formats import changes
     from timeline.queries import history as read_history
 
-    write(changes.history_text(read_history(env_of(ctx).store(), thread)))
+    story = read_history(env_of(ctx).store(), thread)
+    if fmt is HistoryFormat.json:
+        write(changes.history_json(story), as_json=True)
+    elif fmt is HistoryFormat.markdown:
+        write(changes.history_markdown(story))
+    else:
+        write(changes.history_text(story))
 
 
 @app.command()
@@ -182,7 +198,7 @@ def diff(
         list[str] | None,
         typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
-    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     viewer: Annotated[str | None, _AS] = None,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
@@ -200,7 +216,7 @@ def diff(
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
     result = compute_diff(env.store(), d1, d2, thread, viewer)
-    if fmt is DiffFormat.json:
+    if fmt is TextOrJson.json:
         write(changes.diff_json(result), as_json=True)
     else:
         write(changes.diff_text(result))
@@ -214,9 +230,7 @@ def secrets(
         list[str] | None,
         typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
-    fmt: Annotated[
-        ThreadsFormat, typer.Option("--format", help="Output format.")
-    ] = ThreadsFormat.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
 ) -> None:
     """What at least one actor knew by the end of DATE and the public did not: each event
     with who knew it and since when, how many days it had been secret, and the day it
@@ -230,7 +244,7 @@ def secrets(
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
     found = find_secrets(env.store(), day, thread)
-    if fmt is ThreadsFormat.json:
+    if fmt is TextOrJson.json:
         write(disclosure.secrets_json(day, found), as_json=True)
     else:
         write(disclosure.secrets_text(day, found))
@@ -247,9 +261,7 @@ def lag(
         str | None,
         typer.Option(metavar="ACTOR", help="Only events this actor is a party to."),
     ] = None,
-    fmt: Annotated[
-        ThreadsFormat, typer.Option("--format", help="Output format.")
-    ] = ThreadsFormat.text,
+    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
 ) -> None:
     """Disclosure lag per thread, for events that became public after their date: how
     many, the median and longest lag in days, and the five longest hidden. An imprecise
@@ -261,7 +273,7 @@ def lag(
     from timeline.queries import lag as find_lag
 
     found = find_lag(env_of(ctx).store(), thread, actor)
-    if fmt is ThreadsFormat.json:
+    if fmt is TextOrJson.json:
         write(disclosure.lag_json(found), as_json=True)
     else:
         write(disclosure.lag_text(found))

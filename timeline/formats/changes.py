@@ -25,16 +25,48 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from timeline.amend import EventView
 from timeline.codec import format_recorded_at, pretty
+from timeline.formats.render import record_dict
 from timeline.mapper import entry_to_payload
-from timeline.model import Correction, EventSummary, PositionState, Retraction
+from timeline.model import Correction, Event, EventSummary, PositionState, Record, Retraction
 from timeline.views import Diff, History
 
-__all__ = ["diff_json", "diff_text", "history_text"]
+__all__ = ["diff_json", "diff_text", "history_json", "history_markdown", "history_text"]
 
 
 def _position(p: PositionState) -> str:
     return f"{p.actor} on {p.issue}: {p.stance}  [since {p.since}, {p.event}]"
+
+
+def _story_lines(h: History, a: EventView[Record]) -> list[str]:
+    """What happened to one event after it was recorded: each correction (withdrawn ones
+    too) and retraction, the values first recorded, the status it set."""
+    o = a.original
+    out: list[str] = []
+    changed: dict[str, None] = {}
+    for r in h.amendments.get(o.entry.key, ()):
+        x = r.entry
+        when = f"known {x.known.isoformat()}, recorded {format_recorded_at(r.recorded_at)}"
+        if isinstance(x, Correction):
+            changed.update(dict.fromkeys(x.changes))
+            fields = ", ".join(f"{k} → {_plain(v)}" for k, v in x.changes.items())
+            out.append(f"corrected by {x.id} ({when}): {fields}")
+            if x.note:
+                out.append(f"  note: {x.note}")
+        elif isinstance(x, Retraction) and x.target == o.entry.key:
+            out.append(f"retracted by {x.id} ({when}): {x.reason}")
+        elif isinstance(x, Retraction):
+            out.append(f"  withdrawn by {x.id} ({when}): {x.reason}")
+    if changed:
+        first = entry_to_payload(o.entry)
+        out.append(
+            "as first recorded: " + ", ".join(f"{k}: {_plain(first.get(k))}" for k in changed)
+        )
+    if a.record.seq in h.status_changes:
+        before, after = h.status_changes[a.record.seq]
+        out.append(f"status: {before} → {after}")
+    return out
 
 
 def history_text(h: History) -> str:
@@ -53,31 +85,52 @@ def history_text(h: History) -> str:
             f"    known {e.known.isoformat()} · recorded "
             f"{format_recorded_at(o.recorded_at)} · seq {o.seq}"
         )
-        changed: dict[str, None] = {}
-        for r in h.amendments.get(o.entry.key, ()):
-            x = r.entry
-            when = f"known {x.known.isoformat()}, recorded {format_recorded_at(r.recorded_at)}"
-            if isinstance(x, Correction):
-                changed.update(dict.fromkeys(x.changes))
-                fields = ", ".join(f"{k} → {_plain(v)}" for k, v in x.changes.items())
-                out.append(f"    corrected by {x.id} ({when}): {fields}")
-                if x.note:
-                    out.append(f"      note: {x.note}")
-            elif isinstance(x, Retraction) and x.target == o.entry.key:
-                out.append(f"    retracted by {x.id} ({when}): {x.reason}")
-            elif isinstance(x, Retraction):
-                out.append(f"      withdrawn by {x.id} ({when}): {x.reason}")
-        if changed:
-            first = entry_to_payload(o.entry)
-            out.append(
-                "    as first recorded: "
-                + ", ".join(f"{k}: {_plain(first.get(k))}" for k in changed)
-            )
-        if a.record.seq in h.status_changes:
-            before, after = h.status_changes[a.record.seq]
-            out.append(f"    status: {before} → {after}")
+        out += [f"    {line}" for line in _story_lines(h, a)]
         out.append("")
     return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
+
+
+def _url(url: str) -> str:
+    """A URL as a Markdown link target: nothing in it ends the link early."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+
+
+def history_markdown(h: History) -> str:
+    title = f"{_md(h.title)} (`{h.thread}`)" if h.title else f"`{h.thread}`"
+    out = [f"# {title}", "", "_In the order it became known._", ""]
+    for a in h.items:
+        e, o = a.record.event, a.original
+        mark = " — **retracted**" if a.retraction is not None else ""
+        out += [f"## {e.date.text} · {e.type} · {_md(e.title)}{mark}", ""]
+        out.append(
+            f"- `{e.id}`: known {e.known.isoformat()}, recorded "
+            f"{format_recorded_at(o.recorded_at)}, seq {o.seq}"
+        )
+        out.append(f"- Actors: {_md(', '.join(e.actors))}")
+        if isinstance(e, Event) and e.sources:
+            links = [f"[{_md(x.name)}]({_url(x.url)})" if x.url else _md(x.name) for x in e.sources]
+            out.append(f"- Sources: {', '.join(links)}")
+        out += [f"- {_md(line.strip())}" for line in _story_lines(h, a)]
+        out.append("")
+    return "\n".join(out)
+
+
+def history_json(h: History) -> str:
+    """Each event as ``log --format json`` shows it (its values as corrected), with its
+    amendments as records and the status change it made."""
+    events = []
+    for a in h.items:
+        d = record_dict(a.record)
+        change = h.status_changes.get(a.record.seq)
+        d["retracted"] = a.retraction is not None
+        d["status_change"] = None if change is None else {"from": change[0], "to": change[1]}
+        d["amendments"] = [record_dict(r) for r in h.amendments.get(a.original.entry.key, ())]
+        events.append(d)
+    return pretty({"thread": h.thread, "title": h.title, "events": events}) + "\n"
 
 
 def _plain(value: Any) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -18,11 +20,14 @@ __all__ = [
     "asof_markdown",
     "asof_text",
     "json_visible",
+    "log_csv",
     "log_json",
     "log_jsonl",
     "log_text",
     "record_dict",
+    "threads_csv",
     "threads_json",
+    "threads_markdown",
     "threads_text",
     "visible",
 ]
@@ -199,6 +204,91 @@ def threads_text(states: Sequence[ThreadState | Hidden]) -> str:
 
 def threads_json(states: Sequence[ThreadState | Hidden]) -> str:
     return _pretty({"threads": [_listing(s) for s in states]})
+
+
+def _ends(d: dict[str, Any]) -> tuple[str, str]:
+    return (d["first"]["date"] if d["first"] else "", d["last"]["date"] if d["last"] else "")
+
+
+def threads_markdown(states: Sequence[ThreadState | Hidden]) -> str:
+    if not states:
+        return EMPTY_HINT + "\n"
+    out = ["| Thread | Status | Events | First | Last | Title |", "|---|---|---:|---|---|---|"]
+    for d in map(_listing, states):
+        first, last = _ends(d)
+        out.append(
+            f"| `{d['thread']}` | {d['status']} | {d['events']} | {first} | {last} "
+            f"| {_md(d['title'] or '')} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """RFC 4180 (CRLF line ends, quoted where needed), every field ``visible``: the
+    renderer escapes, so the CLI can print it as it is."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows([visible(str(v)) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def threads_csv(states: Sequence[ThreadState | Hidden]) -> str:
+    """One row per thread: ``thread,title,status,events,first,last`` (dates as written)."""
+    rows = []
+    for d in map(_listing, states):
+        first, last = _ends(d)
+        rows.append((d["thread"], d["title"] or "", d["status"], d["events"], first, last))
+    return _csv(("thread", "title", "status", "events", "first", "last"), rows)
+
+
+LOG_CSV = (
+    "seq",
+    "kind",
+    "thread",
+    "id",
+    "date",
+    "known",
+    "type",
+    "actors",
+    "title",
+    "status",
+    "corrected_by",
+    "retracted_by",
+)
+
+
+def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
+    record = item if isinstance(item, Record) else item.record
+    e = record.entry
+    if not isinstance(e, Event):  # a correction or retraction, as appended (--raw)
+        target = f"{e.kind} of {e.target}"
+        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", target, "", "", "")
+    corrected = retracted = ""
+    if isinstance(item, EventView):
+        corrected = "; ".join(str(c.entry.key) for c in item.corrections)
+        r = item.retraction_entry
+        retracted = "" if r is None else str(r.key)
+    return (
+        record.seq,
+        "event",
+        e.thread,
+        e.id,
+        e.date.text,
+        e.known.isoformat(),
+        e.type,
+        "; ".join(e.actors),
+        e.title,
+        e.status or "",
+        corrected,
+        retracted,
+    )
+
+
+def log_csv(items: Sequence[EventView[Record]] | Sequence[Record]) -> str:
+    """``log --format csv``: one row per event (or record, with ``--raw``); actors and
+    amendments joined by ``; ``."""
+    return _csv(LOG_CSV, map(_csv_row, items))
 
 
 # ---- log ------------------------------------------------------------------------------
