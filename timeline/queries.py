@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from timeline.amend import EventView, annotate
+from timeline.catalog import Name, NameIndex
 from timeline.errors import TimelineError, UnknownActor, UnknownThread
 from timeline.model import Event, Hidden, Record, ThreadState
 from timeline.projector import project, project_from
@@ -37,6 +38,7 @@ __all__ = [
     "history",
     "lag",
     "log",
+    "names",
     "raw_log",
     "secrets",
     "threads",
@@ -320,3 +322,14 @@ def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> 
                 if found_lag is not None:
                     found.append(found_lag)
     return found
+
+
+def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name]:
+    """Every actor (``kind`` "actors") or issue ("issues") in the events known on ``day``
+    (all if None), as corrected then, retracted ones left out (see ``catalog``)."""
+    index = NameIndex(kind)
+    with store.reading() as r:
+        for group in r.thread_groups(None, EXPORT_BATCH):
+            views = event_views(r.records(group, known_by=day), day)
+            index.add(a.record.event for a in views if a.retraction is None)
+    return index.names()

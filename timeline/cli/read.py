@@ -1,4 +1,4 @@
-"""Commands that read: asof, threads, log, history, diff, secrets, lag."""
+"""Commands that read: asof, threads, log, history, diff, secrets, lag, actors, issues."""
 
 from __future__ import annotations
 
@@ -277,3 +277,49 @@ def lag(
         write(disclosure.lag_json(found), as_json=True)
     else:
         write(disclosure.lag_text(found))
+
+
+_NAMES_ASOF = typer.Option(
+    metavar="DATE", help="Only events publicly known by DATE (YYYY-MM-DD or 'today'), as then."
+)
+
+
+def _names(ctx: typer.Context, kind: str, asof: str | None, fmt: TextOrJson) -> None:
+    from timeline.formats.names import names_json, names_text
+    from timeline.queries import names
+
+    env = env_of(ctx)
+    day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
+    found = names(env.store(), kind, day)
+    if fmt is TextOrJson.json:
+        write(names_json(kind, found, day), as_json=True)
+    else:
+        write(names_text(kind, found, day))
+
+
+@app.command()
+def actors(
+    ctx: typer.Context,
+    asof: Annotated[str | None, _NAMES_ASOF] = None,
+    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+) -> None:
+    """Every actor (a party to an event, or a position's holder) with how many events and
+    threads it appears in, and the dates of its first and last event.
+
+    Example: timeline actors --asof 2022-01-28
+    """
+    _names(ctx, "actors", asof, fmt)
+
+
+@app.command()
+def issues(
+    ctx: typer.Context,
+    asof: Annotated[str | None, _NAMES_ASOF] = None,
+    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+) -> None:
+    """Every issue a stance was recorded on, with how many events and threads record one,
+    and the dates of the first and last.
+
+    Example: timeline issues
+    """
+    _names(ctx, "issues", asof, fmt)
