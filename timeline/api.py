@@ -17,6 +17,7 @@ from timeline import queries, service
 from timeline.amend import EventView
 from timeline.dates import parse_bound, parse_day
 from timeline.errors import TimelineError
+from timeline.filters import EventFilter
 from timeline.model import Record, ThreadState
 from timeline.service import ImportResult, VerifyResult
 from timeline.store import EventStore
@@ -24,6 +25,7 @@ from timeline.viewpoints import Lag, Secret
 from timeline.views import Diff, History
 
 __all__ = [
+    "EventFilter",
     "ExportFormat",
     "add",
     "as_of",
@@ -117,10 +119,12 @@ def as_of(
     thread: str | Sequence[str] | None = None,
     recorded_before: dt.datetime | None = None,
     viewer: str | None = None,
+    only: EventFilter | None = None,
 ) -> list[ThreadState]:
     """Where each thread stood, as publicly known at the end of ``day`` — or as the actor
-    ``viewer`` knew it then (public knowledge and what it was privy to)."""
-    return queries.as_of(store, _day(day, "date"), thread, recorded_before, viewer)
+    ``viewer`` knew it then (public knowledge and what it was privy to); ``only``: the
+    threads an ``EventFilter`` asks about."""
+    return queries.as_of(store, _day(day, "date"), thread, recorded_before, viewer, only)
 
 
 def log(
@@ -132,9 +136,11 @@ def log(
     known_by: Day | None = None,
     recorded_before: dt.datetime | None = None,
     viewer: str | None = None,
+    only: EventFilter | None = None,
 ) -> list[EventView[Record]]:
     """Events in timeline order, with their corrections and retractions as known by
-    ``known_by`` (all if None; known to ``viewer``, when given)."""
+    ``known_by`` (all if None; known to ``viewer``, when given); ``only``: those an
+    ``EventFilter`` keeps."""
     return queries.log(
         store,
         thread=thread,
@@ -143,12 +149,14 @@ def log(
         known_by=_maybe_day(known_by, "known_by"),
         recorded_before=recorded_before,
         viewer=viewer,
+        only=only,
     )
 
 
-def history(store: EventStore, thread: str) -> History:
-    """A thread's whole story, in the order things became known."""
-    return queries.history(store, thread)
+def history(store: EventStore, thread: str, *, only: EventFilter | None = None) -> History:
+    """A thread's whole story, in the order things became known (``only``: the events an
+    ``EventFilter`` keeps)."""
+    return queries.history(store, thread, only)
 
 
 def diff(
@@ -158,19 +166,25 @@ def diff(
     *,
     thread: str | Sequence[str] | None = None,
     viewer: str | None = None,
+    only: EventFilter | None = None,
 ) -> Diff:
-    """What became known after ``start``, up to and including ``end`` (to ``viewer``)."""
+    """What became known after ``start``, up to and including ``end`` (to ``viewer``;
+    about what ``only`` asks)."""
     d1, d2 = _day(start, "start"), _day(end, "end")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    return queries.diff(store, d1, d2, thread, viewer)
+    return queries.diff(store, d1, d2, thread, viewer, only)
 
 
 def secrets(
-    store: EventStore, day: Day, *, thread: str | Sequence[str] | None = None
+    store: EventStore,
+    day: Day,
+    *,
+    thread: str | Sequence[str] | None = None,
+    only: EventFilter | None = None,
 ) -> list[Secret]:
     """What at least one actor knew by the end of ``day`` and the public did not."""
-    return queries.secrets(store, _day(day, "date"), thread)
+    return queries.secrets(store, _day(day, "date"), thread, only)
 
 
 def lag(
@@ -216,6 +230,7 @@ def export_chunks(
     since: Day | None = None,
     until: Day | None = None,
     viewer: str | None = None,
+    only: EventFilter | None = None,
 ) -> Iterator[bytes]:
     """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
     (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
@@ -236,6 +251,7 @@ def export_chunks(
         since=_span(since, False, "since"),
         until=_span(until, True, "until"),
         viewer=viewer,
+        only=only,
     )
     name, desc = _names(store, threads, day, viewer)
     if fmt == "ics":
@@ -260,9 +276,17 @@ def export(
     since: Day | None = None,
     until: Day | None = None,
     viewer: str | None = None,
+    only: EventFilter | None = None,
 ) -> bytes:
     """The export as bytes (see ``export_chunks``)."""
     chunks = export_chunks(
-        store, fmt, threads=threads, as_of=as_of, since=since, until=until, viewer=viewer
+        store,
+        fmt,
+        threads=threads,
+        as_of=as_of,
+        since=since,
+        until=until,
+        viewer=viewer,
+        only=only,
     )
     return b"".join(chunks)

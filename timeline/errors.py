@@ -12,7 +12,7 @@ __all__ = [
     "InvalidEvent",
     "Problem",
     "TimelineError",
-    "UnknownActor",
+    "UnknownName",
     "UnknownThread",
 ]
 
@@ -37,8 +37,8 @@ class UnknownThread(TimelineError):
     pass
 
 
-class UnknownActor(TimelineError):
-    pass
+class UnknownName(TimelineError):
+    """An actor or issue the log does not name."""
 
 
 class ConflictError(TimelineError):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from timeline.amend import EventView, annotate
+from timeline.filters import EventFilter
 from timeline.mapper import entry_to_payload
 from timeline.model import (
     DEFAULT_STATUS,
@@ -181,17 +182,24 @@ class ThreadDiff:
     corrected: list[tuple[EventSummary, list[str]]] = field(default_factory=list)
 
     @property
-    def empty(self) -> bool:
-        found = (
-            self.status,
-            self.added,
-            self.changed,
-            self.dropped,
-            self.known,
-            self.retracted,
-            self.corrected,
+    def touched(self) -> bool:
+        """Does it hold a change (what ``empty`` asks, whether or not the thread came or
+        went)?"""
+        return any(
+            (
+                self.status,
+                self.added,
+                self.changed,
+                self.dropped,
+                self.known,
+                self.retracted,
+                self.corrected,
+            )
         )
-        return not any(found) and self.change == "changed"
+
+    @property
+    def empty(self) -> bool:
+        return not self.touched and self.change == "changed"
 
 
 @dataclass
@@ -265,11 +273,46 @@ class _DiffBuilder:
                     self.thread(slug).corrected.append((_summary(a.record), fields))
 
 
+def _narrow(d: ThreadDiff, only: EventFilter, keys: set[Key]) -> ThreadDiff:
+    """The part of a thread's diff ``only`` asks about: its events (``keys``: those it
+    matches on either day), the positions they set (of its actors, on its issue), and a
+    status change only to or from the status it names."""
+
+    def event(e: EventSummary) -> bool:
+        return Key(d.thread, e.id) in keys
+
+    def position(p: PositionState) -> bool:
+        return (
+            Key(d.thread, p.event) in keys
+            and (not only.actors or p.actor in only.actors)
+            and (only.issue is None or p.issue == only.issue)
+        )
+
+    status = d.status if only.status is not None and only.status in (d.status or ()) else None
+    return ThreadDiff(
+        d.thread,
+        d.title,
+        d.change,
+        status,
+        [p for p in d.added if position(p)],
+        [(o, n) for o, n in d.changed if position(n) or position(o)],
+        [p for p in d.dropped if position(p)],
+        [e for e in d.known if event(e)],
+        [(e, why) for e, why in d.retracted if event(e)],
+        [(e, fields) for e, fields in d.corrected if event(e)],
+    )
+
+
 def compute_diff(
-    records: Sequence[Record], start: dt.date, end: dt.date, viewer: str | None = None
+    records: Sequence[Record],
+    start: dt.date,
+    end: dt.date,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
 ) -> Diff:
     """What became known after ``start`` up to and including ``end``, from the two
-    projected states and the events as seen on each day (by ``viewer``, when given)."""
+    projected states and the events as seen on each day (by ``viewer``, when given);
+    ``only``: what it asks about, threads left with nothing left out."""
     builder = _DiffBuilder(
         project(records, as_of=start, viewer=viewer), project(records, as_of=end, viewer=viewer)
     )
@@ -279,7 +322,12 @@ def compute_diff(
         for a in event_views(records, start, viewer=viewer)
         if a.retraction is None
     }
-    builder.events(then, annotate(records, end, viewer=viewer), end)
-    for d in builder.out.values():
+    now = annotate(records, end, viewer=viewer)
+    builder.events(then, now, end)
+    found = list(builder.out.values())
+    for d in found:
         d.known.sort(key=lambda s: (s.known, s.date, s.id))
-    return Diff(start, end, [d for d in builder.out.values() if not d.empty], viewer)
+    if only:
+        keys = {a.record.entry.key for a in (*then.values(), *now) if only.matches(a.record.event)}
+        found = [n for n in (_narrow(d, only, keys) for d in found) if n.touched]
+    return Diff(start, end, [d for d in found if not d.empty], viewer)

@@ -1,11 +1,64 @@
 """Options that carry structured values: ``--source NAME=URL``, ``--position
-ACTOR|ISSUE|STANCE``, ``--known-to ACTOR=DATE`` -> the fields of an event file."""
+ACTOR|ISSUE|STANCE``, ``--known-to ACTOR=DATE`` -> the fields of an event file; and the
+filters every reading command takes (``--actor``, ``--type``, ``--issue``, ``--status``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import typer
+
 from timeline.errors import TimelineError
 
-__all__ = ["split_known_to", "split_position", "split_source"]
+if TYPE_CHECKING:
+    from timeline.filters import EventFilter
+
+__all__ = [
+    "ACTOR_FILTER",
+    "ISSUE_FILTER",
+    "STATUS_FILTER",
+    "THREAD_ACTOR",
+    "THREAD_ISSUE",
+    "THREAD_STATUS",
+    "THREAD_TYPE",
+    "TYPE_FILTER",
+    "event_filter",
+    "split_known_to",
+    "split_position",
+    "split_source",
+]
+
+ACTOR_FILTER = typer.Option(
+    "--actor",
+    metavar="ACTOR",
+    help="Only events this actor is a party to or takes a stance in (repeat: any).",
+)
+TYPE_FILTER = typer.Option("--type", metavar="TYPE", help="Only events of this type (repeat: any).")
+ISSUE_FILTER = typer.Option(
+    "--issue", metavar="ISSUE", help="Only events with a stance on this issue."
+)
+STATUS_FILTER = typer.Option("--status", metavar="STATUS", help="Only events that set this status.")
+# asof shows threads: the same options keep whole threads
+THREAD_ACTOR = typer.Option(
+    "--actor", metavar="ACTOR", help="Only threads with this actor among the parties (repeat: any)."
+)
+THREAD_TYPE = typer.Option(
+    "--type", metavar="TYPE", help="Only threads with a known event of this type (repeat: any)."
+)
+THREAD_ISSUE = typer.Option(
+    "--issue", metavar="ISSUE", help="Only threads with a stance on this issue."
+)
+THREAD_STATUS = typer.Option("--status", metavar="STATUS", help="Only threads in this status.")
+
+
+def event_filter(
+    actor: list[str] | None, types: list[str] | None, issue: str | None, status: str | None
+) -> EventFilter | None:
+    """The filter the options ask for (None: none)."""
+    from timeline.filters import EventFilter
+
+    found = EventFilter.of(actor, types, issue, status)
+    return found if found else None
 
 
 def split_source(value: str) -> dict[str, str]:

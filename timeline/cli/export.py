@@ -9,6 +9,13 @@ from typing import Annotated
 import typer
 
 from timeline.cli._app import app, env_of, needs_day, parse_day_arg, parse_span
+from timeline.cli._fields import (
+    ACTOR_FILTER,
+    ISSUE_FILTER,
+    STATUS_FILTER,
+    TYPE_FILTER,
+    event_filter,
+)
 
 export_app = typer.Typer(
     help="Export events: iCalendar, a JSON Lines backup, TimelineJS.", no_args_is_help=True
@@ -56,6 +63,10 @@ def export_ics(
     ] = None,
     output: Annotated[str | None, _OUTPUT] = None,
     viewer: Annotated[str | None, _AS] = None,
+    actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
+    types: Annotated[list[str] | None, TYPE_FILTER] = None,
+    issue: Annotated[str | None, ISSUE_FILTER] = None,
+    status: Annotated[str | None, STATUS_FILTER] = None,
 ) -> None:
     """An iCalendar (RFC 5545) file that calendars accept: one all-day event per event.
 
@@ -77,6 +88,7 @@ def export_ics(
         since=since_day,
         until=until_day,
         viewer=viewer,
+        only=event_filter(actor, types, issue, status),
     )
     emit(data, output)
 
@@ -88,6 +100,10 @@ def export_timelinejs(
     asof: Annotated[str | None, _ASOF] = None,
     output: Annotated[str | None, _OUTPUT] = None,
     viewer: Annotated[str | None, _AS] = None,
+    actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
+    types: Annotated[list[str] | None, TYPE_FILTER] = None,
+    issue: Annotated[str | None, ISSUE_FILTER] = None,
+    status: Annotated[str | None, STATUS_FILTER] = None,
 ) -> None:
     """A TimelineJS (Knight Lab) JSON file: one slide per known event.
 
@@ -98,7 +114,10 @@ def export_timelinejs(
     env = env_of(ctx)
     needs_day(viewer, asof, "--asof")
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    chunks = export_chunks(env.store(), "timelinejs", threads=thread, as_of=day, viewer=viewer)
+    only = event_filter(actor, types, issue, status)
+    chunks = export_chunks(
+        env.store(), "timelinejs", threads=thread, as_of=day, viewer=viewer, only=only
+    )
     emit(chunks, output)
 
 

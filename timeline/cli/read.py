@@ -20,6 +20,17 @@ from timeline.cli._app import (
     parse_timestamp,
     write,
 )
+from timeline.cli._fields import (
+    ACTOR_FILTER,
+    ISSUE_FILTER,
+    STATUS_FILTER,
+    THREAD_ACTOR,
+    THREAD_ISSUE,
+    THREAD_STATUS,
+    THREAD_TYPE,
+    TYPE_FILTER,
+    event_filter,
+)
 
 _AS = typer.Option(
     "--as",
@@ -46,6 +57,10 @@ def asof(
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
     viewer: Annotated[str | None, _AS] = None,
+    actor: Annotated[list[str] | None, THREAD_ACTOR] = None,
+    types: Annotated[list[str] | None, THREAD_TYPE] = None,
+    issue: Annotated[str | None, THREAD_ISSUE] = None,
+    status: Annotated[str | None, THREAD_STATUS] = None,
 ) -> None:
     """Where each negotiation stood, as publicly known at the end of DATE (or as one actor
     knew it, with --as).
@@ -59,7 +74,8 @@ def asof(
     day = parse_day_arg(date, env.today, "date")
     before = parse_timestamp(recorded_before, "--recorded-before")
     store = env.store()
-    states = as_of(store, day, thread, recorded_before=before, viewer=viewer)
+    only = event_filter(actor, types, issue, status)
+    states = as_of(store, day, thread, recorded_before=before, viewer=viewer, only=only)
     empty = not states and count(store, before) == 0
     if fmt is Format.json:
         write(render.asof_json(day, states, viewer), as_json=True)
@@ -131,6 +147,10 @@ def log(
     ] = False,
     fmt: Annotated[LogFormat, typer.Option("--format", help="Output format.")] = LogFormat.text,
     viewer: Annotated[str | None, _AS] = None,
+    actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
+    types: Annotated[list[str] | None, TYPE_FILTER] = None,
+    issue: Annotated[str | None, ISSUE_FILTER] = None,
+    status: Annotated[str | None, STATUS_FILTER] = None,
 ) -> None:
     """Events in timeline order: date, known (when later), type, thread/id, actors, title;
     corrected values, with corrections and retractions marked.
@@ -153,6 +173,7 @@ def log(
         known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
         viewer=viewer,
+        only=event_filter(actor, types, issue, status),
     )
     if fmt is LogFormat.json:
         write(render.log_json(items), as_json=True)
@@ -171,6 +192,10 @@ def history(
     fmt: Annotated[
         HistoryFormat, typer.Option("--format", help="Output format.")
     ] = HistoryFormat.text,
+    actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
+    types: Annotated[list[str] | None, TYPE_FILTER] = None,
+    issue: Annotated[str | None, ISSUE_FILTER] = None,
+    status: Annotated[str | None, STATUS_FILTER] = None,
 ) -> None:
     """A thread's whole story: every event with its three times (happened, known,
     recorded), corrections and retractions inline, and each status change.
@@ -180,7 +205,7 @@ def history(
     from timeline.formats import changes
     from timeline.queries import history as read_history
 
-    story = read_history(env_of(ctx).store(), thread)
+    story = read_history(env_of(ctx).store(), thread, event_filter(actor, types, issue, status))
     if fmt is HistoryFormat.json:
         write(changes.history_json(story), as_json=True)
     elif fmt is HistoryFormat.markdown:
@@ -200,6 +225,10 @@ def diff(
     ] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     viewer: Annotated[str | None, _AS] = None,
+    actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
+    types: Annotated[list[str] | None, TYPE_FILTER] = None,
+    issue: Annotated[str | None, ISSUE_FILTER] = None,
+    status: Annotated[str | None, STATUS_FILTER] = None,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
     changes, positions added, changed or dropped, events newly known, retracted or corrected.
@@ -215,7 +244,8 @@ def diff(
     d2 = parse_day_arg(end, env.today, "D2")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    result = compute_diff(env.store(), d1, d2, thread, viewer)
+    only = event_filter(actor, types, issue, status)
+    result = compute_diff(env.store(), d1, d2, thread, viewer, only)
     if fmt is TextOrJson.json:
         write(changes.diff_json(result), as_json=True)
     else:
@@ -231,6 +261,10 @@ def secrets(
         typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
     ] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
+    types: Annotated[list[str] | None, TYPE_FILTER] = None,
+    issue: Annotated[str | None, ISSUE_FILTER] = None,
+    status: Annotated[str | None, STATUS_FILTER] = None,
 ) -> None:
     """What at least one actor knew by the end of DATE and the public did not: each event
     with who knew it and since when, how many days it had been secret, and the day it
@@ -243,7 +277,7 @@ def secrets(
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
-    found = find_secrets(env.store(), day, thread)
+    found = find_secrets(env.store(), day, thread, event_filter(actor, types, issue, status))
     if fmt is TextOrJson.json:
         write(disclosure.secrets_json(day, found), as_json=True)
     else:

@@ -216,6 +216,18 @@ class Reader(PointReader):
             names.update(payload_actor_names(json.loads(payload)))
         return names
 
+    def issue_names(self) -> set[str]:
+        """Every issue a stance was recorded on, as recorded and as corrected."""
+        names: set[str] = set()
+        held = events.c.positions.is_not(None)
+        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
+            names.update(issue for _, issue, _ in json.loads(positions))
+        corrections = select(events.c.payload).where(events.c.kind == "correction")
+        for (payload,) in self._conn.execute(corrections):
+            changes = json.loads(payload)["set"]
+            names.update(str(x["issue"]).strip() for x in changes.get("positions") or ())
+        return names
+
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""
         columns = {c.name: c for c in (*RECORD_COLUMNS, *(events.c[n] for n in COPIED))}

@@ -1,0 +1,83 @@
+"""Which events a command keeps: ``--actor``, ``--type``, ``--issue``, ``--status``. Pure.
+
+A filter is matched against an event's values as the view sees them (corrected, as known
+on the view's day). Several ``--actor`` (or ``--type``) keep an event that matches any of
+them; different options must all match. ``asof`` keeps whole threads instead: see
+``thread_matches``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from timeline.errors import TimelineError
+from timeline.model import EVENT_TYPES, STATUSES, EventHead, Key, Record, ThreadState
+
+__all__ = ["EventFilter"]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    actors: tuple[str, ...] = ()  # a party, or a position's holder
+    types: tuple[str, ...] = ()
+    issue: str | None = None  # a stance recorded on it
+    status: str | None = None  # the event sets it (asof: the thread is in it)
+
+    @classmethod
+    def of(
+        cls,
+        actors: Iterable[str] | None = None,
+        types: Iterable[str] | None = None,
+        issue: str | None = None,
+        status: str | None = None,
+    ) -> EventFilter:
+        """A filter from options as given; TimelineError for a type or status that does
+        not exist (names are checked against the log by the caller)."""
+        found = cls(
+            tuple(dict.fromkeys(actors or ())), tuple(dict.fromkeys(types or ())), issue, status
+        )
+        for t in found.types:
+            if t not in EVENT_TYPES:
+                raise TimelineError(f"unknown --type {t!r} (valid: {', '.join(EVENT_TYPES)})")
+        if status is not None and status not in STATUSES:
+            raise TimelineError(f"unknown --status {status!r} (valid: {', '.join(STATUSES)})")
+        return found
+
+    def __bool__(self) -> bool:
+        return bool(self.actors or self.types or self.issue or self.status)
+
+    def matches(self, e: EventHead) -> bool:
+        """Does the event (its values as the view sees them) pass?"""
+        if self.actors and not any(
+            a in e.actors or any(p.actor == a for p in e.positions) for a in self.actors
+        ):
+            return False
+        if self.types and e.type not in self.types:
+            return False
+        if self.issue is not None and not any(p.issue == self.issue for p in e.positions):
+            return False
+        return self.status is None or e.status == self.status
+
+    def records(self, records: Sequence[Record]) -> list[Record]:
+        """Records as appended: the events this matches (as recorded), and the
+        corrections and retractions of those (and of their corrections)."""
+        kept: set[Key] = set()
+        out: list[Record] = []
+        for r in records:  # in seq order: an amendment comes after what it amends
+            e = r.entry
+            keep = self.matches(e) if isinstance(e, EventHead) else e.target in kept
+            if keep:
+                kept.add(e.key)
+                out.append(r)
+        return out
+
+    def thread_matches(self, state: ThreadState) -> bool:
+        """``asof``: is the thread, as it stood, one this filter asks about? One of the
+        actors among its parties, a stance on the issue, its status; ``types`` need its
+        events (the caller checks them)."""
+        if self.actors and not any(a in state.parties for a in self.actors):
+            return False
+        if self.issue is not None and not any(p.issue == self.issue for p in state.positions):
+            return False
+        return self.status is None or state.status == self.status

@@ -1,0 +1,35 @@
+"""Use cases that read: asof, threads, log, history, diff, export (``reading``); secrets,
+lag, actors and issues (``knowledge``). Each reads inside one transaction (one snapshot
+of the log) and hands the records to a pure view (``views``).
+
+``known_by``/``as_of`` pick the view of the world; ``recorded_before`` replays what this
+database held at an earlier moment, so an old report can be reproduced exactly.
+"""
+
+from timeline.queries.knowledge import lag, names, secrets
+from timeline.queries.reading import (
+    all_records,
+    as_of,
+    count,
+    diff,
+    export_batches,
+    history,
+    log,
+    raw_log,
+    threads,
+)
+
+__all__ = [
+    "all_records",
+    "as_of",
+    "count",
+    "diff",
+    "export_batches",
+    "history",
+    "lag",
+    "log",
+    "names",
+    "raw_log",
+    "secrets",
+    "threads",
+]

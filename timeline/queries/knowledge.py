@@ -1,0 +1,80 @@
+"""Use cases about knowledge itself: what was secret on a day, how long events stayed out
+of public view, and the names the events use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from timeline.amend import annotate
+from timeline.catalog import Name, NameIndex
+from timeline.filters import EventFilter
+from timeline.model import Event
+from timeline.queries._common import (
+    EXPORT_BATCH,
+    Threads,
+    only_threads,
+    require_actor,
+    require_filter,
+    require_threads,
+)
+from timeline.store import EventStore
+from timeline.viewpoints import Lag, Secret, lag_of, secret_of
+from timeline.views import event_views
+
+__all__ = ["lag", "names", "secrets"]
+
+
+def secrets(
+    store: EventStore, day: dt.date, thread: Threads = None, only: EventFilter | None = None
+) -> list[Secret]:
+    """Events that at least one actor knew by the end of ``day`` and the public did not,
+    as known on ``day`` (the corrections and retractions in effect then), by thread,
+    then date, then id; ``only``: those it matches."""
+    found: list[Secret] = []
+    with store.reading() as r:
+        require_threads(r, only_threads(thread) or ())
+        require_filter(r, only)
+        for group in r.thread_groups(only_threads(thread), EXPORT_BATCH):
+            titles = r.titles(group)
+            for a in annotate(r.records(group), day):
+                secret = None if a.retraction else secret_of(a.record.event, day)
+                if secret is not None and (not only or only.matches(secret.event)):
+                    found.append(
+                        replace(secret, title=titles.get(secret.event.thread, (None, 0))[0])
+                    )
+    found.sort(key=lambda s: (s.event.thread, s.event.date.first, s.event.id))
+    return found
+
+
+def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> list[Lag]:
+    """Disclosure lag per thread: its events (those ``actor`` is a party to, when given)
+    whose public ``known`` came after their date, as corrected; threads without one are
+    left out."""
+    found: list[Lag] = []
+    with store.reading() as r:
+        require_threads(r, only_threads(thread) or ())
+        require_actor(r, actor)
+        for group in r.thread_groups(only_threads(thread), EXPORT_BATCH):
+            titles = r.titles(group)
+            events: dict[str, list[Event]] = {}
+            for a in annotate(r.records(group)):
+                e = a.record.event
+                if a.retraction is None and (actor is None or actor in e.actors):
+                    events.setdefault(e.thread, []).append(e)
+            for slug in group:
+                found_lag = lag_of(slug, titles.get(slug, (None, 0))[0], events.get(slug, ()))
+                if found_lag is not None:
+                    found.append(found_lag)
+    return found
+
+
+def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name]:
+    """Every actor (``kind`` "actors") or issue ("issues") in the events known on ``day``
+    (all if None), as corrected then, retracted ones left out (see ``catalog``)."""
+    index = NameIndex(kind)
+    with store.reading() as r:
+        for group in r.thread_groups(None, EXPORT_BATCH):
+            views = event_views(r.records(group, known_by=day), day)
+            index.add(a.record.event for a in views if a.retraction is None)
+    return index.names()

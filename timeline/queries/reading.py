@@ -1,0 +1,292 @@
+"""Use cases that read the state and the story: asof, threads, log, history, diff,
+export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from timeline.amend import EventView
+from timeline.filters import EventFilter
+from timeline.model import Hidden, Record, ThreadState
+from timeline.projector import project, project_from
+from timeline.queries._common import (
+    EXPORT_BATCH,
+    Threads,
+    check_range,
+    only_threads,
+    require_actor,
+    require_filter,
+    require_threads,
+)
+from timeline.store import EventStore, Reader
+from timeline.views import (
+    Diff,
+    History,
+    compute_diff,
+    event_views,
+    history_of,
+    log_records,
+    log_views,
+)
+
+__all__ = [
+    "all_records",
+    "as_of",
+    "count",
+    "diff",
+    "export_batches",
+    "history",
+    "log",
+    "raw_log",
+    "threads",
+]
+
+
+def count(store: EventStore, recorded_before: dt.datetime | None = None) -> int:
+    """Records in the log (those this database held at a time, if given)."""
+    with store.reading() as r:
+        return r.count(recorded_before)
+
+
+def all_records(store: EventStore) -> list[Record]:
+    """Every record as appended, in seq order (what a backup holds)."""
+    with store.reading() as r:
+        return r.records()
+
+
+def _viewpoint(
+    r: Reader,
+    threads: list[str] | None,
+    day: dt.date,
+    viewer: str,
+    recorded_before: dt.datetime | None,
+) -> list[ThreadState]:
+    """Every thread as ``viewer`` knew it on ``day``: a replay of whole records (they
+    hold ``known_to``), a group of whole threads at a time."""
+    out: list[ThreadState] = []
+    for group in r.thread_groups(threads, EXPORT_BATCH):
+        records = r.records(group, with_titles=True, recorded_before=recorded_before)
+        out += project(records, as_of=day, viewer=viewer).values()
+    return sorted(out, key=lambda s: s.thread)
+
+
+def as_of(
+    store: EventStore,
+    day: dt.date,
+    thread: Threads = None,
+    recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+) -> list[ThreadState]:
+    """The state of every thread (or those asked for) as publicly known at the end of
+    ``day`` — or as ``viewer`` knew it then: the public view and what that actor was
+    privy to (``viewpoints``). ``only`` keeps the threads it asks about
+    (``EventFilter.thread_matches``, and an event of one of its types known then).
+
+    A thread whose stored state has nothing known after ``day`` is served from the
+    projection table; the others continue their latest checkpoint on or before
+    ``day`` with the records known after it (see ``checkpoints``). With
+    ``recorded_before`` or a ``viewer`` every record is replayed.
+    """
+    with store.reading() as r:
+        require_threads(r, only_threads(thread) or ())
+        require_actor(r, viewer)
+        require_filter(r, only)
+        states = _states(r, day, only_threads(thread), recorded_before, viewer)
+        if only:
+            states = [s for s in states if only.thread_matches(s)]
+        if only and only.types:
+            typed = _with_types(r, [s.thread for s in states], day, only.types, viewer)
+            states = [s for s in states if s.thread in typed]
+    return states
+
+
+def _states(
+    r: Reader,
+    day: dt.date,
+    threads: list[str] | None,
+    recorded_before: dt.datetime | None,
+    viewer: str | None,
+) -> list[ThreadState]:
+    if viewer is not None:
+        return _viewpoint(r, threads, day, viewer, recorded_before)
+    if recorded_before is not None:
+        records = r.fold_records(
+            threads, known_by=day, with_titles=True, recorded_before=recorded_before
+        )
+        return list(project(records, as_of=day).values())
+    horizons = r.horizons(threads)
+    # nothing known after `day`: the stored state is the answer (none if nothing shows)
+    result = r.states([t for t, h in horizons.items() if h <= day])
+    result.update(_from_checkpoints(r, [t for t, h in horizons.items() if h > day], day))
+    return [result[t] for t in sorted(result)]
+
+
+def _with_types(
+    r: Reader, threads: list[str], day: dt.date, types: Sequence[str], viewer: str | None
+) -> set[str]:
+    """The threads with an event of one of ``types`` shown on ``day`` (to ``viewer``)."""
+    found: set[str] = set()
+    for group in r.thread_groups(threads, EXPORT_BATCH) if threads else ():
+        known_by = day if viewer is None else None  # a viewer's days are not stored
+        for a in event_views(r.records(group, known_by=known_by), day, viewer=viewer):
+            if a.retraction is None and a.record.event.type in types:
+                found.add(a.record.event.thread)
+    return found
+
+
+def _from_checkpoints(r: Reader, threads: list[str], day: dt.date) -> dict[str, ThreadState]:
+    """The states on ``day`` of threads with records known after it, each continued
+    from its latest checkpoint on or before ``day`` (from nothing if it has none)."""
+    if not threads:
+        return {}
+    points = r.checkpoints_on(threads, day)
+    starts = {t: p.day for t, p in points.items()}
+    tails = r.tails({t: starts.get(t) for t in threads}, day)
+    titles = r.titles(threads)
+    out: dict[str, ThreadState] = {}
+    for t in threads:
+        point = project_from(points.get(t), t, tails[t], day)
+        if point is None:  # a stale checkpoint: never expected, but never trusted
+            point = project_from(None, t, r.tails({t: None}, day)[t], day)
+        if point is not None and point.state is not None:
+            title, title_seq = titles[t]
+            out[t] = replace(point.state, title=title, title_seq=title_seq)
+    return out
+
+
+def threads(store: EventStore) -> list[ThreadState | Hidden]:
+    """Every thread's current state (all its events), sorted by slug; a thread whose
+    events were all retracted is listed too, as what is known of it (``Hidden``)."""
+    with store.reading() as r:
+        listing: dict[str, ThreadState | Hidden] = {**r.hidden(), **r.states()}
+    return [listing[t] for t in sorted(listing)]
+
+
+def _log_records(
+    store: EventStore,
+    thread: Threads,
+    since: dt.date | None,
+    until: dt.date | None,
+    known_by: dt.date | None,
+    recorded_before: dt.datetime | None,
+    viewer: str | None,
+    only: EventFilter | None,
+) -> list[Record]:
+    """What ``log`` and ``raw_log`` start from (the views filter again; for a viewer,
+    by the day it knew each event, which the database does not hold)."""
+    check_range(since, until)
+    with store.reading() as r:
+        require_threads(r, only_threads(thread) or ())
+        require_actor(r, viewer)
+        require_filter(r, only)
+        return r.records(
+            only_threads(thread),
+            known_by=known_by if viewer is None else None,
+            since=since,
+            until=until,
+            recorded_before=recorded_before,
+        )
+
+
+def log(
+    store: EventStore,
+    *,
+    thread: Threads = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    known_by: dt.date | None = None,
+    recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+) -> list[EventView[Record]]:
+    """Events in timeline order (date, then known, then seq) with their effective values,
+    each with the corrections and retraction in effect by ``known_by``.
+
+    ``since``/``until`` keep events whose date interval overlaps that range; ``known_by``
+    keeps events publicly known by that day (known to ``viewer``, when given); ``only``
+    those it matches, as they are seen then.
+    """
+    records = _log_records(store, thread, since, until, known_by, recorded_before, viewer, only)
+    items = log_views(records, known_by, since, until, viewer)
+    return [a for a in items if only.matches(a.record.event)] if only else items
+
+
+def raw_log(
+    store: EventStore,
+    *,
+    thread: Threads = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    known_by: dt.date | None = None,
+    recorded_before: dt.datetime | None = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+) -> list[Record]:
+    """The records as appended, corrections and retractions as their own, in seq order
+    (the same filters as ``log``; an amendment "happens" on its known day; ``only``
+    matches events as recorded and keeps their amendments)."""
+    records = _log_records(store, thread, since, until, known_by, recorded_before, viewer, only)
+    kept = log_records(records, known_by, since, until, viewer)
+    return only.records(kept) if only else kept
+
+
+def history(store: EventStore, thread: str, only: EventFilter | None = None) -> History:
+    """A thread's whole story: every event with its three times, corrections and
+    retractions inline, and each status change (in the order things became known);
+    ``only``: the events it matches (as corrected)."""
+    with store.reading() as r:
+        require_threads(r, [thread])
+        require_filter(r, only)
+        records = r.records([thread])
+    story = history_of(thread, records)
+    if only:
+        story = replace(story, items=[a for a in story.items if only.matches(a.record.event)])
+    return story
+
+
+def diff(
+    store: EventStore,
+    start: dt.date,
+    end: dt.date,
+    thread: Threads = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+) -> Diff:
+    """What became known after ``start`` up to and including ``end`` (to ``viewer``, when
+    given; about what ``only`` matches)."""
+    with store.reading() as r:
+        require_threads(r, only_threads(thread) or ())
+        require_actor(r, viewer)
+        require_filter(r, only)
+        records = r.records(only_threads(thread), with_titles=True)
+    return compute_diff(records, start, end, viewer, only)
+
+
+def export_batches(
+    store: EventStore,
+    *,
+    threads: list[str] | None = None,
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+) -> Iterator[list[EventView[Record]]]:
+    """Events to export, with corrected values: those known on ``as_of`` (all if None;
+    known to ``viewer``, when given), with the corrections and retractions in effect
+    then. Retracted events are included, marked, so that feeds can cancel what they
+    published before. They come a batch of whole threads at a time, from one read of
+    the log: an export of any size holds one batch in memory."""
+    check_range(since, until)
+    with store.reading() as r:
+        require_threads(r, threads or ())
+        require_actor(r, viewer)
+        require_filter(r, only)
+        known_by = as_of if viewer is None else None  # a viewer's days are not stored
+        for batch in r.thread_groups(threads, EXPORT_BATCH):
+            records = r.records(batch, known_by=known_by, since=since, until=until)
+            views = event_views(records, as_of, since, until, viewer)
+            yield [a for a in views if only.matches(a.record.event)] if only else views
