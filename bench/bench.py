@@ -74,11 +74,43 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize()
 
 
+def place_names(seed: int, n: int = 5000) -> list[str]:
+    """Made-up place names (Velmora, Tarsukai, ...): the rare words of the corpus, one in
+    each summary, so that a one-word search finds a few hundredths of a percent of it."""
+    rng = random.Random(seed)
+    syllables = [
+        "ka",
+        "ve",
+        "lo",
+        "mar",
+        "tsu",
+        "ri",
+        "an",
+        "do",
+        "bel",
+        "gra",
+        "vin",
+        "os",
+        "te",
+        "nu",
+        "pol",
+        "ze",
+        "ha",
+        "ir",
+    ]
+    names: set[str] = set()
+    while len(names) < n:
+        names.add("".join(rng.choice(syllables) for _ in range(rng.randint(3, 4))).capitalize())
+    return sorted(names)
+
+
 def corpus(path: Path, events: int, threads: int, seed: int) -> None:
     """Events spread over threads; 70% day, 20% month, 10% year precision; 15% known
     late. Like a real negotiation, each thread has its own few parties (2-6) and the
-    issues they argue about (3-12), whose positions change over time."""
+    issues they argue about (3-12), whose positions change over time. Each summary names
+    one of 5,000 places (``place_names``), drawn apart from the rest."""
     rng = random.Random(seed)
+    places, where = place_names(seed), random.Random(seed + 1)
     start = dt.date(1990, 1, 1)
     parties = [rng.sample(ACTORS, rng.randint(2, 6)) for _ in range(threads)]
     issues = [[sentence(rng, 2).lower() for _ in range(rng.randint(3, 12))] for _ in range(threads)]
@@ -107,7 +139,7 @@ def corpus(path: Path, events: int, threads: int, seed: int) -> None:
                 "type": rng.choice(TYPES),
                 "actors": rng.sample(parties[t], rng.randint(1, min(3, len(parties[t])))),
                 "title": sentence(rng, rng.randint(6, 14)),
-                "summary": sentence(rng, rng.randint(20, 60)) + ".",
+                "summary": sentence(rng, rng.randint(20, 60)) + f" in {where.choice(places)}.",
                 "sources": [
                     {
                         "name": rng.choice(ACTORS),
@@ -283,6 +315,42 @@ def _asof_rows(db: str, threads: int, rng: random.Random) -> list[Row]:
     ]
 
 
+def _search_rows(db: str, args: argparse.Namespace, rng: random.Random) -> list[Row]:
+    """``log --text PLACE``: a one-word search (a place named in about one event in
+    5,000), in process and as a whole command."""
+    from timeline.filters import EventFilter
+    from timeline.queries import log
+    from timeline.service import open_store
+
+    store = open_store(db, access="read")
+    words = rng.sample(place_names(args.seed), 40)
+    inside = []
+    for word in words:
+        t0 = time.perf_counter()
+        log(store, only=EventFilter.of(text=word))
+        inside.append((time.perf_counter() - t0) * 1000)
+    store.engine.dispose()
+    whole = [timeline("log", "--text", w, db=db) for w in words[:7]]
+    p50 = statistics.median(inside)
+    return [
+        Row(
+            f"log --text WORD at {args.events:,} events, in process, p50",
+            p50,
+            "ms",
+            "< 50 ms",
+            p50 < 50,
+        ),
+        Row(
+            "log --text WORD, in process, p95",
+            statistics.quantiles(inside, n=20)[-1],
+            "ms",
+            "",
+            True,
+        ),
+        Row("log --text WORD, whole command", statistics.median(whole), "s", "", True),
+    ]
+
+
 def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
     import peers
 
@@ -342,6 +410,7 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
         Row("rebuild peak memory", mb, "MB", "", True),
     ]
     rows += _asof_rows(str(db), args.threads, random.Random(args.seed))
+    rows += _search_rows(str(db), args, random.Random(args.seed))
     helps = [timeline("--help", db=str(tmp / "unused.db")) for _ in range(7)]
     rows.append(
         Row(
@@ -378,6 +447,7 @@ def postgres_column(corpus_path: Path, url: str, args: argparse.Namespace) -> li
     secs, mb = timeline_rss("rebuild", db=url)
     rows.append(Row("rebuild (whole command)", n / secs, "/s", "", True))
     rows += _asof_rows(url, args.threads, random.Random(args.seed))
+    rows += _search_rows(url, args, random.Random(args.seed))
     _drop_all(url)
     return rows
 

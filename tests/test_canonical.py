@@ -69,6 +69,8 @@ def raw_events(draw: st.DrawFn) -> dict[str, Any]:
         ]
     if draw(st.booleans()):
         raw["refs"] = [f"{draw(SLUGS)}/{draw(SLUGS)}"]
+    if draw(st.booleans()):  # who knew before the public: on the date, any EDTF form of it
+        raw["known_to"] = {draw(LINE): raw["date"].rstrip("~?%") for _ in range(2)}
     return raw
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EVENTS, REPO, Run, asof_json, count_rows, shown
+from timeline.schema import SCHEMA_HEAD
 
 SMALL = """\
 thread: geneva-talks
@@ -311,8 +312,11 @@ def test_rebuild_replays_the_projection_table(imported: Run) -> None:
 
 
 def test_db_commands_report_the_schema(run: Run, db_url: str) -> None:
-    assert run("db", "upgrade").stdout == f"Database {shown(db_url)} is at schema 0002 (head)\n"
-    assert run("db", "current").stdout == f"{shown(db_url)}: schema 0002, 0 records\n"
+    assert (
+        run("db", "upgrade").stdout
+        == f"Database {shown(db_url)} is at schema {SCHEMA_HEAD} (head)\n"
+    )
+    assert run("db", "current").stdout == f"{shown(db_url)}: schema {SCHEMA_HEAD}, 0 records\n"
 
 
 def test_an_empty_database_says_how_to_get_events(run: Run) -> None:

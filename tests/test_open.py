@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EVENTS, Run, is_postgres, shown
+from timeline.schema import SCHEMA_HEAD
 
 READS = [
     ["asof", "2022-02-02"],
@@ -63,7 +64,7 @@ def test_db_current_on_a_missing_file_creates_nothing(run: Run, tmp_path: Path) 
 def test_a_write_creates_the_database_and_reads_then_work(run: Run, db_url: str) -> None:
     assert run("import", str(EVENTS)).exit_code == 0
     assert run("verify").exit_code == 0
-    assert run("db", "current").stdout == f"{shown(db_url)}: schema 0002, 27 records\n"
+    assert run("db", "current").stdout == f"{shown(db_url)}: schema {SCHEMA_HEAD}, 27 records\n"
 
 
 def test_timeline_refuses_to_add_its_tables_to_another_applications_database(
@@ -99,8 +100,8 @@ def test_an_unknown_revision_is_not_called_newer(imported: Run, db_url: str) -> 
         assert result.exit_code == 1
         assert result.stderr == (
             f"Error: database {shown(db_url)} is at revision 'f00d', which is not a timeline "
-            "database revision this version knows (newest: 0002); a newer timeline may have "
-            "made it\n"
+            f"database revision this version knows (newest: {SCHEMA_HEAD}); a newer timeline "
+            "may have made it\n"
         )
 
 

@@ -270,6 +270,8 @@ def grant_appender(engine: Engine, role: str) -> None:
                 f"REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {q}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO {q}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON checkpoints TO {q}",
+                f"GRANT SELECT, INSERT, DELETE ON event_texts TO {q}",
+                f"GRANT USAGE ON SEQUENCE event_texts_id_seq TO {q}",
                 f"GRANT SELECT ON alembic_version TO {q}",
             ):
                 conn.execute(text(statement))

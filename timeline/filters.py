@@ -1,4 +1,5 @@
-"""Which events a command keeps: ``--actor``, ``--type``, ``--issue``, ``--status``. Pure.
+"""Which events a command keeps: ``--actor``, ``--type``, ``--issue``, ``--status``,
+``--text``. Pure (the search behind ``--text`` is run by the caller: ``searched``).
 
 A filter is matched against an event's values as the view sees them (corrected, as known
 on the view's day). Several ``--actor`` (or ``--type``) keep an event that matches any of
@@ -9,10 +10,11 @@ them; different options must all match. ``asof`` keeps whole threads instead: se
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from timeline.errors import TimelineError
 from timeline.model import EVENT_TYPES, STATUSES, EventHead, Key, Record, ThreadState
+from timeline.texts import query_words
 
 __all__ = ["EventFilter"]
 
@@ -23,6 +25,8 @@ class EventFilter:
     types: tuple[str, ...] = ()
     issue: str | None = None  # a stance recorded on it
     status: str | None = None  # the event sets it (asof: the thread is in it)
+    text: str | None = None  # words its text holds (the search index finds them)
+    found: frozenset[Key] | None = None  # the events the search found, once run
 
     @classmethod
     def of(
@@ -31,12 +35,20 @@ class EventFilter:
         types: Iterable[str] | None = None,
         issue: str | None = None,
         status: str | None = None,
+        text: str | None = None,
     ) -> EventFilter:
         """A filter from options as given; TimelineError for a type or status that does
-        not exist (names are checked against the log by the caller)."""
+        not exist, or a search without a word (names are checked against the log by the
+        caller, which runs the search: ``searched``)."""
         found = cls(
-            tuple(dict.fromkeys(actors or ())), tuple(dict.fromkeys(types or ())), issue, status
+            tuple(dict.fromkeys(actors or ())),
+            tuple(dict.fromkeys(types or ())),
+            issue,
+            status,
+            text,
         )
+        if text is not None:
+            query_words(text)
         for t in found.types:
             if t not in EVENT_TYPES:
                 raise TimelineError(f"unknown --type {t!r} (valid: {', '.join(EVENT_TYPES)})")
@@ -45,7 +57,16 @@ class EventFilter:
         return found
 
     def __bool__(self) -> bool:
-        return bool(self.actors or self.types or self.issue or self.status)
+        return bool(self.actors or self.types or self.issue or self.status or self.text)
+
+    def searched(self, found: Iterable[Key]) -> EventFilter:
+        """The filter with its search run: the events whose text matched."""
+        return replace(self, found=frozenset(found))
+
+    @property
+    def per_event(self) -> bool:
+        """Does it ask about what a thread's state does not show (types, text)?"""
+        return bool(self.types) or self.text is not None
 
     def matches(self, e: EventHead) -> bool:
         """Does the event (its values as the view sees them) pass?"""
@@ -56,6 +77,8 @@ class EventFilter:
         if self.types and e.type not in self.types:
             return False
         if self.issue is not None and not any(p.issue == self.issue for p in e.positions):
+            return False
+        if self.found is not None and e.key not in self.found:
             return False
         return self.status is None or e.status == self.status
 
@@ -74,8 +97,8 @@ class EventFilter:
 
     def thread_matches(self, state: ThreadState) -> bool:
         """``asof``: is the thread, as it stood, one this filter asks about? One of the
-        actors among its parties, a stance on the issue, its status; ``types`` need its
-        events (the caller checks them)."""
+        actors among its parties, a stance on the issue, its status; ``types`` and
+        ``text`` need its events (``per_event``: the caller checks them)."""
         if self.actors and not any(a in state.parties for a in self.actors):
             return False
         if self.issue is not None and not any(p.issue == self.issue for p in state.positions):

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 metadata = MetaData(
     naming_convention={
@@ -105,3 +105,20 @@ checkpoints = Table(
     Column("max_seq", _SEQ, nullable=False),
     Column("records", Integer, nullable=False),
 )
+
+# The search index (see texts.py): one row per version of an event's text, each for a
+# stretch of days [since, until) (NULL: open). The engine's own structures come with the
+# migration and are not declared here: on SQLite the FTS5 table event_texts_fts (its
+# content is this table, kept in step by triggers); on PostgreSQL a generated tsvector
+# column, tsv, and its GIN index.
+event_texts = Table(
+    "event_texts",
+    metadata,
+    Column("id", _SEQ, primary_key=True, autoincrement=True),
+    Column("thread", String(80), nullable=False),
+    Column("event_id", String(80), nullable=False),
+    Column("since", Date, nullable=True),
+    Column("until", Date, nullable=True),
+    Column("body", Text, nullable=False),
+)
+Index("ix_event_texts_key", event_texts.c.thread, event_texts.c.event_id)

@@ -17,9 +17,11 @@ __all__ = [
     "ACTOR_FILTER",
     "ISSUE_FILTER",
     "STATUS_FILTER",
+    "TEXT_FILTER",
     "THREAD_ACTOR",
     "THREAD_ISSUE",
     "THREAD_STATUS",
+    "THREAD_TEXT",
     "THREAD_TYPE",
     "TYPE_FILTER",
     "event_filter",
@@ -38,6 +40,12 @@ ISSUE_FILTER = typer.Option(
     "--issue", metavar="ISSUE", help="Only events with a stance on this issue."
 )
 STATUS_FILTER = typer.Option("--status", metavar="STATUS", help="Only events that set this status.")
+TEXT_FILTER = typer.Option(
+    "--text",
+    metavar="WORDS",
+    help="Only events whose title, summary, stances or source names hold every word "
+    "(a word finds the words it begins; accents aside), as they read on the view's day.",
+)
 # asof shows threads: the same options keep whole threads
 THREAD_ACTOR = typer.Option(
     "--actor", metavar="ACTOR", help="Only threads with this actor among the parties (repeat: any)."
@@ -49,15 +57,22 @@ THREAD_ISSUE = typer.Option(
     "--issue", metavar="ISSUE", help="Only threads with a stance on this issue."
 )
 THREAD_STATUS = typer.Option("--status", metavar="STATUS", help="Only threads in this status.")
+THREAD_TEXT = typer.Option(
+    "--text", metavar="WORDS", help="Only threads with a known event whose text holds every word."
+)
 
 
 def event_filter(
-    actor: list[str] | None, types: list[str] | None, issue: str | None, status: str | None
+    actor: list[str] | None,
+    types: list[str] | None,
+    issue: str | None,
+    status: str | None,
+    words: str | None = None,
 ) -> EventFilter | None:
     """The filter the options ask for (None: none)."""
     from timeline.filters import EventFilter
 
-    found = EventFilter.of(actor, types, issue, status)
+    found = EventFilter.of(actor, types, issue, status, words)
     return found if found else None
 
 

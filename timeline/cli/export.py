@@ -13,6 +13,7 @@ from timeline.cli._fields import (
     ACTOR_FILTER,
     ISSUE_FILTER,
     STATUS_FILTER,
+    TEXT_FILTER,
     TYPE_FILTER,
     event_filter,
 )
@@ -67,6 +68,7 @@ def export_ics(
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
+    words: Annotated[str | None, TEXT_FILTER] = None,
 ) -> None:
     """An iCalendar (RFC 5545) file that calendars accept: one all-day event per event.
 
@@ -88,7 +90,7 @@ def export_ics(
         since=since_day,
         until=until_day,
         viewer=viewer,
-        only=event_filter(actor, types, issue, status),
+        only=event_filter(actor, types, issue, status, words),
     )
     emit(data, output)
 
@@ -104,6 +106,7 @@ def export_timelinejs(
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
+    words: Annotated[str | None, TEXT_FILTER] = None,
 ) -> None:
     """A TimelineJS (Knight Lab) JSON file: one slide per known event.
 
@@ -114,7 +117,7 @@ def export_timelinejs(
     env = env_of(ctx)
     needs_day(viewer, asof, "--asof")
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    only = event_filter(actor, types, issue, status)
+    only = event_filter(actor, types, issue, status, words)
     chunks = export_chunks(
         env.store(), "timelinejs", threads=thread, as_of=day, viewer=viewer, only=only
     )

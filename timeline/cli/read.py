@@ -24,9 +24,11 @@ from timeline.cli._fields import (
     ACTOR_FILTER,
     ISSUE_FILTER,
     STATUS_FILTER,
+    TEXT_FILTER,
     THREAD_ACTOR,
     THREAD_ISSUE,
     THREAD_STATUS,
+    THREAD_TEXT,
     THREAD_TYPE,
     TYPE_FILTER,
     event_filter,
@@ -61,6 +63,7 @@ def asof(
     types: Annotated[list[str] | None, THREAD_TYPE] = None,
     issue: Annotated[str | None, THREAD_ISSUE] = None,
     status: Annotated[str | None, THREAD_STATUS] = None,
+    words: Annotated[str | None, THREAD_TEXT] = None,
 ) -> None:
     """Where each negotiation stood, as publicly known at the end of DATE (or as one actor
     knew it, with --as).
@@ -74,7 +77,7 @@ def asof(
     day = parse_day_arg(date, env.today, "date")
     before = parse_timestamp(recorded_before, "--recorded-before")
     store = env.store()
-    only = event_filter(actor, types, issue, status)
+    only = event_filter(actor, types, issue, status, words)
     states = as_of(store, day, thread, recorded_before=before, viewer=viewer, only=only)
     empty = not states and count(store, before) == 0
     if fmt is Format.json:
@@ -151,6 +154,7 @@ def log(
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
+    words: Annotated[str | None, TEXT_FILTER] = None,
 ) -> None:
     """Events in timeline order: date, known (when later), type, thread/id, actors, title;
     corrected values, with corrections and retractions marked.
@@ -173,7 +177,7 @@ def log(
         known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
         viewer=viewer,
-        only=event_filter(actor, types, issue, status),
+        only=event_filter(actor, types, issue, status, words),
     )
     if fmt is LogFormat.json:
         write(render.log_json(items), as_json=True)
@@ -196,6 +200,7 @@ def history(
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
+    words: Annotated[str | None, TEXT_FILTER] = None,
 ) -> None:
     """A thread's whole story: every event with its three times (happened, known,
     recorded), corrections and retractions inline, and each status change.
@@ -205,7 +210,9 @@ def history(
     from timeline.formats import changes
     from timeline.queries import history as read_history
 
-    story = read_history(env_of(ctx).store(), thread, event_filter(actor, types, issue, status))
+    story = read_history(
+        env_of(ctx).store(), thread, event_filter(actor, types, issue, status, words)
+    )
     if fmt is HistoryFormat.json:
         write(changes.history_json(story), as_json=True)
     elif fmt is HistoryFormat.markdown:
@@ -229,6 +236,7 @@ def diff(
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
+    words: Annotated[str | None, TEXT_FILTER] = None,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
     changes, positions added, changed or dropped, events newly known, retracted or corrected.
@@ -244,7 +252,7 @@ def diff(
     d2 = parse_day_arg(end, env.today, "D2")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    only = event_filter(actor, types, issue, status)
+    only = event_filter(actor, types, issue, status, words)
     result = compute_diff(env.store(), d1, d2, thread, viewer, only)
     if fmt is TextOrJson.json:
         write(changes.diff_json(result), as_json=True)
@@ -265,6 +273,7 @@ def secrets(
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
+    words: Annotated[str | None, TEXT_FILTER] = None,
 ) -> None:
     """What at least one actor knew by the end of DATE and the public did not: each event
     with who knew it and since when, how many days it had been secret, and the day it
@@ -277,7 +286,7 @@ def secrets(
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
-    found = find_secrets(env.store(), day, thread, event_filter(actor, types, issue, status))
+    found = find_secrets(env.store(), day, thread, event_filter(actor, types, issue, status, words))
     if fmt is TextOrJson.json:
         write(disclosure.secrets_json(day, found), as_json=True)
     else:

@@ -9,17 +9,21 @@ from collections.abc import Iterable, Sequence
 
 from timeline.errors import TimelineError, UnknownName, UnknownThread
 from timeline.filters import EventFilter
+from timeline.model import Key
 from timeline.store import Reader
+from timeline.texts import query_words
 
 __all__ = [
     "EXPORT_BATCH",
     "Threads",
     "check_range",
+    "narrowed",
     "only_threads",
     "require_actor",
     "require_filter",
     "require_name",
     "require_threads",
+    "search_for",
 ]
 
 
@@ -73,3 +77,29 @@ def require_filter(r: Reader, only: EventFilter | None) -> None:
 
 
 EXPORT_BATCH = 10_000  # events read at a time by an export (whole threads): bounded memory
+
+
+def search_for(
+    r: Reader,
+    only: EventFilter | None,
+    days: Sequence[dt.date | None],
+    *,
+    any_version: bool = False,
+) -> EventFilter | None:
+    """The filter with its ``--text`` search run against the index: the events whose text
+    read so on one of ``days`` (None: as it reads now), or in any version."""
+    if only is None or only.text is None:
+        return only
+    words = query_words(only.text)
+    found: set[Key] = set()
+    for day in days:
+        found |= r.search(words, day, any_version=any_version)
+    return only.searched(found)
+
+
+def narrowed(threads: list[str] | None, only: EventFilter | None) -> list[str] | None:
+    """The threads to read (None: all): after a search, only those it found events in."""
+    if only is None or only.found is None:
+        return threads
+    found = {key.thread for key in only.found}
+    return sorted(found if threads is None else found & set(threads))

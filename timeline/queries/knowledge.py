@@ -13,10 +13,12 @@ from timeline.model import Event
 from timeline.queries._common import (
     EXPORT_BATCH,
     Threads,
+    narrowed,
     only_threads,
     require_actor,
     require_filter,
     require_threads,
+    search_for,
 )
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret, lag_of, secret_of
@@ -35,7 +37,8 @@ def secrets(
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_filter(r, only)
-        for group in r.thread_groups(only_threads(thread), EXPORT_BATCH):
+        only = search_for(r, only, [day])
+        for group in r.thread_groups(narrowed(only_threads(thread), only), EXPORT_BATCH):
             titles = r.titles(group)
             for a in annotate(r.records(group), day):
                 secret = None if a.retraction else secret_of(a.record.event, day)

@@ -4,7 +4,7 @@ export."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 
 from timeline.amend import EventView
@@ -15,10 +15,12 @@ from timeline.queries._common import (
     EXPORT_BATCH,
     Threads,
     check_range,
+    narrowed,
     only_threads,
     require_actor,
     require_filter,
     require_threads,
+    search_for,
 )
 from timeline.store import EventStore, Reader
 from timeline.views import (
@@ -94,12 +96,14 @@ def as_of(
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
+        only = search_for(r, only, [day])
         states = _states(r, day, only_threads(thread), recorded_before, viewer)
         if only:
             states = [s for s in states if only.thread_matches(s)]
-        if only and only.types:
-            typed = _with_types(r, [s.thread for s in states], day, only.types, viewer)
-            states = [s for s in states if s.thread in typed]
+        if only and only.per_event:
+            candidates = narrowed([s.thread for s in states], only) or []
+            having = _with_events(r, candidates, day, only, viewer)
+            states = [s for s in states if s.thread in having]
     return states
 
 
@@ -124,15 +128,17 @@ def _states(
     return [result[t] for t in sorted(result)]
 
 
-def _with_types(
-    r: Reader, threads: list[str], day: dt.date, types: Sequence[str], viewer: str | None
+def _with_events(
+    r: Reader, threads: list[str], day: dt.date, only: EventFilter, viewer: str | None
 ) -> set[str]:
-    """The threads with an event of one of ``types`` shown on ``day`` (to ``viewer``)."""
+    """The threads with an event shown on ``day`` (to ``viewer``) of one of the filter's
+    types, whose text it found."""
+    wanted = EventFilter(types=only.types, found=only.found)
     found: set[str] = set()
     for group in r.thread_groups(threads, EXPORT_BATCH) if threads else ():
         known_by = day if viewer is None else None  # a viewer's days are not stored
         for a in event_views(r.records(group, known_by=known_by), day, viewer=viewer):
-            if a.retraction is None and a.record.event.type in types:
+            if a.retraction is None and wanted.matches(a.record.event):
                 found.add(a.record.event.thread)
     return found
 
@@ -174,21 +180,29 @@ def _log_records(
     recorded_before: dt.datetime | None,
     viewer: str | None,
     only: EventFilter | None,
-) -> list[Record]:
+    any_version: bool = False,
+) -> tuple[list[Record], EventFilter | None]:
     """What ``log`` and ``raw_log`` start from (the views filter again; for a viewer,
-    by the day it knew each event, which the database does not hold)."""
+    by the day it knew each event, which the database does not hold), and the filter
+    with its search run (on ``known_by``, or in any version of the text)."""
     check_range(since, until)
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        return r.records(
+        only = search_for(r, only, [known_by], any_version=any_version)
+        if only is not None and only.found is not None:  # a search: read what it found
+            wanted = set(only_threads(thread) or ())
+            keys = [k for k in only.found if not wanted or k.thread in wanted]
+            return r.event_records(keys, recorded_before), only
+        records = r.records(
             only_threads(thread),
             known_by=known_by if viewer is None else None,
             since=since,
             until=until,
             recorded_before=recorded_before,
         )
+    return records, only
 
 
 def log(
@@ -209,7 +223,9 @@ def log(
     keeps events publicly known by that day (known to ``viewer``, when given); ``only``
     those it matches, as they are seen then.
     """
-    records = _log_records(store, thread, since, until, known_by, recorded_before, viewer, only)
+    records, only = _log_records(
+        store, thread, since, until, known_by, recorded_before, viewer, only
+    )
     items = log_views(records, known_by, since, until, viewer)
     return [a for a in items if only.matches(a.record.event)] if only else items
 
@@ -228,7 +244,9 @@ def raw_log(
     """The records as appended, corrections and retractions as their own, in seq order
     (the same filters as ``log``; an amendment "happens" on its known day; ``only``
     matches events as recorded and keeps their amendments)."""
-    records = _log_records(store, thread, since, until, known_by, recorded_before, viewer, only)
+    records, only = _log_records(
+        store, thread, since, until, known_by, recorded_before, viewer, only, any_version=True
+    )
     kept = log_records(records, known_by, since, until, viewer)
     return only.records(kept) if only else kept
 
@@ -240,6 +258,7 @@ def history(store: EventStore, thread: str, only: EventFilter | None = None) -> 
     with store.reading() as r:
         require_threads(r, [thread])
         require_filter(r, only)
+        only = search_for(r, only, [None], any_version=True)
         records = r.records([thread])
     story = history_of(thread, records)
     if only:
@@ -261,7 +280,8 @@ def diff(
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        records = r.records(only_threads(thread), with_titles=True)
+        only = search_for(r, only, [start, end])
+        records = r.records(narrowed(only_threads(thread), only), with_titles=True)
     return compute_diff(records, start, end, viewer, only)
 
 
@@ -285,8 +305,9 @@ def export_batches(
         require_threads(r, threads or ())
         require_actor(r, viewer)
         require_filter(r, only)
+        only = search_for(r, only, [as_of])
         known_by = as_of if viewer is None else None  # a viewer's days are not stored
-        for batch in r.thread_groups(threads, EXPORT_BATCH):
+        for batch in r.thread_groups(narrowed(threads, only), EXPORT_BATCH):
             records = r.records(batch, known_by=known_by, since=since, until=until)
             views = event_views(records, as_of, since, until, viewer)
             yield [a for a in views if only.matches(a.record.event)] if only else views

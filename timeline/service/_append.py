@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from timeline.model import Entry, FoldRecord, Hidden, Record
 from timeline.projector import apply_all, project
 from timeline.service._points import by_thread, keep_checkpoints
+from timeline.service._texts import index_texts
 from timeline.store import Writer
 
 __all__ = ["Progress", "append", "bulk"]
@@ -37,6 +38,7 @@ def append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetim
         replayed = w.fold_records(threads=replay)
         w.save_states(project(replayed, hidden=hidden), hidden)
     keep_checkpoints(w, records, touched - had, by_thread(replayed))
+    index_texts(w, records)
     return records
 
 

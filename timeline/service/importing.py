@@ -23,6 +23,7 @@ from timeline.mapper import entry_content, first_difference
 from timeline.model import Amendment, Correction, Entry, Event, Key, Record
 from timeline.service._append import Progress, bulk
 from timeline.service._points import reproject
+from timeline.service._texts import index_texts
 from timeline.service.recording import check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
 from timeline.validate import entry_from_input
@@ -292,6 +293,7 @@ class _Import:
         records = w.append(items, self.now)
         if not records:
             return
+        index_texts(w, records)
         if not self.first_seq:
             self.first_seq = records[0].seq
         for raw in raws:

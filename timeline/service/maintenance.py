@@ -22,7 +22,8 @@ from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.model import FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
-from timeline.service._points import by_thread, replay_log
+from timeline.service._points import REPLAY_GROUP, by_thread, replay_log
+from timeline.service._texts import group_versions, replay_texts
 from timeline.store import EventStore, Writer
 
 Access = Literal["write", "read", "inspect"]
@@ -106,7 +107,9 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
                 "`timeline rebuild --force` replays what is left"
             )
         with bulk():
-            return replay_log(w)
+            counts = replay_log(w)
+            replay_texts(w)
+            return counts
 
 
 @dataclass
@@ -172,7 +175,9 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
         else:
             findings += _check_checkpoints(w, by_thread(records))
         columns = w.summary_mismatches(replayed, hidden)
-    findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
+        findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
+        if not findings:  # the index is derived from a sound log: checked against it only
+            findings += _check_texts(w)
     threads = len({r.thread for r in rows})
     return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
 
@@ -192,6 +197,22 @@ def _check_checkpoints(w: Writer, records: Mapping[str, list[FoldRecord]]) -> li
             findings.append(
                 Finding(thread, f"projection differs from the log: the checkpoint of {day}")
             )
+    return findings
+
+
+def _check_texts(w: Writer) -> list[Finding]:
+    """The search index against the text versions of the log's events, a group of whole
+    threads at a time."""
+    findings = []
+    stale = w.text_threads()
+    for group in w.thread_groups(None, REPLAY_GROUP):
+        want = set(group_versions(w, group))
+        have = set(w.text_versions(group))
+        stale -= set(group)
+        for key in sorted({v.key for v in want ^ have}):
+            findings.append(Finding(key.thread, f"search index differs from the log: {key}"))
+    for thread in sorted(stale):
+        findings.append(Finding(thread, "search index stale: the log has no such thread"))
     return findings
 
 
@@ -231,4 +252,5 @@ def restore(store: EventStore, path: str) -> int:
         w.bulk()
         w.restore(records)
         replay_log(w)
+        replay_texts(w)
     return len(records)

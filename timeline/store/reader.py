@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from timeline.chain import ChainRow
 from timeline.codec import format_recorded_at
@@ -38,13 +38,14 @@ from timeline.store._columns import (
     where_in,
 )
 from timeline.store.points import PointReader
+from timeline.store.texts import TextReader
 
 __all__ = ["Reader"]
 
 T = TypeVar("T")
 
 
-class Reader(PointReader):
+class Reader(PointReader, TextReader):
     """What may be read inside one transaction (a Writer can do all of it too)."""
 
     def __init__(self, conn: Connection) -> None:
@@ -191,11 +192,44 @@ class Reader(PointReader):
         rows = rows_of_keys(self._conn, columns, (tuple(k) for k in keys))
         return {r.entry.key: r for r in (record_from_row(row._mapping) for row in rows)}
 
+    def event_records(
+        self, keys: Iterable[Key], recorded_before: dt.datetime | None = None
+    ) -> list[Record]:
+        """Some events with every correction and retraction of them (and of their
+        corrections), in seq order: all that their views need (those this database held
+        at a time, if given)."""
+        wanted = set(keys)
+        found = {r.seq: r for r in self.find(wanted).values()}
+        amendments = [r for rs in self.amendments_of(wanted).values() for r in rs]
+        corrections = {r.entry.key for r in amendments if r.kind == "correction"}
+        amendments += [r for rs in self.amendments_of(corrections).values() for r in rs]
+        found.update((r.seq, r) for r in amendments)
+        return [
+            r
+            for _, r in sorted(found.items())
+            if recorded_before is None or r.recorded_at <= recorded_before
+        ]
+
+    def thread_amendments(self, threads: Iterable[str]) -> list[Record]:
+        """Every correction and retraction of some threads, in seq order (by the index
+        on each thread's amendments)."""
+        query = select(*RECORD_COLUMNS).where(events.c.target.is_not(None))
+        rows = in_chunks(self._conn, threads, where_in(query, events.c.thread))
+        return [record_from_row(r._mapping) for r in sorted(rows, key=lambda r: r.seq)]
+
     def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
         """Corrections and retractions of each target, in seq order."""
         out: dict[Key, list[Record]] = {}
         query = select(*RECORD_COLUMNS).order_by(events.c.seq)
-        rows = in_chunks(self._conn, {str(t) for t in targets}, where_in(query, events.c.target))
+
+        def of(chunk: list[Key]) -> Select[Any]:
+            # an amendment lives in its target's thread: (thread, target) is the index
+            # on each thread's amendments, where target alone would scan the log
+            return query.where(
+                or_(*(and_(events.c.thread == k.thread, events.c.target == str(k)) for k in chunk))
+            )
+
+        rows = in_chunks(self._conn, set(targets), of)
         for record in sorted((record_from_row(r._mapping) for r in rows), key=lambda r: r.seq):
             target = getattr(record.entry, "target", None)
             if isinstance(target, Key):

@@ -18,6 +18,7 @@ from timeline.stateform import state_to_json
 from timeline.store._columns import in_chunks
 from timeline.store.points import PointWriter
 from timeline.store.reader import Reader
+from timeline.store.texts import TextWriter
 
 __all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
 
@@ -41,7 +42,7 @@ def _as_text(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-class Writer(PointWriter, Reader):
+class Writer(PointWriter, TextWriter, Reader):
     """What may be done inside one write transaction: every read, and the writes."""
 
     def __init__(self, conn: Connection) -> None:

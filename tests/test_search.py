@@ -1,0 +1,151 @@
+"""--text: full-text search through the database's own engine (SQLite FTS5, PostgreSQL
+tsvector + unaccent), as of any day, and the index as a projection that verify checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from tests.conftest import Run
+from timeline.db import resolve_url
+
+THREAD = "russia-nato-security-guarantees"
+
+
+def _keys(run: Run, *args: str) -> list[str]:
+    result = run("log", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return sorted(f"{i['thread']}/{i['id']}" for i in json.loads(result.stdout))
+
+
+def _add(run: Run, id: str, title: str, *extra: str) -> None:
+    result = run(
+        "add", "--thread", "geneva", "--id", id, "--date", "2022-01-10", "--type",
+        "talks", "--actor", "Russia", "--title", title, *extra,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def test_accents_and_case_aside_a_word_finds_the_words_it_begins(imported: Run) -> None:
+    pais = _keys(imported, "--text", "Pais")
+    assert pais == _keys(imported, "--text", "PAÍS") == _keys(imported, "--text", "país")
+    assert f"{THREAD}/el-pais-publishes" in pais and len(pais) == 9  # El País as a source
+    assert set(_keys(imported, "--text", "negotiations")) < set(
+        _keys(imported, "--text", "negotiat")
+    )
+    both = _keys(imported, "--text", "open door")
+    assert both and set(both) <= set(_keys(imported, "--text", "door"))
+    assert _keys(imported, "--text", "door", "--text", "zzz") == []  # the last --text wins
+
+
+def test_cyrillic_words_are_found_by_their_stem(run_ok: Run) -> None:
+    _add(run_ok, "a", "Переговоры в Женеве", "--summary", "Рябков и Шерман встретились.")
+    _add(run_ok, "b", "Talks in Brussels")
+    assert _keys(run_ok, "--text", "Женев") == ["geneva/a"]
+    assert _keys(run_ok, "--text", "женеве") == ["geneva/a"]
+    assert _keys(run_ok, "--text", "шерман рябков") == ["geneva/a"]
+
+
+def test_a_search_as_of_a_day_never_sees_text_known_only_later(run_ok: Run) -> None:
+    _add(run_ok, "a", "Talks scheduled for Monday", "--known", "2022-01-10")
+    run_ok("correct", "geneva/a", "--title", "Talks cancelled", "--known", "2022-01-12")
+    before, after = ("--known-by", "2022-01-11"), ("--known-by", "2022-01-12")
+    assert _keys(run_ok, "--text", "cancelled", *before) == []
+    assert _keys(run_ok, "--text", "cancelled", *after) == ["geneva/a"]
+    assert _keys(run_ok, "--text", "scheduled", *before) == ["geneva/a"]
+    assert _keys(run_ok, "--text", "scheduled", *after) == []
+    assert _keys(run_ok, "--text", "scheduled") == []  # as it reads now
+    story = json.loads(
+        run_ok("history", "geneva", "--text", "scheduled", "--format", "json").stdout
+    )
+    assert [e["id"] for e in story["events"]] == ["a"]  # the whole story: any version
+    asof = json.loads(
+        run_ok("asof", "2022-01-11", "--text", "cancelled", "--format", "json").stdout
+    )
+    assert asof["threads"] == []
+    # withdrawing the correction brings the first text back from the withdrawal's day
+    fix = json.loads(run_ok("log", "--raw", "--format", "json").stdout)[-1]["id"]
+    run_ok("retract", f"geneva/{fix}", "--reason", "not cancelled", "--known", "2022-01-14")
+    assert _keys(run_ok, "--text", "cancelled", "--known-by", "2022-01-13") == ["geneva/a"]
+    assert _keys(run_ok, "--text", "scheduled") == ["geneva/a"]
+    assert run_ok("verify").exit_code == 0
+
+
+def test_a_data_entry_fix_is_the_text_on_every_day(run_ok: Run) -> None:
+    _add(run_ok, "a", "Talks in Genva", "--known", "2022-01-10")
+    run_ok("correct", "geneva/a", "--title", "Talks in Geneva")  # no --known: a typo fixed
+    assert _keys(run_ok, "--text", "geneva", "--known-by", "2022-01-10") == ["geneva/a"]
+    assert _keys(run_ok, "--text", "genva", "--known-by", "2022-01-10") == []
+
+
+def test_every_reading_command_takes_text(imported: Run) -> None:
+    def run_json(*args: str) -> Any:
+        result = imported(*args, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    secrets = run_json("secrets", "2022-01-28", "--text", "missiles")
+    assert {s["id"] for s in secrets["secrets"]} == {
+        "us-arms-control-offer",
+        "us-ukraine-missiles-forces-offer",
+    }
+    threads = run_json("asof", "2022-01-28", "--text", "missiles", "--as", "Russia")["threads"]
+    assert [t["thread"] for t in threads] == ["arms-control-missile-deployment"]
+    diff = run_json("diff", "2022-02-01", "2022-02-02", "--text", "genuine")
+    assert [e["id"] for t in diff["threads"] for e in t["events"]["known"]] == [
+        "us-confirms-authenticity"
+    ]
+    ics = imported("export", "ics", "--text", "copies genuine").stdout
+    assert ics.count("BEGIN:VEVENT") == 1
+    result = imported("log", "--text", " !? ")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: --text ' !? ': give at least one word to search for\n",
+    )
+
+
+def test_verify_checks_the_index_and_rebuild_mends_it(imported: Run, db_url: str) -> None:
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM event_texts WHERE thread = :t AND event_id = 'geneva-ssd'"),
+            {"t": THREAD},
+        )
+    engine.dispose()
+    assert _keys(imported, "--text", "Strategic Stability", "--thread", THREAD) == []
+    result = imported("verify")
+    assert result.exit_code == 1
+    assert result.stdout == f"{THREAD}: search index differs from the log: {THREAD}/geneva-ssd\n"
+    assert imported("rebuild").exit_code == 0
+    assert imported("verify").exit_code == 0
+    assert _keys(imported, "--text", "Strategic Stability", "--thread", THREAD) == [
+        f"{THREAD}/geneva-ssd"
+    ]
+
+
+def test_an_events_text_versions_follow_its_amendments() -> None:
+    import datetime as dt
+
+    from tests.conftest import make_event, make_record
+    from timeline.model import Correction, Key, Record, Retraction
+    from timeline.texts import TextVersion, versions_by_event
+
+    def amendment(seq: int, entry: Correction | Retraction) -> Record:
+        return Record(seq, seq, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), entry)
+
+    event = make_record(1, make_event(id="a", title="Talks scheduled", known="2022-01-10"))
+    fix = Correction("t", "fix", Key("t", "a"), {"title": "Talks cancelled"}, dt.date(2022, 1, 12))
+    typo = Correction(
+        "t", "typo", Key("t", "a"), {"summary": "In Geneva"}, dt.date(2022, 1, 10), False
+    )
+    undo = Retraction("t", "undo", Key("t", "fix"), "not so", dt.date(2022, 1, 14))
+    records = [amendment(4, undo), event, amendment(2, fix), amendment(3, typo)]
+    d12, d14 = dt.date(2022, 1, 12), dt.date(2022, 1, 14)
+    assert versions_by_event(records) == [
+        TextVersion("t", "a", None, d12, "Talks scheduled\nIn Geneva"),
+        TextVersion("t", "a", d12, d14, "Talks cancelled\nIn Geneva"),
+        TextVersion("t", "a", d14, None, "Talks scheduled\nIn Geneva"),
+    ]
+    assert versions_by_event([event]) == [TextVersion("t", "a", None, None, "Talks scheduled")]

@@ -1,0 +1,66 @@
+"""Keeping the search index (see ``texts``) in step with the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from timeline.model import Correction, Event, Key, Record, Retraction
+from timeline.service._points import REPLAY_GROUP
+from timeline.store import Reader, Writer
+from timeline.texts import TextVersion, event_text, versions_by_event
+
+__all__ = ["group_versions", "index_texts", "replay_texts"]
+
+
+def replay_texts(w: Writer) -> int:
+    """Replace the index with the text versions of every event in the log, read a group
+    of whole threads at a time; returns the number of versions."""
+    w.clear_texts()
+    count = 0
+    for group in w.thread_groups(None, REPLAY_GROUP):
+        versions = group_versions(w, group)
+        w.save_texts(versions)
+        count += len(versions)
+    return count
+
+
+def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
+    """The text versions of every event of some threads, as the log says: an event
+    nothing amends has one, read from its payload alone; the others are replayed with
+    their amendments."""
+    texts = r.recorded_texts(threads)
+    amendments = r.thread_amendments(threads)
+    corrected = {a.entry.key: a.entry.target for a in amendments if isinstance(a.entry, Correction)}
+    targets = [a.entry.target for a in amendments if isinstance(a.entry, Correction | Retraction)]
+    amended = {corrected.get(t, t) for t in targets}
+    versions = [
+        TextVersion(key.thread, key.id, None, None, body)
+        for key, body in texts.items()
+        if key not in amended
+    ]
+    versions += versions_by_event([*r.find(amended).values(), *amendments])
+    return sorted(versions, key=lambda v: (v.thread, v.id, v.since or dt.date.min))
+
+
+def index_texts(w: Writer, records: Sequence[Record]) -> None:
+    """After an append of ``records``: index the new events, and index again the events
+    that its corrections and retractions amend (directly, or through a correction)."""
+    fresh: list[TextVersion] = []
+    targets: set[Key] = set()
+    for r in records:
+        entry = r.entry
+        if isinstance(entry, Event):  # nothing amends it yet: one version, from the start
+            fresh.append(TextVersion(entry.thread, entry.id, None, None, event_text(entry)))
+        else:
+            targets.add(entry.target)
+    w.save_texts(fresh)
+    if not targets:
+        return
+    # an amendment of a correction changes the event that correction corrects
+    events = {
+        r.entry.target if isinstance(r.entry, Correction) else key
+        for key, r in w.find(targets).items()
+    }
+    w.drop_texts(events)
+    w.save_texts(versions_by_event(w.event_records(events)))

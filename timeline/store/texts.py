@@ -1,0 +1,163 @@
+"""The search index (see ``texts``): its versions of each event's text, kept and
+searched through the database's own engine (SQLite FTS5, PostgreSQL tsvector + GIN)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+)
+
+from timeline.mapper import upcast
+from timeline.model import Key
+from timeline.schema import event_texts, events
+from timeline.store._columns import CHUNK, as_day
+from timeline.texts import TextVersion, payload_text
+
+__all__ = ["TextReader", "TextWriter"]
+
+_T = event_texts.c
+# SQLite's FTS5 table, as far as a write names it (its hidden column takes commands)
+_FTS = Table(
+    "event_texts_fts",
+    MetaData(),
+    Column("event_texts_fts", Text),
+    Column("rowid", Integer),
+    Column("body", Text),
+)
+
+
+def _on(day: dt.date | None) -> Any:
+    """The versions in force on ``day``; None: the latest ones (those still in force)."""
+    if day is None:
+        return _T.until.is_(None)
+    return and_(or_(_T.since.is_(None), _T.since <= day), or_(_T.until.is_(None), _T.until > day))
+
+
+class TextReader:
+    _conn: Connection
+
+    def search(
+        self, words: Sequence[str], day: dt.date | None, *, any_version: bool = False
+    ) -> set[Key]:
+        """The events whose text, as it read on ``day`` (None: as it reads now; or in any
+        version), holds every word (as the start of one of its words, accents aside)."""
+        if self._conn.dialect.name == "postgresql":
+            query = " & ".join(f"{w}:*" for w in words)
+            match = text("tsv @@ to_tsquery('simple', timeline_unaccent(:query))").bindparams(
+                query=query
+            )
+            found = select(_T.thread, _T.event_id).where(match)
+        else:
+            query = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+            hits = text("SELECT rowid FROM event_texts_fts WHERE event_texts_fts MATCH :query")
+            found = select(_T.thread, _T.event_id).where(
+                _T.id.in_(hits.bindparams(query=query).columns(rowid=_T.id.type))
+            )
+        if not any_version:
+            found = found.where(_on(day))
+        return {Key(t, i) for t, i in self._conn.execute(found.distinct())}
+
+    def recorded_texts(self, threads: Sequence[str]) -> dict[Key, str]:
+        """The text of each event of some threads as recorded (amendments aside), from
+        its payload alone."""
+        e = events.c
+        query = select(e.thread, e.event_id, e.payload_schema, e.payload)
+        wanted = sorted(set(threads))
+        out: dict[Key, str] = {}
+        for i in range(0, len(wanted), CHUNK):
+            chunk = wanted[i : i + CHUNK]
+            rows = self._conn.execute(query.where(e.kind == "event", e.thread.in_(chunk)))
+            for thread, event_id, schema, payload in rows:
+                out[Key(thread, event_id)] = payload_text(upcast(orjson.loads(payload), schema))
+        return out
+
+    def text_threads(self) -> set[str]:
+        """The threads the index holds versions of."""
+        return set(self._conn.execute(select(_T.thread).distinct()).scalars())
+
+    def text_versions(self, threads: Sequence[str]) -> Iterator[TextVersion]:
+        """The versions the index holds for some threads, by thread, id and first day."""
+        query = select(_T.thread, _T.event_id, _T.since, _T.until, _T.body).order_by(
+            _T.thread, _T.event_id, _T.id
+        )
+        wanted = sorted(set(threads))
+        rows = (
+            r
+            for i in range(0, len(wanted), CHUNK)
+            for r in self._conn.execute(query.where(_T.thread.in_(wanted[i : i + CHUNK])))
+        )
+        for r in rows:
+            since = None if r.since is None else as_day(r.since)
+            until = None if r.until is None else as_day(r.until)
+            yield TextVersion(r.thread, r.event_id, since, until, r.body)
+
+
+class TextWriter(TextReader):
+    """Writes of the index. On SQLite the FTS5 table's content is ``event_texts``: each
+    write adds (or removes) the same rows there, a batch at a time."""
+
+    def _sqlite(self) -> bool:
+        return self._conn.dialect.name == "sqlite"
+
+    def save_texts(self, versions: Iterable[TextVersion]) -> None:
+        rows = [
+            {
+                "thread": v.thread,
+                "event_id": v.id,
+                "since": v.since,
+                "until": v.until,
+                "body": v.body,
+            }
+            for v in versions
+        ]
+        if not rows:
+            return
+        last = self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one()
+        for i in range(0, len(rows), 5000):
+            self._conn.execute(insert(event_texts), rows[i : i + 5000])
+        if self._sqlite():
+            self._conn.execute(
+                text(
+                    "INSERT INTO event_texts_fts(rowid, body) "
+                    "SELECT id, body FROM event_texts WHERE id > :last"
+                ),
+                {"last": last},
+            )
+
+    def drop_texts(self, keys: Iterable[Key]) -> None:
+        """Remove the versions of these events (before they are indexed again)."""
+        wanted = sorted(set(keys))
+        for i in range(0, len(wanted), CHUNK):
+            chunk = wanted[i : i + CHUNK]
+            match = or_(*(and_(_T.thread == t, _T.event_id == e) for t, e in chunk))
+            if self._sqlite():  # the FTS5 table forgets a row given its old content
+                gone = select(literal("delete"), _T.id, _T.body).where(match)
+                self._conn.execute(
+                    insert(_FTS).from_select(["event_texts_fts", "rowid", "body"], gone)
+                )
+            self._conn.execute(delete(event_texts).where(match))
+
+    def clear_texts(self) -> None:
+        if self._sqlite():
+            self._conn.execute(
+                text("INSERT INTO event_texts_fts(event_texts_fts) VALUES ('delete-all')")
+            )
+        self._conn.execute(delete(event_texts))
