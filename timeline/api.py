@@ -18,6 +18,7 @@ from timeline.amend import EventView
 from timeline.dates import parse_bound, parse_day
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
+from timeline.formats.share import SharedThread
 from timeline.model import Record, ThreadState
 from timeline.service import ImportResult, VerifyResult
 from timeline.store import EventStore
@@ -40,6 +41,7 @@ __all__ = [
     "log",
     "open_store",
     "secrets",
+    "share",
     "verify",
 ]
 
@@ -290,3 +292,33 @@ def export(
         only=only,
     )
     return b"".join(chunks)
+
+
+def share(
+    store: EventStore,
+    fmt: Literal["jsonl", "yaml"] = "jsonl",
+    *,
+    threads: Sequence[str] | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+) -> Iterator[bytes]:
+    """Event files that ``timeline import`` takes (``formats.share``): the events of
+    ``threads`` (all if None) overlapping [since, until] with their corrections and
+    retractions, and the events they refer to. YAML holds one thread: name it."""
+    wanted = list(dict.fromkeys(threads or ())) or None
+    if fmt == "yaml" and (wanted is None or len(wanted) != 1):
+        raise TimelineError(
+            "--format yaml writes one thread's file: name it with --thread, "
+            "or use --format jsonl for several"
+        )
+    found = queries.shared(store, wanted, _span(since, False, "since"), _span(until, True, "until"))
+    return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None)
+
+
+def _shared_chunks(found: list[SharedThread], yaml_of: str | None) -> Iterator[bytes]:
+    from timeline.formats.share import shared_jsonl, shared_yaml
+
+    if yaml_of is not None:
+        yield shared_yaml(found, yaml_of).encode()
+    else:
+        yield from (line.encode() for line in shared_jsonl(found))

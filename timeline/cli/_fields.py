@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from timeline.cli import _complete as complete
 from timeline.errors import TimelineError
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ __all__ = [
     "ISSUE_FILTER",
     "STATUS_FILTER",
     "TEXT_FILTER",
+    "THREADS",
     "THREAD_ACTOR",
     "THREAD_ISSUE",
     "THREAD_STATUS",
@@ -30,16 +32,33 @@ __all__ = [
     "split_source",
 ]
 
+THREADS = typer.Option(
+    "--thread",
+    metavar="SLUG",
+    autocompletion=complete.threads,
+    help="Only this thread (repeat for several).",
+)
 ACTOR_FILTER = typer.Option(
     "--actor",
     metavar="ACTOR",
+    autocompletion=complete.actors,
     help="Only events this actor is a party to or takes a stance in (repeat: any).",
 )
-TYPE_FILTER = typer.Option("--type", metavar="TYPE", help="Only events of this type (repeat: any).")
+TYPE_FILTER = typer.Option(
+    "--type",
+    metavar="TYPE",
+    autocompletion=complete.types,
+    help="Only events of this type (repeat: any).",
+)
 ISSUE_FILTER = typer.Option(
     "--issue", metavar="ISSUE", help="Only events with a stance on this issue."
 )
-STATUS_FILTER = typer.Option("--status", metavar="STATUS", help="Only events that set this status.")
+STATUS_FILTER = typer.Option(
+    "--status",
+    metavar="STATUS",
+    autocompletion=complete.statuses,
+    help="Only events that set this status.",
+)
 TEXT_FILTER = typer.Option(
     "--text",
     metavar="WORDS",
@@ -48,15 +67,26 @@ TEXT_FILTER = typer.Option(
 )
 # asof shows threads: the same options keep whole threads
 THREAD_ACTOR = typer.Option(
-    "--actor", metavar="ACTOR", help="Only threads with this actor among the parties (repeat: any)."
+    "--actor",
+    metavar="ACTOR",
+    autocompletion=complete.actors,
+    help="Only threads with this actor among the parties (repeat: any).",
 )
 THREAD_TYPE = typer.Option(
-    "--type", metavar="TYPE", help="Only threads with a known event of this type (repeat: any)."
+    "--type",
+    metavar="TYPE",
+    autocompletion=complete.types,
+    help="Only threads with a known event of this type (repeat: any).",
 )
 THREAD_ISSUE = typer.Option(
     "--issue", metavar="ISSUE", help="Only threads with a stance on this issue."
 )
-THREAD_STATUS = typer.Option("--status", metavar="STATUS", help="Only threads in this status.")
+THREAD_STATUS = typer.Option(
+    "--status",
+    metavar="STATUS",
+    autocompletion=complete.statuses,
+    help="Only threads in this status.",
+)
 THREAD_TEXT = typer.Option(
     "--text", metavar="WORDS", help="Only threads with a known event whose text holds every word."
 )

@@ -1,19 +1,22 @@
-"""Commands that export: ics, jsonl (the lossless backup), timelinejs."""
+"""Commands that export: ics, jsonl (the lossless backup), timelinejs, events (to share)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of, needs_day, parse_day_arg, parse_span
 from timeline.cli._fields import (
     ACTOR_FILTER,
     ISSUE_FILTER,
     STATUS_FILTER,
     TEXT_FILTER,
+    THREADS,
     TYPE_FILTER,
     event_filter,
 )
@@ -24,10 +27,10 @@ export_app = typer.Typer(
 app.add_typer(export_app, name="export")
 
 _OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
-_THREADS = typer.Option("--thread", metavar="SLUG", help="Only this thread (repeat for several).")
 _AS = typer.Option(
     "--as",
     metavar="ACTOR",
+    autocompletion=complete.actors,
     help="With --asof: what this actor knew on DATE (public, and privy to it).",
 )
 _ASOF = typer.Option(
@@ -52,7 +55,7 @@ def emit(data: Iterable[bytes], output: str | None) -> None:
 @export_app.command("ics")
 def export_ics(
     ctx: typer.Context,
-    thread: Annotated[list[str] | None, _THREADS] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
     since: Annotated[
         str | None,
@@ -98,7 +101,7 @@ def export_ics(
 @export_app.command("timelinejs")
 def export_timelinejs(
     ctx: typer.Context,
-    thread: Annotated[list[str] | None, _THREADS] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
     output: Annotated[str | None, _OUTPUT] = None,
     viewer: Annotated[str | None, _AS] = None,
@@ -137,3 +140,44 @@ def export_jsonl(
     from timeline.api import export_chunks
 
     emit(export_chunks(env_of(ctx).store(), "jsonl"), output)
+
+
+class ShareFormat(StrEnum):
+    jsonl = "jsonl"
+    yaml = "yaml"
+
+
+@export_app.command("events")
+def export_events(
+    ctx: typer.Context,
+    thread: Annotated[list[str] | None, THREADS] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="EDTF", help="Events that happened on or before this date (EDTF)."),
+    ] = None,
+    fmt: Annotated[
+        ShareFormat,
+        typer.Option("--format", help="jsonl (any threads) or yaml (one thread's file)."),
+    ] = ShareFormat.jsonl,
+    output: Annotated[str | None, _OUTPUT] = None,
+) -> None:
+    """Event files that `timeline import` takes: the events with their corrections and
+    retractions, in the shape a person writes them, and the events they refer to.
+    Importing the file elsewhere adds what is new, skips what is there, names conflicts.
+
+    Example: timeline export events --thread russia-nato-security-guarantees --format yaml
+    """
+    from timeline.api import share
+
+    chunks = share(
+        env_of(ctx).store(),
+        fmt.value,
+        threads=thread,
+        since=parse_span(since, False, "--since"),
+        until=parse_span(until, True, "--until"),
+    )
+    emit(chunks, output)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from timeline.cli import _complete as complete
 from timeline.cli._app import (
     Format,
     HistoryFormat,
@@ -30,6 +31,7 @@ from timeline.cli._fields import (
     THREAD_STATUS,
     THREAD_TEXT,
     THREAD_TYPE,
+    THREADS,
     TYPE_FILTER,
     event_filter,
 )
@@ -37,6 +39,7 @@ from timeline.cli._fields import (
 _AS = typer.Option(
     "--as",
     metavar="ACTOR",
+    autocompletion=complete.actors,
     help="As this actor knew it: what was public, and what it was privy to (its own acts, "
     "and events whose known_to names it).",
 )
@@ -52,10 +55,7 @@ _RECORDED_BEFORE = typer.Option(
 def asof(
     ctx: typer.Context,
     date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
-    thread: Annotated[
-        list[str] | None,
-        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
-    ] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
     viewer: Annotated[str | None, _AS] = None,
@@ -116,10 +116,7 @@ def threads(
 @app.command()
 def log(
     ctx: typer.Context,
-    thread: Annotated[
-        list[str] | None,
-        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
-    ] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     since: Annotated[
         str | None,
         typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
@@ -192,7 +189,12 @@ def log(
 @app.command()
 def history(
     ctx: typer.Context,
-    thread: Annotated[str, typer.Argument(metavar="THREAD", help="The thread's slug.")],
+    thread: Annotated[
+        str,
+        typer.Argument(
+            metavar="THREAD", autocompletion=complete.threads, help="The thread's slug."
+        ),
+    ],
     fmt: Annotated[
         HistoryFormat, typer.Option("--format", help="Output format.")
     ] = HistoryFormat.text,
@@ -226,10 +228,7 @@ def diff(
     ctx: typer.Context,
     start: Annotated[str, typer.Argument(metavar="D1", help="YYYY-MM-DD or 'today'.")],
     end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
-    thread: Annotated[
-        list[str] | None,
-        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
-    ] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     viewer: Annotated[str | None, _AS] = None,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
@@ -264,10 +263,7 @@ def diff(
 def secrets(
     ctx: typer.Context,
     date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
-    thread: Annotated[
-        list[str] | None,
-        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
-    ] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
@@ -296,10 +292,7 @@ def secrets(
 @app.command()
 def lag(
     ctx: typer.Context,
-    thread: Annotated[
-        list[str] | None,
-        typer.Option(metavar="SLUG", help="Only this thread (repeat for several)."),
-    ] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
     actor: Annotated[
         str | None,
         typer.Option(metavar="ACTOR", help="Only events this actor is a party to."),

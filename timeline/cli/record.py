@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.dates import parse_edtf
@@ -59,7 +60,12 @@ ALLOW_FUTURE = typer.Option(
 def add(
     ctx: typer.Context,
     thread: Annotated[
-        str | None, typer.Option(metavar="SLUG", help="Thread slug, e.g. russia-nato-talks.")
+        str | None,
+        typer.Option(
+            metavar="SLUG",
+            autocompletion=complete.threads,
+            help="Thread slug, e.g. russia-nato-talks.",
+        ),
     ] = None,
     event_id: Annotated[
         str | None,
@@ -83,10 +89,16 @@ def add(
     ] = None,
     event_type: Annotated[
         str | None,
-        typer.Option("--type", metavar="TYPE", help=f"Event type: {', '.join(EVENT_TYPES)}."),
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            autocompletion=complete.types,
+            help=f"Event type: {', '.join(EVENT_TYPES)}.",
+        ),
     ] = None,
     actor: Annotated[
-        list[str] | None, typer.Option(metavar="ACTOR", help="A party (repeat).")
+        list[str] | None,
+        typer.Option(metavar="ACTOR", autocompletion=complete.actors, help="A party (repeat)."),
     ] = None,
     title: Annotated[
         str | None, typer.Option(metavar="TEXT", help="One line saying what happened.")
@@ -98,7 +110,9 @@ def add(
     status: Annotated[
         str | None,
         typer.Option(
-            metavar="STATUS", help=f"Thread status from this event on: {', '.join(STATUSES)}."
+            metavar="STATUS",
+            autocompletion=complete.statuses,
+            help=f"Thread status from this event on: {', '.join(STATUSES)}.",
         ),
     ] = None,
     position: Annotated[

@@ -16,6 +16,7 @@ from timeline.queries.reading import (
     history,
     log,
     raw_log,
+    shared,
     threads,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "names",
     "raw_log",
     "secrets",
+    "shared",
     "threads",
 ]

@@ -4,12 +4,13 @@ export."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from timeline.amend import EventView
+from timeline.amend import EventView, annotate
 from timeline.filters import EventFilter
-from timeline.model import Hidden, Record, ThreadState
+from timeline.formats.share import SharedThread
+from timeline.model import Event, Hidden, Key, Record, ThreadState
 from timeline.projector import project, project_from
 from timeline.queries._common import (
     EXPORT_BATCH,
@@ -31,6 +32,7 @@ from timeline.views import (
     history_of,
     log_records,
     log_views,
+    overlaps,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "history",
     "log",
     "raw_log",
+    "shared",
     "threads",
 ]
 
@@ -311,3 +314,49 @@ def export_batches(
             records = r.records(batch, known_by=known_by, since=since, until=until)
             views = event_views(records, as_of, since, until, viewer)
             yield [a for a in views if only.matches(a.record.event)] if only else views
+
+
+def shared(
+    store: EventStore,
+    threads: list[str] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[SharedThread]:
+    """What ``export events`` writes: the events of ``threads`` (all if None) whose date,
+    as corrected, overlaps [since, until], every correction and retraction of them, and
+    the events they refer to (with theirs), so that the file imports on its own; by
+    thread, each in seq order."""
+    check_range(since, until)
+    with store.reading() as r:
+        require_threads(r, threads or ())
+        picked: dict[int, Record] = {}
+        for group in r.thread_groups(threads, EXPORT_BATCH):
+            records = r.records(group)
+            keep = {
+                a.original.entry.key
+                for a in annotate(records)
+                if overlaps(a.record.event, since, until)
+            }
+            picked.update((x.seq, x) for x in r.event_records(keep) if x.entry.thread in group)
+        refs = _missing_refs(picked.values())
+        while refs:  # the events referred to, and those they refer to
+            more = r.event_records(refs)
+            picked.update((x.seq, x) for x in more)
+            refs = _missing_refs(picked.values())
+        titles = r.titles({x.entry.thread for x in picked.values()})
+    by_thread: dict[str, list[Record]] = {}
+    for seq in sorted(picked):
+        by_thread.setdefault(picked[seq].entry.thread, []).append(picked[seq])
+    return [SharedThread(t, titles.get(t, (None, 0))[0], rs) for t, rs in sorted(by_thread.items())]
+
+
+def _missing_refs(records: Iterable[Record]) -> set[Key]:
+    """The events the given events refer to that are not among them."""
+    have = {x.entry.key for x in records}
+    return {
+        ref
+        for x in records
+        if isinstance(x.entry, Event)
+        for ref in x.entry.refs
+        if ref not in have
+    }
