@@ -6,7 +6,7 @@ of the log) and hands the records to a pure view (``views``).
 database held at an earlier moment, so an old report can be reproduced exactly.
 """
 
-from timeline.queries.knowledge import lag, names, secrets
+from timeline.queries.knowledge import lag, names, report, secrets
 from timeline.queries.reading import (
     all_records,
     as_of,
@@ -31,6 +31,7 @@ __all__ = [
     "log",
     "names",
     "raw_log",
+    "report",
     "secrets",
     "shared",
     "threads",

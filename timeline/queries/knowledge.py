@@ -1,5 +1,5 @@
 """Use cases about knowledge itself: what was secret on a day, how long events stayed out
-of public view, and the names the events use."""
+of public view, the names the events use, and a thread's briefing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from dataclasses import replace
 from timeline.amend import annotate
 from timeline.catalog import Name, NameIndex
 from timeline.filters import EventFilter
+from timeline.formats.report import Report
 from timeline.model import Event
+from timeline.projector import project
 from timeline.queries._common import (
     EXPORT_BATCH,
     Threads,
@@ -22,9 +24,9 @@ from timeline.queries._common import (
 )
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret, lag_of, secret_of
-from timeline.views import event_views
+from timeline.views import event_views, log_views
 
-__all__ = ["lag", "names", "secrets"]
+__all__ = ["lag", "names", "report", "secrets"]
 
 
 def secrets(
@@ -81,3 +83,22 @@ def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name
             views = event_views(r.records(group, known_by=day), day)
             index.add(a.record.event for a in views if a.retraction is None)
     return index.names()
+
+
+def report(store: EventStore, thread: str, day: dt.date) -> Report:
+    """A thread's briefing as publicly known on ``day``: its state, the events known by
+    then (retracted ones left out) and what some actors knew that the public did not,
+    from one read of its records."""
+    with store.reading() as r:
+        require_threads(r, [thread])
+        records = r.records([thread], with_titles=True)
+        title = r.titles([thread]).get(thread, (None, 0))[0]
+    state = project(records, as_of=day).get(thread)
+    events = [a for a in log_views(records, known_by=day) if a.retraction is None]
+    hidden = [
+        secret_of(a.record.event, day) for a in annotate(records, day) if a.retraction is None
+    ]
+    secrets = sorted(
+        (s for s in hidden if s is not None), key=lambda s: (s.event.date.first, s.event.id)
+    )
+    return Report(thread, title, day, state, events, secrets)

@@ -1,0 +1,56 @@
+"""The command that writes a briefing: report."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from timeline.cli import _complete as complete
+from timeline.cli._app import app, env_of, parse_day_arg
+from timeline.cli.export import emit
+
+
+class ReportFormat(StrEnum):
+    markdown = "markdown"
+    html = "html"
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    thread: Annotated[
+        str,
+        typer.Argument(
+            metavar="THREAD", autocompletion=complete.threads, help="The thread's slug."
+        ),
+    ],
+    asof: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE", help="As publicly known on DATE (YYYY-MM-DD) [default: today]."
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.markdown,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout]."),
+    ] = None,
+) -> None:
+    """A one-page chronology of a thread for a briefing: title, status, parties, each
+    party's positions and since when, the events known with their sources, and what was
+    still secret. HTML is one self-contained file that prints well, with an SVG time axis.
+
+    Example: timeline report russia-nato-security-guarantees --asof 2022-02-02 --format html
+    """
+    from timeline.formats.report import report_html, report_markdown
+    from timeline.queries import report as read_report
+
+    env = env_of(ctx)
+    day = env.today if asof is None else parse_day_arg(asof, env.today, "--asof")
+    brief = read_report(env.store(), thread, day)
+    text = report_html(brief) if fmt is ReportFormat.html else report_markdown(brief)
+    emit([text.encode()], output)
