@@ -28,7 +28,7 @@ from sqlalchemy import (
 from timeline.mapper import upcast
 from timeline.model import Key
 from timeline.schema import event_texts, events
-from timeline.store._columns import CHUNK, as_day
+from timeline.store._columns import CHUNK, as_day, placeholder
 from timeline.texts import TextVersion, payload_text
 
 __all__ = ["TextReader", "TextWriter"]
@@ -118,22 +118,25 @@ class TextWriter(TextReader):
         return self._conn.dialect.name == "sqlite"
 
     def save_texts(self, versions: Iterable[TextVersion]) -> None:
-        rows = [
-            {
-                "thread": v.thread,
-                "event_id": v.id,
-                "since": v.since,
-                "until": v.until,
-                "body": v.body,
-            }
-            for v in versions
-        ]
+        """Add versions, straight through the driver (an import or a rebuild adds one per
+        event: SQLAlchemy's processing of each row would cost more than the insert)."""
+        sqlite = self._sqlite()
+
+        def day(value: dt.date | None) -> dt.date | str | None:
+            return value.isoformat() if sqlite and value is not None else value
+
+        rows = [(v.thread, v.id, day(v.since), day(v.until), v.body) for v in versions]
         if not rows:
             return
         last = self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one()
+        mark = placeholder(self._conn)
+        sql = (
+            "INSERT INTO event_texts (thread, event_id, since, until, body) "
+            f"VALUES ({', '.join([mark] * 5)})"
+        )
         for i in range(0, len(rows), 5000):
-            self._conn.execute(insert(event_texts), rows[i : i + 5000])
-        if self._sqlite():
+            self._conn.exec_driver_sql(sql, rows[i : i + 5000])
+        if sqlite:
             self._conn.execute(
                 text(
                     "INSERT INTO event_texts_fts(rowid, body) "
