@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Sequence
 from itertools import groupby
@@ -226,6 +224,9 @@ def threads_markdown(states: Sequence[ThreadState | Hidden]) -> str:
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """RFC 4180 (CRLF line ends, quoted where needed), every field ``visible``: the
     renderer escapes, so the CLI can print it as it is."""
+    import csv
+    import io
+
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(header)

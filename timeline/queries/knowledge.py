@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from timeline.amend import annotate
 from timeline.catalog import Name, NameIndex
 from timeline.filters import EventFilter
-from timeline.formats.report import Report
 from timeline.model import Event
 from timeline.projector import project
 from timeline.queries._common import (
@@ -25,6 +25,9 @@ from timeline.queries._common import (
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret, lag_of, secret_of
 from timeline.views import event_views, log_views
+
+if TYPE_CHECKING:  # only ``report`` builds one: the HTML renderer loads on its first use
+    from timeline.formats.report import Report
 
 __all__ = ["lag", "names", "report", "secrets"]
 
@@ -89,6 +92,8 @@ def report(store: EventStore, thread: str, day: dt.date) -> Report:
     """A thread's briefing as publicly known on ``day``: its state, the events known by
     then (retracted ones left out) and what some actors knew that the public did not,
     from one read of its records."""
+    from timeline.formats.report import Report
+
     with store.reading() as r:
         require_threads(r, [thread])
         records = r.records([thread], with_titles=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from timeline.amend import EventView, annotate
 from timeline.filters import EventFilter
-from timeline.formats.share import SharedThread
 from timeline.model import Event, Hidden, Key, Record, ThreadState
 from timeline.projector import project, project_from
 from timeline.queries._common import (
@@ -34,6 +34,9 @@ from timeline.views import (
     log_views,
     overlaps,
 )
+
+if TYPE_CHECKING:  # only ``shared`` builds them
+    from timeline.formats.share import SharedThread
 
 __all__ = [
     "all_records",
@@ -326,6 +329,8 @@ def shared(
     as corrected, overlaps [since, until], every correction and retraction of them, and
     the events they refer to (with theirs), so that the file imports on its own; by
     thread, each in seq order."""
+    from timeline.formats.share import SharedThread
+
     check_range(since, until)
     with store.reading() as r:
         require_threads(r, threads or ())
