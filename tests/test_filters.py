@@ -122,3 +122,17 @@ def test_a_name_the_log_lacks_or_a_word_outside_a_vocabulary_is_one_line(importe
     assert result.exit_code == 1 and result.stderr.startswith(
         "Error: unknown --type 'leak' (valid:"
     )
+
+
+def test_asof_by_type_follows_recorded_before(imported: Run) -> None:
+    added = imported(
+        "add", "--thread", THREAD, "--date", "2022-01-20", "--type", "denial",
+        "--actor", "Russia", "--title", "Denies", now="2026-11-29T11:00:00Z",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    args = ("asof", "2022-02-01", "--type", "denial", "--format", "json")
+    now = json.loads(imported(*args).stdout)
+    before = json.loads(imported(*args, "--recorded-before", "2026-11-29T10:30:00Z").stdout)
+    assert THREAD in {t["thread"] for t in now["threads"]}
+    # the thread was there then, its denial not yet
+    assert THREAD not in {t["thread"] for t in before["threads"]}

@@ -101,3 +101,25 @@ def test_history_as_markdown_has_a_section_per_event_with_linked_sources(importe
     assert sum(line.startswith("## ") for line in lines) == 14
     assert "[JAMnews](https://jam-news.net/" in text
     assert "- status: open → negotiating" in lines
+
+
+def test_csv_keeps_a_formula_as_text(run_ok: Run) -> None:
+    run_ok(
+        "add", "--thread", "t", "--date", "2022-01-26", "--type", "statement",
+        "--actor", "@Russia", "--title", '=HYPERLINK("http://x.example","click")', "--id", "a",
+    )  # fmt: skip
+    [row] = _rows(run_ok("log", "--format", "csv"))
+    assert row["title"] == '\'=HYPERLINK("http://x.example","click")'
+    assert row["actors"] == "'@Russia"
+
+
+def test_history_markdown_keeps_notes_and_titles_inline(run_ok: Run) -> None:
+    run_ok(
+        "add", "--thread", "t", "--date", "2022-01-26", "--type", "statement",
+        "--actor", "Russia", "--title", "[click](javascript:alert(1)) <img src=x>", "--id", "a",
+    )  # fmt: skip
+    run_ok("correct", "t/a", "--summary", "fixed", "--note", "x\n# Injected heading\n- item")
+    text = run_ok("history", "t", "--format", "markdown").stdout
+    assert "- note: x # Injected heading - item" in text  # one line, inline
+    assert not any(line.startswith("# Injected") for line in text.splitlines())
+    assert "\\[click\\](javascript:alert(1)) \\<img src=x\\>" in text

@@ -74,3 +74,16 @@ def test_markdown_and_a_file(imported: Run, tmp_path: Path) -> None:
     assert "Nothing about this thread was publicly known by then." in early
     result = imported("report", "no-such-thread")
     assert result.exit_code == 1 and result.stderr.startswith("Error: unknown thread")
+
+
+def test_what_was_secret_shows_even_when_nothing_was_public(run_ok: Run) -> None:
+    run_ok(
+        "add", "--thread", THREAD, "--date", "2022-01-26", "--known", "2022-02-02",
+        "--type", "response", "--actor", "NATO", "--title", "Replies",
+        "--known-to", "Russia=2022-01-26",
+    )  # fmt: skip
+    markdown = run_ok("report", THREAD, "--asof", "2022-01-28").stdout
+    assert "Nothing about this thread was publicly known by then." in markdown
+    assert "## Still secret" in markdown and "Russia (since 2022-01-26)" in markdown
+    _, page = _page(run_ok, "--asof", "2022-01-28")
+    assert [h.text for h in page.iterfind(".//h:h2", NS)] == ["Still secret"]

@@ -149,3 +149,12 @@ def test_an_events_text_versions_follow_its_amendments() -> None:
         TextVersion("t", "a", d14, None, "Talks scheduled\nIn Geneva"),
     ]
     assert versions_by_event([event]) == [TextVersion("t", "a", None, None, "Talks scheduled")]
+
+
+def test_text_is_refused_with_recorded_before(imported: Run) -> None:
+    result = imported("log", "--text", "Geneva", "--recorded-before", "2026-11-28T13:00:00Z")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: --text searches the log as this database holds it now; it cannot be "
+        "combined with --recorded-before\n",
+    )

@@ -111,3 +111,16 @@ def test_yaml_holds_one_thread(imported: Run) -> None:
         "Error: --format yaml writes one thread's file: name it with --thread, "
         "or use --format jsonl for several\n"
     )
+
+
+def test_an_event_a_correction_refers_to_comes_along(run_ok: Run, run: Run, tmp_path: Path) -> None:
+    add = ("add", "--type", "statement", "--actor", "Russia", "--title", "Said")
+    run_ok(*add, "--thread", "beta", "--date", "2022-01-05", "--id", "b1")
+    run_ok(*add, "--thread", "alpha", "--date", "2022-01-10", "--id", "a1")
+    run_ok("correct", "alpha/a1", "--ref", "beta/b1", "--known", "2022-01-12")
+    out = tmp_path / "alpha.jsonl"
+    run_ok("export", "events", "--thread", "alpha", "-o", str(out))
+    assert {json.loads(x)["thread"] for x in out.read_text().splitlines()} == {"alpha", "beta"}
+    other = {"TIMELINE_DB": str(tmp_path / "other.db")}
+    loaded = run("import", str(out), env=other)
+    assert loaded.exit_code == 0, loaded.output

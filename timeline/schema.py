@@ -109,8 +109,8 @@ checkpoints = Table(
 # The search index (see texts.py): one row per version of an event's text, each for a
 # stretch of days [since, until) (NULL: open). The engine's own structures come with the
 # migration and are not declared here: on SQLite the FTS5 table event_texts_fts (its
-# content is this table, kept in step by triggers); on PostgreSQL a generated tsvector
-# column, tsv, and its GIN index.
+# content is this table, kept in step by the store as it writes it); on PostgreSQL a
+# generated tsvector column, tsv, and its GIN index.
 event_texts = Table(
     "event_texts",
     metadata,

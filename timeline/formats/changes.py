@@ -17,7 +17,8 @@
             "retracted": [{"id", "date", "known", "type", "title", "reason"}],
             "corrected": [{"id", "date", "known", "type", "title", "fields": [name]}]}}]}
 
-Only threads where something changed are listed, sorted by slug.
+Only threads where something changed are listed, sorted by slug. A viewpoint (``diff
+--as ACTOR``) adds ``"as": ACTOR`` after ``"to"``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from timeline.amend import EventView
 from timeline.codec import format_recorded_at, pretty
+from timeline.formats._markdown import md_text, md_url
 from timeline.formats.render import record_dict
 from timeline.mapper import entry_to_payload
 from timeline.model import Correction, Event, EventSummary, PositionState, Record, Retraction
@@ -90,31 +92,25 @@ def history_text(h: History) -> str:
     return "\n".join(out)
 
 
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
-
-
-def _url(url: str) -> str:
-    """A URL as a Markdown link target: nothing in it ends the link early."""
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
-
-
 def history_markdown(h: History) -> str:
-    title = f"{_md(h.title)} (`{h.thread}`)" if h.title else f"`{h.thread}`"
+    title = f"{md_text(h.title)} (`{h.thread}`)" if h.title else f"`{h.thread}`"
     out = [f"# {title}", "", "_In the order it became known._", ""]
     for a in h.items:
         e, o = a.record.event, a.original
         mark = " — **retracted**" if a.retraction is not None else ""
-        out += [f"## {e.date.text} · {e.type} · {_md(e.title)}{mark}", ""]
+        out += [f"## {e.date.text} · {e.type} · {md_text(e.title)}{mark}", ""]
         out.append(
             f"- `{e.id}`: known {e.known.isoformat()}, recorded "
             f"{format_recorded_at(o.recorded_at)}, seq {o.seq}"
         )
-        out.append(f"- Actors: {_md(', '.join(e.actors))}")
+        out.append(f"- Actors: {md_text(', '.join(e.actors))}")
         if isinstance(e, Event) and e.sources:
-            links = [f"[{_md(x.name)}]({_url(x.url)})" if x.url else _md(x.name) for x in e.sources]
+            links = [
+                f"[{md_text(x.name)}]({md_url(x.url)})" if x.url else md_text(x.name)
+                for x in e.sources
+            ]
             out.append(f"- Sources: {', '.join(links)}")
-        out += [f"- {_md(line.strip())}" for line in _story_lines(h, a)]
+        out += [f"- {md_text(line.strip())}" for line in _story_lines(h, a)]
         out.append("")
     return "\n".join(out)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at, pretty
+from timeline.formats._markdown import md_text
 from timeline.mapper import amendment_summary, entry_to_payload
 from timeline.model import Event, Hidden, Record, ThreadState
 
@@ -122,10 +123,6 @@ def asof_text(
     return "\n".join(out)
 
 
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def asof_markdown(
     day: dt.date, states: Sequence[ThreadState], empty: bool = False, viewer: str | None = None
 ) -> str:
@@ -134,21 +131,22 @@ def asof_markdown(
     what = (
         "What was publicly known by the end of that day."
         if viewer is None
-        else f"What {_md(viewer)} knew by the end of that day: public, and privy to it."
+        else f"What {md_text(viewer)} knew by the end of that day: public, and privy to it."
     )
     out = [f"# As of {day.isoformat()}", "", f"_{what}_", ""]
     for s in states:
-        heading = f"{_md(s.title)} (`{s.thread}`)" if s.title else f"`{s.thread}`"
+        heading = f"{md_text(s.title)} (`{s.thread}`)" if s.title else f"`{s.thread}`"
         out += [f"## {heading}", ""]
         out.append(f"- **Status:** {s.status}")
-        out.append(f"- **Parties:** {_md(', '.join(s.parties))}")
+        out.append(f"- **Parties:** {md_text(', '.join(s.parties))}")
         out.append(f"- **Events known:** {s.events} ({s.first.date} … {s.last.date})")
-        out.append(f"- **Last:** {s.last.date} — {s.last.type} — {_md(s.last.title)}")
+        out.append(f"- **Last:** {s.last.date} — {s.last.type} — {md_text(s.last.title)}")
         out.append("")
         if s.positions:
             out += ["| Actor | Issue | Stance | Since | Event |", "|---|---|---|---|---|"]
             out += [
-                f"| {_md(p.actor)} | {_md(p.issue)} | {_md(p.stance)} | {p.since} | `{p.event}` |"
+                f"| {md_text(p.actor)} | {md_text(p.issue)} | {md_text(p.stance)} "
+                f"| {p.since} | `{p.event}` |"
                 for p in s.positions
             ]
             out.append("")
@@ -216,7 +214,7 @@ def threads_markdown(states: Sequence[ThreadState | Hidden]) -> str:
         first, last = _ends(d)
         out.append(
             f"| `{d['thread']}` | {d['status']} | {d['events']} | {first} | {last} "
-            f"| {_md(d['title'] or '')} |"
+            f"| {md_text(d['title'] or '')} |"
         )
     return "\n".join(out) + "\n"
 
@@ -230,8 +228,15 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(header)
-    w.writerows([visible(str(v)) for v in row] for row in rows)
+    w.writerows([_cell(v) for v in row] for row in rows)
     return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    """A CSV field: visible, and text a spreadsheet would run as a formula (=, +, -, @
+    first) kept as text by a leading apostrophe, as OWASP advises."""
+    text = visible(str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def threads_csv(states: Sequence[ThreadState | Hidden]) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from timeline.amend import EventView
+from timeline.formats._markdown import md_text, md_url
 from timeline.model import Event, Record, ThreadState
 from timeline.viewpoints import Secret
 
@@ -37,59 +38,54 @@ def _web(url: str | None) -> bool:
     return url is not None and url.startswith(("https://", "http://"))
 
 
-def _md(text: str) -> str:
-    for c in "\\`*_[]<>|":
-        text = text.replace(c, "\\" + c)
-    return text.replace("\n", " ")
-
-
-def _md_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
-
-
 def _heading(r: Report) -> str:
     return r.title or r.thread
 
 
 def _sources_md(e: Event) -> str:
     names = [
-        f"[{_md(s.name)}]({_md_url(s.url)})" if s.url and _web(s.url) else _md(s.name)
+        f"[{md_text(s.name)}]({md_url(s.url)})" if s.url and _web(s.url) else md_text(s.name)
         for s in e.sources
     ]
     return ", ".join(names)
 
 
 def report_markdown(r: Report) -> str:
-    out = [f"# {_md(_heading(r))}", "", f"_As publicly known on {r.day.isoformat()}._", ""]
+    out = [f"# {md_text(_heading(r))}", "", f"_As publicly known on {r.day.isoformat()}._", ""]
     s = r.state
     if s is None:
-        return "\n".join([*out, "Nothing about this thread was publicly known by then.", ""])
-    out += [f"- **Status:** {s.status}", f"- **Parties:** {_md(', '.join(s.parties))}", ""]
+        out += ["Nothing about this thread was publicly known by then.", ""]
+        return "\n".join(out + _secrets_md(r.secrets))
+    out += [f"- **Status:** {s.status}", f"- **Parties:** {md_text(', '.join(s.parties))}", ""]
     if s.positions:
         out += ["## Positions", ""]
         for actor, group in groupby(s.positions, key=lambda p: p.actor):
-            out.append(f"**{_md(actor)}**")
+            out.append(f"**{md_text(actor)}**")
             out.append("")
-            out += [f"- {_md(p.issue)}: {_md(p.stance)} (since {p.since})" for p in group]
+            out += [f"- {md_text(p.issue)}: {md_text(p.stance)} (since {p.since})" for p in group]
             out.append("")
     out += ["## Chronology", ""]
     for a in r.events:
         e = a.record.event
         known = "" if e.known == e.date.last else f" (known {e.known.isoformat()})"
-        out.append(f"- **{e.date.text}**{known} — {e.type}: {_md(e.title)}")
+        out.append(f"- **{e.date.text}**{known} — {e.type}: {md_text(e.title)}")
         if e.sources:
             out.append(f"  Sources: {_sources_md(e)}")
     out.append("")
-    if r.secrets:
-        out += ["## Still secret", ""]
-        for x in r.secrets:
-            who = ", ".join(f"{_md(a)} (since {d.isoformat()})" for a, d in x.knowers)
-            out.append(
-                f"- **{x.event.date.text}** {_md(x.event.title)} — known to {who}; "
-                f"public {x.event.known.isoformat()}"
-            )
-        out.append("")
-    return "\n".join(out)
+    return "\n".join(out + _secrets_md(r.secrets))
+
+
+def _secrets_md(secrets: Sequence[Secret]) -> list[str]:
+    if not secrets:
+        return []
+    out = ["## Still secret", ""]
+    for x in secrets:
+        who = ", ".join(f"{md_text(a)} (since {d.isoformat()})" for a, d in x.knowers)
+        out.append(
+            f"- **{x.event.date.text}** {md_text(x.event.title)} — known to {who}; "
+            f"public {x.event.known.isoformat()}"
+        )
+    return [*out, ""]
 
 
 # ---- HTML -------------------------------------------------------------------------------
@@ -227,7 +223,7 @@ def report_html(r: Report) -> str:
                 f"{_e(e.title)}{_sources_html(e)}</li>"
             )
         out.append("</ol>")
-        if r.secrets:
-            out += _secrets_html(r.secrets)
+    if r.secrets:  # what some knew, even when the public knew nothing yet
+        out += _secrets_html(r.secrets)
     out += ["</body>", "</html>", ""]
     return "\n".join(out)

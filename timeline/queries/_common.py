@@ -62,17 +62,28 @@ def require_name(wanted: Iterable[str], names: set[str], what: str) -> None:
         raise UnknownName(f"no {what} {name!r} in the log{hint}")
 
 
+def _current_names(r: Reader) -> tuple[set[str], set[str]]:
+    """The parties and the issues of every thread as it stands: the names asked for are
+    almost always among them, found without reading the log (its every payload, for the
+    ``known_to`` names)."""
+    states = r.states().values()
+    return {a for s in states for a in s.parties}, {p.issue for s in states for p in s.positions}
+
+
 def require_actor(r: Reader, viewer: str | None) -> None:
     """An actor the log names, or an error that suggests the closest names it has."""
-    if viewer is not None:
+    if viewer is not None and viewer not in _current_names(r)[0]:
         require_name([viewer], r.actor_names(), "actor")
 
 
 def require_filter(r: Reader, only: EventFilter | None) -> None:
     """The actors and the issue a filter names must be in the log."""
-    if only is not None and only.actors:
+    if only is None or not (only.actors or only.issue is not None):
+        return
+    parties, issues = _current_names(r)
+    if any(a not in parties for a in only.actors):
         require_name(only.actors, r.actor_names(), "actor")
-    if only is not None and only.issue is not None:
+    if only.issue is not None and only.issue not in issues:
         require_name([only.issue], r.issue_names(), "issue")
 
 
@@ -85,11 +96,18 @@ def search_for(
     days: Sequence[dt.date | None],
     *,
     any_version: bool = False,
+    recorded_before: dt.datetime | None = None,
 ) -> EventFilter | None:
     """The filter with its ``--text`` search run against the index: the events whose text
-    read so on one of ``days`` (None: as it reads now), or in any version."""
+    read so on one of ``days`` (None: as it reads now), or in any version. The index is
+    the log's as it is now: it cannot answer for what the database held earlier."""
     if only is None or only.text is None:
         return only
+    if recorded_before is not None:
+        raise TimelineError(
+            "--text searches the log as this database holds it now; it cannot be "
+            "combined with --recorded-before"
+        )
     words = query_words(only.text)
     found: set[Key] = set()
     for day in days:

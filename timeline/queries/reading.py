@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from timeline.amend import EventView, annotate
 from timeline.filters import EventFilter
-from timeline.model import Event, Hidden, Key, Record, ThreadState
+from timeline.mapper import stored_value
+from timeline.model import Correction, Event, Hidden, Key, Record, ThreadState
 from timeline.projector import project, project_from
 from timeline.queries._common import (
     EXPORT_BATCH,
@@ -102,13 +103,13 @@ def as_of(
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        only = search_for(r, only, [day])
+        only = search_for(r, only, [day], recorded_before=recorded_before)
         states = _states(r, day, only_threads(thread), recorded_before, viewer)
         if only:
             states = [s for s in states if only.thread_matches(s)]
         if only and only.per_event:
             candidates = narrowed([s.thread for s in states], only) or []
-            having = _with_events(r, candidates, day, only, viewer)
+            having = _with_events(r, candidates, day, only, viewer, recorded_before)
             states = [s for s in states if s.thread in having]
     return states
 
@@ -135,7 +136,12 @@ def _states(
 
 
 def _with_events(
-    r: Reader, threads: list[str], day: dt.date, only: EventFilter, viewer: str | None
+    r: Reader,
+    threads: list[str],
+    day: dt.date,
+    only: EventFilter,
+    viewer: str | None,
+    recorded_before: dt.datetime | None,
 ) -> set[str]:
     """The threads with an event shown on ``day`` (to ``viewer``) of one of the filter's
     types, whose text it found."""
@@ -143,7 +149,8 @@ def _with_events(
     found: set[str] = set()
     for group in r.thread_groups(threads, EXPORT_BATCH) if threads else ():
         known_by = day if viewer is None else None  # a viewer's days are not stored
-        for a in event_views(r.records(group, known_by=known_by), day, viewer=viewer):
+        records = r.records(group, known_by=known_by, recorded_before=recorded_before)
+        for a in event_views(records, day, viewer=viewer):
             if a.retraction is None and wanted.matches(a.record.event):
                 found.add(a.record.event.thread)
     return found
@@ -196,7 +203,9 @@ def _log_records(
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        only = search_for(r, only, [known_by], any_version=any_version)
+        only = search_for(
+            r, only, [known_by], any_version=any_version, recorded_before=recorded_before
+        )
         if only is not None and only.found is not None:  # a search: read what it found
             wanted = set(only_threads(thread) or ())
             keys = [k for k in only.found if not wanted or k.thread in wanted]
@@ -356,12 +365,15 @@ def shared(
 
 
 def _missing_refs(records: Iterable[Record]) -> set[Key]:
-    """The events the given events refer to that are not among them."""
+    """The events the given events refer to, as recorded or as a correction sets their
+    refs, that are not among them."""
+    records = list(records)
     have = {x.entry.key for x in records}
-    return {
-        ref
-        for x in records
-        if isinstance(x.entry, Event)
-        for ref in x.entry.refs
-        if ref not in have
-    }
+    refs: set[Key] = set()
+    for x in records:
+        entry = x.entry
+        if isinstance(entry, Event):
+            refs.update(entry.refs)
+        elif isinstance(entry, Correction) and "refs" in entry.changes:
+            refs.update(stored_value("refs", entry.changes["refs"], entry.thread))
+    return refs - have

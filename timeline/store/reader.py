@@ -245,7 +245,8 @@ class Reader(PointReader, TextReader):
         held = events.c.positions.is_not(None)
         for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
             names.update(actor for actor, _, _ in json.loads(positions))
-        more = (events.c.kind == "correction") | events.c.payload.like('%"known_to"%')
+        corrections = events.c.target.is_not(None) & (events.c.kind == "correction")
+        more = corrections | events.c.payload.like('%"known_to"%')
         for (payload,) in self._conn.execute(select(events.c.payload).where(more)):
             names.update(payload_actor_names(json.loads(payload)))
         return names
@@ -256,8 +257,8 @@ class Reader(PointReader, TextReader):
         held = events.c.positions.is_not(None)
         for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
             names.update(issue for _, issue, _ in json.loads(positions))
-        corrections = select(events.c.payload).where(events.c.kind == "correction")
-        for (payload,) in self._conn.execute(corrections):
+        amended = events.c.target.is_not(None) & (events.c.kind == "correction")  # by index
+        for (payload,) in self._conn.execute(select(events.c.payload).where(amended)):
             changes = json.loads(payload)["set"]
             names.update(str(x["issue"]).strip() for x in changes.get("positions") or ())
         return names
