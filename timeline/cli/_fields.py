@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR_FILTER",
+    "AS",
     "ISSUE_FILTER",
+    "SINCE",
     "STATUS_FILTER",
     "TEXT_FILTER",
     "THREADS",
@@ -26,6 +28,7 @@ __all__ = [
     "THREAD_TEXT",
     "THREAD_TYPE",
     "TYPE_FILTER",
+    "UNTIL",
     "event_filter",
     "split_known_to",
     "split_position",
@@ -37,6 +40,17 @@ THREADS = typer.Option(
     metavar="SLUG",
     autocompletion=complete.threads,
     help="Only this thread (repeat for several).",
+)
+AS = typer.Option(
+    "--as",
+    metavar="ACTOR",
+    autocompletion=complete.actors,
+    help="As this actor knew it on the day asked: what was public, and what it was privy "
+    "to (its own acts, and events whose known_to names it).",
+)
+SINCE = typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF).")
+UNTIL = typer.Option(
+    metavar="EDTF", help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan)."
 )
 ACTOR_FILTER = typer.Option(
     "--actor",

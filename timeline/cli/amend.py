@@ -10,11 +10,23 @@ from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.cli.record import ALLOW_FUTURE
 from timeline.errors import TimelineError
-from timeline.model import EVENT_TYPES, STATUSES
+from timeline.model import EVENT_TYPES, STATUSES, Correction, Retraction
 
 
-def _echo_amendment(record: Any) -> None:
+def _record(ctx: typer.Context, fields: dict[str, Any], allow_future: bool) -> None:
+    """Append the correction or retraction the options describe, and say what it is."""
+    from timeline.service import record_amendment
+
+    env = env_of(ctx)
+    record = record_amendment(
+        env.store("write"),
+        {k: v for k, v in fields.items() if v is not None},
+        env.now,
+        today=env.today,
+        allow_future=allow_future,
+    )
     e = record.entry
+    assert isinstance(e, Correction | Retraction)  # what record_amendment appends
     typer.echo(
         f"Recorded {e.key}: {e.kind} of {e.target} (seq {record.seq}, known {e.known.isoformat()})"
     )
@@ -84,8 +96,6 @@ def correct(
 
     Example: timeline correct russia-nato-security-guarantees/geneva-ssd --date 2022-01-10
     """
-    from timeline.service import record_amendment
-
     changes: dict[str, Any] = {
         "date": date,
         "known": event_known,
@@ -110,16 +120,7 @@ def correct(
         "note": note,
         "id": correction_id,
     }
-    env = env_of(ctx)
-    _echo_amendment(
-        record_amendment(
-            env.store("write"),
-            {k: v for k, v in fields.items() if v is not None},
-            env.now,
-            today=env.today,
-            allow_future=allow_future,
-        )
-    )
+    _record(ctx, fields, allow_future)
 
 
 @app.command()
@@ -146,8 +147,6 @@ def retract(
 
     Example: timeline retract russia-nato-security-guarantees/geneva-ssd --reason "duplicate"
     """
-    from timeline.service import record_amendment
-
     fields = {
         "type": "retraction",
         "retracts": target,
@@ -155,13 +154,4 @@ def retract(
         "known": known,
         "id": retraction_id,
     }
-    env = env_of(ctx)
-    _echo_amendment(
-        record_amendment(
-            env.store("write"),
-            {k: v for k, v in fields.items() if v is not None},
-            env.now,
-            today=env.today,
-            allow_future=allow_future,
-        )
-    )
+    _record(ctx, fields, allow_future)

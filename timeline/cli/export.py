@@ -9,15 +9,17 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of, needs_day, parse_day_arg, parse_span
 from timeline.cli._fields import (
     ACTOR_FILTER,
+    AS,
     ISSUE_FILTER,
+    SINCE,
     STATUS_FILTER,
     TEXT_FILTER,
     THREADS,
     TYPE_FILTER,
+    UNTIL,
     event_filter,
 )
 
@@ -27,12 +29,6 @@ export_app = typer.Typer(
 app.add_typer(export_app, name="export")
 
 _OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
-_AS = typer.Option(
-    "--as",
-    metavar="ACTOR",
-    autocompletion=complete.actors,
-    help="With --asof: what this actor knew on DATE (public, and privy to it).",
-)
 _ASOF = typer.Option(
     metavar="DATE",
     help="Only what was publicly known on DATE (YYYY-MM-DD or 'today'), as known then.",
@@ -57,16 +53,10 @@ def export_ics(
     ctx: typer.Context,
     thread: Annotated[list[str] | None, THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(metavar="EDTF", help="Events that happened on or before this date (EDTF)."),
-    ] = None,
+    since: Annotated[str | None, SINCE] = None,
+    until: Annotated[str | None, UNTIL] = None,
     output: Annotated[str | None, _OUTPUT] = None,
-    viewer: Annotated[str | None, _AS] = None,
+    viewer: Annotated[str | None, AS] = None,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
@@ -104,7 +94,7 @@ def export_timelinejs(
     thread: Annotated[list[str] | None, THREADS] = None,
     asof: Annotated[str | None, _ASOF] = None,
     output: Annotated[str | None, _OUTPUT] = None,
-    viewer: Annotated[str | None, _AS] = None,
+    viewer: Annotated[str | None, AS] = None,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
@@ -151,14 +141,8 @@ class ShareFormat(StrEnum):
 def export_events(
     ctx: typer.Context,
     thread: Annotated[list[str] | None, THREADS] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(metavar="EDTF", help="Events that happened on or before this date (EDTF)."),
-    ] = None,
+    since: Annotated[str | None, SINCE] = None,
+    until: Annotated[str | None, UNTIL] = None,
     fmt: Annotated[
         ShareFormat,
         typer.Option("--format", help="jsonl (any threads) or yaml (one thread's file)."),

@@ -23,7 +23,9 @@ from timeline.cli._app import (
 )
 from timeline.cli._fields import (
     ACTOR_FILTER,
+    AS,
     ISSUE_FILTER,
+    SINCE,
     STATUS_FILTER,
     TEXT_FILTER,
     THREAD_ACTOR,
@@ -33,15 +35,8 @@ from timeline.cli._fields import (
     THREAD_TYPE,
     THREADS,
     TYPE_FILTER,
+    UNTIL,
     event_filter,
-)
-
-_AS = typer.Option(
-    "--as",
-    metavar="ACTOR",
-    autocompletion=complete.actors,
-    help="As this actor knew it: what was public, and what it was privy to (its own acts, "
-    "and events whose known_to names it).",
 )
 
 _RECORDED_BEFORE = typer.Option(
@@ -58,7 +53,7 @@ def asof(
     thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
-    viewer: Annotated[str | None, _AS] = None,
+    viewer: Annotated[str | None, AS] = None,
     actor: Annotated[list[str] | None, THREAD_ACTOR] = None,
     types: Annotated[list[str] | None, THREAD_TYPE] = None,
     issue: Annotated[str | None, THREAD_ISSUE] = None,
@@ -117,17 +112,8 @@ def threads(
 def log(
     ctx: typer.Context,
     thread: Annotated[list[str] | None, THREADS] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(metavar="EDTF", help="Events that happened on or after this date (EDTF)."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            metavar="EDTF",
-            help="Events that happened on or before this date (EDTF; 2022-01 = to 31 Jan).",
-        ),
-    ] = None,
+    since: Annotated[str | None, SINCE] = None,
+    until: Annotated[str | None, UNTIL] = None,
     known_by: Annotated[
         str | None,
         typer.Option(
@@ -146,7 +132,7 @@ def log(
         ),
     ] = False,
     fmt: Annotated[LogFormat, typer.Option("--format", help="Output format.")] = LogFormat.text,
-    viewer: Annotated[str | None, _AS] = None,
+    viewer: Annotated[str | None, AS] = None,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,
@@ -230,7 +216,7 @@ def diff(
     end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
     thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
-    viewer: Annotated[str | None, _AS] = None,
+    viewer: Annotated[str | None, AS] = None,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
     issue: Annotated[str | None, ISSUE_FILTER] = None,

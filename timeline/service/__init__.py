@@ -5,7 +5,8 @@
 (``now``), never read here, so reports are reproducible. Reads are in ``queries``.
 """
 
-from timeline.service.importing import ImportResult, expand_paths, import_paths
+from timeline.service._files import expand_paths
+from timeline.service.importing import ImportResult, import_paths
 from timeline.service.maintenance import (
     VerifyResult,
     digest,

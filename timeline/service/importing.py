@@ -18,17 +18,18 @@ from pathlib import Path
 
 from timeline.amend import fill_target
 from timeline.errors import ImportErrors, InvalidEvent, Problem
-from timeline.formats.eventfile import SUFFIXES, ParsedFile, RawEvent, jsonl_events, parse
+from timeline.formats.eventfile import ParsedFile, RawEvent, jsonl_events, parse
 from timeline.mapper import entry_content, first_difference
 from timeline.model import Amendment, Correction, Entry, Event, Key, Record
 from timeline.service._append import Progress, bulk
+from timeline.service._files import expand_paths
 from timeline.service._points import reproject
 from timeline.service._texts import index_texts
 from timeline.service.recording import check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
 from timeline.validate import entry_from_input
 
-__all__ = ["ImportResult", "expand_paths", "import_paths"]
+__all__ = ["ImportResult", "import_paths"]
 
 BATCH = 5000  # events validated, compared and appended at a time
 
@@ -40,38 +41,6 @@ class ImportResult:
     present: int = 0
     new_threads: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-
-def _folder(p: Path, name: str) -> tuple[list[Path], list[Problem]]:
-    found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
-    if found:
-        return found, []
-    return [], [
-        Problem(name, None, "no event files (*.yaml, *.yml, *.json, *.jsonl) in this folder")
-    ]
-
-
-def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
-    """Files named, and event files found (recursively) in folders named, in a stable order."""
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for name in paths:
-        p = Path(name)
-        if p.is_dir():
-            found, missing = _folder(p, name)
-            files += found
-            problems += missing
-        elif p.exists() and not p.is_file():
-            problems.append(Problem(name, None, "not a regular file or folder"))
-        elif not p.is_file():
-            problems.append(Problem(name, None, "no such file or folder"))
-        elif p.suffix.lower() not in SUFFIXES:
-            problems.append(
-                Problem(name, None, "not an event file: expected .yaml, .yml, .json or .jsonl")
-            )
-        else:
-            files.append(p)
-    return files, problems
 
 
 def import_paths(
