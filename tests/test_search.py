@@ -158,3 +158,20 @@ def test_text_is_refused_with_recorded_before(imported: Run) -> None:
         "Error: --text searches the log as this database holds it now; it cannot be "
         "combined with --recorded-before\n",
     )
+
+
+def test_verify_names_a_search_engine_that_is_gone(imported: Run, db_url: str) -> None:
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:
+        if db_url.startswith("postgresql"):
+            conn.execute(text("DROP INDEX ix_event_texts_tsv"))
+            conn.execute(text("ALTER TABLE event_texts DROP COLUMN tsv"))
+        else:
+            conn.execute(text("DROP TABLE event_texts_fts"))
+    engine.dispose()
+    result = imported("verify")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("search index: damaged: ")
+    assert result.stderr == "Error: 1 problem in 27 records in 3 threads\n"
+    searched = imported("log", "--text", "Pais")
+    assert searched.exit_code == 1 and searched.stderr.count("\n") == 1

@@ -157,6 +157,9 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
     ``expect``: a digest published earlier, which the log must still extend."""
     with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
         findings = [Finding("database", f"damaged: {p}") for p in w.corruption()[:20]]
+        engine = w.search_problem()
+        if engine is not None:
+            findings.append(Finding("search index", f"damaged: {engine}"))
         rows = sorted(w.chain_rows(), key=lambda r: r.seq)
         findings += check_chains(rows)
         if expect is not None:

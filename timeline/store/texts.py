@@ -24,7 +24,9 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
+from timeline.db import error_reason
 from timeline.mapper import upcast
 from timeline.model import Key
 from timeline.schema import event_texts, events
@@ -74,6 +76,17 @@ class TextReader:
         if not any_version:
             found = found.where(_on(day))
         return {Key(t, i) for t, i in self._conn.execute(found.distinct())}
+
+    def search_problem(self) -> str | None:
+        """What keeps the database's own search engine from answering (its FTS5 table or
+        tsvector column gone or damaged), or None: a search run in a savepoint, so that
+        a failure leaves the transaction usable."""
+        try:
+            with self._conn.begin_nested():
+                self.search(["timeline"], None)
+        except SQLAlchemyError as e:
+            return error_reason(e)
+        return None
 
     def recorded_texts(self, threads: Sequence[str]) -> dict[Key, str]:
         """The text of each event of some threads as recorded (amendments aside), from
