@@ -1,7 +1,8 @@
 """asof through the checkpoints equals a plain full replay, on every day, for any history.
 
 Hypothesis writes random histories through the library face: events appended in any
-order of their known dates (back-fills), ties on a day, imports, corrections of dates,
+order of their known dates (back-fills), scheduled events announced before they happen,
+ties on a day, imports, corrections of dates,
 known dates, statuses and positions (with and without a known date of their own: the
 latter are data-entry fixes that apply in every view), retractions of events and of
 corrections. Checkpoints are made every two records, so that every history has many
@@ -41,6 +42,8 @@ events = st.fixed_dictionaries(
         "thread": st.integers(0, 1),
         "date": day_offsets,
         "lag": st.one_of(st.none(), st.integers(0, 6)),
+        # scheduled: announced this many days before its date (counts from its date)
+        "ahead": st.one_of(st.none(), st.integers(1, 6)),
         "status": st.one_of(st.none(), st.sampled_from(["open", "stalled", "agreed"])),
         "positions": st.lists(
             st.tuples(st.sampled_from(["Russia", "NATO"]), st.sampled_from(["a", "b"])),
@@ -99,6 +102,8 @@ class History:
         }
         if e["lag"] is not None:
             out["known"] = _day(e["date"] + e["lag"])
+        if e["ahead"] is not None:
+            out["known"], out["scheduled"] = _day(e["date"] - e["ahead"]), True
         if e["status"] is not None:
             out["status"] = e["status"]
         if e["positions"]:

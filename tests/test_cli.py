@@ -125,6 +125,7 @@ def test_asof_json_has_exactly_the_documented_shape(imported: Run) -> None:
             "events",
             "first",
             "last",
+            "upcoming",
         ]
         assert t["parties"] == sorted(t["parties"])
         for p in t["positions"]:

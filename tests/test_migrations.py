@@ -14,20 +14,25 @@ from sqlalchemy.engine import make_url
 import timeline
 from tests.conftest import EVENTS, is_postgres
 from timeline import checkpoints
+from timeline.codec import canonical, format_recorded_at
 from timeline.db import make_engine, resolve_url, upgrade
+from timeline.mapper import entry_to_payload, to_row
 from timeline.model import Hidden
 from timeline.projector import project
 from timeline.queries import all_records, as_of
-from timeline.schema import thread_states
+from timeline.schema import events, thread_states
 from timeline.stateform import state_to_json
-from timeline.store import EventStore, Writer
+from timeline.store import EventStore
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
-# The projection table as 0001 had it (no title_seq).
+# The projection table as 0001 had it (no title_seq), and the log (no announced).
 _THREAD_STATES_0001 = Table(
     "thread_states",
     MetaData(),
     *(Column(c.name, c.type) for c in thread_states.columns if c.name != "title_seq"),
+)
+_EVENTS_0001 = Table(
+    "events", MetaData(), *(Column(c.name, c.type) for c in events.columns if c.name != "announced")
 )
 
 
@@ -43,7 +48,12 @@ def _database_at_0001(db_url: str, tmp_path: Path) -> None:
     states = project(records, hidden=hidden)
     assert not hidden
     with engine.connect() as conn, conn.begin():
-        Writer(conn).restore(records)
+        log = [
+            to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
+            for r in records
+        ]
+        names = [c.name for c in _EVENTS_0001.columns]
+        conn.execute(insert(_EVENTS_0001), [{k: v[k] for k in names} for v in log])
         rows = [
             dict(zip(_THREAD_STATES_0001.columns.keys(), v, strict=True))
             for v in (
@@ -60,11 +70,13 @@ def test_an_0001_database_upgrades_verifies_and_answers_as_before(
 ) -> None:
     _database_at_0001(db_url, tmp_path)
     engine = make_engine(resolve_url(db_url))
-    before = EventStore(engine)
-    digest = timeline.digest(before)
-    days = [dt.date(2022, 1, d) for d in (10, 20, 26, 28)] + [dt.date(2022, 2, 2)]
-    replayed = {d: as_of(before, d, recorded_before=NOW) for d in days}
+    digest = timeline.digest(EventStore(engine))
     engine.dispose()
+    # the answers, from the same story at head (today's reads need today's columns)
+    scratch = timeline.open_store(str(tmp_path / "scratch.db"))
+    days = [dt.date(2022, 1, d) for d in (10, 20, 26, 28)] + [dt.date(2022, 2, 2)]
+    replayed = {d: as_of(scratch, d, recorded_before=NOW) for d in days}
+    scratch.engine.dispose()
 
     with mock.patch.object(checkpoints, "SPACING", 3):
         store = timeline.open_store(db_url)  # opened to write: migrates to head

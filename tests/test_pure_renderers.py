@@ -380,6 +380,7 @@ def test_asof_json_is_the_documented_shape_with_threads_sorted_by_slug() -> None
             "type": "disclosure",
             "title": "El País publishes the confidential US and NATO written replies",
         },
+        "upcoming": [],
     }
     # keys in the documented order
     assert list(doc["threads"][0]) == [
@@ -391,6 +392,7 @@ def test_asof_json_is_the_documented_shape_with_threads_sorted_by_slug() -> None
         "events",
         "first",
         "last",
+        "upcoming",
     ]
 
 

@@ -30,6 +30,7 @@ from timeline.model import (
     Key,
     Record,
     Retraction,
+    takes_place,
 )
 from timeline.validate import event_from_input
 from timeline.viewpoints import viewed_by
@@ -73,6 +74,9 @@ def apply_corrections(event: EventHead, corrections: Iterable[Correction]) -> Ev
         values["known_given"] = True
     elif not event.known_given:  # it follows the (corrected) date
         values["known"] = (values.get("date") or event.date).last
+    if event.announced is not None:  # scheduled: ``known`` says when it was announced
+        values["announced"] = values.get("known") or event.announced
+        values["known"] = takes_place(values["announced"], values.get("date") or event.date)
     for name in ("known", "date", "type", "actors", "title"):  # required: never emptied
         if values.get(name, event) is None:
             del values[name]
@@ -247,8 +251,10 @@ def fill_target(amendment: Amendment, target: Entry | None) -> Amendment:
                 )
             ]
         )
-    if amendment.known_given and amendment.known < target.known:
-        known, before = amendment.known.isoformat(), target.known.isoformat()
+    # an announced event may be amended (talks called off) once it is announced
+    floor = target.disclosed if isinstance(target, EventHead) else target.known
+    if amendment.known_given and amendment.known < floor:
+        known, before = amendment.known.isoformat(), floor.isoformat()
         message = f"{what}: it cannot be known ({known}) before {amendment.target} ({before})"
         raise InvalidEvent([(what, message)])
     return with_known(amendment, target.known)

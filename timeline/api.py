@@ -19,7 +19,7 @@ from timeline.dates import parse_bound, parse_day
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
 from timeline.formats.share import SharedThread
-from timeline.model import Record, ThreadState
+from timeline.model import Event, Record, ThreadState
 from timeline.service import ImportResult, VerifyResult
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret
@@ -42,6 +42,7 @@ __all__ = [
     "open_store",
     "secrets",
     "share",
+    "upcoming",
     "verify",
 ]
 
@@ -196,6 +197,13 @@ def lag(
     return queries.lag(store, thread, actor)
 
 
+def upcoming(
+    store: EventStore, day: Day, *, thread: str | Sequence[str] | None = None
+) -> list[Event]:
+    """Scheduled events announced by the end of ``day`` that had not happened by then."""
+    return queries.upcoming(store, _day(day, "date"), thread)
+
+
 def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
     """Check every hash chain, the sequence numbers, the database's pages and the
     projection table; ``expect``: a digest published earlier that the log must extend."""
@@ -233,11 +241,13 @@ def export_chunks(
     until: Day | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    now: dt.datetime | None = None,
 ) -> Iterator[bytes]:
     """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
     (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
     (TimelineJS JSON); these two come a batch of threads at a time, each batch's
-    events by date. ``viewer``: what that actor knew on ``as_of``."""
+    events by date. ``viewer``: what that actor knew on ``as_of``. ``now``: today, for
+    a calendar without ``as_of`` (a scheduled event is tentative until its day)."""
     if fmt == "jsonl":
         from timeline.formats.backup import backup_lines
 
@@ -259,7 +269,7 @@ def export_chunks(
     if fmt == "ics":
         from timeline.formats.ics import calendar_chunks
 
-        yield from calendar_chunks(batches, name, desc)
+        yield from calendar_chunks(batches, name, desc, day or _now(now).date())
     elif fmt == "timelinejs":
         from timeline.formats.timelinejs import timeline_chunks
 
@@ -279,6 +289,7 @@ def export(
     until: Day | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    now: dt.datetime | None = None,
 ) -> bytes:
     """The export as bytes (see ``export_chunks``)."""
     chunks = export_chunks(
@@ -290,6 +301,7 @@ def export(
         until=until,
         viewer=viewer,
         only=only,
+        now=now,
     )
     return b"".join(chunks)
 

@@ -33,7 +33,9 @@ __all__ = [
     "SortKey",
     "Source",
     "ThreadState",
+    "Upcoming",
     "is_slug",
+    "takes_place",
 ]
 
 EVENT_TYPES: tuple[str, ...] = (
@@ -78,6 +80,12 @@ SLUG_MAX = 80
 
 def is_slug(text: object) -> bool:
     return isinstance(text, str) and len(text) <= SLUG_MAX and _SLUG.fullmatch(text) is not None
+
+
+def takes_place(announced: dt.date, date: EdtfDate) -> dt.date:
+    """The day a scheduled event counts as an event: when it was announced, or the
+    first day of its date if that is later (an imprecise date counts from its start)."""
+    return max(announced, date.first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +145,25 @@ class EventHead:
     positions: tuple[Position, ...] = ()
     # False when `known` was not given and defaulted to the last day of `date`.
     known_given: bool = True
+    # A scheduled event (announced in advance): the day it was announced, the ``known``
+    # its record gives. It counts as an event (``known``) only from the first day of its
+    # date on: ``known`` is the later of the two. None: not scheduled.
+    announced: dt.date | None = None
 
     kind: ClassVar[str] = "event"
 
     @property
     def key(self) -> Key:
         return Key(self.thread, self.id)
+
+    @property
+    def disclosed(self) -> dt.date:
+        """The first day anything of it was public: its announcement, or ``known``."""
+        return self.known if self.announced is None else self.announced
+
+    def upcoming_on(self, day: dt.date) -> bool:
+        """Announced by ``day`` but not yet happened: it shows under ``upcoming``."""
+        return self.announced is not None and self.announced <= day < self.known
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +190,7 @@ class Event(EventHead):
             self.status,
             self.positions,
             self.known_given,
+            self.announced,
         )
 
 
@@ -311,6 +333,30 @@ class EventSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class Upcoming:
+    """A scheduled event announced by a day, not yet happened on it."""
+
+    id: str
+    date: str
+    announced: str
+    type: str
+    title: str
+
+    @classmethod
+    def of(cls, event: EventHead) -> Upcoming:
+        return cls(event.id, event.date.text, event.disclosed.isoformat(), event.type, event.title)
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "date": self.date,
+            "announced": self.announced,
+            "type": self.type,
+            "title": self.title,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PositionState:
     actor: str
     issue: str
@@ -350,6 +396,9 @@ class ThreadState:
     # The latest known day among the thread's records (corrections included): a state
     # with horizon <= D is also the state as known on D.
     horizon: dt.date = field(repr=False, default=dt.date.min)
+    # Scheduled events announced by the day asked about, not yet happened, by date: a
+    # query's answer, never stored (it depends on the day).
+    upcoming: tuple[Upcoming, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape of a thread in ``asof --format json``."""
@@ -362,6 +411,7 @@ class ThreadState:
             "events": self.events,
             "first": self.first.to_dict(),
             "last": self.last.to_dict(),
+            "upcoming": [u.to_dict() for u in self.upcoming],
         }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 metadata = MetaData(
     naming_convention={
@@ -54,6 +54,8 @@ events = Table(
     Column("date_last", Date, nullable=False),
     Column("known", Date, nullable=False),
     Column("known_given", Boolean, nullable=False),  # False: known defaulted from date
+    # A scheduled event's announcement (then ``known`` is the day it takes place).
+    Column("announced", Date, nullable=True),
     Column("type", String(32), nullable=False),
     # What the projector reads, so replays need not decode whole payloads:
     Column("title", Text, nullable=False),
@@ -77,6 +79,7 @@ events = Table(
 # which would load every dialect's module on the read path of every command).
 Index("ix_events_thread_known", events.c.thread, events.c.known)
 Index("ix_events_amendments", events.c.thread, events.c.target)
+Index("ix_events_scheduled", events.c.thread, events.c.announced)  # WHERE announced IS NOT NULL
 
 # The current state of each thread (every event, whatever its known date), updated
 # in the same transaction as each append; `timeline rebuild` replays it from the log.

@@ -57,11 +57,12 @@ def event_views(
 ) -> list[EventView[Record]]:
     """Events known on ``as_of`` (all if None) overlapping [since, until], with the
     corrections and retraction in effect then, in seq order; retracted ones included.
-    ``viewer``: known to that actor (``viewpoints``), not to the public."""
+    A scheduled event is known once it is announced. ``viewer``: known to that actor
+    (``viewpoints``), not to the public."""
     return [
         a
         for a in annotate(records, as_of, viewer=viewer)
-        if (as_of is None or a.record.event.known <= as_of)
+        if (as_of is None or a.record.event.disclosed <= as_of)
         and overlaps(a.record.event, since, until)
     ]
 
@@ -92,9 +93,9 @@ def log_records(
     known by the day that actor knew it."""
 
     def keep(r: Record) -> bool:
-        known = r.entry.known
+        known = r.entry.disclosed if isinstance(r.entry, Event) else r.entry.known
         if viewer is not None and isinstance(r.entry, Event):
-            known = seen_by(r.entry, viewer)
+            known = min(known, seen_by(r.entry, viewer))
         if known_by is not None and known > known_by:
             return False
         if isinstance(r.entry, Event):

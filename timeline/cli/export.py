@@ -84,6 +84,7 @@ def export_ics(
         until=until_day,
         viewer=viewer,
         only=event_filter(actor, types, issue, status, words),
+        now=env.now,
     )
     emit(data, output)
 

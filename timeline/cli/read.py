@@ -301,6 +301,31 @@ def lag(
         write(disclosure.lag_text(found))
 
 
+@app.command()
+def upcoming(
+    ctx: typer.Context,
+    date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")] = "today",
+    thread: Annotated[list[str] | None, THREADS] = None,
+    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+) -> None:
+    """Scheduled events announced by the end of DATE that had not happened by then (talks
+    called off or moved count as the corrections say), by date: threads in which nothing
+    has happened yet included.
+
+    Example: timeline upcoming 2021-12-28
+    """
+    from timeline.api import upcoming as find_upcoming
+    from timeline.formats.agenda import upcoming_json, upcoming_text
+
+    env = env_of(ctx)
+    day = parse_day_arg(date, env.today, "date")
+    found = find_upcoming(env.store(), day, thread=thread)
+    if fmt is TextOrJson.json:
+        write(upcoming_json(day, found), as_json=True)
+    else:
+        write(upcoming_text(day, found))
+
+
 _NAMES_ASOF = typer.Option(
     metavar="DATE", help="Only events publicly known by DATE (YYYY-MM-DD or 'today'), as then."
 )

@@ -133,6 +133,13 @@ def add(
     thread_title: Annotated[
         str | None, typer.Option(metavar="TEXT", help="Name (or rename) the thread.")
     ] = None,
+    scheduled: Annotated[
+        bool,
+        typer.Option(
+            "--scheduled",
+            help="Announced in advance: --known is the day it was announced [default: today].",
+        ),
+    ] = False,
     allow_future: Annotated[bool, ALLOW_FUTURE] = False,
 ) -> None:
     """Record one event. Prompts for missing required fields when run in a terminal.
@@ -163,11 +170,14 @@ def add(
     ]
     if missing:
         raise TimelineError(f"missing {', '.join(missing)} (required when not run in a terminal)")
+    if scheduled and known is None:
+        known = env.today.isoformat()
     fields: dict[str, Any] = {
         "thread": thread,
         "id": event_id,
         "date": date,
         "known": known,
+        "scheduled": scheduled or None,
         "type": event_type,
         "actors": actor,
         "title": title,
@@ -193,7 +203,11 @@ def add(
         typer.echo(f"Already recorded {r.event.key} (seq {r.seq}); nothing added")
         return
     note = f"; new thread {r.event.thread}" if result.new_thread else ""
-    typer.echo(f"Recorded {r.event.key} (seq {r.seq}, known {r.event.known.isoformat()}){note}")
+    e = r.event
+    known = f"known {e.known.isoformat()}"
+    if e.announced is not None:
+        known = f"scheduled for {e.date.text}, announced {e.announced.isoformat()}"
+    typer.echo(f"Recorded {e.key} (seq {r.seq}, {known}){note}")
 
 
 # ---- correct, retract ------------------------------------------------------------------

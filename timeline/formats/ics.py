@@ -10,9 +10,10 @@ Choices a calendar user will notice:
   would sit across every day of the year; its SUMMARY says "(2021, date unknown)".
 - Imprecise and qualified dates say so in SUMMARY and DESCRIPTION (every client shows
   those); the raw EDTF text is kept in ``X-TIMELINE-EDTF``.
-- STATUS is CONFIRMED, TENTATIVE for ``~``/``?``/``%`` dates, or CANCELLED with a
-  "[RETRACTED]" SUMMARY for retracted events, which stay in the feed so that subscribed
-  calendars update them.
+- STATUS is CONFIRMED, TENTATIVE for ``~``/``?``/``%`` dates and for a scheduled event
+  that has not happened by the export's day (``--asof``, or today), or CANCELLED with a
+  "[RETRACTED]" SUMMARY for retracted events (talks called off too), which stay in the
+  feed so that subscribed calendars update them.
 - UID is ``thread/id@timeline``, stable across exports and machines. DTSTAMP and
   LAST-MODIFIED are when the event's record or its latest amendment was recorded,
   CREATED when its first record was, SEQUENCE the number of amendments applied: so
@@ -79,7 +80,10 @@ def _description(a: EventView[Record]) -> str:
         lines += [e.summary, ""]
     note = date_note(e.date)
     lines.append(f"Date: {e.date.text}" + (f" ({note})" if note else ""))
-    lines.append(f"Publicly known: {a.public_known.isoformat()}")
+    if e.announced is not None:
+        lines.append(f"Scheduled: announced {e.announced.isoformat()}")
+    else:
+        lines.append(f"Publicly known: {a.public_known.isoformat()}")
     early = knew_early((a.public or a.record).event)
     if early:
         lines.append(
@@ -104,7 +108,7 @@ def _description(a: EventView[Record]) -> str:
     return "\n".join(lines)
 
 
-def _event(a: EventView[Record]) -> VEvent:
+def _event(a: EventView[Record], day: dt.date | None) -> VEvent:
     from icalendar import Event as VEvent
     from icalendar import vUri
 
@@ -118,7 +122,8 @@ def _event(a: EventView[Record]) -> VEvent:
         summary = "[RETRACTED] " + summary
         status = "CANCELLED"
     else:
-        status = "TENTATIVE" if e.date.qualified else "CONFIRMED"
+        pending = e.announced is not None and (day is None or day < e.known)
+        status = "TENTATIVE" if e.date.qualified or pending else "CONFIRMED"
     v = VEvent()
     v.add("uid", f"{e.thread}/{e.id}@timeline")
     v.add("dtstamp", modified)
@@ -140,16 +145,23 @@ def _event(a: EventView[Record]) -> VEvent:
     v.add("transp", "TRANSPARENT")
     v.add("x-timeline-edtf", _text(e.date.text))
     v.add("x-timeline-known", _text(a.public_known.isoformat()))
+    if e.announced is not None:
+        v.add("x-timeline-announced", _text(e.announced.isoformat()))
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
         v.add("x-timeline-known-to", _text(f"{actor}: {when.text}"))
     return v
 
 
 def calendar_chunks(
-    batches: Iterable[Sequence[EventView[Record]]], name: str, description: str
+    batches: Iterable[Sequence[EventView[Record]]],
+    name: str,
+    description: str,
+    day: dt.date | None = None,
 ) -> Iterator[bytes]:
     """The calendar a piece at a time: its properties, each batch's events by date, then
-    its end. CRLF line ends, folded at 75 octets; a batch at a time in memory."""
+    its end. CRLF line ends, folded at 75 octets; a batch at a time in memory. ``day``:
+    the export's (scheduled events not yet happened then are tentative; None: every
+    scheduled event is)."""
     from icalendar import Calendar
 
     cal = Calendar()
@@ -167,10 +179,12 @@ def calendar_chunks(
     yield head[: -len(end)]
     for items in batches:
         for a in sorted(items, key=lambda a: a.date_order):
-            yield bytes(_event(a).to_ical())
+            yield bytes(_event(a, day).to_ical())
     yield end
 
 
-def calendar(items: Sequence[EventView[Record]], name: str, description: str) -> bytes:
+def calendar(
+    items: Sequence[EventView[Record]], name: str, description: str, day: dt.date | None = None
+) -> bytes:
     """The whole calendar (events by date), as one piece."""
-    return b"".join(calendar_chunks([items], name, description))
+    return b"".join(calendar_chunks([items], name, description, day))

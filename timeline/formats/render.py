@@ -119,6 +119,12 @@ def asof_text(
         out.append(
             f"  last:       {s.last.date} {s.last.type}: {s.last.title}  [{s.last.id}{known}]"
         )
+        if s.upcoming:
+            out.append("  upcoming:")
+            out += [
+                f"    {u.date} {u.type}: {u.title}  [{u.id}, announced {u.announced}]"
+                for u in s.upcoming
+            ]
         out.append("")
     return "\n".join(out)
 
@@ -141,6 +147,10 @@ def asof_markdown(
         out.append(f"- **Parties:** {md_text(', '.join(s.parties))}")
         out.append(f"- **Events known:** {s.events} ({s.first.date} … {s.last.date})")
         out.append(f"- **Last:** {s.last.date} — {s.last.type} — {md_text(s.last.title)}")
+        out += [
+            f"- **Upcoming:** {u.date} — {u.type} — {md_text(u.title)} (announced {u.announced})"
+            for u in s.upcoming
+        ]
         out.append("")
         if s.positions:
             out += ["| Actor | Issue | Stance | Since | Event |", "|---|---|---|---|---|"]
@@ -281,7 +291,7 @@ def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
         e.thread,
         e.id,
         e.date.text,
-        e.known.isoformat(),
+        e.disclosed.isoformat(),
         e.type,
         "; ".join(e.actors),
         e.title,
@@ -333,6 +343,8 @@ def _event_lines(e: Event, marks: str = "", public: dt.date | None = None) -> li
     known = "" if e.known == e.date.last else f"  (known {e.known.isoformat()})"
     if public is not None:
         known = f"  (known {e.known.isoformat()}; publicly {public.isoformat()})"
+    if e.announced is not None:
+        known = f"  (scheduled; announced {e.announced.isoformat()})"
     return [
         f"{e.date.text:<11} {e.type:<16} {e.key}{known}{marks}",
         f"            {', '.join(e.actors)} — {e.title}",

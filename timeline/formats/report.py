@@ -34,6 +34,14 @@ class Report:
     secrets: Sequence[Secret]
 
 
+def _known(e: Event, day: dt.date) -> str:
+    """What a chronology says of an event's known day: a scheduled one still to come is
+    marked, with the day it was announced."""
+    if e.upcoming_on(day) and e.announced is not None:
+        return f" (scheduled; announced {e.announced.isoformat()})"
+    return "" if e.known == e.date.last else f" (known {e.known.isoformat()})"
+
+
 def _web(url: str | None) -> bool:
     return url is not None and url.startswith(("https://", "http://"))
 
@@ -67,7 +75,7 @@ def report_markdown(r: Report) -> str:
     out += ["## Chronology", ""]
     for a in r.events:
         e = a.record.event
-        known = "" if e.known == e.date.last else f" (known {e.known.isoformat()})"
+        known = _known(e, r.day)
         out.append(f"- **{e.date.text}**{known} — {e.type}: {md_text(e.title)}")
         if e.sources:
             out.append(f"  Sources: {_sources_md(e)}")
@@ -217,7 +225,7 @@ def report_html(r: Report) -> str:
         out += ["<h2>Chronology</h2>", '<ol class="chronology">']
         for a in r.events:
             e = a.record.event
-            known = "" if e.known == e.date.last else f" (known {e.known.isoformat()})"
+            known = _known(e, r.day)
             out.append(
                 f'<li><span class="when">{_e(e.date.text)}</span>{known} · {_e(e.type)}: '
                 f"{_e(e.title)}{_sources_html(e)}</li>"

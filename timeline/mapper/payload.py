@@ -21,6 +21,7 @@ from timeline.model import (
     Position,
     Retraction,
     Source,
+    takes_place,
 )
 from timeline.validate.fields import as_date_text
 
@@ -59,7 +60,7 @@ def _event_payload(event: Event) -> dict[str, Any]:
         "thread": event.thread,
         "id": event.id,
         "date": event.date.text,
-        "known": event.known.isoformat(),
+        "known": event.disclosed.isoformat(),
         "known_given": event.known_given,
         "type": event.type,
         "actors": list(event.actors),
@@ -82,6 +83,8 @@ def _event_payload(event: Event) -> dict[str, Any]:
         p["refs"] = [str(r) for r in event.refs]
     if event.known_to:
         p["known_to"] = {actor: when.text for actor, when in event.known_to}
+    if event.announced is not None:
+        p["scheduled"] = True
     return p
 
 
@@ -104,11 +107,14 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
 
 
 def _event_from_payload(p: Mapping[str, Any]) -> Event:
+    date = parse_edtf(p["date"])
+    known = dt.date.fromisoformat(p["known"])
+    announced = known if p.get("scheduled") else None
     return Event(
         thread=p["thread"],
         id=p["id"],
-        date=parse_edtf(p["date"]),
-        known=dt.date.fromisoformat(p["known"]),
+        date=date,
+        known=known if announced is None else takes_place(announced, date),
         type=p["type"],
         actors=tuple(p["actors"]),
         title=p["title"],
@@ -121,6 +127,7 @@ def _event_from_payload(p: Mapping[str, Any]) -> Event:
         refs=tuple(Key.parse(r) for r in p.get("refs", ())),
         known_given=p.get("known_given", True),
         known_to=_known_to(p.get("known_to")),
+        announced=announced,
     )
 
 

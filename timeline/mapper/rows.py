@@ -52,6 +52,7 @@ COPIED = (
     "date_last",
     "known",
     "known_given",
+    "announced",
     "type",
     "title",
     "actors",
@@ -84,6 +85,7 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
             e.date.last,
             e.known,
             e.known_given,
+            e.announced,
             e.type,
             e.title,
             dumps(list(e.actors)),
@@ -102,6 +104,7 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
             k,
             k,
             entry.known_given,
+            None,
             entry.kind,
             amendment_summary(entry),
             "[]",
@@ -163,6 +166,7 @@ FOLD_FIELDS = (
     "date_text",
     "known",
     "known_given",
+    "announced",
     "type",
     "title",
     "actors",
@@ -179,13 +183,13 @@ def fold_record_from_row(row: Row) -> FoldRecord:
 def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
     """A record as the projector needs it, from the FOLD_FIELDS of its row in order. An
     event is read from the copied columns only (thread, event_id, date_text, known,
-    known_given, type, title, actors, status, positions); a correction or retraction
+    known_given, announced, type, title, actors, status, positions); a correction or retraction
     from its payload (``payload`` is read for those only)."""
     (seq, thread_title, kind, schema, payload, thread, event_id, date_text, known) = values[:9]
     if kind != "event":
         entry = entry_from_payload(upcast(json.loads(payload), schema, seq), kind)
         return FoldRecord(seq, entry, thread_title)
-    known_given, type_, title, actors, status, positions = values[9:]
+    known_given, announced, type_, title, actors, status, positions = values[9:]
     head = EventHead(
         thread,
         event_id,
@@ -197,6 +201,7 @@ def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
         status,
         tuple(Position(*p) for p in json.loads(positions)) if positions else (),
         bool(known_given),
+        None if announced is None else _day(announced),
     )
     return FoldRecord(seq, head, thread_title)
 

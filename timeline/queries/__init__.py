@@ -1,6 +1,7 @@
 """Use cases that read: asof, threads, log, history, diff, export (``reading``); secrets,
-lag, actors and issues (``knowledge``). Each reads inside one transaction (one snapshot
-of the log) and hands the records to a pure view (``views``).
+lag, actors and issues (``knowledge``); upcoming events (``scheduled``). Each reads
+inside one transaction (one snapshot of the log) and hands the records to a pure view
+(``views``).
 
 ``known_by``/``as_of`` pick the view of the world; ``recorded_before`` replays what this
 database held at an earlier moment, so an old report can be reproduced exactly.
@@ -19,6 +20,7 @@ from timeline.queries.reading import (
     shared,
     threads,
 )
+from timeline.queries.scheduled import upcoming
 
 __all__ = [
     "all_records",
@@ -35,4 +37,5 @@ __all__ = [
     "secrets",
     "shared",
     "threads",
+    "upcoming",
 ]

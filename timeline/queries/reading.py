@@ -24,6 +24,7 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
+from timeline.queries.scheduled import with_upcoming
 from timeline.store import EventStore, Reader
 from timeline.views import (
     Diff,
@@ -111,7 +112,7 @@ def as_of(
             candidates = narrowed([s.thread for s in states], only) or []
             having = _with_events(r, candidates, day, only, viewer, recorded_before)
             states = [s for s in states if s.thread in having]
-    return states
+        return with_upcoming(r, states, day, viewer, recorded_before)
 
 
 def _states(

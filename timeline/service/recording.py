@@ -16,7 +16,7 @@ from typing import Any
 from timeline.amend import apply_corrections, check_views, fill_target
 from timeline.errors import InvalidEvent
 from timeline.mapper import differing_fields, same_content
-from timeline.model import Amendment, Correction, Entry, Event, Key, Record
+from timeline.model import Amendment, Correction, Entry, Event, EventHead, Key, Record
 from timeline.service._append import append
 from timeline.store import EventStore, Reader, Writer
 from timeline.validate import entry_from_input, event_from_input, text_field
@@ -38,11 +38,12 @@ def future_problem(
     """(refusal, warning) for an entry known after ``today``: a known day given in the
     future is refused unless ``allow_future``; one that defaulted there (the last day of
     a month or year still running) is recorded, with a warning naming the day."""
-    if entry.known <= today or allow_future:
+    known = entry.disclosed if isinstance(entry, EventHead) else entry.known  # announced
+    if known <= today or allow_future:
         return None, None
     if entry.known_given:
         return (
-            f"known {entry.known.isoformat()} is after today ({today.isoformat()}): "
+            f"known {known.isoformat()} is after today ({today.isoformat()}): "
             "record it once it is public, or allow it with --allow-future"
         ), None
     return None, (

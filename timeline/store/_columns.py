@@ -57,6 +57,7 @@ FOLD_COLUMNS = (
     # text on SQLite: type_coerce skips SQLAlchemy's per-row date conversion
     coerce(events.c.known, String).label("known"),
     events.c.known_given,
+    coerce(events.c.announced, String).label("announced"),
     events.c.type,
     events.c.title,
     events.c.actors,

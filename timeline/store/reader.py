@@ -174,7 +174,9 @@ class Reader(PointReader, TextReader):
         if known_by is not None or since is not None or until is not None:
             keep = self._corrected_keep(threads)
             if known_by is not None:
-                cond = (events.c.known <= known_by) | keep
+                # a scheduled event is known once announced, before it counts
+                announced = events.c.announced <= known_by
+                cond = (events.c.known <= known_by) | announced | keep
                 query = query.where(
                     cond | events.c.thread_title.is_not(None) if with_titles else cond
                 )
@@ -209,6 +211,16 @@ class Reader(PointReader, TextReader):
             for _, r in sorted(found.items())
             if recorded_before is None or r.recorded_at <= recorded_before
         ]
+
+    def scheduled(self, threads: Iterable[str] | None = None) -> list[Key]:
+        """The scheduled events of some threads (None: all), whatever their dates (few:
+        by the partial index on them)."""
+        query = select(events.c.thread, events.c.event_id).where(events.c.announced.is_not(None))
+        if threads is None:
+            rows: Iterable[Any] = self._conn.execute(query)
+        else:
+            rows = in_chunks(self._conn, threads, where_in(query, events.c.thread))
+        return sorted(Key(thread, event_id) for thread, event_id in rows)
 
     def thread_amendments(self, threads: Iterable[str]) -> list[Record]:
         """Every correction and retraction of some threads, in seq order (by the index

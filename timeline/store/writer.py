@@ -38,7 +38,8 @@ def _as_text(values: tuple[Any, ...]) -> tuple[Any, ...]:
     """SQLAlchemy's SQLite Date type stores ISO text: so does a row sent straight."""
     out = list(values)
     for i in _DATES_AT:
-        out[i] = out[i].isoformat()
+        if out[i] is not None:
+            out[i] = out[i].isoformat()
     return tuple(out)
 
 

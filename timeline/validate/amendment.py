@@ -17,7 +17,8 @@ from timeline.validate.fields import Checker, as_date_text, text_field
 
 __all__ = ["CORRECTABLE", "correction_from_input", "retraction_from_input"]
 
-CORRECTABLE = tuple(f for f in EVENT_FIELDS if f not in ("thread", "id"))
+# Whether an event is scheduled is not corrected: record it again instead.
+CORRECTABLE = tuple(f for f in EVENT_FIELDS if f not in ("thread", "id", "scheduled"))
 _CORRECTION_FIELDS = ("thread", "id", "type", "corrects", "set", "known", "note")
 _RETRACTION_FIELDS = ("thread", "id", "type", "retracts", "reason", "known")
 
@@ -70,7 +71,7 @@ def _changes(raw: Mapping[str, Any], c: Checker) -> dict[str, Any]:
         c.add("set", "a correction needs 'set': the fields it replaces")
         return {}
     for k in changes:
-        if k in ("thread", "id"):
+        if k in ("thread", "id", "scheduled"):
             c.add("set", f"a correction cannot change {k!r}: record the event again instead")
         elif k not in CORRECTABLE:
             c.add("set", f"cannot correct unknown field {k!r} (valid: {', '.join(CORRECTABLE)})")

@@ -10,7 +10,16 @@ from urllib.parse import urlsplit
 
 from timeline.dates import EdtfDate, parse_day, parse_edtf
 from timeline.errors import InvalidEvent
-from timeline.model import EVENT_TYPES, STATUSES, Event, Key, Position, Source, is_slug
+from timeline.model import (
+    EVENT_TYPES,
+    STATUSES,
+    Event,
+    Key,
+    Position,
+    Source,
+    is_slug,
+    takes_place,
+)
 from timeline.validate.fields import (
     Checker,
     as_date_text,
@@ -36,6 +45,7 @@ EVENT_FIELDS: tuple[str, ...] = tuple(
         "positions",
         "refs",
         "known_to",
+        "scheduled",
     ]
 )
 _REQUIRED = ("id", "date", "type", "actors", "title")
@@ -221,16 +231,33 @@ def _thread_and_id(raw: Mapping[str, Any], thread: str | None, c: Checker) -> Ke
     return None if thread is None else Key(thread, str(event_id))
 
 
-def _dates(raw: Mapping[str, Any], c: Checker) -> tuple[EdtfDate | None, dt.date | None, bool]:
-    """(date, known, known_given): ``known`` defaults to the last day of ``date``."""
+def _scheduled(raw: Mapping[str, Any], c: Checker) -> bool | None:
+    """``scheduled``: true or false (YAML files give plain scalars as text: the YAML 1.2
+    words ``true`` and ``false`` are taken); None when it is neither, reported."""
+    value = raw.get("scheduled", False)
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    c.add("scheduled", f"scheduled must be true or false, not {value!r}")
+    return None
+
+
+def _dates(
+    raw: Mapping[str, Any], scheduled: bool | None, c: Checker
+) -> tuple[EdtfDate | None, dt.date | None, bool]:
+    """(date, known, known_given): ``known`` defaults to the last day of ``date``; only
+    a scheduled event may be known before its date begins (None: not said, reported)."""
     date = None
     if raw.get("date") not in (None, "", []):
         date = c.check("date", parse_edtf, as_date_text(raw["date"]))
     known_given = raw.get("known") not in (None, "")
     if not known_given:
+        if scheduled:
+            c.add("known", "a scheduled event needs 'known': the day it was announced")
         return date, None if date is None else date.last, False
     known = c.check("known", parse_day, as_date_text(raw["known"]), "known date")
-    if known is not None and date is not None and known < date.first:
+    if known is not None and date is not None and known < date.first and scheduled is False:
         c.add(
             "known",
             f"known {known.isoformat()} is before the date {date.text} "
@@ -249,12 +276,16 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
     c = Checker()
     missing = _known_fields(raw, c)
     key = _thread_and_id(raw, thread, c)
-    date, known, known_given = _dates(raw, c)
+    scheduled = _scheduled(raw, c)
+    date, known, known_given = _dates(raw, scheduled, c)
     values = {
         name: default if raw.get(name) is None or name in missing else c.check(name, fn, raw[name])
         for name, fn, default in _FIELD_CHECKS
     }
     refs = () if key is None else c.check("refs", _refs, raw.get("refs") or [], key)
+    announced = known if known_given and scheduled else None
+    if announced is not None and date is not None:
+        known = takes_place(announced, date)
     if values["known_to"] and date is not None and known is not None:
         _check_known_to(values["known_to"], date, known, c)
     c.raise_if_any()
@@ -267,5 +298,6 @@ def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event
         known=known,
         known_given=known_given,
         refs=refs,
+        announced=announced,
         **values,
     )

@@ -1,0 +1,66 @@
+"""Scheduled events: what was announced by a day and had not happened yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
+
+from timeline.amend import annotate
+from timeline.model import Event, ThreadState, Upcoming
+from timeline.queries._common import Threads, only_threads, require_threads
+from timeline.store import EventStore, Reader
+
+__all__ = ["upcoming", "upcoming_events", "with_upcoming"]
+
+
+def upcoming(store: EventStore, day: dt.date, thread: Threads = None) -> list[Event]:
+    """The scheduled events announced by the end of ``day`` that had not happened by
+    then, of every thread (or those asked for), by date: what ``timeline upcoming``
+    lists, including threads in which nothing has happened yet."""
+    with store.reading() as r:
+        threads = only_threads(thread)
+        require_threads(r, threads or ())
+        coming = upcoming_events(r, threads, day)
+    found = [e for events in coming.values() for e in events]
+    return sorted(found, key=lambda e: (e.date.first, e.date.last, e.thread, e.id))
+
+
+def upcoming_events(
+    r: Reader,
+    threads: Iterable[str] | None,
+    day: dt.date,
+    viewer: str | None = None,
+    recorded_before: dt.datetime | None = None,
+) -> dict[str, list[Event]]:
+    """Each thread's (None: every thread's) scheduled events announced by ``day`` and
+    not yet happened on it, as amended by then (a retraction calls one off, a
+    correction moves it), by date."""
+    keys = r.scheduled(threads)
+    coming: dict[str, list[Event]] = {}
+    if not keys:
+        return coming
+    for view in annotate(r.event_records(keys, recorded_before), day, viewer=viewer):
+        event = view.record.event
+        if view.retraction is None and event.upcoming_on(day):
+            coming.setdefault(event.thread, []).append(event)
+    for events in coming.values():
+        events.sort(key=lambda e: (e.date.first, e.date.last, e.id))
+    return coming
+
+
+def with_upcoming(
+    r: Reader,
+    states: list[ThreadState],
+    day: dt.date,
+    viewer: str | None = None,
+    recorded_before: dt.datetime | None = None,
+) -> list[ThreadState]:
+    """The states, each with its upcoming events on ``day``."""
+    coming = upcoming_events(r, [s.thread for s in states], day, viewer, recorded_before)
+    return [
+        replace(s, upcoming=tuple(Upcoming.of(e) for e in coming[s.thread]))
+        if s.thread in coming
+        else s
+        for s in states
+    ]
