@@ -2,7 +2,7 @@
 
 Hypothesis writes random histories through the library face: events appended in any
 order of their known dates (back-fills), scheduled events announced before they happen,
-ties on a day, imports, corrections of dates,
+ties on a day, imports, new titles, corrections of dates,
 known dates, statuses and positions (with and without a known date of their own: the
 latter are data-entry fixes that apply in every view), retractions of events and of
 corrections. Checkpoints are made every two records, so that every history has many
@@ -70,6 +70,7 @@ steps = st.lists(
         st.tuples(st.just("import"), st.lists(events, min_size=1, max_size=6)),
         st.tuples(st.just("correct"), corrections),
         st.tuples(st.just("retract"), retractions),
+        st.tuples(st.just("retitle"), st.integers(0, 1)),
     ),
     min_size=1,
     max_size=14,
@@ -124,6 +125,9 @@ class History:
             path.write_text("".join(json.dumps(e) + "\n" for e in drawn))
             timeline.import_paths(self.store, [path], now=now)
             self.keys += [f"{e['thread']}/{e['id']}" for e in drawn]
+        elif kind == "retitle":
+            self.n += 1
+            timeline.retitle(self.store, self.threads[value], f"Title {self.n}", now=now)
         elif self.keys:
             fields = self.correction(value) if kind == "correct" else self.retraction(value)
             self.n += 1

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
         lag,
         log,
         open_store,
+        retitle,
         secrets,
+        upcoming,
         verify,
     )
 
@@ -49,7 +51,9 @@ __all__ = [
     "lag",
     "log",
     "open_store",
+    "retitle",
     "secrets",
+    "upcoming",
     "verify",
 ]
 

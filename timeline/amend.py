@@ -147,7 +147,7 @@ def _split(
         entry = r.entry
         if isinstance(entry, EventHead):
             events.append(r)
-        elif in_effect(entry, as_of):
+        elif isinstance(entry, Correction | Retraction) and in_effect(entry, as_of):
             if isinstance(entry, Correction):
                 fixes.setdefault(entry.target, []).append((r, entry))
             else:

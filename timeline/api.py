@@ -40,6 +40,7 @@ __all__ = [
     "lag",
     "log",
     "open_store",
+    "retitle",
     "secrets",
     "share",
     "upcoming",
@@ -101,6 +102,13 @@ def add(
     refused unless ``allow_future``."""
     result = service.add_event(store, fields, _now(now), thread_title, allow_future=allow_future)
     return result.record
+
+
+def retitle(
+    store: EventStore, thread: str, title: str, *, now: dt.datetime | None = None
+) -> Record | None:
+    """Name a thread anew with a title record (None: it has that title already)."""
+    return service.retitle(store, thread, title, _now(now))
 
 
 def import_paths(

@@ -18,13 +18,13 @@ from typing import Any
 from timeline.amend import check_views, fill_target
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_to_payload
-from timeline.model import Amendment, Correction, Entry, Event, Key, Record
-from timeline.validate import entry_from_input
+from timeline.model import Amendment, Correction, Entry, Event, Key, Record, Retitle, Written
+from timeline.validate import entry_from_input, text_field
 
 __all__ = ["audit", "input_form"]
 
 
-def input_form(entry: Entry) -> dict[str, Any]:
+def input_form(entry: Written) -> dict[str, Any]:
     """The entry as a user would have written it: what ``validate`` turns back into it."""
     p = entry_to_payload(entry)
     given = p.pop("known_given")
@@ -35,7 +35,7 @@ def input_form(entry: Entry) -> dict[str, Any]:
     return p
 
 
-def _rebuilt(entry: Entry, records: dict[Key, Record]) -> str | None:
+def _rebuilt(entry: Written, records: dict[Key, Record]) -> str | None:
     """Why the entry is not what the input rules make of its input form (None if it is)."""
     try:
         again = entry_from_input(input_form(entry))
@@ -81,6 +81,12 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
     earlier: dict[Key, list[Record]] = {}  # amendments recorded so far, by their target
     for i, record in enumerate(records):
         entry = record.entry
+        if isinstance(entry, Retitle):
+            why = _retitle_problem(entry, record)
+            if why is not None:
+                problems.append((i, f"{entry.key}: {why}"))
+            seen[entry.key] = record
+            continue
         why = _rebuilt(entry, seen)
         if why is None and isinstance(entry, Event):
             missing = [str(r) for r in entry.refs if not isinstance(_entry(every, r), Event)]
@@ -93,6 +99,17 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
         if not isinstance(entry, Event):
             earlier.setdefault(entry.target, []).append(record)
     return problems
+
+
+def _retitle_problem(entry: Retitle, record: Record) -> str | None:
+    """Why a new title is not what ``timeline retitle`` records (None if it is)."""
+    try:
+        title = text_field(entry.title, "the title", one_line=True)
+    except ValueError as e:
+        return str(e)
+    if title != entry.title or record.thread_title != entry.title:
+        return "its title is not what the input rules make of it (altered)"
+    return None
 
 
 def _entry(records: dict[Key, Record], key: Key) -> Entry | None:

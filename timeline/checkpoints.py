@@ -24,7 +24,15 @@ from dataclasses import replace
 from typing import TypeVar
 
 from timeline.amend import annotate
-from timeline.model import Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
+from timeline.model import (
+    Checkpoint,
+    FoldRecord,
+    Hidden,
+    Key,
+    Record,
+    ThreadState,
+    is_amendment,
+)
 from timeline.projector import project_from
 
 __all__ = [
@@ -70,7 +78,7 @@ def _boundaries(records: Sequence[R], after: dt.date) -> list[dt.date]:
     for r in records:
         if r.entry.known > after:
             per_day[r.entry.known] = per_day.get(r.entry.known, 0) + 1
-            if r.entry.kind != "event":
+            if is_amendment(r.entry):
                 amended.add(r.entry.known)
     days, run = [], 0
     for day in sorted(per_day):
@@ -149,8 +157,8 @@ def cut_day(
     for r in new:
         entry = r.entry
         appended.add(r.seq)
-        days.append(entry.known)
-        if entry.kind != "event" and not entry.known_given:
+        days.append(entry.known)  # a new title too: a checkpoint counts every record
+        if is_amendment(entry) and not entry.known_given:
             fixes.append(getattr(entry, "target", entry.key))
     if fixes:
         days += _first_shown(thread_records, fixes)

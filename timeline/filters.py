@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from timeline.errors import TimelineError
-from timeline.model import EVENT_TYPES, STATUSES, EventHead, Key, Record, ThreadState
+from timeline.model import (
+    EVENT_TYPES,
+    STATUSES,
+    EventHead,
+    Key,
+    Record,
+    ThreadState,
+    is_amendment,
+)
 from timeline.texts import query_words
 
 __all__ = ["EventFilter"]
@@ -89,7 +97,10 @@ class EventFilter:
         out: list[Record] = []
         for r in records:  # in seq order: an amendment comes after what it amends
             e = r.entry
-            keep = self.matches(e) if isinstance(e, EventHead) else e.target in kept
+            if isinstance(e, EventHead):
+                keep = self.matches(e)
+            else:  # an amendment of a kept event; a thread's new title when any is kept
+                keep = e.target in kept if is_amendment(e) else bool(kept)
             if keep:
                 kept.add(e.key)
                 out.append(r)

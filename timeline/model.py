@@ -6,11 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeGuard
 
 from timeline.dates import EdtfDate
 
 __all__ = [
+    "AMENDMENT_KINDS",
     "DEFAULT_STATUS",
     "EVENT_TYPES",
     "RECORD_KINDS",
@@ -29,11 +30,14 @@ __all__ = [
     "Position",
     "PositionState",
     "Record",
+    "Retitle",
     "Retraction",
     "SortKey",
     "Source",
     "ThreadState",
     "Upcoming",
+    "Written",
+    "is_amendment",
     "is_slug",
     "takes_place",
 ]
@@ -72,7 +76,8 @@ STATUSES: tuple[str, ...] = (
 
 DEFAULT_STATUS = "open"
 
-RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction")
+RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction", "title")
+AMENDMENT_KINDS: tuple[str, ...] = ("correction", "retraction")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 SLUG_MAX = 80
@@ -235,9 +240,33 @@ class Retraction:
         return Key(self.thread, self.id)
 
 
+@dataclass(frozen=True, slots=True)
+class Retitle:
+    """Names its thread anew (``timeline retitle``). A title is a label, not news: the
+    thread shows under its latest title in every view (see ``projector``), so this
+    changes no state; ``known`` is the day it was recorded, for the log."""
+
+    thread: str
+    id: str
+    title: str
+    known: dt.date
+
+    kind: ClassVar[str] = "title"
+
+    @property
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
+
+
 Amendment = Correction | Retraction
-Entry = Event | Correction | Retraction
-FoldEntry = EventHead | Correction | Retraction
+Written = Event | Correction | Retraction  # what a person writes in an event file
+Entry = Event | Correction | Retraction | Retitle
+FoldEntry = EventHead | Correction | Retraction | Retitle
+
+
+def is_amendment(entry: object) -> TypeGuard[Amendment]:
+    """Is it a correction or a retraction (what changes how an event is seen)?"""
+    return isinstance(entry, Correction | Retraction)
 
 
 def _event_of(entry: FoldEntry, seq: int) -> EventHead:

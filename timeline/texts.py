@@ -19,7 +19,7 @@ from typing import Any
 
 from timeline.amend import annotate
 from timeline.errors import TimelineError
-from timeline.model import Correction, Event, Key, Record
+from timeline.model import Correction, Event, Key, Record, is_amendment
 
 __all__ = [
     "TextVersion",
@@ -69,7 +69,7 @@ def payload_text(p: Mapping[str, Any]) -> str:
 def text_versions(records: Sequence[Record]) -> list[TextVersion]:
     """The versions of one event's text: ``records`` holds the event and every
     correction and retraction of it (and of its corrections), in any order."""
-    days = sorted({r.entry.known for r in records if r.kind != "event" and r.entry.known_given})
+    days = sorted({r.entry.known for r in records if is_amendment(r.entry) and r.entry.known_given})
     out: list[TextVersion] = []
     for day in [None, *days]:
         [view] = annotate(records, dt.date.min if day is None else day)
@@ -93,6 +93,8 @@ def versions_by_event(records: Iterable[Record]) -> list[TextVersion]:
         entry = r.entry
         if isinstance(entry, Event):
             events.setdefault(entry.key, []).insert(0, r)
+            continue
+        if not is_amendment(entry):  # a thread's new title: no event's text
             continue
         amendments.append((entry.target, r))
         if isinstance(entry, Correction):

@@ -118,6 +118,8 @@ class History:
     # every correction and retraction of each event, withdrawn ones too, in seq order;
     # a retraction of a correction follows that correction
     amendments: dict[Key, list[Record]]
+    # the records that named the thread (its first, `retitle`s...), in seq order
+    titles: list[Record] = field(default_factory=list)
 
 
 def _status_changes(items: Sequence[EventView[Record]]) -> dict[int, tuple[str, str]]:
@@ -160,10 +162,11 @@ def _amendments(records: Sequence[Record]) -> dict[Key, list[Record]]:
 def history_of(thread: str, records: Sequence[Record]) -> History:
     """A thread's whole story from all its records: every event with its three times,
     corrections and retractions, and each status change, in the order things became known."""
-    title = next((r.thread_title for r in reversed(records) if r.thread_title), None)
+    titles = [r for r in records if r.thread_title]
+    title = titles[-1].thread_title if titles else None
     items = annotate(records)
     items.sort(key=lambda a: a.record.sort_key)
-    return History(thread, title, items, _status_changes(items), _amendments(records))
+    return History(thread, title, items, _status_changes(items), _amendments(records), titles)
 
 
 # ---- diff -------------------------------------------------------------------------------

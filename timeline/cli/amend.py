@@ -1,4 +1,4 @@
-"""Commands that amend what was recorded: correct, retract (each appends a record)."""
+"""Commands that amend what was recorded: correct, retract, retitle (each appends a record)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.cli.record import ALLOW_FUTURE
@@ -155,3 +156,32 @@ def retract(
         "id": retraction_id,
     }
     _record(ctx, fields, allow_future)
+
+
+@app.command()
+def retitle(
+    ctx: typer.Context,
+    thread: Annotated[
+        str,
+        typer.Argument(
+            metavar="THREAD", autocompletion=complete.threads, help="The thread's slug."
+        ),
+    ],
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="Its new title (one line).")],
+) -> None:
+    """Name a thread anew, by appending a title record: every view shows the new title
+    at once (a title is a label, not news); `history` lists each title it had, and
+    `--recorded-before` an earlier moment shows the title of then.
+
+    Example: timeline retitle russia-nato-security-guarantees "Russia–NATO: the draft treaties"
+    """
+    from timeline.api import retitle as record_title
+
+    env = env_of(ctx)
+    record = record_title(env.store("write"), thread, title, now=env.now)
+    if record is None:
+        typer.echo(f"{thread} is already titled that; nothing recorded")
+        return
+    typer.echo(
+        f"Recorded {record.entry.key}: {thread} is now titled {title.strip()!r} (seq {record.seq})"
+    )

@@ -78,6 +78,13 @@ def history_text(h: History) -> str:
         "public · recorded: when this database got it",
         "",
     ]
+    if len(h.titles) > 1:
+        out.append("Titles, as recorded:")
+        out += [
+            f"    {format_recorded_at(r.recorded_at)} · seq {r.seq} · {r.thread_title}"
+            for r in h.titles
+        ]
+        out.append("")
     for a in h.items:
         e, o = a.record.event, a.original
         mark = "  [RETRACTED]" if a.retraction is not None else ""
@@ -95,6 +102,13 @@ def history_text(h: History) -> str:
 def history_markdown(h: History) -> str:
     title = f"{md_text(h.title)} (`{h.thread}`)" if h.title else f"`{h.thread}`"
     out = [f"# {title}", "", "_In the order it became known._", ""]
+    if len(h.titles) > 1:
+        out += [
+            f"- Titled _{md_text(r.thread_title or '')}_ (recorded "
+            f"{format_recorded_at(r.recorded_at)}, seq {r.seq})"
+            for r in h.titles
+        ]
+        out.append("")
     for a in h.items:
         e, o = a.record.event, a.original
         mark = " — **retracted**" if a.retraction is not None else ""
@@ -126,7 +140,12 @@ def history_json(h: History) -> str:
         d["status_change"] = None if change is None else {"from": change[0], "to": change[1]}
         d["amendments"] = [record_dict(r) for r in h.amendments.get(a.original.entry.key, ())]
         events.append(d)
-    return pretty({"thread": h.thread, "title": h.title, "events": events}) + "\n"
+    titles = [
+        {"title": r.thread_title, "seq": r.seq, "recorded_at": format_recorded_at(r.recorded_at)}
+        for r in h.titles
+    ]
+    doc = {"thread": h.thread, "title": h.title, "titles": titles, "events": events}
+    return pretty(doc) + "\n"
 
 
 def _plain(value: Any) -> str:

@@ -12,7 +12,7 @@ from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at, pretty
 from timeline.formats._markdown import md_text
 from timeline.mapper import amendment_summary, entry_to_payload
-from timeline.model import Event, Hidden, Record, ThreadState
+from timeline.model import Event, Hidden, Record, Retitle, ThreadState
 
 __all__ = [
     "asof_json",
@@ -277,6 +277,8 @@ LOG_CSV = (
 def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
     record = item if isinstance(item, Record) else item.record
     e = record.entry
+    if isinstance(e, Retitle):  # the thread named anew (--raw)
+        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", e.title, "", "", "")
     if not isinstance(e, Event):  # a correction or retraction, as appended (--raw)
         target = f"{e.kind} of {e.target}"
         return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", target, "", "", "")
@@ -355,6 +357,8 @@ def _record_lines(record: Record) -> list[str]:
     e = record.entry
     if isinstance(e, Event):
         return _event_lines(e)
+    if isinstance(e, Retitle):
+        return [f"{e.known.isoformat():<11} {'retitle':<16} {e.key}", f"            {e.title}"]
     return [
         f"{e.known.isoformat():<11} {e.kind:<16} {e.key}",
         f"            {amendment_summary(e)}",

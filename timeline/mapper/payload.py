@@ -19,6 +19,7 @@ from timeline.model import (
     Event,
     Key,
     Position,
+    Retitle,
     Retraction,
     Source,
     takes_place,
@@ -93,6 +94,10 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
     if isinstance(entry, Event):
         return _event_payload(entry)
     p: dict[str, Any] = {"thread": entry.thread, "id": entry.id, "kind": entry.kind}
+    if isinstance(entry, Retitle):
+        p["title"] = entry.title
+        p["known"] = entry.known.isoformat()
+        return p
     if isinstance(entry, Correction):
         p["corrects"] = str(entry.target)
         p["set"] = dict(entry.changes)
@@ -140,6 +145,8 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
     if kind == "event":
         return _event_from_payload(p)
     known = dt.date.fromisoformat(p["known"])
+    if kind == "title":
+        return Retitle(p["thread"], p["id"], p["title"], known)
     if kind == "correction":
         return Correction(
             p["thread"],
@@ -214,7 +221,7 @@ def entry_content(entry: Entry) -> str:
     """What makes two records "the same" for idempotent import: the canonical payload,
     whatever way ``known`` was arrived at (written out or defaulted to the same day)."""
     p = entry_to_payload(entry)
-    del p["known_given"]
+    p.pop("known_given", None)
     return canonical(p)
 
 

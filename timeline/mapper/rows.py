@@ -27,6 +27,7 @@ from timeline.model import (
     FoldRecord,
     Position,
     Record,
+    Retitle,
 )
 
 __all__ = [
@@ -91,6 +92,12 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
             dumps(list(e.actors)),
             e.status,
             dumps(positions) if positions else None,
+        )
+    elif isinstance(entry, Retitle):  # a label: it "happens" the day it is recorded
+        k = entry.known
+        values = (
+            *(entry.thread, entry.id, entry.kind, None, k.isoformat(), k, k, k, True, None),
+            *(entry.kind, entry.title, "[]", None, None),
         )
     else:  # a correction or retraction "happens" when it becomes known
         k = entry.known

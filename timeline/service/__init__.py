@@ -18,7 +18,13 @@ from timeline.service.maintenance import (
     sqlite_file,
     verify,
 )
-from timeline.service.recording import AddResult, add_event, generate_id, record_amendment
+from timeline.service.recording import (
+    AddResult,
+    add_event,
+    generate_id,
+    record_amendment,
+    retitle,
+)
 
 __all__ = [
     "AddResult",
@@ -34,6 +40,7 @@ __all__ = [
     "rebuild",
     "record_amendment",
     "restore",
+    "retitle",
     "schema_revision",
     "sqlite_file",
     "verify",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from timeline.checkpoints import build, current, cut_day, due, replay
-from timeline.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState
+from timeline.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState, is_amendment
 from timeline.store import Writer
 
 __all__ = ["by_thread", "keep_checkpoints", "replay_log", "reproject"]
@@ -72,7 +72,7 @@ def keep_checkpoints(
             if day is not None:
                 cuts[thread] = day
     w.drop_checkpoints(cuts)
-    amended = {r.entry.thread for r in records if r.kind != "event"}
+    amended = {r.entry.thread for r in records if is_amendment(r.entry)}
     points += _extend(w, sorted(set(new) - fresh), amended)
     w.save_checkpoints(points)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from timeline.model import Correction, Event, Key, Record, Retraction
+from timeline.model import Correction, Event, Key, Record, Retraction, is_amendment
 from timeline.service._points import REPLAY_GROUP
 from timeline.store import Reader, Writer
 from timeline.texts import TextVersion, event_text, versions_by_event
@@ -52,7 +52,7 @@ def index_texts(w: Writer, records: Sequence[Record]) -> None:
         entry = r.entry
         if isinstance(entry, Event):  # nothing amends it yet: one version, from the start
             fresh.append(TextVersion(entry.thread, entry.id, None, None, event_text(entry)))
-        else:
+        elif is_amendment(entry):  # (a new title changes no event's text)
             targets.add(entry.target)
     w.save_texts(fresh)
     if not targets:

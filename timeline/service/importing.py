@@ -20,7 +20,7 @@ from timeline.amend import fill_target
 from timeline.errors import ImportErrors, InvalidEvent, Problem
 from timeline.formats.eventfile import ParsedFile, RawEvent, jsonl_events, parse
 from timeline.mapper import entry_content, first_difference
-from timeline.model import Amendment, Correction, Entry, Event, Key, Record
+from timeline.model import Amendment, Correction, Entry, Event, Key, Record, Written
 from timeline.service._append import Progress, bulk
 from timeline.service._files import expand_paths
 from timeline.service._points import reproject
@@ -65,7 +65,7 @@ def import_paths(
         return importer.run(paths)
 
 
-Batch = dict[Key, tuple[Entry, RawEvent]]
+Batch = dict[Key, tuple[Written, RawEvent]]
 Titles = dict[str, tuple[str, str]]  # thread -> (title, where it was written)
 
 
@@ -192,7 +192,7 @@ class _Import:
                 self.repeated(entry, raw, seen[0], f"{seen[1].source}:{seen[1].line}")
         return batch
 
-    def repeated(self, entry: Entry, raw: RawEvent, first: Entry, where: str) -> None:
+    def repeated(self, entry: Written, raw: RawEvent, first: Entry, where: str) -> None:
         """An entry whose key this import already gave, at ``where``."""
         if first.kind != entry.kind:
             message = (
@@ -210,7 +210,7 @@ class _Import:
         self.met |= new
         self.recorded.update((t, title) for t, (title, _) in w.titles(new).items())
 
-    def title_of(self, entry: Entry) -> str | None:
+    def title_of(self, entry: Written) -> str | None:
         """The thread title a new record carries: the import's title for its thread, on
         the first new record of the thread, if it is not the recorded one."""
         thread = entry.thread
@@ -220,7 +220,7 @@ class _Import:
         title = self.titles[thread][0]
         return None if self.recorded.get(thread) == title else title
 
-    def place_event(self, entry: Entry, raw: RawEvent, stored: dict[Key, Record]) -> bool:
+    def place_event(self, entry: Written, raw: RawEvent, stored: dict[Key, Record]) -> bool:
         """Is the entry new and fit to be recorded? (If not, the reason is noted.)"""
         refusal, warning = future_problem(entry, self.today, self.allow_future)
         if refusal is not None:
@@ -234,7 +234,7 @@ class _Import:
             return False
         return True
 
-    def same_as_recorded(self, entry: Entry, raw: RawEvent, old: Record) -> None:
+    def same_as_recorded(self, entry: Written, raw: RawEvent, old: Record) -> None:
         where = self.where(old.seq)
         if where is not None:  # appended by this import
             self.repeated(entry, raw, old.entry, where)
@@ -257,7 +257,7 @@ class _Import:
             )
 
     def append(
-        self, w: Writer, items: list[tuple[Entry, str | None]], raws: list[RawEvent]
+        self, w: Writer, items: list[tuple[Written, str | None]], raws: list[RawEvent]
     ) -> None:
         records = w.append(items, self.now)
         if not records:
@@ -290,7 +290,7 @@ class _Import:
         # what the corrections among the targets correct, recorded or in this import
         stored.update(w.find(self._corrected(stored)))
         self.meet(w, {key.thread for key in batch})
-        new: list[tuple[Entry, RawEvent]] = []
+        new: list[tuple[Written, RawEvent]] = []
         for kind in ("correction", "retraction"):  # a retraction may name a correction
             for entry, raw in batch.values():
                 filled = self.place_amendment(w, entry, raw, stored) if entry.kind == kind else None
@@ -307,7 +307,7 @@ class _Import:
         return {c.target for c in corrections}
 
     def place_amendment(
-        self, w: Writer, entry: Entry, raw: RawEvent, stored: dict[Key, Record]
+        self, w: Writer, entry: Written, raw: RawEvent, stored: dict[Key, Record]
     ) -> Amendment | None:
         """The amendment as it will be recorded (its default known filled in), or None:
         already recorded, or a problem (noted)."""

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from timeline.amend import apply_corrections, check_views, fill_target
-from timeline.errors import InvalidEvent
+from timeline.errors import InvalidEvent, UnknownThread
 from timeline.mapper import differing_fields, same_content
-from timeline.model import Amendment, Correction, Entry, Event, EventHead, Key, Record
+from timeline.model import Amendment, Correction, Event, EventHead, Key, Record, Retitle, Written
 from timeline.service._append import append
 from timeline.store import EventStore, Reader, Writer
 from timeline.validate import entry_from_input, event_from_input, text_field
@@ -33,7 +33,7 @@ class AddResult:
 
 
 def future_problem(
-    entry: Entry, today: dt.date, allow_future: bool
+    entry: Written, today: dt.date, allow_future: bool
 ) -> tuple[str | None, str | None]:
     """(refusal, warning) for an entry known after ``today``: a known day given in the
     future is refused unless ``allow_future``; one that defaulted there (the last day of
@@ -198,4 +198,24 @@ def record_amendment(
         if target is not None:  # fill_target refused a missing one
             check_amendment(w, entry, amended_event(w, target))
         (record,) = append(w, [(entry, None)], now)
+    return record
+
+
+def retitle(store: EventStore, thread: str, title: str, now: dt.datetime) -> Record | None:
+    """Name ``thread`` anew: appends a title record (``title-1``, ``title-2``... in the
+    thread), which every view shows at once (a title is a label, not news; see
+    ``projector``). None when the thread already has that title: nothing is appended."""
+    name = _thread_title(title)
+    if name is None:
+        raise InvalidEvent([("title", "the new title is empty")])
+    with store.writing([thread]) as w:
+        if thread not in w.horizons([thread]):
+            raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
+        if w.titles([thread]).get(thread, (None, 0))[0] == name:
+            return None
+        n = 1
+        while Key(thread, f"title-{n}") in w.find([Key(thread, f"title-{n}")]):
+            n += 1
+        entry = Retitle(thread, f"title-{n}", name, now.astimezone(dt.UTC).date())
+        (record,) = append(w, [(entry, name)], now)
     return record

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from timeline.model import Entry
+from timeline.model import Written
 from timeline.validate.amendment import CORRECTABLE, correction_from_input, retraction_from_input
 from timeline.validate.event import EVENT_FIELDS, event_from_input
 from timeline.validate.fields import as_date_text, text_field
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def entry_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Entry:
+def entry_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Written:
     """An event, correction or retraction as a user wrote it (by its ``type``)."""
     kind = raw.get("type") if isinstance(raw, Mapping) else None
     if kind == "correction":
