@@ -2,7 +2,8 @@
 
 Hypothesis writes random histories through the library face: events appended in any
 order of their known dates (back-fills), scheduled events announced before they happen,
-ties on a day, imports, new titles, corrections of dates,
+ties on a day, imports, new titles, an actor alias (whose stances then merge),
+corrections of dates,
 known dates, statuses and positions (with and without a known date of their own: the
 latter are data-entry fixes that apply in every view), retractions of events and of
 corrections. Checkpoints are made every two records, so that every history has many
@@ -71,6 +72,7 @@ steps = st.lists(
         st.tuples(st.just("correct"), corrections),
         st.tuples(st.just("retract"), retractions),
         st.tuples(st.just("retitle"), st.integers(0, 1)),
+        st.tuples(st.just("alias"), st.sampled_from([("NATO", "Russia"), ("Russia", "NATO")])),
     ),
     min_size=1,
     max_size=14,
@@ -128,6 +130,8 @@ class History:
         elif kind == "retitle":
             self.n += 1
             timeline.retitle(self.store, self.threads[value], f"Title {self.n}", now=now)
+        elif kind == "alias":  # (the database's: later examples keep it, or refuse another)
+            timeline.alias(self.store, *value, now=now)
         elif self.keys:
             fields = self.correction(value) if kind == "correct" else self.retraction(value)
             self.n += 1

@@ -27,6 +27,7 @@ def test_every_actor_with_its_events_threads_and_dates(imported: Run) -> None:
         "threads": [THREAD],
         "first": "2022-02-02",
         "last": "2022-02-02",
+        "aliases": [],
     }
     assert (found["Russia"]["events"], len(found["Russia"]["threads"])) == (13, 3)
     text = imported("actors").stdout.splitlines()

@@ -22,6 +22,7 @@ from timeline._version import __version__
 if TYPE_CHECKING:
     from timeline.api import (
         add,
+        alias,
         as_of,
         bundled_events,
         diff,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__",
     "add",
+    "alias",
     "as_of",
     "bundled_events",
     "diff",

@@ -29,6 +29,7 @@ __all__ = [
     "EventFilter",
     "ExportFormat",
     "add",
+    "alias",
     "as_of",
     "bundled_events",
     "diff",
@@ -102,6 +103,20 @@ def add(
     refused unless ``allow_future``."""
     result = service.add_event(store, fields, _now(now), thread_title, allow_future=allow_future)
     return result.record
+
+
+def alias(
+    store: EventStore,
+    name: str,
+    canonical: str,
+    *,
+    known: Day | None = None,
+    now: dt.datetime | None = None,
+) -> Record | None:
+    """Make ``name`` an alias of the actor shown as ``canonical`` (see ``aliases``);
+    None when it is one already."""
+    day = _maybe_day(known, "known")
+    return service.record_alias(store, name, canonical, _now(now), day)
 
 
 def retitle(

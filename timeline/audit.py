@@ -15,10 +15,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from timeline.aliases import Names, alias_problem
 from timeline.amend import check_views, fill_target
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_to_payload
-from timeline.model import Amendment, Correction, Entry, Event, Key, Record, Retitle, Written
+from timeline.model import (
+    ALIASES,
+    Alias,
+    Amendment,
+    Correction,
+    Entry,
+    Event,
+    Key,
+    Record,
+    Retitle,
+    Written,
+)
 from timeline.validate import entry_from_input, text_field
 
 __all__ = ["audit", "input_form"]
@@ -77,14 +89,17 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
     order. ``records`` are a whole log in seq order."""
     problems: list[tuple[int, str]] = []
     every = {r.entry.key: r for r in records}
+    names = Names()  # the aliases recorded so far
     seen: dict[Key, Record] = {}
     earlier: dict[Key, list[Record]] = {}  # amendments recorded so far, by their target
     for i, record in enumerate(records):
         entry = record.entry
-        if isinstance(entry, Retitle):
-            why = _retitle_problem(entry, record)
+        if isinstance(entry, Retitle | Alias):
+            why = _label_problem(entry, record, names)
             if why is not None:
                 problems.append((i, f"{entry.key}: {why}"))
+            elif isinstance(entry, Alias):
+                names = Names({**names.pairs, entry.alias: entry.canonical})
             seen[entry.key] = record
             continue
         why = _rebuilt(entry, seen)
@@ -101,15 +116,21 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
     return problems
 
 
-def _retitle_problem(entry: Retitle, record: Record) -> str | None:
-    """Why a new title is not what ``timeline retitle`` records (None if it is)."""
+def _label_problem(entry: Retitle | Alias, record: Record, names: Names) -> str | None:
+    """Why a title or an alias record is not what ``timeline retitle`` or ``timeline
+    alias`` records (None if it is)."""
+    given = (entry.title,) if isinstance(entry, Retitle) else (entry.alias, entry.canonical)
     try:
-        title = text_field(entry.title, "the title", one_line=True)
+        texts = tuple(text_field(t, "a name", one_line=True) for t in given)
     except ValueError as e:
         return str(e)
-    if title != entry.title or record.thread_title != entry.title:
-        return "its title is not what the input rules make of it (altered)"
-    return None
+    if texts != given:
+        return "its text is not what the input rules make of it (altered)"
+    if isinstance(entry, Retitle):
+        return None if record.thread_title == entry.title else "its title column was altered"
+    if entry.thread != ALIASES or record.thread_title is not None:
+        return "an alias lives in the log's thread of names, untitled"
+    return alias_problem(entry.alias, entry.canonical, names)
 
 
 def _entry(records: dict[Key, Record], key: Key) -> Entry | None:

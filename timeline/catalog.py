@@ -29,6 +29,7 @@ class Name:
     threads: set[str] = field(default_factory=set)
     first: tuple[dt.date, str] | None = None  # (first day, date as written)
     last: tuple[dt.date, str] | None = None  # (last day, date as written)
+    aliases: tuple[str, ...] = ()  # an actor's other names (``aliases``), shown as this
 
     def add(self, e: Event) -> None:
         self.events += 1

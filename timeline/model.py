@@ -11,6 +11,7 @@ from typing import Any, ClassVar, NamedTuple, TypeGuard
 from timeline.dates import EdtfDate
 
 __all__ = [
+    "ALIASES",
     "AMENDMENT_KINDS",
     "DEFAULT_STATUS",
     "EVENT_TYPES",
@@ -76,7 +77,7 @@ STATUSES: tuple[str, ...] = (
 
 DEFAULT_STATUS = "open"
 
-RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction", "title")
+RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction", "title", "alias")
 AMENDMENT_KINDS: tuple[str, ...] = ("correction", "retraction")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -258,10 +259,35 @@ class Retitle:
         return Key(self.thread, self.id)
 
 
+# The log's own thread for the names of actors (``Alias`` records): not a slug, so no
+# thread a person names can be it; listings of threads leave it out.
+ALIASES = "_aliases"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """``alias`` names the same actor as ``canonical``: every view shows ``canonical``
+    and every filter matches either (see ``aliases``). A naming decision, not news: it
+    applies on every day; ``known`` (the day the names were found to be one) is for the
+    log."""
+
+    thread: str  # always ALIASES
+    id: str
+    alias: str
+    canonical: str
+    known: dt.date
+
+    kind: ClassVar[str] = "alias"
+
+    @property
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
+
+
 Amendment = Correction | Retraction
 Written = Event | Correction | Retraction  # what a person writes in an event file
-Entry = Event | Correction | Retraction | Retitle
-FoldEntry = EventHead | Correction | Retraction | Retitle
+Entry = Event | Correction | Retraction | Retitle | Alias
+FoldEntry = EventHead | Correction | Retraction | Retitle | Alias
 
 
 def is_amendment(entry: object) -> TypeGuard[Amendment]:

@@ -1,4 +1,4 @@
-"""Commands that amend what was recorded: correct, retract, retitle (each appends a record)."""
+"""Commands that append what amends or names: correct, retract, retitle, alias."""
 
 from __future__ import annotations
 
@@ -184,4 +184,50 @@ def retitle(
         return
     typer.echo(
         f"Recorded {record.entry.key}: {thread} is now titled {title.strip()!r} (seq {record.seq})"
+    )
+
+
+@app.command()
+def alias(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(metavar="ALIAS", autocompletion=complete.actors, help="The other name."),
+    ],
+    canonical: Annotated[
+        str,
+        typer.Argument(
+            metavar="CANONICAL", autocompletion=complete.actors, help="The name views show."
+        ),
+    ],
+    known: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="Day the names were found to be one, for the log [default: today]; the "
+            "alias applies on every day.",
+        ),
+    ] = None,
+) -> None:
+    """Make ALIAS another name of the actor every view shows as CANONICAL, by appending
+    an alias record: parties, positions, known_to and filters (--actor, --as) take either
+    name. Records keep the names as recorded; --recorded-before an earlier moment shows
+    the names as they were.
+
+    Example: timeline alias US "United States"
+    """
+    from timeline.api import alias as record_alias
+    from timeline.cli._app import parse_day_arg
+
+    env = env_of(ctx)
+    day = None if known is None else parse_day_arg(known, env.today, "--known")
+    record = record_alias(env.store("write"), name, canonical, known=day, now=env.now)
+    if record is None:
+        typer.echo(
+            f"{name.strip()!r} is already an alias of {canonical.strip()!r}; nothing recorded"
+        )
+        return
+    typer.echo(
+        f"Recorded {record.entry.key}: {name.strip()!r} is shown as {canonical.strip()!r} "
+        f"(seq {record.seq})"
     )

@@ -22,13 +22,14 @@ def names_text(kind: str, found: Sequence[Name], day: dt.date | None = None) -> 
     if not found:
         return f"No {kind} appear in the events{_when(day)}.\n"
     head = kind[:-1].upper()
-    width = max(len(head), *(len(n.name) for n in found))
+    labels = [n.name + (f" (also {', '.join(n.aliases)})" if n.aliases else "") for n in found]
+    width = max(len(head), *(len(label) for label in labels))
     rows = [f"{head:<{width}}  {'EVENTS':>6}  {'THREADS':>7}  {'FIRST':<10}  LAST"]
-    for n in found:
+    for n, label in zip(found, labels, strict=True):
         first = n.first[1] if n.first else ""
         last = n.last[1] if n.last else ""
         rows.append(
-            f"{n.name:<{width}}  {n.events:>6}  {len(n.threads):>7}  {first:<10}  {last}".rstrip()
+            f"{label:<{width}}  {n.events:>6}  {len(n.threads):>7}  {first:<10}  {last}".rstrip()
         )
     return "\n".join(rows) + "\n"
 
@@ -41,6 +42,7 @@ def names_json(kind: str, found: Sequence[Name], day: dt.date | None = None) -> 
             "threads": sorted(n.threads),
             "first": n.first[1] if n.first else None,
             "last": n.last[1] if n.last else None,
+            **({"aliases": list(n.aliases)} if kind == "actors" else {}),
         }
         for n in found
     ]

@@ -12,7 +12,7 @@ from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at, pretty
 from timeline.formats._markdown import md_text
 from timeline.mapper import amendment_summary, entry_to_payload
-from timeline.model import Event, Hidden, Record, Retitle, ThreadState
+from timeline.model import Alias, Event, Hidden, Record, Retitle, ThreadState
 
 __all__ = [
     "asof_json",
@@ -279,6 +279,9 @@ def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
     e = record.entry
     if isinstance(e, Retitle):  # the thread named anew (--raw)
         return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", e.title, "", "", "")
+    if isinstance(e, Alias):  # two names of one actor (--raw)
+        names = f"{e.alias}; {e.canonical}"
+        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", names, "", "", "", "")
     if not isinstance(e, Event):  # a correction or retraction, as appended (--raw)
         target = f"{e.kind} of {e.target}"
         return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", target, "", "", "")
@@ -359,6 +362,11 @@ def _record_lines(record: Record) -> list[str]:
         return _event_lines(e)
     if isinstance(e, Retitle):
         return [f"{e.known.isoformat():<11} {'retitle':<16} {e.key}", f"            {e.title}"]
+    if isinstance(e, Alias):
+        return [
+            f"{e.known.isoformat():<11} {'alias':<16} {e.key}",
+            f"            {e.alias} is shown as {e.canonical}",
+        ]
     return [
         f"{e.known.isoformat():<11} {e.kind:<16} {e.key}",
         f"            {amendment_summary(e)}",

@@ -14,6 +14,7 @@ from timeline.codec import canonical, nfc
 from timeline.dates import EdtfDate, parse_day, parse_edtf
 from timeline.errors import DatabaseError
 from timeline.model import (
+    Alias,
     Correction,
     Entry,
     Event,
@@ -98,6 +99,11 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
         p["title"] = entry.title
         p["known"] = entry.known.isoformat()
         return p
+    if isinstance(entry, Alias):
+        p["alias"] = entry.alias
+        p["canonical"] = entry.canonical
+        p["known"] = entry.known.isoformat()
+        return p
     if isinstance(entry, Correction):
         p["corrects"] = str(entry.target)
         p["set"] = dict(entry.changes)
@@ -147,6 +153,8 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
     known = dt.date.fromisoformat(p["known"])
     if kind == "title":
         return Retitle(p["thread"], p["id"], p["title"], known)
+    if kind == "alias":
+        return Alias(p["thread"], p["id"], p["alias"], p["canonical"], known)
     if kind == "correction":
         return Correction(
             p["thread"],

@@ -21,6 +21,7 @@ from timeline.mapper.payload import (
     upcast,
 )
 from timeline.model import (
+    Alias,
     Entry,
     Event,
     EventHead,
@@ -93,11 +94,18 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
             e.status,
             dumps(positions) if positions else None,
         )
-    elif isinstance(entry, Retitle):  # a label: it "happens" the day it is recorded
+    elif isinstance(entry, Retitle | Alias):  # a label: known the day it is recorded
         k = entry.known
+        if isinstance(entry, Retitle):
+            title, names = entry.title, "[]"
+        else:  # both names are the log's: `--actor` and `--as` accept either
+            title, names = (
+                f"{entry.alias} → {entry.canonical}",
+                dumps([entry.alias, entry.canonical]),
+            )
         values = (
             *(entry.thread, entry.id, entry.kind, None, k.isoformat(), k, k, k, True, None),
-            *(entry.kind, entry.title, "[]", None, None),
+            *(entry.kind, title, names, None, None),
         )
     else:  # a correction or retraction "happens" when it becomes known
         k = entry.known

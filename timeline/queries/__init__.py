@@ -1,7 +1,7 @@
 """Use cases that read: asof, threads, log, history, diff, export (``reading``); secrets,
-lag, actors and issues (``knowledge``); upcoming events (``scheduled``). Each reads
-inside one transaction (one snapshot of the log) and hands the records to a pure view
-(``views``).
+lag, actors and issues (``knowledge``); upcoming events (``scheduled``); event files to
+share (``sharing``). Each reads inside one transaction (one snapshot of the log) and
+hands the records to a pure view (``views``).
 
 ``known_by``/``as_of`` pick the view of the world; ``recorded_before`` replays what this
 database held at an earlier moment, so an old report can be reproduced exactly.
@@ -17,10 +17,10 @@ from timeline.queries.reading import (
     history,
     log,
     raw_log,
-    shared,
     threads,
 )
 from timeline.queries.scheduled import upcoming
+from timeline.queries.sharing import shared
 
 __all__ = [
     "all_records",

@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable, Sequence
 
+from timeline.aliases import Names
 from timeline.errors import TimelineError, UnknownName, UnknownThread
 from timeline.filters import EventFilter
 from timeline.model import Key
@@ -17,6 +18,7 @@ __all__ = [
     "EXPORT_BATCH",
     "Threads",
     "check_range",
+    "names_of",
     "narrowed",
     "only_threads",
     "require_actor",
@@ -25,6 +27,11 @@ __all__ = [
     "require_threads",
     "search_for",
 ]
+
+
+def names_of(r: Reader, recorded_before: dt.datetime | None = None) -> Names:
+    """The actor aliases recorded (by a moment, if given): what every view applies."""
+    return Names.of(r.alias_records(recorded_before))
 
 
 def require_threads(r: Reader, threads: Iterable[str]) -> None:

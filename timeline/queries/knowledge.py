@@ -15,6 +15,7 @@ from timeline.projector import project
 from timeline.queries._common import (
     EXPORT_BATCH,
     Threads,
+    names_of,
     narrowed,
     only_threads,
     require_actor,
@@ -42,10 +43,11 @@ def secrets(
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_filter(r, only)
-        only = search_for(r, only, [day])
+        names_ = names_of(r)
+        only = names_.widened(search_for(r, only, [day]))
         for group in r.thread_groups(narrowed(only_threads(thread), only), EXPORT_BATCH):
             titles = r.titles(group)
-            for a in annotate(r.records(group), day):
+            for a in annotate(names_.records(r.records(group)), day):
                 secret = None if a.retraction else secret_of(a.record.event, day)
                 if secret is not None and (not only or only.matches(secret.event)):
                     found.append(
@@ -63,10 +65,12 @@ def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> 
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, actor)
+        names_ = names_of(r)
+        actor = None if actor is None else names_.actor(actor)
         for group in r.thread_groups(only_threads(thread), EXPORT_BATCH):
             titles = r.titles(group)
             events: dict[str, list[Event]] = {}
-            for a in annotate(r.records(group)):
+            for a in annotate(names_.records(r.records(group))):
                 e = a.record.event
                 if a.retraction is None and (actor is None or actor in e.actors):
                     events.setdefault(e.thread, []).append(e)
@@ -82,10 +86,14 @@ def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name
     (all if None), as corrected then, retracted ones left out (see ``catalog``)."""
     index = NameIndex(kind)
     with store.reading() as r:
+        names_ = names_of(r)
         for group in r.thread_groups(None, EXPORT_BATCH):
-            views = event_views(r.records(group, known_by=day), day)
+            views = event_views(names_.records(r.records(group, known_by=day)), day)
             index.add(a.record.event for a in views if a.retraction is None)
-    return index.names()
+    found = index.names()
+    if kind == "actors":
+        found = [replace(n, aliases=tuple(names_.aliases_of(n.name))) for n in found]
+    return found
 
 
 def report(store: EventStore, thread: str, day: dt.date) -> Report:
@@ -96,7 +104,7 @@ def report(store: EventStore, thread: str, day: dt.date) -> Report:
 
     with store.reading() as r:
         require_threads(r, [thread])
-        records = r.records([thread], with_titles=True)
+        records = names_of(r).records(r.records([thread], with_titles=True))
         title = r.titles([thread]).get(thread, (None, 0))[0]
     state = project(records, as_of=day).get(thread)
     events = [a for a in log_views(records, known_by=day) if a.retraction is None]

@@ -4,19 +4,19 @@ export."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from timeline.amend import EventView, annotate
+from timeline.aliases import Names
+from timeline.amend import EventView
 from timeline.filters import EventFilter
-from timeline.mapper import stored_value
-from timeline.model import Correction, Event, Hidden, Key, Record, ThreadState
+from timeline.model import Hidden, Record, ThreadState
 from timeline.projector import project, project_from
 from timeline.queries._common import (
     EXPORT_BATCH,
     Threads,
     check_range,
+    names_of,
     narrowed,
     only_threads,
     require_actor,
@@ -34,11 +34,7 @@ from timeline.views import (
     history_of,
     log_records,
     log_views,
-    overlaps,
 )
-
-if TYPE_CHECKING:  # only ``shared`` builds them
-    from timeline.formats.share import SharedThread
 
 __all__ = [
     "all_records",
@@ -49,7 +45,6 @@ __all__ = [
     "history",
     "log",
     "raw_log",
-    "shared",
     "threads",
 ]
 
@@ -72,12 +67,14 @@ def _viewpoint(
     day: dt.date,
     viewer: str,
     recorded_before: dt.datetime | None,
+    names: Names,
 ) -> list[ThreadState]:
     """Every thread as ``viewer`` knew it on ``day``: a replay of whole records (they
     hold ``known_to``), a group of whole threads at a time."""
     out: list[ThreadState] = []
     for group in r.thread_groups(threads, EXPORT_BATCH):
-        records = r.records(group, with_titles=True, recorded_before=recorded_before)
+        read = r.records(group, with_titles=True, recorded_before=recorded_before)
+        records = names.records(read)
         out += project(records, as_of=day, viewer=viewer).values()
     return sorted(out, key=lambda s: s.thread)
 
@@ -104,8 +101,10 @@ def as_of(
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        only = search_for(r, only, [day], recorded_before=recorded_before)
-        states = _states(r, day, only_threads(thread), recorded_before, viewer)
+        names = names_of(r, recorded_before)
+        only = names.widened(search_for(r, only, [day], recorded_before=recorded_before))
+        viewer = None if viewer is None else names.actor(viewer)
+        states = _states(r, day, only_threads(thread), recorded_before, viewer, names)
         if only:
             states = [s for s in states if only.thread_matches(s)]
         if only and only.per_event:
@@ -121,19 +120,23 @@ def _states(
     threads: list[str] | None,
     recorded_before: dt.datetime | None,
     viewer: str | None,
+    names: Names,
 ) -> list[ThreadState]:
+    """The states under canonical names: projected from the records as recorded, the
+    names of each state merged after (the stored states and checkpoints hold them as
+    recorded); a viewpoint renames the records first, to match the viewer's names."""
     if viewer is not None:
-        return _viewpoint(r, threads, day, viewer, recorded_before)
+        return names.states(_viewpoint(r, threads, day, viewer, recorded_before, names))
     if recorded_before is not None:
         records = r.fold_records(
             threads, known_by=day, with_titles=True, recorded_before=recorded_before
         )
-        return list(project(records, as_of=day).values())
+        return names.states(project(records, as_of=day).values())
     horizons = r.horizons(threads)
     # nothing known after `day`: the stored state is the answer (none if nothing shows)
     result = r.states([t for t, h in horizons.items() if h <= day])
     result.update(_from_checkpoints(r, [t for t, h in horizons.items() if h > day], day))
-    return [result[t] for t in sorted(result)]
+    return names.states(result[t] for t in sorted(result))
 
 
 def _with_events(
@@ -181,7 +184,9 @@ def threads(store: EventStore) -> list[ThreadState | Hidden]:
     """Every thread's current state (all its events), sorted by slug; a thread whose
     events were all retracted is listed too, as what is known of it (``Hidden``)."""
     with store.reading() as r:
-        listing: dict[str, ThreadState | Hidden] = {**r.hidden(), **r.states()}
+        names = names_of(r)
+        states = {s.thread: s for s in names.states(r.states().values())}
+        listing: dict[str, ThreadState | Hidden] = {**r.hidden(), **states}
     return [listing[t] for t in sorted(listing)]
 
 
@@ -195,22 +200,25 @@ def _log_records(
     viewer: str | None,
     only: EventFilter | None,
     any_version: bool = False,
-) -> tuple[list[Record], EventFilter | None]:
+) -> tuple[list[Record], EventFilter | None, Names]:
     """What ``log`` and ``raw_log`` start from (the views filter again; for a viewer,
-    by the day it knew each event, which the database does not hold), and the filter
-    with its search run (on ``known_by``, or in any version of the text)."""
+    by the day it knew each event, which the database does not hold), the filter with
+    its search run (on ``known_by``, or in any version of the text) and its actors
+    under all their names, and the aliases."""
     check_range(since, until)
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
+        names = names_of(r, recorded_before)
         only = search_for(
             r, only, [known_by], any_version=any_version, recorded_before=recorded_before
         )
+        only = names.widened(only)
         if only is not None and only.found is not None:  # a search: read what it found
             wanted = set(only_threads(thread) or ())
             keys = [k for k in only.found if not wanted or k.thread in wanted]
-            return r.event_records(keys, recorded_before), only
+            return r.event_records(keys, recorded_before), only, names
         records = r.records(
             only_threads(thread),
             known_by=known_by if viewer is None else None,
@@ -218,7 +226,7 @@ def _log_records(
             until=until,
             recorded_before=recorded_before,
         )
-    return records, only
+    return records, only, names
 
 
 def log(
@@ -239,10 +247,11 @@ def log(
     keeps events publicly known by that day (known to ``viewer``, when given); ``only``
     those it matches, as they are seen then.
     """
-    records, only = _log_records(
+    records, only, names = _log_records(
         store, thread, since, until, known_by, recorded_before, viewer, only
     )
-    items = log_views(records, known_by, since, until, viewer)
+    viewer = None if viewer is None else names.actor(viewer)
+    items = log_views(names.records(records), known_by, since, until, viewer)
     return [a for a in items if only.matches(a.record.event)] if only else items
 
 
@@ -259,8 +268,9 @@ def raw_log(
 ) -> list[Record]:
     """The records as appended, corrections and retractions as their own, in seq order
     (the same filters as ``log``; an amendment "happens" on its known day; ``only``
-    matches events as recorded and keeps their amendments)."""
-    records, only = _log_records(
+    matches events as recorded and keeps their amendments; names as recorded, a filter's
+    actor matching any of its names)."""
+    records, only, _ = _log_records(
         store, thread, since, until, known_by, recorded_before, viewer, only, any_version=True
     )
     kept = log_records(records, known_by, since, until, viewer)
@@ -274,8 +284,9 @@ def history(store: EventStore, thread: str, only: EventFilter | None = None) -> 
     with store.reading() as r:
         require_threads(r, [thread])
         require_filter(r, only)
-        only = search_for(r, only, [None], any_version=True)
-        records = r.records([thread])
+        names = names_of(r)
+        only = names.widened(search_for(r, only, [None], any_version=True))
+        records = names.records(r.records([thread]))
     story = history_of(thread, records)
     if only:
         story = replace(story, items=[a for a in story.items if only.matches(a.record.event)])
@@ -296,9 +307,11 @@ def diff(
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        only = search_for(r, only, [start, end])
-        records = r.records(narrowed(only_threads(thread), only), with_titles=True)
-    return compute_diff(records, start, end, viewer, only)
+        names = names_of(r)
+        only = names.widened(search_for(r, only, [start, end]))
+        viewer = None if viewer is None else names.actor(viewer)
+        read = r.records(narrowed(only_threads(thread), only), with_titles=True)
+    return compute_diff(names.records(read), start, end, viewer, only)
 
 
 def export_batches(
@@ -321,60 +334,12 @@ def export_batches(
         require_threads(r, threads or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        only = search_for(r, only, [as_of])
+        names = names_of(r)
+        only = names.widened(search_for(r, only, [as_of]))
+        viewer = None if viewer is None else names.actor(viewer)
         known_by = as_of if viewer is None else None  # a viewer's days are not stored
         for batch in r.thread_groups(narrowed(threads, only), EXPORT_BATCH):
-            records = r.records(batch, known_by=known_by, since=since, until=until)
+            read = r.records(batch, known_by=known_by, since=since, until=until)
+            records = names.records(read)
             views = event_views(records, as_of, since, until, viewer)
             yield [a for a in views if only.matches(a.record.event)] if only else views
-
-
-def shared(
-    store: EventStore,
-    threads: list[str] | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-) -> list[SharedThread]:
-    """What ``export events`` writes: the events of ``threads`` (all if None) whose date,
-    as corrected, overlaps [since, until], every correction and retraction of them, and
-    the events they refer to (with theirs), so that the file imports on its own; by
-    thread, each in seq order."""
-    from timeline.formats.share import SharedThread
-
-    check_range(since, until)
-    with store.reading() as r:
-        require_threads(r, threads or ())
-        picked: dict[int, Record] = {}
-        for group in r.thread_groups(threads, EXPORT_BATCH):
-            records = r.records(group)
-            keep = {
-                a.original.entry.key
-                for a in annotate(records)
-                if overlaps(a.record.event, since, until)
-            }
-            picked.update((x.seq, x) for x in r.event_records(keep) if x.entry.thread in group)
-        refs = _missing_refs(picked.values())
-        while refs:  # the events referred to, and those they refer to
-            more = r.event_records(refs)
-            picked.update((x.seq, x) for x in more)
-            refs = _missing_refs(picked.values())
-        titles = r.titles({x.entry.thread for x in picked.values()})
-    by_thread: dict[str, list[Record]] = {}
-    for seq in sorted(picked):
-        by_thread.setdefault(picked[seq].entry.thread, []).append(picked[seq])
-    return [SharedThread(t, titles.get(t, (None, 0))[0], rs) for t, rs in sorted(by_thread.items())]
-
-
-def _missing_refs(records: Iterable[Record]) -> set[Key]:
-    """The events the given events refer to, as recorded or as a correction sets their
-    refs, that are not among them."""
-    records = list(records)
-    have = {x.entry.key for x in records}
-    refs: set[Key] = set()
-    for x in records:
-        entry = x.entry
-        if isinstance(entry, Event):
-            refs.update(entry.refs)
-        elif isinstance(entry, Correction) and "refs" in entry.changes:
-            refs.update(stored_value("refs", entry.changes["refs"], entry.thread))
-    return refs - have

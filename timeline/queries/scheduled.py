@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from timeline.amend import annotate
 from timeline.model import Event, ThreadState, Upcoming
-from timeline.queries._common import Threads, only_threads, require_threads
+from timeline.queries._common import Threads, names_of, only_threads, require_threads
 from timeline.store import EventStore, Reader
 
 __all__ = ["upcoming", "upcoming_events", "with_upcoming"]
@@ -22,7 +22,8 @@ def upcoming(store: EventStore, day: dt.date, thread: Threads = None) -> list[Ev
         threads = only_threads(thread)
         require_threads(r, threads or ())
         coming = upcoming_events(r, threads, day)
-    found = [e for events in coming.values() for e in events]
+        names = names_of(r)
+    found = [names.event(e) for events in coming.values() for e in events]
     return sorted(found, key=lambda e: (e.date.first, e.date.last, e.thread, e.id))
 
 

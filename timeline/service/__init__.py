@@ -22,6 +22,7 @@ from timeline.service.recording import (
     AddResult,
     add_event,
     generate_id,
+    record_alias,
     record_amendment,
     retitle,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "import_paths",
     "open_store",
     "rebuild",
+    "record_alias",
     "record_amendment",
     "restore",
     "retitle",

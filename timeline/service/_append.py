@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from timeline.model import Entry, FoldRecord, Hidden, Record
+from timeline.model import ALIASES, Entry, FoldRecord, Hidden, Record
 from timeline.projector import apply_all, project
 from timeline.service._points import by_thread, keep_checkpoints
 from timeline.service._texts import index_texts
@@ -24,7 +24,9 @@ def append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetim
 
     Events extend the stored states; a correction or retraction re-projects its thread.
     """
-    records = w.append(items, now)
+    appended = w.append(items, now)
+    # the log's thread of names (aliases) is not a negotiation: it has no projections
+    records = [r for r in appended if r.entry.thread != ALIASES]
     touched = {r.entry.thread for r in records}
     states = w.states(touched)
     had = set(w.horizons(touched))  # the threads that had records before
@@ -39,7 +41,7 @@ def append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetim
         w.save_states(project(replayed, hidden=hidden), hidden)
     keep_checkpoints(w, records, touched - had, by_thread(replayed))
     index_texts(w, records)
-    return records
+    return appended
 
 
 @contextmanager

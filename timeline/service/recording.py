@@ -13,10 +13,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from timeline.aliases import Names, alias_problem
 from timeline.amend import apply_corrections, check_views, fill_target
 from timeline.errors import InvalidEvent, UnknownThread
 from timeline.mapper import differing_fields, same_content
-from timeline.model import Amendment, Correction, Event, EventHead, Key, Record, Retitle, Written
+from timeline.model import (
+    ALIASES,
+    Alias,
+    Amendment,
+    Correction,
+    Event,
+    EventHead,
+    Key,
+    Record,
+    Retitle,
+    Written,
+)
 from timeline.service._append import append
 from timeline.store import EventStore, Reader, Writer
 from timeline.validate import entry_from_input, event_from_input, text_field
@@ -218,4 +230,33 @@ def retitle(store: EventStore, thread: str, title: str, now: dt.datetime) -> Rec
             n += 1
         entry = Retitle(thread, f"title-{n}", name, now.astimezone(dt.UTC).date())
         (record,) = append(w, [(entry, name)], now)
+    return record
+
+
+def record_alias(
+    store: EventStore, alias: str, canonical: str, now: dt.datetime, known: dt.date | None = None
+) -> Record | None:
+    """Make ``alias`` a name of the actor every view shows as ``canonical``: appends an
+    alias record (``alias-1``, ``alias-2``... in the log's thread of names). None when it
+    is one already; InvalidEvent when the two names cannot be one (``alias_problem``).
+    ``known``: the day the names were found to be one (default: today), for the log."""
+    try:
+        names = [
+            text_field(n, what, one_line=True)
+            for n, what in ((alias, "the alias"), (canonical, "the canonical name"))
+        ]
+    except ValueError as e:
+        raise InvalidEvent([("alias", str(e))]) from None
+    with store.writing([ALIASES]) as w:
+        current = Names.of(w.alias_records())
+        problem = alias_problem(names[0], names[1], current)
+        if problem is not None:
+            raise InvalidEvent([("alias", problem)])
+        if current.actor(names[0]) == names[1]:
+            return None
+        n = len(current.pairs) + 1
+        while Key(ALIASES, f"alias-{n}") in w.find([Key(ALIASES, f"alias-{n}")]):
+            n += 1
+        day = known or now.astimezone(dt.UTC).date()
+        (record,) = append(w, [(Alias(ALIASES, f"alias-{n}", names[0], names[1], day), None)], now)
     return record
