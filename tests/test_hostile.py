@@ -67,8 +67,15 @@ def corrupted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_on_a_corrupted_database_is_one_line(
-    corrupted: Path, tmp_path: Path, command: str
+    corrupted: Path, tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if command == "serve":  # it serves until interrupted: here it stops after its start-up read
+        import uvicorn
+
+        from timeline.cli.serve import CONFIG_VAR
+
+        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+        monkeypatch.setenv(CONFIG_VAR, "")  # restored afterwards
     db = tmp_path / "timeline.db"
     shutil.copy(corrupted, db)
     env = {"TIMELINE_DB": str(db), "TIMELINE_NOW": NOW}

@@ -19,7 +19,7 @@ from timeline.dates import parse_bound, parse_day
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
 from timeline.formats.share import SharedThread
-from timeline.model import Event, Record, ThreadState
+from timeline.model import Event, Hidden, Record, ThreadState
 from timeline.service import ImportResult, VerifyResult
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret
@@ -27,6 +27,7 @@ from timeline.views import Diff, History
 
 __all__ = [
     "EventFilter",
+    "EventStore",
     "ExportFormat",
     "add",
     "alias",
@@ -36,14 +37,17 @@ __all__ = [
     "digest",
     "export",
     "export_chunks",
+    "head",
     "history",
     "import_paths",
     "lag",
     "log",
     "open_store",
+    "records_after",
     "retitle",
     "secrets",
     "share",
+    "threads",
     "upcoming",
     "verify",
 ]
@@ -71,14 +75,20 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return dt.datetime.now(dt.UTC) if now is None else now.astimezone(dt.UTC)
 
 
-def open_store(db: str | Path | None = None, *, busy_timeout: float | None = None) -> EventStore:
+def open_store(
+    db: str | Path | None = None, *, busy_timeout: float | None = None, read_only: bool = False
+) -> EventStore:
     """Open the database ``db`` (an SQLite file path or an SQLAlchemy URL; None: the
-    per-user default), creating or migrating its schema as needed."""
+    per-user default), creating or migrating its schema as needed — or, ``read_only``,
+    an existing timeline database at the current schema, changing nothing."""
+    access: Literal["read", "write"] = "read" if read_only else "write"
     if db is None:
         from timeline.settings import default_db_url
 
-        return service.open_store(default_db_url(), create_dirs=True, busy_timeout=busy_timeout)
-    return service.open_store(str(db), busy_timeout=busy_timeout)
+        return service.open_store(
+            default_db_url(), access=access, create_dirs=True, busy_timeout=busy_timeout
+        )
+    return service.open_store(str(db), access=access, busy_timeout=busy_timeout)
 
 
 def bundled_events() -> Path:
@@ -146,11 +156,41 @@ def as_of(
     recorded_before: dt.datetime | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    at_seq: int | None = None,
 ) -> list[ThreadState]:
     """Where each thread stood, as publicly known at the end of ``day`` — or as the actor
     ``viewer`` knew it then (public knowledge and what it was privy to); ``only``: the
-    threads an ``EventFilter`` asks about."""
-    return queries.as_of(store, _day(day, "date"), thread, recorded_before, viewer, only)
+    threads an ``EventFilter`` asks about; ``at_seq``: from the log as it stood when its
+    last record was that one (``head``), the same answer however the log grows."""
+    d = _day(day, "date")
+    return queries.as_of(store, d, thread, recorded_before, viewer, only, at_seq)
+
+
+def threads(store: EventStore) -> list[ThreadState | Hidden]:
+    """Every thread as it stands (all its events), sorted by slug; a thread whose events
+    were all retracted as ``Hidden``. The largest ``max_seq`` among them is the head of
+    the log they were read from."""
+    return queries.threads(store)
+
+
+def head(store: EventStore) -> int:
+    """The log's last seq, its position (0 if empty): seq runs 1, 2, 3... in commit
+    order, so an answer pinned to it (``at_seq``) never changes."""
+    return queries.head(store)
+
+
+def records_after(
+    store: EventStore,
+    after: int = 0,
+    limit: int = 100,
+    *,
+    thread: str | Sequence[str] | None = None,
+    only: EventFilter | None = None,
+) -> list[Record]:
+    """The log a page at a time: the first ``limit`` records with seq > ``after``, as
+    appended, in seq order (``only``: the events it matches as recorded, with their
+    corrections and retractions)."""
+    return queries.records_after(store, after, limit, thread, only)
 
 
 def log(
@@ -193,13 +233,14 @@ def diff(
     thread: str | Sequence[str] | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    at_seq: int | None = None,
 ) -> Diff:
     """What became known after ``start``, up to and including ``end`` (to ``viewer``;
-    about what ``only`` asks)."""
+    about what ``only`` asks; from the log as it stood at ``at_seq``, see ``as_of``)."""
     d1, d2 = _day(start, "start"), _day(end, "end")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    return queries.diff(store, d1, d2, thread, viewer, only)
+    return queries.diff(store, d1, d2, thread, viewer, only, at_seq)
 
 
 def secrets(

@@ -19,6 +19,7 @@ __all__ = [
     "asof_markdown",
     "asof_text",
     "json_visible",
+    "listing",
     "log_csv",
     "log_json",
     "log_jsonl",
@@ -169,7 +170,8 @@ def asof_markdown(
 RETRACTED = "retracted"  # the status `threads` shows for a thread with every event retracted
 
 
-def _listing(s: ThreadState | Hidden) -> dict[str, Any]:
+def listing(s: ThreadState | Hidden) -> dict[str, Any]:
+    """A thread as ``threads --format json`` lists it."""
     if isinstance(s, Hidden):
         return {
             "thread": s.thread,
@@ -198,7 +200,7 @@ def threads_text(states: Sequence[ThreadState | Hidden]) -> str:
     rows = [
         f"{'THREAD':<{width}}  {'STATUS':<11}  {'EVENTS':>6}  {'FIRST':<10}  {'LAST':<10}  TITLE"
     ]
-    for d in map(_listing, states):
+    for d in map(listing, states):
         first = d["first"]["date"] if d["first"] else "-"
         last = d["last"]["date"] if d["last"] else "-"
         rows.append(
@@ -209,7 +211,7 @@ def threads_text(states: Sequence[ThreadState | Hidden]) -> str:
 
 
 def threads_json(states: Sequence[ThreadState | Hidden]) -> str:
-    return _pretty({"threads": [_listing(s) for s in states]})
+    return _pretty({"threads": [listing(s) for s in states]})
 
 
 def _ends(d: dict[str, Any]) -> tuple[str, str]:
@@ -220,7 +222,7 @@ def threads_markdown(states: Sequence[ThreadState | Hidden]) -> str:
     if not states:
         return EMPTY_HINT + "\n"
     out = ["| Thread | Status | Events | First | Last | Title |", "|---|---|---:|---|---|---|"]
-    for d in map(_listing, states):
+    for d in map(listing, states):
         first, last = _ends(d)
         out.append(
             f"| `{d['thread']}` | {d['status']} | {d['events']} | {first} | {last} "
@@ -252,7 +254,7 @@ def _cell(value: object) -> str:
 def threads_csv(states: Sequence[ThreadState | Hidden]) -> str:
     """One row per thread: ``thread,title,status,events,first,last`` (dates as written)."""
     rows = []
-    for d in map(_listing, states):
+    for d in map(listing, states):
         first, last = _ends(d)
         rows.append((d["thread"], d["title"] or "", d["status"], d["events"], first, last))
     return _csv(("thread", "title", "status", "events", "first", "last"), rows)

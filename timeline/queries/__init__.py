@@ -1,13 +1,15 @@
 """Use cases that read: asof, threads, log, history, diff, export (``reading``); secrets,
 lag, actors and issues (``knowledge``); upcoming events (``scheduled``); event files to
-share (``sharing``). Each reads inside one transaction (one snapshot of the log) and
-hands the records to a pure view (``views``).
+share (``sharing``); the log by position (``paging``). Each reads inside one
+transaction (one snapshot of the log) and hands the records to a pure view (``views``).
 
 ``known_by``/``as_of`` pick the view of the world; ``recorded_before`` replays what this
-database held at an earlier moment, so an old report can be reproduced exactly.
+database held at an earlier moment, and ``at_seq`` the log as it stood when its last
+record was that one, so an old report or answer can be reproduced exactly.
 """
 
 from timeline.queries.knowledge import lag, names, report, secrets
+from timeline.queries.paging import head, records_after
 from timeline.queries.reading import (
     all_records,
     as_of,
@@ -28,11 +30,13 @@ __all__ = [
     "count",
     "diff",
     "export_batches",
+    "head",
     "history",
     "lag",
     "log",
     "names",
     "raw_log",
+    "records_after",
     "report",
     "secrets",
     "shared",

@@ -21,6 +21,7 @@ __all__ = [
     "names_of",
     "narrowed",
     "only_threads",
+    "pinned",
     "require_actor",
     "require_filter",
     "require_name",
@@ -104,6 +105,7 @@ def search_for(
     *,
     any_version: bool = False,
     recorded_before: dt.datetime | None = None,
+    through_seq: int | None = None,
 ) -> EventFilter | None:
     """The filter with its ``--text`` search run against the index: the events whose text
     read so on one of ``days`` (None: as it reads now), or in any version. The index is
@@ -114,6 +116,10 @@ def search_for(
         raise TimelineError(
             "--text searches the log as this database holds it now; it cannot be "
             "combined with --recorded-before"
+        )
+    if through_seq is not None:
+        raise TimelineError(
+            f"a text search reads the log as it is now; it cannot be pinned to seq {through_seq}"
         )
     words = query_words(only.text)
     found: set[Key] = set()
@@ -128,3 +134,14 @@ def narrowed(threads: list[str] | None, only: EventFilter | None) -> list[str] |
         return threads
     found = {key.thread for key in only.found}
     return sorted(found if threads is None else found & set(threads))
+
+
+def pinned(r: Reader, at_seq: int | None) -> int | None:
+    """The seq an answer is pinned to (``at_seq``), or None when that is the log's head
+    in this snapshot: then the stored projections are the answer as it stood there."""
+    if at_seq is None:
+        return None
+    head = r.head()
+    if not 0 <= at_seq <= head:
+        raise TimelineError(f"at_seq {at_seq} is not a position of the log (0..{head})")
+    return None if at_seq == head else at_seq

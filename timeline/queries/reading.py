@@ -19,6 +19,7 @@ from timeline.queries._common import (
     names_of,
     narrowed,
     only_threads,
+    pinned,
     require_actor,
     require_filter,
     require_threads,
@@ -35,6 +36,9 @@ from timeline.views import (
     log_records,
     log_views,
 )
+
+# what an earlier log is cut at: records recorded by a time, and up to a seq
+Past = tuple[dt.datetime | None, int | None]
 
 __all__ = [
     "all_records",
@@ -66,14 +70,14 @@ def _viewpoint(
     threads: list[str] | None,
     day: dt.date,
     viewer: str,
-    recorded_before: dt.datetime | None,
+    past: Past,
     names: Names,
 ) -> list[ThreadState]:
     """Every thread as ``viewer`` knew it on ``day``: a replay of whole records (they
     hold ``known_to``), a group of whole threads at a time."""
     out: list[ThreadState] = []
     for group in r.thread_groups(threads, EXPORT_BATCH):
-        read = r.records(group, with_titles=True, recorded_before=recorded_before)
+        read = r.records(group, with_titles=True, recorded_before=past[0], through_seq=past[1])
         records = names.records(read)
         out += project(records, as_of=day, viewer=viewer).values()
     return sorted(out, key=lambda s: s.thread)
@@ -86,6 +90,7 @@ def as_of(
     recorded_before: dt.datetime | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    at_seq: int | None = None,
 ) -> list[ThreadState]:
     """The state of every thread (or those asked for) as publicly known at the end of
     ``day`` — or as ``viewer`` knew it then: the public view and what that actor was
@@ -95,21 +100,25 @@ def as_of(
     A thread whose stored state has nothing known after ``day`` is served from the
     projection table; the others continue their latest checkpoint on or before
     ``day`` with the records known after it (see ``checkpoints``). With
-    ``recorded_before`` or a ``viewer`` every record is replayed.
+    ``recorded_before``, a ``viewer`` or an ``at_seq`` below the head (the log as it
+    stood when its last record was that one) every record is replayed.
     """
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
+        through = pinned(r, at_seq)
         names = names_of(r, recorded_before)
-        only = names.widened(search_for(r, only, [day], recorded_before=recorded_before))
+        only = search_for(r, only, [day], recorded_before=recorded_before, through_seq=through)
+        only = names.widened(only)
         viewer = None if viewer is None else names.actor(viewer)
-        states = _states(r, day, only_threads(thread), recorded_before, viewer, names)
+        past = (recorded_before, through)
+        states = _states(r, day, only_threads(thread), past, viewer, names)
         if only:
             states = [s for s in states if only.thread_matches(s)]
         if only and only.per_event:
             candidates = narrowed([s.thread for s in states], only) or []
-            having = _with_events(r, candidates, day, only, viewer, recorded_before)
+            having = _with_events(r, candidates, day, only, viewer, (recorded_before, through))
             states = [s for s in states if s.thread in having]
         return with_upcoming(r, states, day, viewer, recorded_before)
 
@@ -118,18 +127,23 @@ def _states(
     r: Reader,
     day: dt.date,
     threads: list[str] | None,
-    recorded_before: dt.datetime | None,
+    past: Past,
     viewer: str | None,
     names: Names,
 ) -> list[ThreadState]:
     """The states under canonical names: projected from the records as recorded, the
     names of each state merged after (the stored states and checkpoints hold them as
     recorded); a viewpoint renames the records first, to match the viewer's names."""
+    recorded_before, through = past
     if viewer is not None:
-        return names.states(_viewpoint(r, threads, day, viewer, recorded_before, names))
-    if recorded_before is not None:
+        return names.states(_viewpoint(r, threads, day, viewer, past, names))
+    if recorded_before is not None or through is not None:
         records = r.fold_records(
-            threads, known_by=day, with_titles=True, recorded_before=recorded_before
+            threads,
+            known_by=day,
+            with_titles=True,
+            recorded_before=recorded_before,
+            through_seq=through,
         )
         return names.states(project(records, as_of=day).values())
     horizons = r.horizons(threads)
@@ -145,7 +159,7 @@ def _with_events(
     day: dt.date,
     only: EventFilter,
     viewer: str | None,
-    recorded_before: dt.datetime | None,
+    past: Past,
 ) -> set[str]:
     """The threads with an event shown on ``day`` (to ``viewer``) of one of the filter's
     types, whose text it found."""
@@ -153,7 +167,7 @@ def _with_events(
     found: set[str] = set()
     for group in r.thread_groups(threads, EXPORT_BATCH) if threads else ():
         known_by = day if viewer is None else None  # a viewer's days are not stored
-        records = r.records(group, known_by=known_by, recorded_before=recorded_before)
+        records = r.records(group, known_by=known_by, recorded_before=past[0], through_seq=past[1])
         for a in event_views(records, day, viewer=viewer):
             if a.retraction is None and wanted.matches(a.record.event):
                 found.add(a.record.event.thread)
@@ -300,17 +314,20 @@ def diff(
     thread: Threads = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    at_seq: int | None = None,
 ) -> Diff:
     """What became known after ``start`` up to and including ``end`` (to ``viewer``, when
-    given; about what ``only`` matches)."""
+    given; about what ``only`` matches), from the log as it stood at ``at_seq``."""
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
         require_filter(r, only)
+        through = pinned(r, at_seq)
         names = names_of(r)
-        only = names.widened(search_for(r, only, [start, end]))
+        only = names.widened(search_for(r, only, [start, end], through_seq=through))
         viewer = None if viewer is None else names.actor(viewer)
-        read = r.records(narrowed(only_threads(thread), only), with_titles=True)
+        wanted = narrowed(only_threads(thread), only)
+        read = r.records(wanted, with_titles=True, through_seq=through)
     return compute_diff(names.records(read), start, end, viewer, only)
 
 

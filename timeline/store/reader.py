@@ -62,6 +62,12 @@ class Reader(PointReader, TextReader):
             return iter(self._conn.execute(query))
         return in_chunks(self._conn, threads, where_in(query, column))
 
+    def head(self) -> int:
+        """The log's last seq (0 if empty): seq runs 1..n, so it is also the count, read
+        from the primary key's end rather than by counting."""
+        query = select(func.coalesce(func.max(events.c.seq), 0))
+        return int(self._conn.execute(query).scalar_one())
+
     def count(self, recorded_before: dt.datetime | None = None) -> int:
         """Records in the log (those recorded by a time, if given)."""
         query = select(func.count()).select_from(events)
@@ -80,14 +86,27 @@ class Reader(PointReader, TextReader):
         until: dt.date | None = None,
         with_titles: bool = False,
         recorded_before: dt.datetime | None = None,
+        through_seq: int | None = None,
     ) -> list[Record]:
         """Whole records in seq order: of ``threads`` (all if None), known by a day,
-        overlapping [since, until]. See ``_filtered`` for what each filter keeps."""
+        overlapping [since, until], up to ``through_seq``. See ``_filtered`` for what each
+        filter keeps."""
         threads = None if threads is None else sorted(set(threads))
         query = self._filtered(
             select(*RECORD_COLUMNS), threads, known_by, since, until, with_titles, recorded_before
         )
+        if through_seq is not None:
+            query = query.where(events.c.seq <= through_seq)
         return self._select(query, threads, record_from_row)
+
+    def records_after(self, after: int, threads: Iterable[str] | None, limit: int) -> list[Record]:
+        """The first ``limit`` whole records with seq > ``after`` (of ``threads``, all if
+        None), in seq order: a page of the log, read by the primary key."""
+        threads = None if threads is None else sorted(set(threads))
+        query = select(*RECORD_COLUMNS).where(events.c.seq > after)
+        # each chunk of threads is limited on its own; the merge keeps the first ``limit``
+        rows = self._rows(query.order_by(events.c.seq).limit(limit), threads)
+        return [record_from_row(r._mapping) for r in sorted(rows, key=lambda r: r.seq)[:limit]]
 
     def fold_records(
         self,
@@ -96,13 +115,16 @@ class Reader(PointReader, TextReader):
         known_by: dt.date | None = None,
         with_titles: bool = False,
         recorded_before: dt.datetime | None = None,
+        through_seq: int | None = None,
     ) -> list[FoldRecord]:
         """Records as the projector needs them (events without their payloads), in seq
-        order, with the same filters as ``records``."""
+        order, with the same filters as ``records`` (``through_seq``: those up to it)."""
         threads = None if threads is None else sorted(set(threads))
         query = self._filtered(
             select(*FOLD_COLUMNS), threads, known_by, None, None, with_titles, recorded_before
         )
+        if through_seq is not None:
+            query = query.where(events.c.seq <= through_seq)
         return self._select(query, threads, fold_record_from_row)
 
     def thread_fold_records(self, threads: Iterable[str]) -> list[FoldRecord]:

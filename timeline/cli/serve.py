@@ -1,0 +1,102 @@
+"""`timeline serve`: the JSON API and the calendar feeds over HTTP (``timeline.web``).
+
+FastAPI and uvicorn are imported inside the command only: every other command starts as
+fast as before. Each worker process makes its app from the settings the command passes
+in its environment (``worker_app``), so one code path serves one worker or several.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from timeline.cli._app import app, env_of
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["serve", "worker_app"]
+
+CONFIG_VAR = "TIMELINE_SERVE_CONFIG"  # the settings, as JSON, for the worker processes
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str,
+        typer.Option(metavar="ADDRESS", help="Listen on this address (0.0.0.0: every one)."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", min=0, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Worker processes, each with its own pool.")
+    ] = 1,
+    read_only: Annotated[
+        bool,
+        typer.Option("--read-only", help="Never take writes (this version serves reads only)."),
+    ] = False,
+    cors: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors",
+            metavar="ORIGIN",
+            help="Let browser pages from this origin call the API, e.g. "
+            "https://news.example.org (repeat for several) [default: none].",
+        ),
+    ] = None,
+    rate_limit: Annotated[
+        float,
+        typer.Option(
+            metavar="N", min=0, help="Requests a second per client and worker; 0: no limit."
+        ),
+    ] = 20.0,
+) -> None:
+    """Serve the JSON API (/api/v1), the calendar feeds (/feeds) and the exports (/export)
+    over HTTP, read-only, until interrupted. One JSON line per request goes to stderr.
+
+    Example: timeline serve --port 8000 --cors https://news.example.org
+    """
+    import uvicorn
+
+    from timeline.api import head, threads
+    from timeline.settings import default_db_url
+    from timeline.web import ServeConfig
+
+    env = env_of(ctx)
+    # read what /api/v1/status reads: a database that cannot answer is one line now,
+    # not a problem on every request
+    store = env.store()
+    head(store)
+    threads(store)
+    store.engine.dispose()  # each worker opens its own, after it starts
+    config = ServeConfig(
+        db=env.db or default_db_url(),
+        read_only=read_only,
+        cors=tuple(cors or ()),
+        rate_limit=rate_limit or None,
+    )
+    os.environ[CONFIG_VAR] = json.dumps(config.to_dict())
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the app writes its own, as JSON
+        server_header=False,
+        proxy_headers=False,  # the client is the peer: forwarded headers can be forged
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process, from the settings ``serve`` put in its environment."""
+    from timeline.web import ServeConfig, create_app
+
+    value = os.environ.get(CONFIG_VAR)
+    if value is None:
+        raise RuntimeError(f"{CONFIG_VAR} is not set: start the service with `timeline serve`")
+    return create_app(ServeConfig.from_dict(json.loads(value), access_log=sys.stderr))

@@ -1,0 +1,144 @@
+"""The service's application: its settings, its middleware, its routes, and the OpenAPI
+document that describes them (every error as a problem)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.cors import CORSMiddleware
+
+from timeline import api
+from timeline._version import __version__
+from timeline.web import feeds, routes
+from timeline.web.caching import IMMUTABLE
+from timeline.web.guard import MAX_BODY, Limited, Logged
+from timeline.web.problems import PROBLEM, Problem, install_handlers
+
+__all__ = ["OPENAPI", "ServeConfig", "create_app"]
+
+OPENAPI = "/api/v1/openapi.json"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """How ``timeline serve`` runs. ``read_only``: never take writes, even once write
+    routes exist (they will be mounted only with a token configured and without it);
+    ``cors``: the origins a browser may call from (none: CORS off); ``rate_limit``:
+    requests a second per client (None: no limit)."""
+
+    db: str
+    read_only: bool = False
+    cors: tuple[str, ...] = ()
+    rate_limit: float | None = 20.0
+    max_body: int = MAX_BODY
+    access_log: IO[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """What a worker process needs to make the same app (the log goes to its stderr)."""
+        return {
+            "db": self.db,
+            "read_only": self.read_only,
+            "cors": list(self.cors),
+            "rate_limit": self.rate_limit,
+            "max_body": self.max_body,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], access_log: IO[str] | None) -> ServeConfig:
+        return cls(
+            db=d["db"],
+            read_only=d["read_only"],
+            cors=tuple(d["cors"]),
+            rate_limit=d["rate_limit"],
+            max_body=d["max_body"],
+            access_log=access_log,
+        )
+
+
+def create_app(config: ServeConfig) -> FastAPI:
+    """The application. Its store is opened when it starts (in each worker, after the
+    fork) and closed when it stops; it opens the database read-only: serving never
+    creates or migrates one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = api.open_store(config.db, read_only=True)
+        try:
+            yield
+        finally:
+            app.state.store.engine.dispose()
+
+    app = FastAPI(
+        title="timeline",
+        version=__version__,
+        summary="What was publicly known, when: diplomatic events, read-only.",
+        openapi_url=OPENAPI,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: off
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+    app.include_router(routes.router)
+    app.include_router(feeds.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    # added innermost first: the log sees everything, CORS headers reach a 429 too
+    app.add_middleware(
+        Limited,
+        rate=config.rate_limit,
+        max_body=config.max_body,
+        exempt=frozenset({"/api/v1/health"}),
+    )
+    if config.cors:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors),
+            allow_methods=["GET"],
+            expose_headers=["ETag", "Link", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(Logged, out=config.access_log)
+    return app
+
+
+# documented on every operation: what any request may meet
+COMMON = {
+    "304": "Not Modified: the If-None-Match tag is the answer's.",
+    "413": "The request body is larger than the limit (1 MB).",
+    "429": "Too many requests from this client; Retry-After says when to try again.",
+    "500": "The server failed; its log has the error.",
+    "503": "The database is busy or cannot be reached.",
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error response a problem (``application/problem+
+    json``, the ``Problem`` schema) instead of its own validation error shape."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    doc = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path in doc["paths"].values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code, text in COMMON.items():
+                responses.setdefault(code, {"description": text})
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response["content"] = problem
+            if "200" in responses:
+                responses["200"].setdefault("headers", {})["ETag"] = {
+                    "description": f"The answer's tag; Cache-Control is {IMMUTABLE!r} for "
+                    "an answer that never changes, else no-cache.",
+                    "schema": {"type": "string"},
+                }
+    app.openapi_schema = doc
+    return doc

@@ -1,0 +1,133 @@
+"""Calendar feeds to subscribe to (``/feeds/...ics``) and the other exports
+(``/export/...``), made by the CLI's exporters, each with an ETag so that a calendar
+polling an unchanged feed gets a 304."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from timeline import api
+from timeline.api import EventFilter, EventStore, ExportFormat
+from timeline.errors import TimelineError
+from timeline.web.caching import answer
+from timeline.web.params import AS, DAY, THREADS, filters, maybe_day, store_of
+from timeline.web.problems import Responses, documented
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+Store = Annotated[EventStore, Depends(store_of)]
+Only = Annotated[EventFilter | None, Depends(filters)]
+CALENDAR = "text/calendar; charset=utf-8"
+SINCE = Query(description="Events that happened on or after this date (EDTF).")
+UNTIL = Query(description="Events that happened on or before this date (EDTF; 2022-01: to 31 Jan).")
+ERRORS = documented(400, 404, 422)
+FEED: Responses = {
+    200: {"content": {CALENDAR: {}}, "description": "An iCalendar (RFC 5545) feed."},
+    **ERRORS,
+}
+
+
+def _export(
+    request: Request,
+    store: EventStore,
+    fmt: ExportFormat,
+    media_type: str,
+    filename: str,
+    threads: list[str] | None,
+    asof: str | None,
+    viewer: str | None,
+    only: EventFilter | None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    day = maybe_day(asof, "asof")
+    if viewer is not None and day is None:
+        raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
+    body = api.export(
+        store, fmt, threads=threads, as_of=day, since=since, until=until, viewer=viewer, only=only
+    )
+    disposition = {"Content-Disposition": f'inline; filename="{filename}"'}
+    return answer(request, body, media_type, headers=disposition)
+
+
+@router.get("/feeds/all.ics", summary="Every thread as a calendar", responses=FEED)
+def all_feed(
+    request: Request,
+    store: Store,
+    only: Only,
+    asof: Annotated[str | None, DAY] = None,
+    viewer: Annotated[str | None, AS] = None,
+    since: Annotated[str | None, SINCE] = None,
+    until: Annotated[str | None, UNTIL] = None,
+) -> Response:
+    """``timeline export ics``: one all-day event per event, corrected; retracted ones
+    cancelled. ``asof``: only what was publicly known then (known to ``as``)."""
+    return _export(
+        request, store, "ics", CALENDAR, "all.ics", None, asof, viewer, only, since, until
+    )
+
+
+@router.get(
+    "/feeds/threads/{thread}.ics",
+    summary="One thread as a calendar",
+    responses=FEED,
+)
+def thread_feed(
+    request: Request,
+    store: Store,
+    thread: Annotated[str, Path(description="The thread's slug.")],
+    only: Only,
+    asof: Annotated[str | None, DAY] = None,
+    viewer: Annotated[str | None, AS] = None,
+    since: Annotated[str | None, SINCE] = None,
+    until: Annotated[str | None, UNTIL] = None,
+) -> Response:
+    """``timeline export ics --thread THREAD``, named after the thread."""
+    name = f"{thread}.ics"
+    return _export(
+        request, store, "ics", CALENDAR, name, [thread], asof, viewer, only, since, until
+    )
+
+
+@router.get("/export/timelinejs.json", summary="A TimelineJS file", responses=ERRORS)
+def timelinejs(
+    request: Request,
+    store: Store,
+    only: Only,
+    thread: Annotated[list[str] | None, THREADS] = None,
+    asof: Annotated[str | None, DAY] = None,
+    viewer: Annotated[str | None, AS] = None,
+) -> Response:
+    """``timeline export timelinejs``: Knight Lab's TimelineJS JSON, a slide per event."""
+    return _export(
+        request,
+        store,
+        "timelinejs",
+        "application/json",
+        "timelinejs.json",
+        thread,
+        asof,
+        viewer,
+        only,
+    )
+
+
+@router.get("/export/events.jsonl", summary="Event files to import elsewhere", responses=ERRORS)
+def shared_events(
+    request: Request,
+    store: Store,
+    thread: Annotated[list[str] | None, THREADS] = None,
+    since: Annotated[str | None, SINCE] = None,
+    until: Annotated[str | None, UNTIL] = None,
+) -> Response:
+    """``timeline export events``: the events with their corrections and retractions, in
+    the shape a person writes them, and the events they refer to; ``timeline import``
+    takes the file."""
+    body = b"".join(api.share(store, "jsonl", threads=thread, since=since, until=until))
+    disposition = {"Content-Disposition": 'inline; filename="events.jsonl"'}
+    return answer(request, body, "application/jsonl", headers=disposition)

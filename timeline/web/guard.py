@@ -1,0 +1,216 @@
+"""What every request passes through before the routes: the access log and the security
+headers (``Logged``), the rate limit and the body size limit (``Limited``). Plain ASGI
+middleware, so they also see what the routes never do (a 413, a 429, an unknown path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import IO
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from timeline.web.problems import PROBLEM, problem_body
+
+__all__ = ["MAX_BODY", "Buckets", "Limited", "Logged"]
+
+MAX_BODY = 1024 * 1024  # bytes a request body may hold
+
+# sent with every response; the API sends only data, never anything a browser should run
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+]
+
+
+def _client(scope: Scope) -> str:
+    # the peer address: behind a proxy, that is the proxy (X-Forwarded-For can be forged)
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
+
+
+class Logged:
+    """One JSON line per request on ``out`` (method, path, query, status, duration in ms,
+    client, bytes sent), the security headers on every response, and HEAD answered as
+    GET without its body (calendar clients and ``curl -I`` ask with HEAD)."""
+
+    def __init__(self, app: ASGIApp, out: IO[str] | None) -> None:
+        self.app = app
+        self.out = out
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        seen = {"status": 500, "bytes": 0}
+        head = scope["method"] == "HEAD"
+        inner = {**scope, "method": "GET"} if head else scope
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                have = {name for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in have]
+                message["headers"] = [*message.get("headers", []), *extra]
+            elif message["type"] == "http.response.body":
+                if head:  # the headers (Content-Length too) as for GET; no body
+                    message = {**message, "body": b""}
+                seen["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(inner, receive, send_with_headers)
+        finally:
+            self._log(scope, seen, start)
+
+    def _log(self, scope: Scope, seen: dict[str, int], start: float) -> None:
+        if self.out is None:
+            return
+        line = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "status": seen["status"],
+            "ms": round((time.perf_counter() - start) * 1000, 2),
+            "client": _client(scope),
+            "bytes": seen["bytes"],
+        }
+        self.out.write(orjson.dumps(line).decode() + "\n")
+        self.out.flush()
+
+
+class Buckets:
+    """A token bucket per client: ``rate`` requests a second, in bursts of up to ``rate``
+    (at least one). The buckets live in this process: with N workers a client may get up
+    to N times the rate."""
+
+    KEEP = 10_000  # clients remembered before idle ones (full buckets) are dropped
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = max(1.0, rate)
+        self.clock = clock
+        self._held: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
+
+    def take(self, client: str) -> float:
+        """0 if the client may go on; else the seconds until it may."""
+        now = self.clock()
+        tokens, when = self._held.get(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - when) * self.rate)
+        if len(self._held) >= self.KEEP:
+            self._forget(now)
+        if tokens >= 1:
+            self._held[client] = (tokens - 1, now)
+            return 0.0
+        self._held[client] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+    def _forget(self, now: float) -> None:
+        full = self.burst / self.rate
+        self._held = {c: (t, w) for c, (t, w) in self._held.items() if now - w < full}
+
+
+class Limited:
+    """429 with ``Retry-After`` past the rate limit (``rate``: requests a second per
+    client; None: no limit; the ``exempt`` paths, the health check, never), and 413 for
+    a body over ``max_body`` bytes: by its Content-Length, or, without one, read up to
+    the limit before the app sees it (the server holds a body to its Content-Length)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        rate: float | None,
+        max_body: int = MAX_BODY,
+        exempt: frozenset[str] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.buckets = Buckets(rate) if rate else None
+        self.max_body = max_body
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = self._refusal(scope)
+        if refused is not None:
+            await _problem(send, *refused)
+            return
+        if _content_length(scope) is None:
+            held = await self._read_body(receive)
+            if held is None:
+                await _problem(send, 413, self._too_large())
+                return
+            receive = _replay(held, receive)
+        await self.app(scope, receive, send)
+
+    async def _read_body(self, receive: Receive) -> list[Message] | None:
+        """The request's messages, or None once its body passes the limit."""
+        held: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            held.append(message)
+            if message["type"] != "http.request":
+                return held
+            size += len(message.get("body", b""))
+            if size > self.max_body:
+                return None
+            if not message.get("more_body", False):
+                return held
+
+    def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+        """A 429 past the rate, a 413 for a declared length over the limit, else None."""
+        if self.buckets is not None and scope["path"] not in self.exempt:
+            wait = self.buckets.take(_client(scope))
+            if wait > 0:
+                retry = str(max(1, math.ceil(wait)))
+                detail = f"more than {self.buckets.rate:g} requests a second; retry in {retry} s"
+                return 429, detail, [(b"retry-after", retry.encode())]
+        length = _content_length(scope)
+        if length is not None and length > self.max_body:
+            return 413, self._too_large(), []
+        return None
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than {self.max_body} bytes"
+
+
+def _replay(held: list[Message], receive: Receive) -> Receive:
+    """``receive`` that first gives back the messages already read."""
+    pending = list(held)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _problem(
+    send: Send, status: int, detail: str, extra: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    body = problem_body(status, detail)
+    headers = [
+        (b"content-type", PROBLEM.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
