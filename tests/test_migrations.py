@@ -25,14 +25,17 @@ from timeline.stateform import state_to_json
 from timeline.store import EventStore
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
-# The projection table as 0001 had it (no title_seq), and the log (no announced).
+# The projection table as 0001 had it (no title_seq), and the log (no announced, no
+# recorded_by).
 _THREAD_STATES_0001 = Table(
     "thread_states",
     MetaData(),
     *(Column(c.name, c.type) for c in thread_states.columns if c.name != "title_seq"),
 )
 _EVENTS_0001 = Table(
-    "events", MetaData(), *(Column(c.name, c.type) for c in events.columns if c.name != "announced")
+    "events",
+    MetaData(),
+    *(Column(c.name, c.type) for c in events.columns if c.name not in ("announced", "recorded_by")),
 )
 
 

@@ -20,7 +20,7 @@ from timeline.errors import TimelineError
 from timeline.filters import EventFilter
 from timeline.formats.share import SharedThread
 from timeline.model import Event, Hidden, Record, ThreadState
-from timeline.service import ImportResult, VerifyResult
+from timeline.service import Grant, ImportResult, VerifyResult
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret
 from timeline.views import Diff, History
@@ -29,10 +29,12 @@ __all__ = [
     "EventFilter",
     "EventStore",
     "ExportFormat",
+    "Grant",
     "add",
     "alias",
     "as_of",
     "bundled_events",
+    "create_token",
     "diff",
     "digest",
     "export",
@@ -43,11 +45,15 @@ __all__ = [
     "lag",
     "log",
     "open_store",
+    "record",
     "records_after",
     "retitle",
+    "revoke_token",
     "secrets",
     "share",
     "threads",
+    "token_holder",
+    "tokens",
     "upcoming",
     "verify",
 ]
@@ -113,6 +119,53 @@ def add(
     refused unless ``allow_future``."""
     result = service.add_event(store, fields, _now(now), thread_title, allow_future=allow_future)
     return result.record
+
+
+def record(
+    store: EventStore,
+    fields: Mapping[str, Any],
+    *,
+    now: dt.datetime | None = None,
+    recorded_by: str | None = None,
+    expected: int | None = None,
+    thread_title: str | None = None,
+) -> tuple[Record, bool]:
+    """Record one event, correction or retraction given as an event file writes it (by
+    its ``type``): (its record, whether it is new). The same entry again returns the
+    recorded one (a client may retry); a different one under a recorded key raises
+    ``KeyTaken``. ``expected``: the thread's version the writer read (``ConflictError``
+    if it has moved on); ``recorded_by``: the name of the token it came with."""
+    result = service.record_entry(
+        store,
+        fields,
+        _now(now),
+        recorded_by=recorded_by,
+        expected=expected,
+        thread_title=thread_title,
+    )
+    return result.record, not result.already
+
+
+def create_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> str:
+    """A new token that may write through ``timeline serve``, granted to ``name`` by a
+    record that keeps only its hash: returned once, stored nowhere."""
+    return service.create_token(store, name, _now(now))
+
+
+def revoke_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> Record:
+    """Withdraw ``name``'s token, by a revocation record."""
+    return service.revoke_token(store, name, _now(now))
+
+
+def tokens(store: EventStore) -> list[Grant]:
+    """Every token granted, in order, with its revocation if any."""
+    return service.grants(store)
+
+
+def token_holder(store: EventStore, token: str) -> tuple[str | None, bool]:
+    """(the name of the token in force that ``token`` is, or None; whether it is one that
+    was revoked), checked in constant time."""
+    return service.token_holder(store, token)
 
 
 def alias(

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from timeline.access import in_force
 from timeline.aliases import Names, alias_problem
 from timeline.amend import check_views, fill_target
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_to_payload
 from timeline.model import (
     ALIASES,
+    TOKENS,
     Alias,
     Amendment,
     Correction,
@@ -29,6 +31,7 @@ from timeline.model import (
     Key,
     Record,
     Retitle,
+    Token,
     Written,
 )
 from timeline.validate import entry_from_input, text_field
@@ -90,16 +93,21 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
     problems: list[tuple[int, str]] = []
     every = {r.entry.key: r for r in records}
     names = Names()  # the aliases recorded so far
+    tokens: dict[str, str] = {}  # the tokens in force so far
+    tokens_seen: list[Record] = []
     seen: dict[Key, Record] = {}
     earlier: dict[Key, list[Record]] = {}  # amendments recorded so far, by their target
     for i, record in enumerate(records):
         entry = record.entry
-        if isinstance(entry, Retitle | Alias):
-            why = _label_problem(entry, record, names)
+        if isinstance(entry, Retitle | Alias | Token):
+            why = _label_problem(entry, record, names, tokens)
             if why is not None:
                 problems.append((i, f"{entry.key}: {why}"))
             elif isinstance(entry, Alias):
                 names = Names({**names.pairs, entry.alias: entry.canonical})
+            elif isinstance(entry, Token):
+                tokens = in_force([*tokens_seen, record])
+                tokens_seen.append(record)
             seen[entry.key] = record
             continue
         why = _rebuilt(entry, seen)
@@ -116,16 +124,33 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
     return problems
 
 
-def _label_problem(entry: Retitle | Alias, record: Record, names: Names) -> str | None:
-    """Why a title or an alias record is not what ``timeline retitle`` or ``timeline
-    alias`` records (None if it is)."""
-    given = (entry.title,) if isinstance(entry, Retitle) else (entry.alias, entry.canonical)
+def _token_problem(entry: Token, tokens: dict[str, str]) -> str | None:
+    if entry.thread != TOKENS:
+        return "a token lives in the log's thread of tokens"
+    if entry.digest is None:
+        return None if entry.name in tokens else f"it revokes {entry.name!r}, which holds none"
+    if len(entry.digest) != 64 or entry.digest.strip("0123456789abcdef"):
+        return "its digest is not a SHA-256 in hex"
+    return f"{entry.name!r} holds a token already" if entry.name in tokens else None
+
+
+def _label_problem(
+    entry: Retitle | Alias | Token, record: Record, names: Names, tokens: dict[str, str]
+) -> str | None:
+    """Why a title, alias or token record is not what ``timeline retitle``, ``alias`` or
+    ``token`` records (None if it is)."""
+    if isinstance(entry, Token):
+        given: tuple[str, ...] = (entry.name,)
+    else:
+        given = (entry.title,) if isinstance(entry, Retitle) else (entry.alias, entry.canonical)
     try:
         texts = tuple(text_field(t, "a name", one_line=True) for t in given)
     except ValueError as e:
         return str(e)
     if texts != given:
         return "its text is not what the input rules make of it (altered)"
+    if isinstance(entry, Token):
+        return _token_problem(entry, tokens)
     if isinstance(entry, Retitle):
         return None if record.thread_title == entry.title else "its title column was altered"
     if entry.thread != ALIASES or record.thread_title is not None:

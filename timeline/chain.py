@@ -9,6 +9,7 @@ JSON (``codec.canonical``: keys sorted, no whitespace, strings NFC, non-ASCII un
      "payload": <the record's payload object, as stored>,
      "prev": <hash of the previous record in the same thread, "" for the first>,
      "recorded_at": "YYYY-MM-DDTHH:MM:SS.ffffffZ",
+     "recorded_by": <text>,  (only when the record has one: the token's name)
      "thread_title": <text or null>}
 
 Dates inside the payload are ISO 8601 text (EDTF dates as written). Each thread is its
@@ -38,14 +39,21 @@ __all__ = [
 
 
 def record_hash(
-    kind: str, payload_json: str, prev: str, recorded_at: str, thread_title: str | None
+    kind: str,
+    payload_json: str,
+    prev: str,
+    recorded_at: str,
+    thread_title: str | None,
+    recorded_by: str | None = None,
 ) -> str:
     """The hash of one record; ``payload_json`` is the stored (canonical) payload text."""
-    # the canonical form of {"kind", "payload", "prev", "recorded_at", "thread_title"},
-    # built around the payload text, which is already canonical
+    # the canonical form of {"kind", "payload", "prev", "recorded_at", ["recorded_by",]
+    # "thread_title"}, built around the payload text, which is already canonical; a
+    # record with no recorded_by hashes as records did before it existed
+    by = "" if recorded_by is None else f'"recorded_by":{canonical(recorded_by)},'
     text = (
         f'{{"kind":{canonical(kind)},"payload":{payload_json},"prev":{canonical(prev)},'
-        f'"recorded_at":{canonical(recorded_at)},"thread_title":{canonical(thread_title)}}}'
+        f'"recorded_at":{canonical(recorded_at)},{by}"thread_title":{canonical(thread_title)}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -65,6 +73,7 @@ class ChainRow:
     prev_hash: str
     hash: str
     column_mismatch: str | None = None  # a query column that disagrees with the payload
+    recorded_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,10 @@ def _check_thread(thread: str, by_seq: Sequence[ChainRow]) -> list[Finding]:
     findings: list[Finding] = []
     by_hash = {r.hash: r for r in by_seq}
     for r in by_seq:
-        if record_hash(r.kind, r.payload, r.prev_hash, r.recorded_at, r.thread_title) != r.hash:
+        digest = record_hash(
+            r.kind, r.payload, r.prev_hash, r.recorded_at, r.thread_title, r.recorded_by
+        )
+        if digest != r.hash:
             findings.append(Finding(_label(r), "modified row: its content does not match its hash"))
         elif r.column_mismatch:
             findings.append(

@@ -10,6 +10,7 @@ __all__ = [
     "ImportErrors",
     "InvalidDate",
     "InvalidEvent",
+    "KeyTaken",
     "Problem",
     "TimelineError",
     "UnknownName",
@@ -31,6 +32,10 @@ class InvalidEvent(TimelineError):
     def __init__(self, problems: list[tuple[str | None, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(message for _, message in problems))
+
+
+class KeyTaken(InvalidEvent):
+    """An entry whose thread/id holds a different record already."""
 
 
 class UnknownThread(TimelineError):

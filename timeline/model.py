@@ -17,6 +17,8 @@ __all__ = [
     "EVENT_TYPES",
     "RECORD_KINDS",
     "STATUSES",
+    "SYSTEM_THREADS",
+    "TOKENS",
     "Amendment",
     "Checkpoint",
     "Correction",
@@ -36,6 +38,7 @@ __all__ = [
     "SortKey",
     "Source",
     "ThreadState",
+    "Token",
     "Upcoming",
     "Written",
     "is_amendment",
@@ -77,7 +80,7 @@ STATUSES: tuple[str, ...] = (
 
 DEFAULT_STATUS = "open"
 
-RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction", "title", "alias")
+RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction", "title", "alias", "token")
 AMENDMENT_KINDS: tuple[str, ...] = ("correction", "retraction")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -259,9 +262,13 @@ class Retitle:
         return Key(self.thread, self.id)
 
 
-# The log's own thread for the names of actors (``Alias`` records): not a slug, so no
-# thread a person names can be it; listings of threads leave it out.
+# The log's own threads: of the names of actors (``Alias`` records) and of the tokens
+# that may write through ``timeline serve`` (``Token`` records). Not slugs, so no thread a
+# person names can be one; they have no projections, and listings of threads leave them
+# out.
 ALIASES = "_aliases"
+TOKENS = "_tokens"
+SYSTEM_THREADS = (ALIASES, TOKENS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,10 +291,28 @@ class Alias:
         return Key(self.thread, self.id)
 
 
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token granted to ``name`` (``digest``: the SHA-256 of the token, never the token),
+    or, with ``digest`` None, the revocation of ``name``'s token (see ``access``)."""
+
+    thread: str  # always TOKENS
+    id: str
+    name: str
+    digest: str | None
+    known: dt.date  # the day it was granted or revoked
+
+    kind: ClassVar[str] = "token"
+
+    @property
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
+
+
 Amendment = Correction | Retraction
 Written = Event | Correction | Retraction  # what a person writes in an event file
-Entry = Event | Correction | Retraction | Retitle | Alias
-FoldEntry = EventHead | Correction | Retraction | Retitle | Alias
+Entry = Event | Correction | Retraction | Retitle | Alias | Token
+FoldEntry = EventHead | Correction | Retraction | Retitle | Alias | Token
 
 
 def is_amendment(entry: object) -> TypeGuard[Amendment]:
@@ -313,6 +338,8 @@ class Record:
     thread_title: str | None = None  # set when this record names or renames its thread
     hash: str = ""  # SHA-256 of the record and the previous record's hash in its thread
     prev_hash: str = ""
+    # the name of the token it was written with through `timeline serve` (None: not so)
+    recorded_by: str | None = None
 
     @property
     def event(self) -> Event:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 metadata = MetaData(
     naming_convention={
@@ -70,6 +70,8 @@ events = Table(
     # The hash chain of the thread (see chain.py): tamper evidence.
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The name of the token a record came with through `timeline serve` (hashed too).
+    Column("recorded_by", String(80), nullable=True),
     UniqueConstraint("thread", "version"),
     UniqueConstraint("thread", "event_id"),
 )

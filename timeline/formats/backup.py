@@ -1,9 +1,10 @@
 """The lossless backup: every record as appended, one JSON object per line. Pure: no I/O.
 
 A line is ``{"seq", "version", "recorded_at", "kind", "thread", "id", "thread_title",
-"payload", "prev_hash", "hash"}`` in ``seq`` order; ``payload`` is the record's stored
-payload. The last line is the trailer, ``{"trailer": {"records": N, "digest":
-"N:hex"}}``, with the log digest (``chain.log_digest``) of the records above it.
+"payload", "prev_hash", "hash"}`` (and ``recorded_by`` when the record has one) in
+``seq`` order; ``payload`` is the record's stored payload. The last line is the
+trailer, ``{"trailer": {"records": N, "digest": "N:hex"}}``, with the log digest
+(``chain.log_digest``) of the records above it.
 
 Reading a backup checks each record's hash, the chains, and the trailer, so a backup
 altered or cut off on the way is refused, not restored.
@@ -48,23 +49,21 @@ _KEYS = (
 
 def backup_line(r: Record) -> str:
     e = r.entry
-    return (
-        dumps(
-            {
-                "seq": r.seq,
-                "version": r.version,
-                "recorded_at": format_recorded_at(r.recorded_at),
-                "kind": r.kind,
-                "thread": e.thread,
-                "id": e.id,
-                "thread_title": r.thread_title,
-                "payload": entry_to_payload(e),
-                "prev_hash": r.prev_hash,
-                "hash": r.hash,
-            }
-        )
-        + "\n"
-    )
+    line = {
+        "seq": r.seq,
+        "version": r.version,
+        "recorded_at": format_recorded_at(r.recorded_at),
+        "kind": r.kind,
+        "thread": e.thread,
+        "id": e.id,
+        "thread_title": r.thread_title,
+        "payload": entry_to_payload(e),
+        "prev_hash": r.prev_hash,
+        "hash": r.hash,
+    }
+    if r.recorded_by is not None:
+        line["recorded_by"] = r.recorded_by
+    return dumps(line) + "\n"
 
 
 NOT_A_BACKUP = "not a backup made by `timeline export jsonl`"
@@ -110,8 +109,11 @@ def backup_lines(records: Iterable[Record]) -> Iterator[str]:
 
 def _check_shape(obj: Any) -> None:
     """The line's keys and the types of what the store assigned; ValueError if not."""
-    if not isinstance(obj, dict) or sorted(obj) != sorted(_KEYS):
-        raise ValueError(f"expected a record with exactly {', '.join(_KEYS)}")
+    keys = sorted(k for k in obj if k != "recorded_by") if isinstance(obj, dict) else None
+    if keys != sorted(_KEYS):
+        raise ValueError(f"expected a record with exactly {', '.join(_KEYS)} (and recorded_by)")
+    if not isinstance(obj.get("recorded_by", ""), str):
+        raise ValueError(f"recorded_by {obj['recorded_by']!r} is not text")
     if obj["kind"] not in RECORD_KINDS:
         raise ValueError(f"unknown kind {obj['kind']!r}")
     for name in ("seq", "version"):
@@ -140,10 +142,9 @@ def _record(obj: Any) -> Record:
         raise ValueError("thread and id differ from the payload's")
     if format_recorded_at(recorded_at) != obj["recorded_at"]:
         raise ValueError(f"recorded_at {obj['recorded_at']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
-    if (
-        record_hash(obj["kind"], payload, obj["prev_hash"], obj["recorded_at"], obj["thread_title"])
-        != obj["hash"]
-    ):
+    by = obj.get("recorded_by")
+    stamp, title = obj["recorded_at"], obj["thread_title"]
+    if record_hash(obj["kind"], payload, obj["prev_hash"], stamp, title, by) != obj["hash"]:
         raise ValueError("its hash does not match its content: the backup was altered")
     return Record(
         obj["seq"],
@@ -153,6 +154,7 @@ def _record(obj: Any) -> Record:
         obj["thread_title"],
         obj["hash"],
         obj["prev_hash"],
+        by,
     )
 
 

@@ -50,6 +50,8 @@ def _story_lines(h: History, a: EventView[Record]) -> list[str]:
     for r in h.amendments.get(o.entry.key, ()):
         x = r.entry
         when = f"known {x.known.isoformat()}, recorded {format_recorded_at(r.recorded_at)}"
+        if r.recorded_by is not None:
+            when += f" by {r.recorded_by}"
         if isinstance(x, Correction):
             changed.update(dict.fromkeys(x.changes))
             fields = ", ".join(f"{k} → {_plain(v)}" for k, v in x.changes.items())
@@ -90,9 +92,10 @@ def history_text(h: History) -> str:
         mark = "  [RETRACTED]" if a.retraction is not None else ""
         out.append(f"{e.date.text:<11} {e.type:<14} {e.id}{mark}")
         out.append(f"    {e.title}")
+        by = "" if o.recorded_by is None else f" by {o.recorded_by}"
         out.append(
             f"    known {e.known.isoformat()} · recorded "
-            f"{format_recorded_at(o.recorded_at)} · seq {o.seq}"
+            f"{format_recorded_at(o.recorded_at)}{by} · seq {o.seq}"
         )
         out += [f"    {line}" for line in _story_lines(h, a)]
         out.append("")
@@ -113,9 +116,10 @@ def history_markdown(h: History) -> str:
         e, o = a.record.event, a.original
         mark = " — **retracted**" if a.retraction is not None else ""
         out += [f"## {e.date.text} · {e.type} · {md_text(e.title)}{mark}", ""]
+        by = "" if o.recorded_by is None else f" by {md_text(o.recorded_by)}"
         out.append(
             f"- `{e.id}`: known {e.known.isoformat()}, recorded "
-            f"{format_recorded_at(o.recorded_at)}, seq {o.seq}"
+            f"{format_recorded_at(o.recorded_at)}{by}, seq {o.seq}"
         )
         out.append(f"- Actors: {md_text(', '.join(e.actors))}")
         if isinstance(e, Event) and e.sources:

@@ -12,7 +12,7 @@ from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at, pretty
 from timeline.formats._markdown import md_text
 from timeline.mapper import amendment_summary, entry_to_payload
-from timeline.model import Alias, Event, Hidden, Record, Retitle, ThreadState
+from timeline.model import Alias, Event, Hidden, Record, Retitle, ThreadState, Token
 
 __all__ = [
     "asof_json",
@@ -284,6 +284,9 @@ def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
     if isinstance(e, Alias):  # two names of one actor (--raw)
         names = f"{e.alias}; {e.canonical}"
         return (record.seq, e.kind, e.thread, e.id, "", e.known, "", names, "", "", "", "")
+    if isinstance(e, Token):  # a token granted or revoked (--raw)
+        what = f"{'granted' if e.digest else 'revoked'}: {e.name}"
+        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", what, "", "", "")
     if not isinstance(e, Event):  # a correction or retraction, as appended (--raw)
         target = f"{e.kind} of {e.target}"
         return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", target, "", "", "")
@@ -324,6 +327,8 @@ def record_dict(r: Record) -> dict[str, Any]:
         "version": r.version,
         "recorded_at": format_recorded_at(r.recorded_at),
     }
+    if r.recorded_by is not None:
+        d["recorded_by"] = r.recorded_by
     if r.thread_title is not None:
         d["thread_title"] = r.thread_title
     if r.kind != "event":
@@ -369,6 +374,9 @@ def _record_lines(record: Record) -> list[str]:
             f"{e.known.isoformat():<11} {'alias':<16} {e.key}",
             f"            {e.alias} is shown as {e.canonical}",
         ]
+    if isinstance(e, Token):
+        what = "granted to" if e.digest else "revoked from"
+        return [f"{e.known.isoformat():<11} {'token':<16} {e.key}", f"            {what} {e.name}"]
     return [
         f"{e.known.isoformat():<11} {e.kind:<16} {e.key}",
         f"            {amendment_summary(e)}",

@@ -23,6 +23,7 @@ from timeline.model import (
     Retitle,
     Retraction,
     Source,
+    Token,
     takes_place,
 )
 from timeline.validate.fields import as_date_text
@@ -104,6 +105,11 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
         p["canonical"] = entry.canonical
         p["known"] = entry.known.isoformat()
         return p
+    if isinstance(entry, Token):
+        p["name"] = entry.name
+        p["digest"] = entry.digest
+        p["known"] = entry.known.isoformat()
+        return p
     if isinstance(entry, Correction):
         p["corrects"] = str(entry.target)
         p["set"] = dict(entry.changes)
@@ -155,6 +161,8 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
         return Retitle(p["thread"], p["id"], p["title"], known)
     if kind == "alias":
         return Alias(p["thread"], p["id"], p["alias"], p["canonical"], known)
+    if kind == "token":
+        return Token(p["thread"], p["id"], p["name"], p["digest"], known)
     if kind == "correction":
         return Correction(
             p["thread"],

@@ -29,6 +29,7 @@ from timeline.model import (
     Position,
     Record,
     Retitle,
+    Token,
 )
 
 __all__ = [
@@ -94,10 +95,12 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
             e.status,
             dumps(positions) if positions else None,
         )
-    elif isinstance(entry, Retitle | Alias):  # a label: known the day it is recorded
+    elif isinstance(entry, Retitle | Alias | Token):  # known the day it is recorded
         k = entry.known
         if isinstance(entry, Retitle):
             title, names = entry.title, "[]"
+        elif isinstance(entry, Token):
+            title, names = f"{'granted' if entry.digest else 'revoked'}: {entry.name}", "[]"
         else:  # both names are the log's: `--actor` and `--as` accept either
             title, names = (
                 f"{entry.alias} → {entry.canonical}",
@@ -141,12 +144,13 @@ def to_row(record: Record, recorded_at: str, payload: str) -> dict[str, Any]:
         "payload": payload,
         "prev_hash": record.prev_hash,
         "hash": record.hash,
+        "recorded_by": record.recorded_by,
     }
 
 
 def record_from_row(row: Row) -> Record:
     """A whole record from its row (seq, version, recorded_at, thread_title, kind,
-    payload_schema, payload, prev_hash, hash)."""
+    payload_schema, payload, prev_hash, hash, recorded_by)."""
     payload = upcast(json.loads(row["payload"]), row["payload_schema"], row["seq"])
     return Record(
         row["seq"],
@@ -156,6 +160,7 @@ def record_from_row(row: Row) -> Record:
         row["thread_title"],
         row["hash"],
         row["prev_hash"],
+        row["recorded_by"],
     )
 
 
@@ -243,4 +248,5 @@ def chain_row(row: Row) -> ChainRow:
         row["prev_hash"],
         row["hash"],
         mismatch,
+        row["recorded_by"],
     )

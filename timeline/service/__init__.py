@@ -6,6 +6,7 @@
 """
 
 from timeline.service._files import expand_paths
+from timeline.service.access import Grant, create_token, grants, revoke_token, token_holder
 from timeline.service.importing import ImportResult, import_paths
 from timeline.service.maintenance import (
     VerifyResult,
@@ -18,32 +19,38 @@ from timeline.service.maintenance import (
     sqlite_file,
     verify,
 )
+from timeline.service.naming import record_alias, retitle
 from timeline.service.recording import (
     AddResult,
     add_event,
     generate_id,
-    record_alias,
     record_amendment,
-    retitle,
+    record_entry,
 )
 
 __all__ = [
     "AddResult",
+    "Grant",
     "ImportResult",
     "VerifyResult",
     "add_event",
+    "create_token",
     "digest",
     "expand_paths",
     "generate_id",
     "grant_appender",
+    "grants",
     "import_paths",
     "open_store",
     "rebuild",
     "record_alias",
     "record_amendment",
+    "record_entry",
     "restore",
     "retitle",
+    "revoke_token",
     "schema_revision",
     "sqlite_file",
+    "token_holder",
     "verify",
 ]

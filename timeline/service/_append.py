@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from timeline.model import ALIASES, Entry, FoldRecord, Hidden, Record
+from timeline.model import SYSTEM_THREADS, Entry, FoldRecord, Hidden, Record
 from timeline.projector import apply_all, project
 from timeline.service._points import by_thread, keep_checkpoints
 from timeline.service._texts import index_texts
@@ -18,15 +18,20 @@ __all__ = ["Progress", "append", "bulk"]
 Progress = Callable[[int, int], None]
 
 
-def append(w: Writer, items: Sequence[tuple[Entry, str | None]], now: dt.datetime) -> list[Record]:
+def append(
+    w: Writer,
+    items: Sequence[tuple[Entry, str | None]],
+    now: dt.datetime,
+    recorded_by: str | None = None,
+) -> list[Record]:
     """Append a few records and bring the projections along, in the caller's
     transaction (an import appends in bulk and projects once at the end instead).
 
     Events extend the stored states; a correction or retraction re-projects its thread.
     """
-    appended = w.append(items, now)
-    # the log's thread of names (aliases) is not a negotiation: it has no projections
-    records = [r for r in appended if r.entry.thread != ALIASES]
+    appended = w.append(items, now, recorded_by)
+    # the log's own threads (aliases, tokens) are not negotiations: no projections
+    records = [r for r in appended if r.entry.thread not in SYSTEM_THREADS]
     touched = {r.entry.thread for r in records}
     states = w.states(touched)
     had = set(w.horizons(touched))  # the threads that had records before

@@ -19,7 +19,7 @@ from timeline.chain import (
 )
 from timeline.checkpoints import wrong_checkpoints
 from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
-from timeline.model import ALIASES, FoldRecord, Hidden
+from timeline.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
 from timeline.service._points import REPLAY_GROUP, by_thread, replay_log
@@ -169,7 +169,7 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
         hidden: dict[str, Hidden] = {}
         try:
             # the log's thread of names has no projections
-            records = [r for r in w.iter_fold_records() if r.entry.thread != ALIASES]
+            records = [r for r in w.iter_fold_records() if r.entry.thread not in SYSTEM_THREADS]
             replayed = project(records, hidden=hidden)
             replayed_hidden = set(hidden)
         except (TimelineError, ValueError, KeyError, TypeError) as e:
@@ -182,7 +182,7 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
         findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
         if not findings:  # the index is derived from a sound log: checked against it only
             findings += _check_texts(w)
-    threads = len({r.thread for r in rows} - {ALIASES})  # the negotiations
+    threads = len({r.thread for r in rows} - set(SYSTEM_THREADS))  # the negotiations
     return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
 
 

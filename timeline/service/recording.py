@@ -13,27 +13,24 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from timeline.aliases import Names, alias_problem
 from timeline.amend import apply_corrections, check_views, fill_target
-from timeline.errors import InvalidEvent, UnknownThread
+from timeline.errors import ConflictError, InvalidEvent, KeyTaken
 from timeline.mapper import differing_fields, same_content
-from timeline.model import (
-    ALIASES,
-    Alias,
-    Amendment,
-    Correction,
-    Event,
-    EventHead,
-    Key,
-    Record,
-    Retitle,
-    Written,
-)
+from timeline.model import Amendment, Correction, Event, EventHead, Key, Record, Written
 from timeline.service._append import append
 from timeline.store import EventStore, Reader, Writer
 from timeline.validate import entry_from_input, event_from_input, text_field
 
-__all__ = ["AddResult", "add_event", "generate_id", "missing_refs", "record_amendment"]
+__all__ = [
+    "AddResult",
+    "add_event",
+    "check_expected",
+    "checked_title",
+    "generate_id",
+    "missing_refs",
+    "record_amendment",
+    "record_entry",
+]
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def missing_refs(r: Reader, events: Iterable[Event], in_batch: Iterable[Key] = (
     return wanted - set(r.find(wanted)) if wanted else set()
 
 
-def _thread_title(thread_title: str | None) -> str | None:
+def checked_title(thread_title: str | None) -> str | None:
     if thread_title is None or not thread_title.strip():
         return None
     try:
@@ -114,7 +111,7 @@ def _place(w: Writer, event: Event, generate: bool) -> tuple[Event, Record | Non
     if old is None or same_content(old.entry, event):
         return event, old
     fields = ", ".join(differing_fields(old.entry, event))
-    raise InvalidEvent(
+    raise KeyTaken(
         [("id", f"event {event.key} is already recorded (seq {old.seq}) with a different {fields}")]
     )
 
@@ -127,17 +124,21 @@ def add_event(
     *,
     today: dt.date | None = None,
     allow_future: bool = False,
+    recorded_by: str | None = None,
+    expected: int | None = None,
 ) -> AddResult:
     """Record one event given as fields (``id`` may be missing: it is generated).
 
     Adding the same event again changes nothing (``already``). A known day after
-    ``today`` (default: now's date) is refused unless ``allow_future``."""
+    ``today`` (default: now's date) is refused unless ``allow_future``. ``expected``:
+    the thread's version the writer last saw (ConflictError if it has moved on);
+    ``recorded_by``: the name of the token it came with."""
     data = dict(fields)
     generate = not data.get("id")
     if generate:
         data["id"] = "placeholder"  # validated first, replaced below under the write lock
     event = event_from_input(data)
-    title = _thread_title(thread_title)
+    title = checked_title(thread_title)
     refusal, _ = future_problem(event, today or now.date(), allow_future)
     if refusal is not None:
         raise InvalidEvent([("known", refusal)])
@@ -146,6 +147,7 @@ def add_event(
         _, warning = future_problem(event, today or now.date(), allow_future)
         if same is not None:
             return AddResult(same, new_thread=False, already=True)
+        check_expected(w, event.thread, expected)
         missing = missing_refs(w, [event])
         if missing:
             raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in missing])
@@ -153,8 +155,17 @@ def add_event(
         known_thread = event.thread in w.horizons([event.thread])
         if title is not None and current is not None and current.title == title:
             title = None
-        (record,) = append(w, [(event, title)], now)
+        (record,) = append(w, [(event, title)], now, recorded_by)
     return AddResult(record, not known_thread, warnings=(warning,) if warning else ())
+
+
+def check_expected(w: Writer, thread: str, expected: int | None) -> None:
+    """Optimistic concurrency for a writer that read the thread at version ``expected``."""
+    if expected is not None and w.version(thread) != expected:
+        raise ConflictError(
+            f"thread {thread} is at version {w.version(thread)}, not {expected}: "
+            "someone recorded in it since; read it again"
+        )
 
 
 def amended_event(r: Reader, target: Record) -> Record:
@@ -194,69 +205,63 @@ def record_amendment(
     today: dt.date | None = None,
     allow_future: bool = False,
 ) -> Record:
-    """Record one correction (``type: correction``) or retraction, as from an event file."""
+    """Record one correction (``type: correction``) or retraction, as from an event file;
+    one with the key of a recorded one is refused."""
+    return _amend(store, fields, now, today=today, allow_future=allow_future).record
+
+
+def _amend(
+    store: EventStore,
+    fields: Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    today: dt.date | None = None,
+    allow_future: bool = False,
+    recorded_by: str | None = None,
+    expected: int | None = None,
+    same_again: bool = False,
+) -> AddResult:
+    """``record_amendment`` (``recorded_by``, ``expected``: as for ``add_event``;
+    ``same_again``: the same amendment recorded before is ``already``, not refused)."""
     entry = entry_from_input(fields)
     if isinstance(entry, Event):
         raise InvalidEvent([("type", "expected a correction or a retraction")])
     with store.writing([entry.thread]) as w:
         stored = w.find([entry.target, entry.key])
-        if entry.key in stored:
-            raise InvalidEvent([("id", f"{entry.key} is already recorded")])
         target = stored.get(entry.target)
+        old = stored.get(entry.key)
+        if old is not None and same_again and old.kind == entry.kind:
+            filled = entry if target is None else fill_target(entry, target.entry)
+            if same_content(old.entry, filled):
+                return AddResult(old, new_thread=False, already=True)
+        if old is not None:
+            raise KeyTaken([("id", f"{entry.key} is already recorded")])
+        check_expected(w, entry.thread, expected)
         entry = fill_target(entry, None if target is None else target.entry)
         refusal, _ = future_problem(entry, today or now.date(), allow_future)
         if refusal is not None:
             raise InvalidEvent([("known", refusal)])
         if target is not None:  # fill_target refused a missing one
             check_amendment(w, entry, amended_event(w, target))
-        (record,) = append(w, [(entry, None)], now)
-    return record
+        (record,) = append(w, [(entry, None)], now, recorded_by)
+    return AddResult(record, new_thread=False)
 
 
-def retitle(store: EventStore, thread: str, title: str, now: dt.datetime) -> Record | None:
-    """Name ``thread`` anew: appends a title record (``title-1``, ``title-2``... in the
-    thread), which every view shows at once (a title is a label, not news; see
-    ``projector``). None when the thread already has that title: nothing is appended."""
-    name = _thread_title(title)
-    if name is None:
-        raise InvalidEvent([("title", "the new title is empty")])
-    with store.writing([thread]) as w:
-        if thread not in w.horizons([thread]):
-            raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
-        if w.titles([thread]).get(thread, (None, 0))[0] == name:
-            return None
-        n = 1
-        while Key(thread, f"title-{n}") in w.find([Key(thread, f"title-{n}")]):
-            n += 1
-        entry = Retitle(thread, f"title-{n}", name, now.astimezone(dt.UTC).date())
-        (record,) = append(w, [(entry, name)], now)
-    return record
-
-
-def record_alias(
-    store: EventStore, alias: str, canonical: str, now: dt.datetime, known: dt.date | None = None
-) -> Record | None:
-    """Make ``alias`` a name of the actor every view shows as ``canonical``: appends an
-    alias record (``alias-1``, ``alias-2``... in the log's thread of names). None when it
-    is one already; InvalidEvent when the two names cannot be one (``alias_problem``).
-    ``known``: the day the names were found to be one (default: today), for the log."""
-    try:
-        names = [
-            text_field(n, what, one_line=True)
-            for n, what in ((alias, "the alias"), (canonical, "the canonical name"))
-        ]
-    except ValueError as e:
-        raise InvalidEvent([("alias", str(e))]) from None
-    with store.writing([ALIASES]) as w:
-        current = Names.of(w.alias_records())
-        problem = alias_problem(names[0], names[1], current)
-        if problem is not None:
-            raise InvalidEvent([("alias", problem)])
-        if current.actor(names[0]) == names[1]:
-            return None
-        n = len(current.pairs) + 1
-        while Key(ALIASES, f"alias-{n}") in w.find([Key(ALIASES, f"alias-{n}")]):
-            n += 1
-        day = known or now.astimezone(dt.UTC).date()
-        (record,) = append(w, [(Alias(ALIASES, f"alias-{n}", names[0], names[1], day), None)], now)
-    return record
+def record_entry(
+    store: EventStore,
+    fields: Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    recorded_by: str | None = None,
+    expected: int | None = None,
+    thread_title: str | None = None,
+) -> AddResult:
+    """One event, correction or retraction as an event file writes it (by its ``type``),
+    as ``timeline serve`` takes them: the same entry again is ``already`` recorded (a
+    client may retry), another under a recorded key is refused; ``expected``: the
+    thread's version the writer read (ConflictError if it moved on)."""
+    if fields.get("type") in ("correction", "retraction"):
+        return _amend(
+            store, fields, now, recorded_by=recorded_by, expected=expected, same_again=True
+        )
+    return add_event(store, fields, now, thread_title, recorded_by=recorded_by, expected=expected)

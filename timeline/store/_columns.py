@@ -42,6 +42,7 @@ RECORD_COLUMNS = (
     events.c.payload,
     events.c.prev_hash,
     events.c.hash,
+    events.c.recorded_by,
 )
 # Only what the projector reads: replays skip reading the payloads of events (the
 # columns hold what it needs); corrections and retractions come with theirs.

@@ -21,7 +21,17 @@ from timeline.mapper import (
 from timeline.mapper import (
     actor_names as payload_actor_names,
 )
-from timeline.model import ALIASES, DEFAULT_STATUS, FoldRecord, Hidden, Key, Record, ThreadState
+from timeline.model import (
+    ALIASES,
+    DEFAULT_STATUS,
+    SYSTEM_THREADS,
+    TOKENS,
+    FoldRecord,
+    Hidden,
+    Key,
+    Record,
+    ThreadState,
+)
 from timeline.schema import events, thread_states
 from timeline.stateform import state_from_json
 from timeline.store import _columns
@@ -335,15 +345,21 @@ class Reader(PointReader, TextReader):
 
     def sizes(self, threads: Iterable[str] | None = None) -> dict[str, int]:
         """How many records each thread (or those asked for) holds; all threads leave out
-        the log's own thread of names (``ALIASES``), which is not a negotiation."""
+        the log's own threads (``SYSTEM_THREADS``), which are not negotiations."""
         query = select(events.c.thread, func.count().label("n")).group_by(events.c.thread)
         if threads is None:
-            query = query.where(events.c.thread != ALIASES)
+            query = query.where(events.c.thread.not_in(SYSTEM_THREADS))
         return {r.thread: r.n for r in self._rows(query, threads)}
 
-    def alias_records(self, recorded_before: dt.datetime | None = None) -> list[Record]:
-        """The ``Alias`` records (those this database held at a time, if given)."""
-        return self.records([ALIASES], recorded_before=recorded_before)
+    def alias_records(
+        self, recorded_before: dt.datetime | None = None, through_seq: int | None = None
+    ) -> list[Record]:
+        """The ``Alias`` records (those this database held at a time, or up to a seq)."""
+        return self.records([ALIASES], recorded_before=recorded_before, through_seq=through_seq)
+
+    def token_records(self) -> list[Record]:
+        """The ``Token`` records: grants and revocations, in seq order."""
+        return self.records([TOKENS])
 
     def thread_groups(self, threads: Iterable[str] | None, limit: int) -> Iterator[list[str]]:
         """Threads (all if None) in slug order, grouped so that each group holds about

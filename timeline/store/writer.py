@@ -54,11 +54,15 @@ class Writer(PointWriter, TextWriter, Reader):
         self._last: tuple[int, str | None] | None = None
 
     def append(
-        self, items: Sequence[tuple[Entry, str | None]], recorded_at: dt.datetime
+        self,
+        items: Sequence[tuple[Entry, str | None]],
+        recorded_at: dt.datetime,
+        recorded_by: str | None = None,
     ) -> list[Record]:
         """Append entries (each with an optional new thread title) in the given order,
         each linked into its thread's hash chain, recorded at ``recorded_at`` or, if the
-        log's last record is later, at that record's time."""
+        log's last record is later, at that record's time (``recorded_by``: the name of
+        the token they came with)."""
         if not items:
             return []
         heads = self._heads
@@ -75,9 +79,11 @@ class Writer(PointWriter, TextWriter, Reader):
             seq += 1
             version, prev = heads.get(entry.thread, (0, ""))
             payload = canonical(entry_to_payload(entry))
-            digest = record_hash(entry.kind, payload, prev, stamp, thread_title)
+            digest = record_hash(entry.kind, payload, prev, stamp, thread_title, recorded_by)
             heads[entry.thread] = (version + 1, digest)
-            record = Record(seq, version + 1, recorded_at, entry, thread_title, digest, prev)
+            record = Record(
+                seq, version + 1, recorded_at, entry, thread_title, digest, prev, recorded_by
+            )
             records.append(record)
             rows.append(to_row(record, stamp, payload))
         self._insert(rows)
@@ -150,6 +156,13 @@ class Writer(PointWriter, TextWriter, Reader):
         ):
             for row in rows:
                 copy.write_row(_VALUES(row))
+
+    def version(self, thread: str) -> int:
+        """The thread's version: its number of records (0: none yet), under the lock that
+        keeps it so until this transaction ends."""
+        if thread not in self._heads:
+            self._heads.update(self._read_heads({thread}))
+        return self._heads.get(thread, (0, ""))[0]
 
     def _read_heads(self, threads: set[str]) -> dict[str, tuple[int, str]]:
         """(version, hash) of the last record of each thread that has one."""

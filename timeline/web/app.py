@@ -8,16 +8,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
 from starlette.middleware.cors import CORSMiddleware
 
 from timeline import api
 from timeline._version import __version__
 from timeline.web import feeds, routes
+from timeline.web import writes as writes_
 from timeline.web.caching import IMMUTABLE
 from timeline.web.guard import MAX_BODY, Limited, Logged
-from timeline.web.problems import PROBLEM, Problem, install_handlers
+from timeline.web.problems import PROBLEM, Problem, install_handlers, problem_response
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
 
@@ -65,13 +67,18 @@ def create_app(config: ServeConfig) -> FastAPI:
     fork) and closed when it stops; it opens the database read-only: serving never
     creates or migrates one."""
 
+    writes = not config.read_only and _tokens_in_force(config.db)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = api.open_store(config.db, read_only=True)
+        app.state.writer = api.open_store(config.db) if writes else None
         try:
             yield
         finally:
             app.state.store.engine.dispose()
+            if app.state.writer is not None:
+                app.state.writer.engine.dispose()
 
     app = FastAPI(
         title="timeline",
@@ -83,8 +90,12 @@ def create_app(config: ServeConfig) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
+    app.exception_handler(writes_.Unauthorized)(_unauthorized)
     app.include_router(routes.router)
     app.include_router(feeds.router)
+    if writes:
+        app.include_router(writes_.router)
+    app.state.writes = writes
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # added innermost first: the log sees everything, CORS headers reach a 429 too
     app.add_middleware(
@@ -97,12 +108,30 @@ def create_app(config: ServeConfig) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(config.cors),
-            allow_methods=["GET"],
+            allow_methods=["GET", "POST"] if writes else ["GET"],
+            allow_headers=["Authorization", "Content-Type"] if writes else [],
             expose_headers=["ETag", "Link", "Retry-After"],
             max_age=600,
         )
     app.add_middleware(Logged, out=config.access_log)
     return app
+
+
+def _tokens_in_force(db: str) -> bool:
+    """Does the database hold a token in force? (Writes are mounted only then: restart
+    the service after ``timeline token create``.)"""
+    store = api.open_store(db, read_only=True)
+    try:
+        return any(g.revoked is None for g in api.tokens(store))
+    finally:
+        store.engine.dispose()
+
+
+async def _unauthorized(request: Request, e: Exception) -> Response:
+    if not isinstance(e, writes_.Unauthorized):  # installed for that one only
+        raise e
+    headers = {"WWW-Authenticate": 'Bearer realm="timeline"'} if e.status == 401 else None
+    return problem_response(e.status, e.detail, headers=headers)
 
 
 # documented on every operation: what any request may meet

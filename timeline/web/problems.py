@@ -17,7 +17,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from timeline.errors import DatabaseError, TimelineError, UnknownName, UnknownThread
+from timeline.errors import (
+    ConflictError,
+    DatabaseError,
+    InvalidEvent,
+    KeyTaken,
+    TimelineError,
+    UnknownName,
+    UnknownThread,
+)
 
 __all__ = [
     "PROBLEM",
@@ -74,7 +82,10 @@ Responses = dict[int | str, dict[str, Any]]
 _MEANINGS = {
     400: "A bad value: a day not written YYYY-MM-DD, an unknown type or status, an at_seq "
     "beyond the log's head...",
+    401: "No token, or one that was never granted: send 'Authorization: Bearer TOKEN'.",
+    403: "The token was revoked.",
     404: "No such thread or event.",
+    409: "The key holds a different record, or the thread moved past the expected version.",
     422: "A parameter of the wrong kind or out of range, or a name the log does not use.",
 }
 
@@ -87,6 +98,10 @@ def documented(*statuses: int) -> Responses:
 
 def status_of(e: TimelineError) -> int:
     """The HTTP status for an error the library raised about the request."""
+    if isinstance(e, KeyTaken | ConflictError):
+        return 409  # the key holds another record; the thread moved past the version
+    if isinstance(e, InvalidEvent):
+        return 422  # a well-formed body that breaks the input rules
     if isinstance(e, UnknownThread):
         return 404
     if isinstance(e, UnknownName):

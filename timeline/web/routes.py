@@ -72,7 +72,7 @@ def status(request: Request, store: Store) -> Response:
         "records": head,
         "threads": len(listing),
         "events": sum(render.listing(s)["events"] for s in listing),
-        "writes": False,
+        "writes": request.app.state.writes,
     }
     return _json(request, doc)
 

@@ -1,0 +1,69 @@
+"""Commands for the tokens that may write through `timeline serve`: create, revoke, list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from timeline.cli._app import app, env_of
+
+token_app = typer.Typer(
+    help="The tokens that may write through `timeline serve`: create, revoke, list.",
+    no_args_is_help=True,
+)
+app.add_typer(token_app, name="token")
+
+NAME = typer.Argument(metavar="NAME", help="Who holds it: a person, a newsroom, a script.")
+
+
+@token_app.command("create")
+def token_create(ctx: typer.Context, name: Annotated[str, NAME]) -> None:
+    """Grant NAME a new token and print it, once: only its hash is kept (in a record of
+    the log, which says who was granted what, and when). `timeline serve` takes writes
+    from then on; restart a running one.
+
+    Example: timeline token create newsroom-desk
+    """
+    from timeline.api import create_token
+
+    env = env_of(ctx)
+    token = create_token(env.store("write"), name, now=env.now)
+    typer.echo(token)
+    typer.echo(
+        f"Granted a token to {name.strip()!r}: it is shown this once; give it as "
+        "'Authorization: Bearer TOKEN'",
+        err=True,
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context, name: Annotated[str, NAME]) -> None:
+    """Withdraw NAME's token, by appending a revocation: it writes no more.
+
+    Example: timeline token revoke newsroom-desk
+    """
+    from timeline.api import revoke_token
+
+    env = env_of(ctx)
+    record = revoke_token(env.store("write"), name, now=env.now)
+    typer.echo(f"Revoked the token of {name.strip()!r} (seq {record.seq})")
+
+
+@token_app.command("list")
+def token_list(ctx: typer.Context) -> None:
+    """Every token granted, by name, with when it was granted and revoked (never the
+    token itself).
+
+    Example: timeline token list
+    """
+    from timeline.api import tokens
+    from timeline.codec import format_recorded_at
+
+    found = tokens(env_of(ctx).store())
+    if not found:
+        typer.echo("No token was ever granted: `timeline serve` takes no writes.")
+        return
+    for g in found:
+        revoked = "in force" if g.revoked is None else f"revoked {format_recorded_at(g.revoked)}"
+        typer.echo(f"{g.name}  granted {format_recorded_at(g.granted)}  {revoked}")

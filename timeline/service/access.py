@@ -1,0 +1,95 @@
+"""Use cases of the tokens that may write through ``timeline serve`` (see ``access``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from timeline.access import holder, in_force, token_digest
+from timeline.errors import InvalidEvent, TimelineError
+from timeline.model import TOKENS, Key, Record, Token
+from timeline.service._append import append
+from timeline.store import EventStore, Writer
+from timeline.validate import text_field
+
+__all__ = ["Grant", "create_token", "grants", "revoke_token", "token_holder"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A token name, when it was granted, and when revoked (None: in force)."""
+
+    name: str
+    granted: dt.datetime
+    revoked: dt.datetime | None = None
+
+
+def _name(name: str) -> str:
+    try:
+        return text_field(name, "the token's name", one_line=True)
+    except ValueError as e:
+        raise InvalidEvent([("name", str(e))]) from None
+
+
+def _append_token(w: Writer, name: str, digest: str | None, now: dt.datetime) -> Record:
+    n = len(w.token_records()) + 1
+    while Key(TOKENS, f"token-{n}") in w.find([Key(TOKENS, f"token-{n}")]):
+        n += 1
+    entry = Token(TOKENS, f"token-{n}", name, digest, now.astimezone(dt.UTC).date())
+    (record,) = append(w, [(entry, None)], now)
+    return record
+
+
+def create_token(store: EventStore, name: str, now: dt.datetime) -> str:
+    """A new random token for ``name``, granted by a record that keeps only its hash;
+    the token itself is returned once and stored nowhere. A name holds one token at a
+    time: revoke it first to grant a new one."""
+    name = _name(name)
+    token = "tl_" + secrets.token_urlsafe(32)  # 256 random bits
+    with store.writing([TOKENS]) as w:
+        if name in in_force(w.token_records()):
+            raise TimelineError(f"{name!r} holds a token already: `timeline token revoke` it first")
+        _append_token(w, name, token_digest(token), now)
+    return token
+
+
+def revoke_token(store: EventStore, name: str, now: dt.datetime) -> Record:
+    """Withdraw ``name``'s token by a revocation record: it writes no more."""
+    name = _name(name)
+    with store.writing([TOKENS]) as w:
+        if name not in in_force(w.token_records()):
+            raise TimelineError(f"no token in force is named {name!r}; `timeline token list`")
+        return _append_token(w, name, None, now)
+
+
+def grants(store: EventStore) -> list[Grant]:
+    """Every token granted, in the order granted, with its revocation if any."""
+    out: list[Grant] = []
+    with store.reading() as r:
+        for record in r.token_records():
+            entry = record.entry
+            if not isinstance(entry, Token):
+                continue
+            if entry.digest is not None:
+                out.append(Grant(entry.name, record.recorded_at))
+            else:
+                i = max(i for i, g in enumerate(out) if g.name == entry.name)
+                out[i] = Grant(entry.name, out[i].granted, record.recorded_at)
+    return out
+
+
+def token_holder(store: EventStore, token: str) -> tuple[str | None, bool]:
+    """(the name of the token in force that ``token`` is, or None; whether it is one that
+    was revoked): a check in constant time against every token ever granted."""
+    with store.reading() as r:
+        records = r.token_records()
+    now = holder(token, in_force(records))
+    if now is not None:
+        return now, False
+    every = {
+        f"{r.entry.name}#{r.seq}": r.entry.digest
+        for r in records
+        if isinstance(r.entry, Token) and r.entry.digest is not None
+    }
+    return None, holder(token, every) is not None

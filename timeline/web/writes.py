@@ -1,0 +1,94 @@
+"""Writes through the API: ``POST /api/v1/events`` takes one event, correction or
+retraction as an event file writes it, from a holder of a token (see ``access``). Mounted
+only when a token is in force and the service is not ``--read-only``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi.responses import Response
+
+from timeline import api
+from timeline.api import EventStore
+from timeline.codec import pretty
+from timeline.formats.render import record_dict
+from timeline.web.problems import documented
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1")
+
+BODY = Body(
+    description="One entry as an event file writes it: an event (with its `thread`), or "
+    "`type: correction` / `type: retraction`. Give it an `id`: sent again (a retry), the "
+    "same entry is answered 200 with the record made the first time.",
+    examples=[
+        {
+            "thread": "russia-nato-security-guarantees",
+            "id": "us-doors-open",
+            "date": "2022-02-03",
+            "type": "statement",
+            "actors": ["United States"],
+            "title": "US says NATO's doors stay open",
+        }
+    ],
+)
+
+
+class Unauthorized(Exception):
+    """No token, or a token never granted (401), or a revoked one (403)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def writer_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The name of the token the request carries (``Authorization: Bearer TOKEN``)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(401, "writes need a token: send 'Authorization: Bearer TOKEN'")
+    name, revoked = api.token_holder(request.app.state.writer, token.strip())
+    if name is None:
+        if revoked:
+            raise Unauthorized(403, "this token was revoked")
+        raise Unauthorized(401, "this token was never granted")
+    return name
+
+
+def _writer(request: Request) -> EventStore:
+    store: EventStore = request.app.state.writer
+    return store
+
+
+@router.post(
+    "/events",
+    summary="Record one event, correction or retraction",
+    status_code=201,
+    responses={
+        200: {"description": "The same entry was recorded before: its record."},
+        201: {"description": "Recorded: the new record, as `log --raw --format json` shows it."},
+        **documented(401, 403, 409, 422),
+    },
+)
+def post_event(
+    request: Request,
+    entry: Annotated[dict[str, Any], BODY],
+    by: Annotated[str, Depends(writer_of)],
+    expected: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="The thread's version (its number of records) the writer read: "
+            "409 if another record came in since.",
+        ),
+    ] = None,
+) -> Response:
+    """Appends the entry, recorded by the token's name (`recorded_by`, which `history`
+    shows), after the same input rules as `timeline import`."""
+    record, new = api.record(_writer(request), entry, recorded_by=by, expected=expected)
+    body = (pretty(record_dict(record)) + "\n").encode()
+    location = f"/api/v1/events/{record.entry.thread}/{record.entry.id}"
+    headers = {"Location": location, "Cache-Control": "no-store"}
+    return Response(body, 201 if new else 200, headers, media_type="application/json")
