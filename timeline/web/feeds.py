@@ -117,7 +117,16 @@ def timelinejs(
     )
 
 
-@router.get("/export/events.jsonl", summary="Event files to import elsewhere", responses=ERRORS)
+JSONL: Responses = {
+    200: {
+        "content": {"application/jsonl": {}},
+        "description": "JSON Lines: an entry a line, as an event file writes it.",
+    },
+    **ERRORS,
+}
+
+
+@router.get("/export/events.jsonl", summary="Event files to import elsewhere", responses=JSONL)
 def shared_events(
     request: Request,
     store: Store,

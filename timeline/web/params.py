@@ -40,7 +40,11 @@ AT_SEQ = Query(
     description="Answer from the log as it stood when its last record had this seq "
     "(the `seq` an earlier answer echoed): the same answer, however the log grows.",
 )
-DAY = Query(description=DAY_FORMAT)
+# the document says what a day looks like, so that a client (or a fuzzer) can tell a
+# value the service takes; the service checks it itself (a 400 problem for a bad day,
+# as for a bad day in a path), not by FastAPI's validation (which would answer 422)
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY = Query(description=DAY_FORMAT, json_schema_extra={"format": "date", "pattern": DAY_PATTERN})
 AFTER = Query(ge=0, description="The cursor: records with a seq after this one.")
 LIMIT = Query(ge=1, le=1000, description="At most this many records.")
 

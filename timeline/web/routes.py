@@ -77,7 +77,11 @@ def status(request: Request, store: Store) -> Response:
     return _json(request, doc)
 
 
-@router.get("/threads", summary="Every thread: status, event count, first and last event")
+@router.get(
+    "/threads",
+    summary="Every thread: status, event count, first and last event",
+    responses=documented(400, 422),
+)
 def threads(
     request: Request,
     store: Store,
@@ -177,7 +181,7 @@ def diff(
     return _json(request, doc, immutable=at_seq is not None)
 
 
-@router.get("/events", summary="The log, a page at a time", responses=documented(400, 422))
+@router.get("/events", summary="The log, a page at a time", responses=documented(400, 404, 422))
 def events(
     request: Request,
     store: Store,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from timeline import api
 from timeline.api import EventStore
@@ -44,12 +45,20 @@ class Unauthorized(Exception):
         self.status, self.detail = status, detail
 
 
-def writer_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+# documented in the OpenAPI document as its security scheme; checked here, so that a
+# missing token is a 401 problem like the others (auto_error would answer 403)
+BEARER = HTTPBearer(auto_error=False, description="A token from `timeline token create`.")
+
+
+def writer_of(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> str:
     """The name of the token the request carries (``Authorization: Bearer TOKEN``)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = "" if credentials is None else credentials.credentials.strip()
+    if not token:
         raise Unauthorized(401, "writes need a token: send 'Authorization: Bearer TOKEN'")
-    name, revoked = api.token_holder(request.app.state.writer, token.strip())
+    name, revoked = api.token_holder(request.app.state.writer, token)
     if name is None:
         if revoked:
             raise Unauthorized(403, "this token was revoked")
