@@ -191,3 +191,19 @@ def test_merged_stances_keep_the_one_set_by_the_later_record() -> None:
         ("United States", "x", "new"),
         ("United States", "y", "only"),
     ]
+
+
+def test_an_answer_pinned_before_the_alias_shows_the_names_as_they_were(
+    colleague: Run, db_url: str
+) -> None:
+    import timeline
+
+    store = timeline.open_store(db_url)
+    try:
+        before = timeline.api.head(store)
+        timeline.alias(store, "US", "United States")
+        (pinned,) = timeline.as_of(store, "2022-02-05", thread=THREAD, at_seq=before)
+        (now,) = timeline.as_of(store, "2022-02-05", thread=THREAD)
+        assert "US" in pinned.parties and "US" not in now.parties
+    finally:
+        store.engine.dispose()

@@ -93,8 +93,11 @@ def history_text(h: History) -> str:
         out.append(f"{e.date.text:<11} {e.type:<14} {e.id}{mark}")
         out.append(f"    {e.title}")
         by = "" if o.recorded_by is None else f" by {o.recorded_by}"
+        known = f"known {e.known.isoformat()}"
+        if e.announced is not None:
+            known = f"scheduled, announced {e.announced.isoformat()}"
         out.append(
-            f"    known {e.known.isoformat()} · recorded "
+            f"    {known} · recorded "
             f"{format_recorded_at(o.recorded_at)}{by} · seq {o.seq}"
         )
         out += [f"    {line}" for line in _story_lines(h, a)]

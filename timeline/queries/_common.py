@@ -30,9 +30,12 @@ __all__ = [
 ]
 
 
-def names_of(r: Reader, recorded_before: dt.datetime | None = None) -> Names:
-    """The actor aliases recorded (by a moment, if given): what every view applies."""
-    return Names.of(r.alias_records(recorded_before))
+def names_of(
+    r: Reader, recorded_before: dt.datetime | None = None, through_seq: int | None = None
+) -> Names:
+    """The actor aliases recorded (by a moment, or up to a seq, if given): what every
+    view applies."""
+    return Names.of(r.alias_records(recorded_before, through_seq))
 
 
 def require_threads(r: Reader, threads: Iterable[str]) -> None:

@@ -108,7 +108,7 @@ def as_of(
         require_actor(r, viewer)
         require_filter(r, only)
         through = pinned(r, at_seq)
-        names = names_of(r, recorded_before)
+        names = names_of(r, recorded_before, through)
         only = search_for(r, only, [day], recorded_before=recorded_before, through_seq=through)
         only = names.widened(only)
         viewer = None if viewer is None else names.actor(viewer)
@@ -120,7 +120,7 @@ def as_of(
             candidates = narrowed([s.thread for s in states], only) or []
             having = _with_events(r, candidates, day, only, viewer, (recorded_before, through))
             states = [s for s in states if s.thread in having]
-        return with_upcoming(r, states, day, viewer, recorded_before)
+        return with_upcoming(r, states, day, viewer, recorded_before, through)
 
 
 def _states(
@@ -323,7 +323,7 @@ def diff(
         require_actor(r, viewer)
         require_filter(r, only)
         through = pinned(r, at_seq)
-        names = names_of(r)
+        names = names_of(r, through_seq=through)
         only = names.widened(search_for(r, only, [start, end], through_seq=through))
         viewer = None if viewer is None else names.actor(viewer)
         wanted = narrowed(only_threads(thread), only)

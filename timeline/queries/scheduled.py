@@ -33,15 +33,19 @@ def upcoming_events(
     day: dt.date,
     viewer: str | None = None,
     recorded_before: dt.datetime | None = None,
+    through_seq: int | None = None,
 ) -> dict[str, list[Event]]:
     """Each thread's (None: every thread's) scheduled events announced by ``day`` and
     not yet happened on it, as amended by then (a retraction calls one off, a
-    correction moves it), by date."""
+    correction moves it), by date; of the log as this database held it at a moment, or
+    up to a seq, if given."""
     keys = r.scheduled(threads)
     coming: dict[str, list[Event]] = {}
     if not keys:
         return coming
-    for view in annotate(r.event_records(keys, recorded_before), day, viewer=viewer):
+    read = r.event_records(keys, recorded_before)
+    records = [x for x in read if through_seq is None or x.seq <= through_seq]
+    for view in annotate(records, day, viewer=viewer):
         event = view.record.event
         if view.retraction is None and event.upcoming_on(day):
             coming.setdefault(event.thread, []).append(event)
@@ -56,9 +60,11 @@ def with_upcoming(
     day: dt.date,
     viewer: str | None = None,
     recorded_before: dt.datetime | None = None,
+    through_seq: int | None = None,
 ) -> list[ThreadState]:
     """The states, each with its upcoming events on ``day``."""
-    coming = upcoming_events(r, [s.thread for s in states], day, viewer, recorded_before)
+    threads = [s.thread for s in states]
+    coming = upcoming_events(r, threads, day, viewer, recorded_before, through_seq)
     return [
         replace(s, upcoming=tuple(Upcoming.of(e) for e in coming[s.thread]))
         if s.thread in coming
