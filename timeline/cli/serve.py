@@ -37,7 +37,7 @@ def serve(
     ] = 1,
     read_only: Annotated[
         bool,
-        typer.Option("--read-only", help="Never take writes (this version serves reads only)."),
+        typer.Option("--read-only", help="Never take writes, even with a token in force."),
     ] = False,
     cors: Annotated[
         list[str] | None,
@@ -56,7 +56,8 @@ def serve(
     ] = 20.0,
 ) -> None:
     """Serve the JSON API (/api/v1), the calendar feeds (/feeds) and the exports (/export)
-    over HTTP, read-only, until interrupted. One JSON line per request goes to stderr.
+    over HTTP until interrupted; writes (POST /api/v1/events) only while a token is in
+    force (`timeline token create`). One JSON line per request goes to stderr.
 
     Example: timeline serve --port 8000 --cors https://news.example.org
     """

@@ -64,8 +64,9 @@ class ServeConfig:
 
 def create_app(config: ServeConfig) -> FastAPI:
     """The application. Its store is opened when it starts (in each worker, after the
-    fork) and closed when it stops; it opens the database read-only: serving never
-    creates or migrates one."""
+    fork) and closed when it stops. It opens the database read-only first, so that it
+    never creates or migrates one; when writes are mounted (a token in force, not
+    ``read_only``), a second store appends."""
 
     writes = not config.read_only and _tokens_in_force(config.db)
 
@@ -83,7 +84,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     app = FastAPI(
         title="timeline",
         version=__version__,
-        summary="What was publicly known, when: diplomatic events, read-only.",
+        summary="What was publicly known, when: diplomatic events.",
         openapi_url=OPENAPI,
         docs_url=None,  # Swagger UI and ReDoc load from a CDN: off
         redoc_url=None,
