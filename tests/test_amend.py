@@ -704,3 +704,21 @@ events:
     assert run("import", str(path)).stdout == "Imported 1 file: 2 added, 0 already present\n"
     assert count_rows(db_url) == 5
     assert run("verify").exit_code == 0
+
+
+def test_a_correction_in_a_compatibility_character_is_stored_as_its_columns_say(
+    imported: Run,
+) -> None:
+    # U+F900 is the compatibility form of U+8C48: NFC turns one into the other, and the
+    # hashed payload is NFC; the correction itself must be too, or verify (rightly)
+    # finds its summary column differing from its payload
+    key = "russia-nato-security-guarantees/putin-concerns-ignored"
+    result = imported("correct", key, "--title", "\uf900 replies")
+    assert result.exit_code == 0, result.output
+    assert "projections match" in imported("verify").stdout
+    (shown,) = [
+        line
+        for line in imported("log", "--raw", "--format", "json").stdout.splitlines()
+        if '"title": "' in line and "replies" in line and "\u8c48" in line
+    ]
+    assert "\uf900" not in shown

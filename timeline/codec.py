@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["canonical", "dumps", "format_recorded_at", "nfc", "pretty"]
+__all__ = ["canonical", "dumps", "format_recorded_at", "nfc", "nfc_all", "pretty"]
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -27,13 +27,14 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-def _nfc(value: Any) -> Any:
+def nfc_all(value: Any) -> Any:
+    """Plain data with every text in it (keys too) in NFC, as ``canonical`` hashes it."""
     if isinstance(value, str):
         return nfc(value)
     if isinstance(value, dict):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
+        return {nfc_all(k): nfc_all(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_nfc(v) for v in value]
+        return [nfc_all(v) for v in value]
     return value
 
 
@@ -44,7 +45,7 @@ def canonical(value: Any) -> str:
     # as checking each string, since quotes (ASCII) separate them.
     if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text
-    return _CANONICAL.encode(_nfc(value))
+    return _CANONICAL.encode(nfc_all(value))
 
 
 def dumps(value: Any) -> str:

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from timeline.codec import canonical
+from timeline.codec import canonical, nfc_all
 from timeline.dates import parse_day
 from timeline.errors import InvalidEvent
 from timeline.model import Correction, Key, Retraction, is_slug
@@ -79,12 +79,14 @@ def _changes(raw: Mapping[str, Any], c: Checker) -> dict[str, Any]:
 
 
 def _as_written(field: str, value: Any) -> Any:
-    """A corrected value as stored in ``set``: dates as text (YAML reads them as dates)."""
+    """A corrected value as stored in ``set``: dates as text (YAML reads them as dates),
+    every text in NFC, as the stored payload (``codec.canonical``) holds it: the
+    correction recorded is then the one its record's columns describe."""
     if field in ("date", "known"):
         return as_date_text(value)
     if field == "known_to" and isinstance(value, Mapping):
-        return {actor: as_date_text(d) for actor, d in value.items()}
-    return value
+        return {nfc_all(actor): as_date_text(d) for actor, d in value.items()}
+    return nfc_all(value)
 
 
 def correction_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Correction:
