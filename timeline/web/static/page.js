@@ -92,7 +92,7 @@
       margin: { item: 4 },
       groupOrder: "order",
       // the log's span, not the items' boxes: a long title would widen the view
-      start: new Date(localDate(first).getTime() - 3 * DAY_MS),
+      start: new Date(localDate(first).getTime() - 10 * DAY_MS),
       end: new Date(localDate(dayAt(Number(range.max))).getTime() + 4 * DAY_MS),
     });
     timeline.addCustomTime(localDate(shownDay), "asof");
