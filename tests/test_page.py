@@ -111,6 +111,36 @@ def test_without_a_day_the_page_shows_the_latest_day_anything_became_known(
     assert len(shown_events(section(doc, THREAD))) == 14
 
 
+def test_a_retracted_event_shows_until_its_retraction_became_public(
+    client: TestClient, run_ok: Run
+) -> None:
+    key = f"{THREAD}/putin-concerns-ignored"
+    run_ok("retract", key, "--reason", "a rumour, later denied", "--known", "2022-02-10")
+    before = section(parse(client.get("/?asof=2022-02-09").text), THREAD)
+    after = section(parse(client.get("/?asof=2022-02-10").text), THREAD)
+    assert "putin-concerns-ignored" in shown_events(before)
+    assert "putin-concerns-ignored" not in shown_events(after)
+
+
+def test_an_event_not_yet_public_is_not_in_the_page_on_any_day(
+    client: TestClient, run_ok: Run
+) -> None:
+    run_ok(
+        "add", "--thread", THREAD, "--date", "2099-01-01", "--type", "meeting",
+        "--actor", "France", "--title", "A meeting far ahead", "--allow-future",
+    )  # fmt: skip
+    for url in ["/", "/?asof=2099-01-02"]:
+        assert "A meeting far ahead" not in client.get(url).text
+
+
+def test_the_page_answers_304_to_its_own_etag(client: TestClient) -> None:
+    first = client.get("/?asof=2022-02-02")
+    tag = first.headers["etag"]
+    again = client.get("/?asof=2022-02-02", headers={"If-None-Match": tag})
+    assert (again.status_code, again.content) == (304, b"")
+    assert first.headers["cache-control"] == "no-cache"
+
+
 def test_a_day_not_written_yyyy_mm_dd_is_a_400_problem(client: TestClient) -> None:
     response = client.get("/?asof=2022-02-30")
     assert response.status_code == 400

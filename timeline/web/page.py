@@ -4,9 +4,10 @@ Content-Security-Policy; its script, its styles and the vendored vis-timeline ar
 files under ``/static``, sent with a long cache lifetime.
 
 The page is what ``asof`` shows, for one day: the day asked (``?asof=D``, the date form
-works without a script), else today. Every event is in it, each marked with the day it
-became public, so the script can move the day without asking the server for events;
-for each thread's state it asks ``/api/v1/asof/{date}``, the projector's exact answer.
+works without a script; never after today), else the latest day anything became public.
+Every event public today is in it, each marked with the day it became public, so the
+script can move the day without asking the server for events; for each thread's state
+it asks ``/api/v1/asof/{date}``, the projector's exact answer.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ HTML = "text/html; charset=utf-8"
 
 router = APIRouter()
 Store = Annotated[EventStore, Depends(store_of)]
-ASOF = Query(description="The day shown, YYYY-MM-DD (default: the latest day known).")
+ASOF = Query(description="The day shown, YYYY-MM-DD, up to today (default: the latest known).")
 
 
 class CachedStatic(StaticFiles):
@@ -213,14 +214,16 @@ def page(request: Request, store: Store, asof: Annotated[str | None, ASOF] = Non
     every = [i for found in items.values() for i in found]
     first = min((dt.date.fromisoformat(i.start) for i in every), default=today)
     last = max((dt.date.fromisoformat(i.known) for i in every), default=today)
-    # by default the latest day anything became public (up to today): the state now
-    day = asked or min(last, today)
+    # by default the latest day anything became public: the state now; and never a day
+    # after today, whose state could show what is not public yet
+    day = min(asked, today) if asked else min(last, today)
     states = {s.thread: s for s in api.as_of(store, day, at_seq=seq)}
     body = (
         _environment()
         .get_template("page.html")
         .render(
             day=day.isoformat(),
+            today=today.isoformat(),
             first=first.isoformat(),
             last=last.isoformat(),
             offset=(min(max(day, first), last) - first).days,

@@ -165,8 +165,10 @@
 
   // Move the page to a day: at once for the events, after a pause for the states (a
   // held arrow key asks the server once, not once a day).
-  function show(iso) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return;
+  function show(asked) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(asked)) return;
+    // as the server does: no day after today, whose state could show what is not public
+    const iso = dateInput.max && asked > dateInput.max ? dateInput.max : asked;
     shownDay = iso;
     range.value = String(offsetOf(iso));
     range.setAttribute("aria-valuetext", iso);
