@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from timeline import api
 from timeline._version import __version__
-from timeline.web import feeds, routes
+from timeline.web import feeds, page, routes
 from timeline.web import writes as writes_
 from timeline.web.caching import IMMUTABLE
 from timeline.web.guard import MAX_BODY, Limited, Logged
@@ -97,6 +97,8 @@ def create_app(config: ServeConfig) -> FastAPI:
     if writes:
         app.include_router(writes_.router)
     app.state.writes = writes
+    app.include_router(page.router)
+    app.mount("/static", page.CachedStatic(directory=page.STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # added innermost first: the log sees everything, CORS headers reach a 429 too
     app.add_middleware(

@@ -1,0 +1,242 @@
+"""The page at `/`, in process: what it says without a script (each thread's state as
+known on the day asked, its events, the feeds to subscribe to), the headers it is sent
+with, hostile text shown as text, and the static files it loads (the vendored
+vis-timeline checked against its recorded digests)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import html5lib
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Run
+from timeline.web import ServeConfig, create_app
+from timeline.web.page import CSP, STATIC
+
+THREAD = "russia-nato-security-guarantees"
+VENDOR = STATIC / "vendor" / "vis-timeline"
+IMMUTABLE = "public, max-age=31536000, immutable"
+DISCLOSED = "open-door policy reaffirmed in the written"
+
+# Markup where a page could be fooled into running it: titles, actors, stances, issues,
+# summaries, source and thread names (the input rules refuse javascript: source URLs).
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+HOSTILE = f"""\
+thread: hostile-text
+title: "{SCRIPT} talks"
+events:
+  - id: markup
+    date: 2022-01-30
+    type: statement
+    actors: ["{IMG}", Russia]
+    title: "{SCRIPT} says {IMG}"
+    summary: "javascript:alert(1) <a href=\\"javascript:alert(1)\\">click</a>"
+    status: stalled
+    sources:
+      - {{name: "<b onmouseover=alert(1)>El País</b>", url: "https://example.org/?q=%3Cscript%3E"}}
+    positions:
+      - {{actor: "{IMG}", issue: "\\"><svg onload=alert(1)>", stance: "</dd>{SCRIPT}"}}
+"""
+
+
+def write_hostile(folder: Path) -> Path:
+    path = folder / "hostile.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def client(imported: Run, db_url: str) -> Iterator[TestClient]:
+    app = create_app(ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO()))
+    with TestClient(app) as c:
+        yield c
+
+
+def parse(html: str) -> ET.Element:
+    tree: ET.Element = html5lib.parse(html, namespaceHTMLElements=False)
+    return tree
+
+
+def text(node: ET.Element | None) -> str:
+    assert node is not None
+    return " ".join("".join(node.itertext()).split())
+
+
+def section(doc: ET.Element, slug: str) -> ET.Element:
+    found = doc.find(f".//section[@data-thread='{slug}']")
+    assert found is not None, slug
+    return found
+
+
+def shown_events(sec: ET.Element) -> list[str]:
+    return [li.attrib["data-id"] for li in sec.iter("li") if "hidden" not in li.attrib]
+
+
+def test_the_page_shows_each_thread_as_known_on_the_day_asked(client: TestClient) -> None:
+    before = parse(client.get("/?asof=2022-02-01").text)
+    after = parse(client.get("/?asof=2022-02-02").text)
+    threads = [s.attrib["data-thread"] for s in before.iter("section")]
+    assert threads == [
+        "arms-control-missile-deployment",
+        THREAD,
+        "russian-troops-georgia-moldova-ukraine",
+    ]
+    then, now = section(before, THREAD), section(after, THREAD)
+    assert text(then.find(".//dd[@class='status status-stalled']")) == "stalled"
+    assert text(then.find(".//dd[@class='count']")) == "8 (2021-12-01 … 2022-02-01)"
+    assert DISCLOSED not in text(then.find(".//div[@class='state']"))
+    assert DISCLOSED in text(now.find(".//div[@class='state']"))
+    assert "El País" in text(now.find(".//dd[@class='parties']"))
+    # every event is in the page; those not yet public are hidden until the day moves
+    assert len(list(then.iter("li"))) == len(list(now.iter("li"))) == 14
+    assert "replies-open-door" not in shown_events(then)
+    assert "replies-open-door" in shown_events(now)
+    assert len(shown_events(then)) == 8 and len(shown_events(now)) == 13
+
+
+def test_without_a_day_the_page_shows_the_latest_day_anything_became_known(
+    client: TestClient,
+) -> None:
+    doc = parse(client.get("/").text)
+    day = doc.find(".//input[@id='asof-date']")
+    assert day is not None and day.attrib["value"] == "2022-02-17"
+    assert len(shown_events(section(doc, THREAD))) == 14
+
+
+def test_a_retracted_event_shows_until_its_retraction_became_public(
+    client: TestClient, run_ok: Run
+) -> None:
+    key = f"{THREAD}/putin-concerns-ignored"
+    run_ok("retract", key, "--reason", "a rumour, later denied", "--known", "2022-02-10")
+    before = section(parse(client.get("/?asof=2022-02-09").text), THREAD)
+    after = section(parse(client.get("/?asof=2022-02-10").text), THREAD)
+    assert "putin-concerns-ignored" in shown_events(before)
+    assert "putin-concerns-ignored" not in shown_events(after)
+
+
+def test_an_event_not_yet_public_is_not_in_the_page_on_any_day(
+    client: TestClient, run_ok: Run
+) -> None:
+    run_ok(
+        "add", "--thread", THREAD, "--date", "2099-01-01", "--type", "meeting",
+        "--actor", "France", "--title", "A meeting far ahead", "--allow-future",
+    )  # fmt: skip
+    for url in ["/", "/?asof=2099-01-02"]:
+        assert "A meeting far ahead" not in client.get(url).text
+
+
+def test_the_page_answers_304_to_its_own_etag(client: TestClient) -> None:
+    first = client.get("/?asof=2022-02-02")
+    tag = first.headers["etag"]
+    again = client.get("/?asof=2022-02-02", headers={"If-None-Match": tag})
+    assert (again.status_code, again.content) == (304, b"")
+    assert first.headers["cache-control"] == "no-cache"
+
+
+def test_a_day_not_written_yyyy_mm_dd_is_a_400_problem(client: TestClient) -> None:
+    response = client.get("/?asof=2022-02-30")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_page_is_sent_with_a_strict_policy_and_runs_no_inline_code(
+    client: TestClient,
+) -> None:
+    response = client.get("/")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-security-policy"] == CSP
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    policy = dict(p.split(" ", 1) for p in CSP.split("; "))
+    assert policy["default-src"] == policy["script-src"] == "'self'"
+    assert "unsafe" not in CSP and "*" not in CSP
+    doc = parse(response.text)
+    scripts = list(doc.iter("script"))
+    assert len(scripts) == 2
+    for script in scripts:
+        assert script.attrib["src"].startswith("/static/") and not text(script)
+    assert not list(doc.iter("style"))
+    for node in doc.iter():
+        assert "style" not in node.attrib, node.tag
+        assert not [a for a in node.attrib if a.startswith("on")], node.tag
+
+
+def test_the_page_links_every_feed_for_the_web_and_for_calendar_apps(
+    client: TestClient,
+) -> None:
+    doc = parse(client.get("/").text)
+    links = {a.attrib["href"] for a in doc.iter("a")}
+    for path in ["/feeds/all.ics", *(f"/feeds/threads/{s}.ics" for s in [THREAD])]:
+        assert f"webcal://testserver{path}" in links
+        assert f"http://testserver{path}" in links
+    for slug in [s.attrib["data-thread"] for s in doc.iter("section")]:
+        assert f"webcal://testserver/feeds/threads/{slug}.ics" in links
+        assert client.get(f"/feeds/threads/{slug}.ics").status_code == 200
+
+
+def test_markup_in_titles_actors_stances_and_sources_is_shown_as_text(
+    client: TestClient, run: Run, tmp_path: Path
+) -> None:
+    done = run("import", str(write_hostile(tmp_path)))
+    assert done.exit_code == 0, done.output
+    html = client.get("/?asof=2022-02-02").text
+    assert SCRIPT not in html and IMG not in html and "<svg" not in html
+    doc = parse(html)
+    hostile = section(doc, "hostile-text")
+    assert text(hostile.find("h2")) == f"{SCRIPT} talks"
+    (event,) = hostile.iter("li")
+    assert text(event.find(".//span[@class='title']")) == f"{SCRIPT} says {IMG}"
+    assert text(event.find(".//span[@class='actors']")) == f"{IMG}, Russia"
+    assert text(event.find(".//p[@class='summary']")).startswith("javascript:alert(1) <a href=")
+    assert text(hostile.find(".//span[@class='stance']")) == f"</dd>{SCRIPT}"
+    assert text(hostile.find(".//span[@class='issue']")) == '"><svg onload=alert(1)>'
+    (source,) = event.iter("a")
+    assert text(source) == "<b onmouseover=alert(1)>El País</b>"
+    assert source.attrib["href"] == "https://example.org/?q=%3Cscript%3E"
+    assert {n.tag for n in doc.iter()}.isdisjoint({"img", "svg", "b", "iframe", "object"})
+    assert len(list(doc.iter("script"))) == 2
+    for node in doc.iter():
+        assert not node.attrib.get("href", "").lower().startswith("javascript:")
+
+
+def test_the_static_files_the_page_names_are_served_for_a_year(client: TestClient) -> None:
+    doc = parse(client.get("/").text)
+    named = [s.attrib["src"] for s in doc.iter("script")] + [
+        link.attrib["href"] for link in doc.iter("link")
+    ]
+    kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+    assert len(named) == 5
+    for url in named:
+        path, digest = url.split("?v=")
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == IMMUTABLE
+        assert response.headers["content-type"].startswith(kinds[Path(path).suffix])
+        assert hashlib.sha256(response.content).hexdigest().startswith(digest)
+    assert client.get("/static/nothing.js").status_code == 404
+    assert client.get("/static/../page.py").status_code == 404
+
+
+def _recorded_digests() -> dict[str, str]:
+    notes = (VENDOR / "VENDORED.md").read_text()
+    rows = re.findall(r"^\| `([^`]+)` \| `[^`]+` \| `([0-9a-f]{64})` \|$", notes, re.M)
+    return dict(rows)
+
+
+def test_the_vendored_vis_timeline_is_the_registry_s_files_with_their_licence() -> None:
+    recorded = _recorded_digests()
+    present = {p.name for p in VENDOR.iterdir()} - {"VENDORED.md"}
+    assert set(recorded) == present
+    assert {"LICENSE.md", "LICENSE.MIT.txt", "LICENSE.Apache-2.0.txt"} <= present
+    for name, digest in recorded.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    script = (VENDOR / "vis-timeline-graph2d.min.js").read_text()
+    assert "@version 7.7.4" in script

@@ -1,0 +1,269 @@
+"""The page at `/` in a real browser: Debian's Chromium, driven by Playwright, loads it
+from a real `timeline serve` on 127.0.0.1 and moves the day; no request may leave
+127.0.0.1, no dialog may open, and no Content-Security-Policy violation may happen.
+
+Skipped when /usr/bin/chromium or Playwright is missing (`.ci/run` installs Chromium);
+Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import NOW
+from tests.test_page import DISCLOSED, IMG, SCRIPT, write_hostile
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+THREAD = "russia-nato-security-guarantees"
+TITLES = [
+    "Arms control and missile deployment in Europe",
+    "Russia–US/NATO security guarantees",
+    "Russian troops in Ukraine, Georgia and Moldova and NATO activity in the post-Soviet space",
+]
+ITEMS = ".vis-item.vis-box, .vis-item.vis-range, .vis-item.vis-point"
+# the page's script adds no listener of its own: this one is put in before any script
+WATCH_CSP = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no {CHROMIUM}: `apt-get install chromium` (.ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _timeline(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "timeline", *args], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@dataclass
+class Served:
+    url: str
+    server: subprocess.Popen[str]
+
+
+def _serve(folder: Path, *extra_files: Path) -> Iterator[Served]:
+    """`timeline serve` on a free port of 127.0.0.1 over a new database holding the
+    bundled events (and the files given), until the test is done."""
+    env = {**os.environ, "TIMELINE_DB": str(folder / "served.db"), "TIMELINE_NOW": NOW}
+    _timeline(env, "import", "--bundled")
+    for extra in extra_files:
+        _timeline(env, "import", str(extra))
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2):
+                    break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1]
+                time.sleep(0.1)
+        else:
+            pytest.fail("timeline serve did not answer within 20 s")
+        yield Served(url, server)
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path, write_hostile(tmp_path))
+
+
+@dataclass
+class Watched:
+    """What a page did that it must not: leave 127.0.0.1, open a dialog, break the CSP."""
+
+    page: Page
+    elsewhere: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def failures(self) -> dict[str, Any]:
+        violations = self.page.evaluate("window.__violations")
+        found = {
+            "requests beyond 127.0.0.1": self.elsewhere,
+            "dialogs": self.dialogs,
+            "CSP violations": violations,
+            "CSP console messages": [m for m in self.console if "Content Security Policy" in m],
+            "script errors": [m for m in self.console if m.startswith("pageerror")],
+        }
+        return {k: v for k, v in found.items() if v}
+
+
+def watch(browser: Browser, width: int = 1280, height: int = 900) -> Watched:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    watched = Watched(page)
+
+    def guard(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            watched.elsewhere.append(route.request.url)
+            route.abort()
+
+    def dialog(d: Dialog) -> None:
+        watched.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
+
+    def console(m: ConsoleMessage) -> None:
+        watched.console.append(m.text)
+
+    page.route("**/*", guard)
+    page.on("dialog", dialog)
+    page.on("console", console)
+    page.on("pageerror", lambda e: watched.console.append(f"pageerror {e}"))
+    page.add_init_script(WATCH_CSP)
+    return watched
+
+
+def move_to(page: Page, day: str) -> None:
+    """Set the date input as a person would, and wait for the states of that day."""
+    page.fill("#asof-date", day)
+    page.press("#asof-date", "Enter")
+    page.wait_for_selector(f"body[data-shown-asof='{day}']")
+
+
+def state_text(page: Page, thread: str) -> str:
+    return page.inner_text(f"[data-state-of='{thread}']")
+
+
+def known_events(page: Page, day: str) -> int:
+    """How many events the API says were public by the end of ``day``."""
+    doc = json.loads(page.evaluate(f"fetch('/api/v1/asof/{day}').then(r => r.text())"))
+    return sum(t["events"] for t in doc["threads"])
+
+
+def expect_items(page: Page, day: str, count: int) -> None:
+    """The timeline draws exactly the events public on ``day`` (and the list shows them)."""
+    from playwright.sync_api import expect
+
+    assert known_events(page, day) == count
+    expect(page.locator(ITEMS)).to_have_count(count)
+    expect(page.locator("li.event:not([hidden])")).to_have_count(count)
+
+
+def test_the_day_slider_discloses_the_replies_only_once_they_were_public(
+    browser: Browser, story: Served, tmp_path: Path
+) -> None:
+    # tall enough for the whole timeline: vis-timeline draws only the rows in view
+    watched = watch(browser, height=2400)
+    page = watched.page
+    page.goto(f"{story.url}/?asof=2022-01-20")
+    page.wait_for_selector(".vis-timeline")
+    assert page.locator(".vis-label").all_inner_texts() == TITLES
+    expect_items(page, "2022-01-20", 14)
+
+    move_to(page, "2022-02-01")
+    assert DISCLOSED not in state_text(page, THREAD)
+    assert "US and NATO deliver written replies" in page.inner_text("#timeline")
+    assert "reaffirm NATO's open door" not in page.inner_text("#timeline")
+    expect_items(page, "2022-02-01", 17)
+
+    # the slider, by keyboard: one day on
+    page.focus("#asof-range")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("body[data-shown-asof='2022-02-02']")
+    assert page.input_value("#asof-date") == "2022-02-02"
+    assert page.get_attribute("#asof-range", "aria-valuetext") == "2022-02-02"
+    assert DISCLOSED in state_text(page, THREAD)
+    assert "reaffirm NATO's open door" in page.inner_text("#timeline")
+    expect_items(page, "2022-02-02", 26)
+    assert page.url.endswith("?asof=2022-02-02")
+
+    shot = tmp_path / "page.png"
+    page.screenshot(path=str(shot))  # the viewport: header, timeline, a thread
+    print(f"screenshot: {shot}")
+    assert watched.failures() == {}
+
+
+def test_the_page_fits_a_phone_s_width(browser: Browser, story: Served) -> None:
+    watched = watch(browser, width=360)
+    page = watched.page
+    page.goto(f"{story.url}/?asof=2022-02-02")
+    page.wait_for_selector(".vis-timeline")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.is_visible("#asof-range") and page.is_visible("#asof-date")
+    assert watched.failures() == {}
+
+
+def test_hostile_text_stays_text_in_the_page_the_timeline_and_the_states(
+    browser: Browser, hostile: Served
+) -> None:
+    watched = watch(browser)
+    page = watched.page
+    page.goto(f"{hostile.url}/?asof=2022-02-01")
+    page.wait_for_selector(".vis-timeline")
+    title = f"{SCRIPT} says {IMG}"
+    assert page.inner_text("#thread-hostile-text .title") == title
+    assert f"{SCRIPT} talks" in page.locator(".vis-label").all_inner_texts()
+    assert title in page.locator(".vis-item-content").all_inner_texts()
+    # the states drawn by the script from the API's JSON
+    move_to(page, "2022-02-02")
+    stance = page.inner_text("[data-state-of='hostile-text'] .stance")
+    assert stance == f"</dd>{SCRIPT}"
+    assert IMG in state_text(page, "hostile-text")
+    planted = "img, svg, iframe, object, [onerror], [onload], [onmouseover], a[href^='javascript']"
+    assert page.locator(planted).count() == 0
+    assert page.locator("script").count() == 2
+    assert watched.failures() == {}

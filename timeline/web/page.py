@@ -1,0 +1,236 @@
+"""The page at ``/``: every thread's status, positions and events as HTML that reads
+without JavaScript, rendered by Jinja2 with autoescaping and sent with a strict
+Content-Security-Policy; its script, its styles and the vendored vis-timeline are static
+files under ``/static``, sent with a long cache lifetime.
+
+The page is what ``asof`` shows, for one day: the day asked (``?asof=D``, the date form
+works without a script; never after today), else the latest day anything became public.
+Every event public today is in it, each marked with the day it became public, so the
+script can move the day without asking the server for events; for each thread's state
+it asks ``/api/v1/asof/{date}``, the projector's exact answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.staticfiles import StaticFiles
+
+from timeline import api
+from timeline.amend import EventView
+from timeline.api import EventStore
+from timeline.model import Hidden, Record, ThreadState
+from timeline.web.caching import IMMUTABLE, answer
+from timeline.web.params import maybe_day, store_of
+
+__all__ = ["CSP", "STATIC", "CachedStatic", "router"]
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+PER_THREAD = 200  # events listed per thread, latest first: the page stays a page
+
+# vis-timeline's standalone build also injects its stylesheet as <style> elements (the
+# same rules as the vendored .css the page links); 'self' alone would refuse them, and
+# 'unsafe-inline' would let any injected markup style the page. These are the digests of
+# exactly those texts in the vendored 7.7.4 (the browser test fails on any violation, so
+# a new version without new digests is caught). It appends each <style> empty and then
+# its text, and the browser checks both: the first digest is the empty text's. Styles
+# set from a script through element.style are not governed by style-src; style=""
+# attributes in markup are, and the page has none.
+VIS_STYLES = (
+    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+    "baaZQ3ax85WnC7GoHJg/b0c0Mc2RCKGK73AZ1RkuJn8=",
+    "ATJNJCL6Wpn/tPBpNaKy3Ig13EdPxHee6ABd7iI5mws=",
+    "c5RgAgDBfjnEymw+IboUyFPkkpdh8YEBSEryb+t1dMk=",
+    "v0QGAkPIWT/V4bfkkxL6vDfyRDULSXZUBrHxAFR30lY=",
+    "w0Te9S8PSkCwFxTBObrIR3XmcxltdxckbplgXIG85qk=",
+    "U3cY7+F4GcTGxjocx4JSltmifCzwxxzq20dqKX4Tpyc=",
+    "w6U1+htdQc1k4FTNbX5Rk8gOIBBM7jVgmCKvXCQklGE=",
+    "4cgFR0//m8/eHo2G/esYsuZetUHlzCUWYM59sfgE9zY=",
+    "JpD3E+Z6xKRloIXUfvynO2x74VKoQhS46cmzKyphJl4=",
+    "QuPewnJYr+SnQiTnCNHFBw99ExTsz9f8w5320PimEPw=",
+    "XBP/Oxjt3ECoRQDQ/Oy5mLhrX1dQxCIiptFACGjUcTs=",
+    "q+AlK1feXh8YLw+gxDqtezQZl8UqsWOM3W5c0pt//tg=",
+    "gGUn/VMBXCeWm86qX/pOf+4ZDSbe0JcaXXb4rJjw1mA=",
+    "Pp9TeUBeLNGvSpG/WQNr6F3PYBi3hh26KmQ3FkCtS/s=",
+)
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' " + " ".join(f"'sha256-{h}'" for h in VIS_STYLES),
+        "img-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+HTML = "text/html; charset=utf-8"
+
+router = APIRouter()
+Store = Annotated[EventStore, Depends(store_of)]
+ASOF = Query(description="The day shown, YYYY-MM-DD, up to today (default: the latest known).")
+
+
+class CachedStatic(StaticFiles):
+    """Static files a browser may keep for a year: the page names each with a digest of
+    its bytes (``?v=``), so a changed file has a new address."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+
+
+@cache
+def _environment() -> Environment:
+    # autoescape for every template, whatever its name: all of them are HTML
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+    )
+    env.globals["asset"] = asset
+    return env
+
+
+@cache
+def asset(name: str) -> str:
+    """A static file's address, with a digest of its bytes that changes with them."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:16]
+    return f"/static/{name}?v={digest}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event as the page lists it and the timeline draws it."""
+
+    thread: str
+    id: str
+    date: str  # as written (EDTF)
+    start: str  # first day
+    end: str  # last day: a range when it differs from start
+    known: str  # the day it became public
+    retracted: str  # the day its retraction became public, or ""
+    type: str
+    title: str
+    actors: str
+    summary: str
+    sources: list[tuple[str, str]]  # (name, url or "")
+    imprecise: bool
+
+
+def _item(view: EventView[Record]) -> Item:
+    event = view.record.event
+    retraction = view.retraction_entry
+    return Item(
+        thread=event.thread,
+        id=event.id,
+        date=event.date.text,
+        start=event.date.first.isoformat(),
+        end=event.date.last.isoformat(),
+        known=view.public_known.isoformat(),
+        retracted="" if retraction is None else retraction.known.isoformat(),
+        type=event.type,
+        title=event.title,
+        actors=", ".join(event.actors),
+        summary=event.summary or "",
+        sources=[(s.name, _link(s.url)) for s in event.sources],
+        imprecise=event.date.precision != "day" or event.date.qualified,
+    )
+
+
+def _link(url: str | None) -> str:
+    """A source's address as a link: http(s) only (the input rules hold this for new
+    records; a log written before them may hold anything)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else ""
+
+
+def _shown(item: Item, day: dt.date) -> bool:
+    """Known by the end of ``day`` and not yet retracted then."""
+    iso = day.isoformat()
+    return item.known <= iso and not (item.retracted and item.retracted <= iso)
+
+
+def _feeds(request: Request, path: str) -> dict[str, str]:
+    """A feed's address as served (http or https), and the same for calendar apps."""
+    base = str(request.base_url).rstrip("/")
+    scheme, rest = base.split("://", 1)
+    return {"web": f"{base}{path}", "webcal": f"webcal://{rest}{path}", "scheme": scheme}
+
+
+def _threads(
+    request: Request,
+    listing: Sequence[ThreadState | Hidden],
+    states: dict[str, ThreadState],
+    items: dict[str, list[Item]],
+    day: dt.date,
+) -> list[dict[str, Any]]:
+    shown = []
+    for s in listing:
+        state = states.get(s.thread)
+        mine = sorted(items.get(s.thread, []), key=lambda i: (i.start, i.known), reverse=True)
+        by_actor: dict[str, list[Any]] = {}
+        for p in state.positions if state else ():
+            by_actor.setdefault(p.actor, []).append(p)
+        shown.append(
+            {
+                "slug": s.thread,
+                "title": s.title or s.thread,
+                "state": state,
+                "positions": by_actor,
+                "events": [(i, _shown(i, day)) for i in mine[:PER_THREAD]],
+                "more": max(0, len(mine) - PER_THREAD),
+                "feed": _feeds(request, f"/feeds/threads/{s.thread}.ics"),
+            }
+        )
+    return shown
+
+
+@router.get("/", include_in_schema=False)
+def page(request: Request, store: Store, asof: Annotated[str | None, ASOF] = None) -> Response:
+    """The page: each thread as known at the end of the day asked (by default the
+    latest day anything became public, up to today)."""
+    asked = maybe_day(asof or None, "asof")
+    seq = api.head(store)
+    listing = api.threads(store)
+    today = dt.datetime.now(dt.UTC).date()
+    items: dict[str, list[Item]] = {}
+    # what is not public yet (an event recorded ahead of its known day) stays out of
+    # the page, hidden or not: the slider cannot reach past today
+    for view in api.log(store, known_by=today):
+        item = _item(view)
+        items.setdefault(item.thread, []).append(item)
+    every = [i for found in items.values() for i in found]
+    first = min((dt.date.fromisoformat(i.start) for i in every), default=today)
+    last = max((dt.date.fromisoformat(i.known) for i in every), default=today)
+    # by default the latest day anything became public: the state now; and never a day
+    # after today, whose state could show what is not public yet
+    day = min(asked, today) if asked else min(last, today)
+    states = {s.thread: s for s in api.as_of(store, day, at_seq=seq)}
+    body = (
+        _environment()
+        .get_template("page.html")
+        .render(
+            day=day.isoformat(),
+            today=today.isoformat(),
+            first=first.isoformat(),
+            last=last.isoformat(),
+            offset=(min(max(day, first), last) - first).days,
+            span=(last - first).days,
+            threads=_threads(request, listing, states, items, day),
+            feed=_feeds(request, "/feeds/all.ics"),
+            seq=seq,
+        )
+    )
+    return answer(request, body.encode(), HTML, headers={"Content-Security-Policy": CSP})

@@ -1,0 +1,196 @@
+// The page at /, enhanced: the events drawn on a vis-timeline (a row per thread), and a
+// day slider that hides what was not yet publicly known and asks /api/v1/asof/{date}
+// for each thread's state. Every text goes into the page as text (textContent, text
+// nodes), never as markup: event titles are data, whatever they contain.
+"use strict";
+
+(function () {
+  const DAY_MS = 86400000;
+  const range = document.getElementById("asof-range");
+  const form = document.getElementById("asof-form");
+  const dateInput = document.getElementById("asof-date");
+  const shownOutput = document.getElementById("asof-shown");
+  const statusLine = document.getElementById("asof-status");
+  const container = document.getElementById("timeline");
+  const first = range.dataset.first;
+  let asked = 0; // the latest request: an earlier answer arriving late is dropped
+  let pending = null;
+
+  // Days are YYYY-MM-DD; arithmetic in UTC so a daylight-saving change never skips one.
+  function dayAt(offset) {
+    const [y, m, d] = first.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, d) + offset * DAY_MS).toISOString().slice(0, 10);
+  }
+  function offsetOf(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    const [fy, fm, fd] = first.split("-").map(Number);
+    return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(fy, fm - 1, fd)) / DAY_MS);
+  }
+  // vis-timeline draws in local time: midnight local of that day
+  function localDate(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    return new Date(y, m - 1, d);
+  }
+  function isoOfLocal(date) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  }
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function knownOn(data, iso) {
+    return data.known <= iso && !(data.retracted && data.retracted <= iso);
+  }
+
+  const events = Array.from(document.querySelectorAll("li.event"));
+  const sections = Array.from(document.querySelectorAll("section.thread"));
+  let shownDay = document.body.dataset.shownAsof;
+
+  function buildTimeline() {
+    if (typeof vis === "undefined" || !container) return null;
+    const groups = new vis.DataSet(
+      sections.map((s, order) => ({
+        id: s.dataset.thread,
+        content: el("span", "group-title", s.dataset.title),
+        order: order,
+      })),
+    );
+    const items = new vis.DataSet(
+      events.map((li) => {
+        const d = li.dataset;
+        const label = el("span", "item-title", li.querySelector(".title").textContent);
+        const item = {
+          id: `${d.thread}/${d.id}`,
+          group: d.thread,
+          content: label,
+          start: localDate(d.start),
+          known: d.known,
+          retracted: d.retracted,
+          className: `type-${li.querySelector(".type").textContent}`,
+        };
+        if (d.end !== d.start) {
+          // an imprecise date (a month, a year) covers its days: end is exclusive
+          item.type = "range";
+          item.end = new Date(localDate(d.end).getTime() + DAY_MS);
+        } else {
+          item.type = "box";
+        }
+        if (d.imprecise) item.className += " imprecise";
+        return item;
+      }),
+    );
+    const visible = new vis.DataView(items, { filter: (item) => knownOn(item, shownDay) });
+    container.hidden = false;
+    const timeline = new vis.Timeline(container, visible, groups, {
+      orientation: "top",
+      stack: true,
+      zoomKey: "ctrlKey",
+      maxHeight: "70vh",
+      margin: { item: 4 },
+      groupOrder: "order",
+      // the log's span, not the items' boxes: a long title would widen the view
+      start: new Date(localDate(first).getTime() - 10 * DAY_MS),
+      end: new Date(localDate(dayAt(Number(range.max))).getTime() + 4 * DAY_MS),
+    });
+    timeline.addCustomTime(localDate(shownDay), "asof");
+    timeline.on("timechanged", (props) => {
+      if (props.id === "asof") show(isoOfLocal(props.time));
+    });
+    timeline.on("select", (props) => {
+      const [thread, id] = String(props.items[0] || "").split("/");
+      const target = document.getElementById(`event-${thread}--${id}`);
+      if (target) target.scrollIntoView({ block: "nearest" });
+    });
+    return { timeline, visible };
+  }
+
+  function renderState(panel, state, iso) {
+    if (!state) {
+      panel.replaceChildren(el("p", "unknown", `Nothing of it was publicly known by the end of ${iso}.`));
+      return;
+    }
+    const facts = el("dl", "facts");
+    const add = (term, className, text) => facts.append(el("dt", "", term), el("dd", className, text));
+    add("Status", `status status-${state.status}`, state.status);
+    add("Parties", "parties", state.parties.join(", "));
+    add("Events known", "count", `${state.events} (${state.first.date} … ${state.last.date})`);
+    add("Last", "last", `${state.last.date} ${state.last.type}: ${state.last.title}`);
+    const parts = [facts];
+    if (state.positions.length) {
+      const list = el("dl", "positions");
+      let actor = null;
+      for (const p of state.positions) {
+        if (p.actor !== actor) {
+          actor = p.actor;
+          list.append(el("dt", "", actor));
+        }
+        const dd = el("dd");
+        dd.append(
+          el("span", "issue", p.issue),
+          document.createTextNode(": "),
+          el("span", "stance", p.stance),
+          document.createTextNode(" "),
+          el("span", "since", `since ${p.since}`),
+        );
+        list.append(dd);
+      }
+      parts.push(el("h3", "", "Positions"), list);
+    }
+    panel.replaceChildren(...parts);
+  }
+
+  async function loadStates(iso) {
+    const mine = ++asked;
+    statusLine.textContent = `Loading what was known by the end of ${iso}…`;
+    try {
+      const response = await fetch(`/api/v1/asof/${iso}`, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      const doc = await response.json();
+      if (mine !== asked) return;
+      const states = new Map(doc.threads.map((s) => [s.thread, s]));
+      for (const panel of document.querySelectorAll("[data-state-of]")) {
+        renderState(panel, states.get(panel.dataset.stateOf), iso);
+      }
+      document.body.dataset.shownAsof = iso;
+      statusLine.textContent = `Showing what was publicly known by the end of ${iso}.`;
+    } catch (error) {
+      if (mine === asked) statusLine.textContent = `Could not load ${iso}: ${error.message}.`;
+    }
+  }
+
+  let drawn = null;
+
+  // Move the page to a day: at once for the events, after a pause for the states (a
+  // held arrow key asks the server once, not once a day).
+  function show(asked) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(asked)) return;
+    // as the server does: no day after today, whose state could show what is not public
+    const iso = dateInput.max && asked > dateInput.max ? dateInput.max : asked;
+    shownDay = iso;
+    range.value = String(offsetOf(iso));
+    range.setAttribute("aria-valuetext", iso);
+    shownOutput.textContent = iso;
+    dateInput.value = iso;
+    document.title = `timeline: as publicly known on ${iso}`;
+    for (const li of events) li.hidden = !knownOn(li.dataset, iso);
+    if (drawn) {
+      drawn.visible.refresh();
+      drawn.timeline.setCustomTime(localDate(iso), "asof");
+    }
+    history.replaceState(null, "", `?asof=${iso}`);
+    clearTimeout(pending);
+    pending = setTimeout(() => loadStates(iso), 150);
+  }
+
+  range.addEventListener("input", () => show(dayAt(Number(range.value))));
+  dateInput.addEventListener("change", () => show(dateInput.value));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    show(dateInput.value);
+  });
+  document.getElementById("asof-slider").hidden = false;
+  drawn = buildTimeline();
+})();
