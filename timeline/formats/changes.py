@@ -96,10 +96,7 @@ def history_text(h: History) -> str:
         known = f"known {e.known.isoformat()}"
         if e.announced is not None:
             known = f"scheduled, announced {e.announced.isoformat()}"
-        out.append(
-            f"    {known} · recorded "
-            f"{format_recorded_at(o.recorded_at)}{by} · seq {o.seq}"
-        )
+        out.append(f"    {known} · recorded {format_recorded_at(o.recorded_at)}{by} · seq {o.seq}")
         out += [f"    {line}" for line in _story_lines(h, a)]
         out.append("")
     return "\n".join(out)
