@@ -209,3 +209,12 @@ def test_a_backup_keeps_who_wrote_each_record(
         assert timeline.api.token_holder(store, token) == ("desk", False)
     finally:
         store.engine.dispose()
+
+
+def test_a_thread_name_holding_nul_is_an_unknown_thread_not_a_database_error(
+    writer: TestClient, token: str
+) -> None:
+    # PostgreSQL refuses text with NUL outright: such a name must never reach it
+    for url in ("/api/v1/events?thread=a%00b", "/api/v1/asof/2022-02-02?thread=%26%00"):
+        doc = _problem(writer.get(url), 404)
+        assert doc["detail"].startswith("unknown thread ")

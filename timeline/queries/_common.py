@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from timeline.aliases import Names
 from timeline.errors import TimelineError, UnknownName, UnknownThread
 from timeline.filters import EventFilter
-from timeline.model import Key
+from timeline.model import Key, is_slug
 from timeline.store import Reader
 from timeline.texts import query_words
 
@@ -39,7 +39,12 @@ def names_of(
 
 
 def require_threads(r: Reader, threads: Iterable[str]) -> None:
+    """Threads the log has, or UnknownThread. A name that is not a slug is none of them,
+    and never reaches the database (PostgreSQL refuses text holding NUL outright)."""
     wanted = list(threads)
+    for thread in wanted:
+        if not is_slug(thread):
+            raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
     known = r.horizons(wanted)
     for thread in wanted:
         if thread not in known:

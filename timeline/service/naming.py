@@ -7,7 +7,7 @@ import datetime as dt
 
 from timeline.aliases import Names, alias_problem
 from timeline.errors import InvalidEvent, UnknownThread
-from timeline.model import ALIASES, Alias, Key, Record, Retitle
+from timeline.model import ALIASES, Alias, Key, Record, Retitle, is_slug
 from timeline.service._append import append
 from timeline.service.recording import checked_title
 from timeline.store import EventStore
@@ -23,6 +23,8 @@ def retitle(store: EventStore, thread: str, title: str, now: dt.datetime) -> Rec
     name = checked_title(title)
     if name is None:
         raise InvalidEvent([("title", "the new title is empty")])
+    if not is_slug(thread):  # none of the log's threads, and not for the database
+        raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
     with store.writing([thread]) as w:
         if thread not in w.horizons([thread]):
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
