@@ -1,8 +1,9 @@
 """verify never cries wolf: any sequence of valid commands leaves a log it accepts.
 
-Hypothesis drives the library face with adds, corrections of any subset of fields,
-retractions and imports; commands the rules refuse are simply refused. Then verify must
-find nothing, and rebuild must give back the same projection table."""
+Hypothesis drives the library face with adds (scheduled ones too), corrections of any
+subset of fields, retractions, imports, new thread titles and actor aliases in any text;
+commands the rules refuse are simply refused. Then verify must find nothing, rebuild
+must give back the same projection table, and a backup must restore to the same log."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import timeline
-from tests.test_canonical import CHANGEABLE, raw_events
+from tests.test_canonical import CHANGEABLE, LINE, raw_events
+from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
+from timeline.model import Key
 from timeline.service import record_amendment
 
 THREADS = ["geneva-talks", "nato-russia-council"]
@@ -40,6 +43,9 @@ operations = st.lists(
             st.integers(0, 50),
             st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2030, 1, 1))),
         ),
+        st.tuples(st.just("schedule"), raw_events(), st.integers(1, 400)),
+        st.tuples(st.just("retitle"), st.integers(0, 1), st.text(max_size=30)),
+        st.tuples(st.just("alias"), st.integers(0, 50), LINE),
     ),
     min_size=1,
     max_size=8,
@@ -65,7 +71,20 @@ def _run(
         path.write_text("".join(json.dumps(e, default=str) + "\n" for e in events))
         timeline.import_paths(store, [path], now=now)
         keys += [f"{e['thread']}/{e['id']}" for e in events]
-    elif keys:
+    elif kind == "schedule":  # announced up to 400 days before its date begins
+        event = _event(op[1], n)
+        first = parse_edtf(str(event["date"])).first
+        event |= {"scheduled": True, "known": (first - dt.timedelta(days=op[2])).isoformat()}
+        record = timeline.add(store, event, now=now, allow_future=True)
+        keys.append(str(record.entry.key))
+    elif kind == "retitle":
+        timeline.retitle(store, THREADS[op[1]], op[2], now=now)
+    elif kind == "alias" and keys:  # one of an event's actors, under another name
+        with store.reading() as r:
+            (record,) = r.find([Key.parse(keys[op[1] % len(keys)])]).values()
+        actors = getattr(record.entry, "actors", None) or ["nobody"]
+        timeline.alias(store, op[2], actors[0], now=now)
+    elif keys and kind in ("correct", "retract"):
         target = keys[op[1] % len(keys)]
         if kind == "correct":
             changes = {k: op[2][k] for k in op[3] if k in op[2]}
@@ -97,10 +116,19 @@ def test_any_sequence_of_valid_commands_leaves_a_log_that_verify_accepts(
             assert result.findings == [], [str(f) for f in result.findings]
             with store.reading() as r:
                 before = r.states()
-            from timeline.service import rebuild
+            from timeline.service import rebuild, restore
 
             rebuild(store)
             with store.reading() as r:
                 assert r.states() == before
+            backup = folder / "backup.jsonl"
+            backup.write_bytes(timeline.export(store, "jsonl"))
+            restored = timeline.open_store(folder / "restored.db")
+            try:
+                restore(restored, str(backup))
+                assert timeline.digest(restored) == result.digest
+                assert timeline.verify(restored).findings == []
+            finally:
+                restored.engine.dispose()
         finally:
             store.engine.dispose()
