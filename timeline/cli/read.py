@@ -103,7 +103,9 @@ def threads(
     elif fmt is ThreadsFormat.markdown:
         write(render.threads_markdown(states))
     elif fmt is ThreadsFormat.csv:
-        write(render.threads_csv(states), as_csv=True)
+        from timeline.formats import tables
+
+        write(tables.threads_csv(states), as_csv=True)
     else:
         write(render.threads_text(states))
 
@@ -167,7 +169,9 @@ def log(
     elif fmt is LogFormat.jsonl:
         write(render.log_jsonl(items), as_json=True)
     elif fmt is LogFormat.csv:
-        write(render.log_csv(items), as_csv=True)
+        from timeline.formats import tables
+
+        write(tables.log_csv(items), as_csv=True)
     else:
         write(render.log_text(items, empty=not items and count(store) == 0))
 

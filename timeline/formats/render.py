@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
 from timeline.amend import EventView
 from timeline.codec import dumps, format_recorded_at, pretty
 from timeline.formats._markdown import md_text
-from timeline.mapper import amendment_summary, entry_to_payload
-from timeline.model import Alias, Event, Hidden, Record, Retitle, ThreadState, Token
+from timeline.mapper import entry_summary, entry_to_payload
+from timeline.model import Event, Hidden, Record, Retitle, ThreadState
 
 __all__ = [
     "asof_json",
     "asof_markdown",
     "asof_text",
+    "ends",
     "json_visible",
     "listing",
-    "log_csv",
     "log_json",
     "log_jsonl",
     "log_text",
     "record_dict",
-    "threads_csv",
     "threads_json",
     "threads_markdown",
     "threads_text",
@@ -214,7 +213,8 @@ def threads_json(states: Sequence[ThreadState | Hidden]) -> str:
     return _pretty({"threads": [listing(s) for s in states]})
 
 
-def _ends(d: dict[str, Any]) -> tuple[str, str]:
+def ends(d: dict[str, Any]) -> tuple[str, str]:
+    """A listed thread's first and last event dates, as written ("" if none)."""
     return (d["first"]["date"] if d["first"] else "", d["last"]["date"] if d["last"] else "")
 
 
@@ -223,98 +223,12 @@ def threads_markdown(states: Sequence[ThreadState | Hidden]) -> str:
         return EMPTY_HINT + "\n"
     out = ["| Thread | Status | Events | First | Last | Title |", "|---|---|---:|---|---|---|"]
     for d in map(listing, states):
-        first, last = _ends(d)
+        first, last = ends(d)
         out.append(
             f"| `{d['thread']}` | {d['status']} | {d['events']} | {first} | {last} "
             f"| {md_text(d['title'] or '')} |"
         )
     return "\n".join(out) + "\n"
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """RFC 4180 (CRLF line ends, quoted where needed), every field ``visible``: the
-    renderer escapes, so the CLI can print it as it is."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows([_cell(v) for v in row] for row in rows)
-    return out.getvalue()
-
-
-def _cell(value: object) -> str:
-    """A CSV field: visible, and text a spreadsheet would run as a formula (=, +, -, @
-    first) kept as text by a leading apostrophe, as OWASP advises."""
-    text = visible(str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def threads_csv(states: Sequence[ThreadState | Hidden]) -> str:
-    """One row per thread: ``thread,title,status,events,first,last`` (dates as written)."""
-    rows = []
-    for d in map(listing, states):
-        first, last = _ends(d)
-        rows.append((d["thread"], d["title"] or "", d["status"], d["events"], first, last))
-    return _csv(("thread", "title", "status", "events", "first", "last"), rows)
-
-
-LOG_CSV = (
-    "seq",
-    "kind",
-    "thread",
-    "id",
-    "date",
-    "known",
-    "type",
-    "actors",
-    "title",
-    "status",
-    "corrected_by",
-    "retracted_by",
-)
-
-
-def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
-    record = item if isinstance(item, Record) else item.record
-    e = record.entry
-    if isinstance(e, Retitle):  # the thread named anew (--raw)
-        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", e.title, "", "", "")
-    if isinstance(e, Alias):  # two names of one actor (--raw)
-        names = f"{e.alias}; {e.canonical}"
-        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", names, "", "", "", "")
-    if isinstance(e, Token):  # a token granted or revoked (--raw)
-        what = f"{'granted' if e.digest else 'revoked'}: {e.name}"
-        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", what, "", "", "")
-    if not isinstance(e, Event):  # a correction or retraction, as appended (--raw)
-        target = f"{e.kind} of {e.target}"
-        return (record.seq, e.kind, e.thread, e.id, "", e.known, "", "", target, "", "", "")
-    corrected = retracted = ""
-    if isinstance(item, EventView):
-        corrected = "; ".join(str(c.entry.key) for c in item.corrections)
-        r = item.retraction_entry
-        retracted = "" if r is None else str(r.key)
-    return (
-        record.seq,
-        "event",
-        e.thread,
-        e.id,
-        e.date.text,
-        e.disclosed.isoformat(),
-        e.type,
-        "; ".join(e.actors),
-        e.title,
-        e.status or "",
-        corrected,
-        retracted,
-    )
-
-
-def log_csv(items: Sequence[EventView[Record]] | Sequence[Record]) -> str:
-    """``log --format csv``: one row per event (or record, with ``--raw``); actors and
-    amendments joined by ``; ``."""
-    return _csv(LOG_CSV, map(_csv_row, items))
 
 
 # ---- log ------------------------------------------------------------------------------
@@ -367,20 +281,8 @@ def _record_lines(record: Record) -> list[str]:
     e = record.entry
     if isinstance(e, Event):
         return _event_lines(e)
-    if isinstance(e, Retitle):
-        return [f"{e.known.isoformat():<11} {'retitle':<16} {e.key}", f"            {e.title}"]
-    if isinstance(e, Alias):
-        return [
-            f"{e.known.isoformat():<11} {'alias':<16} {e.key}",
-            f"            {e.alias} is shown as {e.canonical}",
-        ]
-    if isinstance(e, Token):
-        what = "granted to" if e.digest else "revoked from"
-        return [f"{e.known.isoformat():<11} {'token':<16} {e.key}", f"            {what} {e.name}"]
-    return [
-        f"{e.known.isoformat():<11} {e.kind:<16} {e.key}",
-        f"            {amendment_summary(e)}",
-    ]
+    kind = "retitle" if isinstance(e, Retitle) else e.kind
+    return [f"{e.known.isoformat():<11} {kind:<16} {e.key}", f"            {entry_summary(e)}"]
 
 
 def _view_lines(item: EventView[Record]) -> list[str]:

@@ -31,10 +31,10 @@ from timeline.validate.fields import as_date_text
 __all__ = [
     "PAYLOAD_SCHEMA",
     "actor_names",
-    "amendment_summary",
     "differing_fields",
     "entry_content",
     "entry_from_payload",
+    "entry_summary",
     "entry_to_payload",
     "first_difference",
     "same_content",
@@ -264,8 +264,16 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def amendment_summary(entry: Correction | Retraction) -> str:
-    """One line for logs: what the correction changes, or why the event was retracted."""
+def entry_summary(entry: Correction | Retraction | Retitle | Alias | Token) -> str:
+    """One line for logs (and the row's title column) of a record that is not an event:
+    what a correction changes, why an event was retracted, a thread's new title, the
+    two names of an actor, a token granted or revoked."""
+    if isinstance(entry, Retitle):
+        return entry.title
+    if isinstance(entry, Alias):
+        return f"{entry.alias} is shown as {entry.canonical}"
+    if isinstance(entry, Token):
+        return f"{'granted to' if entry.digest else 'revoked from'} {entry.name}"
     if isinstance(entry, Correction):
         # sorted, as in the hashed payload: the row must read the same from either
         parts = [f"{k}: {_short(v)}" for k, v in sorted(entry.changes.items())]

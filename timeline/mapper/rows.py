@@ -16,8 +16,8 @@ from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
 from timeline.mapper.payload import (
     PAYLOAD_SCHEMA,
-    amendment_summary,
     entry_from_payload,
+    entry_summary,
     upcast,
 )
 from timeline.model import (
@@ -97,18 +97,11 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
         )
     elif isinstance(entry, Retitle | Alias | Token):  # known the day it is recorded
         k = entry.known
-        if isinstance(entry, Retitle):
-            title, names = entry.title, "[]"
-        elif isinstance(entry, Token):
-            title, names = f"{'granted' if entry.digest else 'revoked'}: {entry.name}", "[]"
-        else:  # both names are the log's: `--actor` and `--as` accept either
-            title, names = (
-                f"{entry.alias} → {entry.canonical}",
-                dumps([entry.alias, entry.canonical]),
-            )
+        # an alias's two names are the log's: `--actor` and `--as` accept either
+        names = dumps([entry.alias, entry.canonical]) if isinstance(entry, Alias) else "[]"
         values = (
             *(entry.thread, entry.id, entry.kind, None, k.isoformat(), k, k, k, True, None),
-            *(entry.kind, title, names, None, None),
+            *(entry.kind, entry_summary(entry), names, None, None),
         )
     else:  # a correction or retraction "happens" when it becomes known
         k = entry.known
@@ -124,7 +117,7 @@ def copied_columns(entry: Entry) -> dict[str, Any]:
             entry.known_given,
             None,
             entry.kind,
-            amendment_summary(entry),
+            entry_summary(entry),
             "[]",
             None,
             None,

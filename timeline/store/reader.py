@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -17,9 +16,6 @@ from timeline.mapper import (
     fold_record_from_row,
     fold_record_from_values,
     record_from_row,
-)
-from timeline.mapper import (
-    actor_names as payload_actor_names,
 )
 from timeline.model import (
     ALIASES,
@@ -47,6 +43,7 @@ from timeline.store._columns import (
     rows_of_keys,
     where_in,
 )
+from timeline.store.names import NameReader
 from timeline.store.points import PointReader
 from timeline.store.texts import TextReader
 
@@ -55,7 +52,7 @@ __all__ = ["Reader"]
 T = TypeVar("T")
 
 
-class Reader(PointReader, TextReader):
+class Reader(PointReader, TextReader, NameReader):
     """What may be read inside one transaction (a Writer can do all of it too)."""
 
     def __init__(self, conn: Connection) -> None:
@@ -279,33 +276,6 @@ class Reader(PointReader, TextReader):
             if isinstance(target, Key):
                 out.setdefault(target, []).append(record)
         return out
-
-    def actor_names(self) -> set[str]:
-        """Every name the log gives an actor: parties, positions' actors and ``known_to``,
-        as recorded and as corrected."""
-        names: set[str] = set()
-        for (actors,) in self._conn.execute(select(events.c.actors).distinct()):
-            names.update(json.loads(actors))
-        held = events.c.positions.is_not(None)
-        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
-            names.update(actor for actor, _, _ in json.loads(positions))
-        corrections = events.c.target.is_not(None) & (events.c.kind == "correction")
-        more = corrections | events.c.payload.like('%"known_to"%')
-        for (payload,) in self._conn.execute(select(events.c.payload).where(more)):
-            names.update(payload_actor_names(json.loads(payload)))
-        return names
-
-    def issue_names(self) -> set[str]:
-        """Every issue a stance was recorded on, as recorded and as corrected."""
-        names: set[str] = set()
-        held = events.c.positions.is_not(None)
-        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
-            names.update(issue for _, issue, _ in json.loads(positions))
-        amended = events.c.target.is_not(None) & (events.c.kind == "correction")  # by index
-        for (payload,) in self._conn.execute(select(events.c.payload).where(amended)):
-            changes = json.loads(payload)["set"]
-            names.update(str(x["issue"]).strip() for x in changes.get("positions") or ())
-        return names
 
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""

@@ -3,22 +3,25 @@
 Every function takes an open ``EventStore`` (``open_store``) and returns the same value
 objects the CLI renders (``ThreadState``, ``Record``, ``EventView``, ``History``,
 ``Diff``...). Dates may be given as ``datetime.date`` or ``YYYY-MM-DD`` text; ``now``
-(when something is recorded) defaults to the current UTC time.
+(when something is recorded) defaults to the current UTC time. The exports are in
+``exports``, writes from elsewhere and their tokens in ``access``; every name is
+importable from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from timeline import queries, service
 from timeline.amend import EventView
-from timeline.dates import parse_bound, parse_day
+from timeline.api._common import Day, ExportFormat, day_of, maybe_day_of, now_of, span_of
+from timeline.api.access import create_token, record, revoke_token, token_holder, tokens
+from timeline.api.exports import export, export_chunks, share
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
-from timeline.formats.share import SharedThread
 from timeline.model import Event, Hidden, Record, ThreadState
 from timeline.service import Grant, ImportResult, VerifyResult
 from timeline.store import EventStore
@@ -58,28 +61,6 @@ __all__ = [
     "verify",
 ]
 
-ExportFormat = Literal["ics", "jsonl", "timelinejs"]
-Day = dt.date | str
-
-
-def _day(value: Day, what: str) -> dt.date:
-    return value if isinstance(value, dt.date) else parse_day(value, what)
-
-
-def _maybe_day(value: Day | None, what: str) -> dt.date | None:
-    return None if value is None else _day(value, what)
-
-
-def _span(value: Day | None, end: bool, what: str) -> dt.date | None:
-    """``since``/``until`` take any EDTF date: an ``until`` of 2022-01 means through 31 January."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return parse_bound(value, end=end, what=what)
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return dt.datetime.now(dt.UTC) if now is None else now.astimezone(dt.UTC)
-
 
 def open_store(
     db: str | Path | None = None, *, busy_timeout: float | None = None, read_only: bool = False
@@ -99,7 +80,7 @@ def open_store(
 
 def bundled_events() -> Path:
     """The folder of event files that ships with timeline (the El País story)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the timeline package
     for candidate in (here / "_data" / "events", here.parent / "events"):
         if candidate.is_dir():
             return candidate
@@ -117,55 +98,8 @@ def add(
     """Record one event given as the fields of an event file (``id`` may be left out);
     the same event again returns the recorded one. A known day after ``now``'s date is
     refused unless ``allow_future``."""
-    result = service.add_event(store, fields, _now(now), thread_title, allow_future=allow_future)
+    result = service.add_event(store, fields, now_of(now), thread_title, allow_future=allow_future)
     return result.record
-
-
-def record(
-    store: EventStore,
-    fields: Mapping[str, Any],
-    *,
-    now: dt.datetime | None = None,
-    recorded_by: str | None = None,
-    expected: int | None = None,
-    thread_title: str | None = None,
-) -> tuple[Record, bool]:
-    """Record one event, correction or retraction given as an event file writes it (by
-    its ``type``): (its record, whether it is new). The same entry again returns the
-    recorded one (a client may retry); a different one under a recorded key raises
-    ``KeyTaken``. ``expected``: the thread's version the writer read (``ConflictError``
-    if it has moved on); ``recorded_by``: the name of the token it came with."""
-    result = service.record_entry(
-        store,
-        fields,
-        _now(now),
-        recorded_by=recorded_by,
-        expected=expected,
-        thread_title=thread_title,
-    )
-    return result.record, not result.already
-
-
-def create_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> str:
-    """A new token that may write through ``timeline serve``, granted to ``name`` by a
-    record that keeps only its hash: returned once, stored nowhere."""
-    return service.create_token(store, name, _now(now))
-
-
-def revoke_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> Record:
-    """Withdraw ``name``'s token, by a revocation record."""
-    return service.revoke_token(store, name, _now(now))
-
-
-def tokens(store: EventStore) -> list[Grant]:
-    """Every token granted, in order, with its revocation if any."""
-    return service.grants(store)
-
-
-def token_holder(store: EventStore, token: str) -> tuple[str | None, bool]:
-    """(the name of the token in force that ``token`` is, or None; whether it is one that
-    was revoked), checked in constant time."""
-    return service.token_holder(store, token)
 
 
 def alias(
@@ -178,15 +112,15 @@ def alias(
 ) -> Record | None:
     """Make ``name`` an alias of the actor shown as ``canonical`` (see ``aliases``);
     None when it is one already."""
-    day = _maybe_day(known, "known")
-    return service.record_alias(store, name, canonical, _now(now), day)
+    day = maybe_day_of(known, "known")
+    return service.record_alias(store, name, canonical, now_of(now), day)
 
 
 def retitle(
     store: EventStore, thread: str, title: str, *, now: dt.datetime | None = None
 ) -> Record | None:
     """Name a thread anew with a title record (None: it has that title already)."""
-    return service.retitle(store, thread, title, _now(now))
+    return service.retitle(store, thread, title, now_of(now))
 
 
 def import_paths(
@@ -198,7 +132,7 @@ def import_paths(
 ) -> ImportResult:
     """Import event files and folders, all or nothing (raises ``ImportErrors``)."""
     files = [str(p) for p in paths]
-    return service.import_paths(store, files, _now(now), allow_future=allow_future)
+    return service.import_paths(store, files, now_of(now), allow_future=allow_future)
 
 
 def as_of(
@@ -215,7 +149,7 @@ def as_of(
     ``viewer`` knew it then (public knowledge and what it was privy to); ``only``: the
     threads an ``EventFilter`` asks about; ``at_seq``: from the log as it stood when its
     last record was that one (``head``), the same answer however the log grows."""
-    d = _day(day, "date")
+    d = day_of(day, "date")
     return queries.as_of(store, d, thread, recorded_before, viewer, only, at_seq)
 
 
@@ -263,9 +197,9 @@ def log(
     return queries.log(
         store,
         thread=thread,
-        since=_span(since, False, "since"),
-        until=_span(until, True, "until"),
-        known_by=_maybe_day(known_by, "known_by"),
+        since=span_of(since, False, "since"),
+        until=span_of(until, True, "until"),
+        known_by=maybe_day_of(known_by, "known_by"),
         recorded_before=recorded_before,
         viewer=viewer,
         only=only,
@@ -290,7 +224,7 @@ def diff(
 ) -> Diff:
     """What became known after ``start``, up to and including ``end`` (to ``viewer``;
     about what ``only`` asks; from the log as it stood at ``at_seq``, see ``as_of``)."""
-    d1, d2 = _day(start, "start"), _day(end, "end")
+    d1, d2 = day_of(start, "start"), day_of(end, "end")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
     return queries.diff(store, d1, d2, thread, viewer, only, at_seq)
@@ -304,7 +238,7 @@ def secrets(
     only: EventFilter | None = None,
 ) -> list[Secret]:
     """What at least one actor knew by the end of ``day`` and the public did not."""
-    return queries.secrets(store, _day(day, "date"), thread, only)
+    return queries.secrets(store, day_of(day, "date"), thread, only)
 
 
 def lag(
@@ -318,7 +252,7 @@ def upcoming(
     store: EventStore, day: Day, *, thread: str | Sequence[str] | None = None
 ) -> list[Event]:
     """Scheduled events announced by the end of ``day`` that had not happened by then."""
-    return queries.upcoming(store, _day(day, "date"), thread)
+    return queries.upcoming(store, day_of(day, "date"), thread)
 
 
 def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
@@ -330,124 +264,3 @@ def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
 def digest(store: EventStore) -> str:
     """The log digest, ``N:hex`` (see ``chain.log_digest``)."""
     return service.digest(store)
-
-
-def _names(
-    store: EventStore, threads: Sequence[str] | None, day: dt.date | None, viewer: str | None
-) -> tuple[str, str]:
-    """A calendar's (or timeline's) name and description."""
-    name = "timeline: diplomatic events"
-    if threads and len(threads) == 1:
-        state = {s.thread: s for s in queries.threads(store)}.get(threads[0])
-        name = f"timeline: {state.title or state.thread}" if state else f"timeline: {threads[0]}"
-    desc = "Dated diplomatic events recorded with timeline"
-    if day is not None and viewer is not None:
-        desc += f", as known to {viewer} on {day.isoformat()}"
-    elif day is not None:
-        desc += f", as publicly known on {day.isoformat()}"
-    return name, desc
-
-
-def export_chunks(
-    store: EventStore,
-    fmt: ExportFormat,
-    *,
-    threads: Sequence[str] | None = None,
-    as_of: Day | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
-    viewer: str | None = None,
-    only: EventFilter | None = None,
-    now: dt.datetime | None = None,
-) -> Iterator[bytes]:
-    """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
-    (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
-    (TimelineJS JSON); these two come a batch of threads at a time, each batch's
-    events by date. ``viewer``: what that actor knew on ``as_of``. ``now``: today, for
-    a calendar without ``as_of`` (a scheduled event is tentative until its day)."""
-    if fmt == "jsonl":
-        from timeline.formats.backup import backup_lines
-
-        with store.reading() as r:
-            for line in backup_lines(r.iter_records()):
-                yield line.encode("utf-8")
-        return
-    day = _maybe_day(as_of, "as_of")
-    batches = queries.export_batches(
-        store,
-        threads=list(threads or ()) or None,
-        as_of=day,
-        since=_span(since, False, "since"),
-        until=_span(until, True, "until"),
-        viewer=viewer,
-        only=only,
-    )
-    name, desc = _names(store, threads, day, viewer)
-    if fmt == "ics":
-        from timeline.formats.ics import calendar_chunks
-
-        yield from calendar_chunks(batches, name, desc, day or _now(now).date())
-    elif fmt == "timelinejs":
-        from timeline.formats.timelinejs import timeline_chunks
-
-        headline = name.removeprefix("timeline: ")
-        yield from (piece.encode() for piece in timeline_chunks(batches, headline, desc))
-    else:
-        raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")
-
-
-def export(
-    store: EventStore,
-    fmt: ExportFormat,
-    *,
-    threads: Sequence[str] | None = None,
-    as_of: Day | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
-    viewer: str | None = None,
-    only: EventFilter | None = None,
-    now: dt.datetime | None = None,
-) -> bytes:
-    """The export as bytes (see ``export_chunks``)."""
-    chunks = export_chunks(
-        store,
-        fmt,
-        threads=threads,
-        as_of=as_of,
-        since=since,
-        until=until,
-        viewer=viewer,
-        only=only,
-        now=now,
-    )
-    return b"".join(chunks)
-
-
-def share(
-    store: EventStore,
-    fmt: Literal["jsonl", "yaml"] = "jsonl",
-    *,
-    threads: Sequence[str] | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
-) -> Iterator[bytes]:
-    """Event files that ``timeline import`` takes (``formats.share``): the events of
-    ``threads`` (all if None) overlapping [since, until] with their corrections and
-    retractions, and the events they refer to. YAML holds one thread: name it."""
-    wanted = list(dict.fromkeys(threads or ())) or None
-    if fmt == "yaml" and (wanted is None or len(wanted) != 1):
-        raise TimelineError(
-            "--format yaml writes one thread's file: name it with --thread, "
-            "or use --format jsonl for several"
-        )
-    found = queries.shared(store, wanted, _span(since, False, "since"), _span(until, True, "until"))
-    return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None)
-
-
-def _shared_chunks(found: list[SharedThread], yaml_of: str | None) -> Iterator[bytes]:
-    from timeline.formats.share import shared_jsonl, shared_yaml
-
-    if yaml_of is not None:
-        yield shared_yaml(found, yaml_of).encode()
-    else:
-        yield from (line.encode() for line in shared_jsonl(found))

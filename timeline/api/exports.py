@@ -1,0 +1,140 @@
+"""The library face of the exports: iCalendar, TimelineJS, the jsonl backup, and event
+files to share, each a piece at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from timeline import queries
+from timeline.api._common import Day, ExportFormat, maybe_day_of, now_of, span_of
+from timeline.errors import TimelineError
+from timeline.filters import EventFilter
+from timeline.formats.share import SharedThread
+from timeline.store import EventStore
+
+__all__ = ["export", "export_chunks", "share"]
+
+
+def _names(
+    store: EventStore, threads: Sequence[str] | None, day: dt.date | None, viewer: str | None
+) -> tuple[str, str]:
+    """A calendar's (or timeline's) name and description."""
+    name = "timeline: diplomatic events"
+    if threads and len(threads) == 1:
+        state = {s.thread: s for s in queries.threads(store)}.get(threads[0])
+        name = f"timeline: {state.title or state.thread}" if state else f"timeline: {threads[0]}"
+    desc = "Dated diplomatic events recorded with timeline"
+    if day is not None and viewer is not None:
+        desc += f", as known to {viewer} on {day.isoformat()}"
+    elif day is not None:
+        desc += f", as publicly known on {day.isoformat()}"
+    return name, desc
+
+
+def export_chunks(
+    store: EventStore,
+    fmt: ExportFormat,
+    *,
+    threads: Sequence[str] | None = None,
+    as_of: Day | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+    now: dt.datetime | None = None,
+) -> Iterator[bytes]:
+    """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
+    (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
+    (TimelineJS JSON); these two come a batch of threads at a time, each batch's
+    events by date. ``viewer``: what that actor knew on ``as_of``. ``now``: today, for
+    a calendar without ``as_of`` (a scheduled event is tentative until its day)."""
+    if fmt == "jsonl":
+        from timeline.formats.backup import backup_lines
+
+        with store.reading() as r:
+            for line in backup_lines(r.iter_records()):
+                yield line.encode("utf-8")
+        return
+    day = maybe_day_of(as_of, "as_of")
+    batches = queries.export_batches(
+        store,
+        threads=list(threads or ()) or None,
+        as_of=day,
+        since=span_of(since, False, "since"),
+        until=span_of(until, True, "until"),
+        viewer=viewer,
+        only=only,
+    )
+    name, desc = _names(store, threads, day, viewer)
+    if fmt == "ics":
+        from timeline.formats.ics import calendar_chunks
+
+        yield from calendar_chunks(batches, name, desc, day or now_of(now).date())
+    elif fmt == "timelinejs":
+        from timeline.formats.timelinejs import timeline_chunks
+
+        headline = name.removeprefix("timeline: ")
+        yield from (piece.encode() for piece in timeline_chunks(batches, headline, desc))
+    else:
+        raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")
+
+
+def export(
+    store: EventStore,
+    fmt: ExportFormat,
+    *,
+    threads: Sequence[str] | None = None,
+    as_of: Day | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+    viewer: str | None = None,
+    only: EventFilter | None = None,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """The export as bytes (see ``export_chunks``)."""
+    chunks = export_chunks(
+        store,
+        fmt,
+        threads=threads,
+        as_of=as_of,
+        since=since,
+        until=until,
+        viewer=viewer,
+        only=only,
+        now=now,
+    )
+    return b"".join(chunks)
+
+
+def share(
+    store: EventStore,
+    fmt: Literal["jsonl", "yaml"] = "jsonl",
+    *,
+    threads: Sequence[str] | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
+) -> Iterator[bytes]:
+    """Event files that ``timeline import`` takes (``formats.share``): the events of
+    ``threads`` (all if None) overlapping [since, until] with their corrections and
+    retractions, and the events they refer to. YAML holds one thread: name it."""
+    wanted = list(dict.fromkeys(threads or ())) or None
+    if fmt == "yaml" and (wanted is None or len(wanted) != 1):
+        raise TimelineError(
+            "--format yaml writes one thread's file: name it with --thread, "
+            "or use --format jsonl for several"
+        )
+    found = queries.shared(
+        store, wanted, span_of(since, False, "since"), span_of(until, True, "until")
+    )
+    return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None)
+
+
+def _shared_chunks(found: list[SharedThread], yaml_of: str | None) -> Iterator[bytes]:
+    from timeline.formats.share import shared_jsonl, shared_yaml
+
+    if yaml_of is not None:
+        yield shared_yaml(found, yaml_of).encode()
+    else:
+        yield from (line.encode() for line in shared_jsonl(found))
