@@ -38,6 +38,12 @@ ARGS: dict[str, list[str]] = {
     "history": [THREAD],
     "diff": ["2022-02-01", "2022-02-02"],
     "db grant": ["newsroom"],
+    "retitle": [THREAD, "Russia–NATO: the draft treaties"],
+    "alias": ["US", "United States"],
+    "token create": ["desk"],
+    "token revoke": ["desk"],
+    "upcoming": ["2022-02-02"],
+    "report": [THREAD],
 }
 
 
@@ -778,3 +784,30 @@ def test_a_stored_state_that_no_longer_reads_is_one_line_and_rebuild_mends_it(
     assert "`timeline rebuild` replays it from the log" in asof.stderr
     assert runner.invoke(app, ["rebuild"], env=env).exit_code == 0
     assert runner.invoke(app, ["verify"], env=env).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["retitle", THREAD, "Talks\x1b[2J"],
+        ["retitle", THREAD, ""],
+        ["retitle", "../etc", "A title"],
+        ["alias", "US\x00", "United States"],
+        ["alias", "\u2028", "United States"],
+        ["alias", "US", ""],
+        ["token", "create", "desk\nroot"],
+        ["token", "create", "   "],
+        ["token", "revoke", "nobody"],
+        ["upcoming", "2022-02-30"],
+        ["upcoming", "x" * 10_000],
+    ],
+)
+def test_the_naming_commands_refuse_hostile_input_in_one_line_writing_nothing(
+    imported: Run, db_url: str, args: list[str]
+) -> None:
+    before = count_rows(db_url)
+    result = imported(*args)
+    assert (result.exit_code, result.stdout) == (1, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and "\x1b" not in line
+    assert count_rows(db_url) == before
