@@ -73,9 +73,11 @@ def grants(store: EventStore) -> list[Grant]:
                 continue
             if entry.digest is not None:
                 out.append(Grant(entry.name, record.recorded_at))
-            else:
-                i = max(i for i, g in enumerate(out) if g.name == entry.name)
-                out[i] = Grant(entry.name, out[i].granted, record.recorded_at)
+                continue
+            # the latest grant of that name (restore and verify vouch that there is one)
+            held = [i for i, g in enumerate(out) if g.name == entry.name and g.revoked is None]
+            if held:
+                out[held[-1]] = Grant(entry.name, out[held[-1]].granted, record.recorded_at)
     return out
 
 
