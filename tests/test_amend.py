@@ -507,7 +507,7 @@ def test_many_corrections_are_matched_by_the_database(
     assert run("correct", "iran-nuclear-deal/adoption", "--title", "Adoption").exit_code == 0
     expected = asof_json(run, "2015-07-14")
     # more corrections than one IN (...) holds
-    monkeypatch.setattr(timeline.store._columns, "CHUNK", 1)
+    monkeypatch.setattr(timeline.store.plain, "CHUNK", 1)
     assert asof_json(run, "2015-07-14") == expected
     assert expected["threads"][0]["first"]["date"] == "2015-07-14"
 

@@ -8,7 +8,8 @@ known dates, statuses and positions (with and without a known date of their own:
 latter are data-entry fixes that apply in every view), retractions of events and of
 corrections. Checkpoints are made every two records, so that every history has many
 and each append makes some stale. After each step, `asof` on every day of the range
-must equal a full replay of the log (what `--recorded-before` does), and at the end
+must equal a full replay of the log (what `--recorded-before` does), and so must the
+answer of a ``Snapshot`` (the driver-only read of a whole command), and at the end
 `verify` must find every checkpoint right. Runs on each backend of the suite.
 """
 
@@ -28,8 +29,9 @@ from hypothesis import strategies as st
 import timeline
 from timeline import checkpoints
 from timeline.errors import TimelineError
-from timeline.queries import as_of
+from timeline.queries import as_of, stored_as_of
 from timeline.service import record_amendment
+from timeline.store import Snapshot
 
 START = dt.date(2022, 1, 1)
 DAYS = [START + dt.timedelta(days=n) for n in range(-1, 24)]
@@ -86,8 +88,8 @@ def _day(offset: int) -> str:
 class History:
     """Writes the drawn steps into the store, in threads of this example's own."""
 
-    def __init__(self, store: Any, folder: Path) -> None:
-        self.store, self.folder = store, folder
+    def __init__(self, store: Any, snapshot: Snapshot, folder: Path) -> None:
+        self.store, self.snapshot, self.folder = store, snapshot, folder
         self.prefix = f"x{next(_examples)}"
         self.threads = [f"{self.prefix}-alpha", f"{self.prefix}-beta"]
         self.keys: list[str] = []  # every record appended, as thread/id
@@ -173,6 +175,8 @@ class History:
         for day in days if written else ():
             fast = as_of(self.store, day, written)
             assert fast == as_of(self.store, day, written, recorded_before=FAR), day
+            # the same reads through the driver alone, as a whole `timeline asof` makes them
+            assert stored_as_of(self.snapshot, day, written) == fast, day
 
     def check_tails(self) -> None:
         """No thread is left with a long run of records after its last checkpoint."""
@@ -195,7 +199,7 @@ def test_asof_from_checkpoints_equals_a_full_replay_on_every_day(
     db_url: str, tmp_path: Path, drawn: list[tuple[Any, Any]], days: list[dt.date]
 ) -> None:
     store = timeline.open_store(db_url)
-    history = History(store, tmp_path)
+    history = History(store, Snapshot.open(db_url, 30.0), tmp_path)
     try:
         with mock.patch.object(checkpoints, "SPACING", 2):
             for step in drawn:
@@ -207,6 +211,7 @@ def test_asof_from_checkpoints_equals_a_full_replay_on_every_day(
         result = timeline.verify(store)
         assert result.findings == [], [str(f) for f in result.findings]
     finally:
+        history.snapshot.close()
         store.engine.dispose()
 
 

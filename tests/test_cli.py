@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EVENTS, REPO, Run, asof_json, count_rows, shown
-from timeline.schema import SCHEMA_HEAD
+from timeline._version import SCHEMA_HEAD
 
 SMALL = """\
 thread: geneva-talks

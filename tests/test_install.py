@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from timeline.schema import SCHEMA_HEAD
+from timeline._version import SCHEMA_HEAD
 
 
 @pytest.mark.slow

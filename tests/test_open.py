@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EVENTS, Run, is_postgres, shown
-from timeline.schema import SCHEMA_HEAD
+from timeline._version import SCHEMA_HEAD
 
 READS = [
     ["asof", "2022-02-02"],

@@ -14,10 +14,11 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import EVENTS, REPO, count_rows, is_postgres, make_event, records_of, states_of
 from timeline import db as tdb
+from timeline._version import SCHEMA_HEAD
 from timeline.errors import DatabaseError
 from timeline.projector import apply_all, project
 from timeline.queries import as_of
-from timeline.schema import SCHEMA_HEAD, metadata
+from timeline.schema import metadata
 from timeline.service import import_paths, open_store, rebuild
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)

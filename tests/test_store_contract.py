@@ -364,7 +364,7 @@ def _day(text: str | None) -> dt.date | None:
 
 def chunk(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Make every ``IN (...)`` list of the store this short, so chunking is exercised."""
-    monkeypatch.setattr("timeline.store._columns.CHUNK", size)
+    monkeypatch.setattr("timeline.store.plain.CHUNK", size)
 
 
 # ---- Writer.append -------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from timeline._version import SCHEMA_HEAD
 from timeline.errors import DatabaseError
-from timeline.schema import SCHEMA_HEAD
+from timeline.settings import BUSY_TIMEOUT_S
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -25,8 +26,6 @@ __all__ = [
     "sqlite_path",
     "upgrade",
 ]
-
-BUSY_TIMEOUT_S = 30.0
 
 
 def resolve_url(value: str) -> str:
@@ -247,7 +246,7 @@ def _known_revision(rev: str) -> bool:
     return any(p.name.startswith(rev + "_") for p in (migrations_dir() / "versions").glob("*.py"))
 
 
-def error_reason(e: SQLAlchemyError) -> str:
+def error_reason(e: Exception) -> str:
     """The driver's own message, first line only (no SQL, no parameters)."""
     orig = getattr(e, "orig", None)
     return str(orig if orig is not None else e).strip().splitlines()[0]

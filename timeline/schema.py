@@ -1,8 +1,8 @@
 """SQLAlchemy Core tables: the append-only log and the projection table (Alembic's target).
 
 The schema is created and changed only by the migrations in ``alembic/versions``;
-``SCHEMA_HEAD`` names the newest one so that opening a database can tell, without
-loading Alembic, whether it is behind (a test keeps the two in step).
+``timeline._version.SCHEMA_HEAD`` names the newest one so that opening a database can
+tell, without loading Alembic, whether it is behind (a test keeps the two in step).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-
-SCHEMA_HEAD = "0005"
 
 metadata = MetaData(
     naming_convention={

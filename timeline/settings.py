@@ -1,10 +1,13 @@
-"""Where timeline keeps its data by default (the per-user data folder)."""
+"""Where timeline keeps its data by default (the per-user data folder), and how long it
+waits for a database another process holds locked."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["default_db_path", "default_db_url"]
+__all__ = ["BUSY_TIMEOUT_S", "default_db_path", "default_db_url"]
+
+BUSY_TIMEOUT_S = 30.0
 
 
 def default_db_path() -> Path:

@@ -6,13 +6,10 @@ The CLI package is the only place that prints, exits or reads the environment.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -20,11 +17,11 @@ from typer._click.exceptions import ClickException  # typer >= 0.26 carries its 
 from typer.core import TyperGroup
 
 from timeline._version import __version__
+from timeline.cli._env import Env
 from timeline.errors import ImportErrors, TimelineError
 
 if TYPE_CHECKING:
-    from timeline.service.maintenance import Access
-    from timeline.store import EventStore
+    pass
 
 
 class _Group(TyperGroup):
@@ -159,7 +156,7 @@ def _unexpected(e: Exception) -> str:
     if type(e).__module__.startswith("sqlalchemy"):
         from timeline.db import error_reason
 
-        reason = error_reason(e)  # type: ignore[arg-type]  # a SQLAlchemyError, by its module
+        reason = error_reason(e)
         return f"the database failed: {reason}{hint}"
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return f"unexpected {type(e).__name__}: {first}{hint}"
@@ -214,67 +211,6 @@ class HistoryFormat(StrEnum):
 class TextOrJson(StrEnum):
     text = "text"
     json = "json"
-
-
-@dataclass
-class Env:
-    """What the commands share: where the database is and what time it is."""
-
-    db: str | None
-    now: dt.datetime  # aware, UTC
-    today: dt.date
-    _store: EventStore | None = None
-    _new_file: Path | None = None
-
-    def store(self, access: Access = "read") -> EventStore:
-        """The database, opened once for this command: ``read`` (the default) changes
-        nothing and needs an existing timeline database; ``write`` creates or migrates
-        it; ``inspect`` takes it as it is."""
-        if self._store is None:
-            from timeline.service import open_store, sqlite_file
-            from timeline.settings import default_db_url
-
-            url = self.db or default_db_url()
-            path = sqlite_file(url)
-            if access == "write" and path is not None and not path.exists():
-                self._new_file = path  # removed again if the command fails
-            self._store = open_store(
-                url, access=access, create_dirs=not self.db, busy_timeout=_busy_timeout()
-            )
-        return self._store
-
-    def discard_new_database(self) -> None:
-        """After a failed command: remove the SQLite file it created, if it holds nothing,
-        so that a refused import or restore leaves no empty database behind."""
-        path, store = self._new_file, self._store
-        if path is None or store is None:
-            return
-        from timeline.queries import count
-
-        try:
-            empty = count(store) == 0
-        except TimelineError:
-            return
-        store.engine.dispose()
-        if empty:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _busy_timeout() -> float | None:
-    """TIMELINE_BUSY_TIMEOUT, in seconds: a finite number from 0 up."""
-    value = os.environ.get("TIMELINE_BUSY_TIMEOUT")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0:
-        raise TimelineError(
-            f"TIMELINE_BUSY_TIMEOUT={value!r} is not a number of seconds (0 or more)"
-        )
-    return seconds
 
 
 def _clock() -> tuple[dt.datetime, dt.date]:

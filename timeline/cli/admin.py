@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import Env, app, db_app, env_of
+from timeline.cli._app import app, db_app, env_of
+from timeline.cli._env import Env
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -39,6 +39,9 @@ from timeline.cli._fields import (
     event_filter,
 )
 
+if TYPE_CHECKING:
+    from timeline.model import ThreadState
+
 _RECORDED_BEFORE = typer.Option(
     metavar="TIMESTAMP",
     help="Only records this database held at that time (recorded_at <= it), e.g. "
@@ -66,15 +69,23 @@ def asof(
     Example: timeline asof 2022-01-28 --as Russia
     """
     from timeline.formats import render
-    from timeline.queries import as_of, count
+    from timeline.queries import Readable, as_of, count, stored_as_of
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
     before = parse_timestamp(recorded_before, "--recorded-before")
-    store = env.store()
     only = event_filter(actor, types, issue, status, words)
-    states = as_of(store, day, thread, recorded_before=before, viewer=viewer, only=only)
-    empty = not states and count(store, before) == 0
+
+    def stored(store: Readable) -> tuple[list[ThreadState], bool]:
+        states = stored_as_of(store, day, thread)
+        return states, not states and count(store) == 0
+
+    if before is None and viewer is None and only is None:
+        states, empty = env.answer(stored)  # the public record: the stored projections
+    else:
+        store = env.store()
+        states = as_of(store, day, thread, recorded_before=before, viewer=viewer, only=only)
+        empty = not states and count(store, before) == 0
     if fmt is Format.json:
         write(render.asof_json(day, states, viewer), as_json=True)
     elif fmt is Format.markdown:

@@ -8,6 +8,7 @@ database held at an earlier moment, and ``at_seq`` the log as it stood when its 
 record was that one, so an old report or answer can be reproduced exactly.
 """
 
+from timeline.queries._common import Readable
 from timeline.queries.knowledge import lag, names, report, secrets
 from timeline.queries.paging import head, records_after
 from timeline.queries.reading import (
@@ -19,12 +20,14 @@ from timeline.queries.reading import (
     history,
     log,
     raw_log,
+    stored_as_of,
     threads,
 )
 from timeline.queries.scheduled import upcoming
 from timeline.queries.sharing import shared
 
 __all__ = [
+    "Readable",
     "all_records",
     "as_of",
     "count",
@@ -40,6 +43,7 @@ __all__ = [
     "report",
     "secrets",
     "shared",
+    "stored_as_of",
     "threads",
     "upcoming",
 ]

@@ -6,16 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from timeline.aliases import Names
 from timeline.errors import TimelineError, UnknownName, UnknownThread
 from timeline.filters import EventFilter
 from timeline.model import Key, is_slug
-from timeline.store import Reader
 from timeline.texts import query_words
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from timeline.store import Reader
+    from timeline.store.plain import PlainReader
 
 __all__ = [
     "EXPORT_BATCH",
+    "Readable",
     "Threads",
     "check_range",
     "names_of",
@@ -30,15 +37,22 @@ __all__ = [
 ]
 
 
+class Readable(Protocol):
+    """A store whose reads include those of a ``PlainReader``: an ``EventStore``, or a
+    ``Snapshot`` (which loads no SQLAlchemy)."""
+
+    def reading(self) -> AbstractContextManager[PlainReader]: ...
+
+
 def names_of(
-    r: Reader, recorded_before: dt.datetime | None = None, through_seq: int | None = None
+    r: PlainReader, recorded_before: dt.datetime | None = None, through_seq: int | None = None
 ) -> Names:
     """The actor aliases recorded (by a moment, or up to a seq, if given): what every
     view applies."""
     return Names.of(r.alias_records(recorded_before, through_seq))
 
 
-def require_threads(r: Reader, threads: Iterable[str]) -> None:
+def require_threads(r: PlainReader, threads: Iterable[str]) -> None:
     """Threads the log has, or UnknownThread. A name that is not a slug is none of them,
     and never reaches the database (PostgreSQL refuses text holding NUL outright)."""
     wanted = list(threads)

@@ -23,9 +23,11 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
-from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret, lag_of, secret_of
 from timeline.views import event_views, log_views
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore
 
 if TYPE_CHECKING:  # only ``report`` builds one: the HTML renderer loads on its first use
     from timeline.formats.report import Report

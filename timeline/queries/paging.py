@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from timeline.filters import EventFilter
 from timeline.model import Record
 from timeline.queries._common import (
@@ -13,7 +15,9 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
-from timeline.store import EventStore
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore
 
 __all__ = ["head", "records_after"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from timeline.aliases import Names
 from timeline.amend import EventView
@@ -14,6 +15,7 @@ from timeline.model import Hidden, Record, ThreadState
 from timeline.projector import project, project_from
 from timeline.queries._common import (
     EXPORT_BATCH,
+    Readable,
     Threads,
     check_range,
     names_of,
@@ -26,7 +28,6 @@ from timeline.queries._common import (
     search_for,
 )
 from timeline.queries.scheduled import with_upcoming
-from timeline.store import EventStore, Reader
 from timeline.views import (
     Diff,
     History,
@@ -36,6 +37,10 @@ from timeline.views import (
     log_records,
     log_views,
 )
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore, Reader
+    from timeline.store.plain import PlainReader
 
 # what an earlier log is cut at: records recorded by a time, and up to a seq
 Past = tuple[dt.datetime | None, int | None]
@@ -49,11 +54,12 @@ __all__ = [
     "history",
     "log",
     "raw_log",
+    "stored_as_of",
     "threads",
 ]
 
 
-def count(store: EventStore, recorded_before: dt.datetime | None = None) -> int:
+def count(store: Readable, recorded_before: dt.datetime | None = None) -> int:
     """Records in the log (those this database held at a time, if given)."""
     with store.reading() as r:
         return r.count(recorded_before)
@@ -103,6 +109,8 @@ def as_of(
     ``recorded_before``, a ``viewer`` or an ``at_seq`` below the head (the log as it
     stood when its last record was that one) every record is replayed.
     """
+    if recorded_before is None and viewer is None and only is None and at_seq is None:
+        return stored_as_of(store, day, thread)
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
@@ -146,11 +154,26 @@ def _states(
             through_seq=through,
         )
         return names.states(project(records, as_of=day).values())
+    return names.states(_stored(r, day, threads))
+
+
+def stored_as_of(store: Readable, day: dt.date, thread: Threads = None) -> list[ThreadState]:
+    """``as_of`` the public record, from the stored projections alone: the reads of a
+    ``PlainReader``, so that a ``Snapshot`` answers it as well as an ``EventStore``."""
+    with store.reading() as r:
+        threads = only_threads(thread)
+        require_threads(r, threads or ())
+        states = names_of(r).states(_stored(r, day, threads))
+        return with_upcoming(r, states, day)
+
+
+def _stored(r: PlainReader, day: dt.date, threads: list[str] | None) -> list[ThreadState]:
+    """The states on ``day``, by slug: a thread with nothing known after ``day`` is its
+    stored state (none if nothing shows); the others continue a checkpoint."""
     horizons = r.horizons(threads)
-    # nothing known after `day`: the stored state is the answer (none if nothing shows)
     result = r.states([t for t, h in horizons.items() if h <= day])
     result.update(_from_checkpoints(r, [t for t, h in horizons.items() if h > day], day))
-    return names.states(result[t] for t in sorted(result))
+    return [result[t] for t in sorted(result)]
 
 
 def _with_events(
@@ -174,7 +197,7 @@ def _with_events(
     return found
 
 
-def _from_checkpoints(r: Reader, threads: list[str], day: dt.date) -> dict[str, ThreadState]:
+def _from_checkpoints(r: PlainReader, threads: list[str], day: dt.date) -> dict[str, ThreadState]:
     """The states on ``day`` of threads with records known after it, each continued
     from its latest checkpoint on or before ``day`` (from nothing if it has none)."""
     if not threads:

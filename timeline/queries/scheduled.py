@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from timeline.amend import annotate
 from timeline.model import Event, ThreadState, Upcoming
 from timeline.queries._common import Threads, names_of, only_threads, require_threads
-from timeline.store import EventStore, Reader
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore
+    from timeline.store.plain import PlainReader
 
 __all__ = ["upcoming", "upcoming_events", "with_upcoming"]
 
@@ -28,7 +32,7 @@ def upcoming(store: EventStore, day: dt.date, thread: Threads = None) -> list[Ev
 
 
 def upcoming_events(
-    r: Reader,
+    r: PlainReader,
     threads: Iterable[str] | None,
     day: dt.date,
     viewer: str | None = None,
@@ -55,7 +59,7 @@ def upcoming_events(
 
 
 def with_upcoming(
-    r: Reader,
+    r: PlainReader,
     states: list[ThreadState],
     day: dt.date,
     viewer: str | None = None,

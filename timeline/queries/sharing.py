@@ -10,8 +10,10 @@ from timeline.amend import annotate
 from timeline.mapper import stored_value
 from timeline.model import Correction, Event, Key, Record
 from timeline.queries._common import EXPORT_BATCH, check_range, require_threads
-from timeline.store import EventStore
 from timeline.views import overlaps
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore
 
 if TYPE_CHECKING:  # only ``shared`` builds them
     from timeline.formats.share import SharedThread

@@ -1,90 +1,35 @@
-"""EventStore: appends records and reads them back; rows never leave this package.
+"""The store: the log and its projections in one database; rows never leave this package.
 
-Reads happen in ``EventStore.reading()``, one transaction (one snapshot) per use case,
-through a ``Reader``. Writes happen in ``EventStore.writing()``, one transaction holding
-the write lock from its first statement (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
-transaction advisory lock), through a ``Writer``, which can read too: the checks made
-inside it (is this id taken? does that ref exist?) still hold when the rows are
-inserted, and ``seq``/``version`` can be assigned as max + 1 without gaps.
+``EventStore`` (``eventstore``) reads and writes through SQLAlchemy, one transaction per
+use case; ``Snapshot`` (``snapshot``) reads what ``asof`` needs through the driver
+alone. The names below load on first use, so that a command which only needs a snapshot
+never imports SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+if TYPE_CHECKING:
+    from timeline.store.eventstore import EventStore
+    from timeline.store.reader import Reader
+    from timeline.store.snapshot import Snapshot, Unavailable
+    from timeline.store.writer import Writer
 
-from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
-from timeline.errors import ConflictError, DatabaseError
-from timeline.store.reader import Reader
-from timeline.store.writer import LOG_LOCK, THREAD_LOCK, Writer
+__all__ = ["EventStore", "Reader", "Snapshot", "Unavailable", "Writer"]
 
-__all__ = ["EventStore", "Reader", "Writer"]
+_HOMES = {
+    "EventStore": "eventstore",
+    "Reader": "reader",
+    "Snapshot": "snapshot",
+    "Unavailable": "snapshot",
+    "Writer": "writer",
+}
 
 
-class EventStore:
-    """The log and its projection table in one database."""
-
-    def __init__(self, engine: Engine, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
-        self.engine = engine
-        self.name = describe(str(engine.url))
-        self.busy_timeout = busy_timeout
-
-    @contextmanager
-    def writing(self, threads: Iterable[str] | None = None) -> Iterator[Writer]:
-        """One write transaction: everything inside commits together or not at all.
-
-        ``threads`` are the threads it will append to (None: the whole log, for rebuild,
-        verify and restore). On SQLite, ``BEGIN IMMEDIATE`` makes it the only writer. On
-        PostgreSQL, writers to different threads run side by side: each holds a lock per
-        thread it appends to (taken in slug order, so two writers cannot deadlock), and
-        only the final step — numbering the rows with ``seq`` and inserting them — runs
-        under one lock, held until commit (see ``Writer.append``).
-        """
-        try:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(timeline_write=True)
-                with conn.begin():
-                    if conn.dialect.name == "postgresql":
-                        if threads is None:  # the whole log: every writer waits, readers go on
-                            conn.execute(select(func.pg_advisory_xact_lock(*LOG_LOCK)))
-                        else:
-                            conn.execute(select(func.pg_advisory_xact_lock_shared(*LOG_LOCK)))
-                        for thread in sorted(set(threads or ())):
-                            conn.execute(
-                                select(
-                                    func.pg_advisory_xact_lock(THREAD_LOCK, func.hashtext(thread))
-                                )
-                            )
-                    yield Writer(conn)
-        except IntegrityError as e:
-            raise ConflictError(f"the database refused the write: {error_reason(e)}") from None
-        except SQLAlchemyError as e:  # locked, corrupted, gone, or a value it cannot hold
-            raise self._error(e) from None
-
-    @contextmanager
-    def reading(self) -> Iterator[Reader]:
-        """One read transaction: every read inside sees the same snapshot of the log."""
-        try:
-            with self.engine.connect() as conn:
-                if conn.dialect.name == "postgresql":
-                    # READ COMMITTED (the default) would give each statement its own
-                    # snapshot: a use case could see the states before and the records
-                    # after another writer's commit.
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    yield Reader(conn)
-        except SQLAlchemyError as e:
-            raise self._error(e) from None
-
-    def _error(self, e: SQLAlchemyError) -> DatabaseError:
-        reason = error_reason(e)
-        if "locked" in reason or "busy" in reason:
-            return DatabaseError(
-                f"database {self.name} is busy: another process kept it locked for more "
-                f"than {self.busy_timeout:g} s; try again"
-            )
-        return DatabaseError(f"database {self.name}: {reason}")
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)

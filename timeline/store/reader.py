@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from timeline.chain import ChainRow
 from timeline.codec import format_recorded_at
@@ -18,7 +18,6 @@ from timeline.mapper import (
     record_from_row,
 )
 from timeline.model import (
-    ALIASES,
     DEFAULT_STATUS,
     SYSTEM_THREADS,
     TOKENS,
@@ -29,21 +28,10 @@ from timeline.model import (
     ThreadState,
 )
 from timeline.schema import events, thread_states
-from timeline.stateform import state_from_json
-from timeline.store import _columns
-from timeline.store._columns import (
-    FOLD_COLUMNS,
-    FOLD_SQL,
-    RECORD_COLUMNS,
-    SEQ,
-    as_day,
-    fold_rows,
-    in_chunks,
-    placeholder,
-    rows_of_keys,
-    where_in,
-)
+from timeline.store import _columns, plain
+from timeline.store._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
 from timeline.store.names import NameReader
+from timeline.store.plain import FOLD_SQL, SEQ, Driver, as_day
 from timeline.store.points import PointReader
 from timeline.store.texts import TextReader
 
@@ -56,6 +44,7 @@ class Reader(PointReader, TextReader, NameReader):
     """What may be read inside one transaction (a Writer can do all of it too)."""
 
     def __init__(self, conn: Connection) -> None:
+        super().__init__(Driver(conn.connection, conn.dialect.name))
         self._conn = conn
 
     def _rows(
@@ -68,19 +57,6 @@ class Reader(PointReader, TextReader, NameReader):
         if threads is None:
             return iter(self._conn.execute(query))
         return in_chunks(self._conn, threads, where_in(query, column))
-
-    def head(self) -> int:
-        """The log's last seq (0 if empty): seq runs 1..n, so it is also the count, read
-        from the primary key's end rather than by counting."""
-        query = select(func.coalesce(func.max(events.c.seq), 0))
-        return int(self._conn.execute(query).scalar_one())
-
-    def count(self, recorded_before: dt.datetime | None = None) -> int:
-        """Records in the log (those recorded by a time, if given)."""
-        query = select(func.count()).select_from(events)
-        if recorded_before is not None:
-            query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
-        return int(self._conn.execute(query).scalar_one())
 
     # ---- records ------------------------------------------------------------------------
 
@@ -137,15 +113,7 @@ class Reader(PointReader, TextReader, NameReader):
     def thread_fold_records(self, threads: Iterable[str]) -> list[FoldRecord]:
         """Every record of some threads, as the projector needs them, in seq order: a
         replay's read, as plain SQL (no filter to compile, no per-row processing)."""
-        wanted = sorted(set(threads))
-        mark = placeholder(self._conn)
-        rows: list[Any] = []
-        for i in range(0, len(wanted), _columns.CHUNK):
-            chunk = wanted[i : i + _columns.CHUNK]
-            sql = (
-                f"SELECT {FOLD_SQL} FROM events WHERE thread IN ({', '.join([mark] * len(chunk))})"
-            )
-            rows += fold_rows(self._conn, sql, tuple(chunk))
+        rows = self._db.of_threads(f"{FOLD_SQL} FROM events", threads)
         rows.sort(key=lambda r: r[SEQ])
         return [fold_record_from_values(r) for r in rows]
 
@@ -177,7 +145,7 @@ class Reader(PointReader, TextReader, NameReader):
         if threads is not None:
             corrected = corrected.where(events.c.thread.in_(threads))
         targets = sorted({Key.parse(t) for t in self._conn.execute(corrected).scalars()})
-        if len(targets) > _columns.CHUNK:  # many: let the database match them
+        if len(targets) > plain.CHUNK:  # many: let the database match them
             return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
         if targets:
             return keep | _columns.keys_match([tuple(t) for t in targets])
@@ -217,65 +185,12 @@ class Reader(PointReader, TextReader, NameReader):
             query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
         return query
 
-    def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
-        """Stored records for the given keys that exist."""
-        columns = [c.name for c in RECORD_COLUMNS]
-        rows = rows_of_keys(self._conn, columns, (tuple(k) for k in keys))
-        return {r.entry.key: r for r in (record_from_row(row._mapping) for row in rows)}
-
-    def event_records(
-        self, keys: Iterable[Key], recorded_before: dt.datetime | None = None
-    ) -> list[Record]:
-        """Some events with every correction and retraction of them (and of their
-        corrections), in seq order: all that their views need (those this database held
-        at a time, if given)."""
-        wanted = set(keys)
-        found = {r.seq: r for r in self.find(wanted).values()}
-        amendments = [r for rs in self.amendments_of(wanted).values() for r in rs]
-        corrections = {r.entry.key for r in amendments if r.kind == "correction"}
-        amendments += [r for rs in self.amendments_of(corrections).values() for r in rs]
-        found.update((r.seq, r) for r in amendments)
-        return [
-            r
-            for _, r in sorted(found.items())
-            if recorded_before is None or r.recorded_at <= recorded_before
-        ]
-
-    def scheduled(self, threads: Iterable[str] | None = None) -> list[Key]:
-        """The scheduled events of some threads (None: all), whatever their dates (few:
-        by the partial index on them)."""
-        query = select(events.c.thread, events.c.event_id).where(events.c.announced.is_not(None))
-        if threads is None:
-            rows: Iterable[Any] = self._conn.execute(query)
-        else:
-            rows = in_chunks(self._conn, threads, where_in(query, events.c.thread))
-        return sorted(Key(thread, event_id) for thread, event_id in rows)
-
     def thread_amendments(self, threads: Iterable[str]) -> list[Record]:
         """Every correction and retraction of some threads, in seq order (by the index
         on each thread's amendments)."""
         query = select(*RECORD_COLUMNS).where(events.c.target.is_not(None))
         rows = in_chunks(self._conn, threads, where_in(query, events.c.thread))
         return [record_from_row(r._mapping) for r in sorted(rows, key=lambda r: r.seq)]
-
-    def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
-        """Corrections and retractions of each target, in seq order."""
-        out: dict[Key, list[Record]] = {}
-        query = select(*RECORD_COLUMNS).order_by(events.c.seq)
-
-        def of(chunk: list[Key]) -> Select[Any]:
-            # an amendment lives in its target's thread: (thread, target) is the index
-            # on each thread's amendments, where target alone would scan the log
-            return query.where(
-                or_(*(and_(events.c.thread == k.thread, events.c.target == str(k)) for k in chunk))
-            )
-
-        rows = in_chunks(self._conn, set(targets), of)
-        for record in sorted((record_from_row(r._mapping) for r in rows), key=lambda r: r.seq):
-            target = getattr(record.entry, "target", None)
-            if isinstance(target, Key):
-                out.setdefault(target, []).append(record)
-        return out
 
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""
@@ -304,15 +219,6 @@ class Reader(PointReader, TextReader, NameReader):
 
     # ---- the projection table -------------------------------------------------------------
 
-    def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
-        """Stored current states (every event), by thread slug, sorted; threads that show
-        no event have none."""
-        query = select(thread_states.c.state).where(thread_states.c.events > 0)
-        found = (
-            state_from_json(r.state) for r in self._rows(query, threads, thread_states.c.thread)
-        )
-        return dict(sorted((s.thread, s) for s in found))
-
     def sizes(self, threads: Iterable[str] | None = None) -> dict[str, int]:
         """How many records each thread (or those asked for) holds; all threads leave out
         the log's own threads (``SYSTEM_THREADS``), which are not negotiations."""
@@ -320,12 +226,6 @@ class Reader(PointReader, TextReader, NameReader):
         if threads is None:
             query = query.where(events.c.thread.not_in(SYSTEM_THREADS))
         return {r.thread: r.n for r in self._rows(query, threads)}
-
-    def alias_records(
-        self, recorded_before: dt.datetime | None = None, through_seq: int | None = None
-    ) -> list[Record]:
-        """The ``Alias`` records (those this database held at a time, or up to a seq)."""
-        return self.records([ALIASES], recorded_before=recorded_before, through_seq=through_seq)
 
     def token_records(self) -> list[Record]:
         """The ``Token`` records: grants and revocations, in seq order."""
@@ -352,15 +252,6 @@ class Reader(PointReader, TextReader, NameReader):
         return {
             r.thread: Hidden(r.thread, r.title, as_day(r.horizon), r.max_seq, r.title_seq)
             for r in self._conn.execute(query)
-        }
-
-    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
-        """Every thread of the projection table (every thread in the log, but during a
-        rebuild), or those asked for that exist, with the latest known day among its
-        records."""
-        query = select(thread_states.c.thread, thread_states.c.horizon)
-        return {
-            r.thread: as_day(r.horizon) for r in self._rows(query, threads, thread_states.c.thread)
         }
 
     def summary_mismatches(

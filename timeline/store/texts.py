@@ -30,7 +30,7 @@ from timeline.db import error_reason
 from timeline.mapper import upcast
 from timeline.model import Key
 from timeline.schema import event_texts, events
-from timeline.store._columns import CHUNK, as_day, placeholder
+from timeline.store.plain import CHUNK, Driver, as_day
 from timeline.texts import TextVersion, payload_text
 
 __all__ = ["TextReader", "TextWriter"]
@@ -55,6 +55,7 @@ def _on(day: dt.date | None) -> Any:
 
 class TextReader:
     _conn: Connection
+    _db: Driver
 
     def search(
         self, words: Sequence[str], day: dt.date | None, *, any_version: bool = False
@@ -142,7 +143,7 @@ class TextWriter(TextReader):
         if not rows:
             return
         last = self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one()
-        mark = placeholder(self._conn)
+        mark = self._db.mark
         sql = (
             "INSERT INTO event_texts (thread, event_id, since, until, body) "
             f"VALUES ({', '.join([mark] * 5)})"

@@ -1,0 +1,349 @@
+"""Reads in plain SQL, run by the database driver itself: the reads of an ``asof`` from
+the stored projections (states, checkpoints and the records known after them, aliases,
+scheduled events). ``Reader`` inherits them; ``snapshot.Snapshot`` serves them on a
+connection of its own, so that a whole ``timeline asof`` command never loads
+SQLAlchemy (importing it takes longer than the answer).
+
+The SQL is portable; only the parameter mark differs (``?``: sqlite3, ``%s``: psycopg),
+and SQLite holds days as ISO text where PostgreSQL has dates (``as_day``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from timeline.codec import format_recorded_at
+from timeline.mapper import FOLD_FIELDS, fold_record_from_values, record_from_row
+from timeline.model import ALIASES, Checkpoint, FoldRecord, Key, Record, ThreadState
+from timeline.stateform import state_from_json
+
+__all__ = [
+    "CHUNK",
+    "FOLD_SQL",
+    "SEQ",
+    "THREAD",
+    "Driver",
+    "PlainReader",
+    "as_day",
+    "chunks",
+]
+
+CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
+
+RECORD_FIELDS = (
+    "seq",
+    "version",
+    "recorded_at",
+    "thread_title",
+    "kind",
+    "payload_schema",
+    "payload",
+    "prev_hash",
+    "hash",
+    "recorded_by",
+)
+_RECORD_SQL = ", ".join(RECORD_FIELDS)
+# What the projector reads (mapper.FOLD_FIELDS, in order; rows read by position): no
+# payload for an event (its columns hold what the projector needs), corrections and
+# retractions with theirs.
+FOLD_SQL = ", ".join(
+    "CASE WHEN kind = 'event' THEN NULL ELSE payload END AS payload" if f == "payload" else f
+    for f in FOLD_FIELDS
+)
+SEQ, THREAD = FOLD_FIELDS.index("seq"), FOLD_FIELDS.index("thread")
+_POINT_SQL = "thread, day, state, horizon, max_seq, records"
+
+
+def as_day(value: dt.date | str) -> dt.date:
+    """A day as the driver gives it: a date, or ISO text on SQLite."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
+    """The sorted, distinct keys, CHUNK at a time: an ``IN (...)`` list short enough for
+    every backend."""
+    wanted = sorted(set(keys))
+    for i in range(0, len(wanted), CHUNK):
+        yield wanted[i : i + CHUNK]
+
+
+class Driver:
+    """A DB-API connection (inside the transaction of its user) and its SQL dialect."""
+
+    def __init__(self, connection: Any, backend: str) -> None:
+        self.connection = connection
+        self.backend = backend
+        self.mark = "%s" if backend == "postgresql" else "?"
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """All rows of one statement, as the driver's own tuples."""
+        cursor = self.connection.cursor()
+        try:
+            if params:
+                cursor.execute(sql, tuple(params))
+            else:  # psycopg reads no placeholders in a statement without parameters
+                cursor.execute(sql)
+            rows: list[Any] = cursor.fetchall()
+            return rows
+        finally:
+            cursor.close()
+
+    def marks(self, n: int) -> str:
+        return ", ".join([self.mark] * n)
+
+    def day(self, value: dt.date) -> Any:
+        """A day as a parameter: SQLite compares the ISO text it stores."""
+        return value.isoformat() if self.backend == "sqlite" else value
+
+    def of_threads(
+        self, select: str, threads: Iterable[str], where: str = "", params: Sequence[Any] = ()
+    ) -> list[Any]:
+        """The rows of ``SELECT select WHERE [where AND] thread IN (...)`` for every
+        thread, a chunk of them at a time (``params``: those of ``where``)."""
+        out: list[Any] = []
+        for chunk in chunks(threads):
+            cond = f"{where} AND " if where else ""
+            sql = f"SELECT {select} WHERE {cond}thread IN ({self.marks(len(chunk))})"
+            out += self.rows(sql, (*params, *chunk))
+        return out
+
+    def of_keys(self, columns: str, keys: Iterable[tuple[str, ...]]) -> list[Any]:
+        """The rows (these columns) of the (thread, event_id) keys that exist."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        if self.backend == "postgresql":  # the keys as two arrays, joined on the index
+            sql = (
+                f"SELECT {columns} FROM events e JOIN "
+                "unnest(%s::text[], %s::text[]) AS k(t, i) "
+                "ON e.thread = k.t AND e.event_id = k.i"
+            )
+            return self.rows(sql, ([t for t, _ in wanted], [i for _, i in wanted]))
+        # (thread = ? AND event_id = ?) OR ...: one index search per key (SQLite reads a
+        # row-value IN by scanning the whole index)
+        out: list[Any] = []
+        for chunk in chunks(wanted):
+            where = " OR ".join([f"(thread = {self.mark} AND event_id = {self.mark})"] * len(chunk))
+            params = [v for key in chunk for v in key]
+            out += self.rows(f"SELECT {columns} FROM events WHERE {where}", params)
+        return out
+
+    def known_between(
+        self,
+        select: str,
+        ranges: Iterable[tuple[str, dt.date | None]],
+        until: dt.date | None,
+        tail: str = "",
+    ) -> list[Any]:
+        """The rows of ``SELECT select FROM events`` (then ``tail``) of the records of
+        each thread known after its day (None: from the first) up to ``until`` (None: no
+        end), one index range each: on PostgreSQL one query that joins the ranges, given
+        as arrays, on the (thread, known) index; elsewhere ORs of ranges, 300 at a time."""
+        items = sorted(ranges)
+        if not items:
+            return []
+        if self.backend == "postgresql":
+            sql = (
+                f"SELECT {select} FROM events JOIN unnest(%s::text[], %s::date[]) AS k(t, a) "
+                "ON thread = k.t AND (k.a IS NULL OR known > k.a)"
+                + (" AND known <= %s" if until is not None else "")
+            )
+            arrays = ([t for t, _ in items], [a for _, a in items])  # None: from the first
+            return self.rows(sql + tail, (*arrays, *(() if until is None else (until,))))
+        out: list[Any] = []
+        for i in range(0, len(items), 300):  # three parameters each
+            terms, params = [], []
+            for thread, after in items[i : i + 300]:
+                term, values = [f"thread = {self.mark}"], [thread]
+                if after is not None:
+                    term.append(f"known > {self.mark}")
+                    values.append(self.day(after))
+                if until is not None:
+                    term.append(f"known <= {self.mark}")
+                    values.append(self.day(until))
+                terms.append("(" + " AND ".join(term) + ")")
+                params += values
+            out += self.rows(
+                f"SELECT {select} FROM events WHERE {' OR '.join(terms)}{tail}", params
+            )
+        return out
+
+
+def _record(row: Sequence[Any]) -> Record:
+    return record_from_row(dict(zip(RECORD_FIELDS, row, strict=True)))
+
+
+def _point(row: Sequence[Any]) -> Checkpoint:
+    thread, day, state, horizon, max_seq, records = row
+    parsed = None if state is None else state_from_json(state)
+    return Checkpoint(thread, as_day(day), parsed, as_day(horizon), max_seq, records)
+
+
+class PlainReader:
+    """The reads of an ``asof`` from the stored projections, in one transaction."""
+
+    def __init__(self, db: Driver) -> None:
+        self._db = db
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (Alembic's record of it)."""
+        rows = self._db.rows("SELECT version_num FROM alembic_version")
+        return str(rows[0][0]) if rows else None
+
+    def head(self) -> int:
+        """The log's last seq (0 if empty): seq runs 1..n, so it is also the count, read
+        from the primary key's end rather than by counting."""
+        return int(self._db.rows("SELECT coalesce(max(seq), 0) FROM events")[0][0])
+
+    def count(self, recorded_before: dt.datetime | None = None) -> int:
+        """Records in the log (those recorded by a time, if given)."""
+        if recorded_before is None:
+            return int(self._db.rows("SELECT count(*) FROM events")[0][0])
+        sql = f"SELECT count(*) FROM events WHERE recorded_at <= {self._db.mark}"
+        return int(self._db.rows(sql, (format_recorded_at(recorded_before),))[0][0])
+
+    def _states_rows(
+        self, select: str, threads: Iterable[str] | None, where: str = ""
+    ) -> list[Any]:
+        if threads is not None:
+            return self._db.of_threads(f"{select} FROM thread_states", threads, where)
+        sql = f"SELECT {select} FROM thread_states"
+        return self._db.rows(f"{sql} WHERE {where}" if where else sql)
+
+    # ---- the projection table -------------------------------------------------------------
+
+    def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
+        """Stored current states (every event), by thread slug, sorted; threads that show
+        no event have none."""
+        found = (state_from_json(s) for (s,) in self._states_rows("state", threads, "events > 0"))
+        return dict(sorted((s.thread, s) for s in found))
+
+    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
+        """Every thread of the projection table (every thread in the log, but during a
+        rebuild), or those asked for that exist, with the latest known day among its
+        records."""
+        return {t: as_day(h) for t, h in self._states_rows("thread, horizon", threads)}
+
+    def titles(self, threads: Iterable[str]) -> dict[str, tuple[str | None, int]]:
+        """(title, seq of the record that set it) of each thread."""
+        rows = self._states_rows("thread, title, title_seq", threads)
+        return {thread: (title, seq) for thread, title, seq in rows}
+
+    # ---- checkpoints and what follows them ------------------------------------------------
+
+    def checkpoints_on(self, threads: Iterable[str], day: dt.date) -> dict[str, Checkpoint]:
+        """The latest checkpoint of each thread on or before ``day`` (if it has one)."""
+        db = self._db
+        out: dict[str, Checkpoint] = {}
+        for chunk in chunks(threads):
+            sql = (
+                f"SELECT {', '.join('c.' + c for c in _POINT_SQL.split(', '))} "
+                "FROM checkpoints c JOIN (SELECT thread, max(day) AS day FROM checkpoints "
+                f"WHERE day <= {db.mark} AND thread IN ({db.marks(len(chunk))}) "
+                "GROUP BY thread) l ON c.thread = l.thread AND c.day = l.day"
+            )
+            out.update((row[0], _point(row)) for row in db.rows(sql, (db.day(day), *chunk)))
+        return out
+
+    def last_checkpoints(self, threads: Iterable[str]) -> dict[str, Checkpoint]:
+        """The latest checkpoint of each thread (if it has one)."""
+        return self.checkpoints_on(threads, dt.date.max)
+
+    def all_checkpoints(self) -> dict[str, list[Checkpoint]]:
+        """Every checkpoint, by thread, in day order."""
+        out: dict[str, list[Checkpoint]] = {}
+        for row in self._db.rows(f"SELECT {_POINT_SQL} FROM checkpoints ORDER BY thread, day"):
+            out.setdefault(row[0], []).append(_point(row))
+        return out
+
+    def tails(
+        self, starts: Mapping[str, dt.date | None], until: dt.date | None = None
+    ) -> dict[str, list[FoldRecord]]:
+        """What ``projector.project_from`` needs to continue each thread from its day
+        (None: from nothing) up to ``until`` (None: today's state): the records known in
+        between, every correction and retraction of the thread, and what they amend."""
+        db = self._db
+        out: dict[str, dict[int, FoldRecord]] = {t: {} for t in starts}
+        for row in db.known_between(FOLD_SQL, starts.items(), until):
+            out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
+        targets: set[Key] = set()
+        for row in db.of_threads(f"{FOLD_SQL} FROM events", starts, "target IS NOT NULL"):
+            record = out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
+            target = getattr(record.entry, "target", None)
+            if isinstance(target, Key):
+                targets.add(target)
+        # the records amended that are not read already (only the threads amended)
+        held = {r.entry.key for t in {k.thread for k in targets} for r in out[t].values()}
+        for row in db.of_keys(FOLD_SQL, (tuple(k) for k in targets - held)):
+            out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
+        return {t: sorted(rs.values(), key=lambda r: r.seq) for t, rs in out.items()}
+
+    # ---- records by key, and the few a view always needs ----------------------------------
+
+    def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
+        """Stored records for the given keys that exist."""
+        rows = self._db.of_keys(_RECORD_SQL, (tuple(k) for k in keys))
+        return {r.entry.key: r for r in map(_record, rows)}
+
+    def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
+        """Corrections and retractions of each target, in seq order."""
+        db = self._db
+        rows: list[Any] = []
+        for chunk in chunks(targets):
+            # an amendment lives in its target's thread: (thread, target) is the index
+            # on each thread's amendments, where target alone would scan the log
+            where = " OR ".join([f"(thread = {db.mark} AND target = {db.mark})"] * len(chunk))
+            params = [v for k in chunk for v in (k.thread, str(k))]
+            rows += db.rows(f"SELECT {_RECORD_SQL} FROM events WHERE {where}", params)
+        out: dict[Key, list[Record]] = {}
+        for record in sorted(map(_record, rows), key=lambda r: r.seq):
+            target = getattr(record.entry, "target", None)
+            if isinstance(target, Key):
+                out.setdefault(target, []).append(record)
+        return out
+
+    def event_records(
+        self, keys: Iterable[Key], recorded_before: dt.datetime | None = None
+    ) -> list[Record]:
+        """Some events with every correction and retraction of them (and of their
+        corrections), in seq order: all that their views need (those this database held
+        at a time, if given)."""
+        wanted = set(keys)
+        found = {r.seq: r for r in self.find(wanted).values()}
+        amendments = [r for rs in self.amendments_of(wanted).values() for r in rs]
+        corrections = {r.entry.key for r in amendments if r.kind == "correction"}
+        amendments += [r for rs in self.amendments_of(corrections).values() for r in rs]
+        found.update((r.seq, r) for r in amendments)
+        return [
+            r
+            for _, r in sorted(found.items())
+            if recorded_before is None or r.recorded_at <= recorded_before
+        ]
+
+    def scheduled(self, threads: Iterable[str] | None = None) -> list[Key]:
+        """The scheduled events of some threads (None: all), whatever their dates (few:
+        by the partial index on them)."""
+        select, where = "thread, event_id FROM events", "announced IS NOT NULL"
+        if threads is None:
+            rows = self._db.rows(f"SELECT {select} WHERE {where}")
+        else:
+            rows = self._db.of_threads(select, threads, where)
+        return sorted(Key(thread, event_id) for thread, event_id in rows)
+
+    def alias_records(
+        self, recorded_before: dt.datetime | None = None, through_seq: int | None = None
+    ) -> list[Record]:
+        """The ``Alias`` records (those this database held at a time, or up to a seq)."""
+        mark = self._db.mark
+        where = [f"thread = {mark}"]
+        params: list[Any] = [ALIASES]
+        if recorded_before is not None:
+            where.append(f"recorded_at <= {mark}")
+            params.append(format_recorded_at(recorded_before))
+        if through_seq is not None:
+            where.append(f"seq <= {mark}")
+            params.append(through_seq)
+        sql = f"SELECT {_RECORD_SQL} FROM events WHERE {' AND '.join(where)} ORDER BY seq"
+        return [_record(row) for row in self._db.rows(sql, params)]
