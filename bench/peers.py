@@ -95,21 +95,27 @@ def postgres_copy(corpus: Path, url: str) -> float:
     return time.perf_counter() - t0
 
 
+_THREAD: list[Any] = []  # the aggregate class, made once: eventsourcing registers it by name
+
+
 def _application(db: Path) -> Any:
     from eventsourcing.application import Application
     from eventsourcing.domain import Aggregate, event
 
-    class Thread(Aggregate):
-        def __init__(self, slug: str) -> None:
-            self.slug = slug
-            self.events = 0
+    if not _THREAD:
 
-        @event("Recorded")
-        def record(self, payload: dict[str, Any]) -> None:
-            self.events += 1
+        class Thread(Aggregate):
+            def __init__(self, slug: str) -> None:
+                self.slug = slug
+                self.events = 0
 
+            @event("Recorded")
+            def record(self, payload: dict[str, Any]) -> None:
+                self.events += 1
+
+        _THREAD.append(Thread)
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
-    return Application(env=env), Thread
+    return Application(env=env), _THREAD[0]
 
 
 def eventsourcing_append(corpus: Path, db: Path) -> tuple[float, list[Any]]:
