@@ -10,6 +10,7 @@ answers equal the store's on every day of random histories is part of
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EVENTS, NOW, Run, is_postgres
-from timeline.queries import as_of, stored_as_of
+from timeline.model import Hidden
+from timeline.queries import as_of, stored_as_of, threads, upcoming
 from timeline.service import open_store
 from timeline.store import Snapshot, Unavailable
 
@@ -51,13 +53,37 @@ def test_a_whole_asof_command_answers_without_loading_sqlalchemy(
     assert '"stance"' in "\n".join(answer)
 
 
-def test_a_snapshot_answers_as_the_store_does_on_each_day(imported: Run, db_url: str) -> None:
+@pytest.mark.parametrize(
+    "command", [("threads", "--format", "json"), ("upcoming", "2021-12-28", "--format", "json")]
+)
+def test_threads_and_upcoming_as_whole_commands_load_no_sqlalchemy_either(
+    imported: Run, db_url: str, command: tuple[str, ...]
+) -> None:
+    out = _timeline(*command, db=db_url)
+    *answer, loaded = out.stdout.splitlines()
+    assert loaded == "[]", out.stderr
+    assert "\n".join(answer) + "\n" == imported(*command).stdout
+
+
+def test_a_snapshot_answers_as_the_store_does_on_each_day(
+    imported: Run, db_url: str, tmp_path: Path
+) -> None:
     store = open_store(db_url, access="read")
     snapshot = Snapshot.open(db_url, 30.0)
     try:
         for day in ("2021-12-17", "2022-01-26", "2022-02-01", "2022-02-02", "2030-01-01"):
             when = dt.date.fromisoformat(day)
             assert stored_as_of(snapshot, when) == as_of(store, when), day
+            assert upcoming(snapshot, when) == upcoming(store, when), day
+        # a thread whose every event is retracted is listed as what is known of it
+        lone = {"thread": "lone", "id": "only", "date": "2022-01-03", "type": "statement"}
+        lone |= {"actors": ["OSCE"], "title": "A lone statement"}
+        (tmp_path / "lone.jsonl").write_text(json.dumps(lone) + "\n")
+        assert imported("import", str(tmp_path / "lone.jsonl")).exit_code == 0
+        assert imported("retract", "lone/only", "--reason", "never made").exit_code == 0
+        listed = threads(snapshot)
+        assert listed == threads(store)
+        assert [t.thread for t in listed if isinstance(t, Hidden)] == ["lone"]
     finally:
         snapshot.close()
         store.engine.dispose()

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer._click.exceptions import ClickException  # typer >= 0.26 carries its own click
@@ -19,9 +19,6 @@ from typer.core import TyperGroup
 from timeline._version import __version__
 from timeline.cli._env import Env
 from timeline.errors import ImportErrors, TimelineError
-
-if TYPE_CHECKING:
-    pass
 
 
 class _Group(TyperGroup):

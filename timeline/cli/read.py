@@ -108,7 +108,7 @@ def threads(
     from timeline.formats import render
     from timeline.queries import threads as list_threads
 
-    states = list_threads(env_of(ctx).store())
+    states = env_of(ctx).answer(list_threads)
     if fmt is ThreadsFormat.json:
         write(render.threads_json(states), as_json=True)
     elif fmt is ThreadsFormat.markdown:
@@ -329,12 +329,12 @@ def upcoming(
 
     Example: timeline upcoming 2021-12-28
     """
-    from timeline.api import upcoming as find_upcoming
     from timeline.formats.agenda import upcoming_json, upcoming_text
+    from timeline.queries import upcoming as find_upcoming
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
-    found = find_upcoming(env.store(), day, thread=thread)
+    found = env.answer(lambda store: find_upcoming(store, day, thread))
     if fmt is TextOrJson.json:
         write(upcoming_json(day, found), as_json=True)
     else:

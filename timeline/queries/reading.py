@@ -217,7 +217,7 @@ def _from_checkpoints(r: PlainReader, threads: list[str], day: dt.date) -> dict[
     return out
 
 
-def threads(store: EventStore) -> list[ThreadState | Hidden]:
+def threads(store: Readable) -> list[ThreadState | Hidden]:
     """Every thread's current state (all its events), sorted by slug; a thread whose
     events were all retracted is listed too, as what is known of it (``Hidden``)."""
     with store.reading() as r:

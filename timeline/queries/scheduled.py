@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING
 
 from timeline.amend import annotate
 from timeline.model import Event, ThreadState, Upcoming
-from timeline.queries._common import Threads, names_of, only_threads, require_threads
+from timeline.queries._common import Readable, Threads, names_of, only_threads, require_threads
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore
     from timeline.store.plain import PlainReader
 
 __all__ = ["upcoming", "upcoming_events", "with_upcoming"]
 
 
-def upcoming(store: EventStore, day: dt.date, thread: Threads = None) -> list[Event]:
+def upcoming(store: Readable, day: dt.date, thread: Threads = None) -> list[Event]:
     """The scheduled events announced by the end of ``day`` that had not happened by
     then, of every thread (or those asked for), by date: what ``timeline upcoming``
     lists, including threads in which nothing has happened yet."""

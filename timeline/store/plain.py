@@ -16,7 +16,7 @@ from typing import Any
 
 from timeline.codec import format_recorded_at
 from timeline.mapper import FOLD_FIELDS, fold_record_from_values, record_from_row
-from timeline.model import ALIASES, Checkpoint, FoldRecord, Key, Record, ThreadState
+from timeline.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.stateform import state_from_json
 
 __all__ = [
@@ -219,6 +219,13 @@ class PlainReader:
         no event have none."""
         found = (state_from_json(s) for (s,) in self._states_rows("state", threads, "events > 0"))
         return dict(sorted((s.thread, s) for s in found))
+
+    def hidden(self) -> dict[str, Hidden]:
+        """Threads of the projection table that show no event (all retracted)."""
+        rows = self._states_rows("thread, title, horizon, max_seq, title_seq", None, "events = 0")
+        return {
+            t: Hidden(t, title, as_day(h), seq, title_seq) for t, title, h, seq, title_seq in rows
+        }
 
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
         """Every thread of the projection table (every thread in the log, but during a

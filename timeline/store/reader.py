@@ -31,7 +31,7 @@ from timeline.schema import events, thread_states
 from timeline.store import _columns, plain
 from timeline.store._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
 from timeline.store.names import NameReader
-from timeline.store.plain import FOLD_SQL, SEQ, Driver, as_day
+from timeline.store.plain import FOLD_SQL, SEQ, Driver
 from timeline.store.points import PointReader
 from timeline.store.texts import TextReader
 
@@ -245,14 +245,6 @@ class Reader(PointReader, TextReader, NameReader):
             held += size
         if group:
             yield group
-
-    def hidden(self) -> dict[str, Hidden]:
-        """Threads of the projection table that show no event (all retracted)."""
-        query = select(thread_states).where(thread_states.c.events == 0)
-        return {
-            r.thread: Hidden(r.thread, r.title, as_day(r.horizon), r.max_seq, r.title_seq)
-            for r in self._conn.execute(query)
-        }
 
     def summary_mismatches(
         self, states: Mapping[str, ThreadState], hidden: Mapping[str, Hidden]
