@@ -23,6 +23,7 @@ from timeline.api.exports import export, export_chunks, share
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
 from timeline.model import Event, Hidden, Record, ThreadState
+from timeline.queries import Recent
 from timeline.service import Grant, ImportResult, VerifyResult
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret
@@ -48,6 +49,7 @@ __all__ = [
     "lag",
     "log",
     "open_store",
+    "recent",
     "record",
     "records_after",
     "retitle",
@@ -204,6 +206,13 @@ def log(
         viewer=viewer,
         only=only,
     )
+
+
+def recent(store: EventStore, *, per_thread: int, known_by: Day) -> Recent:
+    """Each thread's latest ``per_thread`` events (by date) publicly known by
+    ``known_by``, as amended then, with each thread's count and the days they span: a
+    page of every thread, read without decoding the whole log."""
+    return queries.recent(store, per_thread, day_of(known_by, "known_by"))
 
 
 def history(store: EventStore, thread: str, *, only: EventFilter | None = None) -> History:

@@ -1,6 +1,7 @@
 """Use cases that read: asof, threads, log, history, diff, export (``reading``); secrets,
 lag, actors and issues (``knowledge``); upcoming events (``scheduled``); event files to
-share (``sharing``); the log by position (``paging``). Each reads inside one
+share (``sharing``); the log by position (``paging``); each thread's latest events
+(``recent``). Each reads inside one
 transaction (one snapshot of the log) and hands the records to a pure view (``views``).
 
 ``known_by``/``as_of`` pick the view of the world; ``recorded_before`` replays what this
@@ -23,11 +24,13 @@ from timeline.queries.reading import (
     stored_as_of,
     threads,
 )
+from timeline.queries.recent import Recent, recent
 from timeline.queries.scheduled import upcoming
 from timeline.queries.sharing import shared
 
 __all__ = [
     "Readable",
+    "Recent",
     "all_records",
     "as_of",
     "count",
@@ -39,6 +42,7 @@ __all__ = [
     "log",
     "names",
     "raw_log",
+    "recent",
     "records_after",
     "report",
     "secrets",

@@ -339,6 +339,37 @@ class PlainReader:
             rows = self._db.of_threads(select, threads, where)
         return sorted(Key(thread, event_id) for thread, event_id in rows)
 
+    def latest_events(self, per_thread: int, known_by: dt.date) -> list[Key]:
+        """The latest ``per_thread`` events of each thread (by date, then known day and
+        seq) known or announced by a day, or corrected (a correction may make one known
+        earlier): one scan of the log, with no payload read."""
+        db, mark = self._db, self._db.mark
+        corrected = (
+            "EXISTS (SELECT 1 FROM events c WHERE c.thread = e.thread AND "
+            "c.target = e.thread || '/' || e.event_id AND c.kind = 'correction')"
+        )
+        sql = (
+            "SELECT thread, event_id FROM (SELECT e.thread, e.event_id, ROW_NUMBER() OVER "
+            "(PARTITION BY e.thread ORDER BY e.date_first DESC, e.known DESC, e.seq DESC) AS n "
+            f"FROM events e WHERE e.kind = 'event' AND (e.known <= {mark} OR "
+            f"e.announced <= {mark} OR {corrected})) latest WHERE n <= {mark}"
+        )
+        day = db.day(known_by)
+        return sorted(Key(t, i) for t, i in db.rows(sql, (day, day, per_thread)))
+
+    def event_spans(self, known_by: dt.date) -> dict[str, tuple[int, dt.date, dt.date]]:
+        """For each thread, its events known or announced by a day (as recorded): how
+        many, the first day they cover and the latest day one became known by then."""
+        mark = self._db.mark
+        sql = (
+            f"SELECT thread, count(*), min(date_first), max(CASE WHEN known <= {mark} "
+            "THEN known ELSE announced END) FROM events WHERE kind = 'event' AND "
+            f"(known <= {mark} OR announced <= {mark}) GROUP BY thread"
+        )
+        day = self._db.day(known_by)
+        rows = self._db.rows(sql, (day, day, day))
+        return {t: (n, as_day(first), as_day(last)) for t, n, first, last in rows}
+
     def alias_records(
         self, recorded_before: dt.datetime | None = None, through_seq: int | None = None
     ) -> list[Record]:

@@ -37,7 +37,10 @@ __all__ = ["CSP", "STATIC", "CachedStatic", "router"]
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-PER_THREAD = 200  # events listed per thread, latest first: the page stays a page
+# Events listed, latest first: up to PER_THREAD a thread, and about PAGE_EVENTS in all
+# (fewer a thread when there are many threads), so that the page stays a page.
+PER_THREAD = 200
+PAGE_EVENTS = 5000
 
 # vis-timeline's standalone build also injects its stylesheet as <style> elements (the
 # same rules as the vendored .css the page links); 'self' alone would refuse them, and
@@ -173,9 +176,10 @@ def _threads(
     request: Request,
     listing: Sequence[ThreadState | Hidden],
     states: dict[str, ThreadState],
-    items: dict[str, list[Item]],
+    events: tuple[dict[str, list[Item]], dict[str, int]],  # each thread's latest, and count
     day: dt.date,
 ) -> list[dict[str, Any]]:
+    items, counts = events
     shown = []
     for s in listing:
         state = states.get(s.thread)
@@ -189,8 +193,8 @@ def _threads(
                 "title": s.title or s.thread,
                 "state": state,
                 "positions": by_actor,
-                "events": [(i, _shown(i, day)) for i in mine[:PER_THREAD]],
-                "more": max(0, len(mine) - PER_THREAD),
+                "events": [(i, _shown(i, day)) for i in mine],
+                "more": max(0, counts.get(s.thread, 0) - len(mine)),
                 "feed": _feeds(request, f"/feeds/threads/{s.thread}.ics"),
             }
         )
@@ -207,13 +211,15 @@ def page(request: Request, store: Store, asof: Annotated[str | None, ASOF] = Non
     today = dt.datetime.now(dt.UTC).date()
     items: dict[str, list[Item]] = {}
     # what is not public yet (an event recorded ahead of its known day) stays out of
-    # the page, hidden or not: the slider cannot reach past today
-    for view in api.log(store, known_by=today):
+    # the page, hidden or not: the slider cannot reach past today. Each thread's latest
+    # events only, read as such: a log of millions is never decoded for one page.
+    per_thread = max(1, min(PER_THREAD, PAGE_EVENTS // max(1, len(listing))))
+    found = api.recent(store, per_thread=per_thread, known_by=today)
+    for view in found.views:
         item = _item(view)
         items.setdefault(item.thread, []).append(item)
-    every = [i for found in items.values() for i in found]
-    first = min((dt.date.fromisoformat(i.start) for i in every), default=today)
-    last = max((dt.date.fromisoformat(i.known) for i in every), default=today)
+    first = min(found.first or today, today)
+    last = min(found.last or today, today)
     # by default the latest day anything became public: the state now; and never a day
     # after today, whose state could show what is not public yet
     day = min(asked, today) if asked else min(last, today)
@@ -228,7 +234,7 @@ def page(request: Request, store: Store, asof: Annotated[str | None, ASOF] = Non
             last=last.isoformat(),
             offset=(min(max(day, first), last) - first).days,
             span=(last - first).days,
-            threads=_threads(request, listing, states, items, day),
+            threads=_threads(request, listing, states, (items, found.counts), day),
             feed=_feeds(request, "/feeds/all.ics"),
             seq=seq,
         )

@@ -1,0 +1,41 @@
+"""The latest events of each thread, as known by a day: what a page lists, read without
+decoding the whole log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from timeline.amend import EventView
+from timeline.model import Record
+from timeline.queries._common import Readable, names_of
+from timeline.views import log_views
+
+__all__ = ["Recent", "recent"]
+
+
+@dataclass(frozen=True)
+class Recent:
+    """Each thread's latest events known by a day, and what the rest amounts to."""
+
+    views: list[EventView[Record]]  # in timeline order, as amended by the day
+    counts: dict[str, int]  # each thread's events known by the day
+    first: dt.date | None  # the first day those events cover (None: there are none)
+    last: dt.date | None  # the latest day one of them became known
+
+
+def recent(store: Readable, per_thread: int, known_by: dt.date) -> Recent:
+    """The latest ``per_thread`` events of each thread (by date) publicly known by
+    ``known_by``, with their corrections and retractions as known then: ``log`` of
+    those events alone. They are chosen by their dates as recorded, so a correction
+    that moves an event may leave it out of its thread's latest ones, or in."""
+    with store.reading() as r:
+        records = r.event_records(r.latest_events(per_thread, known_by))
+        spans = r.event_spans(known_by)
+        names = names_of(r)
+    return Recent(
+        views=log_views(names.records(records), known_by),
+        counts={t: n for t, (n, _, _) in spans.items()},
+        first=min((first for _, first, _ in spans.values()), default=None),
+        last=max((last for _, _, last in spans.values()), default=None),
+    )
