@@ -20,7 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from timeline.chain import record_hash
-from timeline.codec import canonical, canonical_without_floats
+from timeline.codec import canonical, canonical_without_floats, dumps, dumps_without_floats
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_from_payload, entry_to_payload
 from timeline.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
@@ -186,6 +186,14 @@ def test_orjsons_canonical_text_is_the_standard_librarys_for_any_value_without_f
     value: Any,
 ) -> None:
     assert canonical_without_floats(value) == canonical(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NUMBERLESS_VALUES)
+def test_orjsons_compact_text_is_the_standard_librarys_for_any_value_without_floats(
+    value: Any,
+) -> None:
+    assert dumps_without_floats(value) == dumps(value)
 
 
 @settings(max_examples=200, deadline=None)

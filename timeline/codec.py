@@ -20,6 +20,7 @@ __all__ = [
     "canonical",
     "canonical_without_floats",
     "dumps",
+    "dumps_without_floats",
     "format_recorded_at",
     "nfc",
     "nfc_all",
@@ -75,6 +76,15 @@ def canonical_without_floats(value: Any) -> str:
 def dumps(value: Any) -> str:
     """Compact, deterministic JSON (non-ASCII kept as is; keys in the order given)."""
     return _ENCODER.encode(value)
+
+
+def dumps_without_floats(value: Any) -> str:
+    """``dumps(value)`` for data that holds no float, by orjson (see
+    ``canonical_without_floats``): keys in the order given, texts as they are."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate, an integer past 64 bits, a key not str
+        return dumps(value)
 
 
 def pretty(value: Any) -> str:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from timeline.chain import ChainRow
-from timeline.codec import dumps
+from timeline.codec import dumps, dumps_without_floats
 from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
 from timeline.mapper.payload import (
@@ -98,9 +98,11 @@ def _copied_values(entry: Entry) -> tuple[Any, ...]:
             e.announced,
             e.type,
             e.title,
-            dumps(list(e.actors)),
+            dumps_without_floats(e.actors),
             e.status,
-            dumps([[p.actor, p.issue, p.stance] for p in positions]) if positions else None,
+            dumps_without_floats([[p.actor, p.issue, p.stance] for p in positions])
+            if positions
+            else None,
         )
     if isinstance(entry, Retitle | Alias | Token):  # known the day it is recorded
         k = entry.known
