@@ -20,7 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from timeline.chain import record_hash
-from timeline.codec import canonical
+from timeline.codec import canonical, canonical_without_floats, dumps, dumps_without_floats
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_from_payload, entry_to_payload
 from timeline.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
@@ -165,6 +165,44 @@ def test_an_events_hash_is_the_sha_256_of_its_rfc_8785_record(raw: dict[str, Any
     }
     expected = hashlib.sha256(rfc8785.dumps(record)).hexdigest()
     assert record_hash("event", canonical(payload), "", stamp, record["thread_title"]) == expected
+
+
+# Every kind of text: controls, DEL, U+2028, lone surrogates, combining marks (not in
+# NFC), astral characters (keys too: both sides sort them by code point); integers of
+# any size. Everything but floats, which the fast form leaves out by name.
+ANY_TEXT = st.text(st.characters(), max_size=12)
+NUMBERLESS_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | ANY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(NUMBERLESS_VALUES)
+def test_orjsons_canonical_text_is_the_standard_librarys_for_any_value_without_floats(
+    value: Any,
+) -> None:
+    assert canonical_without_floats(value) == canonical(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NUMBERLESS_VALUES)
+def test_orjsons_compact_text_is_the_standard_librarys_for_any_value_without_floats(
+    value: Any,
+) -> None:
+    assert dumps_without_floats(value) == dumps(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw_events())
+def test_an_events_payload_has_one_canonical_text_whichever_encoder_writes_it(
+    raw: dict[str, Any],
+) -> None:
+    payload = entry_to_payload(valid_event(raw))
+    assert canonical_without_floats(payload) == canonical(payload)
 
 
 def test_decomposed_text_is_hashed_as_its_composed_form() -> None:

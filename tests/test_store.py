@@ -192,3 +192,10 @@ def test_a_file_that_is_not_a_database_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="not a database"):
         open_store(tdb.resolve_url(str(junk)))
     assert junk.read_text().startswith("these are my notes")
+
+
+def test_a_records_row_names_every_column_of_the_events_table_once() -> None:
+    from timeline.mapper import ROW_FIELDS
+    from timeline.schema import events
+
+    assert sorted(ROW_FIELDS) == sorted(c.name for c in events.columns)

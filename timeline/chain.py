@@ -23,7 +23,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
-from timeline.codec import canonical
+from timeline.codec import canonical, canonical_without_floats
 from timeline.model import ThreadState
 
 __all__ = [
@@ -50,10 +50,11 @@ def record_hash(
     # the canonical form of {"kind", "payload", "prev", "recorded_at", ["recorded_by",]
     # "thread_title"}, built around the payload text, which is already canonical; a
     # record with no recorded_by hashes as records did before it existed
-    by = "" if recorded_by is None else f'"recorded_by":{canonical(recorded_by)},'
+    quoted = canonical_without_floats  # texts and null
+    by = "" if recorded_by is None else f'"recorded_by":{quoted(recorded_by)},'
     text = (
-        f'{{"kind":{canonical(kind)},"payload":{payload_json},"prev":{canonical(prev)},'
-        f'"recorded_at":{canonical(recorded_at)},{by}"thread_title":{canonical(thread_title)}}}'
+        f'{{"kind":{quoted(kind)},"payload":{payload_json},"prev":{quoted(prev)},'
+        f'"recorded_at":{quoted(recorded_at)},{by}"thread_title":{quoted(thread_title)}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -13,6 +13,7 @@ older payload into the current one on read; rows are never rewritten.
 from timeline.mapper.payload import (
     PAYLOAD_SCHEMA,
     actor_names,
+    canonical_payload,
     differing_fields,
     entry_content,
     entry_from_payload,
@@ -26,11 +27,13 @@ from timeline.mapper.payload import (
 from timeline.mapper.rows import (
     COPIED,
     FOLD_FIELDS,
+    ROW_FIELDS,
     chain_row,
     copied_columns,
     fold_record_from_row,
     fold_record_from_values,
     record_from_row,
+    row_values,
     to_row,
 )
 
@@ -38,7 +41,9 @@ __all__ = [
     "COPIED",
     "FOLD_FIELDS",
     "PAYLOAD_SCHEMA",
+    "ROW_FIELDS",
     "actor_names",
+    "canonical_payload",
     "chain_row",
     "copied_columns",
     "differing_fields",
@@ -50,6 +55,7 @@ __all__ = [
     "fold_record_from_row",
     "fold_record_from_values",
     "record_from_row",
+    "row_values",
     "same_content",
     "stored_value",
     "to_row",

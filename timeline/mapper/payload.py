@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from timeline.codec import canonical, nfc
+from timeline.codec import canonical, canonical_without_floats, nfc
 from timeline.dates import EdtfDate, parse_day, parse_edtf
 from timeline.errors import DatabaseError
 from timeline.model import (
@@ -31,6 +31,7 @@ from timeline.validate.fields import as_date_text
 __all__ = [
     "PAYLOAD_SCHEMA",
     "actor_names",
+    "canonical_payload",
     "differing_fields",
     "entry_content",
     "entry_from_payload",
@@ -121,6 +122,13 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
     p["known"] = entry.known.isoformat()
     p["known_given"] = entry.known_given
     return p
+
+
+def canonical_payload(entry: Entry) -> str:
+    """The payload as stored and hashed: the canonical text of ``entry_to_payload``."""
+    payload = entry_to_payload(entry)
+    # an event's payload holds texts and booleans only (a correction's may hold any value)
+    return canonical_without_floats(payload) if isinstance(entry, Event) else canonical(payload)
 
 
 def _event_from_payload(p: Mapping[str, Any]) -> Event:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from timeline.chain import ChainRow
-from timeline.codec import dumps
+from timeline.codec import dumps, dumps_without_floats
 from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
 from timeline.mapper.payload import (
@@ -35,12 +35,14 @@ from timeline.model import (
 __all__ = [
     "COPIED",
     "FOLD_FIELDS",
+    "ROW_FIELDS",
     "Row",
     "chain_row",
     "copied_columns",
     "fold_record_from_row",
     "fold_record_from_values",
     "record_from_row",
+    "row_values",
     "to_row",
 ]
 
@@ -75,70 +77,97 @@ class Row(Protocol):
 
 def copied_columns(entry: Entry) -> dict[str, Any]:
     """The query columns for an entry (dates as ``datetime.date``), in COPIED order."""
+    return dict(zip(COPIED, _copied_values(entry), strict=True))
+
+
+def _copied_values(entry: Entry) -> tuple[Any, ...]:
     if isinstance(entry, Event):
         e = entry
-        positions = [[p.actor, p.issue, p.stance] for p in e.positions]
-        values: tuple[Any, ...] = (
+        date = e.date
+        positions = e.positions
+        return (
             e.thread,
             e.id,
             "event",
             None,
-            e.date.text,
-            e.date.first,
-            e.date.last,
+            date.text,
+            date.first,
+            date.last,
             e.known,
             e.known_given,
             e.announced,
             e.type,
             e.title,
-            dumps(list(e.actors)),
+            dumps_without_floats(e.actors),
             e.status,
-            dumps(positions) if positions else None,
+            dumps_without_floats([[p.actor, p.issue, p.stance] for p in positions])
+            if positions
+            else None,
         )
-    elif isinstance(entry, Retitle | Alias | Token):  # known the day it is recorded
+    if isinstance(entry, Retitle | Alias | Token):  # known the day it is recorded
         k = entry.known
         # an alias's two names are the log's: `--actor` and `--as` accept either
         names = dumps([entry.alias, entry.canonical]) if isinstance(entry, Alias) else "[]"
-        values = (
+        return (
             *(entry.thread, entry.id, entry.kind, None, k.isoformat(), k, k, k, True, None),
             *(entry.kind, entry_summary(entry), names, None, None),
         )
-    else:  # a correction or retraction "happens" when it becomes known
-        k = entry.known
-        values = (
-            entry.thread,
-            entry.id,
-            entry.kind,
-            str(entry.target),
-            k.isoformat(),
-            k,
-            k,
-            k,
-            entry.known_given,
-            None,
-            entry.kind,
-            entry_summary(entry),
-            "[]",
-            None,
-            None,
-        )
-    return dict(zip(COPIED, values, strict=True))
+    # a correction or retraction "happens" when it becomes known
+    k = entry.known
+    return (
+        entry.thread,
+        entry.id,
+        entry.kind,
+        str(entry.target),
+        k.isoformat(),
+        k,
+        k,
+        k,
+        entry.known_given,
+        None,
+        entry.kind,
+        entry_summary(entry),
+        "[]",
+        None,
+        None,
+    )
+
+
+# Every column of a record's row, in the order ``row_values`` gives them.
+ROW_FIELDS = (
+    "seq",
+    "version",
+    *COPIED,
+    "thread_title",
+    "recorded_at",
+    "payload_schema",
+    "payload",
+    "prev_hash",
+    "hash",
+    "recorded_by",
+)
+
+
+def row_values(record: Record, recorded_at: str, payload: str) -> tuple[Any, ...]:
+    """The ``events`` row of a record, its values in ROW_FIELDS order (a bulk insert's
+    form: no dict per row); ``payload`` is its canonical text."""
+    return (
+        record.seq,
+        record.version,
+        *_copied_values(record.entry),
+        record.thread_title,
+        recorded_at,
+        PAYLOAD_SCHEMA,
+        payload,
+        record.prev_hash,
+        record.hash,
+        record.recorded_by,
+    )
 
 
 def to_row(record: Record, recorded_at: str, payload: str) -> dict[str, Any]:
     """The ``events`` row of a record, by column name; ``payload`` is its canonical text."""
-    return {
-        "seq": record.seq,
-        "version": record.version,
-        **copied_columns(record.entry),
-        "thread_title": record.thread_title,
-        "recorded_at": recorded_at,
-        "payload_schema": PAYLOAD_SCHEMA,
-        "payload": payload,
-        "prev_hash": record.prev_hash,
-        "hash": record.hash,
-        "recorded_by": record.recorded_by,
-    }
+    return dict(zip(ROW_FIELDS, row_values(record, recorded_at, payload), strict=True))
 
 
 def record_from_row(row: Row) -> Record:

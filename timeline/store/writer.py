@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from timeline.chain import record_hash
-from timeline.codec import canonical, format_recorded_at
-from timeline.mapper import entry_to_payload, to_row
+from timeline.codec import format_recorded_at
+from timeline.mapper import ROW_FIELDS, canonical_payload, row_values
 from timeline.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
 from timeline.schema import events, thread_states
 from timeline.stateform import state_to_json
@@ -28,18 +27,17 @@ __all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
 LOG_LOCK = (0x746B, 0)
 THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
-_COLUMNS = tuple(c.name for c in events.columns)
 _COPY_FROM = 500  # rows from which a PostgreSQL insert goes by COPY
-_VALUES = itemgetter(*_COLUMNS)  # a row's values in column order
-_DATES_AT = [i for i, c in enumerate(events.columns) if c.type.python_type is dt.date]
+_DATES_AT = [i for i, name in enumerate(ROW_FIELDS) if events.c[name].type.python_type is dt.date]
 
 
 def _as_text(values: tuple[Any, ...]) -> tuple[Any, ...]:
     """SQLAlchemy's SQLite Date type stores ISO text: so does a row sent straight."""
     out = list(values)
     for i in _DATES_AT:
-        if out[i] is not None:
-            out[i] = out[i].isoformat()
+        day = out[i]
+        if day is not None:
+            out[i] = day.isoformat()
     return tuple(out)
 
 
@@ -74,18 +72,18 @@ class Writer(PointWriter, TextWriter, Reader):
             # the past): --recorded-before then never shows a state that never existed
             stamp, recorded_at = last, dt.datetime.fromisoformat(last)
         records: list[Record] = []
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         for entry, thread_title in items:
             seq += 1
             version, prev = heads.get(entry.thread, (0, ""))
-            payload = canonical(entry_to_payload(entry))
+            payload = canonical_payload(entry)
             digest = record_hash(entry.kind, payload, prev, stamp, thread_title, recorded_by)
             heads[entry.thread] = (version + 1, digest)
             record = Record(
                 seq, version + 1, recorded_at, entry, thread_title, digest, prev, recorded_by
             )
             records.append(record)
-            rows.append(to_row(record, stamp, payload))
+            rows.append(row_values(record, stamp, payload))
         self._insert(rows)
         self._last = (seq, stamp)
         return records
@@ -117,12 +115,12 @@ class Writer(PointWriter, TextWriter, Reader):
         self._heads, self._last = {}, None  # read again by a later append
         self._insert(
             [
-                to_row(r, format_recorded_at(r.recorded_at), canonical(entry_to_payload(r.entry)))
+                row_values(r, format_recorded_at(r.recorded_at), canonical_payload(r.entry))
                 for r in records
             ]
         )
 
-    def _insert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def _insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """One executemany straight to the driver: SQLAlchemy's per-row bind processing
         would cost more than the insert itself. Plain portable SQL; only the placeholder
         differs. SQLAlchemy's SQLite Date type stores ISO text; other drivers take dates.
@@ -135,27 +133,27 @@ class Writer(PointWriter, TextWriter, Reader):
             return
         mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
         if mark is None:  # pragma: no cover - no such driver in use; Core handles any paramstyle
-            conn.execute(insert(events), list(rows))
+            conn.execute(insert(events), [dict(zip(ROW_FIELDS, r, strict=True)) for r in rows])
             return
         sql = (
-            f"INSERT INTO events ({', '.join(_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+            f"INSERT INTO events ({', '.join(ROW_FIELDS)}) "
+            f"VALUES ({', '.join([mark] * len(ROW_FIELDS))})"
         )
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(sql, [_as_text(_VALUES(r)) for r in rows])
+            conn.exec_driver_sql(sql, [_as_text(r) for r in rows])
         else:
-            conn.exec_driver_sql(sql, [_VALUES(r) for r in rows])
+            conn.exec_driver_sql(sql, list(rows))
 
-    def _copy(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def _copy(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """COPY ... FROM STDIN through psycopg, in this transaction."""
         driver = self._conn.connection.driver_connection
         assert driver is not None  # a live connection inside a transaction
         with (
             driver.cursor() as cursor,
-            cursor.copy(f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY events ({', '.join(ROW_FIELDS)}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row(_VALUES(row))
+                copy.write_row(row)
 
     def version(self, thread: str) -> int:
         """The thread's version: its number of records (0: none yet), under the lock that

@@ -52,6 +52,8 @@ def valid_unicode(text: str, what: str) -> None:
 # separators: text that could move a terminal's cursor, hide a line in a calendar or
 # split a line of JSON for some readers. NUL is among them (PostgreSQL refuses it).
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# ... and the line feed: text without any of them is fine on one line or several
+_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def text_field(value: object, what: str, *, one_line: bool = False) -> str:
@@ -61,6 +63,8 @@ def text_field(value: object, what: str, *, one_line: bool = False) -> str:
     a line break only where ``one_line`` is False (a summary, a note, a reason).
     """
     text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text and _BREAK_OR_CONTROL.search(text) is None:
+        return text  # the common case: ASCII is valid text, and in NFC
     if not text:
         raise ValueError(f"{what} must be non-empty text")
     valid_unicode(text, what)
