@@ -10,16 +10,19 @@ from timeline.service._points import REPLAY_GROUP
 from timeline.store import Reader, Writer
 from timeline.texts import TextVersion, event_text, versions_by_event
 
-__all__ = ["group_versions", "index_texts", "replay_texts"]
+__all__ = ["amended_versions", "group_versions", "index_texts", "replay_texts"]
 
 
 def replay_texts(w: Writer) -> int:
-    """Replace the index with the text versions of every event in the log, read a group
-    of whole threads at a time; returns the number of versions."""
+    """Replace the index with the text versions of every event in the log, a group of
+    whole threads at a time: the database computes the text of each event nothing
+    amends; the others are replayed with their amendments. Returns the number of
+    versions."""
     w.clear_texts()
     count = 0
     for group in w.thread_groups(None, REPLAY_GROUP):
-        versions = group_versions(w, group)
+        count += w.save_plain_texts(group[0], group[-1])  # groups follow slug order
+        _, versions = amended_versions(w, group)
         w.save_texts(versions)
         count += len(versions)
     return count
@@ -30,17 +33,25 @@ def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
     nothing amends has one, read from its payload alone; the others are replayed with
     their amendments."""
     texts = r.recorded_texts(threads)
-    amendments = r.thread_amendments(threads)
-    corrected = {a.entry.key: a.entry.target for a in amendments if isinstance(a.entry, Correction)}
-    targets = [a.entry.target for a in amendments if isinstance(a.entry, Correction | Retraction)]
-    amended = {corrected.get(t, t) for t in targets}
-    versions = [
+    amended, versions = amended_versions(r, threads)
+    versions += [
         TextVersion(key.thread, key.id, None, None, body)
         for key, body in texts.items()
         if key not in amended
     ]
-    versions += versions_by_event([*r.find(amended).values(), *amendments])
     return sorted(versions, key=lambda v: (v.thread, v.id, v.since or dt.date.min))
+
+
+def amended_versions(r: Reader, threads: Sequence[str]) -> tuple[set[Key], list[TextVersion]]:
+    """The events of some threads that corrections or retractions amend, and their text
+    versions, replayed with those amendments."""
+    amendments = r.thread_amendments(threads)
+    if not amendments:
+        return set(), []
+    corrected = {a.entry.key: a.entry.target for a in amendments if isinstance(a.entry, Correction)}
+    targets = [a.entry.target for a in amendments if isinstance(a.entry, Correction | Retraction)]
+    amended = {corrected.get(t, t) for t in targets}
+    return amended, versions_by_event([*r.find(amended).values(), *amendments])
 
 
 def index_texts(w: Writer, records: Sequence[Record]) -> None:
