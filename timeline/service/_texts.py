@@ -6,23 +6,48 @@ import datetime as dt
 from collections.abc import Sequence
 
 from timeline.model import Correction, Event, Key, Record, Retraction, is_amendment
-from timeline.service._points import REPLAY_GROUP
+from timeline.service._points import REPLAY_GROUP, replay_log
 from timeline.store import Reader, Writer
 from timeline.texts import TextVersion, event_text, versions_by_event
 
-__all__ = ["amended_versions", "group_versions", "index_texts", "replay_texts"]
+__all__ = ["group_versions", "index_texts", "replay_projections", "replay_texts"]
 
 
 def replay_texts(w: Writer) -> int:
     """Replace the index with the text versions of every event in the log, a group of
-    whole threads at a time: the database computes the text of each event nothing
-    amends; the others are replayed with their amendments. Returns the number of
-    versions."""
+    whole threads at a time; returns the number of versions."""
     w.clear_texts()
+    count = sum(w.save_plain_texts(g) for g in w.thread_groups(None, REPLAY_GROUP))
+    return count + _index_unplain(w)
+
+
+def replay_projections(w: Writer) -> tuple[int, int]:
+    """Replace every projection (thread states, checkpoints, the search index) with a
+    replay of the whole log; returns the number of records and of threads.
+
+    One pass over the log: while a group of threads folds (Python, on another thread),
+    the database indexes the text of their events that nothing amends (its own work,
+    which does not hold Python's lock), so that the two take two cores. The events
+    it cannot index follow (``_index_unplain``)."""
+    w.clear_texts()
+    counts = replay_log(w, alongside=w.save_plain_texts)
+    _index_unplain(w)
+    return counts
+
+
+def _index_unplain(w: Writer) -> int:
+    """Index the events ``save_plain_texts`` leaves out: those amended, replayed with
+    their amendments, and those whose payload is in an older form, read through
+    ``upcast``. Returns the number of versions."""
     count = 0
-    for group in w.thread_groups(None, REPLAY_GROUP):
-        count += w.save_plain_texts(group[0], group[-1])  # groups follow slug order
-        _, versions = amended_versions(w, group)
+    for group in w.thread_groups(w.unplain_threads(), REPLAY_GROUP):
+        amended, versions = _amended_versions(w, group)
+        older = w.recorded_texts(group, older=True)
+        versions += [
+            TextVersion(key.thread, key.id, None, None, body)
+            for key, body in older.items()
+            if key not in amended
+        ]
         w.save_texts(versions)
         count += len(versions)
     return count
@@ -33,7 +58,7 @@ def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
     nothing amends has one, read from its payload alone; the others are replayed with
     their amendments."""
     texts = r.recorded_texts(threads)
-    amended, versions = amended_versions(r, threads)
+    amended, versions = _amended_versions(r, threads)
     versions += [
         TextVersion(key.thread, key.id, None, None, body)
         for key, body in texts.items()
@@ -42,7 +67,7 @@ def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
     return sorted(versions, key=lambda v: (v.thread, v.id, v.since or dt.date.min))
 
 
-def amended_versions(r: Reader, threads: Sequence[str]) -> tuple[set[Key], list[TextVersion]]:
+def _amended_versions(r: Reader, threads: Sequence[str]) -> tuple[set[Key], list[TextVersion]]:
     """The events of some threads that corrections or retractions amend, and their text
     versions, replayed with those amendments."""
     amendments = r.thread_amendments(threads)

@@ -67,10 +67,11 @@ _POSTGRES_TEXT = """concat_ws(E'\\n',
      FROM json_array_elements(e.payload::json -> 'positions') WITH ORDINALITY AS p(x, n)),
     (SELECT string_agg(nullif(x ->> 'name', ''), E'\\n' ORDER BY n)
      FROM json_array_elements(e.payload::json -> 'sources') WITH ORDINALITY AS s(x, n)))"""
-# The events of a range of threads that nothing amends (an amendment lives in its
-# target's thread: the index on each thread's amendments answers), in key order.
+# The events of some threads (``{threads}``: a JSON array of slugs on SQLite, an array
+# on PostgreSQL, as many as it takes) that nothing amends: an amendment lives in its
+# target's thread, so the index on each thread's amendments answers.
 _PLAIN_EVENTS = """FROM events e
-WHERE e.kind = 'event' AND e.thread >= :first AND e.thread <= :last
+WHERE e.kind = 'event' AND e.thread {threads}
   AND NOT EXISTS (SELECT 1 FROM events a
                   WHERE a.thread = e.thread AND a.target = e.thread || '/' || e.event_id)"""
 
@@ -118,11 +119,13 @@ class TextReader:
             return error_reason(e)
         return None
 
-    def recorded_texts(self, threads: Sequence[str]) -> dict[Key, str]:
+    def recorded_texts(self, threads: Sequence[str], *, older: bool = False) -> dict[Key, str]:
         """The text of each event of some threads as recorded (amendments aside), from
-        its payload alone."""
+        its payload alone (``older``: only those whose payload is in an older form)."""
         e = events.c
         query = select(e.thread, e.event_id, e.payload_schema, e.payload)
+        if older:
+            query = query.where(e.payload_schema != PAYLOAD_SCHEMA)
         wanted = sorted(set(threads))
         out: dict[Key, str] = {}
         for i in range(0, len(wanted), CHUNK):
@@ -131,6 +134,15 @@ class TextReader:
             for thread, event_id, schema, payload in rows:
                 out[Key(thread, event_id)] = payload_text(upcast(orjson.loads(payload), schema))
         return out
+
+    def unplain_threads(self) -> set[str]:
+        """The threads with events ``save_plain_texts`` leaves out: amended ones (by the
+        index on amendments), or payloads in an older form (none yet: a full scan)."""
+        e = events.c
+        amended = select(e.thread).where(e.target.is_not(None)).distinct()
+        older = select(e.thread).where(e.kind == "event", e.payload_schema != PAYLOAD_SCHEMA)
+        older = older.distinct()
+        return {*self._conn.execute(amended).scalars(), *self._conn.execute(older).scalars()}
 
     def text_threads(self) -> set[str]:
         """The threads the index holds versions of."""
@@ -160,38 +172,30 @@ class TextWriter(TextReader):
     def _sqlite(self) -> bool:
         return self._conn.dialect.name == "sqlite"
 
-    def save_plain_texts(self, first: str, last: str) -> int:
-        """Index the events of the threads ``first`` to ``last`` (slug order) that nothing
-        amends, one version each, from the start: the database computes the text from
-        the payload (``_SQLITE_TEXT``), but of a payload in an older form, which
-        ``upcast`` reads first. Returns the number of versions."""
+    def save_plain_texts(self, threads: Sequence[str]) -> int:
+        """Index the events of some threads that nothing amends and whose payload is in
+        today's form: one version each, from the start, its text computed from the
+        payload by the database (``_SQLITE_TEXT``), in statements that run without
+        Python. Returns the number of versions."""
         sqlite = self._sqlite()
-        bounds = {"first": first, "last": last, "schema": PAYLOAD_SCHEMA}
-        older = self._conn.execute(
-            text(
-                f"SELECT e.thread, e.event_id, e.payload_schema, e.payload {_PLAIN_EVENTS} "
-                "AND e.payload_schema <> :schema"
-            ),
-            bounds,
-        )
-        versions = [
-            TextVersion(t, i, None, None, payload_text(upcast(orjson.loads(p), schema)))
-            for t, i, schema, p in older
-        ]
-        self.save_texts(versions)
         last_id = self._last_id()
-        body = _SQLITE_TEXT if sqlite else _POSTGRES_TEXT
+        if sqlite:
+            body, where = _SQLITE_TEXT, "IN (SELECT value FROM json_each(:threads))"
+            wanted: Any = orjson.dumps(sorted(threads)).decode()
+        else:
+            body, where, wanted = _POSTGRES_TEXT, "= ANY(:threads)", sorted(threads)
+        plain = _PLAIN_EVENTS.format(threads=where)
         added = self._conn.execute(
             text(
                 "INSERT INTO event_texts (thread, event_id, since, until, body) "
-                f"SELECT e.thread, e.event_id, NULL, NULL, {body} {_PLAIN_EVENTS} "
+                f"SELECT e.thread, e.event_id, NULL, NULL, {body} {plain} "
                 "AND e.payload_schema = :schema ORDER BY e.thread, e.event_id"
             ),
-            bounds,
+            {"threads": wanted, "schema": PAYLOAD_SCHEMA},
         ).rowcount
         if sqlite:
             self._index_after(last_id)
-        return len(versions) + added
+        return int(added)
 
     def _last_id(self) -> int:
         return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())
