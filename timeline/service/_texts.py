@@ -13,12 +13,14 @@ from timeline.texts import TextVersion, event_text, versions_by_event
 __all__ = ["group_versions", "index_texts", "replay_projections", "replay_texts"]
 
 
-def replay_texts(w: Writer) -> int:
+def replay_texts(w: Writer) -> None:
     """Replace the index with the text versions of every event in the log, a group of
-    whole threads at a time; returns the number of versions."""
+    whole threads at a time."""
     w.clear_texts()
-    count = sum(w.save_plain_texts(g) for g in w.thread_groups(None, REPLAY_GROUP))
-    return count + _index_unplain(w)
+    left_out: set[str] = set()
+    for group in w.thread_groups(None, REPLAY_GROUP):
+        left_out |= w.save_plain_texts(group)
+    _index_left_out(w, left_out)
 
 
 def replay_projections(w: Writer) -> tuple[int, int]:
@@ -28,19 +30,19 @@ def replay_projections(w: Writer) -> tuple[int, int]:
     One pass over the log: while a group of threads folds (Python, on another thread),
     the database indexes the text of their events that nothing amends (its own work,
     which does not hold Python's lock), so that the two take two cores. The events
-    it cannot index follow (``_index_unplain``)."""
+    it cannot index follow (``_index_left_out``)."""
     w.clear_texts()
-    counts = replay_log(w, alongside=w.save_plain_texts)
-    _index_unplain(w)
+    left_out: set[str] = set()
+    counts = replay_log(w, alongside=lambda group: left_out.update(w.save_plain_texts(group)))
+    _index_left_out(w, left_out)
     return counts
 
 
-def _index_unplain(w: Writer) -> int:
-    """Index the events ``save_plain_texts`` leaves out: those amended, replayed with
-    their amendments, and those whose payload is in an older form, read through
-    ``upcast``. Returns the number of versions."""
-    count = 0
-    for group in w.thread_groups(w.unplain_threads(), REPLAY_GROUP):
+def _index_left_out(w: Writer, threads: set[str]) -> None:
+    """Index the events of these threads that ``save_plain_texts`` left out: those
+    amended, replayed with their amendments, and those whose payload is in an older
+    form, read through ``upcast``."""
+    for group in w.thread_groups(threads, REPLAY_GROUP):
         amended, versions = _amended_versions(w, group)
         older = w.recorded_texts(group, older=True)
         versions += [
@@ -49,8 +51,6 @@ def _index_unplain(w: Writer) -> int:
             if key not in amended
         ]
         w.save_texts(versions)
-        count += len(versions)
-    return count
 
 
 def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:

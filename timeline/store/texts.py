@@ -135,15 +135,6 @@ class TextReader:
                 out[Key(thread, event_id)] = payload_text(upcast(orjson.loads(payload), schema))
         return out
 
-    def unplain_threads(self) -> set[str]:
-        """The threads with events ``save_plain_texts`` leaves out: amended ones (by the
-        index on amendments), or payloads in an older form (none yet: a full scan)."""
-        e = events.c
-        amended = select(e.thread).where(e.target.is_not(None)).distinct()
-        older = select(e.thread).where(e.kind == "event", e.payload_schema != PAYLOAD_SCHEMA)
-        older = older.distinct()
-        return {*self._conn.execute(amended).scalars(), *self._conn.execute(older).scalars()}
-
     def text_threads(self) -> set[str]:
         """The threads the index holds versions of."""
         return set(self._conn.execute(select(_T.thread).distinct()).scalars())
@@ -172,30 +163,42 @@ class TextWriter(TextReader):
     def _sqlite(self) -> bool:
         return self._conn.dialect.name == "sqlite"
 
-    def save_plain_texts(self, threads: Sequence[str]) -> int:
+    def save_plain_texts(self, threads: Sequence[str]) -> set[str]:
         """Index the events of some threads that nothing amends and whose payload is in
         today's form: one version each, from the start, its text computed from the
-        payload by the database (``_SQLITE_TEXT``), in statements that run without
-        Python. Returns the number of versions."""
+        payload by the database (``_SQLITE_TEXT``). Returns the threads with events it
+        left out. Each statement runs without Python and answers in one row at most, so
+        a fold on another thread goes on meanwhile (see ``replay_log``)."""
         sqlite = self._sqlite()
-        last_id = self._last_id()
         if sqlite:
             body, where = _SQLITE_TEXT, "IN (SELECT value FROM json_each(:threads))"
             wanted: Any = orjson.dumps(sorted(threads)).decode()
+            left_out = "json_group_array(DISTINCT e.thread)"
         else:
             body, where, wanted = _POSTGRES_TEXT, "= ANY(:threads)", sorted(threads)
-        plain = _PLAIN_EVENTS.format(threads=where)
-        added = self._conn.execute(
+            left_out = "array_agg(DISTINCT e.thread)"
+        params = {"threads": wanted, "schema": PAYLOAD_SCHEMA}
+        last_id = self._last_id()
+        self._conn.execute(
             text(
                 "INSERT INTO event_texts (thread, event_id, since, until, body) "
-                f"SELECT e.thread, e.event_id, NULL, NULL, {body} {plain} "
+                f"SELECT e.thread, e.event_id, NULL, NULL, {body} "
+                f"{_PLAIN_EVENTS.format(threads=where)} "
                 "AND e.payload_schema = :schema ORDER BY e.thread, e.event_id"
             ),
-            {"threads": wanted, "schema": PAYLOAD_SCHEMA},
-        ).rowcount
+            params,
+        )
         if sqlite:
             self._index_after(last_id)
-        return int(added)
+        # amended events (by the index on amendments), or payloads in an older form
+        found = self._conn.execute(
+            text(
+                f"SELECT {left_out} FROM events e WHERE e.thread {where} AND "
+                "(e.target IS NOT NULL OR (e.kind = 'event' AND e.payload_schema <> :schema))"
+            ),
+            params,
+        ).scalar_one()
+        return set(orjson.loads(found) if sqlite else found or ())
 
     def _last_id(self) -> int:
         return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())
