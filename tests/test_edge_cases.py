@@ -188,6 +188,17 @@ def test_verify_names_tampering_without_a_traceback(
     assert finding in result.stdout.splitlines()
 
 
+def test_rebuild_refuses_a_payload_in_a_form_it_cannot_read(run: Run, db_url: str) -> None:
+    for event_id in "abc":
+        _add(run, event_id, "2022-01-0" + str("abc".index(event_id) + 1))
+    _tamper(db_url, "UPDATE events SET payload_schema = 2 WHERE seq = 3")
+    result = run("rebuild")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: a record has payload schema 2, unknown to this version of timeline\n"
+    )
+
+
 def test_a_title_merged_from_an_alias_reports_problems_at_the_event(
     run: Run, tmp_path: Path, db_url: str
 ) -> None:

@@ -175,3 +175,34 @@ def test_verify_names_a_search_engine_that_is_gone(imported: Run, db_url: str) -
     assert result.stderr == "Error: 1 problem in 27 records in 3 threads\n"
     searched = imported("log", "--text", "Pais")
     assert searched.exit_code == 1 and searched.stderr.count("\n") == 1
+
+
+def test_rebuild_indexes_every_shape_of_text_as_the_appends_did(run_ok: Run, db_url: str) -> None:
+    _add(run_ok, "bare", "Talks in Geneva")
+    _add(
+        run_ok, "full", 'Ryabkov\'s "red lines" — 100% rejected \\ ok', "--summary",
+        "First line.\nSecond line: Женева, São Tomé 🙂",
+        "--position", "Russia|NATO enlargement|no further expansion",
+        "--position", "United States|NATO enlargement|open door",
+        "--source", "El País=https://elpais.com/a", "--source", "TASS=https://tass.com/b",
+    )  # fmt: skip
+    _add(run_ok, "sourced", "Talks resumed", "--source", "Reuters=https://reuters.com/c")
+    _add(run_ok, "fixed", "Talks in Genva", "--known", "2022-01-10")
+    run_ok("correct", "geneva/fixed", "--title", "Talks in Geneva", "--known", "2022-01-12")
+
+    def index() -> list[Any]:
+        engine = create_engine(resolve_url(db_url))
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT thread, event_id, since, until, body FROM event_texts")
+            ).all()
+        engine.dispose()
+        return sorted((tuple(r) for r in rows), key=repr)
+
+    appended = index()
+    assert len(appended) == 5  # the corrected event reads two ways
+    run_ok("rebuild")
+    assert index() == appended
+    assert run_ok("verify").exit_code == 0
+    assert _keys(run_ok, "--text", "Sao Tome tass") == ["geneva/full"]
+    assert _keys(run_ok, "--text", "reuters") == ["geneva/sourced"]

@@ -65,7 +65,8 @@ def _amendment_seqs(records: Sequence[R]) -> set[int]:
         if isinstance(target, Key):
             amended.add(target)
             seqs.add(r.seq)
-    seqs.update(r.seq for r in records if r.entry.key in amended)
+    if amended:  # (most threads: none, and no key to make for each record)
+        seqs.update(r.seq for r in records if r.entry.key in amended)
     return seqs
 
 

@@ -48,9 +48,11 @@ class _Fold:
         "events",
         "first",
         "first_key",
+        "first_record",
         "horizon",
         "last",
         "last_key",
+        "last_record",
         "max_seq",
         "parties",
         "positions",
@@ -74,6 +76,10 @@ class _Fold:
         self.first_key: SortKey | None = None
         self.last: EventSummary | None = None
         self.last_key: SortKey | None = None
+        # the records first and last folded, summed up only when frozen: in known order
+        # nearly every record is the last one for a while
+        self.first_record: AnyRecord | None = None
+        self.last_record: AnyRecord | None = None
         self.max_seq = 0
         self.horizon = dt.date.min  # the latest known day among the records seen
 
@@ -115,11 +121,15 @@ class _Fold:
                     p.actor, p.issue, p.stance, e.date.text, e.id, key
                 )
         if self.first_key is None or key < self.first_key:
-            self.first, self.first_key = _summary(record), key
+            self.first_record, self.first_key = record, key
         if self.last_key is None or key > self.last_key:
-            self.last, self.last_key = _summary(record), key
+            self.last_record, self.last_key = record, key
 
     def freeze(self) -> ThreadState:
+        if self.first_record is not None:
+            self.first, self.first_record = _summary(self.first_record), None
+        if self.last_record is not None:
+            self.last, self.last_record = _summary(self.last_record), None
         if (
             self.first is None
             or self.last is None

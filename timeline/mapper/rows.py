@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
+import orjson
+
 from timeline.chain import ChainRow
 from timeline.codec import dumps, dumps_without_floats
 from timeline.dates import parse_edtf
@@ -188,7 +190,12 @@ def record_from_row(row: Row) -> Record:
 
 def _day(value: Any) -> dt.date:
     # text on SQLite (read without SQLAlchemy's per-row conversion), a date elsewhere
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    return value if isinstance(value, dt.date) else _iso_day(value)
+
+
+@lru_cache(maxsize=65536)  # a log's records fall on far fewer days than it has records
+def _iso_day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
 
 
 @lru_cache(maxsize=4096)  # a thread's events name the same few parties, over and over
@@ -241,7 +248,7 @@ def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
         _names(actors),
         title,
         status,
-        tuple(Position(*p) for p in json.loads(positions)) if positions else (),
+        tuple([Position(*p) for p in orjson.loads(positions)]) if positions else (),
         bool(known_given),
         None if announced is None else _day(announced),
     )

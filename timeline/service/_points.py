@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from timeline.checkpoints import build, current, cut_day, due, replay
@@ -25,19 +26,38 @@ def by_thread(records: Iterable[R]) -> dict[str, list[R]]:
     return out
 
 
-def replay_log(w: Writer) -> tuple[int, int]:
+def replay_log(
+    w: Writer, alongside: Callable[[list[str]], object] | None = None
+) -> tuple[int, int]:
     """Replace the projections (thread states and checkpoints) with a replay of the
     whole log, read a group of whole threads at a time (bounded memory); returns the
-    number of records and of threads."""
+    number of records and of threads.
+
+    ``alongside(group)`` runs while the group's records fold, which they do on another
+    thread: it should be the database's work (a long statement that releases Python's
+    lock), for the two to take two cores. A statement that returns many rows would
+    wait for the lock at each one."""
     w.clear_states()
     w.clear_checkpoints()
     records = threads = 0
-    for group in w.thread_groups(None, REPLAY_GROUP):
-        mine = by_thread(w.thread_fold_records(group))
-        _save(w, {t: replay(t, rs) for t, rs in mine.items()})
-        records += sum(len(rs) for rs in mine.values())
-        threads += len(mine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for group in w.thread_groups(None, REPLAY_GROUP):
+            folding = pool.submit(_replay_all, w.fetch_fold_records(group))
+            if alongside is not None:
+                alongside(group)
+            replays, count = folding.result()
+            _save(w, replays)  # only now: the fold's thread never uses ``w``
+            records += count
+            threads += len(replays)
     return records, threads
+
+
+def _replay_all(
+    fetched: Callable[[], list[FoldRecord]],
+) -> tuple[dict[str, tuple[list[Checkpoint], ThreadState | Hidden]], int]:
+    """Each thread's replay (checkpoints and state), and how many records they hold."""
+    mine = by_thread(fetched())
+    return {t: replay(t, rs) for t, rs in mine.items()}, sum(len(rs) for rs in mine.values())
 
 
 def _save(w: Writer, replays: Mapping[str, tuple[list[Checkpoint], ThreadState | Hidden]]) -> None:

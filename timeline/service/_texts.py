@@ -6,23 +6,51 @@ import datetime as dt
 from collections.abc import Sequence
 
 from timeline.model import Correction, Event, Key, Record, Retraction, is_amendment
-from timeline.service._points import REPLAY_GROUP
+from timeline.service._points import REPLAY_GROUP, replay_log
 from timeline.store import Reader, Writer
 from timeline.texts import TextVersion, event_text, versions_by_event
 
-__all__ = ["group_versions", "index_texts", "replay_texts"]
+__all__ = ["group_versions", "index_texts", "replay_projections", "replay_texts"]
 
 
-def replay_texts(w: Writer) -> int:
-    """Replace the index with the text versions of every event in the log, read a group
-    of whole threads at a time; returns the number of versions."""
+def replay_texts(w: Writer) -> None:
+    """Replace the index with the text versions of every event in the log, a group of
+    whole threads at a time."""
     w.clear_texts()
-    count = 0
+    left_out: set[str] = set()
     for group in w.thread_groups(None, REPLAY_GROUP):
-        versions = group_versions(w, group)
+        left_out |= w.save_plain_texts(group)
+    _index_left_out(w, left_out)
+
+
+def replay_projections(w: Writer) -> tuple[int, int]:
+    """Replace every projection (thread states, checkpoints, the search index) with a
+    replay of the whole log; returns the number of records and of threads.
+
+    One pass over the log: while a group of threads folds (Python, on another thread),
+    the database indexes the text of their events that nothing amends (its own work,
+    which does not hold Python's lock), so that the two take two cores. The events
+    it cannot index follow (``_index_left_out``)."""
+    w.clear_texts()
+    left_out: set[str] = set()
+    counts = replay_log(w, alongside=lambda group: left_out.update(w.save_plain_texts(group)))
+    _index_left_out(w, left_out)
+    return counts
+
+
+def _index_left_out(w: Writer, threads: set[str]) -> None:
+    """Index the events of these threads that ``save_plain_texts`` left out: those
+    amended, replayed with their amendments, and those whose payload is in an older
+    form, read through ``upcast``."""
+    for group in w.thread_groups(threads, REPLAY_GROUP):
+        amended, versions = _amended_versions(w, group)
+        older = w.recorded_texts(group, older=True)
+        versions += [
+            TextVersion(key.thread, key.id, None, None, body)
+            for key, body in older.items()
+            if key not in amended
+        ]
         w.save_texts(versions)
-        count += len(versions)
-    return count
 
 
 def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
@@ -30,17 +58,25 @@ def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
     nothing amends has one, read from its payload alone; the others are replayed with
     their amendments."""
     texts = r.recorded_texts(threads)
-    amendments = r.thread_amendments(threads)
-    corrected = {a.entry.key: a.entry.target for a in amendments if isinstance(a.entry, Correction)}
-    targets = [a.entry.target for a in amendments if isinstance(a.entry, Correction | Retraction)]
-    amended = {corrected.get(t, t) for t in targets}
-    versions = [
+    amended, versions = _amended_versions(r, threads)
+    versions += [
         TextVersion(key.thread, key.id, None, None, body)
         for key, body in texts.items()
         if key not in amended
     ]
-    versions += versions_by_event([*r.find(amended).values(), *amendments])
     return sorted(versions, key=lambda v: (v.thread, v.id, v.since or dt.date.min))
+
+
+def _amended_versions(r: Reader, threads: Sequence[str]) -> tuple[set[Key], list[TextVersion]]:
+    """The events of some threads that corrections or retractions amend, and their text
+    versions, replayed with those amendments."""
+    amendments = r.thread_amendments(threads)
+    if not amendments:
+        return set(), []
+    corrected = {a.entry.key: a.entry.target for a in amendments if isinstance(a.entry, Correction)}
+    targets = [a.entry.target for a in amendments if isinstance(a.entry, Correction | Retraction)]
+    amended = {corrected.get(t, t) for t in targets}
+    return amended, versions_by_event([*r.find(amended).values(), *amendments])
 
 
 def index_texts(w: Writer, records: Sequence[Record]) -> None:

@@ -22,8 +22,8 @@ from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.projector import project
 from timeline.service._append import bulk
-from timeline.service._points import REPLAY_GROUP, by_thread, replay_log
-from timeline.service._texts import group_versions, replay_texts
+from timeline.service._points import REPLAY_GROUP, by_thread
+from timeline.service._texts import group_versions, replay_projections
 from timeline.store import EventStore, Writer
 
 Access = Literal["write", "read", "inspect"]
@@ -107,9 +107,7 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
                 "`timeline rebuild --force` replays what is left"
             )
         with bulk():
-            counts = replay_log(w)
-            replay_texts(w)
-            return counts
+            return replay_projections(w)
 
 
 @dataclass
@@ -255,6 +253,5 @@ def restore(store: EventStore, path: str) -> int:
             )
         w.bulk()
         w.restore(records)
-        replay_log(w)
-        replay_texts(w)
+        replay_projections(w)
     return len(records)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, insert
 
-from timeline.model import Checkpoint
+from timeline.mapper import fold_record_from_values
+from timeline.model import Checkpoint, FoldRecord
 from timeline.schema import checkpoints
 from timeline.stateform import state_to_json
-from timeline.store.plain import PlainReader
+from timeline.store.plain import FOLD_SQL, SEQ, PlainReader
 
 __all__ = ["PointReader", "PointWriter"]
 
@@ -27,6 +31,23 @@ class PointReader(PlainReader):
         """How many records of each thread are known after its day (None: all)."""
         rows = self._db.known_between("thread, count(*)", starts.items(), None, " GROUP BY thread")
         return dict(rows)
+
+    def fetch_fold_records(self, threads: Sequence[str]) -> Callable[[], list[FoldRecord]]:
+        """Every record of some threads, read now in one statement, and made into records
+        as the projector needs them, in seq order, when the result is called: a replay
+        reads while nothing else runs, and makes the records on the thread that folds
+        them (``thread_fold_records`` does both at once)."""
+        wanted: Any = sorted(threads)
+        if self._db.backend == "postgresql":
+            where = f"= ANY({self._db.mark})"
+        else:  # a JSON array: as many as it takes, in one parameter
+            where, wanted = "IN (SELECT value FROM json_each(?))", orjson.dumps(wanted).decode()
+        rows = self._db.rows(f"SELECT {FOLD_SQL} FROM events WHERE thread {where}", (wanted,))
+
+        def records() -> list[FoldRecord]:
+            return [fold_record_from_values(r) for r in sorted(rows, key=itemgetter(SEQ))]
+
+        return records
 
 
 class PointWriter(PointReader):

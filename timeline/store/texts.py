@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from timeline.db import error_reason
-from timeline.mapper import upcast
+from timeline.mapper import PAYLOAD_SCHEMA, upcast
 from timeline.model import Key
 from timeline.schema import event_texts, events
 from timeline.store.plain import CHUNK, Driver, as_day
@@ -44,6 +44,36 @@ _FTS = Table(
     Column("rowid", Integer),
     Column("body", Text),
 )
+
+
+# ``texts.payload_text`` said in each database's SQL, over ``e.payload``: title, summary,
+# "issue: stance" of each position, source names, the non-empty ones joined by newlines.
+# A rebuild lets the database compute every plain event's text (C code, nothing decoded
+# in Python); verify recomputes them all with payload_text, so the two are held equal.
+_SQLITE_TEXT = """substr(
+    coalesce(char(10) || nullif(json_extract(e.payload, '$.title'), ''), '')
+    || coalesce(char(10) || nullif(json_extract(e.payload, '$.summary'), ''), '')
+    || coalesce((SELECT group_concat(char(10) || json_extract(x.value, '$.issue') || ': '
+                                     || json_extract(x.value, '$.stance'), '')
+                 FROM json_each(json_extract(e.payload, '$.positions')) AS x), '')
+    || coalesce((SELECT group_concat(char(10) || nullif(json_extract(x.value, '$.name'), ''),
+                                     '')
+                 FROM json_each(json_extract(e.payload, '$.sources')) AS x), ''),
+    2)"""
+_POSTGRES_TEXT = """concat_ws(E'\\n',
+    nullif(e.payload::json ->> 'title', ''),
+    nullif(e.payload::json ->> 'summary', ''),
+    (SELECT string_agg((x ->> 'issue') || ': ' || (x ->> 'stance'), E'\\n' ORDER BY n)
+     FROM json_array_elements(e.payload::json -> 'positions') WITH ORDINALITY AS p(x, n)),
+    (SELECT string_agg(nullif(x ->> 'name', ''), E'\\n' ORDER BY n)
+     FROM json_array_elements(e.payload::json -> 'sources') WITH ORDINALITY AS s(x, n)))"""
+# The events of some threads (``{threads}``: a JSON array of slugs on SQLite, an array
+# on PostgreSQL, as many as it takes) that nothing amends: an amendment lives in its
+# target's thread, so the index on each thread's amendments answers.
+_PLAIN_EVENTS = """FROM events e
+WHERE e.kind = 'event' AND e.thread {threads}
+  AND NOT EXISTS (SELECT 1 FROM events a
+                  WHERE a.thread = e.thread AND a.target = e.thread || '/' || e.event_id)"""
 
 
 def _on(day: dt.date | None) -> Any:
@@ -89,11 +119,13 @@ class TextReader:
             return error_reason(e)
         return None
 
-    def recorded_texts(self, threads: Sequence[str]) -> dict[Key, str]:
+    def recorded_texts(self, threads: Sequence[str], *, older: bool = False) -> dict[Key, str]:
         """The text of each event of some threads as recorded (amendments aside), from
-        its payload alone."""
+        its payload alone (``older``: only those whose payload is in an older form)."""
         e = events.c
         query = select(e.thread, e.event_id, e.payload_schema, e.payload)
+        if older:
+            query = query.where(e.payload_schema != PAYLOAD_SCHEMA)
         wanted = sorted(set(threads))
         out: dict[Key, str] = {}
         for i in range(0, len(wanted), CHUNK):
@@ -131,6 +163,56 @@ class TextWriter(TextReader):
     def _sqlite(self) -> bool:
         return self._conn.dialect.name == "sqlite"
 
+    def save_plain_texts(self, threads: Sequence[str]) -> set[str]:
+        """Index the events of some threads that nothing amends and whose payload is in
+        today's form: one version each, from the start, its text computed from the
+        payload by the database (``_SQLITE_TEXT``). Returns the threads with events it
+        left out. Each statement runs without Python and answers in one row at most, so
+        a fold on another thread goes on meanwhile (see ``replay_log``)."""
+        sqlite = self._sqlite()
+        if sqlite:
+            body, where = _SQLITE_TEXT, "IN (SELECT value FROM json_each(:threads))"
+            wanted: Any = orjson.dumps(sorted(threads)).decode()
+            left_out = "json_group_array(DISTINCT e.thread)"
+        else:
+            body, where, wanted = _POSTGRES_TEXT, "= ANY(:threads)", sorted(threads)
+            left_out = "array_agg(DISTINCT e.thread)"
+        params = {"threads": wanted, "schema": PAYLOAD_SCHEMA}
+        last_id = self._last_id()
+        self._conn.execute(
+            text(
+                "INSERT INTO event_texts (thread, event_id, since, until, body) "
+                f"SELECT e.thread, e.event_id, NULL, NULL, {body} "
+                f"{_PLAIN_EVENTS.format(threads=where)} "
+                "AND e.payload_schema = :schema ORDER BY e.thread, e.event_id"
+            ),
+            params,
+        )
+        if sqlite:
+            self._index_after(last_id)
+        # amended events (by the index on amendments), or payloads in an older form
+        found = self._conn.execute(
+            text(
+                f"SELECT {left_out} FROM events e WHERE e.thread {where} AND "
+                "(e.target IS NOT NULL OR (e.kind = 'event' AND e.payload_schema <> :schema))"
+            ),
+            params,
+        ).scalar_one()
+        return set(orjson.loads(found) if sqlite else found or ())
+
+    def _last_id(self) -> int:
+        return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())
+
+    def _index_after(self, last_id: int) -> None:
+        """SQLite: add the rows of ``event_texts`` after ``last_id`` to the FTS5 table."""
+        self._conn.execute(
+            text(
+                "INSERT INTO event_texts_fts(rowid, body) "
+                "SELECT id, body FROM event_texts WHERE id > :last"
+            ),
+            {"last": last_id},
+        )
+
     def save_texts(self, versions: Iterable[TextVersion]) -> None:
         """Add versions, straight through the driver (an import or a rebuild adds one per
         event: SQLAlchemy's processing of each row would cost more than the insert)."""
@@ -142,7 +224,7 @@ class TextWriter(TextReader):
         rows = [(v.thread, v.id, day(v.since), day(v.until), v.body) for v in versions]
         if not rows:
             return
-        last = self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one()
+        last = self._last_id()
         mark = self._db.mark
         sql = (
             "INSERT INTO event_texts (thread, event_id, since, until, body) "
@@ -151,13 +233,7 @@ class TextWriter(TextReader):
         for i in range(0, len(rows), 5000):
             self._conn.exec_driver_sql(sql, rows[i : i + 5000])
         if sqlite:
-            self._conn.execute(
-                text(
-                    "INSERT INTO event_texts_fts(rowid, body) "
-                    "SELECT id, body FROM event_texts WHERE id > :last"
-                ),
-                {"last": last},
-            )
+            self._index_after(last)
 
     def drop_texts(self, keys: Iterable[Key]) -> None:
         """Remove the versions of these events (before they are indexed again)."""
