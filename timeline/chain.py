@@ -3,7 +3,8 @@
 Pure: no I/O.
 
 Each record stores ``hash`` = lowercase hex SHA-256 of the UTF-8 bytes of the canonical
-JSON (``codec.canonical``: keys sorted, no whitespace, strings NFC, non-ASCII unescaped) of
+JSON (``codec.canonical``: keys sorted by code point, no whitespace, strings NFC,
+non-ASCII unescaped) of
 
     {"kind": "event" | "correction" | "retraction",
      "payload": <the record's payload object, as stored>,

@@ -1,10 +1,12 @@
 """JSON text as timeline writes it: the canonical form that is hashed, and compact JSON.
 Pure: no I/O.
 
-The canonical form (see README, "Tamper evidence"): object keys sorted at every level,
-no whitespace, non-ASCII characters as UTF-8 (JSON's mandatory escapes only), every
-string in Unicode NFC. ``tests/test_canonical.py`` checks it against the ``rfc8785``
-package (JSON Canonicalization Scheme) on the values timeline stores.
+The canonical form (see README, "Tamper evidence"): object keys sorted at every level
+by code point, no whitespace, non-ASCII characters as UTF-8 (JSON's mandatory escapes
+only), every string in Unicode NFC. ``tests/test_canonical.py`` checks it against the
+``rfc8785`` package (JSON Canonicalization Scheme) on the values timeline stores; JCS
+sorts keys by UTF-16 code unit instead, which differs only for keys (``known_to``'s
+actor names) that mix characters above U+FFFF with ones in U+E000..U+FFFF.
 """
 
 from __future__ import annotations
