@@ -120,7 +120,7 @@ def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
     and its checkpoints from the first day its new records change (``cut_day``), read
     back from the log a group of whole threads at a time (bounded memory)."""
     for group in w.thread_groups(sorted(set(threads)), REPLAY_GROUP):
-        records = by_thread(w.thread_fold_records(group))
+        records = by_thread(w.fetch_fold_records(group)())
         cuts = {}
         for thread, mine in records.items():
             day = cut_day([r for r in mine if r.seq >= first_seq], mine)

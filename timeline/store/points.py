@@ -36,7 +36,7 @@ class PointReader(PlainReader):
         """Every record of some threads, read now in one statement, and made into records
         as the projector needs them, in seq order, when the result is called: a replay
         reads while nothing else runs, and makes the records on the thread that folds
-        them (``thread_fold_records`` does both at once)."""
+        them."""
         wanted: Any = sorted(threads)
         if self._db.backend == "postgresql":
             where = f"= ANY({self._db.mark})"

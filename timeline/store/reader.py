@@ -14,7 +14,6 @@ from timeline.mapper import (
     COPIED,
     chain_row,
     fold_record_from_row,
-    fold_record_from_values,
     record_from_row,
 )
 from timeline.model import (
@@ -31,7 +30,7 @@ from timeline.schema import events, thread_states
 from timeline.store import _columns, plain
 from timeline.store._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
 from timeline.store.names import NameReader
-from timeline.store.plain import FOLD_SQL, SEQ, Driver
+from timeline.store.plain import Driver
 from timeline.store.points import PointReader
 from timeline.store.texts import TextReader
 
@@ -109,13 +108,6 @@ class Reader(PointReader, TextReader, NameReader):
         if through_seq is not None:
             query = query.where(events.c.seq <= through_seq)
         return self._select(query, threads, fold_record_from_row)
-
-    def thread_fold_records(self, threads: Iterable[str]) -> list[FoldRecord]:
-        """Every record of some threads, as the projector needs them, in seq order: a
-        replay's read, as plain SQL (no filter to compile, no per-row processing)."""
-        rows = self._db.of_threads(f"{FOLD_SQL} FROM events", threads)
-        rows.sort(key=lambda r: r[SEQ])
-        return [fold_record_from_values(r) for r in rows]
 
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every whole record in seq order, streamed in batches (a backup of any size)."""
