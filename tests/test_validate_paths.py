@@ -20,7 +20,7 @@ from tests.test_canonical import raw_events
 from timeline.errors import InvalidEvent
 from timeline.model import Event
 from timeline.validate import event_from_input
-from timeline.validate.event import _checked_event, _plain_event
+from timeline.validate.event import EVENT_FIELDS, _checked_event, _plain_event
 
 ODD_VALUES = st.sampled_from(
     [
@@ -61,25 +61,7 @@ ODD_VALUES = st.sampled_from(
         {"Russia": "1990"},
     ]
 )
-FIELDS = st.sampled_from(
-    [
-        "thread",
-        "id",
-        "date",
-        "known",
-        "type",
-        "actors",
-        "title",
-        "summary",
-        "sources",
-        "status",
-        "positions",
-        "refs",
-        "known_to",
-        "scheduled",
-        "typo",
-    ]
-)
+FIELDS = st.sampled_from([*EVENT_FIELDS, "typo"])
 
 
 @st.composite

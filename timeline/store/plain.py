@@ -53,7 +53,7 @@ FOLD_SQL = ", ".join(
     for f in FOLD_FIELDS
 )
 SEQ, THREAD = FOLD_FIELDS.index("seq"), FOLD_FIELDS.index("thread")
-_POINT_SQL = "thread, day, state, horizon, max_seq, records"
+_POINT_FIELDS = ("thread", "day", "state", "horizon", "max_seq", "records")
 
 
 def as_day(value: dt.date | str) -> dt.date:
@@ -246,7 +246,7 @@ class PlainReader:
         out: dict[str, Checkpoint] = {}
         for chunk in chunks(threads):
             sql = (
-                f"SELECT {', '.join('c.' + c for c in _POINT_SQL.split(', '))} "
+                f"SELECT {', '.join('c.' + c for c in _POINT_FIELDS)} "
                 "FROM checkpoints c JOIN (SELECT thread, max(day) AS day FROM checkpoints "
                 f"WHERE day <= {db.mark} AND thread IN ({db.marks(len(chunk))}) "
                 "GROUP BY thread) l ON c.thread = l.thread AND c.day = l.day"
@@ -261,7 +261,8 @@ class PlainReader:
     def all_checkpoints(self) -> dict[str, list[Checkpoint]]:
         """Every checkpoint, by thread, in day order."""
         out: dict[str, list[Checkpoint]] = {}
-        for row in self._db.rows(f"SELECT {_POINT_SQL} FROM checkpoints ORDER BY thread, day"):
+        sql = f"SELECT {', '.join(_POINT_FIELDS)} FROM checkpoints ORDER BY thread, day"
+        for row in self._db.rows(sql):
             out.setdefault(row[0], []).append(_point(row))
         return out
 
