@@ -4,8 +4,10 @@ tsvector + unaccent), as of any day, and the index as a projection that verify c
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import Run
@@ -26,6 +28,16 @@ def _add(run: Run, id: str, title: str, *extra: str) -> None:
         "talks", "--actor", "Russia", "--title", title, *extra,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+def _index(db_url: str) -> list[Any]:
+    """The search index's versions, as rows, in a stable order."""
+    engine = create_engine(resolve_url(db_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT thread, event_id, since, until, body FROM event_texts"))
+        found = sorted((tuple(r) for r in rows), key=repr)
+    engine.dispose()
+    return found
 
 
 def test_accents_and_case_aside_a_word_finds_the_words_it_begins(imported: Run) -> None:
@@ -190,19 +202,54 @@ def test_rebuild_indexes_every_shape_of_text_as_the_appends_did(run_ok: Run, db_
     _add(run_ok, "fixed", "Talks in Genva", "--known", "2022-01-10")
     run_ok("correct", "geneva/fixed", "--title", "Talks in Geneva", "--known", "2022-01-12")
 
-    def index() -> list[Any]:
-        engine = create_engine(resolve_url(db_url))
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT thread, event_id, since, until, body FROM event_texts")
-            ).all()
-        engine.dispose()
-        return sorted((tuple(r) for r in rows), key=repr)
-
-    appended = index()
+    appended = _index(db_url)
     assert len(appended) == 5  # the corrected event reads two ways
     run_ok("rebuild")
-    assert index() == appended
+    assert _index(db_url) == appended
     assert run_ok("verify").exit_code == 0
     assert _keys(run_ok, "--text", "Sao Tome tass") == ["geneva/full"]
     assert _keys(run_ok, "--text", "reuters") == ["geneva/sourced"]
+
+
+def test_an_import_indexes_as_rebuild_does_across_batches_and_amendments(
+    run_ok: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The database indexes an import's new events a batch at a time, beside the next
+    # batch's checks; the amendments in the same import index their events again.
+    monkeypatch.setattr("timeline.service.importing.BATCH", 2)
+
+    def event(id: str, title: str, **extra: Any) -> dict[str, Any]:
+        fields = {"thread": "geneva", "id": id, "date": "2022-01-10", "type": "talks"}
+        return {**fields, "actors": ["Russia"], "title": title, **extra}
+
+    def jsonl(name: str, *lines: dict[str, Any]) -> str:
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        return str(path)
+
+    run_ok("import", jsonl("first.jsonl", event("e1", "Talks in Genva"), event("e2", "Lavrov")))
+    fix = {"type": "correction", "set": {"title": "Talks in Geneva"}, "known": "2022-01-12"}
+    later = jsonl(
+        "later.jsonl",
+        {"thread": "geneva", "id": "c1", "corrects": "geneva/e1", **fix},
+        event("e3", "Ryabkov in Geneva", summary="Red lines", known="2022-01-11"),
+        event("e4", "Blinken", sources=[{"name": "TASS", "url": "https://tass.com/b"}]),
+        {"thread": "geneva", "id": "c2", "corrects": "geneva/e3", **fix},
+        event("e5", "Sherman"),
+        {
+            "thread": "geneva",
+            "id": "r1",
+            "type": "retraction",
+            "retracts": "geneva/e5",
+            "reason": "no",
+        },
+    )
+    run_ok("import", later)
+    imported_index = _index(db_url)
+    assert len(imported_index) == 7  # two events corrected read two ways each
+    assert run_ok("verify").exit_code == 0
+    run_ok("rebuild")
+    assert _index(db_url) == imported_index
+    assert _keys(run_ok, "--text", "tass") == ["geneva/e4"]
+    assert _keys(run_ok, "--text", "Genva", "--known-by", "2022-01-11") == ["geneva/e1"]
+    assert _keys(run_ok, "--text", "Genva") == []

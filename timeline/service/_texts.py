@@ -10,7 +10,7 @@ from timeline.service._points import REPLAY_GROUP, replay_log
 from timeline.store import Reader, Writer
 from timeline.texts import TextVersion, event_text, versions_by_event
 
-__all__ = ["group_versions", "index_texts", "replay_projections", "replay_texts"]
+__all__ = ["group_versions", "index_amended", "index_texts", "replay_projections", "replay_texts"]
 
 
 def replay_texts(w: Writer) -> None:
@@ -82,15 +82,20 @@ def _amended_versions(r: Reader, threads: Sequence[str]) -> tuple[set[Key], list
 def index_texts(w: Writer, records: Sequence[Record]) -> None:
     """After an append of ``records``: index the new events, and index again the events
     that its corrections and retractions amend (directly, or through a correction)."""
-    fresh: list[TextVersion] = []
-    targets: set[Key] = set()
-    for r in records:
-        entry = r.entry
-        if isinstance(entry, Event):  # nothing amends it yet: one version, from the start
-            fresh.append(TextVersion(entry.thread, entry.id, None, None, event_text(entry)))
-        elif is_amendment(entry):  # (a new title changes no event's text)
-            targets.add(entry.target)
-    w.save_texts(fresh)
+    w.save_texts(
+        TextVersion(r.entry.thread, r.entry.id, None, None, event_text(r.entry))
+        for r in records
+        if isinstance(r.entry, Event)  # nothing amends it yet: one version, from the start
+    )
+    index_amended(w, records)
+
+
+def index_amended(w: Writer, records: Sequence[Record]) -> None:
+    """After an append of ``records``: index again the events that its corrections and
+    retractions amend (a new title changes no event's text). An import calls this
+    alone, and has the database index its new events at the end (``save_plain_texts``
+    from its first seq on, beside ``reproject``)."""
+    targets = {r.entry.target for r in records if is_amendment(r.entry)}
     if not targets:
         return
     # an amendment of a correction changes the event that correction corrects

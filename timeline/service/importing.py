@@ -6,6 +6,9 @@ transaction of the import, and let go. Corrections and retractions wait until ev
 event is in (they may come before the event they amend), and so do the checks of
 refs; then the threads touched get their states and checkpoints (``reproject``). Any
 problem anywhere rolls the whole transaction back: nothing is written.
+
+The database indexes the text of each batch's new events while the next batch is
+checked on another thread, so that an import takes two cores.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +28,7 @@ from timeline.model import Amendment, Correction, Entry, Event, Key, Record, Wri
 from timeline.service._append import Progress, bulk
 from timeline.service._files import expand_paths
 from timeline.service._points import reproject
-from timeline.service._texts import index_texts
+from timeline.service._texts import index_amended
 from timeline.service.recording import check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
 from timeline.validate import entry_from_input
@@ -87,6 +91,7 @@ class _Import:
         self.sources: list[str] = []
         # where each record this import appends came from, by seq - first_seq
         self.first_seq = 0
+        self.unindexed = 0  # first seq of the new events not yet in the search index
         self.at_file, self.at_line = array("I"), array("I")
         self.read, self.total = 0, 0
 
@@ -101,10 +106,16 @@ class _Import:
         files, self.problems = expand_paths(paths)
         self.result.files = len(files)
         self.total = sum(f.stat().st_size for f in files)
-        with self.store.writing(None) as w:
+        with self.store.writing(None) as w, ThreadPoolExecutor(max_workers=1) as pool:
             w.bulk()
             for raws in self.batches(files):
-                self.events(w, raws)
+                # while a batch is checked (Python, on another thread), the database
+                # indexes the text of the one before (its own work, not holding
+                # Python's lock): the two take two cores
+                checking = pool.submit(self.validate, raws)
+                self.index_new(w)
+                self.events(w, checking.result())
+            self.index_new(w)
             self.amend(w)
             self.check_refs(w)
             self.title_warnings()
@@ -168,17 +179,27 @@ class _Import:
 
     # ---- events, a batch at a time ------------------------------------------------------
 
-    def events(self, w: Writer, raws: list[RawEvent]) -> None:
-        batch = self.validate(raws)
+    def events(self, w: Writer, batch: Batch) -> None:
         stored = w.find(batch)
         self.meet(w, {key.thread for key in batch})
         new = [(e, raw) for e, raw in batch.values() if self.place_event(e, raw, stored)]
         self.refs += [(e, raw) for e, raw in new if isinstance(e, Event) and e.refs]
-        self.append(w, [(e, self.title_of(e)) for e, _ in new], [raw for _, raw in new])
+        records = self.append(w, [(e, self.title_of(e)) for e, _ in new], [raw for _, raw in new])
+        if records and not self.unindexed:
+            self.unindexed = records[0].seq
+
+    def index_new(self, w: Writer) -> None:
+        """Index the text of the new events appended since the last call (all of them
+        before any amendment is appended, which indexes its event again)."""
+        if self.unindexed:
+            w.save_texts_from(self.unindexed)
+            self.unindexed = 0
 
     def validate(self, raws: list[RawEvent]) -> Batch:
         """The batch's events, each checked on its own; corrections and retractions are
-        put aside. A key may repeat only with the same content."""
+        put aside. A key may repeat only with the same content. (Runs on another thread
+        than the rest: it touches only the problems, the amendments and the count of
+        those present, which nothing else does meanwhile.)"""
         batch: Batch = {}
         for raw in raws:
             try:
@@ -258,11 +279,11 @@ class _Import:
 
     def append(
         self, w: Writer, items: list[tuple[Written, str | None]], raws: list[RawEvent]
-    ) -> None:
+    ) -> list[Record]:
         records = w.append(items, self.now)
         if not records:
-            return
-        index_texts(w, records)
+            return records
+        index_amended(w, records)
         if not self.first_seq:
             self.first_seq = records[0].seq
         for raw in raws:
@@ -272,6 +293,7 @@ class _Import:
             self.at_line.append(raw.line or 0)
         self.touched.update(r.entry.thread for r in records)
         self.result.added += len(records)
+        return records
 
     def where(self, seq: int) -> str | None:
         """file:line of a record this import appended (None: recorded before)."""

@@ -67,11 +67,11 @@ _POSTGRES_TEXT = """concat_ws(E'\\n',
      FROM json_array_elements(e.payload::json -> 'positions') WITH ORDINALITY AS p(x, n)),
     (SELECT string_agg(nullif(x ->> 'name', ''), E'\\n' ORDER BY n)
      FROM json_array_elements(e.payload::json -> 'sources') WITH ORDINALITY AS s(x, n)))"""
-# The events of some threads (``{threads}``: a JSON array of slugs on SQLite, an array
-# on PostgreSQL, as many as it takes) that nothing amends: an amendment lives in its
-# target's thread, so the index on each thread's amendments answers.
+# The events (``{which}``: of some threads, or from a seq on) that nothing amends and
+# whose payload is in today's form: an amendment lives in its target's thread, so the
+# index on each thread's amendments answers.
 _PLAIN_EVENTS = """FROM events e
-WHERE e.kind = 'event' AND e.thread {threads}
+WHERE e.kind = 'event' AND {which} AND e.payload_schema = :schema
   AND NOT EXISTS (SELECT 1 FROM events a
                   WHERE a.thread = e.thread AND a.target = e.thread || '/' || e.event_id)"""
 
@@ -171,25 +171,14 @@ class TextWriter(TextReader):
         a fold on another thread goes on meanwhile (see ``replay_log``)."""
         sqlite = self._sqlite()
         if sqlite:
-            body, where = _SQLITE_TEXT, "IN (SELECT value FROM json_each(:threads))"
+            where = "IN (SELECT value FROM json_each(:threads))"
             wanted: Any = orjson.dumps(sorted(threads)).decode()
             left_out = "json_group_array(DISTINCT e.thread)"
         else:
-            body, where, wanted = _POSTGRES_TEXT, "= ANY(:threads)", sorted(threads)
+            where, wanted = "= ANY(:threads)", sorted(threads)
             left_out = "array_agg(DISTINCT e.thread)"
         params = {"threads": wanted, "schema": PAYLOAD_SCHEMA}
-        last_id = self._last_id()
-        self._conn.execute(
-            text(
-                "INSERT INTO event_texts (thread, event_id, since, until, body) "
-                f"SELECT e.thread, e.event_id, NULL, NULL, {body} "
-                f"{_PLAIN_EVENTS.format(threads=where)} "
-                "AND e.payload_schema = :schema ORDER BY e.thread, e.event_id"
-            ),
-            params,
-        )
-        if sqlite:
-            self._index_after(last_id)
+        self._save_plain(f"e.thread {where}", "e.thread, e.event_id", params)
         # amended events (by the index on amendments), or payloads in an older form
         found = self._conn.execute(
             text(
@@ -202,6 +191,28 @@ class TextWriter(TextReader):
 
     def _last_id(self) -> int:
         return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())
+
+    def save_texts_from(self, seq: int) -> None:
+        """Index the events from ``seq`` on that nothing amends, as ``save_plain_texts``
+        does: an import's new events, a batch at a time (an amendment that comes later
+        indexes its event again)."""
+        params = {"from_seq": seq, "schema": PAYLOAD_SCHEMA}
+        self._save_plain("e.seq >= :from_seq", "e.seq", params)
+
+    def _save_plain(self, which: str, order: str, params: dict[str, Any]) -> None:
+        """Index the events ``_PLAIN_EVENTS`` finds, in one statement per table."""
+        body = _SQLITE_TEXT if self._sqlite() else _POSTGRES_TEXT
+        last_id = self._last_id()
+        self._conn.execute(
+            text(
+                "INSERT INTO event_texts (thread, event_id, since, until, body) "
+                f"SELECT e.thread, e.event_id, NULL, NULL, {body} "
+                f"{_PLAIN_EVENTS.format(which=which)} ORDER BY {order}"
+            ),
+            params,
+        )
+        if self._sqlite():
+            self._index_after(last_id)
 
     def _index_after(self, last_id: int) -> None:
         """SQLite: add the rows of ``event_texts`` after ``last_id`` to the FTS5 table."""
