@@ -2,7 +2,9 @@
 with its peers (``peers.py``) in the same run, so that the machine's noise cancels.
 
 Prints a table per backend: each figure, timeline's value, the peer's, their ratio,
-the target and whether it is met. Import and rebuild are whole commands (Python
+the target and whether it is met; and floors, the database's own share of an import and
+of a rebuild, measured with no Python per event (see ``peers.py``), which timeline's
+figure cannot pass, whatever its code. Import and rebuild are whole commands (Python
 start-up included), with their peak memory, each measured --runs times (default 3), as
 the peers' are: the table gives the medians. ``asof`` is timed inside the process
 (p50 and p95 over 200 random threads and days anywhere in the corpus's range) and as
@@ -217,7 +219,7 @@ class Row:
     ours: float
     unit: str
     target: str  # as printed
-    ok: bool
+    ok: bool | None  # None: a floor, measured to compare, with no target of its own
     peer: str = ""
     theirs: float | None = None
 
@@ -247,13 +249,19 @@ def print_table(title: str, rows: list[Row]) -> None:
             "" if r.theirs is None else _num(r.theirs, r.unit),
             r.ratio,
             r.target,
-            "pass" if r.ok else "FAIL",
+            "" if r.ok is None else "pass" if r.ok else "FAIL",
         )
         for r in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _floor_rows(figure: str, rate: float, peers: list[tuple[str, float]]) -> list[Row]:
+    """A floor beside the peers: the database's own share of one of timeline's figures
+    (no Python per event), which that figure cannot pass, whatever its code."""
+    return [Row(figure, rate, "/s", "floor", None, peer, theirs) for peer, theirs in peers]
 
 
 def _median(runs: int, measure: Callable[[], float]) -> float:
@@ -264,6 +272,15 @@ def _median(runs: int, measure: Callable[[], float]) -> float:
 def _fresh(db: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
+
+
+def _afresh(floor: Callable[[Path, Path], float], source: Path, db: Path) -> float:
+    """A floor measured from ``source`` into a new database ``db``, removed after."""
+    _fresh(db)
+    try:
+        return floor(source, db)
+    finally:
+        _fresh(db)
 
 
 def _days(rng: random.Random, n: int) -> list[dt.date]:
@@ -407,6 +424,11 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
         ),
         Row("import peak memory", mb, "MB", "< 300 MB", mb < 300),
     ]
+    rows += _floor_rows(
+        "floor: timeline's tables filled by SQL alone",
+        n / _median(runs, lambda: _afresh(peers.sqlite_writes, db, tmp / "floor.db")),
+        [("raw sqlite3 executemany", raw_rate), ("eventsourcing append", es_rate)],
+    )
     rebuilds = [timeline_rss("rebuild", db=str(db)) for _ in range(runs)]
     ours = n / statistics.median(secs for secs, _ in rebuilds)
     mb = max(mb for _, mb in rebuilds)
@@ -433,6 +455,11 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
         ),
         Row("rebuild peak memory", mb, "MB", "", True),
     ]
+    rows += _floor_rows(
+        "floor: the search index alone (FTS5)",
+        n / _median(runs, lambda: _afresh(peers.sqlite_search_index, db, tmp / "fts.db")),
+        [("raw scan + json.loads", scan), ("eventsourcing replay", replay)],
+    )
     rows += _asof_rows(str(db), args.threads, random.Random(args.seed))
     rows += _search_rows(str(db), args, random.Random(args.seed))
     helps = [timeline("--help", db=str(tmp / "unused.db")) for _ in range(7)]
@@ -473,6 +500,8 @@ def postgres_column(corpus_path: Path, url: str, args: argparse.Namespace) -> li
         Row("import (whole command)", ours, "/s", ">= 0.5x", ours >= 0.5 * copy, "raw COPY", copy),
         Row("import peak memory", mb, "MB", "< 300 MB", mb < 300),
     ]
+    floor = n / _median(runs, lambda: peers.postgres_writes(url))
+    rows += _floor_rows("floor: timeline's tables filled by SQL alone", floor, [("raw COPY", copy)])
     rebuild = statistics.median(timeline_rss("rebuild", db=url)[0] for _ in range(runs))
     rows.append(Row("rebuild (whole command)", n / rebuild, "/s", "", True))
     rows += _asof_rows(url, args.threads, random.Random(args.seed))

@@ -10,6 +10,10 @@
   with one aggregate per thread, each event a domain event, saved in batches of 1,000
   events; its replay gets every aggregate back from the log.
 
+- floors: the database's own work of timeline's import (its tables filled by SQL from
+  the rows timeline wrote) and of its search index (FTS5 fed the same texts), with no
+  Python per event.
+
 Each function returns the seconds it took.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -149,3 +154,91 @@ def eventsourcing_replay(db: Path, ids: list[Any]) -> float:
         app.repository.get(aggregate_id)
     app.close()
     return time.perf_counter() - t0
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    """A connection with timeline's pragmas (WAL, synchronous=NORMAL, 64 MiB of cache)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "cache_size = -65536"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def sqlite_search_index(source: Path, db: Path) -> float:
+    """A floor: SQLite's FTS5, with timeline's tokenizer, fed in one statement the texts
+    timeline indexed in ``source``. No Python runs per event: what remains is the
+    database's own work of a search index over these events, which a rebuild must
+    redo and an import must do."""
+    conn = _connect(db)
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    made = conn.execute("SELECT sql FROM src.sqlite_master WHERE name = 'event_texts_fts'")
+    tokenize = re.search(r"tokenize\s*=\s*'[^']*'", made.fetchone()[0])
+    assert tokenize is not None, "timeline's FTS5 table names its tokenizer"
+    conn.execute(f"CREATE VIRTUAL TABLE main.fts USING fts5(body, {tokenize[0]})")
+    t0 = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO main.fts(rowid, body) SELECT id, body FROM src.event_texts")
+    conn.execute("COMMIT")
+    secs = time.perf_counter() - t0
+    conn.close()
+    return secs
+
+
+def sqlite_writes(source: Path, db: Path) -> float:
+    """A floor: timeline's tables made anew and filled in one transaction, by SQL, with
+    the rows timeline wrote in ``source`` (the log with its indexes, the search index,
+    the states and checkpoints). No Python runs per event: what remains is the
+    database's own work of an import of these events."""
+    conn = _connect(db)
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    schema = conn.execute(
+        "SELECT type, name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
+        "AND name NOT LIKE 'event_texts_fts_%' ORDER BY rowid"
+    ).fetchall()
+    for _, _, sql in schema:
+        conn.execute(sql)
+    tables = [name for kind, name, _ in schema if kind == "table" and name != "event_texts_fts"]
+    t0 = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    for name in tables:
+        conn.execute(f"INSERT INTO main.{name} SELECT * FROM src.{name} ORDER BY rowid")
+    conn.execute("INSERT INTO event_texts_fts(rowid, body) SELECT id, body FROM event_texts")
+    conn.execute("COMMIT")
+    secs = time.perf_counter() - t0
+    conn.close()
+    return secs
+
+
+def postgres_writes(url: str) -> float:
+    """A floor: copies of timeline's tables (``LIKE ... INCLUDING ALL``: their indexes,
+    the generated tsvector and its GIN index) filled by SQL in one transaction from
+    the rows timeline wrote, then dropped. No Python runs per event: what remains is
+    the server's own work of an import of these events."""
+    import psycopg
+
+    tables = ("events", "event_texts", "thread_states", "checkpoints")
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for table in tables:
+            conn.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
+        conn.commit()
+        columns = {
+            table: ", ".join(
+                name
+                for (name,) in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                    "AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                    (table,),
+                )
+            )
+            for table in tables
+        }
+        t0 = time.perf_counter()
+        for table in tables:
+            names = columns[table]
+            conn.execute(f"INSERT INTO floor_{table} ({names}) SELECT {names} FROM {table}")
+        conn.commit()
+        secs = time.perf_counter() - t0
+        for table in tables:
+            conn.execute(f"DROP TABLE floor_{table}")
+        conn.commit()
+    return secs
