@@ -236,20 +236,23 @@ def test_an_import_indexes_as_rebuild_does_across_batches_and_amendments(
         event("e4", "Blinken", sources=[{"name": "TASS", "url": "https://tass.com/b"}]),
         {"thread": "geneva", "id": "c2", "corrects": "geneva/e3", **fix},
         event("e5", "Sherman"),
-        {
-            "thread": "geneva",
-            "id": "r1",
-            "type": "retraction",
-            "retracts": "geneva/e5",
-            "reason": "no",
-        },
+        event("e2", "Lavrov"),  # recorded already
+        {"thread": "geneva", "id": "r1", "type": "retraction", "retracts": "geneva/e5"}
+        | {"reason": "no"},
+        event("e4", "Blinken", sources=[{"name": "TASS", "url": "https://tass.com/b"}]),
+        {"thread": "geneva", "id": "r2", "type": "retraction", "retracts": "geneva/c2"}
+        | {"reason": "wrong fix", "known": "2022-01-13"},
     )
-    run_ok("import", later)
+    assert "2 already present" in run_ok("import", later).stdout
     imported_index = _index(db_url)
-    assert len(imported_index) == 7  # two events corrected read two ways each
+    # e1 reads two ways, e3 three (corrected, then the correction retracted), and the
+    # others one each, e5 until its retraction
+    assert len(imported_index) == 8
     assert run_ok("verify").exit_code == 0
     run_ok("rebuild")
     assert _index(db_url) == imported_index
     assert _keys(run_ok, "--text", "tass") == ["geneva/e4"]
     assert _keys(run_ok, "--text", "Genva", "--known-by", "2022-01-11") == ["geneva/e1"]
     assert _keys(run_ok, "--text", "Genva") == []
+    assert _keys(run_ok, "--text", "Ryabkov", "--known-by", "2022-01-12") == []
+    assert _keys(run_ok, "--text", "Ryabkov", "--known-by", "2022-01-13") == ["geneva/e3"]

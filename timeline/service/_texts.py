@@ -93,8 +93,8 @@ def index_texts(w: Writer, records: Sequence[Record]) -> None:
 def index_amended(w: Writer, records: Sequence[Record]) -> None:
     """After an append of ``records``: index again the events that its corrections and
     retractions amend (a new title changes no event's text). An import calls this
-    alone, and has the database index its new events at the end (``save_plain_texts``
-    from its first seq on, beside ``reproject``)."""
+    alone: the database indexes its new events, a batch at a time
+    (``save_texts_from``)."""
     targets = {r.entry.target for r in records if is_amendment(r.entry)}
     if not targets:
         return

@@ -48,8 +48,9 @@ _FTS = Table(
 
 # ``texts.payload_text`` said in each database's SQL, over ``e.payload``: title, summary,
 # "issue: stance" of each position, source names, the non-empty ones joined by newlines.
-# A rebuild lets the database compute every plain event's text (C code, nothing decoded
-# in Python); verify recomputes them all with payload_text, so the two are held equal.
+# An import and a rebuild let the database compute every plain event's text (C code,
+# nothing decoded in Python); verify recomputes them all with payload_text, so the two
+# are held equal.
 _SQLITE_TEXT = """substr(
     coalesce(char(10) || nullif(json_extract(e.payload, '$.title'), ''), '')
     || coalesce(char(10) || nullif(json_extract(e.payload, '$.summary'), ''), '')
@@ -201,8 +202,9 @@ class TextWriter(TextReader):
 
     def _save_plain(self, which: str, order: str, params: dict[str, Any]) -> None:
         """Index the events ``_PLAIN_EVENTS`` finds, in one statement per table."""
-        body = _SQLITE_TEXT if self._sqlite() else _POSTGRES_TEXT
-        last_id = self._last_id()
+        sqlite = self._sqlite()
+        last_id = self._last_id() if sqlite else 0
+        body = _SQLITE_TEXT if sqlite else _POSTGRES_TEXT
         self._conn.execute(
             text(
                 "INSERT INTO event_texts (thread, event_id, since, until, body) "
@@ -211,7 +213,7 @@ class TextWriter(TextReader):
             ),
             params,
         )
-        if self._sqlite():
+        if sqlite:
             self._index_after(last_id)
 
     def _index_after(self, last_id: int) -> None:
@@ -225,8 +227,9 @@ class TextWriter(TextReader):
         )
 
     def save_texts(self, versions: Iterable[TextVersion]) -> None:
-        """Add versions, straight through the driver (an import or a rebuild adds one per
-        event: SQLAlchemy's processing of each row would cost more than the insert)."""
+        """Add versions, straight through the driver (an import or a rebuild may add many,
+        those of amended events: SQLAlchemy's processing of each row would cost more than
+        the insert)."""
         sqlite = self._sqlite()
 
         def day(value: dt.date | None) -> dt.date | str | None:
