@@ -173,6 +173,14 @@ def test_the_log_pages_by_seq_with_a_next_link_until_a_partial_page(client: Test
     assert seqs == list(range(1, 28)) and pages == 3
 
 
+def test_a_cursor_past_the_head_or_past_any_integer_has_an_empty_page(client: TestClient) -> None:
+    for after in (28, 2**63, 10**30):  # the head is 27; SQLite and PostgreSQL end at 2**63 - 1
+        response = client.get(f"/api/v1/events?after={after}")
+        assert response.status_code == 200
+        assert response.json()["events"] == [] and response.json()["next"] is None
+        assert response.headers["cache-control"] != "public, max-age=31536000, immutable"
+
+
 def test_a_filtered_page_keeps_its_filters_in_the_next_link(client: TestClient) -> None:
     doc = get(client, f"/api/v1/events?thread={THREAD}&type=response&limit=2")
     assert [(e["id"], e["type"]) for e in doc["events"]] == [

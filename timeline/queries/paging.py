@@ -46,6 +46,9 @@ def records_after(
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_filter(r, only)
+        # a cursor past the head has nothing after it (yet), nor one before 0 anything
+        # before it: kept within the log, it fits every database's integers
+        after = max(0, min(after, r.head()))
         only = search_for(r, only, [None], any_version=True)
         if not only:
             return r.records_after(after, only_threads(thread), limit)
