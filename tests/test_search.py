@@ -137,6 +137,25 @@ def test_verify_checks_the_index_and_rebuild_mends_it(imported: Run, db_url: str
     ]
 
 
+def test_verify_names_a_version_held_twice(imported: Run, db_url: str) -> None:
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO event_texts (thread, event_id, since, until, body) "
+                "SELECT thread, event_id, since, until, body FROM event_texts "
+                "WHERE thread = :t AND event_id = 'geneva-ssd'"
+            ),
+            {"t": THREAD},
+        )
+    engine.dispose()
+    result = imported("verify")
+    assert result.exit_code == 1
+    assert result.stdout == f"{THREAD}: search index differs from the log: {THREAD}/geneva-ssd\n"
+    assert imported("rebuild").exit_code == 0
+    assert imported("verify").exit_code == 0
+
+
 def test_an_events_text_versions_follow_its_amendments() -> None:
     import datetime as dt
 
