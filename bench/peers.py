@@ -12,7 +12,8 @@
 
 - floors: the database's own work of timeline's import (its tables filled by SQL from
   the rows timeline wrote) and of its search index (FTS5 fed the same texts), with no
-  Python per event.
+  Python per event. Each includes reading those rows back, which timeline's own work
+  does not: a floor is a little lower than the database's share alone.
 
 Each function returns the seconds it took.
 """
