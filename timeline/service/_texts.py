@@ -10,17 +10,20 @@ from timeline.service._points import REPLAY_GROUP, replay_log
 from timeline.store import Reader, Writer
 from timeline.texts import TextVersion, event_text, versions_by_event
 
-__all__ = ["group_versions", "index_amended", "index_texts", "replay_projections", "replay_texts"]
+__all__ = [
+    "group_versions",
+    "index_amended",
+    "index_texts",
+    "replay_projections",
+    "replay_texts",
+]
 
 
 def replay_texts(w: Writer) -> None:
-    """Replace the index with the text versions of every event in the log, a group of
-    whole threads at a time."""
+    """Replace the index with the text versions of every event in the log (a migration
+    fills it so)."""
     w.clear_texts()
-    left_out: set[str] = set()
-    for group in w.thread_groups(None, REPLAY_GROUP):
-        left_out |= w.save_plain_texts(group)
-    _index_left_out(w, left_out)
+    _index_left_out(w, w.save_texts_from(0) | w.amended_threads())
 
 
 def replay_projections(w: Writer) -> tuple[int, int]:
@@ -28,18 +31,25 @@ def replay_projections(w: Writer) -> tuple[int, int]:
     replay of the whole log; returns the number of records and of threads.
 
     One pass over the log: while a group of threads folds (Python, on another thread),
-    the database indexes the text of their events that nothing amends (its own work,
-    which does not hold Python's lock), so that the two take two cores. The events
-    it cannot index follow (``_index_left_out``)."""
+    the database indexes the text of as many events, those that nothing amends, in log
+    order (its own work, which does not hold Python's lock; read in log order, the
+    table is read through once, not a thread at a time), so that the two take two
+    cores. The events it cannot index follow (``_index_left_out``)."""
     w.clear_texts()
-    left_out: set[str] = set()
-    counts = replay_log(w, alongside=lambda group: left_out.update(w.save_plain_texts(group)))
-    _index_left_out(w, left_out)
+    start, older = [0], set()  # the first seq of the next stretch; threads it left out
+
+    def alongside(_group: list[str]) -> None:
+        older.update(w.save_texts_from(start[0], start[0] + REPLAY_GROUP))
+        start[0] += REPLAY_GROUP
+
+    counts = replay_log(w, alongside)
+    older |= w.save_texts_from(start[0])  # (a group holds at most REPLAY_GROUP: none left)
+    _index_left_out(w, older | w.amended_threads())
     return counts
 
 
 def _index_left_out(w: Writer, threads: set[str]) -> None:
-    """Index the events of these threads that ``save_plain_texts`` left out: those
+    """Index the events of these threads that ``save_texts_from`` left out: those
     amended, replayed with their amendments, and those whose payload is in an older
     form, read through ``upcast``."""
     for group in w.thread_groups(threads, REPLAY_GROUP):

@@ -68,7 +68,7 @@ _POSTGRES_TEXT = """concat_ws(E'\\n',
      FROM json_array_elements(e.payload::json -> 'positions') WITH ORDINALITY AS p(x, n)),
     (SELECT string_agg(nullif(x ->> 'name', ''), E'\\n' ORDER BY n)
      FROM json_array_elements(e.payload::json -> 'sources') WITH ORDINALITY AS s(x, n)))"""
-# The events (``{which}``: of some threads, or from a seq on) that nothing amends and
+# The events (``{which}``: a stretch of the log, by seq) that nothing amends and
 # whose payload is in today's form: an amendment lives in its target's thread, so the
 # index on each thread's amendments answers.
 _PLAIN_EVENTS = """FROM events e
@@ -164,43 +164,40 @@ class TextWriter(TextReader):
     def _sqlite(self) -> bool:
         return self._conn.dialect.name == "sqlite"
 
-    def save_plain_texts(self, threads: Sequence[str]) -> set[str]:
-        """Index the events of some threads that nothing amends and whose payload is in
-        today's form: one version each, from the start, its text computed from the
-        payload by the database (``_SQLITE_TEXT``). Returns the threads with events it
-        left out. Each statement runs without Python and answers in one row at most, so
-        a fold on another thread goes on meanwhile (see ``replay_log``)."""
-        sqlite = self._sqlite()
-        if sqlite:
-            where = "IN (SELECT value FROM json_each(:threads))"
-            wanted: Any = orjson.dumps(sorted(threads)).decode()
-            left_out = "json_group_array(DISTINCT e.thread)"
-        else:
-            where, wanted = "= ANY(:threads)", sorted(threads)
-            left_out = "array_agg(DISTINCT e.thread)"
-        params = {"threads": wanted, "schema": PAYLOAD_SCHEMA}
-        self._save_plain(f"e.thread {where}", "e.thread, e.event_id", params)
-        # amended events (by the index on amendments), or payloads in an older form
-        found = self._conn.execute(
-            text(
-                f"SELECT {left_out} FROM events e WHERE e.thread {where} AND "
-                "(e.target IS NOT NULL OR (e.kind = 'event' AND e.payload_schema <> :schema))"
-            ),
-            params,
-        ).scalar_one()
-        return set(orjson.loads(found) if sqlite else found or ())
+    def amended_threads(self) -> set[str]:
+        """The threads with corrections or retractions (by the index on amendments)."""
+        query = text("SELECT DISTINCT thread FROM events WHERE target IS NOT NULL")
+        return set(self._conn.execute(query).scalars())
 
     def _last_id(self) -> int:
         return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())
 
-    def save_texts_from(self, seq: int) -> None:
-        """Index the events from ``seq`` on that nothing amends, as ``save_plain_texts``
-        does: an import's new events, a batch at a time (an amendment that comes later
-        indexes its event again)."""
-        params = {"from_seq": seq, "schema": PAYLOAD_SCHEMA}
-        self._save_plain("e.seq >= :from_seq", "e.seq", params)
+    def save_texts_from(self, seq: int, until: int | None = None) -> set[str]:
+        """Index the events from ``seq`` on (before ``until``, if given) that nothing
+        amends and whose payload is in today's form: one version each, from the start,
+        its text computed from the payload by the database (``_SQLITE_TEXT``). Returns
+        the threads whose events there it left out for their older form (amended ones:
+        ``amended_threads``). An import's new events, a batch at a time (an amendment
+        that comes later indexes its event again); a rebuild's, a stretch of the log at
+        a time. Each statement runs without Python and answers in one row at most, so
+        a fold on another thread goes on meanwhile (see ``replay_log``)."""
+        params = {"from_seq": seq, "until": until, "schema": PAYLOAD_SCHEMA}
+        which = "e.seq >= :from_seq" + ("" if until is None else " AND e.seq < :until")
+        self._save_plain(which, params)
+        sqlite = self._sqlite()
+        threads = (
+            "json_group_array(DISTINCT e.thread)" if sqlite else "array_agg(DISTINCT e.thread)"
+        )
+        older = self._conn.execute(
+            text(
+                f"SELECT {threads} FROM events e WHERE {which} "
+                "AND e.kind = 'event' AND e.payload_schema <> :schema"
+            ),
+            params,
+        ).scalar_one()
+        return set(orjson.loads(older) if sqlite else older or ())
 
-    def _save_plain(self, which: str, order: str, params: dict[str, Any]) -> None:
+    def _save_plain(self, which: str, params: dict[str, Any]) -> None:
         """Index the events ``_PLAIN_EVENTS`` finds, in one statement per table."""
         sqlite = self._sqlite()
         last_id = self._last_id() if sqlite else 0
@@ -209,7 +206,7 @@ class TextWriter(TextReader):
             text(
                 "INSERT INTO event_texts (thread, event_id, since, until, body) "
                 f"SELECT e.thread, e.event_id, NULL, NULL, {body} "
-                f"{_PLAIN_EVENTS.format(which=which)} ORDER BY {order}"
+                f"{_PLAIN_EVENTS.format(which=which)} ORDER BY e.seq"
             ),
             params,
         )
