@@ -43,7 +43,7 @@ def replay_projections(w: Writer) -> tuple[int, int]:
         start[0] += REPLAY_GROUP
 
     counts = replay_log(w, alongside)
-    older |= w.save_texts_from(start[0])  # (a group holds at most REPLAY_GROUP: none left)
+    older |= w.save_texts_from(start[0])  # the rest (a thread of more than REPLAY_GROUP)
     _index_left_out(w, older | w.amended_threads())
     return counts
 
