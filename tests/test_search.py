@@ -275,3 +275,16 @@ def test_an_import_indexes_as_rebuild_does_across_batches_and_amendments(
     assert _keys(run_ok, "--text", "Genva") == []
     assert _keys(run_ok, "--text", "Ryabkov", "--known-by", "2022-01-12") == []
     assert _keys(run_ok, "--text", "Ryabkov", "--known-by", "2022-01-13") == ["geneva/e3"]
+
+
+def test_rebuild_in_small_groups_indexes_every_stretch_of_the_log(
+    imported: Run, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Groups of at most 3 records: the bundled threads are longer, so each is a group
+    # of its own and the text work's stretches of 3 seqs run out before the log does.
+    appended = _index(db_url)
+    monkeypatch.setattr("timeline.service._points.REPLAY_GROUP", 3)
+    monkeypatch.setattr("timeline.service._texts.REPLAY_GROUP", 3)
+    assert imported("rebuild").exit_code == 0
+    assert _index(db_url) == appended
+    assert imported("verify").exit_code == 0
