@@ -36,14 +36,16 @@ def replay_projections(w: Writer) -> tuple[int, int]:
     table is read through once, not a thread at a time), so that the two take two
     cores. The events it cannot index follow (``_index_left_out``)."""
     w.clear_texts()
-    start, older = [0], set()  # the first seq of the next stretch; threads it left out
+    start = 0  # the first seq of the next stretch
+    older: set[str] = set()  # threads with events in an older form, left out
 
     def alongside(_group: list[str]) -> None:
-        older.update(w.save_texts_from(start[0], start[0] + REPLAY_GROUP))
-        start[0] += REPLAY_GROUP
+        nonlocal start
+        older.update(w.save_texts_from(start, start + REPLAY_GROUP))
+        start += REPLAY_GROUP
 
     counts = replay_log(w, alongside)
-    older |= w.save_texts_from(start[0])  # the rest (a thread of more than REPLAY_GROUP)
+    older |= w.save_texts_from(start)  # the rest (a thread of more than REPLAY_GROUP)
     _index_left_out(w, older | w.amended_threads())
     return counts
 
