@@ -951,7 +951,7 @@ def test_a_bulk_append_reads_back_as_appended_and_verifies(store) -> None:
                 f"2022-01-{n % 28 + 1:02d}",
                 type="meeting",
                 actors=["Russia", "NATO"],
-                title=f"Meeting {n}: “quotes”, tabs\\t and a\nnewline-free title",
+                title=f"Meeting {n}: “quotes”, a backslash-t \\t, a backslash-n \\n",
                 positions=[("NATO", "open door", f"stance {n}")] if n % 2 else [],
             ),
             "Bulk thread" if n < 3 else None,

@@ -15,6 +15,7 @@ __all__ = [
     "TimelineError",
     "UnknownName",
     "UnknownThread",
+    "UnreadableRecord",
 ]
 
 
@@ -52,6 +53,19 @@ class ConflictError(TimelineError):
 
 class DatabaseError(TimelineError):
     """The database cannot be opened, is locked too long, or refuses the operation."""
+
+
+class UnreadableRecord(UserWarning):
+    """A stored record that no longer reads as one (a crafted row, or one an old version
+    wrote that today's rules refuse): reads leave it out and say so with this warning;
+    ``verify`` names it."""
+
+    def __init__(self, seq: object, why: Exception) -> None:
+        self.seq = seq
+        super().__init__(
+            f"record {seq} cannot be read ({type(why).__name__}: {why}) and is left out; "
+            "`timeline verify` reports it"
+        )
 
 
 @dataclass(frozen=True)

@@ -137,11 +137,19 @@ class Key(NamedTuple):
         if not isinstance(text, str):
             raise ValueError(f"ref {text!r} must be text 'thread/id' or 'id'")
         parts = text.strip().split("/")
-        if len(parts) == 1 and thread is not None and is_slug(parts[0]):
-            return cls(thread, parts[0])
+        if len(parts) == 1 and is_slug(thread) and is_slug(parts[0]):
+            return cls(str(thread), parts[0])
         if len(parts) == 2 and is_slug(parts[0]) and is_slug(parts[1]):
             return cls(parts[0], parts[1])
         raise ValueError(f"invalid ref {text!r}: expected 'thread/id' or 'id'")
+
+    @classmethod
+    def stored(cls, text: str) -> Key:
+        """A key as the log stores it (``thread/id``), trusted: no input rule is applied,
+        so a record that today's rules would refuse (an old version's, or a crafted
+        row's) still reads, and ``verify`` is the one to report it."""
+        thread, _, event_id = text.partition("/")
+        return cls(thread, event_id)
 
 
 @dataclass(frozen=True, slots=True)

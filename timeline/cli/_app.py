@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
@@ -18,7 +20,7 @@ from typer.core import TyperGroup
 
 from timeline._version import __version__
 from timeline.cli._env import Env
-from timeline.errors import ImportErrors, TimelineError
+from timeline.errors import ImportErrors, TimelineError, UnreadableRecord
 
 
 class _Group(TyperGroup):
@@ -35,6 +37,20 @@ class _Group(TyperGroup):
     ) -> Any:
         _DEBUG.on = False
         _RUN.env = None
+        with _warnings_as_lines():
+            return self._main(
+                args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
+            )
+
+    def _main(
+        self,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        standalone_mode: bool,
+        windows_expand_args: bool,
+        **extra: Any,
+    ) -> Any:
         try:
             _name_values(self)
             rv = super().main(
@@ -69,6 +85,26 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any
+) -> None:
+    if issubclass(category, UnreadableRecord):
+        typer.echo(f"Warning: {message}", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, *args[:2]))
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """A record the log holds but cannot read is left out of every answer with an
+    ``UnreadableRecord`` warning: one ``Warning: ...`` line on stderr for each record,
+    once per command, never Python's ``file:line`` form."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", UnreadableRecord)
+        warnings.showwarning = _show_warning
+        yield
 
 
 # What each option's value is, for help ("--date DATE"), instead of a Python type.

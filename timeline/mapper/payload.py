@@ -149,7 +149,7 @@ def _event_from_payload(p: Mapping[str, Any]) -> Event:
         positions=tuple(
             Position(x["actor"], x["issue"], x["stance"]) for x in p.get("positions", ())
         ),
-        refs=tuple(Key.parse(r) for r in p.get("refs", ())),
+        refs=tuple(Key.stored(r) for r in p.get("refs", ())),
         known_given=p.get("known_given", True),
         known_to=_known_to(p.get("known_to")),
         announced=announced,
@@ -175,7 +175,7 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
         return Correction(
             p["thread"],
             p["id"],
-            Key.parse(p["corrects"]),
+            Key.stored(p["corrects"]),
             p["set"],
             known,
             p["known_given"],
@@ -183,7 +183,7 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
         )
     if kind == "retraction":
         return Retraction(
-            p["thread"], p["id"], Key.parse(p["retracts"]), p["reason"], known, p["known_given"]
+            p["thread"], p["id"], Key.stored(p["retracts"]), p["reason"], known, p["known_given"]
         )
     raise ValueError(f"unknown kind {kind!r}")
 
@@ -218,6 +218,10 @@ def _stored_source(s: Mapping[str, Any]) -> Source:
     return Source(_text(s["name"]), url.strip() if url else None, text)
 
 
+def _stored_ref(ref: str, thread: str) -> Key:
+    return Key.stored(ref) if "/" in ref else Key(thread, ref)
+
+
 _STORED: dict[str, Any] = {
     "date": lambda v, t: parse_edtf(as_date_text(v)),
     "known": lambda v, t: parse_day(as_date_text(v)),
@@ -226,7 +230,7 @@ _STORED: dict[str, Any] = {
     "positions": lambda v, t: tuple(
         Position(_text(p["actor"]), _text(p["issue"]), _text(p["stance"])) for p in v or ()
     ),
-    "refs": lambda v, t: tuple(dict.fromkeys(Key.parse(r, t) for r in _texts(v))),
+    "refs": lambda v, t: tuple(dict.fromkeys(_stored_ref(r, t) for r in _texts(v))),
     "known_to": lambda v, t: _known_to(v),
 }
 

@@ -6,24 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
 from timeline.chain import ChainRow
 from timeline.codec import dumps, dumps_without_floats
 from timeline.dates import parse_edtf
-from timeline.errors import TimelineError
+from timeline.errors import InvalidDate, InvalidEvent, TimelineError, UnreadableRecord
 from timeline.mapper.payload import (
     PAYLOAD_SCHEMA,
     entry_from_payload,
     entry_summary,
+    stored_value,
     upcast,
 )
 from timeline.model import (
     Alias,
+    Correction,
     Entry,
     Event,
     EventHead,
@@ -43,6 +46,7 @@ __all__ = [
     "copied_columns",
     "fold_record_from_row",
     "fold_record_from_values",
+    "readable",
     "record_from_row",
     "row_values",
     "to_row",
@@ -172,6 +176,17 @@ def to_row(record: Record, recorded_at: str, payload: str) -> dict[str, Any]:
     return dict(zip(ROW_FIELDS, row_values(record, recorded_at, payload), strict=True))
 
 
+def _stored_entry(payload: Any, kind: str) -> Entry:
+    """The entry a stored payload holds; a correction's values must read as their
+    fields' types here, where a row that does not is left out whole (``readable``),
+    rather than halfway through a fold."""
+    entry = entry_from_payload(payload, kind)
+    if isinstance(entry, Correction):
+        for field, value in entry.changes.items():
+            stored_value(field, value, entry.thread)
+    return entry
+
+
 def record_from_row(row: Row) -> Record:
     """A whole record from its row (seq, version, recorded_at, thread_title, kind,
     payload_schema, payload, prev_hash, hash, recorded_by)."""
@@ -180,7 +195,7 @@ def record_from_row(row: Row) -> Record:
         row["seq"],
         row["version"],
         dt.datetime.fromisoformat(row["recorded_at"]),
-        entry_from_payload(payload, row["kind"]),
+        _stored_entry(payload, row["kind"]),
         row["thread_title"],
         row["hash"],
         row["prev_hash"],
@@ -236,7 +251,7 @@ def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
     from its payload (``payload`` is read for those only)."""
     (seq, thread_title, kind, schema, payload, thread, event_id, date_text, known) = values[:9]
     if kind != "event":
-        entry = entry_from_payload(upcast(json.loads(payload), schema, seq), kind)
+        entry = _stored_entry(upcast(json.loads(payload), schema, seq), kind)
         return FoldRecord(seq, entry, thread_title)
     known_given, announced, type_, title, actors, status, positions = values[9:]
     head = EventHead(
@@ -253,6 +268,35 @@ def fold_record_from_values(values: Sequence[Any]) -> FoldRecord:
         None if announced is None else _day(announced),
     )
     return FoldRecord(seq, head, thread_title)
+
+
+T = TypeVar("T")
+
+# What a row that no longer reads as a record raises while it is made one: bad JSON,
+# a missing key, a value of the wrong type, a date that is no date. Not DatabaseError
+# (a payload schema from a newer version): that one is the user's to act on.
+_UNREADABLE = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    InvalidDate,
+    InvalidEvent,
+)
+
+
+def readable(make: Callable[[Any], T], rows: Iterable[Any]) -> Iterator[T]:
+    """Each row made a record by ``make``, leaving out (with an ``UnreadableRecord``
+    warning) any row that does not read as one: reading trusts stored data and never
+    applies today's input rules, so one bad row costs its own record, not the log.
+    ``rows``: mappings with a ``seq``, or sequences that start with it."""
+    for row in rows:
+        try:
+            yield make(row)
+        except _UNREADABLE as e:
+            seq = row[0] if isinstance(row, Sequence) else row["seq"]
+            warnings.warn(UnreadableRecord(seq, e), stacklevel=2)
 
 
 def chain_row(row: Row) -> ChainRow:

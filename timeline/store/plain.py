@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from timeline.codec import format_recorded_at
-from timeline.mapper import FOLD_FIELDS, fold_record_from_values, record_from_row
+from timeline.mapper import FOLD_FIELDS, fold_record_from_values, readable, record_from_row
 from timeline.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.stateform import state_from_json
 
@@ -274,26 +274,29 @@ class PlainReader:
         between, every correction and retraction of the thread, and what they amend."""
         db = self._db
         out: dict[str, dict[int, FoldRecord]] = {t: {} for t in starts}
-        for row in db.known_between(FOLD_SQL, starts.items(), until):
-            out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
+        known = db.known_between(FOLD_SQL, starts.items(), until)
+        for record in readable(fold_record_from_values, known):
+            out.setdefault(record.entry.thread, {})[record.seq] = record
         targets: set[Key] = set()
-        for row in db.of_threads(f"{FOLD_SQL} FROM events", starts, "target IS NOT NULL"):
-            record = out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
+        amending = db.of_threads(f"{FOLD_SQL} FROM events", starts, "target IS NOT NULL")
+        for record in readable(fold_record_from_values, amending):
+            out.setdefault(record.entry.thread, {})[record.seq] = record
             target = getattr(record.entry, "target", None)
             if isinstance(target, Key):
                 targets.add(target)
         # the records amended that are not read already (only the threads amended)
-        held = {r.entry.key for t in {k.thread for k in targets} for r in out[t].values()}
-        for row in db.of_keys(FOLD_SQL, (tuple(k) for k in targets - held)):
-            out[row[THREAD]][row[SEQ]] = fold_record_from_values(row)
-        return {t: sorted(rs.values(), key=lambda r: r.seq) for t, rs in out.items()}
+        held = {r.entry.key for t in {k.thread for k in targets} for r in out.get(t, {}).values()}
+        amended = db.of_keys(FOLD_SQL, (tuple(k) for k in targets - held))
+        for record in readable(fold_record_from_values, amended):
+            out.setdefault(record.entry.thread, {})[record.seq] = record
+        return {t: sorted(out[t].values(), key=lambda r: r.seq) for t in starts}
 
     # ---- records by key, and the few a view always needs ----------------------------------
 
     def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
         """Stored records for the given keys that exist."""
         rows = self._db.of_keys(_RECORD_SQL, (tuple(k) for k in keys))
-        return {r.entry.key: r for r in map(_record, rows)}
+        return {r.entry.key: r for r in readable(_record, rows)}
 
     def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
         """Corrections and retractions of each target, in seq order."""
@@ -306,7 +309,7 @@ class PlainReader:
             params = [v for k in chunk for v in (k.thread, str(k))]
             rows += db.rows(f"SELECT {_RECORD_SQL} FROM events WHERE {where}", params)
         out: dict[Key, list[Record]] = {}
-        for record in sorted(map(_record, rows), key=lambda r: r.seq):
+        for record in sorted(readable(_record, rows), key=lambda r: r.seq):
             target = getattr(record.entry, "target", None)
             if isinstance(target, Key):
                 out.setdefault(target, []).append(record)
@@ -385,4 +388,4 @@ class PlainReader:
             where.append(f"seq <= {mark}")
             params.append(through_seq)
         sql = f"SELECT {_RECORD_SQL} FROM events WHERE {' AND '.join(where)} ORDER BY seq"
-        return [_record(row) for row in self._db.rows(sql, params)]
+        return list(readable(_record, self._db.rows(sql, params)))

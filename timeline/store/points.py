@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert
 
-from timeline.mapper import fold_record_from_values
+from timeline.mapper import fold_record_from_values, readable
 from timeline.model import Checkpoint, FoldRecord
 from timeline.schema import checkpoints
 from timeline.stateform import state_to_json
@@ -45,7 +45,7 @@ class PointReader(PlainReader):
         rows = self._db.rows(f"SELECT {FOLD_SQL} FROM events WHERE thread {where}", (wanted,))
 
         def records() -> list[FoldRecord]:
-            return [fold_record_from_values(r) for r in sorted(rows, key=itemgetter(SEQ))]
+            return list(readable(fold_record_from_values, sorted(rows, key=itemgetter(SEQ))))
 
         return records
 

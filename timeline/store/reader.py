@@ -14,6 +14,7 @@ from timeline.mapper import (
     COPIED,
     chain_row,
     fold_record_from_row,
+    readable,
     record_from_row,
 )
 from timeline.model import (
@@ -88,7 +89,8 @@ class Reader(PointReader, TextReader, NameReader):
         query = select(*RECORD_COLUMNS).where(events.c.seq > after)
         # each chunk of threads is limited on its own; the merge keeps the first ``limit``
         rows = self._rows(query.order_by(events.c.seq).limit(limit), threads)
-        return [record_from_row(r._mapping) for r in sorted(rows, key=lambda r: r.seq)[:limit]]
+        page = sorted(rows, key=lambda r: r.seq)[:limit]
+        return list(readable(record_from_row, (r._mapping for r in page)))
 
     def fold_records(
         self,
@@ -112,22 +114,21 @@ class Reader(PointReader, TextReader, NameReader):
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every whole record in seq order, streamed in batches (a backup of any size)."""
         query = select(*RECORD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
-        for row in self._conn.execute(query):
-            yield record_from_row(row._mapping)
+        yield from readable(record_from_row, (r._mapping for r in self._conn.execute(query)))
 
     def iter_fold_records(self, batch: int = 5000) -> Iterator[FoldRecord]:
         """Every record in seq order, streamed in batches, as the projector needs them."""
         # on the statement, not the connection: Connection.execution_options() would
         # change the connection itself, and stream every later statement too
         query = select(*FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
-        for row in self._conn.execute(query):
-            yield fold_record_from_row(row._mapping)
+        rows = (r._mapping for r in self._conn.execute(query))
+        yield from readable(fold_record_from_row, rows)
 
     def _select(
         self, query: Select[Any], threads: Iterable[str] | None, make: Callable[[Any], T]
     ) -> list[T]:
         rows = sorted(self._rows(query.order_by(events.c.seq), threads), key=lambda r: r.seq)
-        return [make(r._mapping) for r in rows]
+        return list(readable(make, (r._mapping for r in rows)))
 
     def _corrected_keep(self, threads: list[str] | None) -> ColumnElement[bool]:
         """Rows that date filters must keep: every amendment, and every corrected event (a
@@ -136,7 +137,7 @@ class Reader(PointReader, TextReader, NameReader):
         corrected = select(events.c.target).where(events.c.kind == "correction")
         if threads is not None:
             corrected = corrected.where(events.c.thread.in_(threads))
-        targets = sorted({Key.parse(t) for t in self._conn.execute(corrected).scalars()})
+        targets = sorted({Key.stored(t) for t in self._conn.execute(corrected).scalars()})
         if len(targets) > plain.CHUNK:  # many: let the database match them
             return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
         if targets:
@@ -182,7 +183,8 @@ class Reader(PointReader, TextReader, NameReader):
         on each thread's amendments)."""
         query = select(*RECORD_COLUMNS).where(events.c.target.is_not(None))
         rows = in_chunks(self._conn, threads, where_in(query, events.c.thread))
-        return [record_from_row(r._mapping) for r in sorted(rows, key=lambda r: r.seq)]
+        ordered = (r._mapping for r in sorted(rows, key=lambda r: r.seq))
+        return list(readable(record_from_row, ordered))
 
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""

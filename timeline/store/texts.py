@@ -24,10 +24,10 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from timeline.db import error_reason
-from timeline.mapper import PAYLOAD_SCHEMA, upcast
+from timeline.mapper import PAYLOAD_SCHEMA, readable, upcast
 from timeline.model import Key
 from timeline.schema import event_texts, events
 from timeline.store.plain import CHUNK, Driver, as_day
@@ -77,6 +77,12 @@ WHERE e.kind = 'event' AND {which} AND e.payload_schema = :schema
                   WHERE a.thread = e.thread AND a.target = e.thread || '/' || e.event_id)"""
 
 
+def _recorded_text(row: Sequence[Any]) -> tuple[Key, str]:
+    """(key, text) of an event from its (seq, thread, event_id, payload_schema, payload)."""
+    _, thread, event_id, schema, payload = row
+    return Key(thread, event_id), payload_text(upcast(orjson.loads(payload), schema))
+
+
 def _on(day: dt.date | None) -> Any:
     """The versions in force on ``day``; None: the latest ones (those still in force)."""
     if day is None:
@@ -124,7 +130,7 @@ class TextReader:
         """The text of each event of some threads as recorded (amendments aside), from
         its payload alone (``older``: only those whose payload is in an older form)."""
         e = events.c
-        query = select(e.thread, e.event_id, e.payload_schema, e.payload)
+        query = select(e.seq, e.thread, e.event_id, e.payload_schema, e.payload)
         if older:
             query = query.where(e.payload_schema != PAYLOAD_SCHEMA)
         wanted = sorted(set(threads))
@@ -132,8 +138,8 @@ class TextReader:
         for i in range(0, len(wanted), CHUNK):
             chunk = wanted[i : i + CHUNK]
             rows = self._conn.execute(query.where(e.kind == "event", e.thread.in_(chunk)))
-            for thread, event_id, schema, payload in rows:
-                out[Key(thread, event_id)] = payload_text(upcast(orjson.loads(payload), schema))
+            for key, body in readable(_recorded_text, rows):
+                out[key] = body
         return out
 
     def text_threads(self) -> set[str]:
@@ -183,7 +189,11 @@ class TextWriter(TextReader):
         a fold on another thread goes on meanwhile (see ``replay_log``)."""
         params = {"from_seq": seq, "until": until, "schema": PAYLOAD_SCHEMA}
         which = "e.seq >= :from_seq" + ("" if until is None else " AND e.seq < :until")
-        self._save_plain(which, params)
+        try:
+            with self._conn.begin_nested():
+                self._save_plain(which, params)
+        except DBAPIError:  # a payload that is not JSON: a damaged or crafted row
+            self._save_plain_in_python(which, params)
         sqlite = self._sqlite()
         threads = (
             "json_group_array(DISTINCT e.thread)" if sqlite else "array_agg(DISTINCT e.thread)"
@@ -212,6 +222,21 @@ class TextWriter(TextReader):
         )
         if sqlite:
             self._index_after(last_id)
+
+    def _save_plain_in_python(self, which: str, params: dict[str, Any]) -> None:
+        """``_save_plain``, the texts computed in Python: a row that does not read is
+        left out (``readable``), where the database's JSON functions stop the statement."""
+        rows = self._conn.execute(
+            text(
+                "SELECT e.seq, e.thread, e.event_id, e.payload_schema, e.payload "
+                f"{_PLAIN_EVENTS.format(which=which)} ORDER BY e.seq"
+            ),
+            params,
+        )
+        self.save_texts(
+            TextVersion(key.thread, key.id, None, None, body)
+            for key, body in readable(_recorded_text, rows)
+        )
 
     def _index_after(self, last_id: int) -> None:
         """SQLite: add the rows of ``event_texts`` after ``last_id`` to the FTS5 table."""

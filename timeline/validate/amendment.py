@@ -12,7 +12,7 @@ from timeline.codec import canonical, nfc_all
 from timeline.dates import parse_day
 from timeline.errors import InvalidEvent
 from timeline.model import Correction, Key, Retraction, is_slug
-from timeline.validate.event import EVENT_FIELDS
+from timeline.validate.event import EVENT_FIELDS, SLUG_HINT
 from timeline.validate.fields import Checker, as_date_text, text_field
 
 __all__ = ["CORRECTABLE", "correction_from_input", "retraction_from_input"]
@@ -49,7 +49,14 @@ def _amendment_common(
     for k in raw:
         if k not in fields:
             c.add(str(k), f"unknown field {k!r} in a {raw['type']} (valid: {', '.join(fields)})")
-    target = _target(raw, raw.get("thread", thread), target_field, c)
+    thread = raw.get("thread", thread)
+    if thread is not None and not is_slug(thread):
+        # the log's own threads (``_aliases``, ``_tokens``) are not slugs: no amendment
+        # reaches their records, as no event can be recorded in them
+        c.add("thread", f"invalid thread {thread!r}: {SLUG_HINT}")
+        target = None
+    else:
+        target = _target(raw, thread, target_field, c)
     event_id = raw.get("id")
     if event_id is not None and not is_slug(event_id):
         c.add("id", f"invalid id {event_id!r}: use lowercase letters, digits and '-'")
