@@ -22,6 +22,7 @@ from timeline.model import ALIASES, TOKENS, Correction, Key, Retraction
 from timeline.service import open_store
 from timeline.service._append import append
 from timeline.web import ServeConfig, create_app
+from timeline.web.access import Publish
 
 THREAD = "russia-nato-security-guarantees"
 NOW = "2026-11-29T08:00:00Z"
@@ -165,7 +166,7 @@ def test_records_todays_rules_refuse_are_named_by_verify_and_every_read_still_an
         "_tokens/token-1-fix: refused by the input rules: invalid thread '_tokens': "
         "use lowercase letters, digits and '-', starting with a letter or digit",
     ]
-    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO())
+    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO(), publish=Publish.OPEN)
     with TestClient(create_app(config)) as c:
         for route in ROUTES:
             assert c.get(route).status_code == 200, route
@@ -223,3 +224,29 @@ def test_a_row_that_no_longer_reads_is_left_out_of_every_read_with_one_warning(
     assert f"{THREAD}/geneva-ssd: modified row: its content does not match its hash" in (
         result.stdout.splitlines()
     )
+
+
+def test_health_reports_degraded_with_the_reason_when_verifys_quick_checks_fail(
+    imported: Run, db_url: str
+) -> None:
+    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO())
+    with TestClient(create_app(config)) as c:
+        assert c.get("/api/v1/health").json() == {"status": "ok", "seq": 27}
+    engine = create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            if is_postgres(db_url):
+                conn.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
+            else:
+                conn.execute(text("DROP TRIGGER events_append_only_delete"))
+            conn.execute(text("DELETE FROM events WHERE seq = 3"))
+    finally:
+        engine.dispose()
+    with TestClient(create_app(config)) as c:
+        response = c.get("/api/v1/health")
+    assert response.status_code == 200  # it still answers: a load balancer keeps it
+    assert response.json() == {
+        "status": "degraded",
+        "seq": 27,
+        "problems": ["the log holds 26 records, but its seqs run to 27"],
+    }

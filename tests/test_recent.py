@@ -101,7 +101,7 @@ def test_the_page_lists_each_threads_latest_events_and_how_many_more(
         html = client.get("/", params={"asof": "2022-02-02"}).text
     store = api.open_store(db_url)
     try:
-        known = api.recent(store, per_thread=1000, known_by=dt.date.today())
+        known = api.recent(store, per_thread=1000, known_by=dt.date(2022, 2, 2))
     finally:
         store.engine.dispose()
     for thread, n in known.counts.items():

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Run
 from timeline.web import ServeConfig, create_app
+from timeline.web.access import Publish
 
 THREAD = "russia-nato-security-guarantees"
 LATER = "2026-11-29T08:00:00Z"
@@ -21,8 +22,10 @@ LATER = "2026-11-29T08:00:00Z"
 
 @pytest.fixture
 def client(imported: Run, db_url: str) -> Iterator[TestClient]:
-    """The API over the bundled events (27 records), no rate limit."""
-    app = create_app(ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO()))
+    """The API over the bundled events (27 records), no rate limit, everything published
+    (``--publish open``: what each mode cuts is tested in test_serve_publish)."""
+    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO(), publish=Publish.OPEN)
+    app = create_app(config)
     with TestClient(app) as c:
         yield c
 

@@ -22,6 +22,7 @@ from icalendar import Calendar
 
 from tests.conftest import EVENTS, NOW, Run
 from timeline.web import ServeConfig, create_app
+from timeline.web.access import Publish
 from timeline.web.guard import Buckets
 
 THREAD = "russia-nato-security-guarantees"
@@ -31,11 +32,12 @@ Client = Callable[..., TestClient]
 
 @pytest.fixture
 def make_client(imported: Run, db_url: str) -> Iterator[Client]:
-    """A client of an app over the bundled events, with the settings given."""
+    """A client of an app over the bundled events, with the settings given (by default
+    everything published: what each mode cuts is tested in test_serve_publish)."""
     opened: list[TestClient] = []
 
     def make(**settings: object) -> TestClient:
-        config = replace(ServeConfig(db=db_url, rate_limit=None), **settings)
+        config = replace(ServeConfig(db=db_url, rate_limit=None, publish=Publish.OPEN), **settings)
         client = TestClient(create_app(config))
         client.__enter__()
         opened.append(client)
@@ -217,7 +219,7 @@ def test_the_openapi_document_gives_every_error_as_a_problem(client: TestClient)
     doc = client.get("/api/v1/openapi.json").json()
     assert set(doc["components"]["schemas"]) == {"Problem"}
     operations = [op for path in doc["paths"].values() for op in path.values()]
-    assert len(operations) == 12
+    assert len(operations) == 13  # with /api/v1/tokens, for a token holding admin
     for op in operations:
         for code, response in op["responses"].items():
             if code[0] in "45":

@@ -37,7 +37,7 @@ def _app(db_url: str, read_only: bool = False) -> TestClient:
 @pytest.fixture
 def token(imported: Run) -> str:
     result = imported("token", "create", "desk", now=NOW)
-    assert result.stderr.startswith("Granted a token to 'desk': it is shown this once")
+    assert result.stderr.startswith("Granted a token to 'desk' (write): it is shown this once")
     (line,) = result.stdout.splitlines()
     return line
 
@@ -141,7 +141,7 @@ def test_corrections_and_retractions_go_the_same_way(writer: TestClient, token: 
         (
             {"Authorization": "Basic abc"},
             401,
-            "writes need a token: send 'Authorization: Bearer TOKEN'",
+            "send the token as 'Authorization: Bearer TOKEN'",
         ),
         ({"Authorization": "Bearer tl_not-a-token"}, 401, "this token was never granted"),
     ],
@@ -182,7 +182,7 @@ def test_token_commands_keep_only_hashes_and_say_who_holds_what(
     token: str, imported: Run, db_url: str
 ) -> None:
     listed = imported("token", "list").stdout
-    assert listed.startswith("desk  granted 2026-11-29T08:00:00.000000Z  in force")
+    assert listed.startswith("desk  write  granted 2026-11-29T08:00:00.000000Z  in force")
     raw = imported("log", "--raw", "--format", "json").stdout
     assert token not in raw and "token" in raw
     again = imported("token", "create", "desk")
@@ -206,7 +206,9 @@ def test_a_backup_keeps_who_wrote_each_record(
     assert " by desk · seq 29" in run("history", THREAD, env=env).stdout
     store = timeline.open_store(str(tmp_path / "restored.db"))
     try:
-        assert timeline.api.token_holder(store, token) == ("desk", False)
+        assert timeline.api.token_holder(store, token) == timeline.api.Bearer(
+            "desk", frozenset({"read", "write"})
+        )
     finally:
         store.engine.dispose()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from timeline.access import in_force
+from timeline.access import SCOPES, in_force
 from timeline.aliases import Names, alias_problem
 from timeline.amend import check_views, fill_target
 from timeline.errors import InvalidEvent
@@ -128,9 +128,15 @@ def _token_problem(entry: Token, tokens: dict[str, str]) -> str | None:
     if entry.thread != TOKENS:
         return "a token lives in the log's thread of tokens"
     if entry.digest is None:
+        if entry.scopes is not None:
+            return "a revocation names no scopes"
         return None if entry.name in tokens else f"it revokes {entry.name!r}, which holds none"
     if len(entry.digest) != 64 or entry.digest.strip("0123456789abcdef"):
         return "its digest is not a SHA-256 in hex"
+    if entry.scopes is not None and (
+        not entry.scopes or list(entry.scopes) != [s for s in SCOPES if s in entry.scopes]
+    ):
+        return f"its scopes are not some of {', '.join(SCOPES)}, each once, in that order"
     return f"{entry.name!r} holds a token already" if entry.name in tokens else None
 
 

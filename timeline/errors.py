@@ -7,6 +7,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConflictError",
     "DatabaseError",
+    "Forbidden",
     "ImportErrors",
     "InvalidDate",
     "InvalidEvent",
@@ -49,6 +50,10 @@ class UnknownName(TimelineError):
 
 class ConflictError(TimelineError):
     """The same thread/id recorded with different content."""
+
+
+class Forbidden(TimelineError):
+    """A request for what its reader may not see or do (the service's 403)."""
 
 
 class DatabaseError(TimelineError):

@@ -145,9 +145,8 @@ class Key(NamedTuple):
 
     @classmethod
     def stored(cls, text: str) -> Key:
-        """A key as the log stores it (``thread/id``), trusted: no input rule is applied,
-        so a record that today's rules would refuse (an old version's, or a crafted
-        row's) still reads, and ``verify`` is the one to report it."""
+        """``thread/id`` as stored, trusted (no input rule): a record today's rules refuse
+        still reads, and ``verify`` reports it."""
         thread, _, event_id = text.partition("/")
         return cls(thread, event_id)
 
@@ -318,6 +317,8 @@ class Token:
     name: str
     digest: str | None
     known: dt.date  # the day it was granted or revoked
+    # ``access.SCOPES``; None: a revocation, or a grant from before scopes existed
+    scopes: tuple[str, ...] | None = None
 
     kind: ClassVar[str] = "token"
 

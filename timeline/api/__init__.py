@@ -24,12 +24,13 @@ from timeline.errors import TimelineError
 from timeline.filters import EventFilter
 from timeline.model import Event, Hidden, Record, ThreadState
 from timeline.queries import Recent
-from timeline.service import Grant, ImportResult, VerifyResult
+from timeline.service import Bearer, Grant, ImportResult, VerifyResult
 from timeline.store import EventStore
 from timeline.viewpoints import Lag, Secret
 from timeline.views import Diff, History
 
 __all__ = [
+    "Bearer",
     "EventFilter",
     "EventStore",
     "ExportFormat",
@@ -49,6 +50,7 @@ __all__ = [
     "lag",
     "log",
     "open_store",
+    "quick_problems",
     "recent",
     "record",
     "records_after",
@@ -268,6 +270,12 @@ def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
     """Check every hash chain, the sequence numbers, the database's pages and the
     projection table; ``expect``: a digest published earlier that the log must extend."""
     return service.verify(store, expect)
+
+
+def quick_problems(store: EventStore) -> list[str]:
+    """``verify``'s quick checks (the database's pages, the search engine, every seq
+    held): a line for each problem, [] if none. For a health check."""
+    return service.quick_problems(store)
 
 
 def digest(store: EventStore) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from timeline import service
 from timeline.api._common import now_of
 from timeline.model import Record
-from timeline.service import Grant
+from timeline.service import Bearer, Grant
 from timeline.store import EventStore
 
 __all__ = ["create_token", "record", "revoke_token", "token_holder", "tokens"]
@@ -41,10 +41,17 @@ def record(
     return result.record, not result.already
 
 
-def create_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> str:
-    """A new token that may write through ``timeline serve``, granted to ``name`` by a
-    record that keeps only its hash: returned once, stored nowhere."""
-    return service.create_token(store, name, now_of(now))
+def create_token(
+    store: EventStore,
+    name: str,
+    *,
+    scopes: tuple[str, ...] = ("write",),
+    now: dt.datetime | None = None,
+) -> str:
+    """A new token for ``timeline serve`` holding ``scopes`` (``read``, ``read:all``,
+    ``write``, ``admin``), granted to ``name`` by a record that keeps only its hash:
+    returned once, stored nowhere."""
+    return service.create_token(store, name, now_of(now), scopes)
 
 
 def revoke_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> Record:
@@ -57,7 +64,7 @@ def tokens(store: EventStore) -> list[Grant]:
     return service.grants(store)
 
 
-def token_holder(store: EventStore, token: str) -> tuple[str | None, bool]:
-    """(the name of the token in force that ``token`` is, or None; whether it is one that
-    was revoked), checked in constant time."""
+def token_holder(store: EventStore, token: str) -> Bearer:
+    """Who ``token`` is (``Bearer``: the token in force it is and its scopes, or none,
+    and whether it was revoked), checked in constant time."""
     return service.token_holder(store, token)

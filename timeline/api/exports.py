@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Literal
 
 from timeline import queries
+from timeline.access import public_view
 from timeline.api._common import Day, ExportFormat, maybe_day_of, now_of, span_of
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
@@ -44,12 +45,17 @@ def export_chunks(
     viewer: str | None = None,
     only: EventFilter | None = None,
     now: dt.datetime | None = None,
+    public: bool = False,
 ) -> Iterator[bytes]:
     """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
     (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
     (TimelineJS JSON); these two come a batch of threads at a time, each batch's
     events by date. ``viewer``: what that actor knew on ``as_of``. ``now``: today, for
-    a calendar without ``as_of`` (a scheduled event is tentative until its day)."""
+    a calendar without ``as_of`` (a scheduled event is tentative until its day).
+    ``public``: as the public view serves events (``access.public_view``: no
+    ``known_to``)."""
+    if fmt == "jsonl" and public:
+        raise TimelineError("the backup is the whole log: it has no public view")
     if fmt == "jsonl":
         from timeline.formats.backup import backup_lines
 
@@ -67,6 +73,8 @@ def export_chunks(
         viewer=viewer,
         only=only,
     )
+    if public:
+        batches = ([public_view(v) for v in batch] for batch in batches)
     name, desc = _names(store, threads, day, viewer)
     if fmt == "ics":
         from timeline.formats.ics import calendar_chunks
@@ -92,6 +100,7 @@ def export(
     viewer: str | None = None,
     only: EventFilter | None = None,
     now: dt.datetime | None = None,
+    public: bool = False,
 ) -> bytes:
     """The export as bytes (see ``export_chunks``)."""
     chunks = export_chunks(
@@ -104,6 +113,7 @@ def export(
         viewer=viewer,
         only=only,
         now=now,
+        public=public,
     )
     return b"".join(chunks)
 

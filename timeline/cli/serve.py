@@ -7,14 +7,17 @@ in its environment (``worker_app``), so one code path serves one worker or sever
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from timeline.cli._app import app, env_of
+from timeline.errors import TimelineError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -22,6 +25,23 @@ if TYPE_CHECKING:
 __all__ = ["serve", "worker_app"]
 
 CONFIG_VAR = "TIMELINE_SERVE_CONFIG"  # the settings, as JSON, for the worker processes
+
+
+class Publish(StrEnum):
+    """``web.access.Publish``, named here so that ``--help`` needs no web import."""
+
+    public = "public"
+    private = "private"
+    open = "open"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()
@@ -54,19 +74,42 @@ def serve(
             metavar="N", min=0, help="Requests a second per client and worker; 0: no limit."
         ),
     ] = 20.0,
+    publish: Annotated[
+        Publish,
+        typer.Option(
+            help="What it publishes, to whom. public: to anyone, what is public as of "
+            "today and nothing else (a token with read:all sees everything); private: "
+            "every route needs a token (read: the public view; read:all: everything); "
+            "open: everything to anyone, on a loopback address only.",
+        ),
+    ] = Publish.public,
+    show_recorded_by: Annotated[
+        bool,
+        typer.Option(
+            "--show-recorded-by",
+            help="Name, in the public view, the token each record came with (recorded_by).",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the JSON API (/api/v1), the calendar feeds (/feeds) and the exports (/export)
-    over HTTP until interrupted; writes (POST /api/v1/events) only while a token is in
+    """Serve the page (/), the JSON API (/api/v1), the calendar feeds (/feeds) and the
+    exports (/export) over HTTP until interrupted, publishing what --publish says (public,
+    private or open); writes (POST /api/v1/events) only while a token holding write is in
     force (`timeline token create`). One JSON line per request goes to stderr.
 
-    Example: timeline serve --port 8000 --cors https://news.example.org
+    Example: timeline serve --port 8000 --publish private --cors https://news.example.org
     """
     import uvicorn
 
     from timeline.api import head, threads
     from timeline.settings import default_db_url
     from timeline.web import ServeConfig
+    from timeline.web.access import Publish as WebPublish
 
+    if publish is Publish.open and not _loopback(host):
+        raise TimelineError(
+            f"--publish open serves everything to anyone: only on a loopback address "
+            f"(127.0.0.1, ::1, localhost), not {host}"
+        )
     env = env_of(ctx)
     # read what /api/v1/status reads: a database that cannot answer is one line now,
     # not a problem on every request
@@ -79,6 +122,8 @@ def serve(
         read_only=read_only,
         cors=tuple(cors or ()),
         rate_limit=rate_limit or None,
+        publish=WebPublish(str(publish)),
+        show_recorded_by=show_recorded_by,
     )
     os.environ[CONFIG_VAR] = json.dumps(config.to_dict())
     uvicorn.run(

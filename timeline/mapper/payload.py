@@ -110,6 +110,8 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
         p["name"] = entry.name
         p["digest"] = entry.digest
         p["known"] = entry.known.isoformat()
+        if entry.scopes is not None:
+            p["scopes"] = list(entry.scopes)
         return p
     if isinstance(entry, Correction):
         p["corrects"] = str(entry.target)
@@ -170,7 +172,15 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
     if kind == "alias":
         return Alias(p["thread"], p["id"], p["alias"], p["canonical"], known)
     if kind == "token":
-        return Token(p["thread"], p["id"], p["name"], p["digest"], known)
+        scopes = p.get("scopes")
+        return Token(
+            p["thread"],
+            p["id"],
+            p["name"],
+            p["digest"],
+            known,
+            None if scopes is None else tuple(scopes),
+        )
     if kind == "correction":
         return Correction(
             p["thread"],

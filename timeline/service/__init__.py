@@ -6,13 +6,14 @@
 """
 
 from timeline.service._files import expand_paths
-from timeline.service.access import Grant, create_token, grants, revoke_token, token_holder
+from timeline.service.access import Bearer, Grant, create_token, grants, revoke_token, token_holder
 from timeline.service.importing import ImportResult, import_paths
 from timeline.service.maintenance import (
     VerifyResult,
     digest,
     grant_appender,
     open_store,
+    quick_problems,
     rebuild,
     restore,
     schema_revision,
@@ -30,6 +31,7 @@ from timeline.service.recording import (
 
 __all__ = [
     "AddResult",
+    "Bearer",
     "Grant",
     "ImportResult",
     "VerifyResult",
@@ -42,6 +44,7 @@ __all__ = [
     "grants",
     "import_paths",
     "open_store",
+    "quick_problems",
     "rebuild",
     "record_alias",
     "record_amendment",

@@ -187,6 +187,21 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
     return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
 
 
+def quick_problems(store: EventStore) -> list[str]:
+    """``verify``'s quick checks, for a health check: the database's own check of its
+    pages (SQLite's quick_check), the search engine, and every seq still held. Each
+    problem is a line; [] when all pass."""
+    with store.reading() as r:
+        found = [f"database damaged: {p}" for p in r.corruption()[:3]]
+        engine = r.search_problem()
+        if engine is not None:
+            found.append(f"search index damaged: {engine}")
+        held, head = r.count(), r.head()
+        if held != head:
+            found.append(f"the log holds {held} records, but its seqs run to {head}")
+    return found
+
+
 def _check_rules(w: Writer) -> list[Finding]:
     """Records that today's input rules refuse (``audit``, as ``restore`` applies them):
     a crafted row, or one an older version took. Reads leave out those that do not read

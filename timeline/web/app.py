@@ -8,18 +8,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import Response
 from starlette.middleware.cors import CORSMiddleware
 
 from timeline import api
 from timeline._version import __version__
-from timeline.web import feeds, page, routes
+from timeline.access import implied
+from timeline.web import feeds, page, routes, session
 from timeline.web import writes as writes_
+from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
 from timeline.web.guard import MAX_BODY, Limited, Logged
-from timeline.web.problems import PROBLEM, Problem, install_handlers, problem_response
+from timeline.web.problems import PROBLEM, Problem, install_handlers
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
 
@@ -28,8 +29,9 @@ OPENAPI = "/api/v1/openapi.json"
 
 @dataclass(frozen=True)
 class ServeConfig:
-    """How ``timeline serve`` runs. ``read_only``: never take writes, even once write
-    routes exist (they will be mounted only with a token configured and without it);
+    """How ``timeline serve`` runs. ``publish``: what it publishes, to whom
+    (``access.Publish``: public, private, open); ``show_recorded_by``: the public view
+    names the token each record came with; ``read_only``: never take writes;
     ``cors``: the origins a browser may call from (none: CORS off); ``rate_limit``:
     requests a second per client (None: no limit)."""
 
@@ -39,6 +41,8 @@ class ServeConfig:
     rate_limit: float | None = 20.0
     max_body: int = MAX_BODY
     access_log: IO[str] | None = None
+    publish: Publish = Publish.PUBLIC
+    show_recorded_by: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """What a worker process needs to make the same app (the log goes to its stderr)."""
@@ -48,6 +52,8 @@ class ServeConfig:
             "cors": list(self.cors),
             "rate_limit": self.rate_limit,
             "max_body": self.max_body,
+            "publish": str(self.publish),
+            "show_recorded_by": self.show_recorded_by,
         }
 
     @classmethod
@@ -59,6 +65,8 @@ class ServeConfig:
             rate_limit=d["rate_limit"],
             max_body=d["max_body"],
             access_log=access_log,
+            publish=Publish(d["publish"]),
+            show_recorded_by=d["show_recorded_by"],
         )
 
 
@@ -91,16 +99,20 @@ def create_app(config: ServeConfig) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
-    app.exception_handler(writes_.Unauthorized)(_unauthorized)
     app.include_router(routes.router)
     app.include_router(feeds.router)
     if writes:
         app.include_router(writes_.router)
     app.state.writes = writes
     app.include_router(page.router)
+    app.include_router(session.router)
     app.mount("/static", page.CachedStatic(directory=page.STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    # added innermost first: the log sees everything, CORS headers reach a 429 too
+    # added innermost first: the log sees everything, CORS headers reach a 429 too; the
+    # gate runs after the rate limit and before any body is read
+    app.add_middleware(
+        Gate, publish=config.publish, writes=writes, show_recorded_by=config.show_recorded_by
+    )
     app.add_middleware(
         Limited,
         rate=config.rate_limit,
@@ -121,20 +133,13 @@ def create_app(config: ServeConfig) -> FastAPI:
 
 
 def _tokens_in_force(db: str) -> bool:
-    """Does the database hold a token in force? (Writes are mounted only then: restart
-    the service after ``timeline token create``.)"""
+    """Does the database hold a token in force that writes? (Writes are mounted only
+    then: restart the service after ``timeline token create``.)"""
     store = api.open_store(db, read_only=True)
     try:
-        return any(g.revoked is None for g in api.tokens(store))
+        return any(g.revoked is None and "write" in implied(g.scopes) for g in api.tokens(store))
     finally:
         store.engine.dispose()
-
-
-async def _unauthorized(request: Request, e: Exception) -> Response:
-    if not isinstance(e, writes_.Unauthorized):  # installed for that one only
-        raise e
-    headers = {"WWW-Authenticate": 'Bearer realm="timeline"'} if e.status == 401 else None
-    return problem_response(e.status, e.detail, headers=headers)
 
 
 # documented on every operation: what any request may meet

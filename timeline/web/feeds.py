@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from timeline import api
 from timeline.api import EventFilter, EventStore, ExportFormat
 from timeline.errors import TimelineError
+from timeline.web.access import Reader, reader_of
 from timeline.web.caching import answer
 from timeline.web.params import AS, DAY, THREADS, filters, maybe_day, store_of
 from timeline.web.problems import Responses, documented
@@ -21,11 +22,12 @@ __all__ = ["router"]
 router = APIRouter()
 
 Store = Annotated[EventStore, Depends(store_of)]
+Asking = Annotated[Reader, Depends(reader_of)]
 Only = Annotated[EventFilter | None, Depends(filters)]
 CALENDAR = "text/calendar; charset=utf-8"
 SINCE = Query(description="Events that happened on or after this date (EDTF).")
 UNTIL = Query(description="Events that happened on or before this date (EDTF; 2022-01: to 31 Jan).")
-ERRORS = documented(400, 404, 422)
+ERRORS = documented(400, 403, 404, 422)
 FEED: Responses = {
     200: {"content": {CALENDAR: {}}, "description": "An iCalendar (RFC 5545) feed."},
     **ERRORS,
@@ -35,6 +37,7 @@ FEED: Responses = {
 def _export(
     request: Request,
     store: EventStore,
+    reader: Reader,
     fmt: ExportFormat,
     media_type: str,
     filename: str,
@@ -45,11 +48,20 @@ def _export(
     since: str | None = None,
     until: str | None = None,
 ) -> Response:
+    reader.viewer(viewer)
     day = maybe_day(asof, "asof")
     if viewer is not None and day is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
     body = api.export(
-        store, fmt, threads=threads, as_of=day, since=since, until=until, viewer=viewer, only=only
+        store,
+        fmt,
+        threads=threads,
+        as_of=reader.cut(day),  # the public view: as known today, or on a day before
+        since=since,
+        until=until,
+        viewer=viewer,
+        only=only,
+        public=not reader.everything,
     )
     disposition = {"Content-Disposition": f'inline; filename="{filename}"'}
     return answer(request, body, media_type, headers=disposition)
@@ -59,6 +71,7 @@ def _export(
 def all_feed(
     request: Request,
     store: Store,
+    reader: Asking,
     only: Only,
     asof: Annotated[str | None, DAY] = None,
     viewer: Annotated[str | None, AS] = None,
@@ -66,9 +79,10 @@ def all_feed(
     until: Annotated[str | None, UNTIL] = None,
 ) -> Response:
     """``timeline export ics``: one all-day event per event, corrected; retracted ones
-    cancelled. ``asof``: only what was publicly known then (known to ``as``)."""
+    cancelled. ``asof``: only what was publicly known then (known to ``as``). The
+    public view: as known today (or on an earlier ``asof``), without ``known_to``."""
     return _export(
-        request, store, "ics", CALENDAR, "all.ics", None, asof, viewer, only, since, until
+        request, store, reader, "ics", CALENDAR, "all.ics", None, asof, viewer, only, since, until
     )
 
 
@@ -80,6 +94,7 @@ def all_feed(
 def thread_feed(
     request: Request,
     store: Store,
+    reader: Asking,
     thread: Annotated[str, Path(description="The thread's slug.")],
     only: Only,
     asof: Annotated[str | None, DAY] = None,
@@ -90,7 +105,7 @@ def thread_feed(
     """``timeline export ics --thread THREAD``, named after the thread."""
     name = f"{thread}.ics"
     return _export(
-        request, store, "ics", CALENDAR, name, [thread], asof, viewer, only, since, until
+        request, store, reader, "ics", CALENDAR, name, [thread], asof, viewer, only, since, until
     )
 
 
@@ -98,6 +113,7 @@ def thread_feed(
 def timelinejs(
     request: Request,
     store: Store,
+    reader: Asking,
     only: Only,
     thread: Annotated[list[str] | None, THREADS] = None,
     asof: Annotated[str | None, DAY] = None,
@@ -107,6 +123,7 @@ def timelinejs(
     return _export(
         request,
         store,
+        reader,
         "timelinejs",
         "application/json",
         "timelinejs.json",
@@ -130,13 +147,16 @@ JSONL: Responses = {
 def shared_events(
     request: Request,
     store: Store,
+    reader: Asking,
     thread: Annotated[list[str] | None, THREADS] = None,
     since: Annotated[str | None, SINCE] = None,
     until: Annotated[str | None, UNTIL] = None,
 ) -> Response:
     """``timeline export events``: the events with their corrections and retractions, in
     the shape a person writes them, and the events they refer to; ``timeline import``
-    takes the file."""
+    takes the file. They carry who knew each event before the public (``known_to``) and
+    what is not public yet: for a token holding ``read:all`` only."""
+    reader.needs_everything("the event files to share")
     body = b"".join(api.share(store, "jsonl", threads=thread, since=since, until=until))
     disposition = {"Content-Disposition": 'inline; filename="events.jsonl"'}
     return answer(request, body, "application/jsonl", headers=disposition)

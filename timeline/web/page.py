@@ -5,9 +5,12 @@ files under ``/static``, sent with a long cache lifetime.
 
 The page is what ``asof`` shows, for one day: the day asked (``?asof=D``, the date form
 works without a script; never after today), else the latest day anything became public.
-Every event public today is in it, each marked with the day it became public, so the
-script can move the day without asking the server for events; for each thread's state
-it asks ``/api/v1/asof/{date}``, the projector's exact answer.
+Its events are those known by the end of that day, each as amended then (corrections,
+retractions and "public on" days known by then, and none learned later), from the same
+as-of machinery as ``asof``, so the state block and the event list always agree. Each
+event carries the day it became public and the last day an amendment of it took effect
+(``data-amended``): the script moving the day hides at once what was not public yet
+and what read otherwise then, and asks the server for the page of the new day.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from timeline import api
 from timeline.amend import EventView
 from timeline.api import EventStore
 from timeline.model import Hidden, Record, ThreadState
+from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
 from timeline.web.params import maybe_day, store_of
 
@@ -84,6 +88,7 @@ HTML = "text/html; charset=utf-8"
 
 router = APIRouter()
 Store = Annotated[EventStore, Depends(store_of)]
+Asking = Annotated[Reader, Depends(reader_of)]
 ASOF = Query(description="The day shown, YYYY-MM-DD, up to today (default: the latest known).")
 
 
@@ -98,7 +103,7 @@ class CachedStatic(StaticFiles):
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
     # autoescape for every template, whatever its name: all of them are HTML
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
@@ -125,6 +130,7 @@ class Item:
     end: str  # last day: a range when it differs from start
     known: str  # the day it became public
     retracted: str  # the day its retraction became public, or ""
+    amended: str  # the last day a correction of it took effect (known by the day), or ""
     type: str
     title: str
     actors: str
@@ -144,6 +150,9 @@ def _item(view: EventView[Record]) -> Item:
         end=event.date.last.isoformat(),
         known=view.public_known.isoformat(),
         retracted="" if retraction is None else retraction.known.isoformat(),
+        amended=max(
+            (c.known.isoformat() for c in view.correction_entries if c.known_given), default=""
+        ),
         type=event.type,
         title=event.title,
         actors=", ".join(event.actors),
@@ -202,30 +211,36 @@ def _threads(
 
 
 @router.get("/", include_in_schema=False)
-def page(request: Request, store: Store, asof: Annotated[str | None, ASOF] = None) -> Response:
+def page(
+    request: Request, store: Store, reader: Asking, asof: Annotated[str | None, ASOF] = None
+) -> Response:
     """The page: each thread as known at the end of the day asked (by default the
-    latest day anything became public, up to today)."""
+    latest day anything became public, up to today), its events as amended then."""
+    today = reader.today
     asked = maybe_day(asof or None, "asof")
+    if asked is not None:
+        asked = min(reader.day(asked, "asof"), today)
     seq = api.head(store)
-    listing = api.threads(store)
-    today = dt.datetime.now(dt.UTC).date()
-    items: dict[str, list[Item]] = {}
     # what is not public yet (an event recorded ahead of its known day) stays out of
     # the page, hidden or not: the slider cannot reach past today. Each thread's latest
     # events only, read as such: a log of millions is never decoded for one page.
-    per_thread = max(1, min(PER_THREAD, PAGE_EVENTS // max(1, len(listing))))
-    found = api.recent(store, per_thread=per_thread, known_by=today)
+    every = api.threads(store)
+    per_thread = max(1, min(PER_THREAD, PAGE_EVENTS // max(1, len(every))))
+    now = api.recent(store, per_thread=per_thread, known_by=today)
+    first = min(now.first or today, today)
+    last = min(now.last or today, today)
+    # by default the latest day anything became public: the state now
+    day = asked or last
+    found = now if day >= last else api.recent(store, per_thread=per_thread, known_by=day)
+    items: dict[str, list[Item]] = {}
     for view in found.views:
         item = _item(view)
         items.setdefault(item.thread, []).append(item)
-    first = min(found.first or today, today)
-    last = min(found.last or today, today)
-    # by default the latest day anything became public: the state now; and never a day
-    # after today, whose state could show what is not public yet
-    day = min(asked, today) if asked else min(last, today)
+    # the threads with anything public today: a thread known only later is not named
+    listing = [s for s in every if s.thread in now.counts]
     states = {s.thread: s for s in api.as_of(store, day, at_seq=seq)}
     body = (
-        _environment()
+        environment()
         .get_template("page.html")
         .render(
             day=day.isoformat(),

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from timeline.errors import (
     ConflictError,
     DatabaseError,
+    Forbidden,
     InvalidEvent,
     KeyTaken,
     TimelineError,
@@ -83,7 +84,8 @@ _MEANINGS = {
     400: "A bad value: a day not written YYYY-MM-DD, an unknown type or status, an at_seq "
     "beyond the log's head...",
     401: "No token, or one that was never granted: send 'Authorization: Bearer TOKEN'.",
-    403: "The token was revoked.",
+    403: "The token was revoked, or its scopes do not include what was asked (read:all for "
+    "viewpoints and what is not public yet).",
     404: "No such thread or event.",
     409: "The key holds a different record, or the thread moved past the expected version.",
     422: "A parameter of the wrong kind or out of range, or a name the log does not use.",
@@ -106,6 +108,8 @@ def status_of(e: TimelineError) -> int:
         return 404
     if isinstance(e, UnknownName):
         return 422  # a well-formed name that the log does not use
+    if isinstance(e, Forbidden):
+        return 403  # a scope the reader's token does not hold
     if isinstance(e, DatabaseError):
         return 503  # busy or unreachable: the request may succeed later
     return 400  # InvalidDate and every other bad value

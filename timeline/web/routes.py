@@ -1,9 +1,11 @@
 """The JSON API under ``/api/v1``: status, health, threads, the log a page at a time, one
-event, as-of states and diffs. Read-only; each answer is the CLI's JSON (``render``,
-``changes``) with the log position it was computed at (``seq``)."""
+event, as-of states and diffs, the tokens. Read-only; each answer is the CLI's JSON
+(``render``, ``changes``) with the log position it was computed at (``seq``), cut to
+what its reader may see (``access.Reader``: the public view, or everything)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,11 +15,13 @@ from fastapi.responses import Response
 
 from timeline import api
 from timeline._version import __version__
+from timeline.access import public_record, public_view
 from timeline.api import EventFilter, EventStore
-from timeline.codec import pretty
+from timeline.codec import format_recorded_at, pretty
 from timeline.errors import TimelineError, UnknownThread
 from timeline.formats import changes, render
-from timeline.model import ThreadState
+from timeline.model import SYSTEM_THREADS, TOKENS, Record, ThreadState
+from timeline.web.access import Reader, reader_of
 from timeline.web.caching import answer
 from timeline.web.params import (
     AFTER,
@@ -39,9 +43,11 @@ router = APIRouter(prefix="/api/v1")
 
 Store = Annotated[EventStore, Depends(store_of)]
 Only = Annotated[EventFilter | None, Depends(filters)]
+Asking = Annotated[Reader, Depends(reader_of)]
+HEALTH_EVERY = 30.0  # seconds a health answer's checks are reused (quick_check reads pages)
 SLUG = Path(description="The thread's slug.")
 
-EVERY = documented(400, 404, 422)
+EVERY = documented(400, 403, 404, 422)
 
 
 def _json(request: Request, doc: Any, *, immutable: bool = False) -> Response:
@@ -53,19 +59,31 @@ def _basis(store: EventStore, at_seq: int | None) -> int:
     return api.head(store) if at_seq is None else at_seq
 
 
-@router.get("/health", summary="Whether the service can read its database")
+@router.get("/health", summary="Whether the service can read its database, and its checks")
 def health(request: Request, store: Store) -> Response:
-    """For a load balancer: 200 and the log's head while the database answers, a 503
-    problem when it does not."""
-    return _json(request, {"status": "ok", "seq": api.head(store)})
+    """For a load balancer: 200 and the log's head while the database answers (a 503
+    problem when it does not), ``status`` ``degraded`` with the ``problems`` that
+    ``verify``'s quick checks find (the database's pages, the search engine, every seq
+    held), else ``ok``. The checks run at most every 30 seconds."""
+    now = time.monotonic()
+    held = getattr(request.app.state, "health", None)
+    if held is None or now - held[0] > HEALTH_EVERY:
+        held = request.app.state.health = (now, api.quick_problems(store))
+    problems = held[1]
+    doc: dict[str, Any] = {"status": "degraded" if problems else "ok", "seq": api.head(store)}
+    if problems:
+        doc["problems"] = problems
+    return _json(request, doc)
 
 
 @router.get("/status", summary="Version, log position and counts")
-def status(request: Request, store: Store) -> Response:
-    """The version, the log's head ``seq`` (records are numbered 1..seq), how many threads
-    and events (known now, retractions left out) it holds, and whether it takes writes."""
-    listing = api.threads(store)
-    head = max((s.max_seq for s in listing), default=0)
+def status(request: Request, store: Store, reader: Asking) -> Response:
+    """The version, the log's head ``seq`` (records are numbered 1..seq: ``records``
+    counts every one, the log's own threads too), how many threads and events it
+    shows (known today in the public view, all for ``read:all``; retractions left out),
+    and whether it takes writes."""
+    head = api.head(store)
+    listing = _listing(store, reader, head)
     doc = {
         "version": __version__,
         "seq": head,
@@ -77,6 +95,13 @@ def status(request: Request, store: Store) -> Response:
     return _json(request, doc)
 
 
+def _listing(store: EventStore, reader: Reader, head: int) -> list[Any]:
+    """Every thread as it stands: all of it for ``read:all``, as known today else."""
+    if reader.everything:
+        return list(api.threads(store))
+    return list(api.as_of(store, reader.today, at_seq=head))
+
+
 @router.get(
     "/threads",
     summary="Every thread: status, event count, first and last event",
@@ -85,16 +110,18 @@ def status(request: Request, store: Store) -> Response:
 def threads(
     request: Request,
     store: Store,
+    reader: Asking,
     asof: Annotated[str | None, DAY] = None,
     at_seq: Annotated[int | None, AT_SEQ] = None,
 ) -> Response:
     """As ``timeline threads --format json`` lists them, with the ``seq`` read at; with
-    ``asof``, as publicly known at the end of that day (then ``at_seq`` pins it)."""
+    ``asof``, as publicly known at the end of that day (then ``at_seq`` pins it). The
+    public view lists them as known today."""
     if asof is None:
-        listing = api.threads(store)
-        head = max((s.max_seq for s in listing), default=0)
+        head = api.head(store)
+        listing = _listing(store, reader, head)
         return _json(request, {"seq": head, "threads": [render.listing(s) for s in listing]})
-    when = day(asof, "asof")
+    when = reader.day(day(asof, "asof"), "asof")
     seq = _basis(store, at_seq)
     states = api.as_of(store, when, at_seq=seq)
     doc = {"as_of": when.isoformat(), "seq": seq, "threads": [render.listing(s) for s in states]}
@@ -109,25 +136,27 @@ def threads(
 def thread(
     request: Request,
     store: Store,
+    reader: Asking,
     thread: Annotated[str, SLUG],
     asof: Annotated[str | None, DAY] = None,
     viewer: Annotated[str | None, AS] = None,
     at_seq: Annotated[int | None, AT_SEQ] = None,
 ) -> Response:
-    """The thread as it stands (as ``asof`` shows a thread), or as known at the end of
-    ``asof`` (``null`` if nothing of it was known then)."""
+    """The thread as it stands (as ``asof`` shows a thread; in the public view, as known
+    today), or as known at the end of ``asof`` (``null`` if nothing of it was known
+    then)."""
+    reader.viewer(viewer)
     if viewer is not None and asof is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
     if asof is None:
-        listing = api.threads(store)
-        head = max((s.max_seq for s in listing), default=0)
-        found = [s for s in listing if s.thread == thread]
+        head = api.head(store)
+        found = [s for s in _listing(store, reader, head) if s.thread == thread]
         if not found:
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
         s = found[0]
         shown = s.to_dict() if isinstance(s, ThreadState) else render.listing(s)
         return _json(request, {"seq": head, "thread": shown})
-    when = day(asof, "asof")
+    when = reader.day(day(asof, "asof"), "asof")
     seq = _basis(store, at_seq)
     states = api.as_of(store, when, thread=thread, viewer=viewer, at_seq=seq)
     doc: dict[str, Any] = {"as_of": when.isoformat()}
@@ -141,6 +170,7 @@ def thread(
 def asof(
     request: Request,
     store: Store,
+    reader: Asking,
     date: Annotated[str, Path(description="The day, YYYY-MM-DD.")],
     only: Only,
     thread: Annotated[list[str] | None, THREADS] = None,
@@ -149,8 +179,9 @@ def asof(
 ) -> Response:
     """``timeline asof DATE --format json``, with ``seq``: every thread (or those asked
     for) as publicly known at the end of the day, or as the actor ``as`` knew it. The
-    filters keep whole threads, as the CLI's do."""
-    when = day(date, "date")
+    filters keep whole threads, as the CLI's do. The public view answers up to today."""
+    when = reader.day(day(date, "date"), "date")
+    reader.viewer(viewer)
     seq = _basis(store, at_seq)
     states = api.as_of(store, when, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc: dict[str, Any] = {"as_of": when.isoformat()}
@@ -164,6 +195,7 @@ def asof(
 def diff(
     request: Request,
     store: Store,
+    reader: Asking,
     start: Annotated[str, Query(alias="from", description="The first day, YYYY-MM-DD.")],
     end: Annotated[str, Query(alias="to", description="The second day, YYYY-MM-DD.")],
     only: Only,
@@ -173,7 +205,8 @@ def diff(
 ) -> Response:
     """``timeline diff FROM TO --format json``, with ``seq``: what became known after
     ``from``, up to and including ``to``."""
-    d1, d2 = day(start, "from"), day(end, "to")
+    d1, d2 = reader.day(day(start, "from"), "from"), reader.day(day(end, "to"), "to")
+    reader.viewer(viewer)
     seq = _basis(store, at_seq)
     found = api.diff(store, d1, d2, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc = orjson.loads(changes.diff_json(found))
@@ -185,6 +218,7 @@ def diff(
 def events(
     request: Request,
     store: Store,
+    reader: Asking,
     only: Only,
     thread: Annotated[list[str] | None, THREADS] = None,
     after: Annotated[int, AFTER] = 0,
@@ -192,15 +226,31 @@ def events(
 ) -> Response:
     """Records as appended (``timeline log --raw --format json``), in seq order, after the
     cursor ``after``. A full page has a ``next`` link (also as ``Link: rel="next"``) and,
-    but for a text search, never changes: it is sent as immutable."""
+    for ``read:all`` and but for a text search, never changes: it is sent as immutable.
+    The public view leaves out the log's own threads, what is not public yet, who knew
+    before the public (``known_to``) and, unless the operator publishes it,
+    ``recorded_by``; token records are never served."""
     page = api.records_after(store, after, limit, thread=thread or None, only=only)
     full = len(page) == limit
     following = _next(request, page[-1].seq) if full else None
-    doc = {"events": orjson.loads(render.log_json(page)), "next": following}
+    shown = [r for r in (_served(r, reader) for r in page) if r is not None]
+    doc = {"events": orjson.loads(render.log_json(shown)), "next": following}
     headers = {"Link": f'<{following}>; rel="next"'} if following else {}
     body = (pretty(doc) + "\n").encode()
-    immutable = full and (only is None or only.text is None)
+    # a public page changes as its records become public; a search, as texts change
+    immutable = full and reader.everything and (only is None or only.text is None)
     return answer(request, body, JSON, immutable=immutable, headers=headers)
+
+
+def _served(record: Record, reader: Reader) -> Record | None:
+    """A record as this reader may see it (None: not at all)."""
+    if record.entry.thread == TOKENS:
+        return None  # token names and digests: never
+    if reader.everything:
+        return record
+    if record.entry.thread in SYSTEM_THREADS or record.entry.known > reader.today:
+        return None
+    return public_record(record, recorded_by=reader.show_recorded_by)
 
 
 def _next(request: Request, last: int) -> str:
@@ -218,12 +268,39 @@ def _next(request: Request, last: int) -> str:
 def event(
     request: Request,
     store: Store,
+    reader: Asking,
     thread: Annotated[str, SLUG],
     id: Annotated[str, Path(description="The event's id within its thread.")],
 ) -> Response:
     """As ``timeline log --format json`` shows an event: its values as corrected, the
-    corrections that made them (``corrected_by``) and its retraction, if any."""
-    found = [v for v in api.log(store, thread=thread) if v.record.event.id == id]
+    corrections that made them (``corrected_by``) and its retraction, if any (in the
+    public view, as known today)."""
+    known_by = None if reader.everything else reader.today
+    found = [v for v in api.log(store, thread=thread, known_by=known_by) if v.record.event.id == id]
     if not found:
         raise HTTPException(404, f"no event {id!r} in thread {thread!r}")
+    if not reader.everything:
+        found = [public_view(v, recorded_by=reader.show_recorded_by) for v in found]
     return _json(request, orjson.loads(render.log_json(found))[0])
+
+
+@router.get(
+    "/tokens",
+    summary="The tokens granted: names, scopes, when granted and revoked",
+    responses=documented(401, 403),
+)
+def tokens(request: Request, store: Store) -> Response:
+    """For a token holding ``admin``: every token granted, by name, with its scopes and
+    when it was granted and revoked; never a token or its digest."""
+    doc = {
+        "tokens": [
+            {
+                "name": g.name,
+                "scopes": list(g.scopes),
+                "granted": format_recorded_at(g.granted),
+                "revoked": None if g.revoked is None else format_recorded_at(g.revoked),
+            }
+            for g in api.tokens(store)
+        ]
+    }
+    return _json(request, doc)

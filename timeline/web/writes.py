@@ -13,7 +13,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from timeline import api
 from timeline.api import EventStore
 from timeline.codec import pretty
+from timeline.errors import Forbidden
 from timeline.formats.render import record_dict
+from timeline.web.access import reader_of
 from timeline.web.problems import documented
 
 __all__ = ["router"]
@@ -37,16 +39,9 @@ BODY = Body(
 )
 
 
-class Unauthorized(Exception):
-    """No token, or a token never granted (401), or a revoked one (403)."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
-
-
-# documented in the OpenAPI document as its security scheme; checked here, so that a
-# missing token is a 401 problem like the others (auto_error would answer 403)
+# documented in the OpenAPI document as its security scheme; checked by ``access.Gate``
+# before the body is read, so that a request without the right to write is refused
+# whatever it sends
 BEARER = HTTPBearer(auto_error=False, description="A token from `timeline token create`.")
 
 
@@ -54,16 +49,11 @@ def writer_of(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> str:
-    """The name of the token the request carries (``Authorization: Bearer TOKEN``)."""
-    token = "" if credentials is None else credentials.credentials.strip()
-    if not token:
-        raise Unauthorized(401, "writes need a token: send 'Authorization: Bearer TOKEN'")
-    name, revoked = api.token_holder(request.app.state.writer, token)
-    if name is None:
-        if revoked:
-            raise Unauthorized(403, "this token was revoked")
-        raise Unauthorized(401, "this token was never granted")
-    return name
+    """The name of the token the request carries (``Gate`` let it through: it writes)."""
+    reader = reader_of(request)
+    if reader.name is None or "write" not in reader.scopes:  # Gate refuses these first
+        raise Forbidden("writes need a token holding write")
+    return reader.name
 
 
 def _writer(request: Request) -> EventStore:

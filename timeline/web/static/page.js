@@ -1,7 +1,9 @@
 // The page at /, enhanced: the events drawn on a vis-timeline (a row per thread), and a
-// day slider that hides what was not yet publicly known and asks /api/v1/asof/{date}
-// for each thread's state. Every text goes into the page as text (textContent, text
-// nodes), never as markup: event titles are data, whatever they contain.
+// day slider that hides at once what was not yet publicly known (or read otherwise
+// then), and asks the server for the page of that day: each thread's state and its
+// events as amended then, from one answer, so that the two always agree. Every text
+// the script makes goes into the page as text (textContent, text nodes), never as
+// markup; the server's page is parsed inert (DOMParser runs no script) and autoescaped.
 "use strict";
 
 (function () {
@@ -41,13 +43,42 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
+  // public by then, not retracted by then, and reading then as it does in this page
   function knownOn(data, iso) {
-    return data.known <= iso && !(data.retracted && data.retracted <= iso);
+    return (
+      data.known <= iso &&
+      !(data.retracted && data.retracted <= iso) &&
+      !(data.amended && data.amended > iso)
+    );
   }
 
-  const events = Array.from(document.querySelectorAll("li.event"));
-  const sections = Array.from(document.querySelectorAll("section.thread"));
+  let events = Array.from(document.querySelectorAll("li.event"));
+  let sections = Array.from(document.querySelectorAll("section.thread"));
   let shownDay = document.body.dataset.shownAsof;
+
+  function itemOf(li) {
+    const d = li.dataset;
+    const label = el("span", "item-title", li.querySelector(".title").textContent);
+    const item = {
+      id: `${d.thread}/${d.id}`,
+      group: d.thread,
+      content: label,
+      start: localDate(d.start),
+      known: d.known,
+      retracted: d.retracted,
+      amended: d.amended,
+      className: `type-${li.querySelector(".type").textContent}`,
+    };
+    if (d.end !== d.start) {
+      // an imprecise date (a month, a year) covers its days: end is exclusive
+      item.type = "range";
+      item.end = new Date(localDate(d.end).getTime() + DAY_MS);
+    } else {
+      item.type = "box";
+    }
+    if (d.imprecise) item.className += " imprecise";
+    return item;
+  }
 
   function buildTimeline() {
     if (typeof vis === "undefined" || !container) return null;
@@ -58,30 +89,7 @@
         order: order,
       })),
     );
-    const items = new vis.DataSet(
-      events.map((li) => {
-        const d = li.dataset;
-        const label = el("span", "item-title", li.querySelector(".title").textContent);
-        const item = {
-          id: `${d.thread}/${d.id}`,
-          group: d.thread,
-          content: label,
-          start: localDate(d.start),
-          known: d.known,
-          retracted: d.retracted,
-          className: `type-${li.querySelector(".type").textContent}`,
-        };
-        if (d.end !== d.start) {
-          // an imprecise date (a month, a year) covers its days: end is exclusive
-          item.type = "range";
-          item.end = new Date(localDate(d.end).getTime() + DAY_MS);
-        } else {
-          item.type = "box";
-        }
-        if (d.imprecise) item.className += " imprecise";
-        return item;
-      }),
-    );
+    const items = new vis.DataSet(events.map(itemOf));
     const visible = new vis.DataView(items, { filter: (item) => knownOn(item, shownDay) });
     container.hidden = false;
     const timeline = new vis.Timeline(container, visible, groups, {
@@ -104,55 +112,28 @@
       const target = document.getElementById(`event-${thread}--${id}`);
       if (target) target.scrollIntoView({ block: "nearest" });
     });
-    return { timeline, visible };
+    return { timeline, visible, items };
   }
 
-  function renderState(panel, state, iso) {
-    if (!state) {
-      panel.replaceChildren(el("p", "unknown", `Nothing of it was publicly known by the end of ${iso}.`));
-      return;
-    }
-    const facts = el("dl", "facts");
-    const add = (term, className, text) => facts.append(el("dt", "", term), el("dd", className, text));
-    add("Status", `status status-${state.status}`, state.status);
-    add("Parties", "parties", state.parties.join(", "));
-    add("Events known", "count", `${state.events} (${state.first.date} … ${state.last.date})`);
-    add("Last", "last", `${state.last.date} ${state.last.type}: ${state.last.title}`);
-    const parts = [facts];
-    if (state.positions.length) {
-      const list = el("dl", "positions");
-      let actor = null;
-      for (const p of state.positions) {
-        if (p.actor !== actor) {
-          actor = p.actor;
-          list.append(el("dt", "", actor));
-        }
-        const dd = el("dd");
-        dd.append(
-          el("span", "issue", p.issue),
-          document.createTextNode(": "),
-          el("span", "stance", p.stance),
-          document.createTextNode(" "),
-          el("span", "since", `since ${p.since}`),
-        );
-        list.append(dd);
-      }
-      parts.push(el("h3", "", "Positions"), list);
-    }
-    panel.replaceChildren(...parts);
-  }
-
-  async function loadStates(iso) {
+  // The page of that day, from the server: each thread's section (its state and its
+  // events as amended then) takes the place of the one shown.
+  async function loadDay(iso) {
     const mine = ++asked;
     statusLine.textContent = `Loading what was known by the end of ${iso}…`;
     try {
-      const response = await fetch(`/api/v1/asof/${iso}`, { headers: { Accept: "application/json" } });
+      const response = await fetch(`/?asof=${iso}`, { headers: { Accept: "text/html" } });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
-      const doc = await response.json();
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       if (mine !== asked) return;
-      const states = new Map(doc.threads.map((s) => [s.thread, s]));
-      for (const panel of document.querySelectorAll("[data-state-of]")) {
-        renderState(panel, states.get(panel.dataset.stateOf), iso);
+      for (const section of sections) {
+        const fresh = doc.getElementById(section.id);
+        if (fresh) section.replaceWith(document.adoptNode(fresh));
+      }
+      sections = Array.from(document.querySelectorAll("section.thread"));
+      events = Array.from(document.querySelectorAll("li.event"));
+      if (drawn) {
+        drawn.items.clear();
+        drawn.items.add(events.map(itemOf));
       }
       document.body.dataset.shownAsof = iso;
       statusLine.textContent = `Showing what was publicly known by the end of ${iso}.`;
@@ -182,7 +163,7 @@
     }
     history.replaceState(null, "", `?asof=${iso}`);
     clearTimeout(pending);
-    pending = setTimeout(() => loadStates(iso), 150);
+    pending = setTimeout(() => loadDay(iso), 150);
   }
 
   range.addEventListener("input", () => show(dayAt(Number(range.value))));
