@@ -173,13 +173,14 @@ def test_the_page_is_sent_with_a_strict_policy_and_runs_no_inline_code(
 def test_the_page_links_every_feed_for_the_web_and_for_calendar_apps(
     client: TestClient,
 ) -> None:
+    # the address the service is reached at (serve --public-url; here the default)
     doc = parse(client.get("/").text)
     links = {a.attrib["href"] for a in doc.iter("a")}
     for path in ["/feeds/all.ics", *(f"/feeds/threads/{s}.ics" for s in [THREAD])]:
-        assert f"webcal://testserver{path}" in links
-        assert f"http://testserver{path}" in links
+        assert f"webcal://127.0.0.1:8000{path}" in links
+        assert f"http://127.0.0.1:8000{path}" in links
     for slug in [s.attrib["data-thread"] for s in doc.iter("section")]:
-        assert f"webcal://testserver/feeds/threads/{slug}.ics" in links
+        assert f"webcal://127.0.0.1:8000/feeds/threads/{slug}.ics" in links
         assert client.get(f"/feeds/threads/{slug}.ics").status_code == 200
 
 

@@ -267,3 +267,59 @@ def test_hostile_text_stays_text_in_the_page_the_timeline_and_the_states(
     assert page.locator(planted).count() == 0
     assert page.locator("script").count() == 2
     assert watched.failures() == {}
+
+
+AMENDED = """\
+- type: correction
+  corrects: russia-nato-security-guarantees/putin-concerns-ignored
+  set:
+    title: Putin says the replies ignored Russia's concerns, and that talks go on
+  known: 2022-02-10
+- type: correction
+  corrects: russia-nato-security-guarantees/replies-open-door
+  set:
+    known: 2022-02-03
+  known: 2022-02-09
+- type: retraction
+  retracts: russia-nato-security-guarantees/blinken-lavrov-geneva
+  reason: a test of hindsight
+  known: 2022-02-12
+"""
+
+
+@pytest.fixture
+def amended(tmp_path: Path) -> Iterator[Served]:
+    path = tmp_path / "amended.yaml"
+    path.write_text(AMENDED, encoding="utf-8")
+    yield from _serve(tmp_path, path)
+
+
+def test_the_page_shows_each_event_as_amended_on_the_day_shown_and_never_after(
+    browser: Browser, amended: Served
+) -> None:
+    watched = watch(browser, height=2400)
+    page = watched.page
+    page.goto(f"{amended.url}/?asof=2022-02-05")
+    page.wait_for_selector(".vis-timeline")
+    putin = f"#event-{THREAD}--putin-concerns-ignored"
+    doors = f"#event-{THREAD}--replies-open-door"
+    blinken = f"#event-{THREAD}--blinken-lavrov-geneva"
+    # on 5 February: the title as it read then, "public on" as known then, no retraction
+    assert "ignored Russia's fundamental concerns" in page.inner_text(f"{putin} .title")
+    assert "public on 2022-02-02" in page.inner_text(f"{doors} .meta")
+    assert "retracted" not in page.inner_text(f"#thread-{THREAD}")
+    assert page.is_visible(blinken)
+    # on 12 February, every amendment is public
+    move_to(page, "2022-02-12")
+    assert "and that talks go on" in page.inner_text(f"{putin} .title")
+    assert "and that talks go on" in page.inner_text("#timeline")
+    assert "public on 2022-02-03" in page.inner_text(f"{doors} .meta")
+    assert not page.is_visible(blinken)
+    # and back: nothing learned later stays, in the list, the timeline or the state
+    move_to(page, "2022-02-05")
+    assert "ignored Russia's fundamental concerns" in page.inner_text(f"{putin} .title")
+    assert "talks go on" not in page.inner_text("body")
+    assert "public on 2022-02-02" in page.inner_text(f"{doors} .meta")
+    assert page.is_visible(blinken)
+    assert "retracted" not in page.inner_text(f"#thread-{THREAD}")
+    assert watched.failures() == {}

@@ -250,3 +250,21 @@ def test_health_reports_degraded_with_the_reason_when_verifys_quick_checks_fail(
         "seq": 27,
         "problems": ["the log holds 26 records, but its seqs run to 27"],
     }
+
+
+def test_a_backup_holding_such_a_record_is_refused_by_restore_with_its_line(
+    named: Run, run: Run, db_url: str, tmp_path: Path
+) -> None:
+    _append_unchecked(db_url, POISON[0])
+    backup = tmp_path / "backup.jsonl"
+    assert named("export", "jsonl", "-o", str(backup)).exit_code == 0
+    lines = backup.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "alias-1-retracted" in text)
+    restored = tmp_path / "restored.db"
+    result = run("restore", str(backup), env={"TIMELINE_DB": str(restored)})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {backup}:{line}: _aliases/alias-1-retracted: invalid thread '_aliases': "
+        "use lowercase letters, digits and '-', starting with a letter or digit\n"
+    )
+    assert count_rows(restored) == 0

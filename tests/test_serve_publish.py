@@ -132,6 +132,9 @@ def test_the_public_view_serves_nothing_known_after_today_nor_who_knew_early(
         assert FAR not in body, url
         assert "known_to" not in body and "KNOWN-TO" not in body, url
         assert "recorded_by" not in body, url
+    # parties know their own events on their dates (public facts); Russia's earlier
+    # knowledge of the replies is the log's known_to, which the public view leaves out
+    assert "known to Russia" not in client.get("/export/timelinejs.json").text
     log = client.get("/api/v1/events?limit=1000").json()["events"]
     assert {r["thread"] for r in log} == {
         "arms-control-missile-deployment",
@@ -154,6 +157,7 @@ def test_read_all_sees_what_is_not_public_yet_and_every_viewpoint(
     everything = bearer(tokens["analyst"])
     log = client.get("/api/v1/events?limit=1000", headers=everything).text
     assert FAR in log and "known_to" in log
+    assert "known to Russia" in client.get("/export/timelinejs.json", headers=everything).text
     assert client.get("/api/v1/asof/2022-01-28?as=Russia", headers=everything).status_code == 200
     assert client.get("/api/v1/asof/2099-01-02", headers=everything).status_code == 200
     assert client.get("/export/events.jsonl", headers=everything).status_code == 200

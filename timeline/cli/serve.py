@@ -13,6 +13,7 @@ import os
 import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -33,6 +34,23 @@ class Publish(StrEnum):
     public = "public"
     private = "private"
     open = "open"
+
+
+def _public_url(given: str | None, host: str, port: int) -> str:
+    if given is None:
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise TimelineError(f"--public-url {given!r}: give an http(s) address, e.g. https://host")
+    return given.rstrip("/")
+
+
+def _default_hosts(host: str, url: str) -> tuple[str, ...]:
+    """The bound address (unless every address: name the hosts then), localhost, and the
+    public address's host."""
+    bound = [] if host in ("0.0.0.0", "::") else [host]
+    return tuple(dict.fromkeys([*bound, "localhost", urlsplit(url).hostname or "localhost"]))
 
 
 def _loopback(host: str) -> bool:
@@ -90,6 +108,32 @@ def serve(
             help="Name, in the public view, the token each record came with (recorded_by).",
         ),
     ] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            metavar="NAME",
+            help="Answer requests for this host name (repeat); any other Host header gets "
+            "400 [default: the address bound, localhost and the --public-url host].",
+        ),
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Where readers reach the service (e.g. https://timeline.example.org), "
+            "for the links the page hands out [default: http://ADDRESS:PORT].",
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            metavar="PROXY",
+            help="Believe X-Forwarded-For and -Proto from this proxy's address (repeat): "
+            "the rate limit and the access log then see the real client.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the page (/), the JSON API (/api/v1), the calendar feeds (/feeds) and the
     exports (/export) over HTTP until interrupted, publishing what --publish says (public,
@@ -110,6 +154,8 @@ def serve(
             f"--publish open serves everything to anyone: only on a loopback address "
             f"(127.0.0.1, ::1, localhost), not {host}"
         )
+    url = _public_url(public_url, host, port)
+    hosts = tuple(allowed_host or ()) or _default_hosts(host, url)
     env = env_of(ctx)
     # read what /api/v1/status reads: a database that cannot answer is one line now,
     # not a problem on every request
@@ -124,6 +170,9 @@ def serve(
         rate_limit=rate_limit or None,
         publish=WebPublish(str(publish)),
         show_recorded_by=show_recorded_by,
+        allowed_hosts=hosts,
+        public_url=url,
+        forwarded_allow=tuple(forwarded_allow_ips or ()),
     )
     os.environ[CONFIG_VAR] = json.dumps(config.to_dict())
     uvicorn.run(

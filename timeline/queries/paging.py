@@ -9,6 +9,7 @@ from timeline.filters import EventFilter
 from timeline.model import Record
 from timeline.queries._common import (
     Threads,
+    names_of,
     narrowed,
     only_threads,
     require_filter,
@@ -49,7 +50,8 @@ def records_after(
         # a cursor past the head has nothing after it (yet), nor one before 0 anything
         # before it: kept within the log, it fits every database's integers
         after = max(0, min(after, r.head()))
-        only = search_for(r, only, [None], any_version=True)
+        # an actor matches under each of its names, as in ``log --raw --actor``
+        only = names_of(r).widened(search_for(r, only, [None], any_version=True))
         if not only:
             return r.records_after(after, only_threads(thread), limit)
         # a filter matches an amendment by what it amends, which may come before `after`

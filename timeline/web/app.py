@@ -11,6 +11,7 @@ from typing import IO, Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from timeline import api
 from timeline._version import __version__
@@ -19,7 +20,7 @@ from timeline.web import feeds, page, routes, session
 from timeline.web import writes as writes_
 from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
-from timeline.web.guard import MAX_BODY, Limited, Logged
+from timeline.web.guard import MAX_BODY, Hosts, Limited, Logged
 from timeline.web.problems import PROBLEM, Problem, install_handlers
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
@@ -33,7 +34,10 @@ class ServeConfig:
     (``access.Publish``: public, private, open); ``show_recorded_by``: the public view
     names the token each record came with; ``read_only``: never take writes;
     ``cors``: the origins a browser may call from (none: CORS off); ``rate_limit``:
-    requests a second per client (None: no limit)."""
+    requests a second per client (None: no limit); ``allowed_hosts``: the Host headers
+    it answers (None: any; ``serve`` always names them); ``public_url``: where the
+    service is reached, for the links it hands out (never taken from a request);
+    ``forwarded_allow``: the proxies whose X-Forwarded-For/-Proto it believes."""
 
     db: str
     read_only: bool = False
@@ -43,6 +47,9 @@ class ServeConfig:
     access_log: IO[str] | None = None
     publish: Publish = Publish.PUBLIC
     show_recorded_by: bool = False
+    allowed_hosts: tuple[str, ...] | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    forwarded_allow: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """What a worker process needs to make the same app (the log goes to its stderr)."""
@@ -54,6 +61,9 @@ class ServeConfig:
             "max_body": self.max_body,
             "publish": str(self.publish),
             "show_recorded_by": self.show_recorded_by,
+            "allowed_hosts": None if self.allowed_hosts is None else list(self.allowed_hosts),
+            "public_url": self.public_url,
+            "forwarded_allow": list(self.forwarded_allow),
         }
 
     @classmethod
@@ -67,6 +77,9 @@ class ServeConfig:
             access_log=access_log,
             publish=Publish(d["publish"]),
             show_recorded_by=d["show_recorded_by"],
+            allowed_hosts=None if d["allowed_hosts"] is None else tuple(d["allowed_hosts"]),
+            public_url=d["public_url"],
+            forwarded_allow=tuple(d["forwarded_allow"]),
         )
 
 
@@ -104,6 +117,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     if writes:
         app.include_router(writes_.router)
     app.state.writes = writes
+    app.state.public_url = config.public_url.rstrip("/")
     app.include_router(page.router)
     app.include_router(session.router)
     app.mount("/static", page.CachedStatic(directory=page.STATIC), name="static")
@@ -128,7 +142,12 @@ def create_app(config: ServeConfig) -> FastAPI:
             expose_headers=["ETag", "Link", "Retry-After"],
             max_age=600,
         )
+    if config.allowed_hosts is not None:
+        app.add_middleware(Hosts, allowed=config.allowed_hosts)
     app.add_middleware(Logged, out=config.access_log)
+    if config.forwarded_allow:
+        # outermost: the log and the rate limit see the client the proxy names
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.forwarded_allow))
     return app
 
 

@@ -1,6 +1,7 @@
 """What every request passes through before the routes: the access log and the security
-headers (``Logged``), the rate limit and the body size limit (``Limited``). Plain ASGI
-middleware, so they also see what the routes never do (a 413, a 429, an unknown path).
+headers (``Logged``), the Host check (``Hosts``), the rate limit and the body size limit
+(``Limited``). Plain ASGI middleware, so they also see what the routes never do (a 400
+for a Host, a 413, a 429, an unknown path).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeline.web.problems import PROBLEM, problem_body
 
-__all__ = ["MAX_BODY", "Buckets", "Limited", "Logged"]
+__all__ = ["MAX_BODY", "Buckets", "Hosts", "Limited", "Logged", "host_of"]
 
 MAX_BODY = 1024 * 1024  # bytes a request body may hold
 
@@ -29,9 +30,41 @@ SECURITY_HEADERS = [
 
 
 def _client(scope: Scope) -> str:
-    # the peer address: behind a proxy, that is the proxy (X-Forwarded-For can be forged)
+    # the peer address: behind a proxy, the client it names when it is one the operator
+    # trusts (--forwarded-allow-ips, by uvicorn's ProxyHeadersMiddleware), else the proxy
+    # itself (X-Forwarded-For from anyone else can be forged)
     client = scope.get("client")
     return str(client[0]) if client else "-"
+
+
+def host_of(value: str) -> str:
+    """The name in a Host header, without its port, lowercase (``[::1]:8000`` -> ``::1``)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class Hosts:
+    """400 for a request whose Host header names none of the ``allowed`` hosts. A page
+    on another site can point a name it controls at this machine (DNS rebinding) and
+    then read the service as if it were that site: the Host it sends gives it away."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(host_of(h) for h in allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for n, v in scope.get("headers", []) if n == b"host"), b"")
+        host = host_of(given.decode("latin-1"))
+        if host not in self.allowed:
+            detail = f"this service does not answer to the host {host!r} (serve --allowed-host)"
+            await _problem(send, 400, detail)
+            return
+        await self.app(scope, receive, send)
 
 
 class Logged:
@@ -99,6 +132,11 @@ class Buckets:
         self.clock = clock
         self._held: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
 
+    def left(self, client: str) -> int:
+        """Requests the client may still make at once (after its last ``take``)."""
+        tokens, _ = self._held.get(client, (self.burst, 0.0))
+        return int(tokens)
+
     def take(self, client: str) -> float:
         """0 if the client may go on; else the seconds until it may."""
         now = self.clock()
@@ -119,9 +157,11 @@ class Buckets:
 
 class Limited:
     """429 with ``Retry-After`` past the rate limit (``rate``: requests a second per
-    client; None: no limit; the ``exempt`` paths, the health check, never), and 413 for
-    a body over ``max_body`` bytes: by its Content-Length, or, without one, read up to
-    the limit before the app sees it (the server holds a body to its Content-Length)."""
+    client; None: no limit; the ``exempt`` paths, the health check and the static files,
+    never), every answer under it with ``RateLimit-Limit``, ``-Remaining`` and ``-Reset``
+    (the IETF draft's fields), and 413 for a body over ``max_body`` bytes: by its
+    Content-Length, or, without one, read up to the limit before the app sees it (the
+    server holds a body to its Content-Length)."""
 
     def __init__(
         self,
@@ -149,7 +189,36 @@ class Limited:
                 await _problem(send, 413, self._too_large())
                 return
             receive = _replay(held, receive)
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, self._with_headers(scope, send))
+
+    def _limited(self, scope: Scope) -> bool:
+        path = scope["path"]
+        return self.buckets is not None and not (path in self.exempt or path.startswith("/static/"))
+
+    def _headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """The client's standing under the limit: how many requests a second, how many
+        it may still make at once, and the seconds until its bucket is full again."""
+        if self.buckets is None:
+            return []
+        left = self.buckets.left(_client(scope))
+        reset = math.ceil((self.buckets.burst - left) / self.buckets.rate)
+        return [
+            (b"ratelimit-limit", f"{self.buckets.burst:g}".encode()),
+            (b"ratelimit-remaining", str(left).encode()),
+            (b"ratelimit-reset", str(reset).encode()),
+        ]
+
+    def _with_headers(self, scope: Scope, send: Send) -> Send:
+        if not self._limited(scope):
+            return send
+        extra = self._headers(scope)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        return sending
 
     async def _read_body(self, receive: Receive) -> list[Message] | None:
         """The request's messages, or None once its body passes the limit."""
@@ -168,12 +237,12 @@ class Limited:
 
     def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
         """A 429 past the rate, a 413 for a declared length over the limit, else None."""
-        if self.buckets is not None and scope["path"] not in self.exempt:
+        if self.buckets is not None and self._limited(scope):
             wait = self.buckets.take(_client(scope))
             if wait > 0:
                 retry = str(max(1, math.ceil(wait)))
                 detail = f"more than {self.buckets.rate:g} requests a second; retry in {retry} s"
-                return 429, detail, [(b"retry-after", retry.encode())]
+                return 429, detail, [(b"retry-after", retry.encode()), *self._headers(scope)]
         length = _content_length(scope)
         if length is not None and length > self.max_body:
             return 413, self._too_large(), []

@@ -175,8 +175,10 @@ def _shown(item: Item, day: dt.date) -> bool:
 
 
 def _feeds(request: Request, path: str) -> dict[str, str]:
-    """A feed's address as served (http or https), and the same for calendar apps."""
-    base = str(request.base_url).rstrip("/")
+    """A feed's address where the service is reached (``serve --public-url``, else the
+    address it is bound to: never the request's Host, which the client chooses), and
+    the same for calendar apps."""
+    base: str = request.app.state.public_url
     scheme, rest = base.split("://", 1)
     return {"web": f"{base}{path}", "webcal": f"webcal://{rest}{path}", "scheme": scheme}
 

@@ -54,6 +54,12 @@ def _json(request: Request, doc: Any, *, immutable: bool = False) -> Response:
     return answer(request, (pretty(doc) + "\n").encode(), JSON, immutable=immutable)
 
 
+def _pinned(at_seq: int | None, only: EventFilter | None) -> bool:
+    """Does the answer never change? Pinned to a seq, but for a text search: the search
+    index holds each text as it reads now, whatever the pin."""
+    return at_seq is not None and (only is None or only.text is None)
+
+
 def _basis(store: EventStore, at_seq: int | None) -> int:
     """The seq an answer is computed at: the one asked for, or the head as it is now."""
     return api.head(store) if at_seq is None else at_seq
@@ -188,7 +194,7 @@ def asof(
     if viewer is not None:
         doc["as"] = viewer
     doc |= {"seq": seq, "threads": [s.to_dict() for s in states]}
-    return _json(request, doc, immutable=at_seq is not None)
+    return _json(request, doc, immutable=_pinned(at_seq, only))
 
 
 @router.get("/diff", summary="What became known between two days", responses=EVERY)
@@ -211,7 +217,7 @@ def diff(
     found = api.diff(store, d1, d2, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc = orjson.loads(changes.diff_json(found))
     doc = {k: v for k, v in doc.items() if k != "threads"} | {"seq": seq, "threads": doc["threads"]}
-    return _json(request, doc, immutable=at_seq is not None)
+    return _json(request, doc, immutable=_pinned(at_seq, only))
 
 
 @router.get("/events", summary="The log, a page at a time", responses=documented(400, 404, 422))
