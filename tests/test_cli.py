@@ -813,3 +813,16 @@ def test_a_title_met_after_its_threads_new_events_is_named_in_a_warning(
     assert f"Warning: {titled}:2: thread talks: its title 'Strategic stability talks'" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize("args", [[], ["token"], ["db"]])
+def test_a_command_given_nothing_prints_its_help_on_stdout_and_succeeds(
+    run: Run, args: list[str]
+) -> None:
+    # before: "Error: Usage: ..." on stderr, exit 2
+    result = run(*args)
+    assert (result.exit_code, result.stderr) == (0, "")
+    usage = result.stdout.splitlines()[0]  # CliRunner names the program "root"
+    assert usage.startswith("Usage: ") and usage.endswith(" [OPTIONS] COMMAND [ARGS]...")
+    assert usage.split()[2:-3] == args
+    assert "Commands:" in result.stdout

@@ -264,6 +264,50 @@ def test_add_refuses_control_characters_in_every_text_field(
         )
 
 
+# Names that read "Russia" but are other names (all recorded before, each an actor of
+# its own that `--as Russia` missed); and one that displays reversed.
+INVISIBLE = {
+    "zero-width-space": ("Russia\u200b", "200B"),
+    "grapheme-joiner": ("Russia\u034f", "034F"),
+    "byte-order-mark": ("\ufeffRussia", "FEFF"),
+    "tag": ("Russia\U000e0041", "E0041"),
+    "right-to-left-override": ("\u202eaissuR", "202E"),
+    "joiner-in-latin": ("Rus\u200dsia", "200D"),
+    "variation-selector": ("Russia\ufe0f", "FE0F"),
+}
+
+
+@pytest.mark.parametrize("kind", INVISIBLE)
+@pytest.mark.parametrize(
+    "option", ["--actor", "--thread-title", "--source", "--position", "--known-to"]
+)
+def test_names_refuse_characters_that_show_as_nothing(
+    run: Run, db_url: str, kind: str, option: str
+) -> None:
+    name, code = INVISIBLE[kind]
+    value = {
+        "--source": f"{name}=https://elpais.com/",
+        "--position": f"{name}|enlargement|no",
+        "--known-to": f"{name}=2022-01-20",
+    }.get(option, name)
+    args = dict(zip(ARGS["add"][::2], ARGS["add"][1::2], strict=True))
+    line = _refused(run("add", *(x for pair in args.items() for x in pair), option, value), db_url)
+    assert line.startswith("Error: ") and f"holds U+{code} (" in line
+    assert line.endswith("a name that reads the same would be another name")
+
+
+def test_a_name_in_a_script_that_joins_inside_words_is_taken(run_ok: Run) -> None:
+    persian = "\u0646\u06cc\u0645\u200c\u0641\u0627\u0635\u0644\u0647"  # with a ZWNJ
+    args = dict(zip(ARGS["add"][::2], ARGS["add"][1::2], strict=True))
+    run_ok("add", *(x for pair in args.items() for x in pair), "--actor", persian)
+    assert persian in run_ok("actors").stdout
+
+
+def test_aliases_refuse_characters_that_show_as_nothing(run: Run, db_url: str) -> None:
+    line = _refused(run("alias", "Russia\u200b", "Russia"), db_url)
+    assert "holds U+200B (ZERO WIDTH SPACE)" in line
+
+
 @pytest.mark.parametrize("kind", ["escape", "nul", "c1", "line-separator"])
 @pytest.mark.parametrize("suffix", [".yaml", ".json", ".jsonl"])
 def test_event_files_refuse_control_characters_with_their_line(
@@ -395,19 +439,61 @@ def test_timelinejs_ids_of_different_events_never_collide(run_ok: Run) -> None:
 # ---- trust: what verify promises, it keeps ---------------------------------------------
 
 
-def test_a_clock_set_back_never_makes_recorded_at_go_back(imported: Run) -> None:
+def test_a_clock_set_back_a_little_never_makes_recorded_at_go_back(imported: Run) -> None:
     import json
 
-    result = imported("add", *ARGS["add"], "--id", "late", now="2026-01-01T00:00:00Z")
+    # three minutes behind the log (machines sharing a database disagree by a little)
+    result = imported("add", *ARGS["add"], "--id", "late", now="2026-11-28T11:57:00Z")
     assert result.exit_code == 0, result.output
     records = json.loads(imported("log", "--raw", "--format", "json").stdout)
     stamps = [r["recorded_at"] for r in sorted(records, key=lambda r: r["seq"])]
     assert stamps == sorted(stamps) and stamps[-1] == stamps[-2] == "2026-11-28T12:00:00.000000Z"
-    # a report "as this database stood" in June shows nothing, as it then was: not the
+    # a report "as this database stood" at 11:58 shows nothing, as it then was: not the
     # late event alone, a state that never existed
-    june = imported("asof", "2022-02-07", "--recorded-before", "2026-06-01T00:00:00Z")
-    assert june.stdout.startswith("No events are recorded yet.")
+    then = imported("asof", "2022-02-07", "--recorded-before", "2026-11-28T11:58:00Z")
+    assert then.stdout.startswith("No events are recorded yet.")
     assert imported("verify").exit_code == 0
+
+
+def test_a_clock_far_behind_the_log_is_refused_rather_than_stamped_ahead(
+    imported: Run, db_url: str
+) -> None:
+    # before: stamped 2026-11-28T12:00 (the log's last), and every write after it so
+    rows = count_rows(db_url)
+    result = imported("add", *ARGS["add"], "--id", "late", now="2026-01-01T00:00:00Z")
+    line = _refused(result, db_url, rows)
+    assert line == (
+        f"Error: the log's last record (seq {rows}): recorded_at "
+        "2026-11-28T12:00:00.000000Z is after now (2026-01-01T00:00:00.000000Z) by more than "
+        "5 minutes: a clock ahead, or a backup from one; this write is refused rather than "
+        "stamped the same"
+    )
+
+
+def test_a_log_stamped_in_the_future_is_named_by_verify_and_refused_by_restore(
+    imported: Run, run: Run, db_url: str, tmp_path: Path
+) -> None:
+    import re
+
+    # before: restored, and every later write stamped 2099, --recorded-before ended
+    future = "2099-01-01T00:00:00Z"
+    assert imported("add", *ARGS["add"], "--id", "ahead", now=future).exit_code == 0
+    after_now = (
+        r"recorded_at 2099-01-01T00:00:00\.000000Z is after now \(20\d\d-[-:T.\d]+Z\) by "
+        r"more than 5 minutes"  # this machine's clock, whatever TIMELINE_NOW says
+    )
+    result = imported("verify", now=future)
+    assert result.exit_code == 1
+    assert re.fullmatch(f"{THREAD}/ahead: seq 28: {after_now}", result.stdout.splitlines()[0])
+    backup = tmp_path / "backup.jsonl"
+    assert imported("export", "jsonl", "-o", str(backup), now=future).exit_code == 0
+    restored = {"TIMELINE_DB": str(tmp_path / "restored.db")}
+    result = run("restore", str(backup), env=restored)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert re.fullmatch(
+        f"Error: {re.escape(str(backup))}:28: {THREAD}/ahead: {after_now}\n", result.stderr
+    )
+    assert count_rows(tmp_path / "restored.db") == 0
 
 
 def _delete_rows(db_url: str, where: str) -> None:

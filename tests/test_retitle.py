@@ -70,7 +70,7 @@ def test_the_same_title_again_records_nothing(retitled: Run, db_url: str) -> Non
 
 
 def test_a_second_retitle_takes_the_next_id(retitled: Run) -> None:
-    out = retitled("retitle", THREAD, OLD).stdout
+    out = retitled("retitle", THREAD, OLD, now=LATER).stdout
     assert out.startswith(f"Recorded {THREAD}/title-2: ")
     assert _title(retitled, "2022-02-02") == OLD
 

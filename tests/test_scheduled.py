@@ -124,6 +124,17 @@ def test_without_scheduled_a_known_day_before_the_date_is_refused(
     [
         ({"known": None}, "a scheduled event needs 'known': the day it was announced"),
         ({"scheduled": "yes"}, "scheduled must be true or false, not 'yes'"),
+        # announced on its day, or after it: not in advance (accepted before)
+        (
+            {"known": "2022-01-12"},
+            "a scheduled event is announced before its date begins: known 2022-01-12 is "
+            "not before 2022-01-12 (starts 2022-01-12)",
+        ),
+        (
+            {"date": "0001", "known": "2026-11-28"},
+            "a scheduled event is announced before its date begins: known 2026-11-28 is "
+            "not before 0001 (starts 0001-01-01)",
+        ),
     ],
 )
 def test_a_bad_scheduled_event_is_one_error_line(

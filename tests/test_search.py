@@ -129,7 +129,9 @@ def test_verify_checks_the_index_and_rebuild_mends_it(imported: Run, db_url: str
     assert _keys(imported, "--text", "Strategic Stability", "--thread", THREAD) == []
     result = imported("verify")
     assert result.exit_code == 1
-    assert result.stdout == f"{THREAD}: search index differs from the log: {THREAD}/geneva-ssd\n"
+    assert result.stdout.splitlines()[-1] == (
+        f"{THREAD}: search index differs from the log: {THREAD}/geneva-ssd"
+    )
     assert imported("rebuild").exit_code == 0
     assert imported("verify").exit_code == 0
     assert _keys(imported, "--text", "Strategic Stability", "--thread", THREAD) == [
@@ -151,7 +153,10 @@ def test_verify_names_a_version_held_twice(imported: Run, db_url: str) -> None:
     engine.dispose()
     result = imported("verify")
     assert result.exit_code == 1
-    assert result.stdout == f"{THREAD}: search index differs from the log: {THREAD}/geneva-ssd\n"
+    # SQLite's FTS5 check finds its index no longer matches its texts, first
+    assert result.stdout.splitlines()[-1] == (
+        f"{THREAD}: search index differs from the log: {THREAD}/geneva-ssd"
+    )
     assert imported("rebuild").exit_code == 0
     assert imported("verify").exit_code == 0
 

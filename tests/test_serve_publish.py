@@ -296,9 +296,9 @@ def test_a_token_granted_before_scopes_writes_and_reads_the_public_view(
 
     store = open_store(db_url)
     try:
-        old = Token(TOKENS, "token-1", "old-desk", token_digest("tl_old"), dt.date(2026, 1, 5))
+        old = Token(TOKENS, "token-1", "old-desk", token_digest("tl_old"), dt.date(2026, 11, 28))
         with store.writing([TOKENS]) as w:
-            (record,) = append(w, [(old, None)], dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+            (record,) = append(w, [(old, None)], dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC))
         assert '"scopes"' not in json.dumps(record_dict(record))  # as the old version wrote it
         assert api.token_holder(store, "tl_old").scopes == frozenset({"read", "write"})
     finally:

@@ -261,3 +261,55 @@ def test_a_tampered_checkpoint_is_named(
     assert code == 1
     shown = day if isinstance(day, str) else day.isoformat()
     assert f"{THREAD}: projection differs from the log: the checkpoint of {shown}" in lines
+
+
+def test_damaged_search_index_pages_are_named_and_rebuild_mends_them(
+    imported: Run, db_url: str
+) -> None:
+    if is_postgres(db_url):
+        pytest.skip("FTS5 is SQLite's; PostgreSQL's indexes: the amcheck test below")
+    # the index's structure record says "empty": quick_check sees sound pages, and every
+    # search found nothing while verify said intact (before FTS5's integrity-check)
+    engine = create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE event_texts_fts_data SET block = X'00000000000000' WHERE id = 10")
+            )
+    finally:
+        engine.dispose()
+    assert imported("log", "--text", "nato").stdout == "No events match.\n"
+    code, lines = verify(imported)
+    assert (code, lines) == (
+        1,
+        ["search index: damaged: FTS5's integrity-check fails: database disk image is malformed"],
+    )
+    assert imported("rebuild").exit_code == 0
+    assert imported("verify").exit_code == 0
+    assert (
+        "russia-nato-security-guarantees/nato-russia-council"
+        in imported("log", "--text", "nato").stdout
+    )
+
+
+def test_postgresql_indexes_are_checked_by_amcheck_or_said_unchecked(
+    imported: Run, db_url: str
+) -> None:
+    if not is_postgres(db_url):
+        pytest.skip("amcheck is PostgreSQL's")
+    engine = create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP EXTENSION IF EXISTS amcheck"))
+        result = imported("verify")
+        assert result.exit_code == 0
+        assert result.stderr == (
+            "Note: not checked: the B-tree indexes: PostgreSQL's amcheck extension is not "
+            "installed (CREATE EXTENSION amcheck, as a superuser, to check them)\n"
+        )
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION amcheck"))
+        result = imported("verify")
+        assert (result.exit_code, result.stderr) == (0, "")
+    finally:
+        engine.dispose()

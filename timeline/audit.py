@@ -150,7 +150,7 @@ def _label_problem(
     else:
         given = (entry.title,) if isinstance(entry, Retitle) else (entry.alias, entry.canonical)
     try:
-        texts = tuple(text_field(t, "a name", one_line=True) for t in given)
+        texts = tuple(text_field(t, "a name", one_line=True, name=True) for t in given)
     except ValueError as e:
         return str(e)
     if texts != given:

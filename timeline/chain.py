@@ -19,19 +19,22 @@ own chain, so writers to different threads never contend for a chain head.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
-from timeline.codec import canonical, canonical_without_floats
+from timeline.codec import canonical, canonical_without_floats, format_recorded_at
 from timeline.model import ThreadState
 
 __all__ = [
+    "CLOCK_TOLERANCE",
     "ChainRow",
     "Finding",
     "check_chains",
     "check_projections",
+    "clock_ahead",
     "digest_of",
     "log_digest",
     "parse_digest",
@@ -151,6 +154,25 @@ def _check_times(by_seq: Sequence[ChainRow]) -> list[Finding]:
         for before, r in itertools.pairwise(by_seq)
         if r.recorded_at < before.recorded_at
     ]
+
+
+# How far a stored recorded_at may lie ahead of this machine's clock: clocks of the
+# machines sharing a database disagree by a little. A log stamped further ahead (a
+# clock set forward, a crafted backup) would make every later record take that stamp
+# (recorded_at never goes back along seq) and end --recorded-before for good: such a
+# restore is refused, verify names such stamps, and a write after one is refused.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def clock_ahead(stamp: str, now: dt.datetime) -> str | None:
+    """Why a stored ``recorded_at`` lies too far after ``now`` (None: it does not)."""
+    limit = format_recorded_at(now + CLOCK_TOLERANCE)
+    if stamp <= limit:
+        return None
+    return (
+        f"recorded_at {stamp} is after now ({format_recorded_at(now)}) by more than "
+        f"{int(CLOCK_TOLERANCE.total_seconds() // 60)} minutes"
+    )
 
 
 def _link_problem(r: ChainRow, before: ChainRow | None, by_hash: Mapping[str, ChainRow]) -> str:

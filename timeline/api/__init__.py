@@ -266,10 +266,13 @@ def upcoming(
     return queries.upcoming(store, day_of(day, "date"), thread)
 
 
-def verify(store: EventStore, *, expect: str | None = None) -> VerifyResult:
+def verify(
+    store: EventStore, *, expect: str | None = None, now: dt.datetime | None = None
+) -> VerifyResult:
     """Check every hash chain, the sequence numbers, the database's pages and the
-    projection table; ``expect``: a digest published earlier that the log must extend."""
-    return service.verify(store, expect)
+    projection table; ``expect``: a digest published earlier that the log must extend;
+    ``now``: the clock no ``recorded_at`` may lie after (default: this machine's)."""
+    return service.verify(store, expect, now)
 
 
 def quick_problems(store: EventStore) -> list[str]:

@@ -15,7 +15,10 @@ from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer._click.exceptions import ClickException  # typer >= 0.26 carries its own click
+from typer._click.exceptions import (  # typer >= 0.26 carries its own click
+    ClickException,
+    NoArgsIsHelpError,
+)
 from typer.core import TyperGroup
 
 from timeline._version import __version__
@@ -67,6 +70,10 @@ class _Group(TyperGroup):
         except TimelineError as e:
             _discard()
             _fail(str(e))
+        except NoArgsIsHelpError as e:
+            # asked for nothing (`timeline`, `timeline token`): the help is the answer
+            typer.echo(e.ctx.get_help())
+            sys.exit(0)
         except ClickException as e:
             # typer validates choices through pydantic, which prefixes "Value error, "
             typer.echo(f"Error: {e.format_message().replace('Value error, ', '')}", err=True)

@@ -43,16 +43,18 @@ def verify(
     ] = None,
 ) -> None:
     """Check the log has not been tampered with: every hash chain, the sequence numbers,
-    the database's pages and the projection table against a replay; print the log digest.
-    Exit 1 if anything is wrong.
+    the database's pages and indexes (the search index too), the input rules, and the
+    projection table against a replay; print the log digest. Exit 1 if anything is wrong.
 
     Example: timeline verify --expect 27:0a1b...
     """
     from timeline.service import verify as verify_log
 
-    result = verify_log(env_of(ctx).store(), expect)
+    result = verify_log(env_of(ctx).store(), expect)  # this machine's clock (see restore)
     for finding in result.findings:
         typer.echo(str(finding))
+    for what in result.unchecked:
+        typer.echo(f"Note: not checked: {what}", err=True)
     summary = (
         f"{result.records} records in {result.threads} thread{'s' if result.threads != 1 else ''}"
     )
@@ -80,6 +82,8 @@ def digest(ctx: typer.Context) -> None:
 def restore_file(env: Env, path: str) -> None:
     from timeline.service import restore as restore_backup
 
+    # against this machine's clock, not TIMELINE_NOW: a stamp in the future is one the
+    # world has not reached, whatever time a reproducible run pretends it is
     n = restore_backup(env.store("write"), path)
     typer.echo(f"Restored {n} records from {path}")
 

@@ -120,7 +120,7 @@ def _title(title: object, what: str, where: int | None, out: ParsedFile) -> str 
     """The thread title as stored (the rule of every text field), or None with the
     problem noted."""
     try:
-        return text_field(title, what, one_line=True)
+        return text_field(title, what, one_line=True, name=True)
     except ValueError as e:
         out.problems.append(Problem(out.source, where, str(e)))
         return None

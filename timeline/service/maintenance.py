@@ -3,9 +3,10 @@ backup, show its revision, grant a role."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -15,10 +16,12 @@ from timeline.chain import (
     Finding,
     check_chains,
     check_projections,
+    clock_ahead,
     log_digest,
     parse_digest,
 )
 from timeline.checkpoints import wrong_checkpoints
+from timeline.codec import format_recorded_at
 from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.projector import project
@@ -117,6 +120,7 @@ class VerifyResult:
     threads: int
     findings: list[Finding]
     digest: str  # of the log as it is: publish it, check it later with expect
+    unchecked: list[str] = field(default_factory=list)  # what this database cannot check
 
 
 def digest(store: EventStore) -> str:
@@ -150,17 +154,26 @@ def _expect(rows: list[ChainRow], expected: str) -> list[Finding]:
     return []
 
 
-def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
+def verify(
+    store: EventStore, expect: str | None = None, now: dt.datetime | None = None
+) -> VerifyResult:
     """Walk every hash chain and the sequence numbers; replay the projections in memory
     and compare them with the stored ones; ask the database to check its own pages.
-    ``expect``: a digest published earlier, which the log must still extend."""
+    ``expect``: a digest published earlier, which the log must still extend; ``now``:
+    the clock, which no ``recorded_at`` may lie after (by more than the tolerance)."""
     with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
         findings = [Finding("database", f"damaged: {p}") for p in w.corruption()[:20]]
         engine = w.search_problem()
+        unchecked: list[str] = []
         if engine is not None:
             findings.append(Finding("search index", f"damaged: {engine}"))
+        else:
+            damaged, skipped = w.index_problem()
+            findings += [Finding(damaged[0], f"damaged: {damaged[1]}")] if damaged else []
+            unchecked += [skipped] if skipped else []
         rows = sorted(w.chain_rows(), key=lambda r: r.seq)
         findings += check_chains(rows)
+        findings += _check_clock(rows, now or dt.datetime.now(dt.UTC))
         if expect is not None:
             findings += _expect(rows, expect)
         stored = w.states()
@@ -181,10 +194,13 @@ def verify(store: EventStore, expect: str | None = None) -> VerifyResult:
         findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
         if not findings:  # on a log whose rows are as written (else they are named)
             findings += _check_rules(w)
-        if not findings:  # the index is derived from a sound log: checked against it only
+        if all(f.where == "search index" for f in findings):
+            # the index is derived from a sound log: checked against it only (and named
+            # event by event, where the engine's own check found it damaged)
             findings += _check_texts(w)
     threads = len({r.thread for r in rows} - set(SYSTEM_THREADS))  # the negotiations
-    return VerifyResult(len(rows), threads, findings, log_digest((r.thread, r.hash) for r in rows))
+    digest = log_digest((r.thread, r.hash) for r in rows)
+    return VerifyResult(len(rows), threads, findings, digest, unchecked)
 
 
 def quick_problems(store: EventStore) -> list[str]:
@@ -200,6 +216,16 @@ def quick_problems(store: EventStore) -> list[str]:
         if held != head:
             found.append(f"the log holds {held} records, but its seqs run to {head}")
     return found
+
+
+def _check_clock(rows: Sequence[ChainRow], now: dt.datetime) -> list[Finding]:
+    """The records stamped after now: recorded_at never goes back along seq, so the
+    last is the latest, and the first of those too far ahead is named."""
+    ahead = next((r for r in rows if clock_ahead(r.recorded_at, now)), None)
+    if ahead is None:
+        return []
+    why = clock_ahead(ahead.recorded_at, now)
+    return [Finding(f"{ahead.thread}/{ahead.event_id}", f"seq {ahead.seq}: {why}")]
 
 
 def _check_rules(w: Writer) -> list[Finding]:
@@ -257,12 +283,13 @@ def _record_lines(path: str) -> list[int]:
         return [n for n, line in enumerate(f, start=1) if line.strip()]
 
 
-def restore(store: EventStore, path: str) -> int:
+def restore(store: EventStore, path: str, now: dt.datetime | None = None) -> int:
     """Restore a backup (``export jsonl``) into an empty database, record for record:
     same seq, recorded_at and hashes. Returns the number of records.
 
     Every record must also pass the input rules again (``audit``): valid hashes only
-    prove that some database held it."""
+    prove that some database held it; and none may be stamped after ``now`` (by more
+    than ``chain.CLOCK_TOLERANCE``): every later record would take that stamp."""
     from timeline.formats.backup import read_backup
 
     try:
@@ -272,7 +299,13 @@ def restore(store: EventStore, path: str) -> int:
         raise ImportErrors([Problem(path, None, f"cannot read: {e}")]) from None
     if problems:
         raise ImportErrors(problems)
+    clock = now or dt.datetime.now(dt.UTC)
     refused = audit(records)
+    refused += [
+        (i, f"{r.entry.key}: {why}")
+        for i, r in enumerate(records)
+        if (why := clock_ahead(format_recorded_at(r.recorded_at), clock)) is not None
+    ][:1]  # recorded_at only grows along the log: the first one says it
     if refused:
         lines = _record_lines(path)
         raise ImportErrors([Problem(path, lines[i], why) for i, why in refused])

@@ -47,7 +47,7 @@ def record_alias(
     ``known``: the day the names were found to be one (default: today), for the log."""
     try:
         names = [
-            text_field(n, what, one_line=True)
+            text_field(n, what, one_line=True, name=True)
             for n, what in ((alias, "the alias"), (canonical, "the canonical name"))
         ]
     except ValueError as e:

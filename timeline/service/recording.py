@@ -87,7 +87,7 @@ def checked_title(thread_title: str | None) -> str | None:
     if thread_title is None or not thread_title.strip():
         return None
     try:
-        return text_field(thread_title, "the thread title", one_line=True)
+        return text_field(thread_title, "the thread title", one_line=True, name=True)
     except ValueError as e:
         raise InvalidEvent([("thread_title", str(e))]) from None
 

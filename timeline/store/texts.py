@@ -126,6 +126,44 @@ class TextReader:
             return error_reason(e)
         return None
 
+    def index_problem(self) -> tuple[tuple[str, str] | None, str | None]:
+        """((the index, what the database's own check of it finds wrong), or None; what
+        it could not check, or None). SQLite: FTS5's ``integrity-check`` of the search
+        index against the texts it indexes (damaged index pages can leave every search
+        empty while ``quick_check`` says ok). PostgreSQL: ``amcheck`` on the B-tree
+        indexes of the log and of the texts, where the extension is installed."""
+        if self._conn.dialect.name == "sqlite":
+            check = (
+                "INSERT INTO event_texts_fts(event_texts_fts, rank) VALUES ('integrity-check', 1)"
+            )
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(text(check))
+            except SQLAlchemyError as e:
+                return ("search index", f"FTS5's integrity-check fails: {error_reason(e)}"), None
+            return None, None
+        installed = text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
+        if self._conn.execute(installed).first() is None:
+            return None, (
+                "the B-tree indexes: PostgreSQL's amcheck extension is not installed "
+                "(CREATE EXTENSION amcheck, as a superuser, to check them)"
+            )
+        indexes = text(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am a ON a.oid = i.relam "
+            "WHERE a.amname = 'btree' AND t.relname IN ('events', 'event_texts') "
+            "ORDER BY i.relname"
+        )
+        for name in self._conn.execute(indexes).scalars():
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(
+                        text("SELECT bt_index_check(to_regclass(:name))"), {"name": name}
+                    )
+            except SQLAlchemyError as e:
+                return (f"index {name}", error_reason(e)), None
+        return None, None
+
     def recorded_texts(self, threads: Sequence[str], *, older: bool = False) -> dict[Key, str]:
         """The text of each event of some threads as recorded (amendments aside), from
         its payload alone (``older``: only those whose payload is in an older form)."""

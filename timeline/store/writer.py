@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
-from timeline.chain import record_hash
+from timeline.chain import clock_ahead, record_hash
 from timeline.codec import format_recorded_at
+from timeline.errors import DatabaseError
 from timeline.mapper import ROW_FIELDS, canonical_payload, row_values
 from timeline.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
 from timeline.schema import events, thread_states
@@ -68,8 +69,15 @@ class Writer(PointWriter, TextWriter, Reader):
         seq, last = self._last_record()
         stamp = format_recorded_at(recorded_at)
         if last is not None and stamp < last:
-            # recorded_at never goes back along seq (a clock set back, a TIMELINE_NOW in
-            # the past): --recorded-before then never shows a state that never existed
+            # recorded_at never goes back along seq (a clock set back a little, a
+            # TIMELINE_NOW in the past): --recorded-before then never shows a state that
+            # never existed. Far ahead, the stamp is refused rather than taken for good.
+            ahead = clock_ahead(last, recorded_at)
+            if ahead is not None:
+                raise DatabaseError(
+                    f"the log's last record (seq {seq}): {ahead}: a clock ahead, or a "
+                    "backup from one; this write is refused rather than stamped the same"
+                )
             stamp, recorded_at = last, dt.datetime.fromisoformat(last)
         records: list[Record] = []
         rows: list[tuple[Any, ...]] = []

@@ -63,7 +63,7 @@ def _actors(value: object) -> tuple[str, ...]:
         raise ValueError("actors must be a non-empty list of names")
     out: list[str] = []
     for a in items:
-        name = text_field(a, "each actor", one_line=True)
+        name = text_field(a, "each actor", one_line=True, name=True)
         if name not in out:
             out.append(name)
     return tuple(out)
@@ -107,7 +107,7 @@ def _check_url(url: object) -> None:
 
 def _source(item: object) -> Source:
     s = _mapping(item, "source", _SOURCE_FIELDS)
-    name = text_field(s.get("name"), "source name", one_line=True)
+    name = text_field(s.get("name"), "source name", one_line=True, name=True)
     url = s.get("url")
     if url is not None:
         _check_url(url)
@@ -133,8 +133,8 @@ def _positions(value: object) -> tuple[Position, ...]:
     for item in value:
         p = _mapping(item, "position", _POSITION_FIELDS)
         pos = Position(
-            text_field(p.get("actor"), "position actor", one_line=True),
-            text_field(p.get("issue"), "position issue", one_line=True),
+            text_field(p.get("actor"), "position actor", one_line=True, name=True),
+            text_field(p.get("issue"), "position issue", one_line=True, name=True),
             text_field(p.get("stance"), "position stance", one_line=True),
         )
         if any((pos.actor, pos.issue) == (x.actor, x.issue) for x in out):
@@ -165,7 +165,7 @@ def _known_to(value: object) -> tuple[tuple[str, EdtfDate], ...]:
         raise ValueError("known_to must be a mapping of actor to the date they knew it")
     out: dict[str, EdtfDate] = {}
     for actor, date in value.items():
-        name = text_field(actor, "each known_to actor", one_line=True)
+        name = text_field(actor, "each known_to actor", one_line=True, name=True)
         if name in out:
             raise ValueError(f"known_to names {name!r} twice")
         out[name] = parse_edtf(as_date_text(date))
@@ -265,6 +265,13 @@ def _dates(
             "known",
             f"known {known.isoformat()} is before the date {date.text} "
             f"(starts {date.first.isoformat()})",
+        )
+    if known is not None and date is not None and known >= date.first and scheduled:
+        # announced in advance, or it is an event like any other: record it so
+        c.add(
+            "known",
+            f"a scheduled event is announced before its date begins: known "
+            f"{known.isoformat()} is not before {date.text} (starts {date.first.isoformat()})",
         )
     return date, known, True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,11 +57,44 @@ _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def text_field(value: object, what: str, *, one_line: bool = False) -> str:
+# The default-ignorable code points that are not format characters (Cf): they show as
+# nothing, so "Russia" followed by one is another name that reads the same.
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]"
+)
+_JOINERS = "\u200c\u200d"  # needed inside words of some scripts (Persian, Indic)
+
+
+def _invisible(text: str) -> str | None:
+    """The first character of a name that shows as nothing or reorders what follows:
+    a format character (Cf: zero-width spaces, direction marks and overrides, the BOM,
+    TAG characters) or another default-ignorable one. ZWNJ and ZWJ are taken between
+    two letters of a script other than Latin, where words need them."""
+    found = _IGNORABLE.search(text)
+    if found is not None:
+        return found.group()
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) != "Cf":
+            continue
+        if ch in _JOINERS and 0 < i < len(text) - 1:
+            before, after = text[i - 1], text[i + 1]
+            if all(
+                c.isalpha() and not c.isascii() and "LATIN" not in unicodedata.name(c, "")
+                for c in (before, after)
+            ):
+                continue
+        return ch
+    return None
+
+
+def text_field(value: object, what: str, *, one_line: bool = False, name: bool = False) -> str:
     """Non-empty text, stripped, in NFC; ValueError naming ``what`` otherwise.
 
     One rule for every text a user gives, on every backend: no control character, and
-    a line break only where ``one_line`` is False (a summary, a note, a reason).
+    a line break only where ``one_line`` is False (a summary, a note, a reason). A
+    ``name`` (an actor, an issue, an alias, a thread title, a source) also holds no
+    character that shows as nothing (``_invisible``): two names that read the same are
+    the same name.
     """
     text = value.strip() if isinstance(value, str) else ""
     if text.isascii() and text and _BREAK_OR_CONTROL.search(text) is None:
@@ -76,11 +110,18 @@ def text_field(value: object, what: str, *, one_line: bool = False) -> str:
             f"{what} holds the control character U+{ord(bad.group()):04X}, which timeline "
             "does not store"
         )
+    hidden = _invisible(text) if name else None
+    if hidden is not None:
+        raise ValueError(
+            f"{what} holds U+{ord(hidden):04X} ({unicodedata.name(hidden, 'unnamed')}), "
+            "which shows as nothing or reorders the text: a name that reads the same "
+            "would be another name"
+        )
     return nfc(text)
 
 
-def one_line(what: str) -> Callable[[object], str]:
-    return lambda value: text_field(value, what, one_line=True)
+def one_line(what: str, *, name: bool = False) -> Callable[[object], str]:
+    return lambda value: text_field(value, what, one_line=True, name=name)
 
 
 def choice(name: str, valid: Sequence[str]) -> Callable[[object], str]:

@@ -138,7 +138,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(config.cors),
             allow_methods=["GET", "POST"] if writes else ["GET"],
-            allow_headers=["Authorization", "Content-Type"] if writes else [],
+            # a token is sent for reads too (read:all, a private service)
+            allow_headers=["Authorization", "Content-Type"] if writes else ["Authorization"],
             expose_headers=["ETag", "Link", "Retry-After"],
             max_age=600,
         )
