@@ -32,7 +32,9 @@ HOSTILE = st.sampled_from(
     ["plain words", "<script>alert(1)</script>", "a\x00b", "line\nbreak", "\u202etxet", " "]
 )
 TEXT = st.one_of(HOSTILE, st.text(max_size=30))
-DAYS = st.sampled_from(["2022-02-02", "2022-01", "2022-13-01", "2099-01-01", "soon", ""])
+DAYS = st.sampled_from(
+    ["2022-02-02", "2022-01", "0001-01-01", "2022-13-01", "2099-01-01", "soon", ""]
+)
 TYPES = st.sampled_from(["statement", "meeting", "withdrawal", "not-a-type"])
 TARGETS = st.sampled_from(
     [

@@ -897,3 +897,22 @@ def test_the_naming_commands_refuse_hostile_input_in_one_line_writing_nothing(
     (line,) = result.stderr.splitlines()
     assert line.startswith("Error: ") and "\x1b" not in line
     assert count_rows(db_url) == before
+
+
+def test_an_event_known_on_the_first_day_of_year_one_is_in_every_checkpoint(run_ok: Run) -> None:
+    # the checkpoints started "after date.min", so an event known that very day was
+    # left out of them: verify failed after a correction, and rebuild lost the event
+    base = ["--thread", "zz", "--type", "meeting", "--actor", "France", "--title", "t"]
+    run_ok("add", *base, "--id", "first", "--date", "0001-01-01")
+    run_ok("add", *base, "--id", "later", "--date", "2022-03-01")
+    run_ok("correct", "zz/later", "--title", "new")
+    assert run_ok("verify").stdout.startswith("Verified 3 records in 1 thread:")
+    run_ok("rebuild")
+    assert run_ok("verify").stdout.startswith("Verified 3 records in 1 thread:")
+    assert run_ok("threads").stdout.splitlines()[-1].split()[:5] == [
+        "zz",
+        "open",
+        "2",
+        "0001-01-01",
+        "2022-03-01",
+    ]

@@ -305,3 +305,105 @@ def test_a_token_granted_before_scopes_writes_and_reads_the_public_view(
         store.engine.dispose()
     assert "old-desk  write  granted" in imported("token", "list").stdout
     assert imported("verify").exit_code == 0
+
+
+@pytest.fixture
+def secrets_ahead(tokens: dict[str, str], imported: Run) -> dict[str, str]:
+    """What is recorded ahead of its day: a correction of a public event, a thread, an
+    actor and an issue that only 2099's records name."""
+    for args in [
+        (
+            "correct", f"{THREAD}/replies-open-door", "--title", "SECRETFUTURETITLE",
+            "--known", "2099-02-01", "--allow-future",
+        ),
+        (
+            "add", "--thread", "secret-summit", "--date", "2099-05-01", "--type", "meeting",
+            "--actor", "Narnia", "--title", "A summit", "--thread-title", "SECRET SUMMIT",
+            "--position", "Narnia|secrecy|kept", "--allow-future",
+        ),
+    ]:  # fmt: skip
+        result = imported(*args, now=NOW)
+        assert result.exit_code == 0, result.output
+    return tokens
+
+
+def test_a_text_search_in_the_public_view_reads_the_texts_as_they_are_today(
+    make_client: Client, secrets_ahead: dict[str, str]
+) -> None:
+    # before: ?text=SECRETFUT found the event whose title a 2099 correction sets
+    client = make_client()
+    for words in ["SECRETFUT", "Far", "summit"]:
+        doc = client.get(f"/api/v1/events?text={words}&limit=1").json()
+        assert doc == {"events": [], "next": None}, words
+    everything = bearer(secrets_ahead["analyst"])
+    found = client.get("/api/v1/events?text=SECRETFUT", headers=everything).json()["events"]
+    assert any("SECRETFUTURETITLE" in json.dumps(r) for r in found)
+
+
+def test_a_public_cursor_never_points_at_a_record_not_public_yet(
+    make_client: Client, secrets_ahead: dict[str, str]
+) -> None:
+    client = make_client()
+    served, url = [], "/api/v1/events?limit=1"
+    while url:
+        doc = client.get(url).json()
+        served += [r["seq"] for r in doc["events"]]
+        url = doc["next"]
+        if url:  # the cursor is the last record served
+            assert url.endswith(f"after={served[-1]}"), url
+    everything = client.get("/api/v1/events?limit=1000", headers=bearer(secrets_ahead["analyst"]))
+    hidden = {r["seq"] for r in everything.json()["events"]} - set(served)
+    assert hidden and not hidden & set(served)
+
+
+def test_a_thread_or_a_name_only_later_records_give_is_as_unknown_as_none(
+    make_client: Client, secrets_ahead: dict[str, str]
+) -> None:
+    client = make_client()
+    for known_later, never in [("secret-summit", "never-recorded")]:
+        for url in [
+            "/feeds/threads/{}.ics",
+            "/export/timelinejs.json?thread={}",
+            "/api/v1/events?thread={}",
+            "/api/v1/asof/2022-02-02?thread={}",
+            "/api/v1/threads/{}?asof=2022-02-02",
+            "/api/v1/threads/{}",
+            "/api/v1/events/{}/x",
+        ]:
+            later, none = client.get(url.format(known_later)), client.get(url.format(never))
+            assert later.status_code == none.status_code == 404, url
+            assert later.json()["detail"].replace(known_later, never) == none.json()["detail"]
+            assert "SECRET SUMMIT" not in later.text
+    for param, known_later, never in [("actor", "Narnia", "Atlantis"), ("issue", "secrecy", "zzz")]:
+        for url in [
+            "/api/v1/events?{}={}",
+            "/api/v1/asof/2022-02-02?{}={}",
+            "/feeds/all.ics?{}={}",
+        ]:
+            later = client.get(url.format(param, known_later))
+            none = client.get(url.format(param, never))
+            assert later.status_code == none.status_code == 422, url
+            assert later.json()["detail"] == f"no {param} {known_later!r} in the log"
+    everything = bearer(secrets_ahead["analyst"])
+    assert client.get("/feeds/threads/secret-summit.ics", headers=everything).status_code == 200
+    assert client.get("/api/v1/events?actor=Narnia", headers=everything).status_code == 200
+
+
+def test_an_unauthenticated_body_of_any_size_or_framing_is_refused_before_it_is_read(
+    make_client: Client, tokens: dict[str, str]
+) -> None:
+    # before: 413 for 2 MB without a token (the size was checked first), and a chunked
+    # body was read before the token was looked at
+    client = make_client()
+    big = b"x" * (2 * 1024 * 1024)
+    for headers in [{}, bearer("tl_nope")]:
+        assert client.post("/api/v1/events", content=big, headers=headers).status_code == 401
+
+    def chunks() -> Iterator[bytes]:
+        yield b"{"
+        raise AssertionError("the body was read")
+
+    response = client.post("/api/v1/events", content=chunks())
+    assert response.status_code == 401
+    written = client.post("/api/v1/events", content=big, headers=bearer(tokens["desk"]))
+    assert written.status_code == 413

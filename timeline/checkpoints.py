@@ -70,14 +70,18 @@ def _amendment_seqs(records: Sequence[R]) -> set[int]:
     return seqs
 
 
-def _boundaries(records: Sequence[R], after: dt.date) -> list[dt.date]:
-    """The days after ``after`` that end a run of at least SPACING records, and those
-    on which a correction or retraction takes effect (a checkpoint from before it could
-    not be continued past it)."""
+def _after(day: dt.date, after: dt.date | None) -> bool:
+    return after is None or day > after
+
+
+def _boundaries(records: Sequence[R], after: dt.date | None) -> list[dt.date]:
+    """The days after ``after`` (None: every day) that end a run of at least SPACING
+    records, and those on which a correction or retraction takes effect (a checkpoint
+    from before it could not be continued past it)."""
     per_day: dict[dt.date, int] = {}
     amended: set[dt.date] = set()
     for r in records:
-        if r.entry.known > after:
+        if _after(r.entry.known, after):
             per_day[r.entry.known] = per_day.get(r.entry.known, 0) + 1
             if is_amendment(r.entry):
                 amended.add(r.entry.known)
@@ -101,11 +105,12 @@ def build(
     what it folded): build from all the records instead.
     """
     mine: list[R] = list({r.seq: r for r in records}.values())
-    after = dt.date.min if start is None else start.day
+    # None: before every day (a record known on 0001-01-01, date.min, is after it)
+    after = None if start is None else start.day
     amending = _amendment_seqs(mine)
     extra: list[R] = [r for r in mine if r.seq in amending]
     plain: list[R] = sorted(
-        (r for r in mine if r.seq not in amending and r.entry.known > after),
+        (r for r in mine if r.seq not in amending and _after(r.entry.known, after)),
         key=lambda r: r.entry.known,
     )
     knowns = [r.entry.known for r in plain]
@@ -210,9 +215,9 @@ def current(thread: str, records: Sequence[R], last: Checkpoint | None) -> Threa
     """A thread's state today (``Hidden`` if it shows no event), as ``project`` gives it,
     continued from its last checkpoint (``records``: all of the thread's; the title is
     the latest any of them gives)."""
-    after = dt.date.min if last is None else last.day
+    after = None if last is None else last.day
     amending = _amendment_seqs(records)
-    tail = [r for r in records if r.entry.known > after or r.seq in amending]
+    tail = [r for r in records if _after(r.entry.known, after) or r.seq in amending]
     end = project_from(last, thread, tail, dt.date.max) or project_from(
         None, thread, records, dt.date.max
     )

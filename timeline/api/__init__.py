@@ -20,6 +20,7 @@ from timeline.amend import EventView
 from timeline.api._common import Day, ExportFormat, day_of, maybe_day_of, now_of, span_of
 from timeline.api.access import create_token, record, revoke_token, token_holder, tokens
 from timeline.api.exports import export, export_chunks, share
+from timeline.catalog import Name
 from timeline.errors import TimelineError
 from timeline.filters import EventFilter
 from timeline.model import Event, Hidden, Record, ThreadState
@@ -49,6 +50,7 @@ __all__ = [
     "import_paths",
     "lag",
     "log",
+    "names",
     "open_store",
     "quick_problems",
     "recent",
@@ -177,11 +179,22 @@ def records_after(
     *,
     thread: str | Sequence[str] | None = None,
     only: EventFilter | None = None,
+    known_by: Day | None = None,
 ) -> list[Record]:
     """The log a page at a time: the first ``limit`` records with seq > ``after``, as
     appended, in seq order (``only``: the events it matches as recorded, with their
-    corrections and retractions)."""
-    return queries.records_after(store, after, limit, thread, only)
+    corrections and retractions; ``known_by``: only what was known by then, a text
+    search matching the texts as they read then)."""
+    day = maybe_day_of(known_by, "known_by")
+    return queries.records_after(store, after, limit, thread, only, day)
+
+
+def names(
+    store: EventStore, kind: Literal["actors", "issues"], day: Day | None = None
+) -> list[Name]:
+    """Every actor (or issue) of the events known on ``day`` (all if None), as corrected
+    then, retracted ones left out: ``timeline actors`` and ``issues``."""
+    return queries.names(store, kind, maybe_day_of(day, "day"))
 
 
 def log(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from timeline.filters import EventFilter
@@ -16,9 +17,10 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
+from timeline.views import log_records
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore
+    from timeline.store import EventStore, Reader
 
 __all__ = ["head", "records_after"]
 
@@ -35,14 +37,18 @@ def records_after(
     limit: int,
     thread: Threads = None,
     only: EventFilter | None = None,
+    known_by: dt.date | None = None,
 ) -> list[Record]:
     """The first ``limit`` records with seq > ``after``, as appended, in seq order: of
     ``thread`` (all if None), and with ``only`` the events it matches as recorded with
-    their corrections and retractions (as ``raw_log`` keeps them).
+    their corrections and retractions (as ``raw_log`` keeps them). ``known_by``: only
+    the records known by then (an amendment by its own known day, a scheduled event
+    once announced), a text search matching the texts as they read then.
 
     A record's place never changes and a new one always comes after the last, so a
     page that holds ``limit`` records (and no text search, which reads every version of
-    the text as it is now) never changes either.
+    the text as it is now, nor ``known_by``, which lets in more as days pass) never
+    changes either.
     """
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
@@ -51,9 +57,28 @@ def records_after(
         # before it: kept within the log, it fits every database's integers
         after = max(0, min(after, r.head()))
         # an actor matches under each of its names, as in ``log --raw --actor``
-        only = names_of(r).widened(search_for(r, only, [None], any_version=True))
+        days = [known_by]  # None: as the texts read now, and in any version
+        only = names_of(r).widened(search_for(r, only, days, any_version=known_by is None))
         if not only:
-            return r.records_after(after, only_threads(thread), limit)
+            if known_by is None:
+                return r.records_after(after, only_threads(thread), limit)
+            return _known_after(r, after, only_threads(thread), limit, known_by)
         # a filter matches an amendment by what it amends, which may come before `after`
-        records = r.records(narrowed(only_threads(thread), only))
-    return [x for x in only.records(records) if x.seq > after][:limit]
+        records = r.records(narrowed(only_threads(thread), only), known_by=known_by)
+    kept = [x for x in only.records(records) if x.seq > after]
+    return (kept if known_by is None else log_records(kept, known_by))[:limit]
+
+
+def _known_after(
+    r: Reader, after: int, threads: list[str] | None, limit: int, known_by: dt.date
+) -> list[Record]:
+    """The first ``limit`` records after ``after`` known by ``known_by``: pages of the
+    log read on until that many are found, or the log ends."""
+    out: list[Record] = []
+    while len(out) < limit:
+        page = r.records_after(after, threads, limit)
+        out += log_records(page, known_by)
+        if len(page) < limit:
+            break
+        after = page[-1].seq
+    return out[:limit]

@@ -34,15 +34,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from timeline import api
-from timeline.errors import Forbidden, TimelineError
+from timeline.api import EventFilter
+from timeline.errors import Forbidden, TimelineError, UnknownName, UnknownThread
 from timeline.web.problems import problem_body
 
 __all__ = [
     "COOKIE",
     "Gate",
     "Publish",
+    "Published",
     "Reader",
     "reader_of",
+    "require_published",
 ]
 
 COOKIE = "timeline_token"
@@ -102,6 +105,52 @@ def reader_of(request: Request) -> Reader:
     """The reader ``Gate`` found for this request."""
     reader: Reader = request.state.reader
     return reader
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the public view names as of today: the threads with an event public by
+    then, and the actors (under each of their names) and issues of those events."""
+
+    threads: frozenset[str]
+    actors: frozenset[str]
+    issues: frozenset[str]
+
+
+def _published(request: Request, today: dt.date) -> Published:
+    """``Published`` for today, made once per state of the log (its head) and day."""
+    store = request.app.state.store
+    key = (api.head(store), today)
+    held = getattr(request.app.state, "published", None)
+    if held is None or held[0] != key:
+        threads = api.recent(store, per_thread=1, known_by=today).counts
+        actors = {n for x in api.names(store, "actors", today) for n in (x.name, *x.aliases)}
+        issues = {x.name for x in api.names(store, "issues", today)}
+        found = Published(frozenset(threads), frozenset(actors), frozenset(issues))
+        held = request.app.state.published = (key, found)
+    published: Published = held[1]
+    return published
+
+
+def require_published(
+    request: Request, reader: Reader, threads: list[str] | None, only: EventFilter | None
+) -> None:
+    """In the public view, a thread, an actor or an issue that only later records name
+    is as unknown as one never recorded: the same 404 or 422, and no "did you mean"
+    that would name another."""
+    if reader.everything:
+        return
+    shown = _published(request, reader.today)
+    for thread in threads or ():
+        if thread not in shown.threads:
+            raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
+    if only is None:
+        return
+    for actor in only.actors:
+        if actor not in shown.actors:
+            raise UnknownName(f"no actor {actor!r} in the log")
+    if only.issue is not None and only.issue not in shown.issues:
+        raise UnknownName(f"no issue {only.issue!r} in the log")
 
 
 # What each path needs beyond what the mode gives everyone; None: nothing at all.

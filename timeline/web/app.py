@@ -20,7 +20,7 @@ from timeline.web import feeds, page, routes, session
 from timeline.web import writes as writes_
 from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
-from timeline.web.guard import MAX_BODY, Hosts, Limited, Logged
+from timeline.web.guard import MAX_BODY, Hosts, Limited, Logged, Sized
 from timeline.web.problems import PROBLEM, Problem, install_handlers
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
@@ -123,16 +123,12 @@ def create_app(config: ServeConfig) -> FastAPI:
     app.mount("/static", page.CachedStatic(directory=page.STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # added innermost first: the log sees everything, CORS headers reach a 429 too; the
-    # gate runs after the rate limit and before any body is read
+    # gate runs after the rate limit and before any body is read (Sized reads it)
+    app.add_middleware(Sized, max_body=config.max_body)
     app.add_middleware(
         Gate, publish=config.publish, writes=writes, show_recorded_by=config.show_recorded_by
     )
-    app.add_middleware(
-        Limited,
-        rate=config.rate_limit,
-        max_body=config.max_body,
-        exempt=frozenset({"/api/v1/health"}),
-    )
+    app.add_middleware(Limited, rate=config.rate_limit, exempt=frozenset({"/api/v1/health"}))
     if config.cors:
         app.add_middleware(
             CORSMiddleware,

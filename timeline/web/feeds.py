@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from timeline import api
 from timeline.api import EventFilter, EventStore, ExportFormat
 from timeline.errors import TimelineError
-from timeline.web.access import Reader, reader_of
+from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
 from timeline.web.params import AS, DAY, THREADS, filters, maybe_day, store_of
 from timeline.web.problems import Responses, documented
@@ -49,6 +49,7 @@ def _export(
     until: str | None = None,
 ) -> Response:
     reader.viewer(viewer)
+    require_published(request, reader, threads, only)
     day = maybe_day(asof, "asof")
     if viewer is not None and day is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")

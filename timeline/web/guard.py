@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeline.web.problems import PROBLEM, problem_body
 
-__all__ = ["MAX_BODY", "Buckets", "Hosts", "Limited", "Logged", "host_of"]
+__all__ = ["MAX_BODY", "Buckets", "Hosts", "Limited", "Logged", "Sized", "host_of"]
 
 MAX_BODY = 1024 * 1024  # bytes a request body may hold
 
@@ -38,11 +38,15 @@ def _client(scope: Scope) -> str:
 
 
 def host_of(value: str) -> str:
-    """The name in a Host header, without its port, lowercase (``[::1]:8000`` -> ``::1``)."""
+    """The name in a Host header, without its port, lowercase (``[::1]:8000`` -> ``::1``);
+    a header that is not ``name[:port]`` comes back whole, and so matches no host."""
     value = value.strip().lower()
     if value.startswith("["):
-        return value[1 : value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        name, bracket, port = value[1:].partition("]")
+        ok = bracket and (port == "" or (port[:1] == ":" and port[1:].isdigit()))
+        return name if ok else value
+    name, colon, port = value.partition(":")
+    return name if not colon or (port.isdigit() and ":" not in port) else value
 
 
 class Hosts:
@@ -158,37 +162,24 @@ class Buckets:
 class Limited:
     """429 with ``Retry-After`` past the rate limit (``rate``: requests a second per
     client; None: no limit; the ``exempt`` paths, the health check and the static files,
-    never), every answer under it with ``RateLimit-Limit``, ``-Remaining`` and ``-Reset``
-    (the IETF draft's fields), and 413 for a body over ``max_body`` bytes: by its
-    Content-Length, or, without one, read up to the limit before the app sees it (the
-    server holds a body to its Content-Length)."""
+    never), and every answer under it with ``RateLimit-Limit``, ``-Remaining`` and
+    ``-Reset`` (the IETF draft's fields)."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        rate: float | None,
-        max_body: int = MAX_BODY,
-        exempt: frozenset[str] = frozenset(),
+        self, app: ASGIApp, rate: float | None, exempt: frozenset[str] = frozenset()
     ) -> None:
         self.app = app
         self.buckets = Buckets(rate) if rate else None
-        self.max_body = max_body
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self._limited(scope):
             await self.app(scope, receive, send)
             return
         refused = self._refusal(scope)
         if refused is not None:
             await _problem(send, *refused)
             return
-        if _content_length(scope) is None:
-            held = await self._read_body(receive)
-            if held is None:
-                await _problem(send, 413, self._too_large())
-                return
-            receive = _replay(held, receive)
         await self.app(scope, receive, self._with_headers(scope, send))
 
     def _limited(self, scope: Scope) -> bool:
@@ -209,8 +200,6 @@ class Limited:
         ]
 
     def _with_headers(self, scope: Scope, send: Send) -> Send:
-        if not self._limited(scope):
-            return send
         extra = self._headers(scope)
 
         async def sending(message: Message) -> None:
@@ -219,6 +208,42 @@ class Limited:
             await send(message)
 
         return sending
+
+    def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+        """A 429 past the rate, else None."""
+        wait = 0.0 if self.buckets is None else self.buckets.take(_client(scope))
+        if wait <= 0 or self.buckets is None:
+            return None
+        retry = str(max(1, math.ceil(wait)))
+        detail = f"more than {self.buckets.rate:g} requests a second; retry in {retry} s"
+        return 429, detail, [(b"retry-after", retry.encode()), *self._headers(scope)]
+
+
+class Sized:
+    """413 for a body over ``max_body`` bytes: by its Content-Length, or, without one,
+    read up to the limit before the app sees it (the server holds a body to its
+    Content-Length). It runs after the token gate, so that a request without the right
+    to send a body is refused before any of it is read."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _content_length(scope)
+        if length is not None and length > self.max_body:
+            await _problem(send, 413, self._too_large())
+            return
+        if length is None:
+            held = await self._read_body(receive)
+            if held is None:
+                await _problem(send, 413, self._too_large())
+                return
+            receive = _replay(held, receive)
+        await self.app(scope, receive, send)
 
     async def _read_body(self, receive: Receive) -> list[Message] | None:
         """The request's messages, or None once its body passes the limit."""
@@ -234,19 +259,6 @@ class Limited:
                 return None
             if not message.get("more_body", False):
                 return held
-
-    def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
-        """A 429 past the rate, a 413 for a declared length over the limit, else None."""
-        if self.buckets is not None and self._limited(scope):
-            wait = self.buckets.take(_client(scope))
-            if wait > 0:
-                retry = str(max(1, math.ceil(wait)))
-                detail = f"more than {self.buckets.rate:g} requests a second; retry in {retry} s"
-                return 429, detail, [(b"retry-after", retry.encode()), *self._headers(scope)]
-        length = _content_length(scope)
-        if length is not None and length > self.max_body:
-            return 413, self._too_large(), []
-        return None
 
     def _too_large(self) -> str:
         return f"the request body is larger than {self.max_body} bytes"

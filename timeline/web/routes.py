@@ -21,7 +21,7 @@ from timeline.codec import format_recorded_at, pretty
 from timeline.errors import TimelineError, UnknownThread
 from timeline.formats import changes, render
 from timeline.model import SYSTEM_THREADS, TOKENS, Record, ThreadState
-from timeline.web.access import Reader, reader_of
+from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
 from timeline.web.params import (
     AFTER,
@@ -152,6 +152,7 @@ def thread(
     today), or as known at the end of ``asof`` (``null`` if nothing of it was known
     then)."""
     reader.viewer(viewer)
+    require_published(request, reader, [thread], None)
     if viewer is not None and asof is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
     if asof is None:
@@ -188,6 +189,7 @@ def asof(
     filters keep whole threads, as the CLI's do. The public view answers up to today."""
     when = reader.day(day(date, "date"), "date")
     reader.viewer(viewer)
+    require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
     states = api.as_of(store, when, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc: dict[str, Any] = {"as_of": when.isoformat()}
@@ -213,6 +215,7 @@ def diff(
     ``from``, up to and including ``to``."""
     d1, d2 = reader.day(day(start, "from"), "from"), reader.day(day(end, "to"), "to")
     reader.viewer(viewer)
+    require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
     found = api.diff(store, d1, d2, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc = orjson.loads(changes.diff_json(found))
@@ -236,16 +239,40 @@ def events(
     The public view leaves out the log's own threads, what is not public yet, who knew
     before the public (``known_to``) and, unless the operator publishes it,
     ``recorded_by``; token records are never served."""
-    page = api.records_after(store, after, limit, thread=thread or None, only=only)
-    full = len(page) == limit
-    following = _next(request, page[-1].seq) if full else None
-    shown = [r for r in (_served(r, reader) for r in page) if r is not None]
+    require_published(request, reader, thread, only)
+    shown, last = _page(store, reader, after, limit, thread or None, only)
+    following = _next(request, last) if last is not None else None
     doc = {"events": orjson.loads(render.log_json(shown)), "next": following}
     headers = {"Link": f'<{following}>; rel="next"'} if following else {}
     body = (pretty(doc) + "\n").encode()
     # a public page changes as its records become public; a search, as texts change
-    immutable = full and reader.everything and (only is None or only.text is None)
+    immutable = last is not None and reader.everything and (only is None or only.text is None)
     return answer(request, body, JSON, immutable=immutable, headers=headers)
+
+
+def _page(
+    store: EventStore,
+    reader: Reader,
+    after: int,
+    limit: int,
+    threads: list[str] | None,
+    only: EventFilter | None,
+) -> tuple[list[Record], int | None]:
+    """A page of the log as this reader may see it, and the cursor of the next (None:
+    none follows). Where records are left out (token records; in the public view the
+    log's own threads and what is not public yet) the log is read on until the page is
+    full, and the cursor is the last record served: it never points at one left out."""
+    known_by = None if reader.everything else reader.today
+    shown: list[Record] = []
+    while True:
+        page = api.records_after(store, after, limit, thread=threads, only=only, known_by=known_by)
+        shown += [r for r in (_served(r, reader) for r in page) if r is not None]
+        if len(shown) >= limit or len(page) < limit:
+            break
+        after = page[-1].seq
+    if len(shown) < limit:
+        return shown, None
+    return shown[:limit], shown[limit - 1].seq
 
 
 def _served(record: Record, reader: Reader) -> Record | None:
@@ -281,6 +308,7 @@ def event(
     """As ``timeline log --format json`` shows an event: its values as corrected, the
     corrections that made them (``corrected_by``) and its retraction, if any (in the
     public view, as known today)."""
+    require_published(request, reader, [thread], None)
     known_by = None if reader.everything else reader.today
     found = [v for v in api.log(store, thread=thread, known_by=known_by) if v.record.event.id == id]
     if not found:
