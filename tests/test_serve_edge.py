@@ -46,7 +46,14 @@ def make_client(imported: Run, db_url: str) -> Iterator[Client]:
 
 def test_a_host_the_service_does_not_answer_to_is_a_400_problem(make_client: Client) -> None:
     client = make_client(allowed_hosts=("127.0.0.1", "localhost", "::1"))
-    for host in ["attacker.example", "127.0.0.1.attacker.example", "localhost.", ""]:
+    for host in [
+        "attacker.example",
+        "127.0.0.1.attacker.example",
+        "localhost.",
+        "",
+        "[127.0.0.1]attacker.example",  # not name[:port]: matched 127.0.0.1 before
+        "localhost:evil.example",
+    ]:
         response = client.get("/api/v1/status", headers={"Host": host})
         assert response.status_code == 400, host
         assert response.headers["content-type"] == "application/problem+json"
