@@ -826,3 +826,13 @@ def test_a_command_given_nothing_prints_its_help_on_stdout_and_succeeds(
     assert usage.startswith("Usage: ") and usage.endswith(" [OPTIONS] COMMAND [ARGS]...")
     assert usage.split()[2:-3] == args
     assert "Commands:" in result.stdout
+
+
+def test_the_same_parties_in_another_order_are_the_same_event(run: Run, db_url: str) -> None:
+    # before: a second record (or "already recorded with a different actors")
+    base = ["add", "--thread", "t", "--date", "2022-01-01", "--type", "talks", "--title", "x"]
+    first = run(*base, "--actor", "Russia", "--actor", "NATO")
+    again = run(*base, "--actor", "NATO", "--actor", "Russia")
+    assert first.exit_code == again.exit_code == 0
+    assert again.stdout == "Already recorded t/2022-01-01-x (seq 1); nothing added\n"
+    assert count_rows(db_url) == 1

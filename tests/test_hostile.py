@@ -916,3 +916,38 @@ def test_an_event_known_on_the_first_day_of_year_one_is_in_every_checkpoint(run_
         "0001-01-01",
         "2022-03-01",
     ]
+
+
+def test_a_title_that_would_display_reversed_is_shown_with_its_characters_escaped(
+    run_ok: Run, db_url: str
+) -> None:
+    # before: U+202E reached the terminal raw, and "Talks \u202eedis" read "Talks side"
+    from dataclasses import replace
+
+    from tests.conftest import make_event
+    from timeline.service._append import append
+
+    store = timeline.open_store(db_url)
+    title = "Talks \u202eedis\u200b and \U000e0041 end"
+    event = replace(make_event(thread="old", id="e"), title=title)
+    with store.writing(["old"]) as w:
+        append(w, [(event, None)], dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    store.engine.dispose()
+    shown = run_ok("log").stdout
+    assert "Talks \\u202eedis\\u200b and \\U000e0041 end" in shown
+    assert not any(c in shown for c in "\u202e\u200b\U000e0041")
+
+
+def test_every_unicode_format_character_but_the_joiners_is_escaped_for_a_terminal() -> None:
+    import sys
+    import unicodedata
+
+    from timeline.formats.render import visible
+
+    unseen = [
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) == "Cf" and chr(c) not in "\u200c\u200d"
+    ]
+    assert [c for c in unseen if visible(c) == c] == []
+    assert visible("\u0646\u06cc\u0645\u200c\u0641") == "\u0646\u06cc\u0645\u200c\u0641"

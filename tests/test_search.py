@@ -293,3 +293,18 @@ def test_rebuild_in_small_groups_indexes_every_stretch_of_the_log(
     assert imported("rebuild").exit_code == 0
     assert _index(db_url) == appended
     assert imported("verify").exit_code == 0
+
+
+def test_an_underscore_splits_search_words_the_same_way_on_both_backends(run: Run) -> None:
+    # before: "a_b" was one word, which FTS5 read as the phrase "a b" and PostgreSQL
+    # otherwise; now it is two words, each to be found, as "a b" is
+    _add(run, "adjacent", "Alpha beta talks")
+    _add(run, "apart", "Beta delegation meets the alpha group")
+    _add(run, "neither", "Gamma talks")
+    assert _keys(run, "--text", "alpha_beta") == _keys(run, "--text", "alpha beta")
+    assert _keys(run, "--text", "alpha_beta") == ["geneva/adjacent", "geneva/apart"]
+    result = run("log", "--text", "_")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: --text '_': give at least one word to search for\n",
+    )

@@ -58,7 +58,8 @@ def test_a_modified_payload_is_named(imported: Run, db_url: str) -> None:
     code, lines = verify(imported)
     assert code == 1
     assert f"{THREAD}/replies-open-door: modified row: its content does not match its hash" in lines
-    assert imported("verify").stderr == "Error: 1 problem in 27 records in 3 threads\n"
+    errors = [x for x in imported("verify").stderr.splitlines() if not x.startswith("Note: ")]
+    assert errors == ["Error: 1 problem in 27 records in 3 threads"]  # (Note: on PostgreSQL)
 
 
 def test_a_modified_query_column_is_named_even_when_the_payload_is_intact(

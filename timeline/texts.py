@@ -30,7 +30,7 @@ __all__ = [
     "versions_by_event",
 ]
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: "_" is no word character for either engine
 
 
 @dataclass(frozen=True)

@@ -34,18 +34,34 @@ __all__ = [
 # What a terminal could act on: C0 and C1 controls (the line feed aside), DEL, and the
 # Unicode line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# ... and what shows as nothing or reorders the text around it: Unicode's format
+# characters (category Cf, as of Unicode 15; a test holds the list to the running
+# Python's) and the other default-ignorables, but the zero-width non-joiner and joiner,
+# which words of some scripts and emoji need. Names refuse them all; a title, a summary
+# or a log from before that rule is shown with them escaped, never reversed or padded.
+_UNSEEN = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029"
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u17b4\u17b5\u180b-\u180f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str) -> str:
     """Text for a terminal: every control character shown as an escape (``\\x1b``), so
     that data never moves the cursor, recolours the screen or hides a line. Input
-    refuses these characters; this holds for anything recorded before that rule."""
-    return _CONTROL.sub(_escape, text)
+    refuses these characters; this holds for anything recorded before that rule. The
+    same for characters that show as nothing or reorder the text (``\u202e``)."""
+    return _UNSEEN.sub(_escape, text)
 
 
 def json_visible(text: str) -> str:

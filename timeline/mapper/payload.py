@@ -255,19 +255,27 @@ def stored_value(field: str, value: Any, thread: str) -> Any:
     return decode(value, thread) if decode is not None else _text(value)
 
 
-def entry_content(entry: Entry) -> str:
-    """What makes two records "the same" for idempotent import: the canonical payload,
-    whatever way ``known`` was arrived at (written out or defaulted to the same day)."""
+def _compared(entry: Entry) -> dict[str, Any]:
+    """The payload as two entries are compared: ``known`` however it was arrived at
+    (written out or defaulted to the same day), and an event's parties as a set (the
+    same parties named in another order are the same event)."""
     p = entry_to_payload(entry)
     p.pop("known_given", None)
-    return canonical(p)
+    if isinstance(entry, Event):
+        p["actors"] = sorted(p["actors"])
+    return p
+
+
+def entry_content(entry: Entry) -> str:
+    """What makes two records "the same" for idempotent import (``_compared``)."""
+    return canonical(_compared(entry))
 
 
 def differing_fields(a: Entry, b: Entry) -> list[str]:
     """The payload fields in which two entries differ, in payload order (["content"] if
     none does, though they are not the same)."""
-    ca, cb = entry_to_payload(a), entry_to_payload(b)
-    names = [k for k in dict.fromkeys((*ca, *cb)) if k != "known_given" and ca.get(k) != cb.get(k)]
+    ca, cb = _compared(a), _compared(b)
+    names = [k for k in dict.fromkeys((*ca, *cb)) if ca.get(k) != cb.get(k)]
     return names or ["content"]
 
 
