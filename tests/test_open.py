@@ -100,9 +100,28 @@ def test_an_unknown_revision_is_not_called_newer(imported: Run, db_url: str) -> 
         assert result.exit_code == 1
         assert result.stderr == (
             f"Error: database {shown(db_url)} is at revision 'f00d', which is not a timeline "
-            f"database revision this version knows (newest: {SCHEMA_HEAD}); a newer timeline "
-            "may have made it\n"
+            f"database revision (timeline's are numbered, the newest this version knows "
+            f"{SCHEMA_HEAD}); use a new --db\n"
         )
+
+
+def test_a_revision_a_later_timeline_writes_is_called_newer(imported: Run, db_url: str) -> None:
+    # before: any unknown text was "a newer timeline may have made it"
+    from sqlalchemy import create_engine, text
+
+    from timeline.db import resolve_url
+
+    engine = create_engine(resolve_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0042'"))
+    engine.dispose()
+    result = imported("threads")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: database {shown(db_url)} is at revision '0042', newer than this version of "
+        f"timeline knows (newest: {SCHEMA_HEAD}): a later timeline made it; upgrade "
+        "timeline to open it\n"
+    )
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "soon"])
@@ -132,3 +151,20 @@ def test_a_command_leaves_no_write_ahead_log_beside_the_file(run: Run, tmp_path:
     for args in (["import", str(EVENTS)], ["asof", "2022-02-02"], ["export", "jsonl"]):
         assert run(*args, env={"TIMELINE_DB": str(db)}).exit_code == 0
         assert sorted(p.name for p in folder.iterdir()) == ["newsroom.db"], args
+
+
+@pytest.mark.parametrize("query", ["mode=ro", "mode=ro&uri=true", "cache=shared"])
+def test_an_sqlite_url_with_arguments_is_one_line_and_no_warning(
+    run: Run, tmp_path: Path, query: str
+) -> None:
+    # before: SQLAlchemy's SAWarning (naming an internal path) and the argument ignored
+    db = tmp_path / "given.db"
+    names = ", ".join(sorted(part.split("=")[0] for part in query.split("&")))
+    for args in (["threads"], ["import", str(EVENTS)]):
+        result = run(*args, env={"TIMELINE_DB": f"sqlite:///{db}?{query}"})
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"Error: cannot open database {db}: timeline takes no URL arguments for SQLite "
+            f"({names}); give the file's path or sqlite:///PATH\n"
+        )
+    assert not db.exists()

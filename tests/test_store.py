@@ -176,7 +176,7 @@ def test_a_database_at_a_revision_timeline_does_not_know_is_refused(db_url: str)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
-    with pytest.raises(DatabaseError, match="not a timeline database revision this version knows"):
+    with pytest.raises(DatabaseError, match="newer than this version of timeline knows"):
         open_store(url)
 
 

@@ -89,7 +89,13 @@ def make_engine(
             f"cannot open database {describe(url)}: timeline works with "
             "SQLite files and PostgreSQL (postgresql://...)"
         )
-
+    if u.query:
+        # the driver would ignore them with a warning (a read-only mode that is not
+        # read-only): timeline sets up SQLite itself
+        raise DatabaseError(
+            f"cannot open database {describe(url)}: timeline takes no URL arguments for "
+            f"SQLite ({', '.join(sorted(u.query))}); give the file's path or sqlite:///PATH"
+        )
     path = u.database
     if path and path != ":memory:":
         _check_sqlite_path(Path(path), create_dirs=create_dirs, must_exist=must_exist)
@@ -227,10 +233,16 @@ def ensure_schema(engine: Engine, access: str = "write") -> None:
         if access == "read":
             raise DatabaseError(f"database {name} holds no timeline log yet; {CREATES}")
     elif not _known_revision(rev):
+        if _later_revision(rev):
+            raise DatabaseError(
+                f"database {name} is at revision {rev!r}, newer than this version of "
+                f"timeline knows (newest: {SCHEMA_HEAD}): a later timeline made it; "
+                "upgrade timeline to open it"
+            )
         raise DatabaseError(
             f"database {name} is at revision {rev!r}, which is not a timeline database "
-            f"revision this version knows (newest: {SCHEMA_HEAD}); a newer timeline may "
-            "have made it"
+            f"revision (timeline's are numbered, the newest this version knows {SCHEMA_HEAD}); "
+            "use a new --db"
         )
     if rev == SCHEMA_HEAD or access == "inspect":
         return
@@ -240,6 +252,12 @@ def ensure_schema(engine: Engine, access: str = "write") -> None:
             f"({SCHEMA_HEAD}); `timeline db upgrade` brings it up to date"
         )
     upgrade(engine)
+
+
+def _later_revision(rev: str) -> bool:
+    """Is ``rev`` one a later timeline would write? Its revisions are numbered 0001,
+    0002...: a number past this version's newest is; any other text is not ours."""
+    return len(rev) == len(SCHEMA_HEAD) and rev.isascii() and rev.isdigit() and rev > SCHEMA_HEAD
 
 
 def _known_revision(rev: str) -> bool:
