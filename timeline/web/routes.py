@@ -234,8 +234,8 @@ def events(
     limit: Annotated[int, LIMIT] = 100,
 ) -> Response:
     """Records as appended (``timeline log --raw --format json``), in seq order, after the
-    cursor ``after``. A full page has a ``next`` link (also as ``Link: rel="next"``) and,
-    for ``read:all`` and but for a text search, never changes: it is sent as immutable.
+    cursor ``after``. A full page has a ``next`` link (also as ``Link: rel="next"``); for
+    ``read:all``, unless it holds a text search, it never changes: sent as immutable.
     The public view leaves out the log's own threads, what is not public yet, who knew
     before the public (``known_to``) and, unless the operator publishes it,
     ``recorded_by``; token records are never served."""
