@@ -168,3 +168,75 @@ def test_an_sqlite_url_with_arguments_is_one_line_and_no_warning(
             f"({names}); give the file's path or sqlite:///PATH\n"
         )
     assert not db.exists()
+
+
+FOREIGN = {
+    "a view": ("CREATE VIEW v AS SELECT 1", "it holds view v"),
+    "a user_version": (
+        "PRAGMA user_version = 7",
+        "its user_version is 7 (another application's mark)",
+    ),
+    "a trigger-less index table": (
+        "CREATE TABLE contacts (name TEXT); CREATE INDEX by_name ON contacts (name)",
+        "it holds other tables (contacts)",
+    ),
+}
+READ_AND_WRITE = [
+    ["threads"],
+    ["asof", "2022-02-02"],
+    ["log"],
+    ["db", "current"],
+    ["verify"],
+    ["import", str(EVENTS)],
+    [
+        "add",
+        "--thread",
+        "t",
+        "--date",
+        "2022-01-01",
+        "--type",
+        "talks",
+        "--actor",
+        "A",
+        "--title",
+        "x",
+    ],
+]
+
+
+@pytest.mark.parametrize("kind", FOREIGN)
+def test_a_database_that_is_not_ours_is_refused_and_left_byte_identical(
+    run: Run, tmp_path: Path, kind: str
+) -> None:
+    # before: a read switched it to WAL (its header rewritten, -wal and -shm beside it)
+    import sqlite3
+
+    path = tmp_path / "theirs.db"
+    statement, why = FOREIGN[kind]
+    conn = sqlite3.connect(path)
+    conn.executescript(statement)
+    conn.close()
+    before = path.read_bytes()
+    for args in READ_AND_WRITE:
+        result = run(*args, env={"TIMELINE_DB": str(path)})
+        assert (result.exit_code, result.stdout) == (1, ""), args
+        assert result.stderr == (
+            f"Error: database {path} is not a timeline database: {why}; use a new --db\n"
+        ), args
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]
+
+
+def test_an_empty_file_is_left_empty_by_every_read(run: Run, tmp_path: Path) -> None:
+    # before: `db current` made it a 4 KB database
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    for args in READ_AND_WRITE[:5]:
+        result = run(*args, env={"TIMELINE_DB": str(path)})
+        if args == ["db", "current"]:
+            assert result.stdout == f"{path}: no timeline schema yet, 0 records\n"
+            continue
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith(f"Error: database {path} holds no timeline log yet")
+    assert path.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -99,8 +101,11 @@ def make_engine(
     path = u.database
     if path and path != ":memory:":
         _check_sqlite_path(Path(path), create_dirs=create_dirs, must_exist=must_exist)
+        _check_ours(Path(path))
     engine = create_engine(u, connect_args={"timeout": busy_timeout})
-    _sqlite_setup(engine, busy_timeout)
+    # an empty file only read stays empty: the switch to WAL would make it a database
+    empty = bool(path) and must_exist and _is_empty(Path(str(path)))
+    _sqlite_setup(engine, busy_timeout, wal=not empty)
     return engine
 
 
@@ -116,6 +121,54 @@ def _check_sqlite_path(path: Path, *, create_dirs: bool, must_exist: bool) -> No
         raise DatabaseError(f"cannot open database {path}: it is a folder")
 
 
+def _check_ours(path: Path) -> None:
+    """Refuse an existing SQLite file that is not timeline's before anything opens it
+    for writing: the switch to WAL alone rewrites its header, and would leave -wal and
+    -shm files beside another application's database."""
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError:
+        return
+    why, rev = (None, None) if not size else _foreign_sqlite(path)
+    if why is not None:
+        raise DatabaseError(f"database {path} is not a timeline database: {why}; use a new --db")
+    if rev is not None and not _known_revision(rev):
+        raise _unknown_revision(str(path), rev)
+
+
+def _foreign_sqlite(path: Path) -> tuple[str | None, str | None]:
+    """(why an SQLite file is another application's, or None; its Alembic revision, or
+    None), read without changing a byte (``immutable``: no lock, no -wal, no -shm): a
+    schema object beside no timeline schema, or a ``user_version`` (timeline sets none)."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            names = {name for _, name in rows}
+            rev = None
+            if "alembic_version" in names:
+                found = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                rev = None if found is None else str(found[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None, None  # not a database, or damaged: opening it says so, in its words
+    if version:
+        return f"its user_version is {version} (another application's mark)", None
+    if "alembic_version" not in names:
+        tables = sorted(n for t, n in rows if t == "table")
+        others = sorted(f"{t} {n}" for t, n in rows if t != "table")
+        if tables:
+            more = f" and {len(tables) - 5} more" if len(tables) > 5 else ""
+            return f"it holds other tables ({', '.join(tables[:5])}{more})", None
+        return (f"it holds {', '.join(others[:5])}" if others else None), None
+    return None, rev
+
+
 def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +176,14 @@ def _make_folder(folder: Path) -> None:
         raise DatabaseError(f"cannot create the data folder {folder}: {e.strerror or e}") from None
 
 
-def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _sqlite_setup(engine: Engine, busy_timeout: float, *, wal: bool = True) -> None:
     # pysqlite's own transaction handling is off (isolation_level=None) and we emit
     # BEGIN ourselves: DEFERRED for reads, IMMEDIATE for writes, so a writer takes the
     # lock up front and waits out the busy timeout instead of failing halfway.
@@ -132,7 +192,8 @@ def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        if wal:
+            cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         # 64 MiB of page cache (default 2 MiB): a large import's index pages stay in
         # memory instead of being written out and read back for every batch
@@ -233,17 +294,7 @@ def ensure_schema(engine: Engine, access: str = "write") -> None:
         if access == "read":
             raise DatabaseError(f"database {name} holds no timeline log yet; {CREATES}")
     elif not _known_revision(rev):
-        if _later_revision(rev):
-            raise DatabaseError(
-                f"database {name} is at revision {rev!r}, newer than this version of "
-                f"timeline knows (newest: {SCHEMA_HEAD}): a later timeline made it; "
-                "upgrade timeline to open it"
-            )
-        raise DatabaseError(
-            f"database {name} is at revision {rev!r}, which is not a timeline database "
-            f"revision (timeline's are numbered, the newest this version knows {SCHEMA_HEAD}); "
-            "use a new --db"
-        )
+        raise _unknown_revision(name, rev)
     if rev == SCHEMA_HEAD or access == "inspect":
         return
     if access == "read":
@@ -252,6 +303,20 @@ def ensure_schema(engine: Engine, access: str = "write") -> None:
             f"({SCHEMA_HEAD}); `timeline db upgrade` brings it up to date"
         )
     upgrade(engine)
+
+
+def _unknown_revision(name: str, rev: str) -> DatabaseError:
+    if _later_revision(rev):
+        return DatabaseError(
+            f"database {name} is at revision {rev!r}, newer than this version of "
+            f"timeline knows (newest: {SCHEMA_HEAD}): a later timeline made it; "
+            "upgrade timeline to open it"
+        )
+    return DatabaseError(
+        f"database {name} is at revision {rev!r}, which is not a timeline database "
+        f"revision (timeline's are numbered, the newest this version knows {SCHEMA_HEAD}); "
+        "use a new --db"
+    )
 
 
 def _later_revision(rev: str) -> bool:
