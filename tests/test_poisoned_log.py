@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.conftest import Run, count_rows, is_postgres
-from timeline.db import resolve_url
+from tests.conftest import Run, count_rows
+from tests.test_verify import tampering
 from timeline.model import ALIASES, TOKENS, Correction, Key, Retraction
 from timeline.service import open_store
 from timeline.service._append import append
@@ -172,35 +172,21 @@ def test_records_todays_rules_refuse_are_named_by_verify_and_every_read_still_an
             assert c.get(route).status_code == 200, route
 
 
-def _tamper(db_url: str, *statements: str) -> None:
-    """Rows rewritten behind timeline's back, the append-only guard dropped first."""
-    engine = create_engine(resolve_url(db_url))
-    try:
-        with engine.begin() as conn:
-            if is_postgres(db_url):
-                conn.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
-            else:
-                conn.execute(text("DROP TRIGGER events_append_only_update"))
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
 def test_a_row_that_no_longer_reads_is_left_out_of_every_read_with_one_warning(
     named: Run, db_url: str, tmp_path: Path
 ) -> None:
     seq = named("log", "--raw", "--format", "json").stdout
     by_id = {r["id"]: r["seq"] for r in json.loads(seq) if r["thread"] == THREAD}
     broken, bad_fix = by_id["geneva-ssd"], by_id["putin-concerns-ignored"]
-    _tamper(
-        db_url,
-        f"UPDATE events SET date_text = 'soon', payload = 'not json' WHERE seq = {broken}",
-        f"UPDATE events SET kind = 'correction', target = '{THREAD}/replies-open-door', "
-        f'payload = \'{{"thread": "{THREAD}", "id": "f", "corrects": '
-        f'"{THREAD}/replies-open-door", "set": {{"date": "someday"}}, '
-        f'"known": "2022-02-01", "known_given": true}}\' WHERE seq = {bad_fix}',
-    )
+    with tampering(db_url) as conn:  # rows rewritten behind timeline's back
+        for statement in (
+            f"UPDATE events SET date_text = 'soon', payload = 'not json' WHERE seq = {broken}",
+            f"UPDATE events SET kind = 'correction', target = '{THREAD}/replies-open-door', "
+            f'payload = \'{{"thread": "{THREAD}", "id": "f", "corrects": '
+            f'"{THREAD}/replies-open-door", "set": {{"date": "someday"}}, '
+            f'"known": "2022-02-01", "known_given": true}}\' WHERE seq = {bad_fix}',
+        ):
+            conn.execute(text(statement))
     # rebuild first: the projections stored before the rows were rewritten still hold them
     for args in (("rebuild",), ("asof", "2022-02-02"), ("log",), ("history", THREAD)):
         result = named(*args, now=NOW)
@@ -232,16 +218,8 @@ def test_health_reports_degraded_with_the_reason_when_verifys_quick_checks_fail(
     config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO())
     with TestClient(create_app(config)) as c:
         assert c.get("/api/v1/health").json() == {"status": "ok", "seq": 27}
-    engine = create_engine(resolve_url(db_url))
-    try:
-        with engine.begin() as conn:
-            if is_postgres(db_url):
-                conn.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
-            else:
-                conn.execute(text("DROP TRIGGER events_append_only_delete"))
-            conn.execute(text("DELETE FROM events WHERE seq = 3"))
-    finally:
-        engine.dispose()
+    with tampering(db_url) as conn:
+        conn.execute(text("DELETE FROM events WHERE seq = 3"))
     with TestClient(create_app(config)) as c:
         response = c.get("/api/v1/health")
     assert response.status_code == 200  # it still answers: a load balancer keeps it
