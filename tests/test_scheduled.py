@@ -191,6 +191,31 @@ def test_upcoming_lists_threads_in_which_nothing_happened_yet(run_ok: Run, tmp_p
     }
 
 
+def test_threads_shows_what_has_happened_by_today(council: Run, tmp_path: Path) -> None:
+    # a thread whose only event is announced for later is listed, as still ahead
+    planned = COUNCIL | {"thread": "vienna", "id": "talks", "status": "agreed"}
+    (tmp_path / "vienna.jsonl").write_text(json.dumps(planned) + "\n")
+    council("import", str(tmp_path / "vienna.jsonl"))
+
+    def listed(today: str) -> dict[str, tuple[str, int, str | None]]:
+        out = council("threads", "--format", "json", now=f"{today}T12:00:00Z").stdout
+        return {
+            t["thread"]: (t["status"], t["events"], t["last"] and t["last"]["date"])
+            for t in json.loads(out)["threads"]
+        }
+
+    assert listed("2022-01-05") == {
+        THREAD: ("open", 1, "2021-12-20"),
+        "vienna": ("upcoming", 0, None),
+    }
+    assert listed("2022-01-12") == {
+        THREAD: ("negotiating", 2, "2022-01-12"),
+        "vienna": ("agreed", 1, "2022-01-12"),
+    }
+    text = council("threads", now="2022-01-05T12:00:00Z").stdout.splitlines()
+    assert text[2].split() == ["vienna", "upcoming", "0", "-", "-"]
+
+
 def test_the_log_shows_the_announcement_from_its_day(council: Run) -> None:
     out = council("log", "--known-by", "2022-01-04", "--thread", THREAD).stdout
     assert "2022-01-12  meeting          nato-russia-council/council-meets  " in out

@@ -161,6 +161,10 @@ def test_read_all_sees_what_is_not_public_yet_and_every_viewpoint(
     assert client.get("/api/v1/asof/2022-01-28?as=Russia", headers=everything).status_code == 200
     assert client.get("/api/v1/asof/2099-01-02", headers=everything).status_code == 200
     assert client.get("/export/events.jsonl", headers=everything).status_code == 200
+    # the listing says where each thread stands today: the meeting of 2099 lies ahead
+    listed = client.get("/api/v1/threads", headers=everything).json()["threads"]
+    assert listed == client.get("/api/v1/threads").json()["threads"]
+    assert {t["thread"]: t["last"]["date"] for t in listed}[THREAD] == "2022-02-17"
     assert problem(client.get("/api/v1/tokens", headers=everything), 403) == (
         "this token's scopes do not include admin"
     )

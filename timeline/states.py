@@ -33,6 +33,8 @@ class Hidden:
     horizon: dt.date
     max_seq: int
     title_seq: int = 0  # the record that set the title
+    # False: its events lie ahead of the day asked (announced, or published later)
+    retracted: bool = True
 
 
 SortKey = tuple[dt.date, dt.date, int]

@@ -159,11 +159,11 @@ def as_of(
     return queries.as_of(store, d, thread, recorded_before, viewer, only, at_seq)
 
 
-def threads(store: EventStore) -> list[ThreadState | Hidden]:
-    """Every thread as it stands (all its events), sorted by slug; a thread whose events
-    were all retracted as ``Hidden``. The largest ``max_seq`` among them is the head of
-    the log they were read from."""
-    return queries.threads(store)
+def threads(store: EventStore, day: Day) -> list[ThreadState | Hidden]:
+    """Every thread as it stands on ``day`` (what has happened and was public by then),
+    sorted by slug; a thread that shows no event then as ``Hidden``: all its events
+    retracted, or all still ahead."""
+    return queries.threads(store, day_of(day, "day"))
 
 
 def head(store: EventStore) -> int:

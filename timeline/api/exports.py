@@ -24,8 +24,7 @@ def _names(
     """A calendar's (or timeline's) name and description."""
     name = "timeline: diplomatic events"
     if threads and len(threads) == 1:
-        state = {s.thread: s for s in queries.threads(store)}.get(threads[0])
-        name = f"timeline: {state.title or state.thread}" if state else f"timeline: {threads[0]}"
+        name = f"timeline: {queries.title(store, threads[0]) or threads[0]}"
     desc = "Dated diplomatic events recorded with timeline"
     if day is not None and viewer is not None:
         desc += f", as known to {viewer} on {day.isoformat()}"

@@ -101,14 +101,15 @@ def threads(
         ThreadsFormat, typer.Option("--format", help="Output format.")
     ] = ThreadsFormat.text,
 ) -> None:
-    """Every thread with its title, current status, event count, first and last date.
+    """Every thread with its title, status, event count, first and last date today.
 
     Example: timeline threads
     """
     from timeline.formats import render
     from timeline.queries import threads as list_threads
 
-    states = env_of(ctx).answer(list_threads)
+    env = env_of(ctx)
+    states = env.answer(lambda store: list_threads(store, env.today))
     if fmt is ThreadsFormat.json:
         write(render.threads_json(states), as_json=True)
     elif fmt is ThreadsFormat.markdown:

@@ -161,7 +161,7 @@ def serve(
     # not a problem on every request
     store = env.store()
     head(store)
-    threads(store)
+    threads(store, env.today)
     store.engine.dispose()  # each worker opens its own, after it starts
     config = ServeConfig(
         db=env.db or default_db_url(),

@@ -182,7 +182,10 @@ def asof_markdown(
 # ---- threads --------------------------------------------------------------------------
 
 
-RETRACTED = "retracted"  # the status `threads` shows for a thread with every event retracted
+# the status `threads` shows for a thread that shows no event: every event retracted,
+# or every one still ahead (scheduled for later, or public only later)
+RETRACTED = "retracted"
+AHEAD = "upcoming"
 
 
 def listing(s: ThreadState | Hidden) -> dict[str, Any]:
@@ -191,7 +194,7 @@ def listing(s: ThreadState | Hidden) -> dict[str, Any]:
         return {
             "thread": s.thread,
             "title": s.title,
-            "status": RETRACTED,
+            "status": RETRACTED if s.retracted else AHEAD,
             "events": 0,
             "first": None,
             "last": None,

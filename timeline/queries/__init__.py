@@ -23,6 +23,7 @@ from timeline.queries.reading import (
     raw_log,
     stored_as_of,
     threads,
+    title,
 )
 from timeline.queries.recent import Recent, recent
 from timeline.queries.scheduled import upcoming
@@ -49,5 +50,6 @@ __all__ = [
     "shared",
     "stored_as_of",
     "threads",
+    "title",
     "upcoming",
 ]

@@ -56,6 +56,7 @@ __all__ = [
     "raw_log",
     "stored_as_of",
     "threads",
+    "title",
 ]
 
 
@@ -217,14 +218,23 @@ def _from_checkpoints(r: PlainReader, threads: list[str], day: dt.date) -> dict[
     return out
 
 
-def threads(store: Readable) -> list[ThreadState | Hidden]:
-    """Every thread's current state (all its events), sorted by slug; a thread whose
-    events were all retracted is listed too, as what is known of it (``Hidden``)."""
+def threads(store: Readable, day: dt.date) -> list[ThreadState | Hidden]:
+    """Every thread, sorted by slug, as it stands on ``day``: what has happened and was
+    public by then, as ``as_of`` answers (a meeting scheduled for later does not set
+    the status yet). A thread that shows nothing on ``day`` is listed too, as what is
+    known of it (``Hidden``): all its events retracted, or all of them still ahead."""
     with store.reading() as r:
         names = names_of(r)
-        states = {s.thread: s for s in names.states(r.states().values())}
-        listing: dict[str, ThreadState | Hidden] = {**r.hidden(), **states}
+        states = {s.thread: s for s in names.states(_stored(r, day, None))}
+        rest = [t for t in r.horizons() if t not in states]
+        listing: dict[str, ThreadState | Hidden] = {**r.hidden(rest), **states}
     return [listing[t] for t in sorted(listing)]
+
+
+def title(store: Readable, thread: str) -> str | None:
+    """A thread's title as it stands (None if it has none, or there is no such thread)."""
+    with store.reading() as r:
+        return r.titles([thread]).get(thread, (None, 0))[0]
 
 
 def _log_records(

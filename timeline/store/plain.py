@@ -220,11 +220,15 @@ class PlainReader:
         found = (state_from_json(s) for (s,) in self._states_rows("state", threads, "events > 0"))
         return dict(sorted((s.thread, s) for s in found))
 
-    def hidden(self) -> dict[str, Hidden]:
-        """Threads of the projection table that show no event (all retracted)."""
-        rows = self._states_rows("thread, title, horizon, max_seq, title_seq", None, "events = 0")
+    def hidden(self, threads: Iterable[str] | None = None) -> dict[str, Hidden]:
+        """Threads of the projection table that show no event (all retracted); with
+        ``threads``, those of them as they stand, whatever they show, each as ``Hidden``
+        with ``retracted`` saying whether that is why it shows nothing."""
+        select = "thread, title, horizon, max_seq, title_seq, events"
+        rows = self._states_rows(select, threads, "" if threads is not None else "events = 0")
         return {
-            t: Hidden(t, title, as_day(h), seq, title_seq) for t, title, h, seq, title_seq in rows
+            t: Hidden(t, title, as_day(h), seq, title_seq, retracted=events == 0)
+            for t, title, h, seq, title_seq, events in rows
         }
 
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:

@@ -226,7 +226,7 @@ def page(
     # what is not public yet (an event recorded ahead of its known day) stays out of
     # the page, hidden or not: the slider cannot reach past today. Each thread's latest
     # events only, read as such: a log of millions is never decoded for one page.
-    every = api.threads(store)
+    every = api.threads(store, today)
     per_thread = max(1, min(PER_THREAD, PAGE_EVENTS // max(1, len(every))))
     now = api.recent(store, per_thread=per_thread, known_by=today)
     first = min(now.first or today, today)

@@ -102,9 +102,10 @@ def status(request: Request, store: Store, reader: Asking) -> Response:
 
 
 def _listing(store: EventStore, reader: Reader, head: int) -> list[Any]:
-    """Every thread as it stands: all of it for ``read:all``, as known today else."""
+    """Every thread as it stands today: all of them for ``read:all`` (those that show
+    nothing yet too), those with an event public today else."""
     if reader.everything:
-        return list(api.threads(store))
+        return list(api.threads(store, reader.today))
     return list(api.as_of(store, reader.today, at_seq=head))
 
 
