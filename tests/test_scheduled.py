@@ -135,6 +135,17 @@ def test_without_scheduled_a_known_day_before_the_date_is_refused(
             "a scheduled event is announced before its date begins: known 2026-11-28 is "
             "not before 0001 (starts 0001-01-01)",
         ),
+        # a century ahead at most: a mistyped year (accepted before)
+        (
+            {"known": "1000-01-04"},
+            "a scheduled event is announced at most 100 years ahead: known 1000-01-04 is "
+            "1022 years before 2022-01-12",
+        ),
+        (
+            {"date": "2122-01-05", "known": "2022-01-04"},
+            "a scheduled event is announced at most 100 years ahead: known 2022-01-04 is "
+            "100 years before 2122-01-05",
+        ),
     ],
 )
 def test_a_bad_scheduled_event_is_one_error_line(
@@ -145,6 +156,15 @@ def test_a_bad_scheduled_event_is_one_error_line(
     result = run("import", str(path))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"Error: {path}:1: {message}\n"
+
+
+def test_a_lease_of_99_years_is_announced_in_time(run_ok: Run, tmp_path: Path) -> None:
+    lease = COUNCIL | {"thread": "new-territories", "id": "lease-ends"}
+    lease |= {"date": "1997-07-01", "known": "1898-06-09", "title": "The lease ends"}
+    last_day = lease | {"id": "century", "date": "2000-02-28", "known": "1900-02-28"}
+    path = tmp_path / "lease.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in (lease, last_day)))
+    assert "2 added" in run_ok("import", str(path)).stdout
 
 
 def test_add_scheduled_takes_today_as_the_announcement(run_ok: Run) -> None:

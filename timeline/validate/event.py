@@ -54,6 +54,10 @@ _STATUS_SET = frozenset(STATUSES)
 _REQUIRED = ("id", "date", "type", "actors", "title")
 _SOURCE_FIELDS = ("name", "url", "date")
 _POSITION_FIELDS = ("actor", "issue", "stance")
+# How far ahead an announcement may lie: the longest real ones are leases and treaty
+# terms (the New Territories were leased in 1898 for 99 years, to 1997). A scheduled
+# event announced more than a century before its date is a mistyped year.
+MAX_LEAD_YEARS = 100
 SLUG_HINT = "use lowercase letters, digits and '-', starting with a letter or digit"
 
 
@@ -273,7 +277,25 @@ def _dates(
             f"a scheduled event is announced before its date begins: known "
             f"{known.isoformat()} is not before {date.text} (starts {date.first.isoformat()})",
         )
+    if known is not None and date is not None and scheduled and _too_far_ahead(known, date):
+        c.add(
+            "known",
+            f"a scheduled event is announced at most {MAX_LEAD_YEARS} years ahead: known "
+            f"{known.isoformat()} is {date.first.year - known.year} years before {date.text}",
+        )
     return date, known, True
+
+
+def _too_far_ahead(known: dt.date, date: EdtfDate) -> bool:
+    """Whether ``date`` begins more than ``MAX_LEAD_YEARS`` after ``known``."""
+    year = known.year + MAX_LEAD_YEARS
+    if year > dt.MAXYEAR:
+        return False
+    try:
+        limit = known.replace(year=year)
+    except ValueError:  # 29 February, a century later in a year without one
+        limit = known.replace(year=year, day=28)
+    return date.first > limit
 
 
 def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event:
