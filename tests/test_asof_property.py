@@ -137,7 +137,7 @@ class History:
         elif self.keys:
             fields = self.correction(value) if kind == "correct" else self.retraction(value)
             self.n += 1
-            record = record_amendment(self.store, fields, now)
+            record = record_amendment(self.store, fields, now).record
             self.keys.append(str(record.entry.key))
 
     def correction(self, c: dict[str, Any]) -> dict[str, Any]:
@@ -276,7 +276,7 @@ def test_undoing_a_data_entry_fix_reaches_the_checkpoints_the_fix_had_reached(
         dated = {"type": "correction", "corrects": f"{thread}/g", "known": "2022-01-03"}
         record_amendment(store, {**dated, "set": {"title": "G, corrected"}}, NOW)
         fix = {"type": "correction", "corrects": f"{thread}/e", "set": {"date": "2022-01-02"}}
-        moved = record_amendment(store, fix, NOW)
+        moved = record_amendment(store, fix, NOW).record
         undo = {"type": "retraction", "retracts": str(moved.entry.key), "reason": "wrong fix"}
         record_amendment(store, undo, NOW)
         for day in DAYS:

@@ -95,7 +95,7 @@ def _run(
             known = op[2]
         if known is not None:
             fields["known"] = known.isoformat()
-        record = record_amendment(store, fields, now)
+        record = record_amendment(store, fields, now).record
         keys.append(str(record.entry.key))
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from timeline.errors import InvalidDate
 
-__all__ = ["EdtfDate", "date_note", "parse_bound", "parse_day", "parse_edtf"]
+__all__ = ["EdtfDate", "date_note", "parse_bound", "parse_day", "parse_edtf", "years_after"]
 
 # [0-9], not \d: \d also matches other scripts' digits ("２０２２").
 _EDTF = re.compile(r"(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2}))?)?(?P<q>[~?%])?")
@@ -97,6 +97,17 @@ def parse_day(text: object, what: str = "date") -> dt.date:
         return _parse_edtf(text).first
     except InvalidDate as e:
         raise InvalidDate(str(e).replace("invalid date", f"invalid {what}", 1)) from None
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for a 29th the year lacks); the last
+    day there is if that lies past it."""
+    if day.year + years > dt.MAXYEAR:
+        return dt.date.max
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year without one
+        return day.replace(year=day.year + years, day=28)
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

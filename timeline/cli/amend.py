@@ -19,13 +19,16 @@ def _record(ctx: typer.Context, fields: dict[str, Any], allow_future: bool) -> N
     from timeline.service import record_amendment
 
     env = env_of(ctx)
-    record = record_amendment(
+    result = record_amendment(
         env.store("write"),
         {k: v for k, v in fields.items() if v is not None},
         env.now,
         today=env.today,
         allow_future=allow_future,
     )
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    record = result.record
     e = record.entry
     assert isinstance(e, Correction | Retraction)  # what record_amendment appends
     typer.echo(

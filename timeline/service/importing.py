@@ -29,7 +29,7 @@ from timeline.service._append import Progress, bulk
 from timeline.service._files import expand_paths
 from timeline.service._points import reproject
 from timeline.service._texts import index_amended
-from timeline.service.recording import check_amendment, future_problem, missing_refs
+from timeline.service.recording import NameCheck, check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
 from timeline.validate import entry_from_input
 
@@ -93,6 +93,7 @@ class _Import:
         self.first_seq = 0
         self.unindexed = 0  # first seq of the new events not yet in the search index
         self.at_file, self.at_line = array("I"), array("I")
+        self.names = NameCheck()  # the log's names, read at the first batch
         self.read, self.total = 0, 0
 
     def problem(self, raw: RawEvent, field_name: str | None, message: str) -> None:
@@ -280,6 +281,9 @@ class _Import:
     def append(
         self, w: Writer, items: list[tuple[Written, str | None]], raws: list[RawEvent]
     ) -> list[Record]:
+        for (entry, _), raw in zip(items, raws, strict=True):  # new names like old ones
+            found = self.names.warnings(w, entry)
+            self.result.warnings += (Problem(raw.source, raw.line, m) for m in found)
         records = w.append(items, self.now)
         if not records:
             return records

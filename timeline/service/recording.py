@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from timeline.aliases import Names
 from timeline.amend import apply_corrections, check_views, fill_target
 from timeline.errors import ConflictError, InvalidEvent, KeyTaken
 from timeline.mapper import differing_fields, same_content
@@ -20,13 +21,16 @@ from timeline.model import Amendment, Correction, Event, EventHead, Key, Record,
 from timeline.service._append import append
 from timeline.store import EventStore, Reader, Writer
 from timeline.validate import entry_from_input, event_from_input, text_field
+from timeline.validate.lookalike import Lookalikes, entry_names
 
 __all__ = [
     "AddResult",
+    "NameCheck",
     "add_event",
     "check_expected",
     "checked_title",
     "generate_id",
+    "lookalikes",
     "missing_refs",
     "record_amendment",
     "record_entry",
@@ -39,6 +43,45 @@ class AddResult:
     new_thread: bool
     already: bool = False  # the same event was recorded before: nothing was added
     warnings: tuple[str, ...] = ()
+
+
+class NameCheck:
+    """New actor and issue names checked against those the threads show (their
+    parties and positions, as the projection holds them: one row per thread, where
+    every name ever given would be a read of the whole log), the aliases, and the new
+    names met before them: each warning says which name a new one looks like. The
+    names are read once, at the first entry that gives any."""
+
+    def __init__(self) -> None:
+        self._known: tuple[Lookalikes, Lookalikes] | None = None
+
+    @staticmethod
+    def _read(r: Reader) -> tuple[Lookalikes, Lookalikes]:
+        actors: set[str] = set()
+        issues: set[str] = set()
+        for state in r.states().values():
+            actors.update(state.parties)
+            issues.update(p.issue for p in state.positions)
+        for alias, canonical in Names.of(r.alias_records()).pairs.items():
+            actors.update((alias, canonical))
+        hint = " (or make it an alias: `timeline alias`)"
+        return Lookalikes("actor", actors, hint), Lookalikes("issue", issues)
+
+    def warnings(self, r: Reader, entry: Written) -> list[str]:
+        """The warnings for ``entry``'s names (``r``: the log, before anything new)."""
+        actors, issues = entry_names(entry)
+        if not (actors or issues):
+            return []
+        if self._known is None:
+            self._known = self._read(r)
+        by_actor, by_issue = self._known
+        found = [by_actor.check(a) for a in actors] + [by_issue.check(i) for i in issues]
+        return [m for m in found if m is not None]
+
+
+def lookalikes(r: Reader, entry: Written) -> tuple[str, ...]:
+    """The warnings for one entry's new names that look like names the log gives."""
+    return tuple(NameCheck().warnings(r, entry))
 
 
 def future_problem(
@@ -155,8 +198,9 @@ def add_event(
         known_thread = event.thread in w.horizons([event.thread])
         if title is not None and current is not None and current.title == title:
             title = None
+        warnings = ((warning,) if warning else ()) + lookalikes(w, event)
         (record,) = append(w, [(event, title)], now, recorded_by)
-    return AddResult(record, not known_thread, warnings=(warning,) if warning else ())
+    return AddResult(record, not known_thread, warnings=warnings)
 
 
 def check_expected(w: Writer, thread: str, expected: int | None) -> None:
@@ -204,10 +248,11 @@ def record_amendment(
     *,
     today: dt.date | None = None,
     allow_future: bool = False,
-) -> Record:
+) -> AddResult:
     """Record one correction (``type: correction``) or retraction, as from an event file;
-    one with the key of a recorded one is refused."""
-    return _amend(store, fields, now, today=today, allow_future=allow_future).record
+    one with the key of a recorded one is refused. Its ``warnings``: names it sets that
+    look like recorded ones."""
+    return _amend(store, fields, now, today=today, allow_future=allow_future)
 
 
 def _amend(
@@ -243,8 +288,9 @@ def _amend(
             raise InvalidEvent([("known", refusal)])
         if target is not None:  # fill_target refused a missing one
             check_amendment(w, entry, amended_event(w, target))
+        warnings = lookalikes(w, entry)
         (record,) = append(w, [(entry, None)], now, recorded_by)
-    return AddResult(record, new_thread=False)
+    return AddResult(record, new_thread=False, warnings=warnings)
 
 
 def record_entry(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from timeline.dates import EdtfDate, parse_day, parse_edtf
+from timeline.dates import EdtfDate, parse_day, parse_edtf, years_after
 from timeline.errors import InvalidDate, InvalidEvent
 from timeline.model import (
     EVENT_TYPES,
@@ -277,25 +277,18 @@ def _dates(
             f"a scheduled event is announced before its date begins: known "
             f"{known.isoformat()} is not before {date.text} (starts {date.first.isoformat()})",
         )
-    if known is not None and date is not None and scheduled and _too_far_ahead(known, date):
+    if (
+        known is not None
+        and date is not None
+        and scheduled
+        and date.first > years_after(known, MAX_LEAD_YEARS)
+    ):
         c.add(
             "known",
             f"a scheduled event is announced at most {MAX_LEAD_YEARS} years ahead: known "
             f"{known.isoformat()} is {date.first.year - known.year} years before {date.text}",
         )
     return date, known, True
-
-
-def _too_far_ahead(known: dt.date, date: EdtfDate) -> bool:
-    """Whether ``date`` begins more than ``MAX_LEAD_YEARS`` after ``known``."""
-    year = known.year + MAX_LEAD_YEARS
-    if year > dt.MAXYEAR:
-        return False
-    try:
-        limit = known.replace(year=year)
-    except ValueError:  # 29 February, a century later in a year without one
-        limit = known.replace(year=year, day=28)
-    return date.first > limit
 
 
 def event_from_input(raw: Mapping[str, Any], thread: str | None = None) -> Event:
