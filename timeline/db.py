@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from timeline._version import SCHEMA_HEAD
 from timeline.errors import DatabaseError
@@ -203,8 +205,45 @@ def _sqlite_setup(engine: Engine, busy_timeout: float, *, wal: bool = True) -> N
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        write = conn.get_execution_options().get("timeline_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if conn.get_execution_options().get("timeline_write", False):
+            _begin_write(conn, busy_timeout)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+# A writer waits for the write lock in slices of this long: SQLite's own wait backs off
+# to 100 ms between tries, so a writer that has waited long loses each race to the
+# newcomers; a new slice starts it over.
+_SLICE_S = 0.25
+
+
+def _begin_write(conn: Any, limit: float) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the lock as long as other writers keep
+    committing (``PRAGMA data_version`` moves: the queue ahead is shrinking), and up to
+    ``limit`` seconds in which none did. A fixed timeout failed writers that would have
+    got through: on a loaded machine, eight writers at once kept one waiting past it."""
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(min(limit, _SLICE_S) * 1000)}")
+    try:
+        version, idle_since = _data_version(conn), time.monotonic()
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                seen = _data_version(conn)
+                if seen != version:
+                    version, idle_since = seen, time.monotonic()
+                elif time.monotonic() - idle_since >= limit:
+                    raise
+                time.sleep(random.uniform(0, 0.01))  # let one of the others in first
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(limit * 1000)}")
+
+
+def _data_version(conn: Any) -> int:  # changes whenever another connection commits
+    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
 
 
 def migrations_dir() -> Path:
