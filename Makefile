@@ -21,9 +21,10 @@ demo: $(BIN)/timeline
 test: lint
 	$(BIN)/pytest -q
 
-# While working: everything but the tests marked slow (subprocesses, locks, a wheel).
+# While working: everything but the tests marked slow (subprocesses, locks, a wheel),
+# and a tenth of each property's examples (the hypothesis profile `dev`, tests/conftest.py).
 test-fast: $(BIN)/timeline
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" --hypothesis-profile=dev
 
 # The whole suite on SQLite and on a throwaway PostgreSQL server (installed if missing).
 test-postgres: $(BIN)/timeline

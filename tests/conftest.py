@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
@@ -24,6 +26,37 @@ EVENTS = REPO / "events"
 NOW = "2026-11-28T12:00:00Z"
 
 Run = Callable[..., Result]
+
+
+# Hypothesis runs under one of two profiles (pytest --hypothesis-profile=NAME):
+# - ``ci`` (the default, `make test`): every example each property asks for, from a
+#   random seed; a failure prints the seed (`pytest --hypothesis-seed=N` replays it) and
+#   a @reproduce_failure blob, and its example is kept in .hypothesis/ and tried first
+#   by the next run. (Hypothesis' own CI profile, loaded when CI is set, keeps no
+#   examples and draws the same ones every run.)
+# - ``dev`` (`make test-fast`): a tenth of the examples, for the working loop.
+# A failure found once becomes an @example on its test, so that it is tried for good.
+settings.register_profile(
+    "ci",
+    deadline=None,
+    print_blob=True,
+    database=DirectoryBasedExampleDatabase(REPO / ".hypothesis" / "examples"),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", settings.get_profile("ci"), max_examples=10)
+settings.load_profile("ci")
+
+
+def examples(n: int) -> int:
+    """A property's number of examples under the profile loaded: ``n``, or a tenth."""
+    return n if settings.get_current_profile_name() != "dev" else max(5, n // 10)
+
+
+def pytest_report_header() -> str:
+    return (
+        f"hypothesis profile {settings.get_current_profile_name()!r}: a failure prints its "
+        "seed; failing examples are kept in .hypothesis/examples"
+    )
 
 
 # Every test that touches the database runs on SQLite, and also on PostgreSQL when

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import timeline
+from tests.conftest import examples
 from timeline import checkpoints
 from timeline.errors import TimelineError
 from timeline.queries import as_of, stored_as_of
@@ -190,7 +191,7 @@ class History:
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -19,6 +19,7 @@ import rfc8785
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from timeline.chain import record_hash
 from timeline.codec import canonical, canonical_without_floats, dumps, dumps_without_floats
 from timeline.errors import InvalidEvent
@@ -83,7 +84,7 @@ def valid_event(raw: dict[str, Any]) -> Event:
         raise
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(raw_events())
 def test_every_valid_event_round_trips_through_its_stored_payload(raw: dict[str, Any]) -> None:
     event = valid_event(raw)
@@ -93,7 +94,7 @@ def test_every_valid_event_round_trips_through_its_stored_payload(raw: dict[str,
     assert entry_from_payload(json.loads(canonical(payload)), "event") == event
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     target=st.tuples(SLUGS, SLUGS),
     changes=st.dictionaries(
@@ -144,14 +145,14 @@ def nfc(value: Any) -> Any:
     return value
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(JSON_VALUES)
 def test_the_canonical_form_is_rfc_8785_for_the_values_timeline_stores(value: Any) -> None:
     value = nfc(value)
     assert canonical(value).encode("utf-8") == rfc8785.dumps(value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(raw_events())
 def test_an_events_hash_is_the_sha_256_of_its_rfc_8785_record(raw: dict[str, Any]) -> None:
     event = valid_event(raw)
@@ -200,7 +201,7 @@ NUMBERLESS_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(NUMBERLESS_VALUES)
 def test_orjsons_canonical_text_is_the_standard_librarys_for_any_value_without_floats(
     value: Any,
@@ -208,7 +209,7 @@ def test_orjsons_canonical_text_is_the_standard_librarys_for_any_value_without_f
     assert canonical_without_floats(value) == canonical(value)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(NUMBERLESS_VALUES)
 def test_orjsons_compact_text_is_the_standard_librarys_for_any_value_without_floats(
     value: Any,
@@ -216,7 +217,7 @@ def test_orjsons_compact_text_is_the_standard_librarys_for_any_value_without_flo
     assert dumps_without_floats(value) == dumps(value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(raw_events())
 def test_an_events_payload_has_one_canonical_text_whichever_encoder_writes_it(
     raw: dict[str, Any],
@@ -233,7 +234,7 @@ def test_decomposed_text_is_hashed_as_its_composed_form() -> None:
 CHANGEABLE = list(CORRECTABLE)  # every field a correction may set
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(raw_events(), raw_events(), st.sets(st.sampled_from(CHANGEABLE), min_size=1))
 def test_a_stored_correction_replays_to_what_the_input_rules_made_of_it(
     original: dict[str, Any], other: dict[str, Any], names: set[str]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from timeline.errors import InvalidEvent
 from timeline.mapper import entry_content as event_content
 from timeline.mapper import entry_from_payload, entry_to_payload
@@ -344,7 +345,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(json_values)
 def test_pretty_json_is_the_standard_librarys_indented_json(value: object) -> None:
     """`pretty` (orjson) is a faster way to the same text, not another format."""

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_event, make_record
+from tests.conftest import examples, make_event, make_record
 from timeline.model import STATUSES, Record
 from timeline.projector import apply, apply_all, project
 
@@ -146,7 +146,7 @@ def _public(states: dict) -> dict:
     return {t: s.to_dict() for t, s in states.items()}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(events=event_sets(), data=st.data())
 def test_appending_the_same_events_in_any_order_gives_the_same_asof(events, data) -> None:
     shuffled = data.draw(st.permutations(events))
@@ -155,7 +155,7 @@ def test_appending_the_same_events_in_any_order_gives_the_same_asof(events, data
         assert _public(project(a, as_of=day)) == _public(project(b, as_of=day))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(events=event_sets(), cut=st.integers(min_value=0, max_value=12))
 def test_projecting_a_prefix_then_the_rest_equals_projecting_everything(events, cut) -> None:
     records = _append(events)
@@ -171,7 +171,7 @@ def test_projecting_a_prefix_then_the_rest_equals_projecting_everything(events, 
         assert {**from_prefix, **apply_all(from_prefix, known_rest)} == project(records, as_of=day)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(events=event_sets())
 def test_applying_records_one_at_a_time_equals_projecting_them(events) -> None:
     records = _append(events)

@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from tests.test_canonical import raw_events
 from timeline.errors import InvalidEvent
 from timeline.model import Event
@@ -84,7 +85,7 @@ def long_way(raw: dict[str, Any], thread: str | None) -> Event | None:
         return None
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(spoilt_events(), st.sampled_from([None, "file-thread"]))
 def test_the_quick_path_takes_an_event_only_as_the_long_path_reads_it(
     raw: dict[str, Any], thread: str | None
@@ -94,7 +95,7 @@ def test_the_quick_path_takes_an_event_only_as_the_long_path_reads_it(
         assert quick == long_way(raw, thread)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(raw_events())
 def test_the_quick_path_takes_every_valid_event_of_the_usual_shape(raw: dict[str, Any]) -> None:
     # any text, sources, positions, refs and known_to; not scheduled, ids written as text

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import timeline
+from tests.conftest import examples
 from tests.test_canonical import CHANGEABLE, LINE, raw_events
 from timeline.dates import parse_edtf
 from timeline.errors import TimelineError
@@ -99,7 +100,7 @@ def _run(
         keys.append(str(record.entry.key))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operations)
 def test_any_sequence_of_valid_commands_leaves_a_log_that_verify_accepts(
     ops: list[tuple[Any, ...]],

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import timeline
-from tests.conftest import EVENTS, Run, asof_json, make_event
+from tests.conftest import EVENTS, Run, asof_json, examples, make_event
 from timeline.errors import InvalidEvent, TimelineError
 from timeline.mapper import entry_from_payload, entry_to_payload
 from timeline.service import record_amendment
@@ -384,7 +384,7 @@ class Story:
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
