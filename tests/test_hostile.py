@@ -296,6 +296,39 @@ def test_names_refuse_characters_that_show_as_nothing(
     assert line.endswith("a name that reads the same would be another name")
 
 
+LOOKALIKES = {
+    # a recorded name, a new one that reads the same, the character that differs
+    "Greek omicron": ("NATO", "NAT\u039f", "U+039F GREEK CAPITAL LETTER OMICRON"),
+    "fullwidth letter": ("Ukraine", "\uff35kraine", "U+FF35 FULLWIDTH LATIN CAPITAL LETTER U"),
+    "Cyrillic dze": ("Russia", "Ru\u0455sia", "U+0455 CYRILLIC SMALL LETTER DZE"),
+    "digit zero": ("OSCE", "0SCE", "U+0030 DIGIT ZERO"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LOOKALIKES))
+@pytest.mark.parametrize("path", ["add", "import", "correct"])
+def test_a_name_that_looks_like_a_recorded_one_is_never_silent(
+    imported: Run, tmp_path: Path, kind: str, path: str
+) -> None:
+    recorded, new, differs = LOOKALIKES[kind]
+    thread = "russia-nato-security-guarantees"
+    if path == "add":
+        args = dict(zip(ARGS["add"][::2], ARGS["add"][1::2], strict=True)) | {"--actor": new}
+        result = imported("add", *(x for pair in args.items() for x in pair))
+    elif path == "import":
+        event = f"thread: {thread}\nevents:\n  - id: lookalike\n    date: 2022-02-20\n"
+        event += f"    type: statement\n    title: A statement\n    actors: [{new}]\n"
+        (tmp_path / "lookalike.yaml").write_text(event)
+        result = imported("import", str(tmp_path / "lookalike.yaml"))
+    else:
+        result = imported("correct", f"{thread}/replies-delivered", "--actor", new)
+    assert result.exit_code == 0, result.output  # recorded: two names may truly look alike
+    warning = f"looks like the actor {recorded!r} but is another name ({differs})"
+    assert warning in result.stderr, result.stderr
+    if path == "import":
+        assert result.stderr.startswith(f"Warning: {tmp_path / 'lookalike.yaml'}:3: actor ")
+
+
 def test_a_name_in_a_script_that_joins_inside_words_is_taken(run_ok: Run) -> None:
     persian = "\u0646\u06cc\u0645\u200c\u0641\u0627\u0635\u0644\u0647"  # with a ZWNJ
     args = dict(zip(ARGS["add"][::2], ARGS["add"][1::2], strict=True))
