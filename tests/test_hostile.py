@@ -4,6 +4,7 @@ traceback, and nothing is written on refusal."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 import timeline
 from tests.conftest import EVENTS, NOW, Run, count_rows
 from tests.test_docs import COMMANDS
+from timeline import chain
 from timeline.cli import app
 
 THREAD = "russia-nato-security-guarantees"
@@ -567,6 +569,46 @@ def test_a_published_digest_is_extended_by_new_records_and_broken_by_a_rollback(
     ) in result.stdout.splitlines()
     lines = imported("verify", "--expect", published).stdout.splitlines()
     assert not any(line.startswith("log:") for line in lines)  # the earlier one still holds
+
+
+def test_the_digest_commits_to_the_order_of_records_across_threads(
+    imported: Run, tmp_path: Path
+) -> None:
+    published = imported("digest").stdout.strip()
+    backup = tmp_path / "backup.jsonl"
+    assert imported("export", "jsonl", "-o", str(backup)).exit_code == 0
+    *records, trailer = (json.loads(line) for line in backup.read_text().splitlines())
+    # two neighbours of different threads trade places and seq: each chain, each hash
+    # and every recorded_at stay as they were (accepted before, digest and all)
+    i = next(n for n in range(len(records) - 1) if records[n]["thread"] != records[n + 1]["thread"])
+    assert records[i]["recorded_at"] == records[i + 1]["recorded_at"]
+    records[i], records[i + 1] = records[i + 1], records[i]
+    records[i]["seq"], records[i + 1]["seq"] = i + 1, i + 2
+    lines = [json.dumps(r, ensure_ascii=False) for r in [*records, trailer]]
+    backup.write_text("\n".join(lines) + "\n")
+    refused = imported("restore", str(backup), env={"TIMELINE_DB": str(tmp_path / "a.db")})
+    assert refused.exit_code == 1 and "the trailer says 27 records" in refused.stderr
+    # with the trailer made again for the new order, it restores, and the digest
+    # published before no longer holds
+    order = chain.fold_digest((r["thread"], r["hash"]) for r in records)
+    trailer["trailer"]["digest"] = order.value
+    lines = [json.dumps(r, ensure_ascii=False) for r in [*records, trailer]]
+    backup.write_text("\n".join(lines) + "\n")
+    env = {"TIMELINE_DB": str(tmp_path / "b.db")}
+    assert imported("restore", str(backup), env=env).exit_code == 0
+    result = imported("verify", "--expect", published, env=env)
+    assert result.exit_code == 1
+    assert (
+        f"log: the log no longer extends digest {published}: its first 27 records were "
+        "rewritten or reordered"
+    ) in result.stdout.splitlines()
+    # a digest of the earlier form (heads only) is recognised, and said to be weaker
+    earlier = imported("verify", "--expect", order.heads_only)
+    assert earlier.exit_code == 0, earlier.output
+    assert earlier.stderr == (
+        "Note: not checked: the order of records across threads: digest "
+        f"{order.heads_only} has the earlier form, of each thread's last hash only\n"
+    )
 
 
 def test_a_malformed_digest_is_one_line(imported: Run) -> None:

@@ -32,10 +32,11 @@ __all__ = [
     "CLOCK_TOLERANCE",
     "ChainRow",
     "Finding",
+    "LogDigest",
     "check_chains",
     "check_projections",
     "clock_ahead",
-    "digest_of",
+    "fold_digest",
     "log_digest",
     "parse_digest",
     "record_hash",
@@ -281,27 +282,53 @@ def check_projections(
     return findings
 
 
-def log_digest(records: Iterable[tuple[str, str]]) -> str:
-    """The digest of a log: ``N:hex``, where N is the number of records and hex the
-    lowercase SHA-256 of the canonical JSON ``{"heads": {thread: hash of its last
-    record}, "records": N}``. ``records`` are (thread, hash) in seq order.
+class LogDigest:
+    """The log digest, folded a record at a time in seq order: ``N:hex``, where N is
+    the number of records and hex the lowercase SHA-256 of their hashes in seq order,
+    each as its 64 hex digits and a line feed (``jq -r 'select(.hash).hash'`` of a
+    backup, piped to ``sha256sum``, gives it). Each record's hash commits to its content
+    and to its thread's chain before it; their order commits to ``seq`` across threads.
 
     A log extends an earlier digest when its first N records give that digest again:
     publish the digest beside an export, and ``verify --expect`` shows that nothing
-    published was later removed, rolled back or rewritten.
+    published was later removed, rolled back, rewritten or reordered.
+
+    ``heads_only`` is the form digests had before (the SHA-256 of the canonical JSON
+    ``{"heads": {thread: hash of its last record}, "records": N}``): one published then
+    is still recognised, though it cannot tell the order of records across threads.
     """
-    heads: dict[str, str] = {}
-    count = 0
-    for thread, digest in records:
-        heads[thread] = digest
-        count += 1
-    return digest_of(heads, count)
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._order = hashlib.sha256()
+        self._heads: dict[str, str] = {}
+
+    def add(self, thread: str, record_hash: str) -> None:
+        self.count += 1
+        self._order.update(f"{record_hash}\n".encode())
+        self._heads[thread] = record_hash
+
+    @property
+    def value(self) -> str:
+        return f"{self.count}:{self._order.hexdigest()}"
+
+    @property
+    def heads_only(self) -> str:
+        text = canonical({"heads": self._heads, "records": self.count})
+        return f"{self.count}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 
-def digest_of(heads: Mapping[str, str], count: int) -> str:
-    """The log digest from each thread's last hash and the number of records."""
-    text = canonical({"heads": dict(heads), "records": count})
-    return f"{count}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+def log_digest(records: Iterable[tuple[str, str]]) -> str:
+    """The digest (``LogDigest``) of (thread, hash) of records in seq order."""
+    return fold_digest(records).value
+
+
+def fold_digest(records: Iterable[tuple[str, str]]) -> LogDigest:
+    """``LogDigest`` of (thread, hash) of records in seq order."""
+    folded = LogDigest()
+    for thread, record_hash in records:
+        folded.add(thread, record_hash)
+    return folded
 
 
 def parse_digest(text: str) -> int:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from timeline.chain import check_chains, digest_of, log_digest, record_hash
+from timeline.chain import LogDigest, check_chains, fold_digest, record_hash
 from timeline.codec import canonical, dumps, format_recorded_at
 from timeline.errors import Problem, TimelineError
 from timeline.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
@@ -76,8 +76,8 @@ def is_backup_line(obj: object) -> bool:
     return {"seq", "payload", "hash"} <= obj.keys() or set(obj) == {"trailer"}
 
 
-def _digest(records: Iterable[Record]) -> str:
-    return log_digest((r.entry.thread, r.hash) for r in records)
+def _digest(records: Iterable[Record]) -> LogDigest:
+    return fold_digest((r.entry.thread, r.hash) for r in records)
 
 
 def _trailer(count: int, digest: str) -> str:
@@ -87,7 +87,7 @@ def _trailer(count: int, digest: str) -> str:
 def trailer_line(records: Iterable[Record]) -> str:
     """The backup's last line: how many records it holds, and their log digest."""
     records = list(records)
-    return _trailer(len(records), _digest(records))
+    return _trailer(len(records), _digest(records).value)
 
 
 def backup_text(records: Iterable[Record]) -> str:
@@ -97,14 +97,12 @@ def backup_text(records: Iterable[Record]) -> str:
 
 def backup_lines(records: Iterable[Record]) -> Iterator[str]:
     """The backup a line at a time, records as they come (in seq order), then the
-    trailer: nothing but the chain heads is kept, so a backup of any size streams."""
-    heads: dict[str, str] = {}
-    count = 0
+    trailer: nothing but the digest as it folds is kept, so a backup of any size streams."""
+    digest = LogDigest()
     for r in records:
-        heads[r.entry.thread] = r.hash
-        count += 1
+        digest.add(r.entry.thread, r.hash)
         yield backup_line(r)
-    yield _trailer(count, digest_of(heads, count))
+    yield _trailer(digest.count, digest.value)
 
 
 def _check_shape(obj: Any) -> None:
@@ -172,8 +170,13 @@ def _check_trailer(
             )
         ]
     said = trailer if isinstance(trailer, dict) else {}
-    digest = _digest(records)
-    if said.get("records") != len(records) or said.get("digest") != digest:
+    folded = _digest(records)
+    digest = folded.value
+    # a backup made before digests committed to the order of seq holds the earlier form
+    if said.get("records") != len(records) or said.get("digest") not in (
+        digest,
+        folded.heads_only,
+    ):
         return [
             Problem(
                 source,
