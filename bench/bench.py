@@ -343,7 +343,7 @@ def _asof_rows(db: str, threads: int, rng: random.Random) -> list[Row]:
 def _search_rows(db: str, args: argparse.Namespace, rng: random.Random) -> list[Row]:
     """``log --text PLACE``: a one-word search (a place named in about one event in
     5,000), in process and as a whole command."""
-    from timeline.filters import EventFilter
+    from timeline.core.filters import EventFilter
     from timeline.queries import log
     from timeline.service import open_store
 

@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from timeline.cli import app
-from timeline.dates import parse_edtf
-from timeline.model import Event, Position, Record
+from timeline.core.dates import parse_edtf
+from timeline.core.model import Event, Position, Record
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Run, asof_json, count_rows
-from timeline.aliases import Names
-from timeline.model import PositionState, ThreadState
+from timeline.core.aliases import Names
+from timeline.core.model import PositionState, ThreadState
 
 THREAD = "russia-nato-security-guarantees"
 BEFORE = "2026-11-28T12:30:00Z"
@@ -163,7 +163,7 @@ def test_an_aliased_log_verifies_rebuilds_and_restores(
 def _state(positions: list[tuple[str, str, str, int]], parties: tuple[str, ...]) -> ThreadState:
     import datetime as dt
 
-    from timeline.model import EventSummary
+    from timeline.core.model import EventSummary
 
     day = dt.date(2022, 1, 1)
     summary = EventSummary("e", "2022-01-01", "2022-01-01", "statement", "E")

@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 
 import timeline
 from tests.conftest import examples
-from timeline import checkpoints
-from timeline.errors import TimelineError
+from timeline.core import checkpoints
+from timeline.core.errors import TimelineError
 from timeline.queries import as_of, stored_as_of
 from timeline.service import record_amendment
 from timeline.store import Snapshot

@@ -20,12 +20,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import examples
-from timeline.chain import record_hash
-from timeline.codec import canonical, canonical_without_floats, dumps, dumps_without_floats
-from timeline.errors import InvalidEvent
-from timeline.mapper import entry_from_payload, entry_to_payload
-from timeline.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
-from timeline.validate import CORRECTABLE, event_from_input
+from timeline.core.chain import record_hash
+from timeline.core.codec import canonical, canonical_without_floats, dumps, dumps_without_floats
+from timeline.core.errors import InvalidEvent
+from timeline.core.mapper import entry_from_payload, entry_to_payload
+from timeline.core.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
+from timeline.core.validate import CORRECTABLE, event_from_input
 
 SLUGS = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 # one line of text, as a person writes it (any script, combining marks, emoji)
@@ -241,7 +241,7 @@ def test_a_stored_correction_replays_to_what_the_input_rules_made_of_it(
 ) -> None:
     """Replays apply stored corrections without the input rules (apply_corrections); for
     every correction the rules accept, the result is the same event."""
-    from timeline.amend import apply_corrections, checked_corrections
+    from timeline.core.amend import apply_corrections, checked_corrections
 
     event = valid_event(original)
     changes = {k: other[k] for k in names if k in other}

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import examples
-from timeline.errors import InvalidEvent
-from timeline.mapper import entry_content as event_content
-from timeline.mapper import entry_from_payload, entry_to_payload
-from timeline.model import EVENT_TYPES, STATUSES, Event, Position, Source
-from timeline.validate import event_from_input
+from timeline.core.errors import InvalidEvent
+from timeline.core.mapper import entry_content as event_content
+from timeline.core.mapper import entry_from_payload, entry_to_payload
+from timeline.core.model import EVENT_TYPES, STATUSES, Event, Position, Source
+from timeline.core.validate import event_from_input
 
 D = dt.date.fromisoformat
 THREAD = "russia-nato-security-guarantees"
@@ -351,6 +351,6 @@ def test_pretty_json_is_the_standard_librarys_indented_json(value: object) -> No
     """`pretty` (orjson) is a faster way to the same text, not another format."""
     import json
 
-    from timeline.codec import pretty
+    from timeline.core.codec import pretty
 
     assert pretty(value) == json.dumps(value, ensure_ascii=False, indent=2)

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from timeline.dates import parse_day, parse_edtf
-from timeline.errors import InvalidDate
+from timeline.core.dates import parse_day, parse_edtf
+from timeline.core.errors import InvalidDate
 
 D = dt.date.fromisoformat
 FORMS = "expected YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by ~, ? or %"

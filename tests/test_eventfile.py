@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from timeline.errors import Problem
+from timeline.core.errors import Problem
 from timeline.formats.eventfile import ParsedFile, parse
 
 THREAD = "russia-nato-security-guarantees"

@@ -72,8 +72,8 @@ def test_log_as_csv_quotes_what_needs_it_and_joins_lists(run_ok: Run) -> None:
 def test_log_as_csv_escapes_control_characters_in_old_records(run_ok: Run) -> None:
     # the input rules refuse them; a field is still made visible, never written raw
     from tests.conftest import make_event, make_record
+    from timeline.core.model import Record
     from timeline.formats.tables import log_csv
-    from timeline.model import Record
 
     record: Record = make_record(1, make_event(title="bell\x07 and escape\x1b[31m"))
     text = log_csv([record])

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 import timeline
 from tests.conftest import EVENTS, NOW, Run, count_rows
 from tests.test_docs import COMMANDS
-from timeline import chain
 from timeline.cli import app
+from timeline.core import chain
 
 THREAD = "russia-nato-security-guarantees"
 ARGS: dict[str, list[str]] = {
@@ -670,8 +670,8 @@ def forge(
     result reads as a backup whose hashes all match."""
     import json
 
-    from timeline.chain import log_digest, record_hash
-    from timeline.codec import canonical, dumps
+    from timeline.core.chain import log_digest, record_hash
+    from timeline.core.codec import canonical, dumps
 
     lines = [json.loads(line) for line in backup.read_text().splitlines()[:-1]]
     for i, changes in edit.items():
@@ -920,7 +920,7 @@ def test_a_repeated_thread_option_means_all_of_them(imported: Run, command: list
 def test_a_stored_state_that_no_longer_reads_is_one_line_and_rebuild_mends_it(
     tmp_path: Path, table: str, day: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from timeline import checkpoints
+    from timeline.core import checkpoints
 
     monkeypatch.setattr(checkpoints, "SPACING", 4)  # the bundled threads get checkpoints
     db = tmp_path / "timeline.db"

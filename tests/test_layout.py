@@ -14,28 +14,8 @@ from tests.conftest import REPO
 
 PURE = sorted(
     str(p.relative_to(REPO / "timeline"))
-    for name in (
-        "dates.py",
-        "errors.py",
-        "model.py",
-        "codec.py",
-        "mapper",
-        "projector.py",
-        "checkpoints.py",
-        "stateform.py",
-        "amend.py",
-        "chain.py",
-        "views.py",
-        "states.py",
-        "aliases.py",
-        "access.py",
-        "viewpoints.py",
-        "texts.py",
-        "validate",
-        "formats",
-    )
-    for p in [REPO / "timeline" / name, *(REPO / "timeline" / name).glob("*.py")]
-    if p.suffix == ".py"
+    for folder in ("core", "formats")  # the pure packages (pyproject.toml names them too)
+    for p in (REPO / "timeline" / folder).rglob("*.py")
 )
 
 

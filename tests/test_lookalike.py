@@ -12,7 +12,7 @@ import confusables
 import pytest
 
 from tests.conftest import Run
-from timeline.validate.lookalike import Lookalikes, skeleton
+from timeline.core.validate.lookalike import Lookalikes, skeleton
 
 THREAD = "russia-nato-security-guarantees"
 CYRILLIC_A = "Russi\u0430"  # the last letter is U+0430 CYRILLIC SMALL LETTER A

@@ -13,15 +13,15 @@ from sqlalchemy.engine import make_url
 
 import timeline
 from tests.conftest import EVENTS, is_postgres
-from timeline import checkpoints
-from timeline.codec import canonical, format_recorded_at
+from timeline.core import checkpoints
+from timeline.core.codec import canonical, format_recorded_at
+from timeline.core.mapper import entry_to_payload, to_row
+from timeline.core.model import Hidden
+from timeline.core.projector import project
+from timeline.core.stateform import state_to_json
 from timeline.db import make_engine, resolve_url, upgrade
-from timeline.mapper import entry_to_payload, to_row
-from timeline.model import Hidden
-from timeline.projector import project
 from timeline.queries import all_records, as_of
 from timeline.schema import events, thread_states
-from timeline.stateform import state_to_json
 from timeline.store import EventStore
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import examples, make_event, make_record
-from timeline.model import STATUSES, Record
-from timeline.projector import apply, apply_all, project
+from timeline.core.model import STATUSES, Record
+from timeline.core.projector import apply, apply_all, project
 
 D = dt.date.fromisoformat
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from timeline.amend import (
+from timeline.core.amend import (
     annotate,
     apply_corrections,
     check_views,
@@ -23,12 +23,12 @@ from timeline.amend import (
     in_effect,
     resolve,
 )
-from timeline.chain import ChainRow, Finding, check_chains, check_projections, record_hash
-from timeline.codec import canonical, format_recorded_at
-from timeline.dates import parse_edtf
-from timeline.errors import InvalidEvent
-from timeline.mapper import entry_to_payload
-from timeline.model import (
+from timeline.core.chain import ChainRow, Finding, check_chains, check_projections, record_hash
+from timeline.core.codec import canonical, format_recorded_at
+from timeline.core.dates import parse_edtf
+from timeline.core.errors import InvalidEvent
+from timeline.core.mapper import entry_to_payload
+from timeline.core.model import (
     Correction,
     Entry,
     Event,
@@ -40,7 +40,7 @@ from timeline.model import (
     Source,
     ThreadState,
 )
-from timeline.projector import project
+from timeline.core.projector import project
 
 D = dt.date.fromisoformat
 GUARANTEES = "russia-nato-security-guarantees"

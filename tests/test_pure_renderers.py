@@ -20,11 +20,25 @@ import pytest
 from icalendar import Calendar
 
 from timeline._version import __version__
-from timeline.amend import EventView, annotate
-from timeline.chain import record_hash
-from timeline.codec import canonical, format_recorded_at
-from timeline.dates import parse_edtf
-from timeline.errors import Problem
+from timeline.core.amend import EventView, annotate
+from timeline.core.chain import record_hash
+from timeline.core.codec import canonical, format_recorded_at
+from timeline.core.dates import parse_edtf
+from timeline.core.errors import Problem
+from timeline.core.mapper import entry_to_payload
+from timeline.core.model import (
+    Correction,
+    Entry,
+    Event,
+    Key,
+    Position,
+    Record,
+    Retraction,
+    Source,
+    ThreadState,
+)
+from timeline.core.projector import project
+from timeline.core.views import compute_diff, history_of
 from timeline.formats.backup import backup_line, backup_text, read_backup, trailer_line
 from timeline.formats.changes import diff_json, diff_text, history_text
 from timeline.formats.ics import calendar
@@ -39,20 +53,6 @@ from timeline.formats.render import (
     threads_text,
 )
 from timeline.formats.timelinejs import timeline_json
-from timeline.mapper import entry_to_payload
-from timeline.model import (
-    Correction,
-    Entry,
-    Event,
-    Key,
-    Position,
-    Record,
-    Retraction,
-    Source,
-    ThreadState,
-)
-from timeline.projector import project
-from timeline.views import compute_diff, history_of
 
 D = dt.date.fromisoformat
 GUARANTEES = "russia-nato-security-guarantees"

@@ -165,8 +165,8 @@ def test_an_events_text_versions_follow_its_amendments() -> None:
     import datetime as dt
 
     from tests.conftest import make_event, make_record
-    from timeline.model import Correction, Key, Record, Retraction
-    from timeline.texts import TextVersion, versions_by_event
+    from timeline.core.model import Correction, Key, Record, Retraction
+    from timeline.core.texts import TextVersion, versions_by_event
 
     def amendment(seq: int, entry: Correction | Retraction) -> Record:
         return Record(seq, seq, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), entry)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from timeline import api
-from timeline.errors import TimelineError
+from timeline.core.errors import TimelineError
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 THREAD = "russia-nato-security-guarantees"

@@ -292,9 +292,9 @@ def test_a_token_granted_before_scopes_writes_and_reads_the_public_view(
     import datetime as dt
 
     from timeline import api
-    from timeline.access import token_digest
+    from timeline.core.access import token_digest
+    from timeline.core.model import TOKENS, Token
     from timeline.formats.render import record_dict
-    from timeline.model import TOKENS, Token
     from timeline.service import open_store
     from timeline.service._append import append
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EVENTS, NOW, Run, is_postgres
-from timeline.model import Hidden
+from timeline.core.model import Hidden
 from timeline.queries import as_of, stored_as_of, threads, upcoming
 from timeline.service import open_store
 from timeline.store import Snapshot, Unavailable

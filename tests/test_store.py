@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from tests.conftest import EVENTS, REPO, count_rows, is_postgres, make_event, records_of, states_of
 from timeline import db as tdb
 from timeline._version import SCHEMA_HEAD
-from timeline.errors import DatabaseError
-from timeline.projector import apply_all, project
+from timeline.core.errors import DatabaseError
+from timeline.core.projector import apply_all, project
 from timeline.queries import as_of
 from timeline.schema import metadata
 from timeline.service import import_paths, open_store, rebuild
@@ -195,7 +195,7 @@ def test_a_file_that_is_not_a_database_is_an_error(tmp_path: Path) -> None:
 
 
 def test_a_records_row_names_every_column_of_the_events_table_once() -> None:
-    from timeline.mapper import ROW_FIELDS
+    from timeline.core.mapper import ROW_FIELDS
     from timeline.schema import events
 
     assert sorted(ROW_FIELDS) == sorted(c.name for c in events.columns)

@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import insert, update
 
 from tests.conftest import make_event
-from timeline.chain import check_chains, record_hash
-from timeline.codec import canonical, format_recorded_at
-from timeline.errors import ConflictError
-from timeline.mapper import entry_to_payload, to_row
-from timeline.model import (
+from timeline.core.chain import check_chains, record_hash
+from timeline.core.codec import canonical, format_recorded_at
+from timeline.core.errors import ConflictError
+from timeline.core.mapper import entry_to_payload, to_row
+from timeline.core.model import (
     Correction,
     Entry,
     Event,
@@ -34,7 +34,7 @@ from timeline.model import (
     Retraction,
     Source,
 )
-from timeline.projector import project
+from timeline.core.projector import project
 from timeline.schema import events, thread_states
 from timeline.service.maintenance import open_store
 from timeline.store import EventStore, Writer

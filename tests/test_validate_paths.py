@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import examples
 from tests.test_canonical import raw_events
-from timeline.errors import InvalidEvent
-from timeline.model import Event
-from timeline.validate import event_from_input
-from timeline.validate.event import EVENT_FIELDS, _checked_event, _plain_event
+from timeline.core.errors import InvalidEvent
+from timeline.core.model import Event
+from timeline.core.validate import event_from_input
+from timeline.core.validate.event import EVENT_FIELDS, _checked_event, _plain_event
 
 ODD_VALUES = st.sampled_from(
     [

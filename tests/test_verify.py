@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 
 from tests.conftest import Run, is_postgres
-from timeline.chain import record_hash
-from timeline.codec import canonical
+from timeline.core.chain import record_hash
+from timeline.core.codec import canonical
 from timeline.db import resolve_url
 
 THREAD = "russia-nato-security-guarantees"
@@ -238,7 +238,7 @@ def test_a_deleted_row_is_never_named_for_another_thread(imported: Run, db_url: 
 def test_a_tampered_checkpoint_is_named(
     imported: Run, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from timeline import checkpoints
+    from timeline.core import checkpoints
 
     monkeypatch.setattr(checkpoints, "SPACING", 4)
     assert imported("rebuild").exit_code == 0

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 import timeline
 from tests.conftest import examples
 from tests.test_canonical import CHANGEABLE, LINE, raw_events
-from timeline.dates import parse_edtf
-from timeline.errors import TimelineError
-from timeline.model import Key
+from timeline.core.dates import parse_edtf
+from timeline.core.errors import TimelineError
+from timeline.core.model import Key
 from timeline.service import record_amendment
 
 THREADS = ["geneva-talks", "nato-russia-council"]

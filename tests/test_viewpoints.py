@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 import timeline
 from tests.conftest import EVENTS, Run, asof_json, examples, make_event
-from timeline.errors import InvalidEvent, TimelineError
-from timeline.mapper import entry_from_payload, entry_to_payload
+from timeline.core.errors import InvalidEvent, TimelineError
+from timeline.core.mapper import entry_from_payload, entry_to_payload
+from timeline.core.validate import event_from_input
+from timeline.core.viewpoints import knew_early, seen_by
 from timeline.service import record_amendment
-from timeline.validate import event_from_input
-from timeline.viewpoints import knew_early, seen_by
 
 THREAD = "russia-nato-security-guarantees"
 REPLIES = {"replies-open-door", "replies-1997-rollback", "replies-dialogue-terms"}

@@ -9,7 +9,7 @@ The library face (``timeline.api``), importable from here::
     for state in timeline.as_of(store, "2022-02-02"):
         print(state.thread, state.status)
 
-The names are loaded on first use, so that importing a pure module (``timeline.dates``)
+The names are loaded on first use, so that importing a pure module (``timeline.core.dates``)
 or running ``timeline --help`` does not load the database layer.
 """
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from timeline._version import SCHEMA_HEAD
-from timeline.errors import DatabaseError
+from timeline.core.errors import DatabaseError
 from timeline.settings import BUSY_TIMEOUT_S
 
 __all__ = [

@@ -16,19 +16,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from timeline import queries, service
-from timeline.amend import EventView
 from timeline.api._common import Day, ExportFormat, day_of, maybe_day_of, now_of, span_of
 from timeline.api.access import create_token, record, revoke_token, token_holder, tokens
 from timeline.api.exports import export, export_chunks, share
-from timeline.catalog import Name
-from timeline.errors import TimelineError
-from timeline.filters import EventFilter
-from timeline.model import Event, Hidden, Record, ThreadState
+from timeline.core.amend import EventView
+from timeline.core.catalog import Name
+from timeline.core.errors import TimelineError
+from timeline.core.filters import EventFilter
+from timeline.core.model import Event, Hidden, Record, ThreadState
+from timeline.core.viewpoints import Lag, Secret
+from timeline.core.views import Diff, History
 from timeline.queries import Recent
 from timeline.service import Bearer, Grant, ImportResult, VerifyResult
 from timeline.store import EventStore
-from timeline.viewpoints import Lag, Secret
-from timeline.views import Diff, History
 
 __all__ = [
     "Bearer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from timeline.dates import parse_bound, parse_day
+from timeline.core.dates import parse_bound, parse_day
 
 __all__ = ["Day", "ExportFormat", "day_of", "maybe_day_of", "now_of", "span_of"]
 

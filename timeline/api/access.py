@@ -9,7 +9,7 @@ from typing import Any
 
 from timeline import service
 from timeline.api._common import now_of
-from timeline.model import Record
+from timeline.core.model import Record
 from timeline.service import Bearer, Grant
 from timeline.store import EventStore
 

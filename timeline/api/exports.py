@@ -8,10 +8,10 @@ from collections.abc import Iterator, Sequence
 from typing import Literal
 
 from timeline import queries
-from timeline.access import public_view
 from timeline.api._common import Day, ExportFormat, maybe_day_of, now_of, span_of
-from timeline.errors import TimelineError
-from timeline.filters import EventFilter
+from timeline.core.access import public_view
+from timeline.core.errors import TimelineError
+from timeline.core.filters import EventFilter
 from timeline.formats.share import SharedThread
 from timeline.store import EventStore
 

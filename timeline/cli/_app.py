@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from timeline._version import __version__
 from timeline.cli._env import Env
-from timeline.errors import ImportErrors, TimelineError, UnreadableRecord
+from timeline.core.errors import ImportErrors, TimelineError, UnreadableRecord
 
 
 class _Group(TyperGroup):
@@ -322,7 +322,7 @@ def env_of(ctx: typer.Context) -> Env:
 
 
 def parse_day_arg(value: str, today: dt.date, what: str) -> dt.date:
-    from timeline.dates import parse_day
+    from timeline.core.dates import parse_day
 
     if value == "today":
         return today
@@ -331,7 +331,7 @@ def parse_day_arg(value: str, today: dt.date, what: str) -> dt.date:
 
 def parse_span(value: str | None, end: bool, what: str) -> dt.date | None:
     """--since/--until take any EDTF date: --until 2022-01 means through 31 January."""
-    from timeline.dates import parse_bound
+    from timeline.core.dates import parse_bound
 
     return None if value is None else parse_bound(value, end=end, what=what)
 

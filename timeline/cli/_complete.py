@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import typer
 
-from timeline.errors import TimelineError
-from timeline.model import EVENT_TYPES, STATUSES
+from timeline.core.errors import TimelineError
+from timeline.core.model import EVENT_TYPES, STATUSES
 
 __all__ = ["actors", "statuses", "threads", "types"]
 

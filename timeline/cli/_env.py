@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from timeline.errors import TimelineError
+from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
     from timeline.queries import Readable

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from timeline.cli import _complete as complete
-from timeline.errors import TimelineError
+from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
-    from timeline.filters import EventFilter
+    from timeline.core.filters import EventFilter
 
 __all__ = [
     "ACTOR_FILTER",
@@ -114,7 +114,7 @@ def event_filter(
     words: str | None = None,
 ) -> EventFilter | None:
     """The filter the options ask for (None: none)."""
-    from timeline.filters import EventFilter
+    from timeline.core.filters import EventFilter
 
     found = EventFilter.of(actor, types, issue, status, words)
     return found if found else None

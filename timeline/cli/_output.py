@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from timeline.errors import TimelineError
+from timeline.core.errors import TimelineError
 
 __all__ = ["write_output"]
 

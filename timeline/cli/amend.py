@@ -10,8 +10,8 @@ from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.cli.record import ALLOW_FUTURE
-from timeline.errors import TimelineError
-from timeline.model import EVENT_TYPES, STATUSES, Correction, Retraction
+from timeline.core.errors import TimelineError
+from timeline.core.model import EVENT_TYPES, STATUSES, Correction, Retraction
 
 
 def _record(ctx: typer.Context, fields: dict[str, Any], allow_future: bool) -> None:

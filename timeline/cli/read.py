@@ -40,7 +40,7 @@ from timeline.cli._fields import (
 )
 
 if TYPE_CHECKING:
-    from timeline.model import ThreadState
+    from timeline.core.model import ThreadState
 
 _RECORDED_BEFORE = typer.Option(
     metavar="TIMESTAMP",
@@ -244,7 +244,7 @@ def diff(
 
     Example: timeline diff 2022-02-01 2022-02-02
     """
-    from timeline.errors import TimelineError
+    from timeline.core.errors import TimelineError
     from timeline.formats import changes
     from timeline.queries import diff as compute_diff
 

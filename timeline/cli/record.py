@@ -11,10 +11,10 @@ import typer
 from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
-from timeline.dates import parse_edtf
-from timeline.errors import TimelineError
-from timeline.model import EVENT_TYPES, STATUSES, is_slug
-from timeline.validate import text_field
+from timeline.core.dates import parse_edtf
+from timeline.core.errors import TimelineError
+from timeline.core.model import EVENT_TYPES, STATUSES, is_slug
+from timeline.core.validate import text_field
 
 # ---- add ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import typer
 
 from timeline.cli._app import app, env_of
-from timeline.errors import TimelineError
+from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -82,7 +82,7 @@ def token_list(ctx: typer.Context) -> None:
     Example: timeline token list
     """
     from timeline.api import tokens
-    from timeline.codec import format_recorded_at
+    from timeline.core.codec import format_recorded_at
 
     found = tokens(env_of(ctx).store())
     if not found:

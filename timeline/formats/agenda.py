@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from timeline.codec import pretty
-from timeline.model import Event
+from timeline.core.codec import pretty
+from timeline.core.model import Event
 
 __all__ = ["upcoming_json", "upcoming_text"]
 

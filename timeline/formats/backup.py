@@ -17,11 +17,11 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from timeline.chain import LogDigest, check_chains, fold_digest, record_hash
-from timeline.codec import canonical, dumps, format_recorded_at
-from timeline.errors import Problem, TimelineError
-from timeline.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
-from timeline.model import RECORD_KINDS, Record
+from timeline.core.chain import LogDigest, check_chains, fold_digest, record_hash
+from timeline.core.codec import canonical, dumps, format_recorded_at
+from timeline.core.errors import Problem, TimelineError
+from timeline.core.mapper import chain_row, entry_from_payload, entry_to_payload, to_row
+from timeline.core.model import RECORD_KINDS, Record
 
 __all__ = [
     "NOT_A_BACKUP",

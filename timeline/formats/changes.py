@@ -26,13 +26,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from timeline.amend import EventView
-from timeline.codec import format_recorded_at, pretty
+from timeline.core.amend import EventView
+from timeline.core.codec import format_recorded_at, pretty
+from timeline.core.mapper import entry_to_payload
+from timeline.core.model import Correction, Event, EventSummary, PositionState, Record, Retraction
+from timeline.core.views import Diff, History
 from timeline.formats._markdown import md_text, md_url
 from timeline.formats.render import record_dict
-from timeline.mapper import entry_to_payload
-from timeline.model import Correction, Event, EventSummary, PositionState, Record, Retraction
-from timeline.views import Diff, History
 
 __all__ = ["diff_json", "diff_text", "history_json", "history_markdown", "history_text"]
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from timeline.codec import pretty
-from timeline.viewpoints import Lag, Secret
+from timeline.core.codec import pretty
+from timeline.core.viewpoints import Lag, Secret
 
 __all__ = ["lag_json", "lag_text", "secrets_json", "secrets_text"]
 

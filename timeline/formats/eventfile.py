@@ -27,9 +27,9 @@ from json.decoder import JSONObject  # type: ignore[attr-defined]  # not in type
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]  # not in typeshed
 from typing import Any
 
-from timeline.errors import Problem
+from timeline.core.errors import Problem
+from timeline.core.validate import text_field
 from timeline.formats.backup import is_backup_line
-from timeline.validate import text_field
 
 __all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "jsonl_events", "parse"]
 

@@ -29,10 +29,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from timeline._version import __version__
-from timeline.amend import EventView
-from timeline.dates import EdtfDate, date_note
-from timeline.model import Event, Record
-from timeline.viewpoints import knew_early
+from timeline.core.amend import EventView
+from timeline.core.dates import EdtfDate, date_note
+from timeline.core.model import Event, Record
+from timeline.core.viewpoints import knew_early
 
 if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module
     from icalendar import Event as VEvent

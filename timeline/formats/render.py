@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from timeline.amend import EventView
-from timeline.codec import dumps, format_recorded_at, pretty
+from timeline.core.amend import EventView
+from timeline.core.codec import dumps, format_recorded_at, pretty
+from timeline.core.mapper import entry_summary, entry_to_payload
+from timeline.core.model import Event, Hidden, Record, Retitle, ThreadState
 from timeline.formats._markdown import md_text
-from timeline.mapper import entry_summary, entry_to_payload
-from timeline.model import Event, Hidden, Record, Retitle, ThreadState
 
 __all__ = [
     "asof_json",

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from timeline.amend import EventView
+from timeline.core.amend import EventView
+from timeline.core.model import Event, Record, ThreadState
+from timeline.core.viewpoints import Secret
 from timeline.formats._markdown import md_text, md_url
-from timeline.model import Event, Record, ThreadState
-from timeline.viewpoints import Secret
 
 __all__ = ["Report", "report_html", "report_markdown"]
 

@@ -18,10 +18,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from timeline.codec import dumps
-from timeline.errors import TimelineError
-from timeline.mapper import entry_to_payload
-from timeline.model import Correction, Entry, Event, Record
+from timeline.core.codec import dumps
+from timeline.core.errors import TimelineError
+from timeline.core.mapper import entry_to_payload
+from timeline.core.model import Correction, Entry, Event, Record
 
 __all__ = ["SharedThread", "entry_fields", "shared_jsonl", "shared_yaml"]
 

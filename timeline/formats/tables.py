@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from timeline.amend import EventView
+from timeline.core.amend import EventView
+from timeline.core.mapper import entry_summary
+from timeline.core.model import Event, Hidden, Record, ThreadState, is_amendment
 from timeline.formats.render import ends, listing, visible
-from timeline.mapper import entry_summary
-from timeline.model import Event, Hidden, Record, ThreadState, is_amendment
 
 __all__ = ["LOG_CSV", "log_csv", "threads_csv"]
 

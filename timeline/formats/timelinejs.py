@@ -18,10 +18,10 @@ import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeGuard
 
-from timeline.amend import EventView
-from timeline.dates import EdtfDate, date_note
-from timeline.model import Record
-from timeline.viewpoints import knew_early
+from timeline.core.amend import EventView
+from timeline.core.dates import EdtfDate, date_note
+from timeline.core.model import Record
+from timeline.core.viewpoints import knew_early
 
 __all__ = ["timeline_chunks", "timeline_json"]
 

@@ -8,11 +8,11 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.aliases import Names
-from timeline.errors import TimelineError, UnknownName, UnknownThread
-from timeline.filters import EventFilter
-from timeline.model import Key, is_slug
-from timeline.texts import query_words
+from timeline.core.aliases import Names
+from timeline.core.errors import TimelineError, UnknownName, UnknownThread
+from timeline.core.filters import EventFilter
+from timeline.core.model import Key, is_slug
+from timeline.core.texts import query_words
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager

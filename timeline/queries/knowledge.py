@@ -7,11 +7,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from timeline.amend import annotate
-from timeline.catalog import Name, NameIndex
-from timeline.filters import EventFilter
-from timeline.model import Event
-from timeline.projector import project
+from timeline.core.amend import annotate
+from timeline.core.catalog import Name, NameIndex
+from timeline.core.filters import EventFilter
+from timeline.core.model import Event
+from timeline.core.projector import project
+from timeline.core.viewpoints import Lag, Secret, lag_of, secret_of
+from timeline.core.views import event_views, log_views
 from timeline.queries._common import (
     EXPORT_BATCH,
     Threads,
@@ -23,8 +25,6 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
-from timeline.viewpoints import Lag, Secret, lag_of, secret_of
-from timeline.views import event_views, log_views
 
 if TYPE_CHECKING:
     from timeline.store import EventStore

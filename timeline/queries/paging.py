@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from timeline.filters import EventFilter
-from timeline.model import Record
+from timeline.core.filters import EventFilter
+from timeline.core.model import Record
+from timeline.core.views import log_records
 from timeline.queries._common import (
     Threads,
     names_of,
@@ -17,7 +18,6 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
-from timeline.views import log_records
 
 if TYPE_CHECKING:
     from timeline.store import EventStore, Reader

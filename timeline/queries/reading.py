@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from timeline.aliases import Names
-from timeline.amend import EventView
-from timeline.filters import EventFilter
-from timeline.model import Hidden, Record, ThreadState
-from timeline.projector import project, project_from
+from timeline.core.aliases import Names
+from timeline.core.amend import EventView
+from timeline.core.filters import EventFilter
+from timeline.core.model import Hidden, Record, ThreadState
+from timeline.core.projector import project, project_from
+from timeline.core.views import (
+    Diff,
+    History,
+    compute_diff,
+    event_views,
+    history_of,
+    log_records,
+    log_views,
+)
 from timeline.queries._common import (
     EXPORT_BATCH,
     Readable,
@@ -28,15 +37,6 @@ from timeline.queries._common import (
     search_for,
 )
 from timeline.queries.scheduled import with_upcoming
-from timeline.views import (
-    Diff,
-    History,
-    compute_diff,
-    event_views,
-    history_of,
-    log_records,
-    log_views,
-)
 
 if TYPE_CHECKING:
     from timeline.store import EventStore, Reader

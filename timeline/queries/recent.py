@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from timeline.amend import EventView
-from timeline.model import Record
+from timeline.core.amend import EventView
+from timeline.core.model import Record
+from timeline.core.views import log_views
 from timeline.queries._common import Readable, names_of
-from timeline.views import log_views
 
 __all__ = ["Recent", "recent"]
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from timeline.amend import annotate
-from timeline.model import Event, ThreadState, Upcoming
+from timeline.core.amend import annotate
+from timeline.core.model import Event, ThreadState, Upcoming
 from timeline.queries._common import Readable, Threads, names_of, only_threads, require_threads
 
 if TYPE_CHECKING:

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from timeline.amend import annotate
-from timeline.mapper import stored_value
-from timeline.model import Correction, Event, Key, Record
+from timeline.core.amend import annotate
+from timeline.core.mapper import stored_value
+from timeline.core.model import Correction, Event, Key, Record
+from timeline.core.views import overlaps
 from timeline.queries._common import EXPORT_BATCH, check_range, require_threads
-from timeline.views import overlaps
 
 if TYPE_CHECKING:
     from timeline.store import EventStore

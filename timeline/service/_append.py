@@ -7,8 +7,8 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from timeline.model import SYSTEM_THREADS, Entry, FoldRecord, Hidden, Record
-from timeline.projector import apply_all, project
+from timeline.core.model import SYSTEM_THREADS, Entry, FoldRecord, Hidden, Record
+from timeline.core.projector import apply_all, project
 from timeline.service._points import by_thread, keep_checkpoints
 from timeline.service._texts import index_texts
 from timeline.store import Writer

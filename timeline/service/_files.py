@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from timeline.errors import Problem
+from timeline.core.errors import Problem
 from timeline.formats.eventfile import SUFFIXES
 
 __all__ = ["expand_paths"]

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from timeline.checkpoints import build, current, cut_day, due, replay
-from timeline.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState, is_amendment
+from timeline.core.checkpoints import build, current, cut_day, due, replay
+from timeline.core.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState, is_amendment
 from timeline.store import Writer
 
 __all__ = ["by_thread", "keep_checkpoints", "replay_log", "reproject"]

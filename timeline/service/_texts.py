@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from timeline.model import Correction, Event, Key, Record, Retraction, is_amendment
+from timeline.core.model import Correction, Event, Key, Record, Retraction, is_amendment
+from timeline.core.texts import TextVersion, event_text, versions_by_event
 from timeline.service._points import REPLAY_GROUP, replay_log
 from timeline.store import Reader, Writer
-from timeline.texts import TextVersion, event_text, versions_by_event
 
 __all__ = [
     "group_versions",

@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from timeline.access import (
+from timeline.core.access import (
     SCOPES,
     granted_scopes,
     holder,
@@ -15,11 +15,11 @@ from timeline.access import (
     scopes_in_force,
     token_digest,
 )
-from timeline.errors import InvalidEvent, TimelineError
-from timeline.model import TOKENS, Key, Record, Token
+from timeline.core.errors import InvalidEvent, TimelineError
+from timeline.core.model import TOKENS, Key, Record, Token
+from timeline.core.validate import text_field
 from timeline.service._append import append
 from timeline.store import EventStore, Writer
-from timeline.validate import text_field
 
 __all__ = ["Bearer", "Grant", "create_token", "grants", "revoke_token", "token_holder"]
 

@@ -20,18 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from timeline.amend import fill_target
-from timeline.errors import ImportErrors, InvalidEvent, Problem
+from timeline.core.amend import fill_target
+from timeline.core.errors import ImportErrors, InvalidEvent, Problem
+from timeline.core.mapper import entry_content, first_difference
+from timeline.core.model import Amendment, Correction, Entry, Event, Key, Record, Written
+from timeline.core.validate import entry_from_input
 from timeline.formats.eventfile import ParsedFile, RawEvent, jsonl_events, parse
-from timeline.mapper import entry_content, first_difference
-from timeline.model import Amendment, Correction, Entry, Event, Key, Record, Written
 from timeline.service._append import Progress, bulk
 from timeline.service._files import expand_paths
 from timeline.service._points import reproject
 from timeline.service._texts import index_amended
 from timeline.service.recording import NameCheck, check_amendment, future_problem, missing_refs
 from timeline.store import EventStore, Writer
-from timeline.validate import entry_from_input
 
 __all__ = ["ImportResult", "import_paths"]
 

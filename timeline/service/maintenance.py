@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from timeline.audit import audit
-from timeline.chain import (
+from timeline.core.audit import audit
+from timeline.core.chain import (
     ChainRow,
     Finding,
     check_chains,
@@ -21,11 +21,11 @@ from timeline.chain import (
     log_digest,
     parse_digest,
 )
-from timeline.checkpoints import wrong_checkpoints
-from timeline.codec import format_recorded_at
-from timeline.errors import DatabaseError, ImportErrors, Problem, TimelineError
-from timeline.model import SYSTEM_THREADS, FoldRecord, Hidden
-from timeline.projector import project
+from timeline.core.checkpoints import wrong_checkpoints
+from timeline.core.codec import format_recorded_at
+from timeline.core.errors import DatabaseError, ImportErrors, Problem, TimelineError
+from timeline.core.model import SYSTEM_THREADS, FoldRecord, Hidden
+from timeline.core.projector import project
 from timeline.service._append import bulk
 from timeline.service._points import REPLAY_GROUP, by_thread
 from timeline.service._texts import group_versions, replay_projections

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from timeline.aliases import Names, alias_problem
-from timeline.errors import InvalidEvent, UnknownThread
-from timeline.model import ALIASES, Alias, Key, Record, Retitle, is_slug
+from timeline.core.aliases import Names, alias_problem
+from timeline.core.errors import InvalidEvent, UnknownThread
+from timeline.core.model import ALIASES, Alias, Key, Record, Retitle, is_slug
+from timeline.core.validate import text_field
 from timeline.service._append import append
 from timeline.service.recording import checked_title
 from timeline.store import EventStore
-from timeline.validate import text_field
 
 __all__ = ["record_alias", "retitle"]
 

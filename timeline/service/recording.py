@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from timeline.aliases import Names
-from timeline.amend import apply_corrections, check_views, fill_target
-from timeline.errors import ConflictError, InvalidEvent, KeyTaken
-from timeline.mapper import differing_fields, same_content
-from timeline.model import Amendment, Correction, Event, EventHead, Key, Record, Written
+from timeline.core.aliases import Names
+from timeline.core.amend import apply_corrections, check_views, fill_target
+from timeline.core.errors import ConflictError, InvalidEvent, KeyTaken
+from timeline.core.mapper import differing_fields, same_content
+from timeline.core.model import Amendment, Correction, Event, EventHead, Key, Record, Written
+from timeline.core.validate import entry_from_input, event_from_input, text_field
+from timeline.core.validate.lookalike import Lookalikes, entry_names
 from timeline.service._append import append
 from timeline.store import EventStore, Reader, Writer
-from timeline.validate import entry_from_input, event_from_input, text_field
-from timeline.validate.lookalike import Lookalikes, entry_names
 
 __all__ = [
     "AddResult",

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from timeline.core.errors import ConflictError, DatabaseError
 from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
-from timeline.errors import ConflictError, DatabaseError
 from timeline.store.reader import Reader
 from timeline.store.writer import LOG_LOCK, THREAD_LOCK, Writer
 

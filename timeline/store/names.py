@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import Connection, select
 
-from timeline.mapper import actor_names as payload_actor_names
+from timeline.core.mapper import actor_names as payload_actor_names
 from timeline.schema import events
 
 __all__ = ["NameReader"]

@@ -14,10 +14,10 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from timeline.codec import format_recorded_at
-from timeline.mapper import FOLD_FIELDS, fold_record_from_values, readable, record_from_row
-from timeline.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
-from timeline.stateform import state_from_json
+from timeline.core.codec import format_recorded_at
+from timeline.core.mapper import FOLD_FIELDS, fold_record_from_values, readable, record_from_row
+from timeline.core.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
+from timeline.core.stateform import state_from_json
 
 __all__ = [
     "CHUNK",

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert
 
-from timeline.mapper import fold_record_from_values, readable
-from timeline.model import Checkpoint, FoldRecord
+from timeline.core.mapper import fold_record_from_values, readable
+from timeline.core.model import Checkpoint, FoldRecord
+from timeline.core.stateform import state_to_json
 from timeline.schema import checkpoints
-from timeline.stateform import state_to_json
 from timeline.store.plain import FOLD_SQL, SEQ, PlainReader
 
 __all__ = ["PointReader", "PointWriter"]

@@ -8,16 +8,16 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, func, select
 
-from timeline.chain import ChainRow
-from timeline.codec import format_recorded_at
-from timeline.mapper import (
+from timeline.core.chain import ChainRow
+from timeline.core.codec import format_recorded_at
+from timeline.core.mapper import (
     COPIED,
     chain_row,
     fold_record_from_row,
     readable,
     record_from_row,
 )
-from timeline.model import (
+from timeline.core.model import (
     DEFAULT_STATUS,
     SYSTEM_THREADS,
     TOKENS,

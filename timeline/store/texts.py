@@ -26,12 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from timeline.core.mapper import PAYLOAD_SCHEMA, readable, upcast
+from timeline.core.model import Key
+from timeline.core.texts import TextVersion, payload_text
 from timeline.db import error_reason
-from timeline.mapper import PAYLOAD_SCHEMA, readable, upcast
-from timeline.model import Key
 from timeline.schema import event_texts, events
 from timeline.store.plain import CHUNK, Driver, as_day
-from timeline.texts import TextVersion, payload_text
 
 __all__ = ["TextReader", "TextWriter"]
 

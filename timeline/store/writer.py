@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
-from timeline.chain import clock_ahead, record_hash
-from timeline.codec import format_recorded_at
-from timeline.errors import DatabaseError
-from timeline.mapper import ROW_FIELDS, canonical_payload, row_values
-from timeline.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
+from timeline.core.chain import clock_ahead, record_hash
+from timeline.core.codec import format_recorded_at
+from timeline.core.errors import DatabaseError
+from timeline.core.mapper import ROW_FIELDS, canonical_payload, row_values
+from timeline.core.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
+from timeline.core.stateform import state_to_json
 from timeline.schema import events, thread_states
-from timeline.stateform import state_to_json
 from timeline.store._columns import in_chunks
 from timeline.store.points import PointWriter
 from timeline.store.reader import Reader

@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from timeline import api
 from timeline.api import EventFilter
-from timeline.errors import Forbidden, TimelineError, UnknownName, UnknownThread
+from timeline.core.errors import Forbidden, TimelineError, UnknownName, UnknownThread
 from timeline.web.problems import problem_body
 
 __all__ = [

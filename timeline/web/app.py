@@ -15,7 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from timeline import api
 from timeline._version import __version__
-from timeline.access import implied
+from timeline.core.access import implied
 from timeline.web import feeds, page, routes, session
 from timeline.web import writes as writes_
 from timeline.web.access import Gate, Publish

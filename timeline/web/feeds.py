@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from timeline import api
 from timeline.api import EventFilter, EventStore, ExportFormat
-from timeline.errors import TimelineError
+from timeline.core.errors import TimelineError
 from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
 from timeline.web.params import AS, DAY, THREADS, filters, maybe_day, store_of

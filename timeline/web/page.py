@@ -29,9 +29,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
 from timeline import api
-from timeline.amend import EventView
 from timeline.api import EventStore
-from timeline.model import Hidden, Record, ThreadState
+from timeline.core.amend import EventView
+from timeline.core.model import Hidden, Record, ThreadState
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
 from timeline.web.params import maybe_day, store_of

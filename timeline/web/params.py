@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request
 
 from timeline.api import EventFilter, EventStore
-from timeline.dates import parse_day
+from timeline.core.dates import parse_day
 
 __all__ = [
     "AFTER",

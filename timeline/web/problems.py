@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from timeline.errors import (
+from timeline.core.errors import (
     ConflictError,
     DatabaseError,
     Forbidden,

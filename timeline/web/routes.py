@@ -15,12 +15,12 @@ from fastapi.responses import Response
 
 from timeline import api
 from timeline._version import __version__
-from timeline.access import public_record, public_view
 from timeline.api import EventFilter, EventStore
-from timeline.codec import format_recorded_at, pretty
-from timeline.errors import TimelineError, UnknownThread
+from timeline.core.access import public_record, public_view
+from timeline.core.codec import format_recorded_at, pretty
+from timeline.core.errors import TimelineError, UnknownThread
+from timeline.core.model import SYSTEM_THREADS, TOKENS, Record, ThreadState
 from timeline.formats import changes, render
-from timeline.model import SYSTEM_THREADS, TOKENS, Record, ThreadState
 from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
 from timeline.web.params import (

@@ -12,8 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from timeline import api
 from timeline.api import EventStore
-from timeline.codec import pretty
-from timeline.errors import Forbidden
+from timeline.core.codec import pretty
+from timeline.core.errors import Forbidden
 from timeline.formats.render import record_dict
 from timeline.web.access import reader_of
 from timeline.web.problems import documented

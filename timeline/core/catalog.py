@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from timeline.model import Event
+from timeline.core.model import Event
 
 __all__ = ["Name", "NameIndex"]
 

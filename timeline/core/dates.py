@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from timeline.errors import InvalidDate
+from timeline.core.errors import InvalidDate
 
 __all__ = ["EdtfDate", "date_note", "parse_bound", "parse_day", "parse_edtf", "years_after"]
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from timeline.dates import EdtfDate, parse_day, parse_edtf, years_after
-from timeline.errors import InvalidDate, InvalidEvent
-from timeline.model import (
+from timeline.core.dates import EdtfDate, parse_day, parse_edtf, years_after
+from timeline.core.errors import InvalidDate, InvalidEvent
+from timeline.core.model import (
     EVENT_TYPES,
     STATUSES,
     Event,
@@ -20,7 +20,7 @@ from timeline.model import (
     is_slug,
     takes_place,
 )
-from timeline.validate.fields import (
+from timeline.core.validate.fields import (
     Checker,
     as_date_text,
     choice,

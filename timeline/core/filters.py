@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from timeline.errors import TimelineError
-from timeline.model import (
+from timeline.core.errors import TimelineError
+from timeline.core.model import (
     EVENT_TYPES,
     STATUSES,
     EventHead,
@@ -22,7 +22,7 @@ from timeline.model import (
     ThreadState,
     is_amendment,
 )
-from timeline.texts import query_words
+from timeline.core.texts import query_words
 
 __all__ = ["EventFilter"]
 

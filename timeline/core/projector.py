@@ -22,8 +22,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from timeline.amend import resolve
-from timeline.model import (
+from timeline.core.amend import resolve
+from timeline.core.model import (
     DEFAULT_STATUS,
     Checkpoint,
     EventSummary,

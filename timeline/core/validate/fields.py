@@ -8,8 +8,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from timeline.codec import nfc
-from timeline.errors import InvalidDate, InvalidEvent
+from timeline.core.codec import nfc
+from timeline.core.errors import InvalidDate, InvalidEvent
 
 __all__ = [
     "Checker",

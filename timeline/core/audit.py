@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from timeline.access import SCOPES, in_force
-from timeline.aliases import Names, alias_problem
-from timeline.amend import check_views, fill_target
-from timeline.errors import InvalidEvent
-from timeline.mapper import entry_to_payload
-from timeline.model import (
+from timeline.core.access import SCOPES, in_force
+from timeline.core.aliases import Names, alias_problem
+from timeline.core.amend import check_views, fill_target
+from timeline.core.errors import InvalidEvent
+from timeline.core.mapper import entry_to_payload
+from timeline.core.model import (
     ALIASES,
     TOKENS,
     Alias,
@@ -34,7 +34,7 @@ from timeline.model import (
     Token,
     Written,
 )
-from timeline.validate import entry_from_input, text_field
+from timeline.core.validate import entry_from_input, text_field
 
 __all__ = ["audit", "input_form"]
 

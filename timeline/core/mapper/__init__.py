@@ -10,7 +10,7 @@ decode payloads. ``to_row`` writes both; ``record_from_row`` trusts the payload 
 older payload into the current one on read; rows are never rewritten.
 """
 
-from timeline.mapper.payload import (
+from timeline.core.mapper.payload import (
     PAYLOAD_SCHEMA,
     actor_names,
     canonical_payload,
@@ -24,7 +24,7 @@ from timeline.mapper.payload import (
     stored_value,
     upcast,
 )
-from timeline.mapper.rows import (
+from timeline.core.mapper.rows import (
     COPIED,
     FOLD_FIELDS,
     ROW_FIELDS,

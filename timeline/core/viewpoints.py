@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from timeline.model import Event, EventHead, FoldRecord, Record
+from timeline.core.model import Event, EventHead, FoldRecord, Record
 
 __all__ = [
     "Lag",

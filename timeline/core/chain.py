@@ -25,8 +25,8 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
-from timeline.codec import canonical, canonical_without_floats, format_recorded_at
-from timeline.model import ThreadState
+from timeline.core.codec import canonical, canonical_without_floats, format_recorded_at
+from timeline.core.model import ThreadState
 
 __all__ = [
     "CLOCK_TOLERANCE",

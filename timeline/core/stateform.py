@@ -10,9 +10,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from timeline.codec import dumps
-from timeline.errors import DatabaseError
-from timeline.model import EventSummary, PositionState, SortKey, ThreadState
+from timeline.core.codec import dumps
+from timeline.core.errors import DatabaseError
+from timeline.core.model import EventSummary, PositionState, SortKey, ThreadState
 
 __all__ = ["state_from_json", "state_to_json"]
 

@@ -8,12 +8,12 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from timeline.codec import canonical, nfc_all
-from timeline.dates import parse_day
-from timeline.errors import InvalidEvent
-from timeline.model import Correction, Key, Retraction, is_slug
-from timeline.validate.event import EVENT_FIELDS, SLUG_HINT
-from timeline.validate.fields import Checker, as_date_text, text_field
+from timeline.core.codec import canonical, nfc_all
+from timeline.core.dates import parse_day
+from timeline.core.errors import InvalidEvent
+from timeline.core.model import Correction, Key, Retraction, is_slug
+from timeline.core.validate.event import EVENT_FIELDS, SLUG_HINT
+from timeline.core.validate.fields import Checker, as_date_text, text_field
 
 __all__ = ["CORRECTABLE", "correction_from_input", "retraction_from_input"]
 

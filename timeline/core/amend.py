@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, Generic, TypeVar, overload
 
-from timeline.errors import InvalidEvent
-from timeline.mapper import entry_to_payload, stored_value
-from timeline.model import (
+from timeline.core.errors import InvalidEvent
+from timeline.core.mapper import entry_to_payload, stored_value
+from timeline.core.model import (
     Amendment,
     Correction,
     Entry,
@@ -32,8 +32,8 @@ from timeline.model import (
     Retraction,
     takes_place,
 )
-from timeline.validate import event_from_input
-from timeline.viewpoints import viewed_by
+from timeline.core.validate import event_from_input
+from timeline.core.viewpoints import viewed_by
 
 __all__ = [
     "EventView",

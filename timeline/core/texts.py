@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from timeline.amend import annotate
-from timeline.errors import TimelineError
-from timeline.model import Correction, Event, Key, Record, is_amendment
+from timeline.core.amend import annotate
+from timeline.core.errors import TimelineError
+from timeline.core.model import Correction, Event, Key, Record, is_amendment
 
 __all__ = [
     "TextVersion",

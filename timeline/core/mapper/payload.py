@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from timeline.codec import canonical, canonical_without_floats, nfc
-from timeline.dates import EdtfDate, parse_day, parse_edtf
-from timeline.errors import DatabaseError
-from timeline.model import (
+from timeline.core.codec import canonical, canonical_without_floats, nfc
+from timeline.core.dates import EdtfDate, parse_day, parse_edtf
+from timeline.core.errors import DatabaseError
+from timeline.core.model import (
     Alias,
     Correction,
     Entry,
@@ -26,7 +26,7 @@ from timeline.model import (
     Token,
     takes_place,
 )
-from timeline.validate.fields import as_date_text
+from timeline.core.validate.fields import as_date_text
 
 __all__ = [
     "PAYLOAD_SCHEMA",

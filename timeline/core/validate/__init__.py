@@ -12,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from timeline.model import Written
-from timeline.validate.amendment import CORRECTABLE, correction_from_input, retraction_from_input
-from timeline.validate.event import EVENT_FIELDS, event_from_input
-from timeline.validate.fields import as_date_text, text_field
+from timeline.core.model import Written
+from timeline.core.validate.amendment import (
+    CORRECTABLE,
+    correction_from_input,
+    retraction_from_input,
+)
+from timeline.core.validate.event import EVENT_FIELDS, event_from_input
+from timeline.core.validate.fields import as_date_text, text_field
 
 __all__ = [
     "CORRECTABLE",

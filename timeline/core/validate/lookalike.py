@@ -19,7 +19,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from timeline.model import Correction, Event, Written
+from timeline.core.model import Correction, Event, Written
 
 __all__ = ["Lookalikes", "entry_names", "skeleton"]
 

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, TypeGuard
 
-from timeline.dates import EdtfDate
-from timeline.states import (
+from timeline.core.dates import EdtfDate
+from timeline.core.states import (
     Checkpoint,
     EventSummary,
     Hidden,

@@ -13,18 +13,18 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from timeline.chain import ChainRow
-from timeline.codec import dumps, dumps_without_floats
-from timeline.dates import parse_edtf
-from timeline.errors import InvalidDate, InvalidEvent, TimelineError, UnreadableRecord
-from timeline.mapper.payload import (
+from timeline.core.chain import ChainRow
+from timeline.core.codec import dumps, dumps_without_floats
+from timeline.core.dates import parse_edtf
+from timeline.core.errors import InvalidDate, InvalidEvent, TimelineError, UnreadableRecord
+from timeline.core.mapper.payload import (
     PAYLOAD_SCHEMA,
     entry_from_payload,
     entry_summary,
     stored_value,
     upcast,
 )
-from timeline.model import (
+from timeline.core.model import (
     Alias,
     Correction,
     Entry,

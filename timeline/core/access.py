@@ -26,8 +26,8 @@ import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from timeline.amend import EventView
-from timeline.model import Correction, Event, Record, Token
+from timeline.core.amend import EventView
+from timeline.core.model import Correction, Event, Record, Token
 
 __all__ = [
     "LEGACY_SCOPES",

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from timeline.amend import annotate
-from timeline.model import (
+from timeline.core.amend import annotate
+from timeline.core.model import (
     Checkpoint,
     FoldRecord,
     Hidden,
@@ -33,7 +33,7 @@ from timeline.model import (
     ThreadState,
     is_amendment,
 )
-from timeline.projector import project_from
+from timeline.core.projector import project_from
 
 __all__ = [
     "SPACING",

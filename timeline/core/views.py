@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from timeline.amend import EventView, annotate
-from timeline.filters import EventFilter
-from timeline.mapper import entry_to_payload
-from timeline.model import (
+from timeline.core.amend import EventView, annotate
+from timeline.core.filters import EventFilter
+from timeline.core.mapper import entry_to_payload
+from timeline.core.model import (
     DEFAULT_STATUS,
     Correction,
     Event,
@@ -26,8 +26,8 @@ from timeline.model import (
     Retraction,
     ThreadState,
 )
-from timeline.projector import project
-from timeline.viewpoints import seen_by
+from timeline.core.projector import project
+from timeline.core.viewpoints import seen_by
 
 __all__ = [
     "Diff",

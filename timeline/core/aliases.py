@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from timeline.filters import EventFilter
-from timeline.model import (
+from timeline.core.filters import EventFilter
+from timeline.core.model import (
     Alias,
     Correction,
     EventHead,

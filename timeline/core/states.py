@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from timeline.model import EventHead
+    from timeline.core.model import EventHead
 
 __all__ = [
     "Checkpoint",
