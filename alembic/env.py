@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from timeline import schema
+from timeline.storage import schema
 
 config = context.config
 target_metadata = schema.metadata
@@ -30,11 +30,11 @@ FILLS = "timeline_fills"
 
 
 connection = config.attributes.get("connection")
-if connection is not None:  # called by timeline.db.upgrade inside its transaction
+if connection is not None:  # called by timeline.storage.db.upgrade inside its transaction
     _run(connection)
 else:  # `alembic upgrade head` from the command line
-    from timeline.db import make_engine, resolve_url
-    from timeline.settings import default_db_url
+    from timeline.storage.db import make_engine, resolve_url
+    from timeline.storage.settings import default_db_url
 
     url = context.get_x_argument(as_dictionary=True).get("db") or os.environ.get("TIMELINE_DB")
     url = resolve_url(url) if url else default_db_url()

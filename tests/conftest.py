@@ -94,7 +94,7 @@ def db_path(db_url: str) -> Path:
 
 def shown(db_url: str) -> str:
     """The database as timeline names it in messages."""
-    from timeline.db import describe, resolve_url
+    from timeline.storage.db import describe, resolve_url
 
     return describe(resolve_url(db_url))
 
@@ -127,7 +127,7 @@ def imported(run: Run) -> Run:
 
 def count_rows(db_url: str | Path) -> int:
     """Records in the events table, read with plain SQL (0 if there is no table yet)."""
-    from timeline.db import resolve_url
+    from timeline.storage.db import resolve_url
 
     url = str(db_url)
     if "://" not in url and not Path(url).exists():

@@ -32,7 +32,7 @@ from timeline.core import checkpoints
 from timeline.core.errors import TimelineError
 from timeline.queries import as_of, stored_as_of
 from timeline.service import record_amendment
-from timeline.store import Snapshot
+from timeline.storage import Snapshot
 
 START = dt.date(2022, 1, 1)
 DAYS = [START + dt.timedelta(days=n) for n in range(-1, 24)]

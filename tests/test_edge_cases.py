@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import Run, count_rows, is_postgres
-from timeline.db import resolve_url
+from timeline.storage.db import resolve_url
 
 
 def _add(run: Run, event_id: str, date: str, title: str = "T", *extra: str) -> None:

@@ -535,7 +535,7 @@ def _delete_rows(db_url: str, where: str) -> None:
     """Delete log rows behind timeline's back (the append-only trigger dropped first)."""
     from sqlalchemy import create_engine, text
 
-    from timeline.db import resolve_url
+    from timeline.storage.db import resolve_url
 
     engine = create_engine(resolve_url(db_url))
     with engine.begin() as conn:

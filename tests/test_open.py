@@ -89,7 +89,7 @@ def test_timeline_refuses_to_add_its_tables_to_another_applications_database(
 def test_an_unknown_revision_is_not_called_newer(imported: Run, db_url: str) -> None:
     from sqlalchemy import create_engine, text
 
-    from timeline.db import resolve_url
+    from timeline.storage.db import resolve_url
 
     engine = create_engine(resolve_url(db_url))
     with engine.begin() as conn:
@@ -109,7 +109,7 @@ def test_a_revision_a_later_timeline_writes_is_called_newer(imported: Run, db_ur
     # before: any unknown text was "a newer timeline may have made it"
     from sqlalchemy import create_engine, text
 
-    from timeline.db import resolve_url
+    from timeline.storage.db import resolve_url
 
     engine = create_engine(resolve_url(db_url))
     with engine.begin() as conn:

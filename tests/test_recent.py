@@ -16,7 +16,7 @@ from tests.conftest import Run
 from timeline import api
 from timeline.core.amend import EventView
 from timeline.core.model import Record
-from timeline.store import EventStore
+from timeline.storage import EventStore
 from timeline.web import ServeConfig, create_app
 from timeline.web import page as page_module
 

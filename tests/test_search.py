@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import Run
-from timeline.db import resolve_url
+from timeline.storage.db import resolve_url
 
 THREAD = "russia-nato-security-guarantees"
 

@@ -22,7 +22,7 @@ from tests.conftest import EVENTS, NOW, Run, is_postgres
 from timeline.core.model import Hidden
 from timeline.queries import as_of, stored_as_of, threads, upcoming
 from timeline.service import open_store
-from timeline.store import Snapshot, Unavailable
+from timeline.storage import Snapshot, Unavailable
 
 
 def _timeline(*args: str, db: str) -> subprocess.CompletedProcess[str]:

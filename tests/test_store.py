@@ -13,13 +13,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import EVENTS, REPO, count_rows, is_postgres, make_event, records_of, states_of
-from timeline import db as tdb
 from timeline._version import SCHEMA_HEAD
 from timeline.core.errors import DatabaseError
 from timeline.core.projector import apply_all, project
 from timeline.queries import as_of
-from timeline.schema import metadata
 from timeline.service import import_paths, open_store, rebuild
+from timeline.storage import db as tdb
+from timeline.storage.schema import metadata
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 
@@ -196,6 +196,6 @@ def test_a_file_that_is_not_a_database_is_an_error(tmp_path: Path) -> None:
 
 def test_a_records_row_names_every_column_of_the_events_table_once() -> None:
     from timeline.core.mapper import ROW_FIELDS
-    from timeline.schema import events
+    from timeline.storage.schema import events
 
     assert sorted(ROW_FIELDS) == sorted(c.name for c in events.columns)

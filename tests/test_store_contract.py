@@ -35,9 +35,9 @@ from timeline.core.model import (
     Source,
 )
 from timeline.core.projector import project
-from timeline.schema import events, thread_states
 from timeline.service.maintenance import open_store
-from timeline.store import EventStore, Writer
+from timeline.storage import EventStore, Writer
+from timeline.storage.schema import events, thread_states
 
 GUARANTEES = "russia-nato-security-guarantees"
 TROOPS = "russian-troops-georgia-moldova-ukraine"
@@ -364,7 +364,7 @@ def _day(text: str | None) -> dt.date | None:
 
 def chunk(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Make every ``IN (...)`` list of the store this short, so chunking is exercised."""
-    monkeypatch.setattr("timeline.store.plain.CHUNK", size)
+    monkeypatch.setattr("timeline.storage.plain.CHUNK", size)
 
 
 # ---- Writer.append -------------------------------------------------------------------------
@@ -941,7 +941,7 @@ def test_a_bulk_append_reads_back_as_appended_and_verifies(store) -> None:
     """Enough rows at once that PostgreSQL takes them by COPY: same rows, same chain."""
     from timeline.service import verify
     from timeline.service._append import append as append_and_project
-    from timeline.store import writer
+    from timeline.storage import writer
 
     many = [
         (

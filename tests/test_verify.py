@@ -14,7 +14,7 @@ from sqlalchemy import Connection, create_engine, text
 from tests.conftest import Run, is_postgres
 from timeline.core.chain import record_hash
 from timeline.core.codec import canonical
-from timeline.db import resolve_url
+from timeline.storage.db import resolve_url
 
 THREAD = "russia-nato-security-guarantees"
 

@@ -77,7 +77,7 @@ def _grant_as_thread_states(conn: sa.Connection) -> None:
 def _fill(conn: sa.Connection) -> None:
     """Replay the projections of the log already there, as ``rebuild`` does."""
     from timeline.service._points import replay_log
-    from timeline.store import Writer
+    from timeline.storage import Writer
 
     replay_log(Writer(conn))
 

@@ -100,7 +100,7 @@ def _grant_as_thread_states(conn: sa.Connection) -> None:
 def _fill(conn: sa.Connection) -> None:
     """Index the log already there, as ``rebuild`` does."""
     from timeline.service._texts import replay_texts
-    from timeline.store import Writer
+    from timeline.storage import Writer
 
     replay_texts(Writer(conn))
 

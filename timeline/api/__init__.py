@@ -28,7 +28,7 @@ from timeline.core.viewpoints import Lag, Secret
 from timeline.core.views import Diff, History
 from timeline.queries import Recent
 from timeline.service import Bearer, Grant, ImportResult, VerifyResult
-from timeline.store import EventStore
+from timeline.storage import EventStore
 
 __all__ = [
     "Bearer",
@@ -76,7 +76,7 @@ def open_store(
     an existing timeline database at the current schema, changing nothing."""
     access: Literal["read", "write"] = "read" if read_only else "write"
     if db is None:
-        from timeline.settings import default_db_url
+        from timeline.storage.settings import default_db_url
 
         return service.open_store(
             default_db_url(), access=access, create_dirs=True, busy_timeout=busy_timeout

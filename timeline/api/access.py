@@ -11,7 +11,7 @@ from timeline import service
 from timeline.api._common import now_of
 from timeline.core.model import Record
 from timeline.service import Bearer, Grant
-from timeline.store import EventStore
+from timeline.storage import EventStore
 
 __all__ = ["create_token", "record", "revoke_token", "token_holder", "tokens"]
 

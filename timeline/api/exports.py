@@ -13,7 +13,7 @@ from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
 from timeline.core.filters import EventFilter
 from timeline.formats.share import SharedThread
-from timeline.store import EventStore
+from timeline.storage import EventStore
 
 __all__ = ["export", "export_chunks", "share"]
 

@@ -194,7 +194,7 @@ def _unexpected(e: Exception) -> str:
         where = f" {e.filename}" if e.filename else ""
         return f"cannot access{where}: {e.strerror or e}{hint}"
     if type(e).__module__.startswith("sqlalchemy"):
-        from timeline.db import error_reason
+        from timeline.storage.db import error_reason
 
         reason = error_reason(e)
         return f"the database failed: {reason}{hint}"

@@ -16,7 +16,7 @@ __all__ = ["actors", "statuses", "threads", "types"]
 
 def _from_database(ctx: typer.Context, read: Callable[..., set[str]]) -> list[str]:
     from timeline.service.maintenance import open_store
-    from timeline.settings import default_db_url
+    from timeline.storage.settings import default_db_url
 
     db = ctx.find_root().params.get("db")
     try:

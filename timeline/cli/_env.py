@@ -16,7 +16,7 @@ from timeline.core.errors import TimelineError
 if TYPE_CHECKING:
     from timeline.queries import Readable
     from timeline.service.maintenance import Access
-    from timeline.store import EventStore
+    from timeline.storage import EventStore
 
 __all__ = ["Env"]
 
@@ -39,7 +39,7 @@ class Env:
         it; ``inspect`` takes it as it is."""
         if self._store is None:
             from timeline.service import open_store, sqlite_file
-            from timeline.settings import default_db_url
+            from timeline.storage.settings import default_db_url
 
             url = self.db or default_db_url()
             path = sqlite_file(url)
@@ -54,8 +54,8 @@ class Env:
         """``use`` on a ``Snapshot`` of the database if one opens (it reads without
         loading SQLAlchemy, so a whole command answers sooner), else, or when the
         snapshot cannot read it, on the store (whose errors say what is wrong)."""
-        from timeline.settings import BUSY_TIMEOUT_S, default_db_url
-        from timeline.store import Snapshot, Unavailable
+        from timeline.storage import Snapshot, Unavailable
+        from timeline.storage.settings import BUSY_TIMEOUT_S, default_db_url
 
         if self._store is None:
             timeout = _busy_timeout()

@@ -145,7 +145,7 @@ def serve(
     import uvicorn
 
     from timeline.api import head, threads
-    from timeline.settings import default_db_url
+    from timeline.storage.settings import default_db_url
     from timeline.web import ServeConfig
     from timeline.web.access import Publish as WebPublish
 

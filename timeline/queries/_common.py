@@ -17,8 +17,8 @@ from timeline.core.texts import query_words
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from timeline.store import Reader
-    from timeline.store.plain import PlainReader
+    from timeline.storage import Reader
+    from timeline.storage.plain import PlainReader
 
 __all__ = [
     "EXPORT_BATCH",

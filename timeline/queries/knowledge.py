@@ -27,7 +27,7 @@ from timeline.queries._common import (
 )
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore
+    from timeline.storage import EventStore
 
 if TYPE_CHECKING:  # only ``report`` builds one: the HTML renderer loads on its first use
     from timeline.formats.report import Report

@@ -20,7 +20,7 @@ from timeline.queries._common import (
 )
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore, Reader
+    from timeline.storage import EventStore, Reader
 
 __all__ = ["head", "records_after"]
 

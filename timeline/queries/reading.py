@@ -39,8 +39,8 @@ from timeline.queries._common import (
 from timeline.queries.scheduled import with_upcoming
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore, Reader
-    from timeline.store.plain import PlainReader
+    from timeline.storage import EventStore, Reader
+    from timeline.storage.plain import PlainReader
 
 # what an earlier log is cut at: records recorded by a time, and up to a seq
 Past = tuple[dt.datetime | None, int | None]

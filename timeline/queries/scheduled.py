@@ -12,7 +12,7 @@ from timeline.core.model import Event, ThreadState, Upcoming
 from timeline.queries._common import Readable, Threads, names_of, only_threads, require_threads
 
 if TYPE_CHECKING:
-    from timeline.store.plain import PlainReader
+    from timeline.storage.plain import PlainReader
 
 __all__ = ["upcoming", "upcoming_events", "with_upcoming"]
 

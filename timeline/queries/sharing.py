@@ -13,7 +13,7 @@ from timeline.core.views import overlaps
 from timeline.queries._common import EXPORT_BATCH, check_range, require_threads
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore
+    from timeline.storage import EventStore
 
 if TYPE_CHECKING:  # only ``shared`` builds them
     from timeline.formats.share import SharedThread

@@ -11,7 +11,7 @@ from timeline.core.model import SYSTEM_THREADS, Entry, FoldRecord, Hidden, Recor
 from timeline.core.projector import apply_all, project
 from timeline.service._points import by_thread, keep_checkpoints
 from timeline.service._texts import index_texts
-from timeline.store import Writer
+from timeline.storage import Writer
 
 __all__ = ["Progress", "append", "bulk"]
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from timeline.core.checkpoints import build, current, cut_day, due, replay
 from timeline.core.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState, is_amendment
-from timeline.store import Writer
+from timeline.storage import Writer
 
 __all__ = ["by_thread", "keep_checkpoints", "replay_log", "reproject"]
 

@@ -19,7 +19,7 @@ from timeline.core.errors import InvalidEvent, TimelineError
 from timeline.core.model import TOKENS, Key, Record, Token
 from timeline.core.validate import text_field
 from timeline.service._append import append
-from timeline.store import EventStore, Writer
+from timeline.storage import EventStore, Writer
 
 __all__ = ["Bearer", "Grant", "create_token", "grants", "revoke_token", "token_holder"]
 

@@ -31,7 +31,7 @@ from timeline.service._files import expand_paths
 from timeline.service._points import reproject
 from timeline.service._texts import index_amended
 from timeline.service.recording import NameCheck, check_amendment, future_problem, missing_refs
-from timeline.store import EventStore, Writer
+from timeline.storage import EventStore, Writer
 
 __all__ = ["ImportResult", "import_paths"]
 

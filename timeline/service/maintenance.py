@@ -29,7 +29,7 @@ from timeline.core.projector import project
 from timeline.service._append import bulk
 from timeline.service._points import REPLAY_GROUP, by_thread
 from timeline.service._texts import group_versions, replay_projections
-from timeline.store import EventStore, Writer
+from timeline.storage import EventStore, Writer
 
 Access = Literal["write", "read", "inspect"]
 
@@ -63,7 +63,7 @@ def open_store(
     file (written to only); ``busy_timeout``: how long an SQLite writer waits for
     another to finish (seconds).
     """
-    from timeline.db import BUSY_TIMEOUT_S, ensure_schema, make_engine, resolve_url
+    from timeline.storage.db import BUSY_TIMEOUT_S, ensure_schema, make_engine, resolve_url
 
     timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
     engine = make_engine(
@@ -78,21 +78,21 @@ def open_store(
 
 def sqlite_file(db: str) -> Path | None:
     """The file of an SQLite database given as a path or URL (None for other backends)."""
-    from timeline.db import sqlite_path
+    from timeline.storage.db import sqlite_path
 
     return sqlite_path(db)
 
 
 def schema_revision(store: EventStore) -> str | None:
     """The database's schema revision (None: no schema)."""
-    from timeline.db import current_revision
+    from timeline.storage.db import current_revision
 
     return current_revision(store.engine)
 
 
 def grant_appender(store: EventStore, role: str) -> None:
     """Let a PostgreSQL ``role`` read and append, but never change or delete the log."""
-    from timeline import db
+    from timeline.storage import db
 
     db.grant_appender(store.engine, role)
 

@@ -11,7 +11,7 @@ from timeline.core.model import ALIASES, Alias, Key, Record, Retitle, is_slug
 from timeline.core.validate import text_field
 from timeline.service._append import append
 from timeline.service.recording import checked_title
-from timeline.store import EventStore
+from timeline.storage import EventStore
 
 __all__ = ["record_alias", "retitle"]
 

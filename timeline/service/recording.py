@@ -21,7 +21,7 @@ from timeline.core.model import Amendment, Correction, Event, EventHead, Key, Re
 from timeline.core.validate import entry_from_input, event_from_input, text_field
 from timeline.core.validate.lookalike import Lookalikes, entry_names
 from timeline.service._append import append
-from timeline.store import EventStore, Reader, Writer
+from timeline.storage import EventStore, Reader, Writer
 
 __all__ = [
     "AddResult",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from timeline._version import SCHEMA_HEAD
-from timeline.store.plain import Driver, PlainReader
+from timeline.storage.plain import Driver, PlainReader
 
 __all__ = ["Snapshot", "Unavailable"]
 

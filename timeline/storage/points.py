@@ -13,8 +13,8 @@ from sqlalchemy import Connection, delete, insert
 from timeline.core.mapper import fold_record_from_values, readable
 from timeline.core.model import Checkpoint, FoldRecord
 from timeline.core.stateform import state_to_json
-from timeline.schema import checkpoints
-from timeline.store.plain import FOLD_SQL, SEQ, PlainReader
+from timeline.storage.plain import FOLD_SQL, SEQ, PlainReader
+from timeline.storage.schema import checkpoints
 
 __all__ = ["PointReader", "PointWriter"]
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 
 from timeline._version import SCHEMA_HEAD
 from timeline.core.errors import DatabaseError
-from timeline.settings import BUSY_TIMEOUT_S
+from timeline.storage.settings import BUSY_TIMEOUT_S
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -248,8 +248,8 @@ def _data_version(conn: Any) -> int:  # changes whenever another connection comm
 
 def migrations_dir() -> Path:
     """The Alembic script folder: inside the installed package, or the checkout's alembic/."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "alembic", here.parent / "alembic"):
+    package = Path(__file__).resolve().parent.parent  # timeline/, beside the checkout's alembic/
+    for candidate in (package / "_data" / "alembic", package.parent / "alembic"):
         if (candidate / "env.py").is_file():
             return candidate
     raise DatabaseError("the database migrations are missing from this installation")

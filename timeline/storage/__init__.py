@@ -12,10 +12,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from timeline.store.eventstore import EventStore
-    from timeline.store.reader import Reader
-    from timeline.store.snapshot import Snapshot, Unavailable
-    from timeline.store.writer import Writer
+    from timeline.storage.eventstore import EventStore
+    from timeline.storage.reader import Reader
+    from timeline.storage.snapshot import Snapshot, Unavailable
+    from timeline.storage.writer import Writer
 
 __all__ = ["EventStore", "Reader", "Snapshot", "Unavailable", "Writer"]
 

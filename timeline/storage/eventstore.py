@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from timeline.core.errors import ConflictError, DatabaseError
-from timeline.db import BUSY_TIMEOUT_S, describe, error_reason
-from timeline.store.reader import Reader
-from timeline.store.writer import LOG_LOCK, THREAD_LOCK, Writer
+from timeline.storage.db import BUSY_TIMEOUT_S, describe, error_reason
+from timeline.storage.reader import Reader
+from timeline.storage.writer import LOG_LOCK, THREAD_LOCK, Writer
 
 __all__ = ["EventStore"]
 

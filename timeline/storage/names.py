@@ -8,7 +8,7 @@ import json
 from sqlalchemy import Connection, select
 
 from timeline.core.mapper import actor_names as payload_actor_names
-from timeline.schema import events
+from timeline.storage.schema import events
 
 __all__ = ["NameReader"]
 

@@ -27,13 +27,13 @@ from timeline.core.model import (
     Record,
     ThreadState,
 )
-from timeline.schema import events, thread_states
-from timeline.store import _columns, plain
-from timeline.store._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
-from timeline.store.names import NameReader
-from timeline.store.plain import Driver
-from timeline.store.points import PointReader
-from timeline.store.texts import TextReader
+from timeline.storage import _columns, plain
+from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
+from timeline.storage.names import NameReader
+from timeline.storage.plain import Driver
+from timeline.storage.points import PointReader
+from timeline.storage.schema import events, thread_states
+from timeline.storage.texts import TextReader
 
 __all__ = ["Reader"]
 
