@@ -290,8 +290,7 @@ def _days(rng: random.Random, n: int) -> list[dt.date]:
 
 def _asof_rows(db: str, threads: int, rng: random.Random) -> list[Row]:
     from timeline.formats.render import asof_json
-    from timeline.queries import as_of
-    from timeline.service import open_store
+    from timeline.usecases import as_of, open_store
 
     store = open_store(db, access="read")
     inside = []
@@ -344,8 +343,7 @@ def _search_rows(db: str, args: argparse.Namespace, rng: random.Random) -> list[
     """``log --text PLACE``: a one-word search (a place named in about one event in
     5,000), in process and as a whole command."""
     from timeline.core.filters import EventFilter
-    from timeline.queries import log
-    from timeline.service import open_store
+    from timeline.usecases import log, open_store
 
     store = open_store(db, access="read")
     words = rng.sample(place_names(args.seed), 40)

@@ -30,9 +30,8 @@ import timeline
 from tests.conftest import examples
 from timeline.core import checkpoints
 from timeline.core.errors import TimelineError
-from timeline.queries import as_of, stored_as_of
-from timeline.service import record_amendment
 from timeline.storage import Snapshot
+from timeline.usecases import as_of, record_amendment, stored_as_of
 
 START = dt.date(2022, 1, 1)
 DAYS = [START + dt.timedelta(days=n) for n in range(-1, 24)]

@@ -787,7 +787,7 @@ def test_a_title_met_after_its_threads_new_events_is_named_in_a_warning(
 ) -> None:
     """Imports append a batch at a time: a title in a later file than the thread's new
     events cannot be placed on one of them, and says so rather than vanish."""
-    from timeline.service import importing
+    from timeline.usecases import importing
 
     monkeypatch.setattr(importing, "BATCH", 2)
     events = tmp_path / "a.jsonl"

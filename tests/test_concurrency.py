@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL, REPO, Run, count_rows, is_postgres, records_of, states_of
 from timeline.core.projector import project
-from timeline.service import add_event, open_store, rebuild, verify
 from timeline.storage.db import resolve_url
+from timeline.usecases import add_event, open_store, rebuild, verify
 
 pytestmark = pytest.mark.slow  # real processes, locks and timeouts
 

@@ -395,10 +395,10 @@ def test_exports_in_small_batches_hold_the_same_events(
     imported: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Exports stream a batch of threads at a time; the batches change no event."""
-    import timeline.queries.reading
+    import timeline.usecases.reading
 
     whole = {fmt: imported("export", fmt).stdout_bytes for fmt in ("ics", "timelinejs")}
-    monkeypatch.setattr(timeline.queries.reading, "EXPORT_BATCH", 5)
+    monkeypatch.setattr(timeline.usecases.reading, "EXPORT_BATCH", 5)
     parts = {fmt: imported("export", fmt).stdout_bytes for fmt in ("ics", "timelinejs")}
 
     def vevents(data: bytes) -> list[str]:

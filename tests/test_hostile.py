@@ -393,7 +393,7 @@ def test_a_log_recorded_with_control_characters_prints_them_visibly(
     from dataclasses import replace
 
     from tests.conftest import make_event
-    from timeline.service._append import append
+    from timeline.usecases._append import append
 
     store = timeline.open_store(db_url)
     event = replace(make_event(thread="old", id="e"), title="Talks \x1b[2J\x9bend\u2028!")
@@ -1000,7 +1000,7 @@ def test_a_title_that_would_display_reversed_is_shown_with_its_characters_escape
     from dataclasses import replace
 
     from tests.conftest import make_event
-    from timeline.service._append import append
+    from timeline.usecases._append import append
 
     store = timeline.open_store(db_url)
     title = "Talks \u202eedis\u200b and \U000e0041 end"

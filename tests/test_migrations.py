@@ -19,10 +19,10 @@ from timeline.core.mapper import entry_to_payload, to_row
 from timeline.core.model import Hidden
 from timeline.core.projector import project
 from timeline.core.stateform import state_to_json
-from timeline.queries import all_records, as_of
 from timeline.storage import EventStore
 from timeline.storage.db import make_engine, resolve_url, upgrade
 from timeline.storage.schema import events, thread_states
+from timeline.usecases import all_records, as_of
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 # The projection table as 0001 had it (no title_seq), and the log (no announced, no

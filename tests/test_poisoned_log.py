@@ -19,8 +19,8 @@ from sqlalchemy import text
 from tests.conftest import Run, count_rows
 from tests.test_verify import tampering
 from timeline.core.model import ALIASES, TOKENS, Correction, Key, Retraction
-from timeline.service import open_store
-from timeline.service._append import append
+from timeline.usecases import open_store
+from timeline.usecases._append import append
 from timeline.web import ServeConfig, create_app
 from timeline.web.access import Publish
 

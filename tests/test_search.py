@@ -240,7 +240,7 @@ def test_an_import_indexes_as_rebuild_does_across_batches_and_amendments(
 ) -> None:
     # The database indexes an import's new events a batch at a time, beside the next
     # batch's checks; the amendments in the same import index their events again.
-    monkeypatch.setattr("timeline.service.importing.BATCH", 2)
+    monkeypatch.setattr("timeline.usecases.importing.BATCH", 2)
 
     def event(id: str, title: str, **extra: Any) -> dict[str, Any]:
         fields = {"thread": "geneva", "id": id, "date": "2022-01-10", "type": "talks"}
@@ -288,8 +288,8 @@ def test_rebuild_in_small_groups_indexes_every_stretch_of_the_log(
     # Groups of at most 3 records: the bundled threads are longer, so each is a group
     # of its own and the text work's stretches of 3 seqs run out before the log does.
     appended = _index(db_url)
-    monkeypatch.setattr("timeline.service._points.REPLAY_GROUP", 3)
-    monkeypatch.setattr("timeline.service._texts.REPLAY_GROUP", 3)
+    monkeypatch.setattr("timeline.usecases._points.REPLAY_GROUP", 3)
+    monkeypatch.setattr("timeline.usecases._texts.REPLAY_GROUP", 3)
     assert imported("rebuild").exit_code == 0
     assert _index(db_url) == appended
     assert imported("verify").exit_code == 0

@@ -295,8 +295,8 @@ def test_a_token_granted_before_scopes_writes_and_reads_the_public_view(
     from timeline.core.access import token_digest
     from timeline.core.model import TOKENS, Token
     from timeline.formats.render import record_dict
-    from timeline.service import open_store
-    from timeline.service._append import append
+    from timeline.usecases import open_store
+    from timeline.usecases._append import append
 
     store = open_store(db_url)
     try:

@@ -20,9 +20,8 @@ import pytest
 
 from tests.conftest import EVENTS, NOW, Run, is_postgres
 from timeline.core.model import Hidden
-from timeline.queries import as_of, stored_as_of, threads, upcoming
-from timeline.service import open_store
 from timeline.storage import Snapshot, Unavailable
+from timeline.usecases import as_of, open_store, stored_as_of, threads, upcoming
 
 
 def _timeline(*args: str, db: str) -> subprocess.CompletedProcess[str]:

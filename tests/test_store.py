@@ -16,10 +16,9 @@ from tests.conftest import EVENTS, REPO, count_rows, is_postgres, make_event, re
 from timeline._version import SCHEMA_HEAD
 from timeline.core.errors import DatabaseError
 from timeline.core.projector import apply_all, project
-from timeline.queries import as_of
-from timeline.service import import_paths, open_store, rebuild
 from timeline.storage import db as tdb
 from timeline.storage.schema import metadata
+from timeline.usecases import as_of, import_paths, open_store, rebuild
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 

@@ -35,9 +35,9 @@ from timeline.core.model import (
     Source,
 )
 from timeline.core.projector import project
-from timeline.service.maintenance import open_store
 from timeline.storage import EventStore, Writer
 from timeline.storage.schema import events, thread_states
+from timeline.usecases.maintenance import open_store
 
 GUARANTEES = "russia-nato-security-guarantees"
 TROOPS = "russian-troops-georgia-moldova-ukraine"
@@ -939,9 +939,9 @@ def test_reads_inside_one_reading_block_see_one_snapshot(store, story) -> None:
 
 def test_a_bulk_append_reads_back_as_appended_and_verifies(store) -> None:
     """Enough rows at once that PostgreSQL takes them by COPY: same rows, same chain."""
-    from timeline.service import verify
-    from timeline.service._append import append as append_and_project
     from timeline.storage import writer
+    from timeline.usecases import verify
+    from timeline.usecases._append import append as append_and_project
 
     many = [
         (

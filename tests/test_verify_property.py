@@ -22,7 +22,7 @@ from tests.test_canonical import CHANGEABLE, LINE, raw_events
 from timeline.core.dates import parse_edtf
 from timeline.core.errors import TimelineError
 from timeline.core.model import Key
-from timeline.service import record_amendment
+from timeline.usecases import record_amendment
 
 THREADS = ["geneva-talks", "nato-russia-council"]
 START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
@@ -117,7 +117,7 @@ def test_any_sequence_of_valid_commands_leaves_a_log_that_verify_accepts(
             assert result.findings == [], [str(f) for f in result.findings]
             with store.reading() as r:
                 before = r.states()
-            from timeline.service import rebuild, restore
+            from timeline.usecases import rebuild, restore
 
             rebuild(store)
             with store.reading() as r:

@@ -25,7 +25,7 @@ from timeline.core.errors import InvalidEvent, TimelineError
 from timeline.core.mapper import entry_from_payload, entry_to_payload
 from timeline.core.validate import event_from_input
 from timeline.core.viewpoints import knew_early, seen_by
-from timeline.service import record_amendment
+from timeline.usecases import record_amendment
 
 THREAD = "russia-nato-security-guarantees"
 REPLIES = {"replies-open-door", "replies-1997-rollback", "replies-dialogue-terms"}

@@ -99,8 +99,8 @@ def _grant_as_thread_states(conn: sa.Connection) -> None:
 
 def _fill(conn: sa.Connection) -> None:
     """Index the log already there, as ``rebuild`` does."""
-    from timeline.service._texts import replay_texts
     from timeline.storage import Writer
+    from timeline.usecases._texts import replay_texts
 
     replay_texts(Writer(conn))
 

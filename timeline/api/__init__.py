@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from timeline import queries, service
+from timeline import usecases
 from timeline.api._common import Day, ExportFormat, day_of, maybe_day_of, now_of, span_of
 from timeline.api.access import create_token, record, revoke_token, token_holder, tokens
 from timeline.api.exports import export, export_chunks, share
@@ -26,9 +26,8 @@ from timeline.core.filters import EventFilter
 from timeline.core.model import Event, Hidden, Record, ThreadState
 from timeline.core.viewpoints import Lag, Secret
 from timeline.core.views import Diff, History
-from timeline.queries import Recent
-from timeline.service import Bearer, Grant, ImportResult, VerifyResult
 from timeline.storage import EventStore
+from timeline.usecases import Bearer, Grant, ImportResult, Recent, VerifyResult
 
 __all__ = [
     "Bearer",
@@ -78,10 +77,10 @@ def open_store(
     if db is None:
         from timeline.storage.settings import default_db_url
 
-        return service.open_store(
+        return usecases.open_store(
             default_db_url(), access=access, create_dirs=True, busy_timeout=busy_timeout
         )
-    return service.open_store(str(db), access=access, busy_timeout=busy_timeout)
+    return usecases.open_store(str(db), access=access, busy_timeout=busy_timeout)
 
 
 def bundled_events() -> Path:
@@ -104,7 +103,7 @@ def add(
     """Record one event given as the fields of an event file (``id`` may be left out);
     the same event again returns the recorded one. A known day after ``now``'s date is
     refused unless ``allow_future``."""
-    result = service.add_event(store, fields, now_of(now), thread_title, allow_future=allow_future)
+    result = usecases.add_event(store, fields, now_of(now), thread_title, allow_future=allow_future)
     return result.record
 
 
@@ -119,14 +118,14 @@ def alias(
     """Make ``name`` an alias of the actor shown as ``canonical`` (see ``aliases``);
     None when it is one already."""
     day = maybe_day_of(known, "known")
-    return service.record_alias(store, name, canonical, now_of(now), day)
+    return usecases.record_alias(store, name, canonical, now_of(now), day)
 
 
 def retitle(
     store: EventStore, thread: str, title: str, *, now: dt.datetime | None = None
 ) -> Record | None:
     """Name a thread anew with a title record (None: it has that title already)."""
-    return service.retitle(store, thread, title, now_of(now))
+    return usecases.retitle(store, thread, title, now_of(now))
 
 
 def import_paths(
@@ -138,7 +137,7 @@ def import_paths(
 ) -> ImportResult:
     """Import event files and folders, all or nothing (raises ``ImportErrors``)."""
     files = [str(p) for p in paths]
-    return service.import_paths(store, files, now_of(now), allow_future=allow_future)
+    return usecases.import_paths(store, files, now_of(now), allow_future=allow_future)
 
 
 def as_of(
@@ -156,20 +155,20 @@ def as_of(
     threads an ``EventFilter`` asks about; ``at_seq``: from the log as it stood when its
     last record was that one (``head``), the same answer however the log grows."""
     d = day_of(day, "date")
-    return queries.as_of(store, d, thread, recorded_before, viewer, only, at_seq)
+    return usecases.as_of(store, d, thread, recorded_before, viewer, only, at_seq)
 
 
 def threads(store: EventStore, day: Day) -> list[ThreadState | Hidden]:
     """Every thread as it stands on ``day`` (what has happened and was public by then),
     sorted by slug; a thread that shows no event then as ``Hidden``: all its events
     retracted, or all still ahead."""
-    return queries.threads(store, day_of(day, "day"))
+    return usecases.threads(store, day_of(day, "day"))
 
 
 def head(store: EventStore) -> int:
     """The log's last seq, its position (0 if empty): seq runs 1, 2, 3... in commit
     order, so an answer pinned to it (``at_seq``) never changes."""
-    return queries.head(store)
+    return usecases.head(store)
 
 
 def records_after(
@@ -186,7 +185,7 @@ def records_after(
     corrections and retractions; ``known_by``: only what was known by then, a text
     search matching the texts as they read then)."""
     day = maybe_day_of(known_by, "known_by")
-    return queries.records_after(store, after, limit, thread, only, day)
+    return usecases.records_after(store, after, limit, thread, only, day)
 
 
 def names(
@@ -194,7 +193,7 @@ def names(
 ) -> list[Name]:
     """Every actor (or issue) of the events known on ``day`` (all if None), as corrected
     then, retracted ones left out: ``timeline actors`` and ``issues``."""
-    return queries.names(store, kind, maybe_day_of(day, "day"))
+    return usecases.names(store, kind, maybe_day_of(day, "day"))
 
 
 def log(
@@ -211,7 +210,7 @@ def log(
     """Events in timeline order, with their corrections and retractions as known by
     ``known_by`` (all if None; known to ``viewer``, when given); ``only``: those an
     ``EventFilter`` keeps."""
-    return queries.log(
+    return usecases.log(
         store,
         thread=thread,
         since=span_of(since, False, "since"),
@@ -227,13 +226,13 @@ def recent(store: EventStore, *, per_thread: int, known_by: Day) -> Recent:
     """Each thread's latest ``per_thread`` events (by date) publicly known by
     ``known_by``, as amended then, with each thread's count and the days they span: a
     page of every thread, read without decoding the whole log."""
-    return queries.recent(store, per_thread, day_of(known_by, "known_by"))
+    return usecases.recent(store, per_thread, day_of(known_by, "known_by"))
 
 
 def history(store: EventStore, thread: str, *, only: EventFilter | None = None) -> History:
     """A thread's whole story, in the order things became known (``only``: the events an
     ``EventFilter`` keeps)."""
-    return queries.history(store, thread, only)
+    return usecases.history(store, thread, only)
 
 
 def diff(
@@ -251,7 +250,7 @@ def diff(
     d1, d2 = day_of(start, "start"), day_of(end, "end")
     if d2 < d1:
         raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
-    return queries.diff(store, d1, d2, thread, viewer, only, at_seq)
+    return usecases.diff(store, d1, d2, thread, viewer, only, at_seq)
 
 
 def secrets(
@@ -262,21 +261,21 @@ def secrets(
     only: EventFilter | None = None,
 ) -> list[Secret]:
     """What at least one actor knew by the end of ``day`` and the public did not."""
-    return queries.secrets(store, day_of(day, "date"), thread, only)
+    return usecases.secrets(store, day_of(day, "date"), thread, only)
 
 
 def lag(
     store: EventStore, *, thread: str | Sequence[str] | None = None, actor: str | None = None
 ) -> list[Lag]:
     """Disclosure lag per thread: events made public after their date (see ``Lag``)."""
-    return queries.lag(store, thread, actor)
+    return usecases.lag(store, thread, actor)
 
 
 def upcoming(
     store: EventStore, day: Day, *, thread: str | Sequence[str] | None = None
 ) -> list[Event]:
     """Scheduled events announced by the end of ``day`` that had not happened by then."""
-    return queries.upcoming(store, day_of(day, "date"), thread)
+    return usecases.upcoming(store, day_of(day, "date"), thread)
 
 
 def verify(
@@ -285,15 +284,15 @@ def verify(
     """Check every hash chain, the sequence numbers, the database's pages and the
     projection table; ``expect``: a digest published earlier that the log must extend;
     ``now``: the clock no ``recorded_at`` may lie after (default: this machine's)."""
-    return service.verify(store, expect, now)
+    return usecases.verify(store, expect, now)
 
 
 def quick_problems(store: EventStore) -> list[str]:
     """``verify``'s quick checks (the database's pages, the search engine, every seq
     held): a line for each problem, [] if none. For a health check."""
-    return service.quick_problems(store)
+    return usecases.quick_problems(store)
 
 
 def digest(store: EventStore) -> str:
     """The log digest, ``N:hex`` (see ``chain.log_digest``)."""
-    return service.digest(store)
+    return usecases.digest(store)

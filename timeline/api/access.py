@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from timeline import service
+from timeline import usecases
 from timeline.api._common import now_of
 from timeline.core.model import Record
-from timeline.service import Bearer, Grant
 from timeline.storage import EventStore
+from timeline.usecases import Bearer, Grant
 
 __all__ = ["create_token", "record", "revoke_token", "token_holder", "tokens"]
 
@@ -30,7 +30,7 @@ def record(
     recorded one (a client may retry); a different one under a recorded key raises
     ``KeyTaken``. ``expected``: the thread's version the writer read (``ConflictError``
     if it has moved on); ``recorded_by``: the name of the token it came with."""
-    result = service.record_entry(
+    result = usecases.record_entry(
         store,
         fields,
         now_of(now),
@@ -51,20 +51,20 @@ def create_token(
     """A new token for ``timeline serve`` holding ``scopes`` (``read``, ``read:all``,
     ``write``, ``admin``), granted to ``name`` by a record that keeps only its hash:
     returned once, stored nowhere."""
-    return service.create_token(store, name, now_of(now), scopes)
+    return usecases.create_token(store, name, now_of(now), scopes)
 
 
 def revoke_token(store: EventStore, name: str, *, now: dt.datetime | None = None) -> Record:
     """Withdraw ``name``'s token, by a revocation record."""
-    return service.revoke_token(store, name, now_of(now))
+    return usecases.revoke_token(store, name, now_of(now))
 
 
 def tokens(store: EventStore) -> list[Grant]:
     """Every token granted, in order, with its revocation if any."""
-    return service.grants(store)
+    return usecases.grants(store)
 
 
 def token_holder(store: EventStore, token: str) -> Bearer:
     """Who ``token`` is (``Bearer``: the token in force it is and its scopes, or none,
     and whether it was revoked), checked in constant time."""
-    return service.token_holder(store, token)
+    return usecases.token_holder(store, token)

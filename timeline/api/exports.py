@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
-from timeline import queries
+from timeline import usecases
 from timeline.api._common import Day, ExportFormat, maybe_day_of, now_of, span_of
 from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
@@ -24,7 +24,7 @@ def _names(
     """A calendar's (or timeline's) name and description."""
     name = "timeline: diplomatic events"
     if threads and len(threads) == 1:
-        name = f"timeline: {queries.title(store, threads[0]) or threads[0]}"
+        name = f"timeline: {usecases.title(store, threads[0]) or threads[0]}"
     desc = "Dated diplomatic events recorded with timeline"
     if day is not None and viewer is not None:
         desc += f", as known to {viewer} on {day.isoformat()}"
@@ -63,7 +63,7 @@ def export_chunks(
                 yield line.encode("utf-8")
         return
     day = maybe_day_of(as_of, "as_of")
-    batches = queries.export_batches(
+    batches = usecases.export_batches(
         store,
         threads=list(threads or ()) or None,
         as_of=day,
@@ -134,7 +134,7 @@ def share(
             "--format yaml writes one thread's file: name it with --thread, "
             "or use --format jsonl for several"
         )
-    found = queries.shared(
+    found = usecases.shared(
         store, wanted, span_of(since, False, "since"), span_of(until, True, "until")
     )
     return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None)

@@ -15,8 +15,8 @@ __all__ = ["actors", "statuses", "threads", "types"]
 
 
 def _from_database(ctx: typer.Context, read: Callable[..., set[str]]) -> list[str]:
-    from timeline.service.maintenance import open_store
     from timeline.storage.settings import default_db_url
+    from timeline.usecases.maintenance import open_store
 
     db = ctx.find_root().params.get("db")
     try:

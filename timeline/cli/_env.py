@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, TypeVar
 from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
-    from timeline.queries import Readable
-    from timeline.service.maintenance import Access
     from timeline.storage import EventStore
+    from timeline.usecases import Readable
+    from timeline.usecases.maintenance import Access
 
 __all__ = ["Env"]
 
@@ -38,8 +38,8 @@ class Env:
         nothing and needs an existing timeline database; ``write`` creates or migrates
         it; ``inspect`` takes it as it is."""
         if self._store is None:
-            from timeline.service import open_store, sqlite_file
             from timeline.storage.settings import default_db_url
+            from timeline.usecases import open_store, sqlite_file
 
             url = self.db or default_db_url()
             path = sqlite_file(url)
@@ -80,7 +80,7 @@ class Env:
         path, store = self._new_file, self._store
         if path is None or store is None:
             return
-        from timeline.queries import count
+        from timeline.usecases import count
 
         try:
             empty = count(store) == 0

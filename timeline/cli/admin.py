@@ -24,7 +24,7 @@ def rebuild(
 
     Example: timeline rebuild
     """
-    from timeline.service import rebuild as rebuild_states
+    from timeline.usecases import rebuild as rebuild_states
 
     count, n = rebuild_states(env_of(ctx).store("write"), force=force)
     typer.echo(f"Rebuilt {n} thread{'s' if n != 1 else ''} from {count} records")
@@ -48,7 +48,7 @@ def verify(
 
     Example: timeline verify --expect 27:0a1b...
     """
-    from timeline.service import verify as verify_log
+    from timeline.usecases import verify as verify_log
 
     result = verify_log(env_of(ctx).store(), expect)  # this machine's clock (see restore)
     for finding in result.findings:
@@ -74,13 +74,13 @@ def digest(ctx: typer.Context) -> None:
 
     Example: timeline digest
     """
-    from timeline.service import digest as log_digest
+    from timeline.usecases import digest as log_digest
 
     typer.echo(log_digest(env_of(ctx).store()))
 
 
 def restore_file(env: Env, path: str) -> None:
-    from timeline.service import restore as restore_backup
+    from timeline.usecases import restore as restore_backup
 
     # against this machine's clock, not TIMELINE_NOW: a stamp in the future is one the
     # world has not reached, whatever time a reproducible run pretends it is
@@ -109,7 +109,7 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     Example: timeline db upgrade
     """
-    from timeline.service import schema_revision
+    from timeline.usecases import schema_revision
 
     store = env_of(ctx).store("write")  # opening applies any pending migration
     typer.echo(f"Database {store.name} is at schema {schema_revision(store)} (head)")
@@ -121,8 +121,7 @@ def db_current(ctx: typer.Context) -> None:
 
     Example: timeline db current
     """
-    from timeline.queries import count
-    from timeline.service import schema_revision
+    from timeline.usecases import count, schema_revision
 
     store = env_of(ctx).store("inspect")
     revision = schema_revision(store)
@@ -142,7 +141,7 @@ def db_grant(
 
     Example: timeline --db postgresql://owner@db.example/timeline db grant newsroom
     """
-    from timeline.service import grant_appender
+    from timeline.usecases import grant_appender
 
     store = env_of(ctx).store()
     grant_appender(store, role)

@@ -16,7 +16,7 @@ from timeline.core.model import EVENT_TYPES, STATUSES, Correction, Retraction
 
 def _record(ctx: typer.Context, fields: dict[str, Any], allow_future: bool) -> None:
     """Append the correction or retraction the options describe, and say what it is."""
-    from timeline.service import record_amendment
+    from timeline.usecases import record_amendment
 
     env = env_of(ctx)
     result = record_amendment(

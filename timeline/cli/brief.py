@@ -47,7 +47,7 @@ def report(
     Example: timeline report russia-nato-security-guarantees --asof 2022-02-02 --format html
     """
     from timeline.formats.report import report_html, report_markdown
-    from timeline.queries import report as read_report
+    from timeline.usecases import report as read_report
 
     env = env_of(ctx)
     day = env.today if asof is None else parse_day_arg(asof, env.today, "--asof")

@@ -69,7 +69,7 @@ def asof(
     Example: timeline asof 2022-01-28 --as Russia
     """
     from timeline.formats import render
-    from timeline.queries import Readable, as_of, count, stored_as_of
+    from timeline.usecases import Readable, as_of, count, stored_as_of
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
@@ -106,7 +106,7 @@ def threads(
     Example: timeline threads
     """
     from timeline.formats import render
-    from timeline.queries import threads as list_threads
+    from timeline.usecases import threads as list_threads
 
     env = env_of(ctx)
     states = env.answer(lambda store: list_threads(store, env.today))
@@ -159,8 +159,8 @@ def log(
     Example: timeline log --thread russia-nato-security-guarantees --since 2022-01
     """
     from timeline.formats import render
-    from timeline.queries import count, raw_log
-    from timeline.queries import log as read_log
+    from timeline.usecases import count, raw_log
+    from timeline.usecases import log as read_log
 
     env = env_of(ctx)
     needs_day(viewer, known_by, "--known-by")
@@ -212,7 +212,7 @@ def history(
     Example: timeline history russia-nato-security-guarantees
     """
     from timeline.formats import changes
-    from timeline.queries import history as read_history
+    from timeline.usecases import history as read_history
 
     story = read_history(
         env_of(ctx).store(), thread, event_filter(actor, types, issue, status, words)
@@ -246,7 +246,7 @@ def diff(
     """
     from timeline.core.errors import TimelineError
     from timeline.formats import changes
-    from timeline.queries import diff as compute_diff
+    from timeline.usecases import diff as compute_diff
 
     env = env_of(ctx)
     d1 = parse_day_arg(start, env.today, "D1")
@@ -280,7 +280,7 @@ def secrets(
     Example: timeline secrets 2022-01-28
     """
     from timeline.formats import disclosure
-    from timeline.queries import secrets as find_secrets
+    from timeline.usecases import secrets as find_secrets
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
@@ -308,7 +308,7 @@ def lag(
     Example: timeline lag --thread russia-nato-security-guarantees
     """
     from timeline.formats import disclosure
-    from timeline.queries import lag as find_lag
+    from timeline.usecases import lag as find_lag
 
     found = find_lag(env_of(ctx).store(), thread, actor)
     if fmt is TextOrJson.json:
@@ -331,7 +331,7 @@ def upcoming(
     Example: timeline upcoming 2021-12-28
     """
     from timeline.formats.agenda import upcoming_json, upcoming_text
-    from timeline.queries import upcoming as find_upcoming
+    from timeline.usecases import upcoming as find_upcoming
 
     env = env_of(ctx)
     day = parse_day_arg(date, env.today, "date")
@@ -349,7 +349,7 @@ _NAMES_ASOF = typer.Option(
 
 def _names(ctx: typer.Context, kind: str, asof: str | None, fmt: TextOrJson) -> None:
     from timeline.formats.names import names_json, names_text
-    from timeline.queries import names
+    from timeline.usecases import names
 
     env = env_of(ctx)
     day = None if asof is None else parse_day_arg(asof, env.today, "--asof")

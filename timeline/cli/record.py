@@ -148,7 +148,7 @@ def add(
     --type response --actor "United States" --actor NATO
     --title "US and NATO deliver written replies to Russia"
     """
-    from timeline.service import add_event
+    from timeline.usecases import add_event
 
     env = env_of(ctx)
     if sys.stdin.isatty():
@@ -241,7 +241,7 @@ def import_(
 
     Example: timeline import events/
     """
-    from timeline.service import import_paths
+    from timeline.usecases import import_paths
 
     env = env_of(ctx)
     if restore is not None:

@@ -22,7 +22,7 @@ from timeline.core.views import (
     log_records,
     log_views,
 )
-from timeline.queries._common import (
+from timeline.usecases._common import (
     EXPORT_BATCH,
     Readable,
     Threads,
@@ -36,7 +36,7 @@ from timeline.queries._common import (
     require_threads,
     search_for,
 )
-from timeline.queries.scheduled import with_upcoming
+from timeline.usecases.scheduled import with_upcoming
 
 if TYPE_CHECKING:
     from timeline.storage import EventStore, Reader

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from timeline.core.amend import EventView
 from timeline.core.model import Record
 from timeline.core.views import log_views
-from timeline.queries._common import Readable, names_of
+from timeline.usecases._common import Readable, names_of
 
 __all__ = ["Recent", "recent"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from timeline.core.filters import EventFilter
 from timeline.core.model import Record
 from timeline.core.views import log_records
-from timeline.queries._common import (
+from timeline.usecases._common import (
     Threads,
     names_of,
     narrowed,

@@ -10,7 +10,7 @@ from timeline.core.amend import annotate
 from timeline.core.mapper import stored_value
 from timeline.core.model import Correction, Event, Key, Record
 from timeline.core.views import overlaps
-from timeline.queries._common import EXPORT_BATCH, check_range, require_threads
+from timeline.usecases._common import EXPORT_BATCH, check_range, require_threads
 
 if TYPE_CHECKING:
     from timeline.storage import EventStore

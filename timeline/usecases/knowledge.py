@@ -14,7 +14,7 @@ from timeline.core.model import Event
 from timeline.core.projector import project
 from timeline.core.viewpoints import Lag, Secret, lag_of, secret_of
 from timeline.core.views import event_views, log_views
-from timeline.queries._common import (
+from timeline.usecases._common import (
     EXPORT_BATCH,
     Threads,
     names_of,

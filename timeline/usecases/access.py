@@ -18,8 +18,8 @@ from timeline.core.access import (
 from timeline.core.errors import InvalidEvent, TimelineError
 from timeline.core.model import TOKENS, Key, Record, Token
 from timeline.core.validate import text_field
-from timeline.service._append import append
 from timeline.storage import EventStore, Writer
+from timeline.usecases._append import append
 
 __all__ = ["Bearer", "Grant", "create_token", "grants", "revoke_token", "token_holder"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from timeline.core.amend import annotate
 from timeline.core.model import Event, ThreadState, Upcoming
-from timeline.queries._common import Readable, Threads, names_of, only_threads, require_threads
+from timeline.usecases._common import Readable, Threads, names_of, only_threads, require_threads
 
 if TYPE_CHECKING:
     from timeline.storage.plain import PlainReader

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 
 from timeline.core.model import SYSTEM_THREADS, Entry, FoldRecord, Hidden, Record
 from timeline.core.projector import apply_all, project
-from timeline.service._points import by_thread, keep_checkpoints
-from timeline.service._texts import index_texts
 from timeline.storage import Writer
+from timeline.usecases._points import by_thread, keep_checkpoints
+from timeline.usecases._texts import index_texts
 
 __all__ = ["Progress", "append", "bulk"]
 

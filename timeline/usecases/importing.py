@@ -26,12 +26,12 @@ from timeline.core.mapper import entry_content, first_difference
 from timeline.core.model import Amendment, Correction, Entry, Event, Key, Record, Written
 from timeline.core.validate import entry_from_input
 from timeline.formats.eventfile import ParsedFile, RawEvent, jsonl_events, parse
-from timeline.service._append import Progress, bulk
-from timeline.service._files import expand_paths
-from timeline.service._points import reproject
-from timeline.service._texts import index_amended
-from timeline.service.recording import NameCheck, check_amendment, future_problem, missing_refs
 from timeline.storage import EventStore, Writer
+from timeline.usecases._append import Progress, bulk
+from timeline.usecases._files import expand_paths
+from timeline.usecases._points import reproject
+from timeline.usecases._texts import index_amended
+from timeline.usecases.recording import NameCheck, check_amendment, future_problem, missing_refs
 
 __all__ = ["ImportResult", "import_paths"]
 

@@ -26,10 +26,10 @@ from timeline.core.codec import format_recorded_at
 from timeline.core.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.core.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.core.projector import project
-from timeline.service._append import bulk
-from timeline.service._points import REPLAY_GROUP, by_thread
-from timeline.service._texts import group_versions, replay_projections
 from timeline.storage import EventStore, Writer
+from timeline.usecases._append import bulk
+from timeline.usecases._points import REPLAY_GROUP, by_thread
+from timeline.usecases._texts import group_versions, replay_projections
 
 Access = Literal["write", "read", "inspect"]
 

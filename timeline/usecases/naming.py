@@ -9,9 +9,9 @@ from timeline.core.aliases import Names, alias_problem
 from timeline.core.errors import InvalidEvent, UnknownThread
 from timeline.core.model import ALIASES, Alias, Key, Record, Retitle, is_slug
 from timeline.core.validate import text_field
-from timeline.service._append import append
-from timeline.service.recording import checked_title
 from timeline.storage import EventStore
+from timeline.usecases._append import append
+from timeline.usecases.recording import checked_title
 
 __all__ = ["record_alias", "retitle"]
 

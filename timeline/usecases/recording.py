@@ -20,8 +20,8 @@ from timeline.core.mapper import differing_fields, same_content
 from timeline.core.model import Amendment, Correction, Event, EventHead, Key, Record, Written
 from timeline.core.validate import entry_from_input, event_from_input, text_field
 from timeline.core.validate.lookalike import Lookalikes, entry_names
-from timeline.service._append import append
 from timeline.storage import EventStore, Reader, Writer
+from timeline.usecases._append import append
 
 __all__ = [
     "AddResult",

@@ -1,0 +1,186 @@
+"""The use cases: one transaction each, on an ``EventStore`` (or, for the reads of
+asof, a ``Snapshot``). Time is passed in (``now``), never read here, so reports are
+reproducible.
+
+Writes (and verify): ``recording`` (add, correct, retract, an entry from the API),
+``naming`` (retitle, alias), ``access`` (tokens), ``importing`` (event files, all or
+nothing), ``maintenance`` (open, rebuild, verify, restore, revision, grant).
+
+Reads: asof, threads, log, history, diff, export (``reading``); secrets, lag, actors and
+issues (``knowledge``); upcoming events (``scheduled``); event files to share
+(``sharing``); the log by position (``paging``); each thread's latest events
+(``latest``). Each reads inside one transaction (one snapshot of the log) and hands the
+records to a pure view (``core.views``). ``known_by``/``as_of`` pick the view of the
+world; ``recorded_before`` replays what this database held at an earlier moment, and
+``at_seq`` the log as it stood when its last record was that one, so an old report or
+answer can be reproduced exactly.
+
+The names load on first use, so that a command that reads through a ``Snapshot`` (the
+reads of ``reading``, ``scheduled``) never imports SQLAlchemy, which the writes do. (No
+module is named as a name here: importing it would hide the name.)
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from timeline.usecases._common import Readable
+    from timeline.usecases._files import expand_paths
+    from timeline.usecases.access import (
+        Bearer,
+        Grant,
+        create_token,
+        grants,
+        revoke_token,
+        token_holder,
+    )
+    from timeline.usecases.importing import ImportResult, import_paths
+    from timeline.usecases.knowledge import lag, names, report, secrets
+    from timeline.usecases.latest import Recent, recent
+    from timeline.usecases.maintenance import (
+        VerifyResult,
+        digest,
+        grant_appender,
+        open_store,
+        quick_problems,
+        rebuild,
+        restore,
+        schema_revision,
+        sqlite_file,
+        verify,
+    )
+    from timeline.usecases.naming import record_alias, retitle
+    from timeline.usecases.paging import head, records_after
+    from timeline.usecases.reading import (
+        all_records,
+        as_of,
+        count,
+        diff,
+        export_batches,
+        history,
+        log,
+        raw_log,
+        stored_as_of,
+        threads,
+        title,
+    )
+    from timeline.usecases.recording import (
+        AddResult,
+        add_event,
+        generate_id,
+        record_amendment,
+        record_entry,
+    )
+    from timeline.usecases.scheduled import upcoming
+    from timeline.usecases.sharing import shared
+
+__all__ = [
+    "AddResult",
+    "Bearer",
+    "Grant",
+    "ImportResult",
+    "Readable",
+    "Recent",
+    "VerifyResult",
+    "add_event",
+    "all_records",
+    "as_of",
+    "count",
+    "create_token",
+    "diff",
+    "digest",
+    "expand_paths",
+    "export_batches",
+    "generate_id",
+    "grant_appender",
+    "grants",
+    "head",
+    "history",
+    "import_paths",
+    "lag",
+    "log",
+    "names",
+    "open_store",
+    "quick_problems",
+    "raw_log",
+    "rebuild",
+    "recent",
+    "record_alias",
+    "record_amendment",
+    "record_entry",
+    "records_after",
+    "report",
+    "restore",
+    "retitle",
+    "revoke_token",
+    "schema_revision",
+    "secrets",
+    "shared",
+    "sqlite_file",
+    "stored_as_of",
+    "threads",
+    "title",
+    "token_holder",
+    "upcoming",
+    "verify",
+]
+
+_HOMES = {
+    "AddResult": "recording",
+    "Bearer": "access",
+    "Grant": "access",
+    "ImportResult": "importing",
+    "Readable": "_common",
+    "Recent": "latest",
+    "VerifyResult": "maintenance",
+    "add_event": "recording",
+    "all_records": "reading",
+    "as_of": "reading",
+    "count": "reading",
+    "create_token": "access",
+    "diff": "reading",
+    "digest": "maintenance",
+    "expand_paths": "_files",
+    "export_batches": "reading",
+    "generate_id": "recording",
+    "grant_appender": "maintenance",
+    "grants": "access",
+    "head": "paging",
+    "history": "reading",
+    "import_paths": "importing",
+    "lag": "knowledge",
+    "log": "reading",
+    "names": "knowledge",
+    "open_store": "maintenance",
+    "quick_problems": "maintenance",
+    "raw_log": "reading",
+    "rebuild": "maintenance",
+    "recent": "latest",
+    "record_alias": "naming",
+    "record_amendment": "recording",
+    "record_entry": "recording",
+    "records_after": "paging",
+    "report": "knowledge",
+    "restore": "maintenance",
+    "retitle": "naming",
+    "revoke_token": "access",
+    "schema_revision": "maintenance",
+    "secrets": "knowledge",
+    "shared": "sharing",
+    "sqlite_file": "maintenance",
+    "stored_as_of": "reading",
+    "threads": "reading",
+    "title": "reading",
+    "token_holder": "access",
+    "upcoming": "scheduled",
+    "verify": "maintenance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)
