@@ -39,3 +39,31 @@ def test_the_import_contracts_hold() -> None:
 def test_no_module_grows_past_400_lines(module: str) -> None:
     # past that, a module holds more than one use case: split it by use case
     assert len((REPO / module).read_text().splitlines()) <= 400
+
+
+def _source_lines() -> list[tuple[str, int, str, str]]:
+    """(module, line number, line, the line before) of every line in timeline/."""
+    out = []
+    for path in sorted((REPO / "timeline").rglob("*.py")):
+        lines = path.read_text().splitlines()
+        for n, line in enumerate(lines, 1):
+            out.append((str(path.relative_to(REPO)), n, line, lines[n - 2] if n > 1 else ""))
+    return out
+
+
+def test_no_assert_steers_the_code() -> None:
+    # python -O drops them: an invariant worth checking raises an exception of its own
+    found = [f"{m}:{n}" for m, n, line, _ in _source_lines() if line.lstrip().startswith("assert ")]
+    assert found == []
+
+
+def test_every_type_ignore_says_why() -> None:
+    # a reason after it on its line, or a comment on the line above
+    found = [
+        f"{m}:{n}"
+        for m, n, line, before in _source_lines()
+        if "# type: ignore" in line
+        and "#" not in line.split("# type: ignore", 1)[1]
+        and not before.lstrip().startswith("#")
+    ]
+    assert found == []

@@ -30,7 +30,8 @@ def _record(ctx: typer.Context, fields: dict[str, Any], allow_future: bool) -> N
         typer.echo(f"Warning: {warning}", err=True)
     record = result.record
     e = record.entry
-    assert isinstance(e, Correction | Retraction)  # what record_amendment appends
+    if not isinstance(e, Correction | Retraction):  # what record_amendment appends
+        raise TypeError(f"{e.key} is not an amendment")
     typer.echo(
         f"Recorded {e.key}: {e.kind} of {e.target} (seq {record.seq}, known {e.known.isoformat()})"
     )

@@ -122,7 +122,8 @@ def build(
             if start is not None:
                 return None
             point = project_from(None, thread, [*plain[:end], *extra], day)
-        assert point is not None  # from nothing, a replay always goes through
+        if point is None:  # from nothing, a replay always goes through: never expected
+            raise ValueError(f"thread {thread}: no replay from nothing to {day.isoformat()}")
         made.append(point)
     return made
 
@@ -221,7 +222,8 @@ def current(thread: str, records: Sequence[R], last: Checkpoint | None) -> Threa
     end = project_from(last, thread, tail, dt.date.max) or project_from(
         None, thread, records, dt.date.max
     )
-    assert end is not None  # from nothing, a replay always goes through
+    if end is None:  # from nothing, a replay always goes through: never expected
+        raise ValueError(f"thread {thread}: no replay from nothing to its end")
     titled = [r for r in records if r.thread_title is not None]
     named = max(titled, key=lambda r: r.seq, default=None)
     title, title_seq = (None, 0) if named is None else (named.thread_title, named.seq)

@@ -155,7 +155,8 @@ class Writer(PointWriter, TextWriter, Reader):
     def _copy(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """COPY ... FROM STDIN through psycopg, in this transaction."""
         driver = self._conn.connection.driver_connection
-        assert driver is not None  # a live connection inside a transaction
+        if driver is None:  # a live connection inside a transaction: never expected
+            raise RuntimeError("COPY needs the transaction's driver connection")
         with (
             driver.cursor() as cursor,
             cursor.copy(f"COPY events ({', '.join(ROW_FIELDS)}) FROM STDIN") as copy,

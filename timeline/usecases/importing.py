@@ -337,7 +337,8 @@ class _Import:
     ) -> Amendment | None:
         """The amendment as it will be recorded (its default known filled in), or None:
         already recorded, or a problem (noted)."""
-        assert not isinstance(entry, Event)  # only amendments are put aside
+        if isinstance(entry, Event):  # only amendments are put aside: never expected
+            raise TypeError(f"{entry.key} is an event, not an amendment")
         target = stored.get(entry.target)
         try:
             filled = fill_target(

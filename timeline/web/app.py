@@ -121,6 +121,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     app.include_router(page.router)
     app.include_router(session.router)
     app.mount("/static", page.CachedStatic(directory=page.STATIC), name="static")
+    # FastAPI's documented way to change the document: replace the method on the app
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # added innermost first: the log sees everything, CORS headers reach a 429 too; the
     # gate runs after the rate limit and before any body is read (Sized reads it)
