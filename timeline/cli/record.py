@@ -1,4 +1,4 @@
-"""Commands that record: add, correct, retract, import."""
+"""Commands that record events: add, import (correct and retract are in ``amend``)."""
 
 from __future__ import annotations
 
