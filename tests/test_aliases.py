@@ -198,12 +198,9 @@ def test_an_answer_pinned_before_the_alias_shows_the_names_as_they_were(
 ) -> None:
     import timeline
 
-    store = timeline.open_store(db_url)
-    try:
-        before = timeline.api.head(store)
-        timeline.alias(store, "US", "United States")
-        (pinned,) = timeline.as_of(store, "2022-02-05", thread=THREAD, at_seq=before)
-        (now,) = timeline.as_of(store, "2022-02-05", thread=THREAD)
+    with timeline.open(db_url) as tl:
+        before = tl.head()
+        tl.alias("US", "United States")
+        (pinned,) = tl.as_of("2022-02-05", thread=THREAD, at_seq=before)
+        (now,) = tl.as_of("2022-02-05", thread=THREAD)
         assert "US" in pinned.parties and "US" not in now.parties
-    finally:
-        store.engine.dispose()

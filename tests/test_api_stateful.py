@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-import timeline
 from tests.conftest import Run
+from timeline.usecases import open_store, verify
 from timeline.web import ServeConfig, create_app
 from timeline.web.access import Publish
 
@@ -105,7 +105,7 @@ def test_no_sequence_of_api_writes_makes_the_log_unreadable(
     config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO(), publish=Publish.OPEN)
     client = TestClient(create_app(config))
     client.__enter__()
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     auth = {"Authorization": f"Bearer {token}"}
 
     class Writes(RuleBasedStateMachine):
@@ -132,7 +132,7 @@ def test_no_sequence_of_api_writes_makes_the_log_unreadable(
                 result = run(*args, now=NOW)
                 assert result.exit_code == 0, (args, result.output)
                 assert result.stderr == "", (args, result.stderr)
-            findings = timeline.verify(store).findings
+            findings = verify(store).findings
             assert findings == [], [str(f) for f in findings]
 
     try:
@@ -152,7 +152,7 @@ def test_no_sequence_of_api_writes_makes_the_log_unreadable(
         )
     finally:
         client.__exit__(None, None, None)
-        store.engine.dispose()
+        store.close()
     verified = run("verify")
     assert verified.exit_code == 0, verified.output
     digest = verified.stdout.splitlines()[-1].removeprefix("Digest: ")

@@ -26,12 +26,21 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import timeline
 from tests.conftest import examples
 from timeline.core import checkpoints
 from timeline.core.errors import TimelineError
 from timeline.storage import Snapshot
-from timeline.usecases import as_of, record_amendment, stored_as_of
+from timeline.usecases import (
+    add_event,
+    as_of,
+    import_paths,
+    open_store,
+    record_alias,
+    record_amendment,
+    retitle,
+    stored_as_of,
+    verify,
+)
 
 START = dt.date(2022, 1, 1)
 DAYS = [START + dt.timedelta(days=n) for n in range(-1, 24)]
@@ -121,19 +130,19 @@ class History:
         kind, value = step
         now = NOW + dt.timedelta(minutes=self.n)
         if kind == "add":
-            record = timeline.add(self.store, self.event(value), now=now)
+            record = add_event(self.store, self.event(value), now).record
             self.keys.append(str(record.entry.key))
         elif kind == "import":
             drawn = [self.event(e) for e in value]
             path = self.folder / f"import{self.n}.jsonl"
             path.write_text("".join(json.dumps(e) + "\n" for e in drawn))
-            timeline.import_paths(self.store, [path], now=now)
+            import_paths(self.store, [path], now)
             self.keys += [f"{e['thread']}/{e['id']}" for e in drawn]
         elif kind == "retitle":
             self.n += 1
-            timeline.retitle(self.store, self.threads[value], f"Title {self.n}", now=now)
+            retitle(self.store, self.threads[value], f"Title {self.n}", now)
         elif kind == "alias":  # (the database's: later examples keep it, or refuse another)
-            timeline.alias(self.store, *value, now=now)
+            record_alias(self.store, *value, now)
         elif self.keys:
             fields = self.correction(value) if kind == "correct" else self.retraction(value)
             self.n += 1
@@ -198,7 +207,7 @@ class History:
 def test_asof_from_checkpoints_equals_a_full_replay_on_every_day(
     db_url: str, tmp_path: Path, drawn: list[tuple[Any, Any]], days: list[dt.date]
 ) -> None:
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     history = History(store, Snapshot.open(db_url, 30.0), tmp_path)
     try:
         with mock.patch.object(checkpoints, "SPACING", 2):
@@ -208,11 +217,11 @@ def test_asof_from_checkpoints_equals_a_full_replay_on_every_day(
                 history.check_asof(days)  # some days after each step, every day at the end
                 history.check_tails()
             history.check_asof(DAYS)
-        result = timeline.verify(store)
+        result = verify(store)
         assert result.findings == [], [str(f) for f in result.findings]
     finally:
         history.snapshot.close()
-        store.engine.dispose()
+        store.close()
 
 
 def test_a_data_entry_fix_that_makes_an_event_known_earlier_reaches_older_checkpoints(
@@ -220,7 +229,7 @@ def test_a_data_entry_fix_that_makes_an_event_known_earlier_reaches_older_checkp
 ) -> None:
     """A fix with no known date of its own applies in every view: setting an event's
     known day earlier changes views before the day the fix itself is filed under."""
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     thread = "fix-reaches-back"
 
     def event(n: int, date: int, known: int) -> dict[str, Any]:
@@ -238,7 +247,7 @@ def test_a_data_entry_fix_that_makes_an_event_known_earlier_reaches_older_checkp
     try:
         with mock.patch.object(checkpoints, "SPACING", 2):
             for n, (date, known) in enumerate([(0, 0), (1, 1), (2, 2), (3, 3), (1, 10)]):
-                timeline.add(store, event(n, date, known), now=NOW)
+                add_event(store, event(n, date, known), NOW)
             with store.reading() as r:
                 assert [p.day.day for p in r.all_checkpoints()[thread]] == [2, 4]
             fix = {"type": "correction", "corrects": f"{thread}/e4", "set": {"known": _day(1)}}
@@ -249,7 +258,7 @@ def test_a_data_entry_fix_that_makes_an_event_known_earlier_reaches_older_checkp
             (state,) = as_of(store, START + dt.timedelta(days=2), thread)
             assert state.events == 4  # e4 shows from day 1 now
     finally:
-        store.engine.dispose()
+        store.close()
 
 
 def test_undoing_a_data_entry_fix_reaches_the_checkpoints_the_fix_had_reached(
@@ -257,7 +266,7 @@ def test_undoing_a_data_entry_fix_reaches_the_checkpoints_the_fix_had_reached(
 ) -> None:
     """A fix moved an event to an earlier day; retracting the fix (or fixing it again)
     changes the views from that earlier day on, not only from the event's own day."""
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     thread = "fix-undone"
 
     def event(event_id: str, date: str) -> dict[str, Any]:
@@ -271,8 +280,8 @@ def test_undoing_a_data_entry_fix_reaches_the_checkpoints_the_fix_had_reached(
         }
 
     try:
-        timeline.add(store, event("e", "2022-01-05"), now=NOW)
-        timeline.add(store, event("g", "2022-01-01"), now=NOW)
+        add_event(store, event("e", "2022-01-05"), NOW)
+        add_event(store, event("g", "2022-01-01"), NOW)
         dated = {"type": "correction", "corrects": f"{thread}/g", "known": "2022-01-03"}
         record_amendment(store, {**dated, "set": {"title": "G, corrected"}}, NOW)
         fix = {"type": "correction", "corrects": f"{thread}/e", "set": {"date": "2022-01-02"}}
@@ -282,6 +291,6 @@ def test_undoing_a_data_entry_fix_reaches_the_checkpoints_the_fix_had_reached(
         for day in DAYS:
             full = as_of(store, day, thread, recorded_before=FAR)
             assert as_of(store, day, thread) == full, day
-        assert timeline.verify(store).findings == []
+        assert verify(store).findings == []
     finally:
-        store.engine.dispose()
+        store.close()

@@ -610,7 +610,7 @@ def test_the_same_id_with_different_content_is_an_error_naming_both(
         ),
         (
             ["log", "--since", "last week"],
-            "Error: --since: invalid date 'last week': expected YYYY, "
+            "Error: since: invalid date 'last week': expected YYYY, "
             "YYYY-MM or YYYY-MM-DD, optionally followed by ~, ? or %\n",
         ),
         (

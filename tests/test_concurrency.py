@@ -48,12 +48,12 @@ def _writer(url: str, k: int, each: int = EACH, busy_timeout: float = 30.0) -> N
             },
             now,
         )
-    store.engine.dispose()
+    store.close()
 
 
 def _race(url: str, each: int, busy_timeout: float = 30.0) -> None:
     """WRITERS processes at once, each writing ``each`` events; all must succeed."""
-    open_store(url).engine.dispose()  # create the schema once, before the race
+    open_store(url).close()  # create the schema once, before the race
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(url, k, each, busy_timeout)) for k in range(WRITERS)]
     for p in procs:
@@ -86,7 +86,7 @@ def test_eight_writers_at_once_lose_and_duplicate_nothing(db_url: str) -> None:
     assert states_of(store) == project(records)
     rebuild(store)
     assert states_of(store) == project(records)
-    store.engine.dispose()
+    store.close()
 
 
 def test_writers_on_a_loaded_machine_wait_while_the_queue_moves(db_url: str) -> None:
@@ -105,7 +105,7 @@ def test_writers_on_a_loaded_machine_wait_while_the_queue_moves(db_url: str) -> 
             h.join()
     store = open_store(resolve_url(db_url))
     records = records_of(store)
-    store.engine.dispose()
+    store.close()
     assert [r.seq for r in records] == list(range(1, WRITERS * 150 + 1))
     assert len({r.entry.key for r in records}) == WRITERS * 150  # none lost, none twice
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import timeline
 from tests.conftest import EVENTS, NOW, Run, count_rows
 from tests.test_docs import COMMANDS
 from timeline.cli import app
 from timeline.core import chain
+from timeline.usecases import import_paths, open_store
 
 THREAD = "russia-nato-security-guarantees"
 ARGS: dict[str, list[str]] = {
@@ -65,9 +65,9 @@ def corrupt(db: Path, start: float) -> None:
 def corrupted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     folder = tmp_path_factory.mktemp("corrupted")
     db = folder / "timeline.db"
-    store = timeline.open_store(db)
-    timeline.import_paths(store, [EVENTS])
-    store.engine.dispose()  # the last connection to close folds the write-ahead log in
+    store = open_store(str(db))
+    import_paths(store, [EVENTS], dt.datetime.now(dt.UTC))
+    store.close()  # the last connection to close folds the write-ahead log in
     assert not Path(f"{db}-wal").exists()
     corrupt(db, request.param)
     return db
@@ -395,11 +395,11 @@ def test_a_log_recorded_with_control_characters_prints_them_visibly(
     from tests.conftest import make_event
     from timeline.usecases._append import append
 
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     event = replace(make_event(thread="old", id="e"), title="Talks \x1b[2J\x9bend\u2028!")
     with store.writing(["old"]) as w:
         append(w, [(event, None)], dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    store.engine.dispose()
+    store.close()
     shown = run_ok("log").stdout
     assert "Talks \\x1b[2J\\x9bend\\u2028!" in shown
     assert not any(c in shown for c in "\x1b\x9b\u2028")
@@ -924,9 +924,9 @@ def test_a_stored_state_that_no_longer_reads_is_one_line_and_rebuild_mends_it(
 
     monkeypatch.setattr(checkpoints, "SPACING", 4)  # the bundled threads get checkpoints
     db = tmp_path / "timeline.db"
-    store = timeline.open_store(db)
-    timeline.import_paths(store, [EVENTS])
-    store.engine.dispose()
+    store = open_store(str(db))
+    import_paths(store, [EVENTS], dt.datetime.now(dt.UTC))
+    store.close()
     with sqlite3.connect(db) as conn:
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
         conn.execute(f"UPDATE {table} SET state = '{{not json' WHERE state <> ''")
@@ -1002,12 +1002,12 @@ def test_a_title_that_would_display_reversed_is_shown_with_its_characters_escape
     from tests.conftest import make_event
     from timeline.usecases._append import append
 
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     title = "Talks \u202eedis\u200b and \U000e0041 end"
     event = replace(make_event(thread="old", id="e"), title=title)
     with store.writing(["old"]) as w:
         append(w, [(event, None)], dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    store.engine.dispose()
+    store.close()
     shown = run_ok("log").stdout
     assert "Talks \\u202eedis\\u200b and \\U000e0041 end" in shown
     assert not any(c in shown for c in "\u202e\u200b\U000e0041")

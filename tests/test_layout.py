@@ -33,14 +33,6 @@ def test_the_import_contracts_hold() -> None:
     assert "0 broken" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "module", sorted(str(p.relative_to(REPO)) for p in (REPO / "timeline").rglob("*.py"))
-)
-def test_no_module_grows_past_400_lines(module: str) -> None:
-    # past that, a module holds more than one use case: split it by use case
-    assert len((REPO / module).read_text().splitlines()) <= 400
-
-
 def _source_lines() -> list[tuple[str, int, str, str]]:
     """(module, line number, line, the line before) of every line in timeline/."""
     out = []

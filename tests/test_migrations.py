@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Column, MetaData, Table, insert, text
 from sqlalchemy.engine import make_url
 
-import timeline
 from tests.conftest import EVENTS, is_postgres
 from timeline.core import checkpoints
 from timeline.core.codec import canonical, format_recorded_at
@@ -22,7 +21,15 @@ from timeline.core.stateform import state_to_json
 from timeline.storage import EventStore
 from timeline.storage.db import make_engine, resolve_url, upgrade
 from timeline.storage.schema import events, thread_states
-from timeline.usecases import all_records, as_of
+from timeline.usecases import (
+    add_event,
+    all_records,
+    as_of,
+    digest,
+    import_paths,
+    open_store,
+    verify,
+)
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 # The projection table as 0001 had it (no title_seq), and the log (no announced, no
@@ -41,10 +48,10 @@ _EVENTS_0001 = Table(
 
 def _database_at_0001(db_url: str, tmp_path: Path) -> None:
     """The bundled story, as timeline 0001 stored it: the log and its thread states."""
-    scratch = timeline.open_store(str(tmp_path / "scratch.db"))
-    timeline.import_paths(scratch, [str(EVENTS)], now=NOW)
+    scratch = open_store(str(tmp_path / "scratch.db"))
+    import_paths(scratch, [str(EVENTS)], NOW)
     records = all_records(scratch)
-    scratch.engine.dispose()
+    scratch.close()
     engine = make_engine(resolve_url(db_url))
     upgrade(engine, "0001")
     hidden: dict[str, Hidden] = {}
@@ -73,27 +80,27 @@ def test_an_0001_database_upgrades_verifies_and_answers_as_before(
 ) -> None:
     _database_at_0001(db_url, tmp_path)
     engine = make_engine(resolve_url(db_url))
-    digest = timeline.digest(EventStore(engine))
+    expected = digest(EventStore(engine))
     engine.dispose()
     # the answers, from the same story at head (today's reads need today's columns)
-    scratch = timeline.open_store(str(tmp_path / "scratch.db"))
+    scratch = open_store(str(tmp_path / "scratch.db"))
     days = [dt.date(2022, 1, d) for d in (10, 20, 26, 28)] + [dt.date(2022, 2, 2)]
     replayed = {d: as_of(scratch, d, recorded_before=NOW) for d in days}
-    scratch.engine.dispose()
+    scratch.close()
 
     with mock.patch.object(checkpoints, "SPACING", 3):
-        store = timeline.open_store(db_url)  # opened to write: migrates to head
+        store = open_store(db_url)  # opened to write: migrates to head
     try:
-        result = timeline.verify(store)
+        result = verify(store)
         assert result.findings == [], [str(f) for f in result.findings]
-        assert result.digest == digest  # not one record rewritten
+        assert result.digest == expected  # not one record rewritten
         with store.reading() as r:
             points = r.all_checkpoints()
             assert points and all(len(p) >= 2 for p in points.values())
         for day in days:
             assert as_of(store, day) == replayed[day]
     finally:
-        store.engine.dispose()
+        store.close()
 
 
 def test_a_role_granted_before_the_upgrade_can_read_and_keep_the_checkpoints(
@@ -111,9 +118,9 @@ def test_a_role_granted_before_the_upgrade_can_read_and_keep_the_checkpoints(
         ):
             conn.execute(text(statement))
     engine.dispose()
-    timeline.open_store(db_url).engine.dispose()  # the owner upgrades
+    open_store(db_url).close()  # the owner upgrades
     as_role = make_url(db_url).set(username="timeline_pw", password="right")
-    store = timeline.open_store(as_role.render_as_string(hide_password=False))
+    store = open_store(as_role.render_as_string(hide_password=False))
     try:
         with mock.patch.object(checkpoints, "SPACING", 2):
             event = {
@@ -125,7 +132,7 @@ def test_a_role_granted_before_the_upgrade_can_read_and_keep_the_checkpoints(
                 "actors": ["NATO"],
                 "title": "A note known later",
             }
-            timeline.add(store, event, now=NOW)
-        assert timeline.verify(store).findings == []
+            add_event(store, event, NOW)
+        assert verify(store).findings == []
     finally:
-        store.engine.dispose()
+        store.close()

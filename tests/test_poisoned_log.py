@@ -110,7 +110,7 @@ def _append_unchecked(db_url: str, *entries: Correction | Retraction) -> None:
             with store.writing([entry.thread]) as w:
                 append(w, [(entry, None)], AT)
     finally:
-        store.engine.dispose()
+        store.close()
 
 
 POISON = (

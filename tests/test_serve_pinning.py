@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,75 +25,75 @@ MACRON = {
 
 
 @pytest.fixture
-def store(db_url: str) -> api.EventStore:
-    opened = api.open_store(db_url)
-    api.import_paths(opened, [api.bundled_events()], now=NOW)
-    return opened
+def store(db_url: str) -> Iterator[api.Timeline]:
+    with api.open(db_url) as opened:
+        opened.import_paths([api.bundled_events()])
+        yield opened
 
 
-def test_the_head_is_the_last_seq_and_the_listing_carries_it(store: api.EventStore) -> None:
-    assert api.head(store) == 27
-    assert max(s.max_seq for s in api.threads(store, NOW.date())) == 27
-    api.add(store, MACRON, now=NOW)
-    assert api.head(store) == 28
+def test_the_head_is_the_last_seq_and_the_listing_carries_it(store: api.Timeline) -> None:
+    assert store.head() == 27
+    assert max(s.max_seq for s in store.threads(NOW.date())) == 27
+    store.add(MACRON)
+    assert store.head() == 28
 
 
 def test_an_answer_pinned_to_a_seq_stays_the_same_after_later_appends(
-    store: api.EventStore,
+    store: api.Timeline,
 ) -> None:
-    before = [s.to_dict() for s in api.as_of(store, "2022-02-02", at_seq=27)]
-    changes = api.diff(store, "2022-02-01", "2022-02-02", thread=THREAD, at_seq=27)
-    api.add(store, MACRON, now=NOW)
-    assert [s.to_dict() for s in api.as_of(store, "2022-02-02", at_seq=27)] == before
-    assert api.diff(store, "2022-02-01", "2022-02-02", thread=THREAD, at_seq=27) == changes
-    now = {s.thread: s for s in api.as_of(store, "2022-02-02")}
+    before = [s.to_dict() for s in store.as_of("2022-02-02", at_seq=27)]
+    changes = store.diff("2022-02-01", "2022-02-02", thread=THREAD, at_seq=27)
+    store.add(MACRON)
+    assert [s.to_dict() for s in store.as_of("2022-02-02", at_seq=27)] == before
+    assert store.diff("2022-02-01", "2022-02-02", thread=THREAD, at_seq=27) == changes
+    now = {s.thread: s for s in store.as_of("2022-02-02")}
     assert now[THREAD].status == "negotiating"
     assert {s["thread"]: s for s in before}[THREAD]["status"] == "stalled"
-    newer = api.diff(store, "2022-02-01", "2022-02-02", thread=THREAD)
+    newer = store.diff("2022-02-01", "2022-02-02", thread=THREAD)
     assert len(newer.threads[0].known) == len(changes.threads[0].known) + 1
 
 
-def test_an_early_pin_replays_only_the_records_up_to_it(store: api.EventStore) -> None:
-    (state,) = api.as_of(store, "2022-02-02", thread=THREAD, at_seq=10)
+def test_an_early_pin_replays_only_the_records_up_to_it(store: api.Timeline) -> None:
+    (state,) = store.as_of("2022-02-02", thread=THREAD, at_seq=10)
     assert state.max_seq <= 10
-    assert api.as_of(store, "2022-02-02", at_seq=0) == []
+    assert store.as_of("2022-02-02", at_seq=0) == []
 
 
-def test_a_pin_beyond_the_head_or_with_a_text_search_is_refused(store: api.EventStore) -> None:
+def test_a_pin_beyond_the_head_or_with_a_text_search_is_refused(store: api.Timeline) -> None:
     with pytest.raises(TimelineError, match=r"^at_seq 28 is not a position of the log \(0..27\)$"):
-        api.as_of(store, "2022-02-02", at_seq=28)
-    api.add(store, MACRON, now=NOW)
+        store.as_of("2022-02-02", at_seq=28)
+    store.add(MACRON)
     only = api.EventFilter.of(text="Macron")
     with pytest.raises(TimelineError, match="cannot be pinned to seq 27"):
-        api.as_of(store, "2022-02-02", at_seq=27, only=only)
-    assert [s.thread for s in api.as_of(store, "2022-02-02", at_seq=28, only=only)] == [THREAD]
+        store.as_of("2022-02-02", at_seq=27, only=only)
+    assert [s.thread for s in store.as_of("2022-02-02", at_seq=28, only=only)] == [THREAD]
 
 
-def test_records_after_pages_through_the_log_in_seq_order(store: api.EventStore) -> None:
+def test_records_after_pages_through_the_log_in_seq_order(store: api.Timeline) -> None:
     pages, after = [], 0
-    while page := api.records_after(store, after, 10):
+    while page := store.records_after(after, 10):
         pages.append([r.seq for r in page])
         after = page[-1].seq
     assert pages == [list(range(1, 11)), list(range(11, 21)), list(range(21, 28))]
-    one = api.records_after(store, 0, 100, thread="arms-control-missile-deployment")
+    one = store.records_after(0, 100, thread="arms-control-missile-deployment")
     assert {r.entry.thread for r in one} == {"arms-control-missile-deployment"}
     assert len(one) == 6
 
 
 def test_a_filtered_page_keeps_the_amendments_of_what_it_matched(
-    store: api.EventStore, tmp_path: Path
+    store: api.Timeline, tmp_path: Path
 ) -> None:
-    api.add(store, MACRON, now=NOW)
+    store.add(MACRON)
     fix = tmp_path / "fix.yaml"
     fix.write_text(
         f"thread: {THREAD}\nevents:\n  - type: correction\n"
         "    corrects: 2022-02-02-macron-calls-putin\n"
         "    set: {title: Macron and Putin talk by phone}\n"
     )
-    api.import_paths(store, [fix], now=NOW)
+    store.import_paths([fix])
     only = api.EventFilter.of(actors=["France"])
-    assert [(r.seq, r.kind) for r in api.records_after(store, 0, 10, only=only)] == [
+    assert [(r.seq, r.kind) for r in store.records_after(0, 10, only=only)] == [
         (28, "event"),
         (29, "correction"),
     ]
-    assert [r.seq for r in api.records_after(store, 28, 10, only=only)] == [29]
+    assert [r.seq for r in store.records_after(28, 10, only=only)] == [29]

@@ -304,9 +304,11 @@ def test_a_token_granted_before_scopes_writes_and_reads_the_public_view(
         with store.writing([TOKENS]) as w:
             (record,) = append(w, [(old, None)], dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC))
         assert '"scopes"' not in json.dumps(record_dict(record))  # as the old version wrote it
-        assert api.token_holder(store, "tl_old").scopes == frozenset({"read", "write"})
+        assert api.Timeline.over(store).token_holder("tl_old").scopes == frozenset(
+            {"read", "write"}
+        )
     finally:
-        store.engine.dispose()
+        store.close()
     assert "old-desk  write  granted" in imported("token", "list").stdout
     assert imported("verify").exit_code == 0
 

@@ -204,13 +204,8 @@ def test_a_backup_keeps_who_wrote_each_record(
     assert run("restore", str(backup), env=env).exit_code == 0
     assert "projections match" in run("verify", env=env).stdout
     assert " by desk · seq 29" in run("history", THREAD, env=env).stdout
-    store = timeline.open_store(str(tmp_path / "restored.db"))
-    try:
-        assert timeline.api.token_holder(store, token) == timeline.api.Bearer(
-            "desk", frozenset({"read", "write"})
-        )
-    finally:
-        store.engine.dispose()
+    with timeline.open(tmp_path / "restored.db", access="read") as tl:
+        assert tl.token_holder(token) == timeline.api.Bearer("desk", frozenset({"read", "write"}))
 
 
 def test_a_thread_name_holding_nul_is_an_unknown_thread_not_a_database_error(

@@ -86,7 +86,7 @@ def test_a_snapshot_answers_as_the_store_does_on_each_day(
         assert [t.thread for t in listed if isinstance(t, Hidden) and t.retracted] == ["lone"]
     finally:
         snapshot.close()
-        store.engine.dispose()
+        store.close()
 
 
 def test_a_snapshot_cannot_write(imported: Run, db_url: str) -> None:

@@ -28,7 +28,7 @@ def store(db_url: str):
     s = open_store(tdb.resolve_url(db_url))
     import_paths(s, [str(EVENTS)], NOW)
     yield s
-    s.engine.dispose()
+    s.close()
 
 
 def _snapshot(conn) -> tuple:  # type: ignore[no-untyped-def]
@@ -129,7 +129,7 @@ def test_alembic_upgrade_head_works_from_the_repository_root(db_url: str) -> Non
     engine.dispose()
     s = open_store(tdb.resolve_url(db_url))  # and timeline takes it as current
     assert records_of(s) == []
-    s.engine.dispose()
+    s.close()
 
 
 def test_seq_is_global_and_version_counts_within_each_thread(store) -> None:
@@ -170,7 +170,7 @@ def test_the_projection_table_equals_a_full_replay_after_out_of_order_appends(st
 
 def test_a_database_at_a_revision_timeline_does_not_know_is_refused(db_url: str) -> None:
     url = tdb.resolve_url(db_url)
-    open_store(url).engine.dispose()
+    open_store(url).close()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))

@@ -307,7 +307,7 @@ CORRECTED = {"blinken-lavrov-geneva", "putin-concerns-ignored"}
 def store(db_url: str) -> Iterator[EventStore]:
     s = open_store(db_url)
     yield s
-    s.engine.dispose()
+    s.close()
 
 
 def append(
@@ -841,7 +841,7 @@ def _source_records(tmp_path: Path) -> tuple[list[Record], list[Any]]:
         with source.reading() as r:
             return r.records(), list(r.chain_rows())
     finally:
-        source.engine.dispose()
+        source.close()
 
 
 def test_restoring_records_read_from_another_store_gives_identical_records(store, tmp_path) -> None:

@@ -16,13 +16,22 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import timeline
 from tests.conftest import examples
 from tests.test_canonical import CHANGEABLE, LINE, raw_events
 from timeline.core.dates import parse_edtf
 from timeline.core.errors import TimelineError
 from timeline.core.model import Key
-from timeline.usecases import record_amendment
+from timeline.usecases import (
+    add_event,
+    digest,
+    import_paths,
+    open_store,
+    record_alias,
+    record_amendment,
+    retitle,
+    verify,
+)
+from timeline.usecases.exporting import export_chunks
 
 THREADS = ["geneva-talks", "nato-russia-council"]
 START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
@@ -62,7 +71,7 @@ def _run(
 ) -> None:
     kind = op[0]
     if kind == "add":
-        record = timeline.add(store, _event(op[1], n), now=now)
+        record = add_event(store, _event(op[1], n), now).record
         keys.append(str(record.entry.key))
     elif kind == "import":
         import json
@@ -70,21 +79,21 @@ def _run(
         path = folder / f"import{n}.jsonl"
         events = [_event(raw, n * 10 + i) for i, raw in enumerate(op[1])]
         path.write_text("".join(json.dumps(e, default=str) + "\n" for e in events))
-        timeline.import_paths(store, [path], now=now)
+        import_paths(store, [path], now)
         keys += [f"{e['thread']}/{e['id']}" for e in events]
     elif kind == "schedule":  # announced up to 400 days before its date begins
         event = _event(op[1], n)
         first = parse_edtf(str(event["date"])).first
         event |= {"scheduled": True, "known": (first - dt.timedelta(days=op[2])).isoformat()}
-        record = timeline.add(store, event, now=now, allow_future=True)
+        record = add_event(store, event, now, allow_future=True).record
         keys.append(str(record.entry.key))
     elif kind == "retitle":
-        timeline.retitle(store, THREADS[op[1]], op[2], now=now)
+        retitle(store, THREADS[op[1]], op[2], now)
     elif kind == "alias" and keys:  # one of an event's actors, under another name
         with store.reading() as r:
             (record,) = r.find([Key.parse(keys[op[1] % len(keys)])]).values()
         actors = getattr(record.entry, "actors", None) or ["nobody"]
-        timeline.alias(store, op[2], actors[0], now=now)
+        record_alias(store, op[2], actors[0], now)
     elif keys and kind in ("correct", "retract"):
         target = keys[op[1] % len(keys)]
         if kind == "correct":
@@ -107,13 +116,13 @@ def test_any_sequence_of_valid_commands_leaves_a_log_that_verify_accepts(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = timeline.open_store(folder / "timeline.db")
+        store = open_store(str(folder / "timeline.db"))
         keys: list[str] = []
         try:
             for n, op in enumerate(ops):
                 with contextlib.suppress(TimelineError):  # refused: nothing was written
                     _run(store, op, n, START + dt.timedelta(minutes=n), folder, keys)
-            result = timeline.verify(store)
+            result = verify(store)
             assert result.findings == [], [str(f) for f in result.findings]
             with store.reading() as r:
                 before = r.states()
@@ -123,13 +132,13 @@ def test_any_sequence_of_valid_commands_leaves_a_log_that_verify_accepts(
             with store.reading() as r:
                 assert r.states() == before
             backup = folder / "backup.jsonl"
-            backup.write_bytes(timeline.export(store, "jsonl"))
-            restored = timeline.open_store(folder / "restored.db")
+            backup.write_bytes(b"".join(export_chunks(store, "jsonl", today=dt.date.today())))
+            restored = open_store(str(folder / "restored.db"))
             try:
                 restore(restored, str(backup))
-                assert timeline.digest(restored) == result.digest
-                assert timeline.verify(restored).findings == []
+                assert digest(restored) == result.digest
+                assert verify(restored).findings == []
             finally:
-                restored.engine.dispose()
+                restored.close()
         finally:
-            store.engine.dispose()
+            store.close()

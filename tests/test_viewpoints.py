@@ -19,13 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import timeline
 from tests.conftest import EVENTS, Run, asof_json, examples, make_event
 from timeline.core.errors import InvalidEvent, TimelineError
 from timeline.core.mapper import entry_from_payload, entry_to_payload
 from timeline.core.validate import event_from_input
 from timeline.core.viewpoints import knew_early, seen_by
-from timeline.usecases import record_amendment
+from timeline.usecases import add_event, as_of, log, open_store, record_amendment, secrets
 
 THREAD = "russia-nato-security-guarantees"
 REPLIES = {"replies-open-door", "replies-1997-rollback", "replies-dialogue-terms"}
@@ -357,7 +356,7 @@ class Story:
             "known_to": {a: _day(e["date"] + min(d, e["lag"])) for a, d in e["told"].items()},
         }
         with contextlib.suppress(TimelineError):
-            record = timeline.add(self.store, fields, now=NOW)
+            record = add_event(self.store, fields, NOW).record
             self.keys.append(str(record.entry.key))
 
     def amend(self, kind: str, target: int, day: int) -> None:
@@ -379,7 +378,7 @@ class Story:
             record_amendment(self.store, fields, NOW)
 
     def shown(self, day: dt.date, viewer: str | None = None) -> set[str]:
-        items = timeline.log(self.store, thread=self.threads, known_by=day, viewer=viewer)
+        items = log(self.store, thread=self.threads, known_by=day, viewer=viewer)
         return {str(a.record.entry.key) for a in items if a.retraction is None}
 
 
@@ -395,7 +394,7 @@ class Story:
 def test_a_viewpoint_adds_to_the_public_view_and_secrets_are_what_it_adds(
     db_url: str, events: list[dict[str, Any]], amendments: list[tuple[str, int, int]]
 ) -> None:
-    store = timeline.open_store(db_url)
+    store = open_store(str(db_url))
     try:
         story = Story(store)
         for n, e in enumerate(events):
@@ -414,13 +413,13 @@ def test_a_viewpoint_adds_to_the_public_view_and_secrets_are_what_it_adds(
                 seen = story.shown(day, actor)
                 assert public <= seen, (day, actor)
                 union |= seen
-            secrets = timeline.secrets(store, day, thread=story.threads)
-            assert {f"{s.event.thread}/{s.event.id}" for s in secrets} == union - public, day
-            assert timeline.as_of(store, day, thread=story.threads, viewer="Observer") == (
-                timeline.as_of(store, day, thread=story.threads)
+            hidden = secrets(store, day, story.threads)
+            assert {f"{s.event.thread}/{s.event.id}" for s in hidden} == union - public, day
+            assert as_of(store, day, thread=story.threads, viewer="Observer") == (
+                as_of(store, day, thread=story.threads)
             ), day
     finally:
-        store.engine.dispose()
+        store.close()
 
 
 def test_the_bundled_events_say_who_knew_the_replies() -> None:

@@ -4,10 +4,10 @@ The library face (``timeline.api``), importable from here::
 
     import timeline
 
-    store = timeline.open_store("timeline.db")
-    timeline.import_paths(store, ["events/"])
-    for state in timeline.as_of(store, "2022-02-02"):
-        print(state.thread, state.status)
+    with timeline.open("timeline.db") as tl:
+        tl.import_paths(["events/"])
+        for state in tl.as_of("2022-02-02"):
+            print(state.thread, state.status)
 
 The names are loaded on first use, so that importing a pure module (``timeline.core.dates``)
 or running ``timeline --help`` does not load the database layer.
@@ -20,44 +20,9 @@ from typing import TYPE_CHECKING, Any
 from timeline._version import __version__
 
 if TYPE_CHECKING:
-    from timeline.api import (
-        add,
-        alias,
-        as_of,
-        bundled_events,
-        diff,
-        digest,
-        export,
-        history,
-        import_paths,
-        lag,
-        log,
-        open_store,
-        retitle,
-        secrets,
-        upcoming,
-        verify,
-    )
+    from timeline.api import EventFilter, Timeline, bundled_events, open
 
-__all__ = [
-    "__version__",
-    "add",
-    "alias",
-    "as_of",
-    "bundled_events",
-    "diff",
-    "digest",
-    "export",
-    "history",
-    "import_paths",
-    "lag",
-    "log",
-    "open_store",
-    "retitle",
-    "secrets",
-    "upcoming",
-    "verify",
-]
+__all__ = ["EventFilter", "Timeline", "__version__", "bundled_events", "open"]
 
 
 def __getattr__(name: str) -> Any:

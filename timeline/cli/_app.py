@@ -160,16 +160,12 @@ class _RUN:
 
 def _discard() -> None:
     if _RUN.env is not None:
-        _RUN.env.discard_new_database()
-    _close()
+        _RUN.env.close(failed=True)
 
 
 def _close() -> None:
-    """Close the database's connections: SQLite folds its write-ahead log back into the
-    file when the last one closes, so no -wal or -shm file is left beside it."""
-    env = _RUN.env
-    if env is not None and env._store is not None:
-        env._store.engine.dispose()
+    if _RUN.env is not None:
+        _RUN.env.close()
 
 
 MAX_PROBLEMS = 20
@@ -193,10 +189,10 @@ def _unexpected(e: Exception) -> str:
     if isinstance(e, OSError):
         where = f" {e.filename}" if e.filename else ""
         return f"cannot access{where}: {e.strerror or e}{hint}"
-    if type(e).__module__.startswith("sqlalchemy"):
-        from timeline.storage.db import error_reason
+    from timeline.api import database_error
 
-        reason = error_reason(e)
+    reason = database_error(e)
+    if reason is not None:
         return f"the database failed: {reason}{hint}"
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return f"unexpected {type(e).__name__}: {first}{hint}"
@@ -321,21 +317,6 @@ def env_of(ctx: typer.Context) -> Env:
     return env
 
 
-def parse_day_arg(value: str, today: dt.date, what: str) -> dt.date:
-    from timeline.core.dates import parse_day
-
-    if value == "today":
-        return today
-    return parse_day(value, what)
-
-
-def parse_span(value: str | None, end: bool, what: str) -> dt.date | None:
-    """--since/--until take any EDTF date: --until 2022-01 means through 31 January."""
-    from timeline.core.dates import parse_bound
-
-    return None if value is None else parse_bound(value, end=end, what=what)
-
-
 def write(text: str, *, as_json: bool = False, as_csv: bool = False) -> None:
     """Print a command's output; data never reaches the terminal as control characters
     (``render.visible``; JSON keeps its meaning, with them as escapes; CSV has each field
@@ -349,7 +330,7 @@ def write(text: str, *, as_json: bool = False, as_csv: bool = False) -> None:
 
 
 def needs_day(viewer: str | None, day: str | None, option: str) -> None:
-    """``--as`` is a viewpoint on a day: refuse it without one."""
+    """``--as`` is a viewpoint on a day: refuse it without one, naming the options."""
     if viewer is not None and day is None:
         raise TimelineError(f"--as needs {option}: a viewpoint is what an actor knew on a day")
 

@@ -5,38 +5,36 @@ completion never fails and never writes: no database, no candidates."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
 from timeline.core.errors import TimelineError
 from timeline.core.model import EVENT_TYPES, STATUSES
 
+if TYPE_CHECKING:
+    from timeline.api import Timeline
+
 __all__ = ["actors", "statuses", "threads", "types"]
 
 
-def _from_database(ctx: typer.Context, read: Callable[..., set[str]]) -> list[str]:
-    from timeline.storage.settings import default_db_url
-    from timeline.usecases.maintenance import open_store
+def _from_database(ctx: typer.Context, read: Callable[[Timeline], list[str]]) -> list[str]:
+    from timeline import api
 
-    db = ctx.find_root().params.get("db")
     try:
-        store = open_store(db or default_db_url(), access="read")
-        try:
-            with store.reading() as r:
-                return sorted(read(r))
-        finally:
-            store.engine.dispose()
+        with api.open(ctx.find_root().params.get("db"), access="read") as tl:
+            return read(tl)
     except TimelineError:  # no database there (yet), or not a timeline one
         return []
 
 
 def threads(ctx: typer.Context, incomplete: str) -> list[str]:
-    names = _from_database(ctx, lambda r: set(r.horizons()))
+    names = _from_database(ctx, lambda tl: tl.thread_slugs())
     return [n for n in names if n.startswith(incomplete)]
 
 
 def actors(ctx: typer.Context, incomplete: str) -> list[str]:
-    names = _from_database(ctx, lambda r: r.actor_names())
+    names = _from_database(ctx, lambda tl: tl.actor_names())
     return [n for n in names if n.startswith(incomplete)]
 
 

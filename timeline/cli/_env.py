@@ -1,26 +1,20 @@
-"""What the commands share: where the database is (opened once, as a snapshot when a read
-can do without SQLAlchemy) and what time it is."""
+"""What the commands share: the database (one ``Timeline``, opened on first use) and what
+time it is."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
-    from timeline.storage import EventStore
-    from timeline.usecases import Readable
-    from timeline.usecases.maintenance import Access
+    from timeline.api import Access, Timeline
 
 __all__ = ["Env"]
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -30,66 +24,25 @@ class Env:
     db: str | None
     now: dt.datetime  # aware, UTC
     today: dt.date
-    _store: EventStore | None = None
-    _new_file: Path | None = None
+    _timeline: Timeline | None = None
 
-    def store(self, access: Access = "read") -> EventStore:
-        """The database, opened once for this command: ``read`` (the default) changes
-        nothing and needs an existing timeline database; ``write`` creates or migrates
-        it; ``inspect`` takes it as it is."""
-        if self._store is None:
-            from timeline.storage.settings import default_db_url
-            from timeline.usecases import open_store, sqlite_file
+    def timeline(self, access: Access = "read") -> Timeline:
+        """The database for this command: ``read`` (the default) changes nothing and
+        needs an existing timeline database; ``write`` creates or migrates it;
+        ``inspect`` takes it as it is. Its clock is this command's."""
+        if self._timeline is None:
+            from timeline import api
 
-            url = self.db or default_db_url()
-            path = sqlite_file(url)
-            if access == "write" and path is not None and not path.exists():
-                self._new_file = path  # removed again if the command fails
-            self._store = open_store(
-                url, access=access, create_dirs=not self.db, busy_timeout=_busy_timeout()
+            self._timeline = api.open(
+                self.db, access=access, busy_timeout=_busy_timeout(), now=self.now, today=self.today
             )
-        return self._store
+        return self._timeline
 
-    def answer(self, use: Callable[[Readable], T]) -> T:
-        """``use`` on a ``Snapshot`` of the database if one opens (it reads without
-        loading SQLAlchemy, so a whole command answers sooner), else, or when the
-        snapshot cannot read it, on the store (whose errors say what is wrong)."""
-        from timeline.storage import Snapshot, Unavailable
-        from timeline.storage.settings import BUSY_TIMEOUT_S, default_db_url
-
-        if self._store is None:
-            timeout = _busy_timeout()
-            try:
-                snapshot = Snapshot.open(
-                    self.db or default_db_url(), BUSY_TIMEOUT_S if timeout is None else timeout
-                )
-            except Unavailable:
-                pass
-            else:
-                try:
-                    return use(snapshot)
-                except Unavailable:
-                    pass
-                finally:
-                    snapshot.close()
-        return use(self.store())
-
-    def discard_new_database(self) -> None:
-        """After a failed command: remove the SQLite file it created, if it holds nothing,
-        so that a refused import or restore leaves no empty database behind."""
-        path, store = self._new_file, self._store
-        if path is None or store is None:
-            return
-        from timeline.usecases import count
-
-        try:
-            empty = count(store) == 0
-        except TimelineError:
-            return
-        store.engine.dispose()
-        if empty:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    def close(self, *, failed: bool = False) -> None:
+        """Close the database (after a failed command, removing an SQLite file it created
+        that holds nothing: a refused import or restore leaves no empty database)."""
+        if self._timeline is not None:
+            self._timeline.close(failed=failed)
 
 
 def _busy_timeout() -> float | None:

@@ -24,9 +24,7 @@ def rebuild(
 
     Example: timeline rebuild
     """
-    from timeline.usecases import rebuild as rebuild_states
-
-    count, n = rebuild_states(env_of(ctx).store("write"), force=force)
+    count, n = env_of(ctx).timeline("write").rebuild(force=force)
     typer.echo(f"Rebuilt {n} thread{'s' if n != 1 else ''} from {count} records")
 
 
@@ -48,9 +46,7 @@ def verify(
 
     Example: timeline verify --expect 27:0a1b...
     """
-    from timeline.usecases import verify as verify_log
-
-    result = verify_log(env_of(ctx).store(), expect)  # this machine's clock (see restore)
+    result = env_of(ctx).timeline().verify(expect=expect)  # this machine's clock (see restore)
     for finding in result.findings:
         typer.echo(str(finding))
     for what in result.unchecked:
@@ -74,17 +70,11 @@ def digest(ctx: typer.Context) -> None:
 
     Example: timeline digest
     """
-    from timeline.usecases import digest as log_digest
-
-    typer.echo(log_digest(env_of(ctx).store()))
+    typer.echo(env_of(ctx).timeline().digest())
 
 
 def restore_file(env: Env, path: str) -> None:
-    from timeline.usecases import restore as restore_backup
-
-    # against this machine's clock, not TIMELINE_NOW: a stamp in the future is one the
-    # world has not reached, whatever time a reproducible run pretends it is
-    n = restore_backup(env.store("write"), path)
+    n = env.timeline("write").restore(path)  # this machine's clock, not TIMELINE_NOW
     typer.echo(f"Restored {n} records from {path}")
 
 
@@ -109,10 +99,8 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     Example: timeline db upgrade
     """
-    from timeline.usecases import schema_revision
-
-    store = env_of(ctx).store("write")  # opening applies any pending migration
-    typer.echo(f"Database {store.name} is at schema {schema_revision(store)} (head)")
+    tl = env_of(ctx).timeline("write")  # opening applies any pending migration
+    typer.echo(f"Database {tl.name} is at schema {tl.schema_revision()} (head)")
 
 
 @db_app.command("current")
@@ -121,14 +109,12 @@ def db_current(ctx: typer.Context) -> None:
 
     Example: timeline db current
     """
-    from timeline.usecases import count, schema_revision
-
-    store = env_of(ctx).store("inspect")
-    revision = schema_revision(store)
+    tl = env_of(ctx).timeline("inspect")
+    revision = tl.schema_revision()
     if revision is None:
-        typer.echo(f"{store.name}: no timeline schema yet, 0 records")
+        typer.echo(f"{tl.name}: no timeline schema yet, 0 records")
     else:
-        typer.echo(f"{store.name}: schema {revision}, {count(store)} records")
+        typer.echo(f"{tl.name}: schema {revision}, {tl.count()} records")
 
 
 @db_app.command("grant")
@@ -141,11 +127,9 @@ def db_grant(
 
     Example: timeline --db postgresql://owner@db.example/timeline db grant newsroom
     """
-    from timeline.usecases import grant_appender
-
-    store = env_of(ctx).store()
-    grant_appender(store, role)
+    tl = env_of(ctx).timeline()
+    tl.grant_appender(role)
     typer.echo(
-        f"{role} may read and append to {store.name}; UPDATE, DELETE and TRUNCATE on "
+        f"{role} may read and append to {tl.name}; UPDATE, DELETE and TRUNCATE on "
         "events are refused to it"
     )

@@ -16,15 +16,10 @@ from timeline.core.model import EVENT_TYPES, STATUSES, Correction, Retraction
 
 def _record(ctx: typer.Context, fields: dict[str, Any], allow_future: bool) -> None:
     """Append the correction or retraction the options describe, and say what it is."""
-    from timeline.usecases import record_amendment
-
-    env = env_of(ctx)
-    result = record_amendment(
-        env.store("write"),
-        {k: v for k, v in fields.items() if v is not None},
-        env.now,
-        today=env.today,
-        allow_future=allow_future,
+    result = (
+        env_of(ctx)
+        .timeline("write")
+        .amend({k: v for k, v in fields.items() if v is not None}, allow_future=allow_future)
     )
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
@@ -179,10 +174,7 @@ def retitle(
 
     Example: timeline retitle russia-nato-security-guarantees "Russia–NATO: the draft treaties"
     """
-    from timeline.api import retitle as record_title
-
-    env = env_of(ctx)
-    record = record_title(env.store("write"), thread, title, now=env.now)
+    record = env_of(ctx).timeline("write").retitle(thread, title)
     if record is None:
         typer.echo(f"{thread} is already titled that; nothing recorded")
         return
@@ -220,12 +212,7 @@ def alias(
 
     Example: timeline alias US "United States"
     """
-    from timeline.api import alias as record_alias
-    from timeline.cli._app import parse_day_arg
-
-    env = env_of(ctx)
-    day = None if known is None else parse_day_arg(known, env.today, "--known")
-    record = record_alias(env.store("write"), name, canonical, known=day, now=env.now)
+    record = env_of(ctx).timeline("write").alias(name, canonical, known=known)
     if record is None:
         typer.echo(
             f"{name.strip()!r} is already an alias of {canonical.strip()!r}; nothing recorded"

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from timeline.cli import _complete as complete
-from timeline.cli._app import app, env_of, parse_day_arg
+from timeline.cli._app import app, env_of
 from timeline.cli.export import emit
 
 
@@ -47,10 +47,7 @@ def report(
     Example: timeline report russia-nato-security-guarantees --asof 2022-02-02 --format html
     """
     from timeline.formats.report import report_html, report_markdown
-    from timeline.usecases import report as read_report
 
-    env = env_of(ctx)
-    day = env.today if asof is None else parse_day_arg(asof, env.today, "--asof")
-    brief = read_report(env.store(), thread, day)
+    brief = env_of(ctx).timeline().report(thread, asof or "today")
     text = report_html(brief) if fmt is ReportFormat.html else report_markdown(brief)
     emit([text.encode()], output)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import app, env_of, needs_day, parse_day_arg, parse_span
+from timeline.cli._app import app, env_of, needs_day
 from timeline.cli._fields import (
     ACTOR_FILTER,
     AS,
@@ -67,24 +67,19 @@ def export_ics(
 
     Example: timeline export ics --asof 2022-02-02 -o feed.ics
     """
-    from timeline.api import export_chunks
-
-    env = env_of(ctx)
     needs_day(viewer, asof, "--asof")
-    day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    since_day = parse_span(since, False, "--since")
-    until_day = parse_span(until, True, "--until")
-    store = env.store()
-    data = export_chunks(
-        store,
-        "ics",
-        threads=thread,
-        as_of=day,
-        since=since_day,
-        until=until_day,
-        viewer=viewer,
-        only=event_filter(actor, types, issue, status, words),
-        now=env.now,
+    data = (
+        env_of(ctx)
+        .timeline()
+        .export_chunks(
+            "ics",
+            threads=thread,
+            as_of=asof,
+            since=since,
+            until=until,
+            viewer=viewer,
+            only=event_filter(actor, types, issue, status, words),
+        )
     )
     emit(data, output)
 
@@ -106,14 +101,12 @@ def export_timelinejs(
 
     Example: timeline export timelinejs --thread russia-nato-security-guarantees -o t.json
     """
-    from timeline.api import export_chunks
-
-    env = env_of(ctx)
     needs_day(viewer, asof, "--asof")
-    day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
     only = event_filter(actor, types, issue, status, words)
-    chunks = export_chunks(
-        env.store(), "timelinejs", threads=thread, as_of=day, viewer=viewer, only=only
+    chunks = (
+        env_of(ctx)
+        .timeline()
+        .export_chunks("timelinejs", threads=thread, as_of=asof, viewer=viewer, only=only)
     )
     emit(chunks, output)
 
@@ -128,9 +121,7 @@ def export_jsonl(
 
     Example: timeline export jsonl -o backup.jsonl
     """
-    from timeline.api import export_chunks
-
-    emit(export_chunks(env_of(ctx).store(), "jsonl"), output)
+    emit(env_of(ctx).timeline().export_chunks("jsonl"), output)
 
 
 class ShareFormat(StrEnum):
@@ -156,13 +147,6 @@ def export_events(
 
     Example: timeline export events --thread russia-nato-security-guarantees --format yaml
     """
-    from timeline.api import share
-
-    chunks = share(
-        env_of(ctx).store(),
-        fmt.value,
-        threads=thread,
-        since=parse_span(since, False, "--since"),
-        until=parse_span(until, True, "--until"),
-    )
+    tl = env_of(ctx).timeline()
+    chunks = tl.share(fmt.value, threads=thread, since=since, until=until)
     emit(chunks, output)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -16,8 +16,6 @@ from timeline.cli._app import (
     app,
     env_of,
     needs_day,
-    parse_day_arg,
-    parse_span,
     parse_timestamp,
     write,
 )
@@ -38,9 +36,6 @@ from timeline.cli._fields import (
     UNTIL,
     event_filter,
 )
-
-if TYPE_CHECKING:
-    from timeline.core.model import ThreadState
 
 _RECORDED_BEFORE = typer.Option(
     metavar="TIMESTAMP",
@@ -68,24 +63,16 @@ def asof(
 
     Example: timeline asof 2022-01-28 --as Russia
     """
+    from timeline.core.dates import parse_day
     from timeline.formats import render
-    from timeline.usecases import Readable, as_of, count, stored_as_of
 
     env = env_of(ctx)
-    day = parse_day_arg(date, env.today, "date")
+    tl = env.timeline()
+    day = parse_day(date, "date", today=env.today)
     before = parse_timestamp(recorded_before, "--recorded-before")
     only = event_filter(actor, types, issue, status, words)
-
-    def stored(store: Readable) -> tuple[list[ThreadState], bool]:
-        states = stored_as_of(store, day, thread)
-        return states, not states and count(store) == 0
-
-    if before is None and viewer is None and only is None:
-        states, empty = env.answer(stored)  # the public record: the stored projections
-    else:
-        store = env.store()
-        states = as_of(store, day, thread, recorded_before=before, viewer=viewer, only=only)
-        empty = not states and count(store, before) == 0
+    states = tl.as_of(day, thread=thread, recorded_before=before, viewer=viewer, only=only)
+    empty = not states and tl.is_empty(before)
     if fmt is Format.json:
         write(render.asof_json(day, states, viewer), as_json=True)
     elif fmt is Format.markdown:
@@ -106,10 +93,8 @@ def threads(
     Example: timeline threads
     """
     from timeline.formats import render
-    from timeline.usecases import threads as list_threads
 
-    env = env_of(ctx)
-    states = env.answer(lambda store: list_threads(store, env.today))
+    states = env_of(ctx).timeline().threads("today")
     if fmt is ThreadsFormat.json:
         write(render.threads_json(states), as_json=True)
     elif fmt is ThreadsFormat.markdown:
@@ -159,19 +144,15 @@ def log(
     Example: timeline log --thread russia-nato-security-guarantees --since 2022-01
     """
     from timeline.formats import render
-    from timeline.usecases import count, raw_log
-    from timeline.usecases import log as read_log
 
-    env = env_of(ctx)
     needs_day(viewer, known_by, "--known-by")
-    store = env.store()
-    read = raw_log if raw else read_log
+    tl = env_of(ctx).timeline()
+    read = tl.raw_log if raw else tl.log
     items = read(
-        store,
         thread=thread,
-        since=parse_span(since, False, "--since"),
-        until=parse_span(until, True, "--until"),
-        known_by=None if known_by is None else parse_day_arg(known_by, env.today, "--known-by"),
+        since=since,
+        until=until,
+        known_by=known_by,
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
         viewer=viewer,
         only=event_filter(actor, types, issue, status, words),
@@ -185,7 +166,7 @@ def log(
 
         write(tables.log_csv(items), as_csv=True)
     else:
-        write(render.log_text(items, empty=not items and count(store) == 0))
+        write(render.log_text(items, empty=not items and tl.is_empty()))
 
 
 @app.command()
@@ -212,11 +193,9 @@ def history(
     Example: timeline history russia-nato-security-guarantees
     """
     from timeline.formats import changes
-    from timeline.usecases import history as read_history
 
-    story = read_history(
-        env_of(ctx).store(), thread, event_filter(actor, types, issue, status, words)
-    )
+    only = event_filter(actor, types, issue, status, words)
+    story = env_of(ctx).timeline().history(thread, only=only)
     if fmt is HistoryFormat.json:
         write(changes.history_json(story), as_json=True)
     elif fmt is HistoryFormat.markdown:
@@ -244,17 +223,10 @@ def diff(
 
     Example: timeline diff 2022-02-01 2022-02-02
     """
-    from timeline.core.errors import TimelineError
     from timeline.formats import changes
-    from timeline.usecases import diff as compute_diff
 
-    env = env_of(ctx)
-    d1 = parse_day_arg(start, env.today, "D1")
-    d2 = parse_day_arg(end, env.today, "D2")
-    if d2 < d1:
-        raise TimelineError(f"D2 ({d2.isoformat()}) is before D1 ({d1.isoformat()})")
     only = event_filter(actor, types, issue, status, words)
-    result = compute_diff(env.store(), d1, d2, thread, viewer, only)
+    result = env_of(ctx).timeline().diff(start, end, thread=thread, viewer=viewer, only=only)
     if fmt is TextOrJson.json:
         write(changes.diff_json(result), as_json=True)
     else:
@@ -279,12 +251,13 @@ def secrets(
 
     Example: timeline secrets 2022-01-28
     """
+    from timeline.core.dates import parse_day
     from timeline.formats import disclosure
-    from timeline.usecases import secrets as find_secrets
 
     env = env_of(ctx)
-    day = parse_day_arg(date, env.today, "date")
-    found = find_secrets(env.store(), day, thread, event_filter(actor, types, issue, status, words))
+    day = parse_day(date, "date", today=env.today)
+    only = event_filter(actor, types, issue, status, words)
+    found = env.timeline().secrets(day, thread=thread, only=only)
     if fmt is TextOrJson.json:
         write(disclosure.secrets_json(day, found), as_json=True)
     else:
@@ -308,9 +281,8 @@ def lag(
     Example: timeline lag --thread russia-nato-security-guarantees
     """
     from timeline.formats import disclosure
-    from timeline.usecases import lag as find_lag
 
-    found = find_lag(env_of(ctx).store(), thread, actor)
+    found = env_of(ctx).timeline().lag(thread=thread, actor=actor)
     if fmt is TextOrJson.json:
         write(disclosure.lag_json(found), as_json=True)
     else:
@@ -330,12 +302,12 @@ def upcoming(
 
     Example: timeline upcoming 2021-12-28
     """
+    from timeline.core.dates import parse_day
     from timeline.formats.agenda import upcoming_json, upcoming_text
-    from timeline.usecases import upcoming as find_upcoming
 
     env = env_of(ctx)
-    day = parse_day_arg(date, env.today, "date")
-    found = env.answer(lambda store: find_upcoming(store, day, thread))
+    day = parse_day(date, "date", today=env.today)
+    found = env.timeline().upcoming(day, thread=thread)
     if fmt is TextOrJson.json:
         write(upcoming_json(day, found), as_json=True)
     else:
@@ -347,13 +319,15 @@ _NAMES_ASOF = typer.Option(
 )
 
 
-def _names(ctx: typer.Context, kind: str, asof: str | None, fmt: TextOrJson) -> None:
+def _names(
+    ctx: typer.Context, kind: Literal["actors", "issues"], asof: str | None, fmt: TextOrJson
+) -> None:
+    from timeline.core.dates import parse_day
     from timeline.formats.names import names_json, names_text
-    from timeline.usecases import names
 
     env = env_of(ctx)
-    day = None if asof is None else parse_day_arg(asof, env.today, "--asof")
-    found = names(env.store(), kind, day)
+    day = None if asof is None else parse_day(asof, "--asof", today=env.today)
+    found = env.timeline().names(kind, day)
     if fmt is TextOrJson.json:
         write(names_json(kind, found, day), as_json=True)
     else:

@@ -148,8 +148,6 @@ def add(
     --type response --actor "United States" --actor NATO
     --title "US and NATO deliver written replies to Russia"
     """
-    from timeline.usecases import add_event
-
     env = env_of(ctx)
     if sys.stdin.isatty():
         thread = thread or _ask("Thread (slug)", _slug)
@@ -188,12 +186,9 @@ def add(
         "refs": list(ref or []),
         "known_to": split_known_to(known_to or []),
     }
-    result = add_event(
-        env.store("write"),
+    result = env.timeline("write").add(
         {k: v for k, v in fields.items() if v is not None},
-        env.now,
         thread_title=thread_title,
-        today=env.today,
         allow_future=allow_future,
     )
     r = result.record
@@ -241,8 +236,6 @@ def import_(
 
     Example: timeline import events/
     """
-    from timeline.usecases import import_paths
-
     env = env_of(ctx)
     if restore is not None:
         from timeline.cli.admin import restore_file
@@ -273,13 +266,8 @@ def import_(
         bar.update(done - bar.pos)
 
     try:
-        result = import_paths(
-            env.store("write"),
-            targets,
-            env.now,
-            progress=progress,
-            today=env.today,
-            allow_future=allow_future,
+        result = env.timeline("write").import_paths(
+            targets, progress=progress, allow_future=allow_future
         )
     finally:
         if bar is not None:

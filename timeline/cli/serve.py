@@ -144,8 +144,6 @@ def serve(
     """
     import uvicorn
 
-    from timeline.api import head, threads
-    from timeline.storage.settings import default_db_url
     from timeline.web import ServeConfig
     from timeline.web.access import Publish as WebPublish
 
@@ -159,12 +157,12 @@ def serve(
     env = env_of(ctx)
     # read what /api/v1/status reads: a database that cannot answer is one line now,
     # not a problem on every request
-    store = env.store()
-    head(store)
-    threads(store, env.today)
-    store.engine.dispose()  # each worker opens its own, after it starts
+    tl = env.timeline()
+    tl.head()
+    tl.threads("today")
+    tl.close()  # each worker opens its own, after it starts
     config = ServeConfig(
-        db=env.db or default_db_url(),
+        db=tl.url,
         read_only=read_only,
         cors=tuple(cors or ()),
         rate_limit=rate_limit or None,

@@ -48,11 +48,10 @@ def token_create(
 
     Example: timeline token create newsroom-desk --scope read:all --scope write
     """
-    from timeline.api import create_token
 
     env = env_of(ctx)
     scopes = tuple(str(s) for s in scope) if scope else ("write",)
-    token = create_token(env.store("write"), name, scopes=scopes, now=env.now)
+    token = env.timeline("write").create_token(name, scopes=scopes)
     typer.echo(token)
     typer.echo(
         f"Granted a token to {name.strip()!r} ({', '.join(scopes)}): it is shown this "
@@ -67,10 +66,9 @@ def token_revoke(ctx: typer.Context, name: Annotated[str, NAME]) -> None:
 
     Example: timeline token revoke newsroom-desk
     """
-    from timeline.api import revoke_token
 
     env = env_of(ctx)
-    record = revoke_token(env.store("write"), name, now=env.now)
+    record = env.timeline("write").revoke_token(name)
     typer.echo(f"Revoked the token of {name.strip()!r} (seq {record.seq})")
 
 
@@ -81,10 +79,9 @@ def token_list(ctx: typer.Context) -> None:
 
     Example: timeline token list
     """
-    from timeline.api import tokens
     from timeline.core.codec import format_recorded_at
 
-    found = tokens(env_of(ctx).store())
+    found = env_of(ctx).timeline().tokens()
     if not found:
         typer.echo("No token was ever granted: `timeline serve` takes no writes.")
         return

@@ -89,8 +89,11 @@ def _parse_edtf(text: str) -> EdtfDate:
     return EdtfDate(text, d, d, "day", approximate, uncertain)
 
 
-def parse_day(text: object, what: str = "date") -> dt.date:
-    """Parse a full calendar day ``YYYY-MM-DD`` (no qualifiers)."""
+def parse_day(text: object, what: str = "date", *, today: dt.date | None = None) -> dt.date:
+    """Parse a full calendar day ``YYYY-MM-DD`` (no qualifiers); ``today``: what the
+    word ``today`` stands for, where it is taken (the CLI's arguments, the library)."""
+    if today is not None and text == "today":
+        return today
     if not isinstance(text, str) or _DAY.fullmatch(text) is None:
         raise InvalidDate(f"invalid {what} {text!r}: expected a full day YYYY-MM-DD")
     try:

@@ -35,6 +35,11 @@ class EventStore:
         # the plain reads (``PlainReader``) run on the driver's cursor: its errors too
         self._failures = (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
 
+    def close(self) -> None:
+        """Close every connection (SQLite folds its write-ahead log back into the file
+        when the last one closes, so no -wal or -shm file is left beside it)."""
+        self.engine.dispose()
+
     @contextmanager
     def writing(self, threads: Iterable[str] | None = None) -> Iterator[Writer]:
         """One write transaction: everything inside commits together or not at all.

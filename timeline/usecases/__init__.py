@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from timeline.usecases.naming import record_alias, retitle
     from timeline.usecases.paging import head, records_after
     from timeline.usecases.reading import (
+        actor_names,
         all_records,
         as_of,
         count,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         log,
         raw_log,
         stored_as_of,
+        thread_slugs,
         threads,
         title,
     )
@@ -84,6 +86,7 @@ __all__ = [
     "Readable",
     "Recent",
     "VerifyResult",
+    "actor_names",
     "add_event",
     "all_records",
     "as_of",
@@ -120,6 +123,7 @@ __all__ = [
     "shared",
     "sqlite_file",
     "stored_as_of",
+    "thread_slugs",
     "threads",
     "title",
     "token_holder",
@@ -135,6 +139,7 @@ _HOMES = {
     "Readable": "_common",
     "Recent": "latest",
     "VerifyResult": "maintenance",
+    "actor_names": "reading",
     "add_event": "recording",
     "all_records": "reading",
     "as_of": "reading",
@@ -171,6 +176,7 @@ _HOMES = {
     "shared": "sharing",
     "sqlite_file": "maintenance",
     "stored_as_of": "reading",
+    "thread_slugs": "reading",
     "threads": "reading",
     "title": "reading",
     "token_holder": "access",

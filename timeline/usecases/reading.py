@@ -231,6 +231,18 @@ def threads(store: Readable, day: dt.date) -> list[ThreadState | Hidden]:
     return [listing[t] for t in sorted(listing)]
 
 
+def thread_slugs(store: Readable) -> list[str]:
+    """Every thread's slug, sorted."""
+    with store.reading() as r:
+        return sorted(r.horizons())
+
+
+def actor_names(store: EventStore) -> list[str]:
+    """Every actor name the log records (as recorded, aliases too), sorted."""
+    with store.reading() as r:
+        return sorted(r.actor_names())
+
+
 def title(store: Readable, thread: str) -> str | None:
     """A thread's title as it stands (None if it has none, or there is no such thread)."""
     with store.reading() as r:

@@ -33,7 +33,6 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from timeline import api
 from timeline.api import EventFilter
 from timeline.core.errors import Forbidden, TimelineError, UnknownName, UnknownThread
 from timeline.web.problems import problem_body
@@ -120,12 +119,12 @@ class Published:
 def _published(request: Request, today: dt.date) -> Published:
     """``Published`` for today, made once per state of the log (its head) and day."""
     store = request.app.state.store
-    key = (api.head(store), today)
+    key = (store.head(), today)
     held = getattr(request.app.state, "published", None)
     if held is None or held[0] != key:
-        threads = api.recent(store, per_thread=1, known_by=today).counts
-        actors = {n for x in api.names(store, "actors", today) for n in (x.name, *x.aliases)}
-        issues = {x.name for x in api.names(store, "issues", today)}
+        threads = store.recent(per_thread=1, known_by=today).counts
+        actors = {n for x in store.names("actors", today) for n in (x.name, *x.aliases)}
+        issues = {x.name for x in store.names("issues", today)}
         found = Published(frozenset(threads), frozenset(actors), frozenset(issues))
         held = request.app.state.published = (key, found)
     published: Published = held[1]
@@ -231,7 +230,7 @@ class Gate:
         name = None
         if token is not None:
             store = scope["app"].state.store
-            bearer = await run_in_threadpool(api.token_holder, store, token)
+            bearer = await run_in_threadpool(store.token_holder, token)
             if bearer.name is not None:
                 name, scopes = bearer.name, scopes | bearer.scopes
             elif not from_cookie:

@@ -93,14 +93,16 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = api.open_store(config.db, read_only=True)
-        app.state.writer = api.open_store(config.db) if writes else None
+        reader = api.open(config.db, access="read")
+        reader.store  # noqa: B018 - open it now: a database it cannot read stops the start
+        app.state.store = reader
+        app.state.writer = api.open(config.db) if writes else None
         try:
             yield
         finally:
-            app.state.store.engine.dispose()
+            reader.close()
             if app.state.writer is not None:
-                app.state.writer.engine.dispose()
+                app.state.writer.close()
 
     app = FastAPI(
         title="timeline",
@@ -152,11 +154,8 @@ def create_app(config: ServeConfig) -> FastAPI:
 def _tokens_in_force(db: str) -> bool:
     """Does the database hold a token in force that writes? (Writes are mounted only
     then: restart the service after ``timeline token create``.)"""
-    store = api.open_store(db, read_only=True)
-    try:
-        return any(g.revoked is None and "write" in implied(g.scopes) for g in api.tokens(store))
-    finally:
-        store.engine.dispose()
+    with api.open(db, access="read") as tl:
+        return any(g.revoked is None and "write" in implied(g.scopes) for g in tl.tokens())
 
 
 # documented on every operation: what any request may meet

@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from timeline import api
-from timeline.api import EventFilter, EventStore, ExportFormat
+from timeline.api import EventFilter, ExportFormat, Timeline
 from timeline.core.errors import TimelineError
 from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
@@ -21,7 +20,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-Store = Annotated[EventStore, Depends(store_of)]
+Store = Annotated[Timeline, Depends(store_of)]
 Asking = Annotated[Reader, Depends(reader_of)]
 Only = Annotated[EventFilter | None, Depends(filters)]
 CALENDAR = "text/calendar; charset=utf-8"
@@ -36,7 +35,7 @@ FEED: Responses = {
 
 def _export(
     request: Request,
-    store: EventStore,
+    store: Timeline,
     reader: Reader,
     fmt: ExportFormat,
     media_type: str,
@@ -53,8 +52,7 @@ def _export(
     day = maybe_day(asof, "asof")
     if viewer is not None and day is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
-    body = api.export(
-        store,
+    body = store.export(
         fmt,
         threads=threads,
         as_of=reader.cut(day),  # the public view: as known today, or on a day before
@@ -158,6 +156,6 @@ def shared_events(
     takes the file. They carry who knew each event before the public (``known_to``) and
     what is not public yet: for a token holding ``read:all`` only."""
     reader.needs_everything("the event files to share")
-    body = b"".join(api.share(store, "jsonl", threads=thread, since=since, until=until))
+    body = b"".join(store.share("jsonl", threads=thread, since=since, until=until))
     disposition = {"Content-Disposition": 'inline; filename="events.jsonl"'}
     return answer(request, body, "application/jsonl", headers=disposition)

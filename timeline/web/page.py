@@ -28,8 +28,7 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
-from timeline import api
-from timeline.api import EventStore
+from timeline.api import Timeline
 from timeline.core.amend import EventView
 from timeline.core.model import Hidden, Record, ThreadState
 from timeline.web.access import Reader, reader_of
@@ -87,7 +86,7 @@ CSP = "; ".join(
 HTML = "text/html; charset=utf-8"
 
 router = APIRouter()
-Store = Annotated[EventStore, Depends(store_of)]
+Store = Annotated[Timeline, Depends(store_of)]
 Asking = Annotated[Reader, Depends(reader_of)]
 ASOF = Query(description="The day shown, YYYY-MM-DD, up to today (default: the latest known).")
 
@@ -222,25 +221,25 @@ def page(
     asked = maybe_day(asof or None, "asof")
     if asked is not None:
         asked = min(reader.day(asked, "asof"), today)
-    seq = api.head(store)
+    seq = store.head()
     # what is not public yet (an event recorded ahead of its known day) stays out of
     # the page, hidden or not: the slider cannot reach past today. Each thread's latest
     # events only, read as such: a log of millions is never decoded for one page.
-    every = api.threads(store, today)
+    every = store.threads(today)
     per_thread = max(1, min(PER_THREAD, PAGE_EVENTS // max(1, len(every))))
-    now = api.recent(store, per_thread=per_thread, known_by=today)
+    now = store.recent(per_thread=per_thread, known_by=today)
     first = min(now.first or today, today)
     last = min(now.last or today, today)
     # by default the latest day anything became public: the state now
     day = asked or last
-    found = now if day >= last else api.recent(store, per_thread=per_thread, known_by=day)
+    found = now if day >= last else store.recent(per_thread=per_thread, known_by=day)
     items: dict[str, list[Item]] = {}
     for view in found.views:
         item = _item(view)
         items.setdefault(item.thread, []).append(item)
     # the threads with anything public today: a thread known only later is not named
     listing = [s for s in every if s.thread in now.counts]
-    states = {s.thread: s for s in api.as_of(store, day, at_seq=seq)}
+    states = {s.thread: s for s in store.as_of(day, at_seq=seq)}
     body = (
         environment()
         .get_template("page.html")

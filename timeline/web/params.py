@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query, Request
 
-from timeline.api import EventFilter, EventStore
+from timeline.api import EventFilter, Timeline
 from timeline.core.dates import parse_day
 
 __all__ = [
@@ -81,8 +81,8 @@ def filters(
     return found if found else None
 
 
-def store_of(request: Request) -> EventStore:
+def store_of(request: Request) -> Timeline:
     """This worker's store (opened at start-up); each library call reads in a
     transaction of its own, so every request sees what was committed before it."""
-    store: EventStore = request.app.state.store
+    store: Timeline = request.app.state.store
     return store

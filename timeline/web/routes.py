@@ -13,9 +13,8 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from timeline import api
 from timeline._version import __version__
-from timeline.api import EventFilter, EventStore
+from timeline.api import EventFilter, Timeline
 from timeline.core.access import public_record, public_view
 from timeline.core.codec import format_recorded_at, pretty
 from timeline.core.errors import TimelineError, UnknownThread
@@ -41,7 +40,7 @@ __all__ = ["router"]
 JSON = "application/json"
 router = APIRouter(prefix="/api/v1")
 
-Store = Annotated[EventStore, Depends(store_of)]
+Store = Annotated[Timeline, Depends(store_of)]
 Only = Annotated[EventFilter | None, Depends(filters)]
 Asking = Annotated[Reader, Depends(reader_of)]
 HEALTH_EVERY = 30.0  # seconds a health answer's checks are reused (quick_check reads pages)
@@ -60,9 +59,9 @@ def _pinned(at_seq: int | None, only: EventFilter | None) -> bool:
     return at_seq is not None and (only is None or only.text is None)
 
 
-def _basis(store: EventStore, at_seq: int | None) -> int:
+def _basis(store: Timeline, at_seq: int | None) -> int:
     """The seq an answer is computed at: the one asked for, or the head as it is now."""
-    return api.head(store) if at_seq is None else at_seq
+    return store.head() if at_seq is None else at_seq
 
 
 @router.get("/health", summary="Whether the service can read its database, and its checks")
@@ -74,9 +73,9 @@ def health(request: Request, store: Store) -> Response:
     now = time.monotonic()
     held = getattr(request.app.state, "health", None)
     if held is None or now - held[0] > HEALTH_EVERY:
-        held = request.app.state.health = (now, api.quick_problems(store))
+        held = request.app.state.health = (now, store.quick_problems())
     problems = held[1]
-    doc: dict[str, Any] = {"status": "degraded" if problems else "ok", "seq": api.head(store)}
+    doc: dict[str, Any] = {"status": "degraded" if problems else "ok", "seq": store.head()}
     if problems:
         doc["problems"] = problems
     return _json(request, doc)
@@ -88,7 +87,7 @@ def status(request: Request, store: Store, reader: Asking) -> Response:
     counts every one, the log's own threads too), how many threads and events it
     shows (known today in the public view, all for ``read:all``; retractions left out),
     and whether it takes writes."""
-    head = api.head(store)
+    head = store.head()
     listing = _listing(store, reader, head)
     doc = {
         "version": __version__,
@@ -101,12 +100,12 @@ def status(request: Request, store: Store, reader: Asking) -> Response:
     return _json(request, doc)
 
 
-def _listing(store: EventStore, reader: Reader, head: int) -> list[Any]:
+def _listing(store: Timeline, reader: Reader, head: int) -> list[Any]:
     """Every thread as it stands today: all of them for ``read:all`` (those that show
     nothing yet too), those with an event public today else."""
     if reader.everything:
-        return list(api.threads(store, reader.today))
-    return list(api.as_of(store, reader.today, at_seq=head))
+        return list(store.threads(reader.today))
+    return list(store.as_of(reader.today, at_seq=head))
 
 
 @router.get(
@@ -125,12 +124,12 @@ def threads(
     ``asof``, as publicly known at the end of that day (then ``at_seq`` pins it). The
     public view lists them as known today."""
     if asof is None:
-        head = api.head(store)
+        head = store.head()
         listing = _listing(store, reader, head)
         return _json(request, {"seq": head, "threads": [render.listing(s) for s in listing]})
     when = reader.day(day(asof, "asof"), "asof")
     seq = _basis(store, at_seq)
-    states = api.as_of(store, when, at_seq=seq)
+    states = store.as_of(when, at_seq=seq)
     doc = {"as_of": when.isoformat(), "seq": seq, "threads": [render.listing(s) for s in states]}
     return _json(request, doc, immutable=at_seq is not None)
 
@@ -157,7 +156,7 @@ def thread(
     if viewer is not None and asof is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
     if asof is None:
-        head = api.head(store)
+        head = store.head()
         found = [s for s in _listing(store, reader, head) if s.thread == thread]
         if not found:
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
@@ -166,7 +165,7 @@ def thread(
         return _json(request, {"seq": head, "thread": shown})
     when = reader.day(day(asof, "asof"), "asof")
     seq = _basis(store, at_seq)
-    states = api.as_of(store, when, thread=thread, viewer=viewer, at_seq=seq)
+    states = store.as_of(when, thread=thread, viewer=viewer, at_seq=seq)
     doc: dict[str, Any] = {"as_of": when.isoformat()}
     if viewer is not None:
         doc["as"] = viewer
@@ -192,7 +191,7 @@ def asof(
     reader.viewer(viewer)
     require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
-    states = api.as_of(store, when, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
+    states = store.as_of(when, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc: dict[str, Any] = {"as_of": when.isoformat()}
     if viewer is not None:
         doc["as"] = viewer
@@ -218,7 +217,7 @@ def diff(
     reader.viewer(viewer)
     require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
-    found = api.diff(store, d1, d2, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
+    found = store.diff(d1, d2, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
     doc = orjson.loads(changes.diff_json(found))
     doc = {k: v for k, v in doc.items() if k != "threads"} | {"seq": seq, "threads": doc["threads"]}
     return _json(request, doc, immutable=_pinned(at_seq, only))
@@ -252,7 +251,7 @@ def events(
 
 
 def _page(
-    store: EventStore,
+    store: Timeline,
     reader: Reader,
     after: int,
     limit: int,
@@ -266,7 +265,7 @@ def _page(
     known_by = None if reader.everything else reader.today
     shown: list[Record] = []
     while True:
-        page = api.records_after(store, after, limit, thread=threads, only=only, known_by=known_by)
+        page = store.records_after(after, limit, thread=threads, only=only, known_by=known_by)
         shown += [r for r in (_served(r, reader) for r in page) if r is not None]
         if len(shown) >= limit or len(page) < limit:
             break
@@ -311,7 +310,7 @@ def event(
     public view, as known today)."""
     require_published(request, reader, [thread], None)
     known_by = None if reader.everything else reader.today
-    found = [v for v in api.log(store, thread=thread, known_by=known_by) if v.record.event.id == id]
+    found = [v for v in store.log(thread=thread, known_by=known_by) if v.record.event.id == id]
     if not found:
         raise HTTPException(404, f"no event {id!r} in thread {thread!r}")
     if not reader.everything:
@@ -335,7 +334,7 @@ def tokens(request: Request, store: Store) -> Response:
                 "granted": format_recorded_at(g.granted),
                 "revoked": None if g.revoked is None else format_recorded_at(g.revoked),
             }
-            for g in api.tokens(store)
+            for g in store.tokens()
         ]
     }
     return _json(request, doc)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from timeline import api
 from timeline.web.access import COOKIE
 from timeline.web.params import store_of
 
@@ -50,7 +49,7 @@ async def sign_in(request: Request) -> Response:
     """Keep a token that reads in a cookie, and go to the page; the form again if not."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
-    bearer = await run_in_threadpool(api.token_holder, store_of(request), token)
+    bearer = await run_in_threadpool(store_of(request).token_holder, token)
     if bearer.name is None or "read" not in bearer.scopes:
         why = "that token was revoked" if bearer.revoked else "that is not a token in force"
         if bearer.name is not None:

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from timeline import api
-from timeline.api import EventStore
+from timeline.api import Timeline
 from timeline.core.codec import pretty
 from timeline.core.errors import Forbidden
 from timeline.formats.render import record_dict
@@ -56,8 +55,8 @@ def writer_of(
     return reader.name
 
 
-def _writer(request: Request) -> EventStore:
-    store: EventStore = request.app.state.writer
+def _writer(request: Request) -> Timeline:
+    store: Timeline = request.app.state.writer
     return store
 
 
@@ -86,7 +85,7 @@ def post_event(
 ) -> Response:
     """Appends the entry, recorded by the token's name (`recorded_by`, which `history`
     shows), after the same input rules as `timeline import`."""
-    record, new = api.record(_writer(request), entry, recorded_by=by, expected=expected)
+    record, new = _writer(request).record(entry, recorded_by=by, expected=expected)
     body = (pretty(record_dict(record)) + "\n").encode()
     location = f"/api/v1/events/{record.entry.thread}/{record.entry.id}"
     headers = {"Location": location, "Cache-Control": "no-store"}

@@ -1,5 +1,5 @@
-"""The library face of the exports: iCalendar, TimelineJS, the jsonl backup, and event
-files to share, each a piece at a time."""
+"""The exports: iCalendar, TimelineJS, the jsonl backup, and event files to share, each
+a piece at a time, from one read of the log."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
-from timeline import usecases
-from timeline.api._common import Day, ExportFormat, maybe_day_of, now_of, span_of
 from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
 from timeline.core.filters import EventFilter
 from timeline.formats.share import SharedThread
 from timeline.storage import EventStore
+from timeline.usecases.reading import export_batches, title
+from timeline.usecases.sharing import shared
 
-__all__ = ["export", "export_chunks", "share"]
+ExportFormat = Literal["ics", "jsonl", "timelinejs"]
+
+__all__ = ["ExportFormat", "export_chunks", "share"]
 
 
 def _names(
@@ -24,7 +26,7 @@ def _names(
     """A calendar's (or timeline's) name and description."""
     name = "timeline: diplomatic events"
     if threads and len(threads) == 1:
-        name = f"timeline: {usecases.title(store, threads[0]) or threads[0]}"
+        name = f"timeline: {title(store, threads[0]) or threads[0]}"
     desc = "Dated diplomatic events recorded with timeline"
     if day is not None and viewer is not None:
         desc += f", as known to {viewer} on {day.isoformat()}"
@@ -38,19 +40,19 @@ def export_chunks(
     fmt: ExportFormat,
     *,
     threads: Sequence[str] | None = None,
-    as_of: Day | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
-    now: dt.datetime | None = None,
+    today: dt.date,
     public: bool = False,
 ) -> Iterator[bytes]:
     """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
     (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
     (TimelineJS JSON); these two come a batch of threads at a time, each batch's
-    events by date. ``viewer``: what that actor knew on ``as_of``. ``now``: today, for
-    a calendar without ``as_of`` (a scheduled event is tentative until its day).
+    events by date. ``viewer``: what that actor knew on ``as_of``. ``today``: for a
+    calendar without ``as_of`` (a scheduled event is tentative until its day).
     ``public``: as the public view serves events (``access.public_view``: no
     ``known_to``)."""
     if fmt == "jsonl" and public:
@@ -62,13 +64,13 @@ def export_chunks(
             for line in backup_lines(r.iter_records()):
                 yield line.encode("utf-8")
         return
-    day = maybe_day_of(as_of, "as_of")
-    batches = usecases.export_batches(
+    day = as_of
+    batches = export_batches(
         store,
         threads=list(threads or ()) or None,
         as_of=day,
-        since=span_of(since, False, "since"),
-        until=span_of(until, True, "until"),
+        since=since,
+        until=until,
         viewer=viewer,
         only=only,
     )
@@ -78,7 +80,7 @@ def export_chunks(
     if fmt == "ics":
         from timeline.formats.ics import calendar_chunks
 
-        yield from calendar_chunks(batches, name, desc, day or now_of(now).date())
+        yield from calendar_chunks(batches, name, desc, day or today)
     elif fmt == "timelinejs":
         from timeline.formats.timelinejs import timeline_chunks
 
@@ -88,42 +90,13 @@ def export_chunks(
         raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")
 
 
-def export(
-    store: EventStore,
-    fmt: ExportFormat,
-    *,
-    threads: Sequence[str] | None = None,
-    as_of: Day | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
-    viewer: str | None = None,
-    only: EventFilter | None = None,
-    now: dt.datetime | None = None,
-    public: bool = False,
-) -> bytes:
-    """The export as bytes (see ``export_chunks``)."""
-    chunks = export_chunks(
-        store,
-        fmt,
-        threads=threads,
-        as_of=as_of,
-        since=since,
-        until=until,
-        viewer=viewer,
-        only=only,
-        now=now,
-        public=public,
-    )
-    return b"".join(chunks)
-
-
 def share(
     store: EventStore,
     fmt: Literal["jsonl", "yaml"] = "jsonl",
     *,
     threads: Sequence[str] | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> Iterator[bytes]:
     """Event files that ``timeline import`` takes (``formats.share``): the events of
     ``threads`` (all if None) overlapping [since, until] with their corrections and
@@ -134,9 +107,7 @@ def share(
             "--format yaml writes one thread's file: name it with --thread, "
             "or use --format jsonl for several"
         )
-    found = usecases.shared(
-        store, wanted, span_of(since, False, "since"), span_of(until, True, "until")
-    )
+    found = shared(store, wanted, since, until)
     return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None)
 
 
