@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import examples
-from tests.test_canonical import raw_events
+from tests.core.test_canonical import raw_events
 from timeline.core.errors import InvalidEvent
 from timeline.core.model import Event
 from timeline.core.validate import event_from_input

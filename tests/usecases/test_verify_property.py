@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import examples
-from tests.test_canonical import CHANGEABLE, LINE, raw_events
+from tests.core.test_canonical import CHANGEABLE, LINE, raw_events
 from timeline.core.dates import parse_edtf
 from timeline.core.errors import TimelineError
 from timeline.core.model import Key

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import NOW
-from tests.test_page import DISCLOSED, IMG, SCRIPT, write_hostile
+from tests.web.test_page import DISCLOSED, IMG, SCRIPT, write_hostile
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tests.conftest import Run, count_rows
-from tests.test_verify import tampering
+from tests.storage.test_verify import tampering
 from timeline.core.model import ALIASES, TOKENS, Correction, Key, Retraction
 from timeline.usecases import open_store
 from timeline.usecases._append import append
