@@ -21,10 +21,13 @@ demo: $(BIN)/timeline
 test: lint
 	$(BIN)/pytest -q
 
-# While working: everything but the tests marked slow (subprocesses, locks, a wheel),
-# and a tenth of each property's examples (the hypothesis profile `dev`, tests/conftest.py).
+# While working (about a minute on 2 cores): the layers below the CLI and the web
+# (tests/core, formats, storage, usecases) without the tests marked slow (subprocesses,
+# locks, a wheel), and a tenth of each property's examples (the hypothesis profile
+# `dev`, tests/conftest.py). `make test` runs everything.
 test-fast: $(BIN)/timeline
-	$(BIN)/pytest -q -m "not slow" --hypothesis-profile=dev
+	$(BIN)/pytest -q -m "not slow" --hypothesis-profile=dev \
+		tests/core tests/formats tests/storage tests/usecases
 
 # The whole suite on SQLite and on a throwaway PostgreSQL server (installed if missing).
 test-postgres: $(BIN)/timeline
