@@ -20,7 +20,7 @@ import pytest
 from icalendar import Calendar
 
 from timeline._version import __version__
-from timeline.core.amend import EventView, annotate
+from timeline.core.amend import annotate
 from timeline.core.chain import record_hash
 from timeline.core.codec import canonical, format_recorded_at
 from timeline.core.dates import parse_edtf
@@ -30,6 +30,7 @@ from timeline.core.model import (
     Correction,
     Entry,
     Event,
+    EventView,
     Key,
     Position,
     Record,

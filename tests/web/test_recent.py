@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Run
 from timeline import api
-from timeline.core.amend import EventView
-from timeline.core.model import Record
+from timeline.core.model import EventView, Record
 from timeline.web import ServeConfig, create_app
 from timeline.web import page as page_module
 

@@ -21,13 +21,11 @@ from timeline.api._days import Clock, Day
 from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
-    from timeline.core.amend import EventView
     from timeline.core.catalog import Name
     from timeline.core.filters import EventFilter
-    from timeline.core.model import Event, Hidden, Record, ThreadState
+    from timeline.core.model import Event, EventView, Hidden, Record, ThreadState
     from timeline.core.viewpoints import Lag, Secret
-    from timeline.core.views import Diff, History
-    from timeline.formats.report import Report
+    from timeline.core.views import Diff, History, Report
     from timeline.storage import EventStore
     from timeline.usecases import (
         AddResult,

@@ -26,8 +26,7 @@ import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from timeline.core.amend import EventView
-from timeline.core.model import Correction, Event, Record, Token
+from timeline.core.model import Correction, Event, EventView, Record, Token
 
 __all__ = [
     "LEGACY_SCOPES",

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any, Generic, TypeVar, overload
+from dataclasses import fields, replace
+from typing import Any, overload
 
 from timeline.core.errors import InvalidEvent
 from timeline.core.mapper import entry_to_payload, stored_value
@@ -26,8 +26,9 @@ from timeline.core.model import (
     Entry,
     Event,
     EventHead,
-    FoldRecord,
+    EventView,
     Key,
+    R,
     Record,
     Retraction,
     takes_place,
@@ -36,7 +37,6 @@ from timeline.core.validate import event_from_input
 from timeline.core.viewpoints import viewed_by
 
 __all__ = [
-    "EventView",
     "annotate",
     "apply_corrections",
     "check_views",
@@ -47,7 +47,6 @@ __all__ = [
     "with_known",
 ]
 
-R = TypeVar("R", Record, FoldRecord)
 _HEAD_FIELDS = frozenset(f.name for f in fields(EventHead))
 _EVENT_FIELDS = frozenset(f.name for f in fields(Event))
 
@@ -102,39 +101,6 @@ def in_effect(entry: Amendment, as_of: dt.date | None) -> bool:
 def with_known(entry: Amendment, known: dt.date) -> Amendment:
     """The entry with its default ``known`` (the target's) filled in."""
     return entry if entry.known_given else replace(entry, known=known)
-
-
-@dataclass(frozen=True)
-class EventView(Generic[R]):
-    """An event record as a view sees it: corrected values, and what changed it."""
-
-    record: R  # its entry carries the corrected values
-    original: R
-    corrections: tuple[R, ...] = ()  # in the order applied
-    retraction: R | None = None
-    # In a viewpoint, when the viewer knew it before the public: the record as the
-    # public knows it (``record`` then carries the viewer's known day).
-    public: R | None = None
-
-    @property
-    def public_known(self) -> dt.date:
-        """The day the public knew it (as corrected), whoever views it."""
-        return (self.public or self.record).entry.known
-
-    @property
-    def date_order(self) -> tuple[dt.date, str, str]:
-        """Where the event goes in a calendar or a timeline: by date, thread, id."""
-        e = self.record.event
-        return (e.date.first, e.thread, e.id)
-
-    @property
-    def retraction_entry(self) -> Retraction | None:
-        entry = None if self.retraction is None else self.retraction.entry
-        return entry if isinstance(entry, Retraction) else None
-
-    @property
-    def correction_entries(self) -> list[Correction]:
-        return [c.entry for c in self.corrections if isinstance(c.entry, Correction)]
 
 
 def _split(

@@ -1,23 +1,19 @@
-"""Value objects (Key, Event, Record, ThreadState) and the fixed vocabularies. Pure: no I/O."""
+"""Value objects and the fixed vocabularies. Pure: no I/O.
+
+What is recorded (Key, Event, Correction, Retraction, Retitle, Alias, Token, Record),
+what the projector folds a thread into (ThreadState, its summaries, Hidden, Checkpoint),
+and an event as a view sees it (EventView: corrected, with what amended it).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple, TypeGuard
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, NamedTuple, TypeGuard, TypeVar
 
 from timeline.core.dates import EdtfDate
-from timeline.core.states import (
-    Checkpoint,
-    EventSummary,
-    Hidden,
-    PositionState,
-    SortKey,
-    ThreadState,
-    Upcoming,
-)
 
 __all__ = [
     "ALIASES",
@@ -35,6 +31,7 @@ __all__ = [
     "Event",
     "EventHead",
     "EventSummary",
+    "EventView",
     "FoldEntry",
     "FoldRecord",
     "Hidden",
@@ -398,3 +395,178 @@ class FoldRecord:
     def sort_key(self) -> SortKey:
         e = self.event
         return (e.known, e.date.first, self.seq)
+
+
+# ---- what the projector folds a thread into: its state, the summaries it keeps, what
+# shows of a thread with no event, and a checkpoint of a replay ------------------------
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A thread whose records show no event (all retracted, or none known yet)."""
+
+    thread: str
+    title: str | None
+    horizon: dt.date
+    max_seq: int
+    title_seq: int = 0  # the record that set the title
+    # False: its events lie ahead of the day asked (announced, or published later)
+    retracted: bool = True
+
+
+SortKey = tuple[dt.date, dt.date, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    id: str
+    date: str
+    known: str
+    type: str
+    title: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "date": self.date,
+            "known": self.known,
+            "type": self.type,
+            "title": self.title,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    """A scheduled event announced by a day, not yet happened on it."""
+
+    id: str
+    date: str
+    announced: str
+    type: str
+    title: str
+
+    @classmethod
+    def of(cls, event: EventHead) -> Upcoming:
+        return cls(event.id, event.date.text, event.disclosed.isoformat(), event.type, event.title)
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "date": self.date,
+            "announced": self.announced,
+            "type": self.type,
+            "title": self.title,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PositionState:
+    actor: str
+    issue: str
+    stance: str
+    since: str  # the date text of the event that set it
+    event: str  # the id of that event
+    key: SortKey
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "actor": self.actor,
+            "issue": self.issue,
+            "stance": self.stance,
+            "since": self.since,
+            "event": self.event,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """What the projector folds a thread's known records into."""
+
+    thread: str
+    title: str | None
+    status: str
+    parties: tuple[str, ...]
+    positions: tuple[PositionState, ...]  # sorted by (actor, issue)
+    events: int
+    first: EventSummary
+    last: EventSummary
+    # Bookkeeping that makes the fold order-independent (see projector.py).
+    first_key: SortKey = field(repr=False, default=(dt.date.min, dt.date.min, 0))
+    last_key: SortKey = field(repr=False, default=(dt.date.min, dt.date.min, 0))
+    status_key: SortKey | None = field(repr=False, default=None)
+    title_seq: int = field(repr=False, default=0)
+    max_seq: int = field(repr=False, default=0)
+    # The latest known day among the thread's records (corrections included): a state
+    # with horizon <= D is also the state as known on D.
+    horizon: dt.date = field(repr=False, default=dt.date.min)
+    # Scheduled events announced by the day asked about, not yet happened, by date: a
+    # query's answer, never stored (it depends on the day).
+    upcoming: tuple[Upcoming, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape of a thread in ``asof --format json``."""
+        return {
+            "thread": self.thread,
+            "title": self.title,
+            "status": self.status,
+            "parties": list(self.parties),
+            "positions": [p.to_dict() for p in self.positions],
+            "events": self.events,
+            "first": self.first.to_dict(),
+            "last": self.last.to_dict(),
+            "upcoming": [u.to_dict() for u in self.upcoming],
+        }
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A thread's replay as known at the end of ``day``, stored so that ``asof`` on a
+    later day replays only the records known after it (see ``checkpoints``).
+
+    ``state`` is None when nothing known by then shows an event; ``horizon`` and
+    ``max_seq`` are the replay's, over every record known by ``day``; ``records`` counts
+    those records. Its title is not kept: a thread is shown under its latest title.
+    """
+
+    thread: str
+    day: dt.date
+    state: ThreadState | None
+    horizon: dt.date
+    max_seq: int
+    records: int
+
+
+R = TypeVar("R", Record, FoldRecord)  # a view of whole records, or of what replays fold
+
+
+@dataclass(frozen=True)
+class EventView(Generic[R]):
+    """An event record as a view sees it: corrected values, and what changed it."""
+
+    record: R  # its entry carries the corrected values
+    original: R
+    corrections: tuple[R, ...] = ()  # in the order applied
+    retraction: R | None = None
+    # In a viewpoint, when the viewer knew it before the public: the record as the
+    # public knows it (``record`` then carries the viewer's known day).
+    public: R | None = None
+
+    @property
+    def public_known(self) -> dt.date:
+        """The day the public knew it (as corrected), whoever views it."""
+        return (self.public or self.record).entry.known
+
+    @property
+    def date_order(self) -> tuple[dt.date, str, str]:
+        """Where the event goes in a calendar or a timeline: by date, thread, id."""
+        e = self.record.event
+        return (e.date.first, e.thread, e.id)
+
+    @property
+    def retraction_entry(self) -> Retraction | None:
+        entry = None if self.retraction is None else self.retraction.entry
+        return entry if isinstance(entry, Retraction) else None
+
+    @property
+    def correction_entries(self) -> list[Correction]:
+        return [c.entry for c in self.corrections if isinstance(c.entry, Correction)]

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from timeline.core.amend import EventView, annotate
+from timeline.core.amend import annotate
 from timeline.core.filters import EventFilter
 from timeline.core.mapper import entry_to_payload
 from timeline.core.model import (
@@ -20,6 +20,7 @@ from timeline.core.model import (
     Correction,
     Event,
     EventSummary,
+    EventView,
     Key,
     PositionState,
     Record,
@@ -27,11 +28,13 @@ from timeline.core.model import (
     ThreadState,
 )
 from timeline.core.projector import project
-from timeline.core.viewpoints import seen_by
+from timeline.core.viewpoints import Secret, seen_by
 
 __all__ = [
     "Diff",
     "History",
+    "Report",
+    "SharedThread",
     "ThreadDiff",
     "compute_diff",
     "event_views",
@@ -335,3 +338,24 @@ def compute_diff(
         keys = {a.record.entry.key for a in (*then.values(), *now) if only.matches(a.record.event)}
         found = [n for n in (_narrow(d, only, keys) for d in found) if n.touched]
     return Diff(start, end, [d for d in found if not d.empty], viewer)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A thread's briefing as known on a day: what ``timeline report`` renders."""
+
+    thread: str
+    title: str | None
+    day: dt.date
+    state: ThreadState | None  # None: nothing known by then
+    events: Sequence[EventView[Record]]  # known by the day, in timeline order
+    secrets: Sequence[Secret]
+
+
+@dataclass(frozen=True)
+class SharedThread:
+    """A thread's records to share as event files (``export events``)."""
+
+    thread: str
+    title: str | None
+    records: Sequence[Record]  # in seq order: events, then what amends them

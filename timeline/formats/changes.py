@@ -26,10 +26,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from timeline.core.amend import EventView
 from timeline.core.codec import format_recorded_at, pretty
 from timeline.core.mapper import entry_to_payload
-from timeline.core.model import Correction, Event, EventSummary, PositionState, Record, Retraction
+from timeline.core.model import (
+    Correction,
+    Event,
+    EventSummary,
+    EventView,
+    PositionState,
+    Record,
+    Retraction,
+)
 from timeline.core.views import Diff, History
 from timeline.formats._markdown import md_text, md_url
 from timeline.formats.render import record_dict

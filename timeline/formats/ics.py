@@ -29,9 +29,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from timeline._version import __version__
-from timeline.core.amend import EventView
 from timeline.core.dates import EdtfDate, date_note
-from timeline.core.model import Event, Record
+from timeline.core.model import Event, EventView, Record
 from timeline.core.viewpoints import knew_early
 
 if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from timeline.core.amend import EventView
 from timeline.core.codec import dumps, format_recorded_at, pretty
 from timeline.core.mapper import entry_summary, entry_to_payload
-from timeline.core.model import Event, Hidden, Record, Retitle, ThreadState
+from timeline.core.model import Event, EventView, Hidden, Record, Retitle, ThreadState
 from timeline.formats._markdown import md_text
 
 __all__ = [

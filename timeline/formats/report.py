@@ -15,25 +15,14 @@ import datetime as dt
 import hashlib
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import groupby
 
-from timeline.core.amend import EventView
-from timeline.core.model import Event, Record, ThreadState
+from timeline.core.model import Event, EventView, Record, ThreadState
 from timeline.core.viewpoints import Secret
+from timeline.core.views import Report
 from timeline.formats._markdown import md_text, md_url
 
-__all__ = ["Report", "report_html", "report_markdown"]
-
-
-@dataclass(frozen=True)
-class Report:
-    thread: str
-    title: str | None
-    day: dt.date
-    state: ThreadState | None  # None: nothing known by then
-    events: Sequence[EventView[Record]]  # known by the day, in timeline order
-    secrets: Sequence[Secret]
+__all__ = ["report_html", "report_markdown"]
 
 
 def _known(e: Event, day: dt.date) -> str:

@@ -15,22 +15,15 @@ each thread with its ``thread_title``. YAML holds one thread's file (``thread``,
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from timeline.core.codec import dumps
 from timeline.core.errors import TimelineError
 from timeline.core.mapper import entry_to_payload
-from timeline.core.model import Correction, Entry, Event, Record
+from timeline.core.model import Correction, Entry, Event
+from timeline.core.views import SharedThread
 
-__all__ = ["SharedThread", "entry_fields", "shared_jsonl", "shared_yaml"]
-
-
-@dataclass(frozen=True)
-class SharedThread:
-    thread: str
-    title: str | None
-    records: Sequence[Record]  # in seq order: events, then what amends them
+__all__ = ["entry_fields", "shared_jsonl", "shared_yaml"]
 
 
 def entry_fields(entry: Entry) -> dict[str, Any]:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from timeline.core.amend import EventView
 from timeline.core.mapper import entry_summary
-from timeline.core.model import Event, Hidden, Record, ThreadState, is_amendment
+from timeline.core.model import Event, EventView, Hidden, Record, ThreadState, is_amendment
 from timeline.formats.render import ends, listing, visible
 
 __all__ = ["LOG_CSV", "log_csv", "threads_csv"]

@@ -18,9 +18,8 @@ import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeGuard
 
-from timeline.core.amend import EventView
 from timeline.core.dates import EdtfDate, date_note
-from timeline.core.model import Record
+from timeline.core.model import EventView, Record
 from timeline.core.viewpoints import knew_early
 
 __all__ = ["timeline_chunks", "timeline_json"]

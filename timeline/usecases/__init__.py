@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from timeline.usecases._common import Readable
-    from timeline.usecases._files import expand_paths
     from timeline.usecases.access import (
         Bearer,
         Grant,
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
         revoke_token,
         token_holder,
     )
-    from timeline.usecases.importing import ImportResult, import_paths
+    from timeline.usecases.importing import ImportResult, expand_paths, import_paths
     from timeline.usecases.knowledge import lag, names, report, secrets
     from timeline.usecases.latest import Recent, recent
     from timeline.usecases.maintenance import (
@@ -147,7 +146,7 @@ _HOMES = {
     "create_token": "access",
     "diff": "reading",
     "digest": "maintenance",
-    "expand_paths": "_files",
+    "expand_paths": "importing",
     "export_batches": "reading",
     "generate_id": "recording",
     "grant_appender": "maintenance",

@@ -10,7 +10,7 @@ from typing import Literal
 from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
 from timeline.core.filters import EventFilter
-from timeline.formats.share import SharedThread
+from timeline.core.views import SharedThread
 from timeline.storage import EventStore
 from timeline.usecases.reading import export_batches, title
 from timeline.usecases.sharing import shared

@@ -25,15 +25,14 @@ from timeline.core.errors import ImportErrors, InvalidEvent, Problem
 from timeline.core.mapper import entry_content, first_difference
 from timeline.core.model import Amendment, Correction, Entry, Event, Key, Record, Written
 from timeline.core.validate import entry_from_input
-from timeline.formats.eventfile import ParsedFile, RawEvent, jsonl_events, parse
+from timeline.formats.eventfile import SUFFIXES, ParsedFile, RawEvent, jsonl_events, parse
 from timeline.storage import EventStore, Writer
 from timeline.usecases._append import Progress, bulk
-from timeline.usecases._files import expand_paths
 from timeline.usecases._points import reproject
 from timeline.usecases._texts import index_amended
 from timeline.usecases.recording import NameCheck, check_amendment, future_problem, missing_refs
 
-__all__ = ["ImportResult", "import_paths"]
+__all__ = ["ImportResult", "expand_paths", "import_paths"]
 
 BATCH = 5000  # events validated, compared and appended at a time
 
@@ -395,3 +394,38 @@ class _Import:
             else:
                 continue
             self.result.warnings.append(Problem(where, None, message))
+
+
+# ---- the files an import reads: those named, and the event files in folders named --
+
+
+def _folder(p: Path, name: str) -> tuple[list[Path], list[Problem]]:
+    found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+    if found:
+        return found, []
+    return [], [
+        Problem(name, None, "no event files (*.yaml, *.yml, *.json, *.jsonl) in this folder")
+    ]
+
+
+def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
+    """Files named, and event files found (recursively) in folders named, in a stable order."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for name in paths:
+        p = Path(name)
+        if p.is_dir():
+            found, missing = _folder(p, name)
+            files += found
+            problems += missing
+        elif p.exists() and not p.is_file():
+            problems.append(Problem(name, None, "not a regular file or folder"))
+        elif not p.is_file():
+            problems.append(Problem(name, None, "no such file or folder"))
+        elif p.suffix.lower() not in SUFFIXES:
+            problems.append(
+                Problem(name, None, "not an event file: expected .yaml, .yml, .json or .jsonl")
+            )
+        else:
+            files.append(p)
+    return files, problems

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from timeline.storage import EventStore
 
 if TYPE_CHECKING:  # only ``report`` builds one: the HTML renderer loads on its first use
-    from timeline.formats.report import Report
+    from timeline.core.views import Report
 
 __all__ = ["lag", "names", "report", "secrets"]
 
@@ -102,7 +102,7 @@ def report(store: EventStore, thread: str, day: dt.date) -> Report:
     """A thread's briefing as publicly known on ``day``: its state, the events known by
     then (retracted ones left out) and what some actors knew that the public did not,
     from one read of its records."""
-    from timeline.formats.report import Report
+    from timeline.core.views import Report
 
     with store.reading() as r:
         require_threads(r, [thread])

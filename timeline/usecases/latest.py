@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from timeline.core.amend import EventView
-from timeline.core.model import Record
+from timeline.core.model import EventView, Record
 from timeline.core.views import log_views
 from timeline.usecases._common import Readable, names_of
 

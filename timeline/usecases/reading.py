@@ -9,9 +9,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from timeline.core.aliases import Names
-from timeline.core.amend import EventView
 from timeline.core.filters import EventFilter
-from timeline.core.model import Hidden, Record, ThreadState
+from timeline.core.model import EventView, Hidden, Record, ThreadState
 from timeline.core.projector import project, project_from
 from timeline.core.views import (
     Diff,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from timeline.storage import EventStore
 
 if TYPE_CHECKING:  # only ``shared`` builds them
-    from timeline.formats.share import SharedThread
+    from timeline.core.views import SharedThread
 
 __all__ = ["shared"]
 
@@ -31,7 +31,7 @@ def shared(
     as corrected, overlaps [since, until], every correction and retraction of them, and
     the events they refer to (with theirs), so that the file imports on its own; by
     thread, each in seq order."""
-    from timeline.formats.share import SharedThread
+    from timeline.core.views import SharedThread
 
     check_range(since, until)
     with store.reading() as r:

@@ -29,8 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
 from timeline.api import Timeline
-from timeline.core.amend import EventView
-from timeline.core.model import Hidden, Record, ThreadState
+from timeline.core.model import EventView, Hidden, Record, ThreadState
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
 from timeline.web.params import maybe_day, store_of
