@@ -77,7 +77,7 @@ def _grant_as_thread_states(conn: sa.Connection) -> None:
 def _fill(conn: sa.Connection) -> None:
     """Replay the projections of the log already there, as ``rebuild`` does."""
     from timeline.storage import Writer
-    from timeline.usecases._points import replay_log
+    from timeline.usecases._checkpoints import replay_log
 
     replay_log(Writer(conn))
 

@@ -100,7 +100,7 @@ def _grant_as_thread_states(conn: sa.Connection) -> None:
 def _fill(conn: sa.Connection) -> None:
     """Index the log already there, as ``rebuild`` does."""
     from timeline.storage import Writer
-    from timeline.usecases._texts import replay_texts
+    from timeline.usecases._search import replay_texts
 
     replay_texts(Writer(conn))
 

@@ -166,7 +166,7 @@ def test_an_events_text_versions_follow_its_amendments() -> None:
 
     from tests.conftest import make_event, make_record
     from timeline.core.model import Correction, Key, Record, Retraction
-    from timeline.core.texts import TextVersion, versions_by_event
+    from timeline.core.search import TextVersion, versions_by_event
 
     def amendment(seq: int, entry: Correction | Retraction) -> Record:
         return Record(seq, seq, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), entry)
@@ -288,8 +288,8 @@ def test_rebuild_in_small_groups_indexes_every_stretch_of_the_log(
     # Groups of at most 3 records: the bundled threads are longer, so each is a group
     # of its own and the text work's stretches of 3 seqs run out before the log does.
     appended = _index(db_url)
-    monkeypatch.setattr("timeline.usecases._points.REPLAY_GROUP", 3)
-    monkeypatch.setattr("timeline.usecases._texts.REPLAY_GROUP", 3)
+    monkeypatch.setattr("timeline.usecases._checkpoints.REPLAY_GROUP", 3)
+    monkeypatch.setattr("timeline.usecases._search.REPLAY_GROUP", 3)
     assert imported("rebuild").exit_code == 0
     assert _index(db_url) == appended
     assert imported("verify").exit_code == 0

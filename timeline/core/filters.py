@@ -22,7 +22,7 @@ from timeline.core.model import (
     ThreadState,
     is_amendment,
 )
-from timeline.core.texts import query_words
+from timeline.core.search import query_words
 
 __all__ = ["EventFilter"]
 

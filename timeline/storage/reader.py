@@ -29,11 +29,11 @@ from timeline.core.model import (
 )
 from timeline.storage import _columns, plain
 from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
+from timeline.storage.checkpoints import PointReader
 from timeline.storage.names import NameReader
 from timeline.storage.plain import Driver
-from timeline.storage.points import PointReader
 from timeline.storage.schema import events, thread_states
-from timeline.storage.texts import TextReader
+from timeline.storage.search import TextReader
 
 __all__ = ["Reader"]
 

@@ -15,10 +15,10 @@ from timeline.core.mapper import ROW_FIELDS, canonical_payload, row_values
 from timeline.core.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
 from timeline.core.stateform import state_to_json
 from timeline.storage._columns import in_chunks
-from timeline.storage.points import PointWriter
+from timeline.storage.checkpoints import PointWriter
 from timeline.storage.reader import Reader
 from timeline.storage.schema import events, thread_states
-from timeline.storage.texts import TextWriter
+from timeline.storage.search import TextWriter
 
 __all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
 

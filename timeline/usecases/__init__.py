@@ -27,14 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from timeline.usecases._common import Readable
-    from timeline.usecases.access import (
-        Bearer,
-        Grant,
-        create_token,
-        grants,
-        revoke_token,
-        token_holder,
-    )
     from timeline.usecases.importing import ImportResult, expand_paths, import_paths
     from timeline.usecases.knowledge import lag, names, report, secrets
     from timeline.usecases.latest import Recent, recent
@@ -76,6 +68,14 @@ if TYPE_CHECKING:
     )
     from timeline.usecases.scheduled import upcoming
     from timeline.usecases.sharing import shared
+    from timeline.usecases.tokens import (
+        Bearer,
+        Grant,
+        create_token,
+        grants,
+        revoke_token,
+        token_holder,
+    )
 
 __all__ = [
     "AddResult",
@@ -132,8 +132,8 @@ __all__ = [
 
 _HOMES = {
     "AddResult": "recording",
-    "Bearer": "access",
-    "Grant": "access",
+    "Bearer": "tokens",
+    "Grant": "tokens",
     "ImportResult": "importing",
     "Readable": "_common",
     "Recent": "latest",
@@ -143,14 +143,14 @@ _HOMES = {
     "all_records": "reading",
     "as_of": "reading",
     "count": "reading",
-    "create_token": "access",
+    "create_token": "tokens",
     "diff": "reading",
     "digest": "maintenance",
     "expand_paths": "importing",
     "export_batches": "reading",
     "generate_id": "recording",
     "grant_appender": "maintenance",
-    "grants": "access",
+    "grants": "tokens",
     "head": "paging",
     "history": "reading",
     "import_paths": "importing",
@@ -169,7 +169,7 @@ _HOMES = {
     "report": "knowledge",
     "restore": "maintenance",
     "retitle": "naming",
-    "revoke_token": "access",
+    "revoke_token": "tokens",
     "schema_revision": "maintenance",
     "secrets": "knowledge",
     "shared": "sharing",
@@ -178,7 +178,7 @@ _HOMES = {
     "thread_slugs": "reading",
     "threads": "reading",
     "title": "reading",
-    "token_holder": "access",
+    "token_holder": "tokens",
     "upcoming": "scheduled",
     "verify": "maintenance",
 }

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from timeline.core.model import SYSTEM_THREADS, Entry, FoldRecord, Hidden, Record
 from timeline.core.projector import apply_all, project
 from timeline.storage import Writer
-from timeline.usecases._points import by_thread, keep_checkpoints
-from timeline.usecases._texts import index_texts
+from timeline.usecases._checkpoints import by_thread, keep_checkpoints
+from timeline.usecases._search import index_texts
 
 __all__ = ["Progress", "append", "bulk"]
 

@@ -12,7 +12,7 @@ from timeline.core.aliases import Names
 from timeline.core.errors import TimelineError, UnknownName, UnknownThread
 from timeline.core.filters import EventFilter
 from timeline.core.model import Key, is_slug
-from timeline.core.texts import query_words
+from timeline.core.search import query_words
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager

@@ -28,8 +28,8 @@ from timeline.core.validate import entry_from_input
 from timeline.formats.eventfile import SUFFIXES, ParsedFile, RawEvent, jsonl_events, parse
 from timeline.storage import EventStore, Writer
 from timeline.usecases._append import Progress, bulk
-from timeline.usecases._points import reproject
-from timeline.usecases._texts import index_amended
+from timeline.usecases._checkpoints import reproject
+from timeline.usecases._search import index_amended
 from timeline.usecases.recording import NameCheck, check_amendment, future_problem, missing_refs
 
 __all__ = ["ImportResult", "expand_paths", "import_paths"]

@@ -28,8 +28,8 @@ from timeline.core.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.core.projector import project
 from timeline.storage import EventStore, Writer
 from timeline.usecases._append import bulk
-from timeline.usecases._points import REPLAY_GROUP, by_thread
-from timeline.usecases._texts import group_versions, replay_projections
+from timeline.usecases._checkpoints import REPLAY_GROUP, by_thread
+from timeline.usecases._search import group_versions, replay_projections
 
 Access = Literal["write", "read", "inspect"]
 

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from timeline.core.model import Correction, Event, Key, Record, Retraction, is_amendment
-from timeline.core.texts import TextVersion, event_text, versions_by_event
+from timeline.core.search import TextVersion, event_text, versions_by_event
 from timeline.storage import Reader, Writer
-from timeline.usecases._points import REPLAY_GROUP, replay_log
+from timeline.usecases._checkpoints import REPLAY_GROUP, replay_log
 
 __all__ = [
     "group_versions",
