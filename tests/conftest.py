@@ -187,13 +187,13 @@ def make_record(seq: int, event: Event, thread_title: str | None = None) -> Reco
 def records_of(store: Any) -> list[Record]:
     """Every record in the store, read through the store itself."""
     with store.reading() as r:
-        return r.records()
+        return r.log.records()
 
 
 def states_of(store: Any) -> dict[str, Any]:
     """The projection table's states, read through the store itself."""
     with store.reading() as r:
-        return r.states()
+        return r.projections.states()
 
 
 @pytest.fixture

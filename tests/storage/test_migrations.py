@@ -95,7 +95,7 @@ def test_an_0001_database_upgrades_verifies_and_answers_as_before(
         assert result.findings == [], [str(f) for f in result.findings]
         assert result.digest == expected  # not one record rewritten
         with store.reading() as r:
-            points = r.all_checkpoints()
+            points = r.projections.all_checkpoints()
             assert points and all(len(p) >= 2 for p in points.values())
         for day in days:
             assert as_of(store, day) == replayed[day]

@@ -95,7 +95,7 @@ def test_a_snapshot_cannot_write(imported: Run, db_url: str) -> None:
         with pytest.raises(Unavailable), snapshot.reading() as r:
             r._db.rows("DELETE FROM thread_states")
         with snapshot.reading() as r:
-            assert r.states(), "nothing was deleted"
+            assert r.projections.states(), "nothing was deleted"
     finally:
         snapshot.close()
 

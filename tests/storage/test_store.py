@@ -153,8 +153,8 @@ def test_the_projection_table_equals_a_full_replay_after_out_of_order_appends(st
             title="An early note",
             positions=[("Russia", "NATO enlargement", "an early stance")],
         )
-        records = w.append([(early, None)], NOW)
-        w.save_states(apply_all(w.states([early.thread]), records))
+        records = w.log.append([(early, None)], NOW)
+        w.projections.save_states(apply_all(w.projections.states([early.thread]), records))
     assert states_of(store) == project(records_of(store))
     rebuild(store)
     assert states_of(store) == project(records_of(store))

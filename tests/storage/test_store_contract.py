@@ -35,8 +35,9 @@ from timeline.core.model import (
     Source,
 )
 from timeline.core.projector import project
-from timeline.storage import EventStore, Writer
+from timeline.storage import EventStore
 from timeline.storage.schema import events, thread_states
+from timeline.storage.writer import LogWriter
 from timeline.usecases.maintenance import open_store
 
 GUARANTEES = "russia-nato-security-guarantees"
@@ -315,7 +316,7 @@ def append(
 ) -> list[Record]:
     """One write transaction that appends ``items`` and nothing else."""
     with store.writing({e.thread for e, _ in items}) as w:
-        return w.append(items, at)
+        return w.log.append(items, at)
 
 
 def tell_story(store: EventStore) -> list[Record]:
@@ -335,7 +336,7 @@ def story(store: EventStore) -> list[Record]:
 
 def all_records(store: EventStore) -> list[Record]:
     with store.reading() as r:
-        return r.records()
+        return r.log.records()
 
 
 def ids(records: Sequence[Record | FoldRecord]) -> list[str]:
@@ -373,8 +374,8 @@ def chunk(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
 def test_seq_runs_one_to_n_across_appends_transactions_and_threads(store) -> None:
     first = append(store, IMPORTED[:9], AT_0900)
     with store.writing([GUARANTEES, TROOPS, ARMS]) as w:  # two appends, one transaction
-        second = w.append(IMPORTED[9:12], AT_0900)
-        third = w.append(IMPORTED[12:], AT_0900)
+        second = w.log.append(IMPORTED[9:12], AT_0900)
+        third = w.log.append(IMPORTED[12:], AT_0900)
     fourth = append(store, [(DUPLICATE, None)], AT_1005)
     returned = [*first, *second, *third, *fourth]
     assert [r.seq for r in returned] == list(range(1, 17))
@@ -411,7 +412,7 @@ def test_each_record_links_to_the_previous_record_of_its_thread_and_the_first_to
 
 def test_the_hash_is_the_record_hash_of_the_stored_canonical_payload(store, story) -> None:
     with store.reading() as r:
-        rows = list(r.chain_rows())
+        rows = list(r.log.chain_rows())
     assert len(rows) == len(story)
     for row, record in zip(rows, story, strict=True):
         assert row.payload == canonical(entry_to_payload(record.entry))
@@ -439,10 +440,10 @@ def test_the_thread_title_is_kept_on_the_record_that_names_the_thread(store, sto
 
 def test_appending_nothing_returns_nothing_and_writes_nothing(store, story) -> None:
     with store.writing([GUARANTEES]) as w:
-        assert w.append([], AT_1100) == []
+        assert w.log.append([], AT_1100) == []
     with store.reading() as r:
-        assert r.count() == 19
-        assert r.records() == story
+        assert r.log.count() == 19
+        assert r.log.records() == story
 
 
 def test_what_append_returns_is_what_records_reads_back(store, story) -> None:
@@ -462,7 +463,7 @@ def test_a_recorded_at_in_madrid_time_is_stored_as_the_same_instant_in_utc(store
     assert read == returned
     assert read.recorded_at == dt.datetime(2026, 11, 28, 9, 0, 0, 250_000, tzinfo=UTC)
     with store.reading() as r:
-        (row,) = r.chain_rows()
+        (row,) = r.log.chain_rows()
     assert row.recorded_at == "2026-11-28T09:00:00.250000Z"
 
 
@@ -478,8 +479,8 @@ def test_find_returns_the_records_whose_keys_exist_and_leaves_out_the_others(sto
         Key(LEAK, "el-pais-obtains-replies"),  # no such thread
     ]
     with store.reading() as r:
-        assert r.find(wanted) == {k: by_key[k] for k in wanted[:2]}
-        assert r.find([]) == {}
+        assert r.log.find(wanted) == {k: by_key[k] for k in wanted[:2]}
+        assert r.log.find([]) == {}
 
 
 def test_find_with_more_keys_than_a_chunk_gives_the_same_answer(store, story, monkeypatch) -> None:
@@ -488,7 +489,7 @@ def test_find_with_more_keys_than_a_chunk_gives_the_same_answer(store, story, mo
     absent = [Key(NORMANDY, "berlin-advisers-meeting"), Key(LEAK, "el-pais-obtains-replies")]
     chunk(monkeypatch, 2)
     with store.reading() as r:
-        found = r.find([*present, *absent])
+        found = r.log.find([*present, *absent])
     assert len(present) == 6
     assert found == {k: by_key[k] for k in present}
 
@@ -502,8 +503,8 @@ def test_records_of_more_threads_than_a_chunk_are_theirs_in_seq_order(
     chunk(monkeypatch, 2)
     asked = [TROOPS, NORMANDY, ARMS, LEAK]  # LEAK has no record
     with store.reading() as r:
-        got = r.records(asked)
-        assert r.records([]) == []
+        got = r.log.records(asked)
+        assert r.log.records([]) == []
     assert got == [r for r in story if r.entry.thread in asked]
     assert ids(got) == [
         "troop-buildup-reports",
@@ -516,7 +517,7 @@ def test_records_of_more_threads_than_a_chunk_are_theirs_in_seq_order(
 
 def test_known_by_keeps_events_public_by_that_day_and_every_amendment(store, story) -> None:
     with store.reading() as r:
-        got = r.records(known_by=EVE_OF_PUBLICATION)
+        got = r.log.records(known_by=EVE_OF_PUBLICATION)
     assert event_ids(got) == [
         "putin-demands-guarantees",
         "russia-draft-treaties",
@@ -570,7 +571,7 @@ def test_since_and_until_keep_events_whose_date_interval_overlaps_the_range(
     store, story, since, until, events_kept
 ) -> None:
     with store.reading() as r:
-        got = r.records(since=_day(since), until=_day(until))
+        got = r.log.records(since=_day(since), until=_day(until))
     # the corrected events always come along (a correction may move their dates)
     assert set(event_ids(got)) >= CORRECTED
     assert event_ids(got) == events_kept
@@ -593,9 +594,9 @@ def test_a_corrected_event_is_kept_by_date_filters_because_a_correction_may_move
 ) -> None:
     chunk(monkeypatch, chunk_size)  # 1: more corrected events than a chunk, matched in SQL
     with store.reading() as r:
-        got = event_ids(r.records(**filters))
+        got = event_ids(r.log.records(**filters))
         # fold_records has no date range (replays need none), only known_by
-        fold_got = event_ids(r.fold_records(**filters)) if "known_by" in filters else got
+        fold_got = event_ids(r.log.fold_records(**filters)) if "known_by" in filters else got
     # Blinken and Lavrov were recorded on the NATO–Russia Council's day (12 January, known
     # that day) and corrected to 21 January: kept; the Council itself is not.
     assert "blinken-lavrov-geneva" in got
@@ -605,8 +606,8 @@ def test_a_corrected_event_is_kept_by_date_filters_because_a_correction_may_move
 
 def test_with_titles_keeps_records_not_yet_known_that_name_their_thread(store, story) -> None:
     with store.reading() as r:
-        plain = r.records(known_by=EVE_OF_PUBLICATION)
-        titled = r.records(known_by=EVE_OF_PUBLICATION, with_titles=True)
+        plain = r.log.records(known_by=EVE_OF_PUBLICATION)
+        titled = r.log.records(known_by=EVE_OF_PUBLICATION, with_titles=True)
     assert [r for r in titled if r not in plain] == [story[13]]
     assert story[13].entry.id == "us-arms-control-offer"  # known 2 February, names ARMS
     assert "us-eastern-europe-assurance" not in event_ids(titled)  # known later, no title
@@ -615,7 +616,7 @@ def test_with_titles_keeps_records_not_yet_known_that_name_their_thread(store, s
 def test_a_known_by_read_with_titles_projects_like_the_whole_log(store, story) -> None:
     day = EVE_OF_PUBLICATION
     with store.reading() as r:
-        part = r.fold_records(known_by=day, with_titles=True)
+        part = r.log.fold_records(known_by=day, with_titles=True)
     hidden_part: dict[str, Hidden] = {}
     hidden_all: dict[str, Hidden] = {}
     assert project(part, as_of=day, hidden=hidden_part) == project(
@@ -640,8 +641,8 @@ def test_recorded_before_keeps_what_the_database_held_at_that_time(
     store, story, before, held
 ) -> None:
     with store.reading() as r:
-        got = r.records(recorded_before=before)
-        count = r.count(recorded_before=before)
+        got = r.log.records(recorded_before=before)
+        count = r.log.count(recorded_before=before)
     assert got == story[:held]
     assert count == held
 
@@ -661,20 +662,35 @@ FOLD_FILTERS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("filters", FOLD_FILTERS, ids=lambda f: "+".join(f) or "none")
 def test_fold_records_apply_the_same_filters_as_records(store, story, filters) -> None:
     with store.reading() as r:
-        records = r.records(**filters)
-        fold = r.fold_records(**filters)
+        records = r.log.records(**filters)
+        fold = r.log.fold_records(**filters)
     assert records  # every filter set keeps something
     assert fold == [folded(x) for x in records]
 
 
 def test_fold_records_carry_event_heads_not_events(store, story) -> None:
     with store.reading() as r:
-        fold = r.fold_records()
-        streamed = list(r.iter_fold_records(batch=4))
+        fold = r.log.fold_records()
+        streamed = list(r.log.iter_fold_records(batch=4))
     assert fold == streamed == [folded(x) for x in story]
     kinds = {type(f.entry) for f in fold}
     assert kinds == {EventHead, Correction, Retraction}  # EventHead itself: no Event
     assert project(fold) == project(story)
+
+
+def test_the_plain_and_the_core_reads_of_fold_records_agree(store, story) -> None:
+    # FOLD_SQL (the driver's reads, a Snapshot's) and FOLD_COLUMNS (SQLAlchemy's) are
+    # both derived from mapper.FOLD_FIELDS, each in its own SQL: the replays that use
+    # one and those that use the other must fold the same records
+    threads = sorted({x.entry.thread for x in story})
+    with store.reading() as r:
+        plain = r.log.fetch_fold_records(threads)()
+        core = r.log.fold_records(threads)
+        tails = r.log.tails(dict.fromkeys(threads))
+    assert plain == core == [folded(x) for x in story]
+    assert [x for t in threads for x in tails[t]] == sorted(
+        core, key=lambda x: (x.entry.thread, x.seq)
+    )
 
 
 # ---- amendments_of, count, chain_rows -------------------------------------------------------
@@ -696,20 +712,20 @@ def test_amendments_of_gives_each_targets_corrections_and_retractions_in_seq_ord
     chunk(monkeypatch, 2)
     targets = [putin, DUPLICATE.key, Key(GUARANTEES, "el-pais-publishes"), Key(LEAK, "x")]
     with store.reading() as r:
-        got = r.amendments_of(targets)
+        got = r.log.amendments_of(targets)
     assert got == {putin: [story[17], summary_record], DUPLICATE.key: [story[16]]}
 
 
 def test_count_counts_every_record_or_those_recorded_by_a_time(store, story) -> None:
     with store.reading() as r:
-        assert r.count() == 19
-        assert r.count(recorded_before=AT_1005) == 16
-        assert r.count(recorded_before=AT_0900 - MICROSECOND) == 0
+        assert r.log.count() == 19
+        assert r.log.count(recorded_before=AT_1005) == 16
+        assert r.log.count(recorded_before=AT_0900 - MICROSECOND) == 0
 
 
 def test_chain_rows_of_a_clean_log_show_no_column_mismatch(store, story) -> None:
     with store.reading() as r:
-        rows = list(r.chain_rows())
+        rows = list(r.log.chain_rows())
     assert [row.column_mismatch for row in rows] == [None] * 19
     assert check_chains(rows) == []
     assert [(x.seq, x.thread, x.event_id, x.version, x.kind) for x in rows] == [
@@ -723,22 +739,22 @@ def test_chain_rows_of_a_clean_log_show_no_column_mismatch(store, story) -> None
 def test_save_states_inserts_new_threads_then_updates_them(store, story, monkeypatch) -> None:
     early = project(story[:15])
     with store.writing() as w:
-        w.save_states(early)
+        w.projections.save_states(early)
     with store.reading() as r:
-        assert r.states() == early
-        assert r.horizons() == {t: s.horizon for t, s in early.items()}
+        assert r.projections.states() == early
+        assert r.projections.horizons() == {t: s.horizon for t, s in early.items()}
     full = project(story)
     assert full != early  # the title correction changed the guarantees thread
     with store.writing() as w:
-        w.save_states(full)
+        w.projections.save_states(full)
     chunk(monkeypatch, 1)
     with store.reading() as r:
-        assert r.states() == full
-        assert r.states([GUARANTEES, NORMANDY, LEAK]) == {
+        assert r.projections.states() == full
+        assert r.projections.states([GUARANTEES, NORMANDY, LEAK]) == {
             t: full[t] for t in (GUARANTEES, NORMANDY)
         }
-        assert list(r.horizons()) == sorted(early)
-        assert r.horizons([ARMS, LEAK]) == {ARMS: dt.date(2022, 2, 2)}
+        assert list(r.projections.horizons()) == sorted(early)
+        assert r.projections.horizons([ARMS, LEAK]) == {ARMS: dt.date(2022, 2, 2)}
 
 
 def test_a_thread_that_shows_no_event_keeps_a_row_without_a_state(store, story) -> None:
@@ -753,9 +769,9 @@ def test_a_thread_that_shows_no_event_keeps_a_row_without_a_state(store, story) 
     )
     (titled,) = append(store, [(obtained, "The leak of the written replies")], AT_1100)
     with store.writing([LEAK]) as w:
-        w.save_states(project(w.fold_records()))
+        w.projections.save_states(project(w.log.fold_records()))
     with store.reading() as r:
-        assert LEAK in r.states()
+        assert LEAK in r.projections.states()
     retracted = Retraction(
         LEAK,
         "el-pais-obtains-replies-retracted",
@@ -773,23 +789,23 @@ def test_a_thread_that_shows_no_event_keeps_a_row_without_a_state(store, story) 
         )
     }
     with store.writing() as w:
-        w.save_states(states, hidden)
+        w.projections.save_states(states, hidden)
     with store.reading() as r:
-        assert r.states() == states and LEAK not in r.states()
-        assert r.horizons()[LEAK] == dt.date(2022, 2, 2)
-        assert r.horizons([LEAK]) == {LEAK: dt.date(2022, 2, 2)}
-        assert r.summary_mismatches(states, hidden) == {}
+        assert r.projections.states() == states and LEAK not in r.projections.states()
+        assert r.projections.horizons()[LEAK] == dt.date(2022, 2, 2)
+        assert r.projections.horizons([LEAK]) == {LEAK: dt.date(2022, 2, 2)}
+        assert r.projections.summary_mismatches(states, hidden) == {}
 
 
 def test_clear_states_empties_the_projection_table(store, story) -> None:
     with store.writing() as w:
-        w.save_states(project(story))
+        w.projections.save_states(project(story))
     with store.writing() as w:
-        w.clear_states()
+        w.projections.clear_states()
     with store.reading() as r:
-        assert r.states() == {}
-        assert r.horizons() == {}
-        assert r.count() == 19  # the log is untouched
+        assert r.projections.states() == {}
+        assert r.projections.horizons() == {}
+        assert r.log.count() == 19  # the log is untouched
 
 
 def test_summary_mismatches_find_nothing_after_saving_a_replay(store, story) -> None:
@@ -797,10 +813,10 @@ def test_summary_mismatches_find_nothing_after_saving_a_replay(store, story) -> 
     states = project(story, as_of=EVE_OF_PUBLICATION, hidden=hidden)
     assert set(hidden) == {ARMS}  # nothing of it public on 1 February
     with store.writing() as w:
-        w.save_states(states, hidden)
+        w.projections.save_states(states, hidden)
     with store.reading() as r:
-        assert r.summary_mismatches(states, hidden) == {}
-        assert set(r.horizons()) == {GUARANTEES, TROOPS, NORMANDY, ARMS}
+        assert r.projections.summary_mismatches(states, hidden) == {}
+        assert set(r.projections.horizons()) == {GUARANTEES, TROOPS, NORMANDY, ARMS}
 
 
 @pytest.mark.parametrize(
@@ -821,13 +837,13 @@ def test_summary_mismatches_name_a_column_changed_behind_the_stores_back(
     hidden: dict[str, Hidden] = {}
     states = project(story, as_of=EVE_OF_PUBLICATION, hidden=hidden)
     with store.writing() as w:
-        w.save_states(states, hidden)
+        w.projections.save_states(states, hidden)
     with store.engine.begin() as conn:  # plain SQLAlchemy, none of the store's code
         conn.execute(
             update(thread_states).where(thread_states.c.thread == thread).values({column: value})
         )
     with store.reading() as r:
-        assert r.summary_mismatches(states, hidden) == {thread: column}
+        assert r.projections.summary_mismatches(states, hidden) == {thread: column}
 
 
 # ---- Writer.restore ----------------------------------------------------------------------------
@@ -839,7 +855,7 @@ def _source_records(tmp_path: Path) -> tuple[list[Record], list[Any]]:
     try:
         tell_story(source)
         with source.reading() as r:
-            return r.records(), list(r.chain_rows())
+            return r.log.records(), list(r.log.chain_rows())
     finally:
         source.close()
 
@@ -847,10 +863,10 @@ def _source_records(tmp_path: Path) -> tuple[list[Record], list[Any]]:
 def test_restoring_records_read_from_another_store_gives_identical_records(store, tmp_path) -> None:
     records, rows = _source_records(tmp_path)
     with store.writing() as w:
-        w.restore(records)
+        w.log.restore(records)
     with store.reading() as r:
-        assert r.records() == records
-        restored_rows = list(r.chain_rows())
+        assert r.log.records() == records
+        restored_rows = list(r.log.chain_rows())
     assert restored_rows == rows
     assert check_chains(restored_rows) == []
 
@@ -858,12 +874,12 @@ def test_restoring_records_read_from_another_store_gives_identical_records(store
 def test_an_append_after_a_restore_continues_the_chains(store, tmp_path) -> None:
     records, _ = _source_records(tmp_path)
     with store.writing() as w:
-        w.restore(records)
+        w.log.restore(records)
     (reply,) = append(store, [(RUSSIA_REPLY, None)], AT_1100)
     last = [r for r in records if r.entry.thread == GUARANTEES][-1]
     assert (reply.seq, reply.version, reply.prev_hash) == (20, last.version + 1, last.hash)
     with store.reading() as r:
-        assert check_chains(r.chain_rows()) == []
+        assert check_chains(r.log.chain_rows()) == []
 
 
 # ---- conflicts: the unique (thread, version) key ---------------------------------------------
@@ -871,9 +887,9 @@ def test_an_append_after_a_restore_continues_the_chains(store, tmp_path) -> None
 
 def _assert_nothing_written(store: EventStore, story: list[Record], states: Any) -> None:
     with store.reading() as r:
-        assert r.records() == story
-        assert r.states() == states
-        assert LETTERS not in r.horizons()
+        assert r.log.records() == story
+        assert r.projections.states() == states
+        assert LETTERS not in r.projections.horizons()
 
 
 def test_a_stale_head_is_refused_by_the_thread_version_key_and_nothing_is_written(
@@ -881,17 +897,17 @@ def test_a_stale_head_is_refused_by_the_thread_version_key_and_nothing_is_writte
 ) -> None:
     states = project(story)
     with store.writing() as w:
-        w.save_states(states)
+        w.projections.save_states(states)
     # As if another writer had appended after this one read the head of the thread.
-    monkeypatch.setattr(Writer, "_read_heads", lambda self, threads: {})
+    monkeypatch.setattr(LogWriter, "_read_heads", lambda self, threads: {})
     with (
         pytest.raises(ConflictError, match=r"refused the write.*version"),
         store.writing([LETTERS, GUARANTEES]) as w,
     ):
-        (letters,) = w.append([(LAVROV_LETTERS, "Indivisible security")], AT_1100)
+        (letters,) = w.log.append([(LAVROV_LETTERS, "Indivisible security")], AT_1100)
         assert letters.version == 1  # a new thread: its stale head is right
-        w.save_states(project([*story, letters]))
-        w.append([(RUSSIA_REPLY, None)], AT_1100)  # version 1 of the guarantees again
+        w.projections.save_states(project([*story, letters]))
+        w.log.append([(RUSSIA_REPLY, None)], AT_1100)  # version 1 of the guarantees again
     _assert_nothing_written(store, story, states)
 
 
@@ -900,15 +916,15 @@ def test_a_row_inserted_at_a_taken_version_in_the_same_transaction_is_a_conflict
 ) -> None:
     states = project(story)
     with store.writing() as w:
-        w.save_states(states)
+        w.projections.save_states(states)
     with (
         pytest.raises(ConflictError, match=r"refused the write.*version"),
         store.writing([LETTERS, GUARANTEES]) as w,
     ):
-        (letters, reply) = w.append(
+        (letters, reply) = w.log.append(
             [(LAVROV_LETTERS, "Indivisible security"), (RUSSIA_REPLY, None)], AT_1100
         )
-        w.save_states(project([*story, letters, reply]))
+        w.projections.save_states(project([*story, letters, reply]))
         # Another row at the reply's (thread, version), straight into the same
         # transaction: only the database's unique key can refuse it.
         rival = dataclasses.replace(
@@ -927,14 +943,14 @@ def test_a_row_inserted_at_a_taken_version_in_the_same_transaction_is_a_conflict
 
 def test_reads_inside_one_reading_block_see_one_snapshot(store, story) -> None:
     with store.reading() as r:
-        before = (r.count(), r.records())
+        before = (r.log.count(), r.log.records())
         append(store, [(RUSSIA_REPLY, None)], AT_1100)  # another connection commits meanwhile
-        after = (r.count(), r.records())
-        found = r.find([RUSSIA_REPLY.key])
+        after = (r.log.count(), r.log.records())
+        found = r.log.find([RUSSIA_REPLY.key])
     assert before == after == (19, story)
     assert found == {}
     with store.reading() as r:
-        assert r.count() == 20
+        assert r.log.count() == 20
 
 
 def test_a_bulk_append_reads_back_as_appended_and_verifies(store) -> None:
@@ -961,5 +977,5 @@ def test_a_bulk_append_reads_back_as_appended_and_verifies(store) -> None:
     with store.writing({e.thread for e, _ in many}) as w:
         appended = append_and_project(w, many, AT_0900)
     with store.reading() as r:
-        assert r.records() == appended
+        assert r.log.records() == appended
     assert verify(store).findings == []

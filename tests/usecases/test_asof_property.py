@@ -180,7 +180,7 @@ class History:
 
     def check_asof(self, days: list[dt.date]) -> None:
         with self.store.reading() as r:
-            written = [t for t in self.threads if t in r.horizons([t])]
+            written = [t for t in self.threads if t in r.projections.horizons([t])]
         for day in days if written else ():
             fast = as_of(self.store, day, written)
             assert fast == as_of(self.store, day, written, recorded_before=FAR), day
@@ -190,8 +190,8 @@ class History:
     def check_tails(self) -> None:
         """No thread is left with a long run of records after its last checkpoint."""
         with self.store.reading() as r:
-            last = r.last_checkpoints(self.threads)
-            after = r.known_after(
+            last = r.projections.last_checkpoints(self.threads)
+            after = r.log.known_after(
                 {t: p.day for t, p in last.items()}
                 | {t: None for t in self.threads if t not in last}
             )
@@ -249,7 +249,7 @@ def test_a_data_entry_fix_that_makes_an_event_known_earlier_reaches_older_checkp
             for n, (date, known) in enumerate([(0, 0), (1, 1), (2, 2), (3, 3), (1, 10)]):
                 add_event(store, event(n, date, known), NOW)
             with store.reading() as r:
-                assert [p.day.day for p in r.all_checkpoints()[thread]] == [2, 4]
+                assert [p.day.day for p in r.projections.all_checkpoints()[thread]] == [2, 4]
             fix = {"type": "correction", "corrects": f"{thread}/e4", "set": {"known": _day(1)}}
             record_amendment(store, fix, NOW)
             for day in DAYS:

@@ -91,7 +91,7 @@ def _run(
         retitle(store, THREADS[op[1]], op[2], now)
     elif kind == "alias" and keys:  # one of an event's actors, under another name
         with store.reading() as r:
-            (record,) = r.find([Key.parse(keys[op[1] % len(keys)])]).values()
+            (record,) = r.log.find([Key.parse(keys[op[1] % len(keys)])]).values()
         actors = getattr(record.entry, "actors", None) or ["nobody"]
         record_alias(store, op[2], actors[0], now)
     elif keys and kind in ("correct", "retract"):
@@ -125,12 +125,12 @@ def test_any_sequence_of_valid_commands_leaves_a_log_that_verify_accepts(
             result = verify(store)
             assert result.findings == [], [str(f) for f in result.findings]
             with store.reading() as r:
-                before = r.states()
+                before = r.projections.states()
             from timeline.usecases import rebuild, restore
 
             rebuild(store)
             with store.reading() as r:
-                assert r.states() == before
+                assert r.projections.states() == before
             backup = folder / "backup.jsonl"
             backup.write_bytes(b"".join(export_chunks(store, "jsonl", today=dt.date.today())))
             restored = open_store(str(folder / "restored.db"))

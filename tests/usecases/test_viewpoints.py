@@ -405,7 +405,7 @@ def test_a_viewpoint_adds_to_the_public_view_and_secrets_are_what_it_adds(
         if not story.threads:
             return
         with store.reading() as r:
-            actors = sorted(r.actor_names())
+            actors = sorted(r.names.actor_names())
         for day in DAYS:
             public = story.shown(day)
             union: set[str] = set()

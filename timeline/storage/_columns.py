@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, String, and_, case, or_
 from sqlalchemy import type_coerce as coerce
 
+from timeline.core.mapper import FOLD_FIELDS
 from timeline.storage.plain import RECORD_FIELDS, chunks
 from timeline.storage.schema import events
 
@@ -15,27 +17,23 @@ __all__ = ["FOLD_COLUMNS", "RECORD_COLUMNS", "by_keys", "in_chunks", "keys_match
 
 
 RECORD_COLUMNS = tuple(events.c[name] for name in RECORD_FIELDS)
-# Only what the projector reads: replays skip reading the payloads of events (the
-# columns hold what it needs); corrections and retractions come with theirs.
-FOLD_COLUMNS = (
-    events.c.seq,
-    events.c.thread_title,
-    events.c.kind,
-    events.c.payload_schema,
-    case((events.c.kind == "event", None), else_=events.c.payload).label("payload"),
-    events.c.thread,
-    events.c.event_id,
-    events.c.date_text,
-    # text on SQLite: type_coerce skips SQLAlchemy's per-row date conversion
-    coerce(events.c.known, String).label("known"),
-    events.c.known_given,
-    coerce(events.c.announced, String).label("announced"),
-    events.c.type,
-    events.c.title,
-    events.c.actors,
-    events.c.status,
-    events.c.positions,
-)
+
+
+def _fold_column(name: str) -> ColumnElement[Any]:
+    """A column of ``mapper.FOLD_FIELDS`` as the store selects it, the same as ``FOLD_SQL``
+    says in plain SQL: an event's payload left out (its columns hold what the projector
+    needs), and a day as text on SQLite (type_coerce skips SQLAlchemy's per-row date
+    conversion)."""
+    column = events.c[name]
+    if name == "payload":
+        return case((events.c.kind == "event", None), else_=column).label(name)
+    if column.type.python_type is dt.date:
+        return coerce(column, String).label(name)
+    return column
+
+
+# Only what the projector reads, in mapper.FOLD_FIELDS' order (as FOLD_SQL).
+FOLD_COLUMNS = tuple(_fold_column(name) for name in FOLD_FIELDS)
 
 
 def in_chunks(

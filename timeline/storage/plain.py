@@ -11,8 +11,11 @@ and SQLite holds days as ISO text where PostgreSQL has dates (``as_day``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from timeline.core.codec import format_recorded_at
 from timeline.core.mapper import FOLD_FIELDS, fold_record_from_values, readable, record_from_row
@@ -25,6 +28,8 @@ __all__ = [
     "SEQ",
     "THREAD",
     "Driver",
+    "PlainLog",
+    "PlainProjections",
     "PlainReader",
     "as_day",
     "chunks",
@@ -181,16 +186,12 @@ def _point(row: Sequence[Any]) -> Checkpoint:
     return Checkpoint(thread, as_day(day), parsed, as_day(horizon), max_seq, records)
 
 
-class PlainReader:
-    """The reads of an ``asof`` from the stored projections, in one transaction."""
+class PlainLog:
+    """The log's reads in plain SQL: records by key, by thread and known day, and what
+    a replay needs to continue a thread from a checkpoint."""
 
     def __init__(self, db: Driver) -> None:
         self._db = db
-
-    def revision(self) -> str | None:
-        """The schema revision the database is at (Alembic's record of it)."""
-        rows = self._db.rows("SELECT version_num FROM alembic_version")
-        return str(rows[0][0]) if rows else None
 
     def head(self) -> int:
         """The log's last seq (0 if empty): seq runs 1..n, so it is also the count, read
@@ -203,72 +204,6 @@ class PlainReader:
             return int(self._db.rows("SELECT count(*) FROM events")[0][0])
         sql = f"SELECT count(*) FROM events WHERE recorded_at <= {self._db.mark}"
         return int(self._db.rows(sql, (format_recorded_at(recorded_before),))[0][0])
-
-    def _states_rows(
-        self, select: str, threads: Iterable[str] | None, where: str = ""
-    ) -> list[Any]:
-        if threads is not None:
-            return self._db.of_threads(f"{select} FROM thread_states", threads, where)
-        sql = f"SELECT {select} FROM thread_states"
-        return self._db.rows(f"{sql} WHERE {where}" if where else sql)
-
-    # ---- the projection table -------------------------------------------------------------
-
-    def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
-        """Stored current states (every event), by thread slug, sorted; threads that show
-        no event have none."""
-        found = (state_from_json(s) for (s,) in self._states_rows("state", threads, "events > 0"))
-        return dict(sorted((s.thread, s) for s in found))
-
-    def hidden(self, threads: Iterable[str] | None = None) -> dict[str, Hidden]:
-        """Threads of the projection table that show no event (all retracted); with
-        ``threads``, those of them as they stand, whatever they show, each as ``Hidden``
-        with ``retracted`` saying whether that is why it shows nothing."""
-        select = "thread, title, horizon, max_seq, title_seq, events"
-        rows = self._states_rows(select, threads, "" if threads is not None else "events = 0")
-        return {
-            t: Hidden(t, title, as_day(h), seq, title_seq, retracted=events == 0)
-            for t, title, h, seq, title_seq, events in rows
-        }
-
-    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
-        """Every thread of the projection table (every thread in the log, but during a
-        rebuild), or those asked for that exist, with the latest known day among its
-        records."""
-        return {t: as_day(h) for t, h in self._states_rows("thread, horizon", threads)}
-
-    def titles(self, threads: Iterable[str]) -> dict[str, tuple[str | None, int]]:
-        """(title, seq of the record that set it) of each thread."""
-        rows = self._states_rows("thread, title, title_seq", threads)
-        return {thread: (title, seq) for thread, title, seq in rows}
-
-    # ---- checkpoints and what follows them ------------------------------------------------
-
-    def checkpoints_on(self, threads: Iterable[str], day: dt.date) -> dict[str, Checkpoint]:
-        """The latest checkpoint of each thread on or before ``day`` (if it has one)."""
-        db = self._db
-        out: dict[str, Checkpoint] = {}
-        for chunk in chunks(threads):
-            sql = (
-                f"SELECT {', '.join('c.' + c for c in _POINT_FIELDS)} "
-                "FROM checkpoints c JOIN (SELECT thread, max(day) AS day FROM checkpoints "
-                f"WHERE day <= {db.mark} AND thread IN ({db.marks(len(chunk))}) "
-                "GROUP BY thread) l ON c.thread = l.thread AND c.day = l.day"
-            )
-            out.update((row[0], _point(row)) for row in db.rows(sql, (db.day(day), *chunk)))
-        return out
-
-    def last_checkpoints(self, threads: Iterable[str]) -> dict[str, Checkpoint]:
-        """The latest checkpoint of each thread (if it has one)."""
-        return self.checkpoints_on(threads, dt.date.max)
-
-    def all_checkpoints(self) -> dict[str, list[Checkpoint]]:
-        """Every checkpoint, by thread, in day order."""
-        out: dict[str, list[Checkpoint]] = {}
-        sql = f"SELECT {', '.join(_POINT_FIELDS)} FROM checkpoints ORDER BY thread, day"
-        for row in self._db.rows(sql):
-            out.setdefault(row[0], []).append(_point(row))
-        return out
 
     def tails(
         self, starts: Mapping[str, dt.date | None], until: dt.date | None = None
@@ -294,8 +229,6 @@ class PlainReader:
         for record in readable(fold_record_from_values, amended):
             out.setdefault(record.entry.thread, {})[record.seq] = record
         return {t: sorted(out[t].values(), key=lambda r: r.seq) for t in starts}
-
-    # ---- records by key, and the few a view always needs ----------------------------------
 
     def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
         """Stored records for the given keys that exist."""
@@ -393,3 +326,109 @@ class PlainReader:
             params.append(through_seq)
         sql = f"SELECT {_RECORD_SQL} FROM events WHERE {' AND '.join(where)} ORDER BY seq"
         return list(readable(_record, self._db.rows(sql, params)))
+
+    def known_after(self, starts: Mapping[str, dt.date | None]) -> dict[str, int]:
+        """How many records of each thread are known after its day (None: all)."""
+        rows = self._db.known_between("thread, count(*)", starts.items(), None, " GROUP BY thread")
+        return dict(rows)
+
+    def fetch_fold_records(self, threads: Sequence[str]) -> Callable[[], list[FoldRecord]]:
+        """Every record of some threads, read now in one statement, and made into records
+        as the projector needs them, in seq order, when the result is called: a replay
+        reads while nothing else runs, and makes the records on the thread that folds
+        them."""
+        wanted: Any = sorted(threads)
+        if self._db.backend == "postgresql":
+            where = f"= ANY({self._db.mark})"
+        else:  # a JSON array: as many as it takes, in one parameter
+            where, wanted = "IN (SELECT value FROM json_each(?))", orjson.dumps(wanted).decode()
+        rows = self._db.rows(f"SELECT {FOLD_SQL} FROM events WHERE thread {where}", (wanted,))
+
+        def records() -> list[FoldRecord]:
+            return list(readable(fold_record_from_values, sorted(rows, key=itemgetter(SEQ))))
+
+        return records
+
+
+class PlainProjections:
+    """The projections' reads in plain SQL: the thread states and the checkpoints."""
+
+    def __init__(self, db: Driver) -> None:
+        self._db = db
+
+    def _states_rows(
+        self, select: str, threads: Iterable[str] | None, where: str = ""
+    ) -> list[Any]:
+        if threads is not None:
+            return self._db.of_threads(f"{select} FROM thread_states", threads, where)
+        sql = f"SELECT {select} FROM thread_states"
+        return self._db.rows(f"{sql} WHERE {where}" if where else sql)
+
+    def states(self, threads: Iterable[str] | None = None) -> dict[str, ThreadState]:
+        """Stored current states (every event), by thread slug, sorted; threads that show
+        no event have none."""
+        found = (state_from_json(s) for (s,) in self._states_rows("state", threads, "events > 0"))
+        return dict(sorted((s.thread, s) for s in found))
+
+    def hidden(self, threads: Iterable[str] | None = None) -> dict[str, Hidden]:
+        """Threads of the projection table that show no event (all retracted); with
+        ``threads``, those of them as they stand, whatever they show, each as ``Hidden``
+        with ``retracted`` saying whether that is why it shows nothing."""
+        select = "thread, title, horizon, max_seq, title_seq, events"
+        rows = self._states_rows(select, threads, "" if threads is not None else "events = 0")
+        return {
+            t: Hidden(t, title, as_day(h), seq, title_seq, retracted=events == 0)
+            for t, title, h, seq, title_seq, events in rows
+        }
+
+    def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
+        """Every thread of the projection table (every thread in the log, but during a
+        rebuild), or those asked for that exist, with the latest known day among its
+        records."""
+        return {t: as_day(h) for t, h in self._states_rows("thread, horizon", threads)}
+
+    def titles(self, threads: Iterable[str]) -> dict[str, tuple[str | None, int]]:
+        """(title, seq of the record that set it) of each thread."""
+        rows = self._states_rows("thread, title, title_seq", threads)
+        return {thread: (title, seq) for thread, title, seq in rows}
+
+    def checkpoints_on(self, threads: Iterable[str], day: dt.date) -> dict[str, Checkpoint]:
+        """The latest checkpoint of each thread on or before ``day`` (if it has one)."""
+        db = self._db
+        out: dict[str, Checkpoint] = {}
+        for chunk in chunks(threads):
+            sql = (
+                f"SELECT {', '.join('c.' + c for c in _POINT_FIELDS)} "
+                "FROM checkpoints c JOIN (SELECT thread, max(day) AS day FROM checkpoints "
+                f"WHERE day <= {db.mark} AND thread IN ({db.marks(len(chunk))}) "
+                "GROUP BY thread) l ON c.thread = l.thread AND c.day = l.day"
+            )
+            out.update((row[0], _point(row)) for row in db.rows(sql, (db.day(day), *chunk)))
+        return out
+
+    def last_checkpoints(self, threads: Iterable[str]) -> dict[str, Checkpoint]:
+        """The latest checkpoint of each thread (if it has one)."""
+        return self.checkpoints_on(threads, dt.date.max)
+
+    def all_checkpoints(self) -> dict[str, list[Checkpoint]]:
+        """Every checkpoint, by thread, in day order."""
+        out: dict[str, list[Checkpoint]] = {}
+        sql = f"SELECT {', '.join(_POINT_FIELDS)} FROM checkpoints ORDER BY thread, day"
+        for row in self._db.rows(sql):
+            out.setdefault(row[0], []).append(_point(row))
+        return out
+
+
+class PlainReader:
+    """The reads of an ``asof`` from the stored projections, in one transaction: the
+    parts of the store a ``Snapshot`` can read (``log``, ``projections``), in plain SQL."""
+
+    def __init__(self, db: Driver) -> None:
+        self._db = db
+        self.log = PlainLog(db)
+        self.projections = PlainProjections(db)
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (Alembic's record of it)."""
+        rows = self._db.rows("SELECT version_num FROM alembic_version")
+        return str(rows[0][0]) if rows else None

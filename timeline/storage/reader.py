@@ -1,8 +1,10 @@
-"""Reader: every read of the log and the projection table, inside one transaction."""
+"""Reader: every read inside one transaction, by part of the store — the log, the
+projections (thread states, checkpoints), the search index, the names."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -17,6 +19,7 @@ from timeline.core.mapper import (
     readable,
     record_from_row,
 )
+from timeline.core.mapper import actor_names as payload_actor_names
 from timeline.core.model import (
     DEFAULT_STATUS,
     SYSTEM_THREADS,
@@ -29,22 +32,20 @@ from timeline.core.model import (
 )
 from timeline.storage import _columns, plain
 from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
-from timeline.storage.checkpoints import PointReader
-from timeline.storage.names import NameReader
-from timeline.storage.plain import Driver
+from timeline.storage.plain import Driver, PlainLog, PlainProjections, PlainReader
 from timeline.storage.schema import events, thread_states
-from timeline.storage.search import TextReader
+from timeline.storage.search import SearchReader
 
-__all__ = ["Reader"]
+__all__ = ["LogReader", "NameReader", "ProjectionReader", "Reader"]
 
 T = TypeVar("T")
 
 
-class Reader(PointReader, TextReader, NameReader):
-    """What may be read inside one transaction (a Writer can do all of it too)."""
+class LogReader(PlainLog):
+    """Every read of the log (the plain ones too)."""
 
-    def __init__(self, conn: Connection) -> None:
-        super().__init__(Driver(conn.connection, conn.dialect.name))
+    def __init__(self, conn: Connection, db: Driver) -> None:
+        super().__init__(db)
         self._conn = conn
 
     def _rows(
@@ -57,8 +58,6 @@ class Reader(PointReader, TextReader, NameReader):
         if threads is None:
             return iter(self._conn.execute(query))
         return in_chunks(self._conn, threads, where_in(query, column))
-
-    # ---- records ------------------------------------------------------------------------
 
     def records(
         self,
@@ -199,20 +198,6 @@ class Reader(PointReader, TextReader, NameReader):
         for row in self._conn.execute(query):
             yield row.thread, row.hash
 
-    def corruption(self) -> list[str]:
-        """What the database itself reports damaged (SQLite's quick_check); [] if nothing."""
-        if self._conn.dialect.name != "sqlite":
-            return []  # PostgreSQL checks its pages as it reads them
-        found = [str(r[0]) for r in self._conn.exec_driver_sql("PRAGMA quick_check")]
-        return [] if found == ["ok"] else found
-
-    def projected_through(self) -> int:
-        """The highest seq the projection table says it has folded (0 if none)."""
-        query = select(func.coalesce(func.max(thread_states.c.max_seq), 0))
-        return int(self._conn.execute(query).scalar_one())
-
-    # ---- the projection table -------------------------------------------------------------
-
     def sizes(self, threads: Iterable[str] | None = None) -> dict[str, int]:
         """How many records each thread (or those asked for) holds; all threads leave out
         the log's own threads (``SYSTEM_THREADS``), which are not negotiations."""
@@ -240,6 +225,19 @@ class Reader(PointReader, TextReader, NameReader):
         if group:
             yield group
 
+
+class ProjectionReader(PlainProjections):
+    """Every read of the projections: the thread states and the checkpoints."""
+
+    def __init__(self, conn: Connection, db: Driver) -> None:
+        super().__init__(db)
+        self._conn = conn
+
+    def projected_through(self) -> int:
+        """The highest seq the projection table says it has folded (0 if none)."""
+        query = select(func.coalesce(func.max(thread_states.c.max_seq), 0))
+        return int(self._conn.execute(query).scalar_one())
+
     def summary_mismatches(
         self, states: Mapping[str, ThreadState], hidden: Mapping[str, Hidden]
     ) -> dict[str, str]:
@@ -263,3 +261,61 @@ class Reader(PointReader, TextReader, NameReader):
             if wrong is not None:
                 out[row.thread] = wrong
         return out
+
+
+class NameReader:
+    """The names the log uses: every actor and every issue, for the checks that a name
+    asked for exists (and the suggestions when it does not)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def actor_names(self) -> set[str]:
+        """Every name the log gives an actor: parties, positions' actors and ``known_to``,
+        as recorded and as corrected."""
+        names: set[str] = set()
+        for (actors,) in self._conn.execute(select(events.c.actors).distinct()):
+            names.update(json.loads(actors))
+        held = events.c.positions.is_not(None)
+        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
+            names.update(actor for actor, _, _ in json.loads(positions))
+        corrections = events.c.target.is_not(None) & (events.c.kind == "correction")
+        more = corrections | events.c.payload.like('%"known_to"%')
+        for (payload,) in self._conn.execute(select(events.c.payload).where(more)):
+            names.update(payload_actor_names(json.loads(payload)))
+        return names
+
+    def issue_names(self) -> set[str]:
+        """Every issue a stance was recorded on, as recorded and as corrected."""
+        names: set[str] = set()
+        held = events.c.positions.is_not(None)
+        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
+            names.update(issue for _, issue, _ in json.loads(positions))
+        amended = events.c.target.is_not(None) & (events.c.kind == "correction")  # by index
+        for (payload,) in self._conn.execute(select(events.c.payload).where(amended)):
+            changes = json.loads(payload)["set"]
+            names.update(str(x["issue"]).strip() for x in changes.get("positions") or ())
+        return names
+
+
+class Reader(PlainReader):
+    """What may be read inside one transaction: the store's parts, each over the same
+    connection — the log, the projections, the search index, the names."""
+
+    log: LogReader
+    projections: ProjectionReader
+
+    def __init__(self, conn: Connection) -> None:
+        db = Driver(conn.connection, conn.dialect.name)
+        self._db, self._conn = db, conn
+        self.log = LogReader(conn, db)
+        self.projections = ProjectionReader(conn, db)
+        self.search = SearchReader(conn, db)
+        self.names = NameReader(conn)
+
+    def corruption(self) -> list[str]:
+        """What the database itself reports damaged (SQLite's quick_check); [] if nothing."""
+        if self._conn.dialect.name != "sqlite":
+            return []  # PostgreSQL checks its pages as it reads them
+        found = [str(r[0]) for r in self._conn.exec_driver_sql("PRAGMA quick_check")]
+        return [] if found == ["ok"] else found

@@ -33,7 +33,7 @@ from timeline.storage.db import error_reason
 from timeline.storage.plain import CHUNK, Driver, as_day
 from timeline.storage.schema import event_texts, events
 
-__all__ = ["TextReader", "TextWriter"]
+__all__ = ["SearchReader", "SearchWriter"]
 
 _T = event_texts.c
 # SQLite's FTS5 table, as far as a write names it (its hidden column takes commands)
@@ -90,11 +90,13 @@ def _on(day: dt.date | None) -> Any:
     return and_(or_(_T.since.is_(None), _T.since <= day), or_(_T.until.is_(None), _T.until > day))
 
 
-class TextReader:
-    _conn: Connection
-    _db: Driver
+class SearchReader:
+    """Reads of the search index: which events' texts hold the words, and its checks."""
 
-    def search(
+    def __init__(self, conn: Connection, db: Driver) -> None:
+        self._conn, self._db = conn, db
+
+    def find(
         self, words: Sequence[str], day: dt.date | None, *, any_version: bool = False
     ) -> set[Key]:
         """The events whose text, as it read on ``day`` (None: as it reads now; or in any
@@ -121,7 +123,7 @@ class TextReader:
         a failure leaves the transaction usable."""
         try:
             with self._conn.begin_nested():
-                self.search(["timeline"], None)
+                self.find(["timeline"], None)
         except SQLAlchemyError as e:
             return error_reason(e)
         return None
@@ -201,7 +203,7 @@ class TextReader:
             yield TextVersion(r.thread, r.event_id, since, until, r.body)
 
 
-class TextWriter(TextReader):
+class SearchWriter(SearchReader):
     """Writes of the index. On SQLite the FTS5 table's content is ``event_texts``: each
     write adds (or removes) the same rows there, a batch at a time."""
 

@@ -1,9 +1,10 @@
-"""Writer: appends records and keeps the projection table, inside one write transaction."""
+"""Writer: appends records and keeps the projections, inside one write transaction, by
+part of the store as ``Reader`` reads them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
@@ -12,15 +13,15 @@ from timeline.core.chain import clock_ahead, record_hash
 from timeline.core.codec import format_recorded_at
 from timeline.core.errors import DatabaseError
 from timeline.core.mapper import ROW_FIELDS, canonical_payload, row_values
-from timeline.core.model import DEFAULT_STATUS, Entry, Hidden, Record, ThreadState
+from timeline.core.model import DEFAULT_STATUS, Checkpoint, Entry, Hidden, Record, ThreadState
 from timeline.core.stateform import state_to_json
 from timeline.storage._columns import in_chunks
-from timeline.storage.checkpoints import PointWriter
-from timeline.storage.reader import Reader
-from timeline.storage.schema import events, thread_states
-from timeline.storage.search import TextWriter
+from timeline.storage.plain import Driver
+from timeline.storage.reader import LogReader, NameReader, ProjectionReader, Reader
+from timeline.storage.schema import checkpoints, events, thread_states
+from timeline.storage.search import SearchWriter
 
-__all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
+__all__ = ["LOG_LOCK", "THREAD_LOCK", "LogWriter", "ProjectionWriter", "Writer"]
 
 # PostgreSQL advisory lock keys (class, object): the whole log (writers share it, rebuild,
 # verify and restore take it alone), one per thread, and one for numbering rows. Advisory
@@ -28,6 +29,7 @@ __all__ = ["LOG_LOCK", "THREAD_LOCK", "Writer"]
 LOG_LOCK = (0x746B, 0)
 THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
+_C = checkpoints.c
 _COPY_FROM = 500  # rows from which a PostgreSQL insert goes by COPY
 _DATES_AT = [i for i, name in enumerate(ROW_FIELDS) if events.c[name].type.python_type is dt.date]
 
@@ -42,11 +44,11 @@ def _as_text(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-class Writer(PointWriter, TextWriter, Reader):
-    """What may be done inside one write transaction: every read, and the writes."""
+class LogWriter(LogReader):
+    """Appends to the log: each record linked into its thread's hash chain and numbered."""
 
-    def __init__(self, conn: Connection) -> None:
-        super().__init__(conn)
+    def __init__(self, conn: Connection, db: Driver) -> None:
+        super().__init__(conn, db)
         # What append learns of the log once per transaction, which holds the locks
         # that keep it true: each thread's (version, last hash), and the last seq.
         self._heads: dict[str, tuple[int, str]] = {}
@@ -186,7 +188,9 @@ class Writer(PointWriter, TextWriter, Reader):
 
         return {r.thread: (r.version, r.hash) for r in in_chunks(self._conn, threads, query_for)}
 
-    # ---- the projection table -------------------------------------------------------------
+
+class ProjectionWriter(ProjectionReader):
+    """Keeps the projections: the thread states and the checkpoints."""
 
     def save_states(
         self, states: Mapping[str, ThreadState], hidden: Mapping[str, Hidden] | None = None
@@ -231,3 +235,42 @@ class Writer(PointWriter, TextWriter, Reader):
 
     def clear_states(self) -> None:
         self._conn.execute(delete(thread_states))
+
+    def save_checkpoints(self, points: Iterable[Checkpoint]) -> None:
+        rows = [
+            {
+                "thread": p.thread,
+                "day": p.day,
+                "state": None if p.state is None else state_to_json(p.state),
+                "horizon": p.horizon,
+                "max_seq": p.max_seq,
+                "records": p.records,
+            }
+            for p in points
+        ]
+        if rows:
+            self._conn.execute(insert(checkpoints), rows)
+
+    def drop_checkpoints(self, cuts: Mapping[str, dt.date]) -> None:
+        """Remove each thread's checkpoints on or after its day."""
+        for thread, day in sorted(cuts.items()):
+            self._conn.execute(delete(checkpoints).where(_C.thread == thread, _C.day >= day))
+
+    def clear_checkpoints(self) -> None:
+        self._conn.execute(delete(checkpoints))
+
+
+class Writer(Reader):
+    """What may be done inside one write transaction: every read, and each part's writes."""
+
+    log: LogWriter
+    projections: ProjectionWriter
+    search: SearchWriter
+
+    def __init__(self, conn: Connection) -> None:
+        db = Driver(conn.connection, conn.dialect.name)
+        self._db, self._conn = db, conn
+        self.log = LogWriter(conn, db)
+        self.projections = ProjectionWriter(conn, db)
+        self.search = SearchWriter(conn, db)
+        self.names = NameReader(conn)

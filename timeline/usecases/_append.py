@@ -29,21 +29,23 @@ def append(
 
     Events extend the stored states; a correction or retraction re-projects its thread.
     """
-    appended = w.append(items, now, recorded_by)
+    appended = w.log.append(items, now, recorded_by)
     # the log's own threads (aliases, tokens) are not negotiations: no projections
     records = [r for r in appended if r.entry.thread not in SYSTEM_THREADS]
     touched = {r.entry.thread for r in records}
-    states = w.states(touched)
-    had = set(w.horizons(touched))  # the threads that had records before
+    states = w.projections.states(touched)
+    had = set(w.projections.horizons(touched))  # the threads that had records before
     # A state can be extended only by events, and only if the thread had one: after a
     # correction or retraction, or on a thread that showed nothing, replay the thread.
     replay = {r.entry.thread for r in records if r.kind != "event"} | (had - set(states))
-    w.save_states(apply_all(states, [r for r in records if r.entry.thread not in replay]))
+    w.projections.save_states(
+        apply_all(states, [r for r in records if r.entry.thread not in replay])
+    )
     replayed: list[FoldRecord] = []
     if replay:
         hidden: dict[str, Hidden] = {}
-        replayed = w.fold_records(threads=replay)
-        w.save_states(project(replayed, hidden=hidden), hidden)
+        replayed = w.log.fold_records(threads=replay)
+        w.projections.save_states(project(replayed, hidden=hidden), hidden)
     keep_checkpoints(w, records, touched - had, by_thread(replayed))
     index_texts(w, records)
     return appended

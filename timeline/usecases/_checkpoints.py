@@ -37,12 +37,12 @@ def replay_log(
     thread: it should be the database's work (a long statement that releases Python's
     lock), for the two to take two cores. A statement that returns many rows would
     wait for the lock at each one."""
-    w.clear_states()
-    w.clear_checkpoints()
+    w.projections.clear_states()
+    w.projections.clear_checkpoints()
     records = threads = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
-        for group in w.thread_groups(None, REPLAY_GROUP):
-            folding = pool.submit(_replay_all, w.fetch_fold_records(group))
+        for group in w.log.thread_groups(None, REPLAY_GROUP):
+            folding = pool.submit(_replay_all, w.log.fetch_fold_records(group))
             if alongside is not None:
                 alongside(group)
             replays, count = folding.result()
@@ -64,8 +64,8 @@ def _save(w: Writer, replays: Mapping[str, tuple[list[Checkpoint], ThreadState |
     """Write replayed threads: their states (or what shows of them) and checkpoints."""
     states = {t: s for t, (_, s) in replays.items() if isinstance(s, ThreadState)}
     hidden = {t: s for t, (_, s) in replays.items() if isinstance(s, Hidden)}
-    w.save_states(states, hidden)
-    w.save_checkpoints(p for points, _ in replays.values() for p in points)
+    w.projections.save_states(states, hidden)
+    w.projections.save_checkpoints(p for points, _ in replays.values() for p in points)
 
 
 def keep_checkpoints(
@@ -91,26 +91,26 @@ def keep_checkpoints(
             day = cut_day(mine, thread_records.get(thread, ()))
             if day is not None:
                 cuts[thread] = day
-    w.drop_checkpoints(cuts)
+    w.projections.drop_checkpoints(cuts)
     amended = {r.entry.thread for r in records if is_amendment(r.entry)}
     points += _extend(w, sorted(set(new) - fresh), amended)
-    w.save_checkpoints(points)
+    w.projections.save_checkpoints(points)
 
 
 def _extend(w: Writer, threads: Sequence[str], amended: set[str]) -> list[Checkpoint]:
     """New checkpoints for the threads with many records known after their last one,
     or a new correction or retraction (a checkpoint on the day it takes effect)."""
-    last = w.last_checkpoints(threads)
+    last = w.projections.last_checkpoints(threads)
     starts = {t: last[t].day if t in last else None for t in threads}
-    counts = w.known_after(starts)
+    counts = w.log.known_after(starts)
     pending = {t: starts[t] for t in threads if due(counts.get(t, 0)) or t in amended}
-    tails = w.tails(pending) if pending else {}
+    tails = w.log.tails(pending) if pending else {}
     made: list[Checkpoint] = []
     for thread in sorted(pending):
         points = build(thread, tails[thread], last.get(thread))
         if points is None:  # the last one no longer holds: start the thread again
-            w.drop_checkpoints({thread: dt.date.min})
-            points = build(thread, w.tails({thread: None})[thread]) or []
+            w.projections.drop_checkpoints({thread: dt.date.min})
+            points = build(thread, w.log.tails({thread: None})[thread]) or []
         made += points
     return made
 
@@ -119,21 +119,21 @@ def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
     """After a bulk append of the records from ``first_seq`` on: each thread's state,
     and its checkpoints from the first day its new records change (``cut_day``), read
     back from the log a group of whole threads at a time (bounded memory)."""
-    for group in w.thread_groups(sorted(set(threads)), REPLAY_GROUP):
-        records = by_thread(w.fetch_fold_records(group)())
+    for group in w.log.thread_groups(sorted(set(threads)), REPLAY_GROUP):
+        records = by_thread(w.log.fetch_fold_records(group)())
         cuts = {}
         for thread, mine in records.items():
             day = cut_day([r for r in mine if r.seq >= first_seq], mine)
             if day is not None:
                 cuts[thread] = day
-        w.drop_checkpoints(cuts)
-        kept = w.last_checkpoints(group)
+        w.projections.drop_checkpoints(cuts)
+        kept = w.projections.last_checkpoints(group)
         replays = {}
         for thread, mine in records.items():
             start = kept.get(thread)
             made = build(thread, mine, start)
             if made is None:  # the last one left no longer holds: the thread again
-                w.drop_checkpoints({thread: dt.date.min})
+                w.projections.drop_checkpoints({thread: dt.date.min})
                 start, made = None, build(thread, mine) or []
             replays[thread] = (made, current(thread, mine, made[-1] if made else start))
         _save(w, replays)

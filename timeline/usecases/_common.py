@@ -49,7 +49,7 @@ def names_of(
 ) -> Names:
     """The actor aliases recorded (by a moment, or up to a seq, if given): what every
     view applies."""
-    return Names.of(r.alias_records(recorded_before, through_seq))
+    return Names.of(r.log.alias_records(recorded_before, through_seq))
 
 
 def require_threads(r: PlainReader, threads: Iterable[str]) -> None:
@@ -59,7 +59,7 @@ def require_threads(r: PlainReader, threads: Iterable[str]) -> None:
     for thread in wanted:
         if not is_slug(thread):
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
-    known = r.horizons(wanted)
+    known = r.projections.horizons(wanted)
     for thread in wanted:
         if thread not in known:
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
@@ -96,14 +96,14 @@ def _current_names(r: Reader) -> tuple[set[str], set[str]]:
     """The parties and the issues of every thread as it stands: the names asked for are
     almost always among them, found without reading the log (its every payload, for the
     ``known_to`` names)."""
-    states = r.states().values()
+    states = r.projections.states().values()
     return {a for s in states for a in s.parties}, {p.issue for s in states for p in s.positions}
 
 
 def require_actor(r: Reader, viewer: str | None) -> None:
     """An actor the log names, or an error that suggests the closest names it has."""
     if viewer is not None and viewer not in _current_names(r)[0]:
-        require_name([viewer], r.actor_names(), "actor")
+        require_name([viewer], r.names.actor_names(), "actor")
 
 
 def require_filter(r: Reader, only: EventFilter | None) -> None:
@@ -112,9 +112,9 @@ def require_filter(r: Reader, only: EventFilter | None) -> None:
         return
     parties, issues = _current_names(r)
     if any(a not in parties for a in only.actors):
-        require_name(only.actors, r.actor_names(), "actor")
+        require_name(only.actors, r.names.actor_names(), "actor")
     if only.issue is not None and only.issue not in issues:
-        require_name([only.issue], r.issue_names(), "issue")
+        require_name([only.issue], r.names.issue_names(), "issue")
 
 
 EXPORT_BATCH = 10_000  # events read at a time by an export (whole threads): bounded memory
@@ -146,7 +146,7 @@ def search_for(
     words = query_words(only.text)
     found: set[Key] = set()
     for day in days:
-        found |= r.search(words, day, any_version=any_version)
+        found |= r.search.find(words, day, any_version=any_version)
     return only.searched(found)
 
 
@@ -163,7 +163,7 @@ def pinned(r: Reader, at_seq: int | None) -> int | None:
     in this snapshot: then the stored projections are the answer as it stood there."""
     if at_seq is None:
         return None
-    head = r.head()
+    head = r.log.head()
     if not 0 <= at_seq <= head:
         raise TimelineError(f"at_seq {at_seq} is not a position of the log (0..{head})")
     return None if at_seq == head else at_seq

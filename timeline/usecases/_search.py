@@ -22,8 +22,8 @@ __all__ = [
 def replay_texts(w: Writer) -> None:
     """Replace the index with the text versions of every event in the log (a migration
     fills it so)."""
-    w.clear_texts()
-    _index_left_out(w, w.save_texts_from(0) | w.amended_threads())
+    w.search.clear_texts()
+    _index_left_out(w, w.search.save_texts_from(0) | w.search.amended_threads())
 
 
 def replay_projections(w: Writer) -> tuple[int, int]:
@@ -35,18 +35,18 @@ def replay_projections(w: Writer) -> tuple[int, int]:
     order (its own work, which does not hold Python's lock; read in log order, the
     table is read through once, not a thread at a time), so that the two take two
     cores. The events it cannot index follow (``_index_left_out``)."""
-    w.clear_texts()
+    w.search.clear_texts()
     start = 0  # the first seq of the next stretch
     older: set[str] = set()  # threads with events in an older form, left out
 
     def alongside(_group: list[str]) -> None:
         nonlocal start
-        older.update(w.save_texts_from(start, start + REPLAY_GROUP))
+        older.update(w.search.save_texts_from(start, start + REPLAY_GROUP))
         start += REPLAY_GROUP
 
     counts = replay_log(w, alongside)
-    older |= w.save_texts_from(start)  # the rest (a thread of more than REPLAY_GROUP)
-    _index_left_out(w, older | w.amended_threads())
+    older |= w.search.save_texts_from(start)  # the rest (a thread of more than REPLAY_GROUP)
+    _index_left_out(w, older | w.search.amended_threads())
     return counts
 
 
@@ -54,22 +54,22 @@ def _index_left_out(w: Writer, threads: set[str]) -> None:
     """Index the events of these threads that ``save_texts_from`` left out: those
     amended, replayed with their amendments, and those whose payload is in an older
     form, read through ``upcast``."""
-    for group in w.thread_groups(threads, REPLAY_GROUP):
+    for group in w.log.thread_groups(threads, REPLAY_GROUP):
         amended, versions = _amended_versions(w, group)
-        older = w.recorded_texts(group, older=True)
+        older = w.search.recorded_texts(group, older=True)
         versions += [
             TextVersion(key.thread, key.id, None, None, body)
             for key, body in older.items()
             if key not in amended
         ]
-        w.save_texts(versions)
+        w.search.save_texts(versions)
 
 
 def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
     """The text versions of every event of some threads, as the log says: an event
     nothing amends has one, read from its payload alone; the others are replayed with
     their amendments."""
-    texts = r.recorded_texts(threads)
+    texts = r.search.recorded_texts(threads)
     amended, versions = _amended_versions(r, threads)
     versions += [
         TextVersion(key.thread, key.id, None, None, body)
@@ -82,19 +82,19 @@ def group_versions(r: Reader, threads: Sequence[str]) -> list[TextVersion]:
 def _amended_versions(r: Reader, threads: Sequence[str]) -> tuple[set[Key], list[TextVersion]]:
     """The events of some threads that corrections or retractions amend, and their text
     versions, replayed with those amendments."""
-    amendments = r.thread_amendments(threads)
+    amendments = r.log.thread_amendments(threads)
     if not amendments:
         return set(), []
     corrected = {a.entry.key: a.entry.target for a in amendments if isinstance(a.entry, Correction)}
     targets = [a.entry.target for a in amendments if isinstance(a.entry, Correction | Retraction)]
     amended = {corrected.get(t, t) for t in targets}
-    return amended, versions_by_event([*r.find(amended).values(), *amendments])
+    return amended, versions_by_event([*r.log.find(amended).values(), *amendments])
 
 
 def index_texts(w: Writer, records: Sequence[Record]) -> None:
     """After an append of ``records``: index the new events, and index again the events
     that its corrections and retractions amend (directly, or through a correction)."""
-    w.save_texts(
+    w.search.save_texts(
         TextVersion(r.entry.thread, r.entry.id, None, None, event_text(r.entry))
         for r in records
         if isinstance(r.entry, Event)  # nothing amends it yet: one version, from the start
@@ -113,7 +113,7 @@ def index_amended(w: Writer, records: Sequence[Record]) -> None:
     # an amendment of a correction changes the event that correction corrects
     events = {
         r.entry.target if isinstance(r.entry, Correction) else key
-        for key, r in w.find(targets).items()
+        for key, r in w.log.find(targets).items()
     }
-    w.drop_texts(events)
-    w.save_texts(versions_by_event(w.event_records(events)))
+    w.search.drop_texts(events)
+    w.search.save_texts(versions_by_event(w.log.event_records(events)))

@@ -61,7 +61,7 @@ def export_chunks(
         from timeline.formats.backup import backup_lines
 
         with store.reading() as r:
-            for line in backup_lines(r.iter_records()):
+            for line in backup_lines(r.log.iter_records()):
                 yield line.encode("utf-8")
         return
     day = as_of

@@ -107,7 +107,7 @@ class _Import:
         self.result.files = len(files)
         self.total = sum(f.stat().st_size for f in files)
         with self.store.writing(None) as w, ThreadPoolExecutor(max_workers=1) as pool:
-            w.bulk()
+            w.log.bulk()
             for raws in self.batches(files):
                 # while a batch is checked (Python, on another thread), the database
                 # indexes the text of the one before (its own work, not holding
@@ -180,7 +180,7 @@ class _Import:
     # ---- events, a batch at a time ------------------------------------------------------
 
     def events(self, w: Writer, batch: Batch) -> None:
-        stored = w.find(batch)
+        stored = w.log.find(batch)
         self.meet(w, {key.thread for key in batch})
         new = [(e, raw) for e, raw in batch.values() if self.place_event(e, raw, stored)]
         self.refs += [(e, raw) for e, raw in new if isinstance(e, Event) and e.refs]
@@ -192,7 +192,7 @@ class _Import:
         """Index the text of the new events appended since the last call (all of them
         before any amendment is appended, which indexes its event again)."""
         if self.unindexed:
-            w.save_texts_from(self.unindexed)
+            w.search.save_texts_from(self.unindexed)
             self.unindexed = 0
 
     def validate(self, raws: list[RawEvent]) -> Batch:
@@ -229,7 +229,7 @@ class _Import:
         """Note the recorded title of threads met for the first time."""
         new = threads - self.met
         self.met |= new
-        self.recorded.update((t, title) for t, (title, _) in w.titles(new).items())
+        self.recorded.update((t, title) for t, (title, _) in w.projections.titles(new).items())
 
     def title_of(self, entry: Written) -> str | None:
         """The thread title a new record carries: the import's title for its thread, on
@@ -283,7 +283,7 @@ class _Import:
         for (entry, _), raw in zip(items, raws, strict=True):  # new names like old ones
             found = self.names.warnings(w, entry)
             self.result.warnings += (Problem(raw.source, raw.line, m) for m in found)
-        records = w.append(items, self.now)
+        records = w.log.append(items, self.now)
         if not records:
             return records
         index_amended(w, records)
@@ -311,9 +311,11 @@ class _Import:
         """The corrections, then the retractions, each in file order and checked against
         what it amends (recorded, or earlier in this import)."""
         batch = self.amendments
-        stored = w.find({e.key for e, _ in batch.values()} | {e.target for e in self._amending()})
+        stored = w.log.find(
+            {e.key for e, _ in batch.values()} | {e.target for e in self._amending()}
+        )
         # what the corrections among the targets correct, recorded or in this import
-        stored.update(w.find(self._corrected(stored)))
+        stored.update(w.log.find(self._corrected(stored)))
         self.meet(w, {key.thread for key in batch})
         new: list[tuple[Written, RawEvent]] = []
         for kind in ("correction", "retraction"):  # a retraction may name a correction

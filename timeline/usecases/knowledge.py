@@ -47,9 +47,9 @@ def secrets(
         require_filter(r, only)
         names_ = names_of(r)
         only = names_.widened(search_for(r, only, [day]))
-        for group in r.thread_groups(narrowed(only_threads(thread), only), EXPORT_BATCH):
-            titles = r.titles(group)
-            for a in annotate(names_.records(r.records(group)), day):
+        for group in r.log.thread_groups(narrowed(only_threads(thread), only), EXPORT_BATCH):
+            titles = r.projections.titles(group)
+            for a in annotate(names_.records(r.log.records(group)), day):
                 secret = None if a.retraction else secret_of(a.record.event, day)
                 if secret is not None and (not only or only.matches(secret.event)):
                     found.append(
@@ -69,10 +69,10 @@ def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> 
         require_actor(r, actor)
         names_ = names_of(r)
         actor = None if actor is None else names_.actor(actor)
-        for group in r.thread_groups(only_threads(thread), EXPORT_BATCH):
-            titles = r.titles(group)
+        for group in r.log.thread_groups(only_threads(thread), EXPORT_BATCH):
+            titles = r.projections.titles(group)
             events: dict[str, list[Event]] = {}
-            for a in annotate(names_.records(r.records(group))):
+            for a in annotate(names_.records(r.log.records(group))):
                 e = a.record.event
                 if a.retraction is None and (actor is None or actor in e.actors):
                     events.setdefault(e.thread, []).append(e)
@@ -89,8 +89,8 @@ def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name
     index = NameIndex(kind)
     with store.reading() as r:
         names_ = names_of(r)
-        for group in r.thread_groups(None, EXPORT_BATCH):
-            views = event_views(names_.records(r.records(group, known_by=day)), day)
+        for group in r.log.thread_groups(None, EXPORT_BATCH):
+            views = event_views(names_.records(r.log.records(group, known_by=day)), day)
             index.add(a.record.event for a in views if a.retraction is None)
     found = index.names()
     if kind == "actors":
@@ -106,8 +106,8 @@ def report(store: EventStore, thread: str, day: dt.date) -> Report:
 
     with store.reading() as r:
         require_threads(r, [thread])
-        records = names_of(r).records(r.records([thread], with_titles=True))
-        title = r.titles([thread]).get(thread, (None, 0))[0]
+        records = names_of(r).records(r.log.records([thread], with_titles=True))
+        title = r.projections.titles([thread]).get(thread, (None, 0))[0]
     state = project(records, as_of=day).get(thread)
     events = [a for a in log_views(records, known_by=day) if a.retraction is None]
     hidden = [

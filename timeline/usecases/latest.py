@@ -29,8 +29,8 @@ def recent(store: Readable, per_thread: int, known_by: dt.date) -> Recent:
     those events alone. They are chosen by their dates as recorded, so a correction
     that moves an event may leave it out of its thread's latest ones, or in."""
     with store.reading() as r:
-        records = r.event_records(r.latest_events(per_thread, known_by))
-        spans = r.event_spans(known_by)
+        records = r.log.event_records(r.log.latest_events(per_thread, known_by))
+        spans = r.log.event_spans(known_by)
         names = names_of(r)
     return Recent(
         views=log_views(names.records(records), known_by),

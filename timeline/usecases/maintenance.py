@@ -104,7 +104,7 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
     holds: records were removed behind timeline's back, and a rebuild would erase the
     evidence that ``verify`` reports."""
     with store.writing(None) as w:
-        held, folded = w.count(), w.projected_through()
+        held, folded = w.log.count(), w.projections.projected_through()
         if folded > held and not force:
             raise DatabaseError(
                 f"the projection table has folded records up to seq {folded}, but the log "
@@ -127,7 +127,7 @@ class VerifyResult:
 def digest(store: EventStore) -> str:
     """The log digest (``chain.log_digest``) of the whole log."""
     with store.reading() as r:
-        return log_digest(r.thread_hashes())
+        return log_digest(r.log.thread_hashes())
 
 
 def _expect(rows: list[ChainRow], expected: str, unchecked: list[str]) -> list[Finding]:
@@ -171,25 +171,25 @@ def verify(
     the clock, which no ``recorded_at`` may lie after (by more than the tolerance)."""
     with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
         findings = [Finding("database", f"damaged: {p}") for p in w.corruption()[:20]]
-        engine = w.search_problem()
+        engine = w.search.search_problem()
         unchecked: list[str] = []
         if engine is not None:
             findings.append(Finding("search index", f"damaged: {engine}"))
         else:
-            damaged, skipped = w.index_problem()
+            damaged, skipped = w.search.index_problem()
             findings += [Finding(damaged[0], f"damaged: {damaged[1]}")] if damaged else []
             unchecked += [skipped] if skipped else []
-        rows = sorted(w.chain_rows(), key=lambda r: r.seq)
+        rows = sorted(w.log.chain_rows(), key=lambda r: r.seq)
         findings += check_chains(rows)
         findings += _check_clock(rows, now or dt.datetime.now(dt.UTC))
         if expect is not None:
             findings += _expect(rows, expect, unchecked)
-        stored = w.states()
-        stored_hidden = set(w.horizons()) - set(stored)
+        stored = w.projections.states()
+        stored_hidden = set(w.projections.horizons()) - set(stored)
         hidden: dict[str, Hidden] = {}
         try:
             # the log's thread of names has no projections
-            records = [r for r in w.iter_fold_records() if r.entry.thread not in SYSTEM_THREADS]
+            records = [r for r in w.log.iter_fold_records() if r.entry.thread not in SYSTEM_THREADS]
             replayed = project(records, hidden=hidden)
             replayed_hidden = set(hidden)
         except (TimelineError, ValueError, KeyError, TypeError) as e:
@@ -198,7 +198,7 @@ def verify(
             replayed, replayed_hidden = dict(stored), stored_hidden
         else:
             findings += _check_checkpoints(w, by_thread(records))
-        columns = w.summary_mismatches(replayed, hidden)
+        columns = w.projections.summary_mismatches(replayed, hidden)
         findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
         if not findings:  # on a log whose rows are as written (else they are named)
             findings += _check_rules(w)
@@ -217,10 +217,10 @@ def quick_problems(store: EventStore) -> list[str]:
     problem is a line; [] when all pass."""
     with store.reading() as r:
         found = [f"database damaged: {p}" for p in r.corruption()[:3]]
-        engine = r.search_problem()
+        engine = r.search.search_problem()
         if engine is not None:
             found.append(f"search index damaged: {engine}")
-        held, head = r.count(), r.head()
+        held, head = r.log.count(), r.log.head()
         if held != head:
             found.append(f"the log holds {held} records, but its seqs run to {head}")
     return found
@@ -241,7 +241,7 @@ def _check_rules(w: Writer) -> list[Finding]:
     a crafted row, or one an older version took. Reads leave out those that do not read
     at all; these do read, and are named here so that the operator learns of them."""
     try:
-        records = list(w.iter_records())
+        records = list(w.log.iter_records())
     except DatabaseError:  # a payload schema this version does not know: named already
         return []
     return [
@@ -253,7 +253,7 @@ def _check_rules(w: Writer) -> list[Finding]:
 def _check_checkpoints(w: Writer, records: Mapping[str, list[FoldRecord]]) -> list[Finding]:
     """Each stored checkpoint against a full replay of its thread as known on its day."""
     try:
-        stored = w.all_checkpoints()
+        stored = w.projections.all_checkpoints()
     except DatabaseError as e:
         return [Finding("checkpoints", f"damaged: {e}")]
     findings = []
@@ -272,10 +272,10 @@ def _check_texts(w: Writer) -> list[Finding]:
     """The search index against the text versions of the log's events, a group of whole
     threads at a time (counted: a version held twice differs too)."""
     findings = []
-    stale = w.text_threads()
-    for group in w.thread_groups(None, REPLAY_GROUP):
+    stale = w.search.text_threads()
+    for group in w.log.thread_groups(None, REPLAY_GROUP):
         want = Counter(group_versions(w, group))
-        have = Counter(w.text_versions(group))
+        have = Counter(w.search.text_versions(group))
         stale -= set(group)
         for key in sorted({v.key for v in (want - have) + (have - want)}):
             findings.append(Finding(key.thread, f"search index differs from the log: {key}"))
@@ -318,13 +318,13 @@ def restore(store: EventStore, path: str, now: dt.datetime | None = None) -> int
         lines = _record_lines(path)
         raise ImportErrors([Problem(path, lines[i], why) for i, why in refused])
     with store.writing(None) as w, bulk():
-        present = w.count()
+        present = w.log.count()
         if present:
             raise DatabaseError(
                 f"restore needs an empty database: {store.name} already holds "
                 f"{present} records (use a new --db)"
             )
-        w.bulk()
-        w.restore(records)
+        w.log.bulk()
+        w.log.restore(records)
         replay_projections(w)
     return len(records)

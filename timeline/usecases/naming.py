@@ -26,12 +26,12 @@ def retitle(store: EventStore, thread: str, title: str, now: dt.datetime) -> Rec
     if not is_slug(thread):  # none of the log's threads, and not for the database
         raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
     with store.writing([thread]) as w:
-        if thread not in w.horizons([thread]):
+        if thread not in w.projections.horizons([thread]):
             raise UnknownThread(f"unknown thread {thread!r}; `timeline threads` lists them")
-        if w.titles([thread]).get(thread, (None, 0))[0] == name:
+        if w.projections.titles([thread]).get(thread, (None, 0))[0] == name:
             return None
         n = 1
-        while Key(thread, f"title-{n}") in w.find([Key(thread, f"title-{n}")]):
+        while Key(thread, f"title-{n}") in w.log.find([Key(thread, f"title-{n}")]):
             n += 1
         entry = Retitle(thread, f"title-{n}", name, now.astimezone(dt.UTC).date())
         (record,) = append(w, [(entry, name)], now)
@@ -53,14 +53,14 @@ def record_alias(
     except ValueError as e:
         raise InvalidEvent([("alias", str(e))]) from None
     with store.writing([ALIASES]) as w:
-        current = Names.of(w.alias_records())
+        current = Names.of(w.log.alias_records())
         problem = alias_problem(names[0], names[1], current)
         if problem is not None:
             raise InvalidEvent([("alias", problem)])
         if current.actor(names[0]) == names[1]:
             return None
         n = len(current.pairs) + 1
-        while Key(ALIASES, f"alias-{n}") in w.find([Key(ALIASES, f"alias-{n}")]):
+        while Key(ALIASES, f"alias-{n}") in w.log.find([Key(ALIASES, f"alias-{n}")]):
             n += 1
         day = known or now.astimezone(dt.UTC).date()
         (record,) = append(w, [(Alias(ALIASES, f"alias-{n}", names[0], names[1], day), None)], now)

@@ -28,7 +28,7 @@ __all__ = ["head", "records_after"]
 def head(store: EventStore) -> int:
     """The log's last seq (0 if it is empty)."""
     with store.reading() as r:
-        return r.head()
+        return r.log.head()
 
 
 def records_after(
@@ -55,16 +55,16 @@ def records_after(
         require_filter(r, only)
         # a cursor past the head has nothing after it (yet), nor one before 0 anything
         # before it: kept within the log, it fits every database's integers
-        after = max(0, min(after, r.head()))
+        after = max(0, min(after, r.log.head()))
         # an actor matches under each of its names, as in ``log --raw --actor``
         days = [known_by]  # None: as the texts read now, and in any version
         only = names_of(r).widened(search_for(r, only, days, any_version=known_by is None))
         if not only:
             if known_by is None:
-                return r.records_after(after, only_threads(thread), limit)
+                return r.log.records_after(after, only_threads(thread), limit)
             return _known_after(r, after, only_threads(thread), limit, known_by)
         # a filter matches an amendment by what it amends, which may come before `after`
-        records = r.records(narrowed(only_threads(thread), only), known_by=known_by)
+        records = r.log.records(narrowed(only_threads(thread), only), known_by=known_by)
     kept = [x for x in only.records(records) if x.seq > after]
     return (kept if known_by is None else log_records(kept, known_by))[:limit]
 
@@ -76,7 +76,7 @@ def _known_after(
     log read on until that many are found, or the log ends."""
     out: list[Record] = []
     while len(out) < limit:
-        page = r.records_after(after, threads, limit)
+        page = r.log.records_after(after, threads, limit)
         out += log_records(page, known_by)
         if len(page) < limit:
             break

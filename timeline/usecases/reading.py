@@ -62,13 +62,13 @@ __all__ = [
 def count(store: Readable, recorded_before: dt.datetime | None = None) -> int:
     """Records in the log (those this database held at a time, if given)."""
     with store.reading() as r:
-        return r.count(recorded_before)
+        return r.log.count(recorded_before)
 
 
 def all_records(store: EventStore) -> list[Record]:
     """Every record as appended, in seq order (what a backup holds)."""
     with store.reading() as r:
-        return r.records()
+        return r.log.records()
 
 
 def _viewpoint(
@@ -82,8 +82,8 @@ def _viewpoint(
     """Every thread as ``viewer`` knew it on ``day``: a replay of whole records (they
     hold ``known_to``), a group of whole threads at a time."""
     out: list[ThreadState] = []
-    for group in r.thread_groups(threads, EXPORT_BATCH):
-        read = r.records(group, with_titles=True, recorded_before=past[0], through_seq=past[1])
+    for group in r.log.thread_groups(threads, EXPORT_BATCH):
+        read = r.log.records(group, with_titles=True, recorded_before=past[0], through_seq=past[1])
         records = names.records(read)
         out += project(records, as_of=day, viewer=viewer).values()
     return sorted(out, key=lambda s: s.thread)
@@ -146,7 +146,7 @@ def _states(
     if viewer is not None:
         return names.states(_viewpoint(r, threads, day, viewer, past, names))
     if recorded_before is not None or through is not None:
-        records = r.fold_records(
+        records = r.log.fold_records(
             threads,
             known_by=day,
             with_titles=True,
@@ -170,8 +170,8 @@ def stored_as_of(store: Readable, day: dt.date, thread: Threads = None) -> list[
 def _stored(r: PlainReader, day: dt.date, threads: list[str] | None) -> list[ThreadState]:
     """The states on ``day``, by slug: a thread with nothing known after ``day`` is its
     stored state (none if nothing shows); the others continue a checkpoint."""
-    horizons = r.horizons(threads)
-    result = r.states([t for t, h in horizons.items() if h <= day])
+    horizons = r.projections.horizons(threads)
+    result = r.projections.states([t for t, h in horizons.items() if h <= day])
     result.update(_from_checkpoints(r, [t for t, h in horizons.items() if h > day], day))
     return [result[t] for t in sorted(result)]
 
@@ -188,9 +188,11 @@ def _with_events(
     types, whose text it found."""
     wanted = EventFilter(types=only.types, found=only.found)
     found: set[str] = set()
-    for group in r.thread_groups(threads, EXPORT_BATCH) if threads else ():
+    for group in r.log.thread_groups(threads, EXPORT_BATCH) if threads else ():
         known_by = day if viewer is None else None  # a viewer's days are not stored
-        records = r.records(group, known_by=known_by, recorded_before=past[0], through_seq=past[1])
+        records = r.log.records(
+            group, known_by=known_by, recorded_before=past[0], through_seq=past[1]
+        )
         for a in event_views(records, day, viewer=viewer):
             if a.retraction is None and wanted.matches(a.record.event):
                 found.add(a.record.event.thread)
@@ -202,15 +204,15 @@ def _from_checkpoints(r: PlainReader, threads: list[str], day: dt.date) -> dict[
     from its latest checkpoint on or before ``day`` (from nothing if it has none)."""
     if not threads:
         return {}
-    points = r.checkpoints_on(threads, day)
+    points = r.projections.checkpoints_on(threads, day)
     starts = {t: p.day for t, p in points.items()}
-    tails = r.tails({t: starts.get(t) for t in threads}, day)
-    titles = r.titles(threads)
+    tails = r.log.tails({t: starts.get(t) for t in threads}, day)
+    titles = r.projections.titles(threads)
     out: dict[str, ThreadState] = {}
     for t in threads:
         point = project_from(points.get(t), t, tails[t], day)
         if point is None:  # a stale checkpoint: never expected, but never trusted
-            point = project_from(None, t, r.tails({t: None}, day)[t], day)
+            point = project_from(None, t, r.log.tails({t: None}, day)[t], day)
         if point is not None and point.state is not None:
             title, title_seq = titles[t]
             out[t] = replace(point.state, title=title, title_seq=title_seq)
@@ -225,27 +227,27 @@ def threads(store: Readable, day: dt.date) -> list[ThreadState | Hidden]:
     with store.reading() as r:
         names = names_of(r)
         states = {s.thread: s for s in names.states(_stored(r, day, None))}
-        rest = [t for t in r.horizons() if t not in states]
-        listing: dict[str, ThreadState | Hidden] = {**r.hidden(rest), **states}
+        rest = [t for t in r.projections.horizons() if t not in states]
+        listing: dict[str, ThreadState | Hidden] = {**r.projections.hidden(rest), **states}
     return [listing[t] for t in sorted(listing)]
 
 
 def thread_slugs(store: Readable) -> list[str]:
     """Every thread's slug, sorted."""
     with store.reading() as r:
-        return sorted(r.horizons())
+        return sorted(r.projections.horizons())
 
 
 def actor_names(store: EventStore) -> list[str]:
     """Every actor name the log records (as recorded, aliases too), sorted."""
     with store.reading() as r:
-        return sorted(r.actor_names())
+        return sorted(r.names.actor_names())
 
 
 def title(store: Readable, thread: str) -> str | None:
     """A thread's title as it stands (None if it has none, or there is no such thread)."""
     with store.reading() as r:
-        return r.titles([thread]).get(thread, (None, 0))[0]
+        return r.projections.titles([thread]).get(thread, (None, 0))[0]
 
 
 def _log_records(
@@ -276,8 +278,8 @@ def _log_records(
         if only is not None and only.found is not None:  # a search: read what it found
             wanted = set(only_threads(thread) or ())
             keys = [k for k in only.found if not wanted or k.thread in wanted]
-            return r.event_records(keys, recorded_before), only, names
-        records = r.records(
+            return r.log.event_records(keys, recorded_before), only, names
+        records = r.log.records(
             only_threads(thread),
             known_by=known_by if viewer is None else None,
             since=since,
@@ -344,7 +346,7 @@ def history(store: EventStore, thread: str, only: EventFilter | None = None) -> 
         require_filter(r, only)
         names = names_of(r)
         only = names.widened(search_for(r, only, [None], any_version=True))
-        records = names.records(r.records([thread]))
+        records = names.records(r.log.records([thread]))
     story = history_of(thread, records)
     if only:
         story = replace(story, items=[a for a in story.items if only.matches(a.record.event)])
@@ -371,7 +373,7 @@ def diff(
         only = names.widened(search_for(r, only, [start, end], through_seq=through))
         viewer = None if viewer is None else names.actor(viewer)
         wanted = narrowed(only_threads(thread), only)
-        read = r.records(wanted, with_titles=True, through_seq=through)
+        read = r.log.records(wanted, with_titles=True, through_seq=through)
     return compute_diff(names.records(read), start, end, viewer, only)
 
 
@@ -399,8 +401,8 @@ def export_batches(
         only = names.widened(search_for(r, only, [as_of]))
         viewer = None if viewer is None else names.actor(viewer)
         known_by = as_of if viewer is None else None  # a viewer's days are not stored
-        for batch in r.thread_groups(narrowed(threads, only), EXPORT_BATCH):
-            read = r.records(batch, known_by=known_by, since=since, until=until)
+        for batch in r.log.thread_groups(narrowed(threads, only), EXPORT_BATCH):
+            read = r.log.records(batch, known_by=known_by, since=since, until=until)
             records = names.records(read)
             views = event_views(records, as_of, since, until, viewer)
             yield [a for a in views if only.matches(a.record.event)] if only else views

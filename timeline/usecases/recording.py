@@ -59,10 +59,10 @@ class NameCheck:
     def _read(r: Reader) -> tuple[Lookalikes, Lookalikes]:
         actors: set[str] = set()
         issues: set[str] = set()
-        for state in r.states().values():
+        for state in r.projections.states().values():
             actors.update(state.parties)
             issues.update(p.issue for p in state.positions)
-        for alias, canonical in Names.of(r.alias_records()).pairs.items():
+        for alias, canonical in Names.of(r.log.alias_records()).pairs.items():
             actors.update((alias, canonical))
         hint = " (or make it an alias: `timeline alias`)"
         return Lookalikes("actor", actors, hint), Lookalikes("issue", issues)
@@ -123,7 +123,7 @@ def missing_refs(r: Reader, events: Iterable[Event], in_batch: Iterable[Key] = (
     """Refs that name neither a recorded event nor one in ``in_batch``."""
     batch = set(in_batch)
     wanted = {ref for e in events for ref in e.refs if ref not in batch}
-    return wanted - set(r.find(wanted)) if wanted else set()
+    return wanted - set(r.log.find(wanted)) if wanted else set()
 
 
 def checked_title(thread_title: str | None) -> str | None:
@@ -142,7 +142,7 @@ def _place(w: Writer, event: Event, generate: bool) -> tuple[Event, Record | Non
         found: list[Record] = []
 
         def taken(candidate: str) -> bool:
-            old = w.find([Key(event.thread, candidate)]).get(Key(event.thread, candidate))
+            old = w.log.find([Key(event.thread, candidate)]).get(Key(event.thread, candidate))
             if old is not None and same_content(old.entry, replace(event, id=candidate)):
                 found.append(old)
                 return False
@@ -150,7 +150,7 @@ def _place(w: Writer, event: Event, generate: bool) -> tuple[Event, Record | Non
 
         event = replace(event, id=generate_id(event.date.text, event.title, taken))
         return event, found[-1] if found and found[-1].entry.key == event.key else None
-    old = w.find([event.key]).get(event.key)
+    old = w.log.find([event.key]).get(event.key)
     if old is None or same_content(old.entry, event):
         return event, old
     fields = ", ".join(differing_fields(old.entry, event))
@@ -194,8 +194,8 @@ def add_event(
         missing = missing_refs(w, [event])
         if missing:
             raise InvalidEvent([("refs", f"refs: no event {m} is recorded") for m in missing])
-        current = w.states([event.thread]).get(event.thread)
-        known_thread = event.thread in w.horizons([event.thread])
+        current = w.projections.states([event.thread]).get(event.thread)
+        known_thread = event.thread in w.projections.horizons([event.thread])
         if title is not None and current is not None and current.title == title:
             title = None
         warnings = ((warning,) if warning else ()) + lookalikes(w, event)
@@ -205,9 +205,9 @@ def add_event(
 
 def check_expected(w: Writer, thread: str, expected: int | None) -> None:
     """Optimistic concurrency for a writer that read the thread at version ``expected``."""
-    if expected is not None and w.version(thread) != expected:
+    if expected is not None and w.log.version(thread) != expected:
         raise ConflictError(
-            f"thread {thread} is at version {w.version(thread)}, not {expected}: "
+            f"thread {thread} is at version {w.log.version(thread)}, not {expected}: "
             "someone recorded in it since; read it again"
         )
 
@@ -215,7 +215,7 @@ def check_expected(w: Writer, thread: str, expected: int | None) -> None:
 def amended_event(r: Reader, target: Record) -> Record:
     """The event an amendment is about: its target, or the event a correction corrects."""
     if isinstance(target.entry, Correction):
-        return r.find([target.entry.target])[target.entry.target]
+        return r.log.find([target.entry.target])[target.entry.target]
     return target
 
 
@@ -235,9 +235,9 @@ def check_amendment(
                 [("set", f"refs: no event {m} is recorded") for m in sorted(missing)]
             )
     key = event.entry.key
-    stored = r.amendments_of([key]).get(key, [])
+    stored = r.log.amendments_of([key]).get(key, [])
     fixes = [s.entry.key for s in stored if isinstance(s.entry, Correction)]
-    stored += [s for rs in r.amendments_of(fixes).values() for s in rs]
+    stored += [s for rs in r.log.amendments_of(fixes).values() for s in rs]
     check_views(amendment, event, stored, list(pending))
 
 
@@ -272,7 +272,7 @@ def _amend(
     if isinstance(entry, Event):
         raise InvalidEvent([("type", "expected a correction or a retraction")])
     with store.writing([entry.thread]) as w:
-        stored = w.find([entry.target, entry.key])
+        stored = w.log.find([entry.target, entry.key])
         target = stored.get(entry.target)
         old = stored.get(entry.key)
         if old is not None and same_again and old.kind == entry.kind:

@@ -42,11 +42,11 @@ def upcoming_events(
     not yet happened on it, as amended by then (a retraction calls one off, a
     correction moves it), by date; of the log as this database held it at a moment, or
     up to a seq, if given."""
-    keys = r.scheduled(threads)
+    keys = r.log.scheduled(threads)
     coming: dict[str, list[Event]] = {}
     if not keys:
         return coming
-    read = r.event_records(keys, recorded_before)
+    read = r.log.event_records(keys, recorded_before)
     records = [x for x in read if through_seq is None or x.seq <= through_seq]
     for view in annotate(records, day, viewer=viewer):
         event = view.record.event

@@ -37,20 +37,20 @@ def shared(
     with store.reading() as r:
         require_threads(r, threads or ())
         picked: dict[int, Record] = {}
-        for group in r.thread_groups(threads, EXPORT_BATCH):
-            records = r.records(group)
+        for group in r.log.thread_groups(threads, EXPORT_BATCH):
+            records = r.log.records(group)
             keep = {
                 a.original.entry.key
                 for a in annotate(records)
                 if overlaps(a.record.event, since, until)
             }
-            picked.update((x.seq, x) for x in r.event_records(keep) if x.entry.thread in group)
+            picked.update((x.seq, x) for x in r.log.event_records(keep) if x.entry.thread in group)
         refs = _missing_refs(picked.values())
         while refs:  # the events referred to, and those they refer to
-            more = r.event_records(refs)
+            more = r.log.event_records(refs)
             picked.update((x.seq, x) for x in more)
             refs = _missing_refs(picked.values())
-        titles = r.titles({x.entry.thread for x in picked.values()})
+        titles = r.projections.titles({x.entry.thread for x in picked.values()})
     by_thread: dict[str, list[Record]] = {}
     for seq in sorted(picked):
         by_thread.setdefault(picked[seq].entry.thread, []).append(picked[seq])

@@ -68,8 +68,8 @@ def _append_token(
     now: dt.datetime,
     scopes: tuple[str, ...] | None = None,
 ) -> Record:
-    n = len(w.token_records()) + 1
-    while Key(TOKENS, f"token-{n}") in w.find([Key(TOKENS, f"token-{n}")]):
+    n = len(w.log.token_records()) + 1
+    while Key(TOKENS, f"token-{n}") in w.log.find([Key(TOKENS, f"token-{n}")]):
         n += 1
     entry = Token(TOKENS, f"token-{n}", name, digest, now.astimezone(dt.UTC).date(), scopes)
     (record,) = append(w, [(entry, None)], now)
@@ -86,7 +86,7 @@ def create_token(
     scopes = _scopes(scopes)
     token = "tl_" + secrets.token_urlsafe(32)  # 256 random bits
     with store.writing([TOKENS]) as w:
-        if name in in_force(w.token_records()):
+        if name in in_force(w.log.token_records()):
             raise TimelineError(f"{name!r} holds a token already: `timeline token revoke` it first")
         _append_token(w, name, token_digest(token), now, scopes)
     return token
@@ -96,7 +96,7 @@ def revoke_token(store: EventStore, name: str, now: dt.datetime) -> Record:
     """Withdraw ``name``'s token by a revocation record: it writes no more."""
     name = _name(name)
     with store.writing([TOKENS]) as w:
-        if name not in in_force(w.token_records()):
+        if name not in in_force(w.log.token_records()):
             raise TimelineError(f"no token in force is named {name!r}; `timeline token list`")
         return _append_token(w, name, None, now)
 
@@ -105,7 +105,7 @@ def grants(store: EventStore) -> list[Grant]:
     """Every token granted, in the order granted, with its revocation if any."""
     out: list[Grant] = []
     with store.reading() as r:
-        for record in r.token_records():
+        for record in r.log.token_records():
             entry = record.entry
             if not isinstance(entry, Token):
                 continue
@@ -125,7 +125,7 @@ def token_holder(store: EventStore, token: str) -> Bearer:
     it is one that was revoked): a check in constant time against every token ever
     granted."""
     with store.reading() as r:
-        records = r.token_records()
+        records = r.log.token_records()
     now = holder(token, in_force(records))
     if now is not None:
         return Bearer(now, scopes_in_force(records)[now])
