@@ -92,6 +92,12 @@ class Timeline:
             )
         return self._store
 
+    def connect(self) -> Timeline:
+        """Open the database now rather than on first use (a service does, so that a
+        database it cannot open stops it at the start, not at its first request)."""
+        self.store  # noqa: B018 - the property opens it
+        return self
+
     @property
     def name(self) -> str:
         """The database, as messages name it (no password)."""

@@ -304,13 +304,20 @@ class Reader(PlainReader):
 
     log: LogReader
     projections: ProjectionReader
+    # the parts' classes: a Writer's are those with writes
+    _parts: tuple[type[LogReader], type[ProjectionReader], type[SearchReader]] = (
+        LogReader,
+        ProjectionReader,
+        SearchReader,
+    )
 
     def __init__(self, conn: Connection) -> None:
         db = Driver(conn.connection, conn.dialect.name)
         self._db, self._conn = db, conn
-        self.log = LogReader(conn, db)
-        self.projections = ProjectionReader(conn, db)
-        self.search = SearchReader(conn, db)
+        log, projections, search = self._parts
+        self.log = log(conn, db)
+        self.projections = projections(conn, db)
+        self.search = search(conn, db)
         self.names = NameReader(conn)
 
     def corruption(self) -> list[str]:

@@ -17,7 +17,7 @@ from timeline.core.model import DEFAULT_STATUS, Checkpoint, Entry, Hidden, Recor
 from timeline.core.stateform import state_to_json
 from timeline.storage._columns import in_chunks
 from timeline.storage.plain import Driver
-from timeline.storage.reader import LogReader, NameReader, ProjectionReader, Reader
+from timeline.storage.reader import LogReader, ProjectionReader, Reader
 from timeline.storage.schema import checkpoints, events, thread_states
 from timeline.storage.search import SearchWriter
 
@@ -266,11 +266,4 @@ class Writer(Reader):
     log: LogWriter
     projections: ProjectionWriter
     search: SearchWriter
-
-    def __init__(self, conn: Connection) -> None:
-        db = Driver(conn.connection, conn.dialect.name)
-        self._db, self._conn = db, conn
-        self.log = LogWriter(conn, db)
-        self.projections = ProjectionWriter(conn, db)
-        self.search = SearchWriter(conn, db)
-        self.names = NameReader(conn)
+    _parts = (LogWriter, ProjectionWriter, SearchWriter)

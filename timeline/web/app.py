@@ -93,10 +93,9 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        reader = api.open(config.db, access="read")
-        reader.store  # noqa: B018 - open it now: a database it cannot read stops the start
+        reader = api.open(config.db, access="read").connect()
         app.state.store = reader
-        app.state.writer = api.open(config.db) if writes else None
+        app.state.writer = api.open(config.db).connect() if writes else None
         try:
             yield
         finally:
