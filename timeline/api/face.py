@@ -69,7 +69,7 @@ class Timeline:
     @classmethod
     def over(cls, store: EventStore, clock: Clock | None = None) -> Timeline:
         """A Timeline over a store already open (closing it closes the store)."""
-        opened = cls(str(store.engine.url), clock=clock)
+        opened = cls(store.engine.url.render_as_string(hide_password=False), clock=clock)
         opened._store = store
         return opened
 
