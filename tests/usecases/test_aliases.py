@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Run, asof_json, count_rows
-from timeline.core.aliases import Names
 from timeline.core.model import PositionState, ThreadState
+from timeline.core.names import Names
 
 THREAD = "russia-nato-security-guarantees"
 BEFORE = "2026-11-28T12:30:00Z"

@@ -21,9 +21,9 @@ from timeline.api._days import Clock, Day
 from timeline.core.errors import TimelineError
 
 if TYPE_CHECKING:
-    from timeline.core.catalog import Name
     from timeline.core.filters import EventFilter
     from timeline.core.model import Event, EventView, Hidden, Record, ThreadState
+    from timeline.core.names import Name
     from timeline.core.viewpoints import Lag, Secret
     from timeline.core.views import Diff, History, Report
     from timeline.storage import EventStore
@@ -426,7 +426,7 @@ class Timeline:
         return result.record, not result.already
 
     def alias(self, name: str, canonical: str, *, known: Day | None = None) -> Record | None:
-        """Make ``name`` an alias of the actor shown as ``canonical`` (see ``aliases``);
+        """Make ``name`` an alias of the actor shown as ``canonical`` (see ``core.names``);
         None when it is one already."""
         day = self.clock.maybe_day(known, "known")
         return usecases.record_alias(self.store, name, canonical, self.clock.now(), day)

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from timeline.core.access import SCOPES, in_force
-from timeline.core.aliases import Names, alias_problem
 from timeline.core.amend import check_views, fill_target
 from timeline.core.errors import InvalidEvent
 from timeline.core.mapper import entry_to_payload
@@ -34,6 +33,7 @@ from timeline.core.model import (
     Token,
     Written,
 )
+from timeline.core.names import Names, alias_problem
 from timeline.core.validate import entry_from_input, text_field
 
 __all__ = ["audit", "input_form"]

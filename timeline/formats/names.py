@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from timeline.core.catalog import Name
 from timeline.core.codec import pretty
+from timeline.core.names import Name
 
 __all__ = ["names_json", "names_text"]
 

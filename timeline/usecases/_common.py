@@ -8,10 +8,10 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.core.aliases import Names
 from timeline.core.errors import TimelineError, UnknownName, UnknownThread
 from timeline.core.filters import EventFilter
 from timeline.core.model import Key, is_slug
+from timeline.core.names import Names
 from timeline.core.search import query_words
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from timeline.core.amend import annotate
-from timeline.core.catalog import Name, NameIndex
 from timeline.core.filters import EventFilter
 from timeline.core.model import Event
+from timeline.core.names import Name, NameIndex
 from timeline.core.projector import project
 from timeline.core.viewpoints import Lag, Secret, lag_of, secret_of
 from timeline.core.views import event_views, log_views
@@ -85,7 +85,7 @@ def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> 
 
 def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name]:
     """Every actor (``kind`` "actors") or issue ("issues") in the events known on ``day``
-    (all if None), as corrected then, retracted ones left out (see ``catalog``)."""
+    (all if None), as corrected then, retracted ones left out (see ``core.names``)."""
     index = NameIndex(kind)
     with store.reading() as r:
         names_ = names_of(r)

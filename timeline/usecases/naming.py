@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from timeline.core.aliases import Names, alias_problem
 from timeline.core.errors import InvalidEvent, UnknownThread
 from timeline.core.model import ALIASES, Alias, Key, Record, Retitle, is_slug
+from timeline.core.names import Names, alias_problem
 from timeline.core.validate import text_field
 from timeline.storage import EventStore
 from timeline.usecases._append import append

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from timeline.core.aliases import Names
 from timeline.core.filters import EventFilter
 from timeline.core.model import EventView, Hidden, Record, ThreadState
+from timeline.core.names import Names
 from timeline.core.projector import project, project_from
 from timeline.core.views import (
     Diff,

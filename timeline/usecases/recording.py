@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from timeline.core.aliases import Names
 from timeline.core.amend import apply_corrections, check_views, fill_target
 from timeline.core.errors import ConflictError, InvalidEvent, KeyTaken
 from timeline.core.mapper import differing_fields, same_content
 from timeline.core.model import Amendment, Correction, Event, EventHead, Key, Record, Written
+from timeline.core.names import Names
 from timeline.core.validate import entry_from_input, event_from_input, text_field
 from timeline.core.validate.lookalike import Lookalikes, entry_names
 from timeline.storage import EventStore, Reader, Writer

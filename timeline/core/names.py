@@ -1,4 +1,5 @@
-"""One actor under several names: what ``Alias`` records do to the views. Pure: no I/O.
+"""Names: one actor under several names (``Names``), and the names a log uses with
+how much is recorded about each (``NameIndex``). Pure: no I/O.
 
 ``timeline alias US "United States"`` appends an ``Alias`` record. From then on every
 view shows ``United States`` where an event says ``US`` — its parties, its positions'
@@ -10,18 +11,26 @@ names either name matches both. The records themselves are never rewritten: a ba
 A name is an alias of at most one canonical name, and a canonical name is never an
 alias itself (``alias_problem``): no chains, no cycles, and the order aliases were
 recorded in does not matter.
+
+``NameIndex("actors")`` and ``NameIndex("issues")`` count the names of the events as known
+on a day: an actor *appears in* an event as one of its parties or as the holder of one
+of its positions; an issue appears in an event that records a stance on it. The
+corrections and retractions in effect then apply and retracted events are left out, so
+``--asof`` gives the names as they stood.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from timeline.core.filters import EventFilter
 from timeline.core.model import (
     Alias,
     Correction,
+    Event,
     EventHead,
     FoldRecord,
     Position,
@@ -30,7 +39,7 @@ from timeline.core.model import (
     ThreadState,
 )
 
-__all__ = ["Names", "alias_problem"]
+__all__ = ["Name", "NameIndex", "Names", "alias_problem"]
 
 R = TypeVar("R", Record, FoldRecord)
 E = TypeVar("E", bound=EventHead)
@@ -170,3 +179,59 @@ def alias_problem(alias: str, canonical: str, current: Names) -> str | None:
     if shown not in (alias, canonical):
         return f"{alias!r} is already an alias of {shown!r}"
     return None
+
+
+# ---- the names a log uses: every actor (NameIndex("actors")) and every issue
+# (NameIndex("issues")), with how much is recorded about each ----------------------
+
+
+@dataclass
+class Name:
+    """One actor or issue: how many events it appears in, in which threads, and the
+    first and last of their dates (as written)."""
+
+    name: str
+    events: int = 0
+    threads: set[str] = field(default_factory=set)
+    first: tuple[dt.date, str] | None = None  # (first day, date as written)
+    last: tuple[dt.date, str] | None = None  # (last day, date as written)
+    aliases: tuple[str, ...] = ()  # an actor's other names (``aliases``), shown as this
+
+    def add(self, e: Event) -> None:
+        self.events += 1
+        self.threads.add(e.thread)
+        if self.first is None or e.date.first < self.first[0]:
+            self.first = (e.date.first, e.date.text)
+        if self.last is None or e.date.last > self.last[0]:
+            self.last = (e.date.last, e.date.text)
+
+
+def _actors(e: Event) -> Iterable[str]:
+    return [*e.actors, *(p.actor for p in e.positions)]
+
+
+def _issues(e: Event) -> Iterable[str]:
+    return [p.issue for p in e.positions]
+
+
+class NameIndex:
+    """Names and what they appear in, built a batch of events at a time (bounded memory:
+    one ``Name`` per name, not per event)."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in ("actors", "issues"):
+            raise ValueError(f"unknown kind of name {kind!r}")
+        self._names_of: Callable[[Event], Iterable[str]] = _actors if kind == "actors" else _issues
+        self._found: dict[str, Name] = {}
+
+    def add(self, events: Iterable[Event]) -> None:
+        for e in events:
+            for name in dict.fromkeys(self._names_of(e)):
+                entry = self._found.get(name)
+                if entry is None:
+                    entry = self._found[name] = Name(name)
+                entry.add(e)
+
+    def names(self) -> list[Name]:
+        """By name, case aside."""
+        return sorted(self._found.values(), key=lambda n: (n.name.casefold(), n.name))
