@@ -23,17 +23,21 @@ check a proof.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
+    "Frontier",
     "ProofError",
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "perfect_ranges",
+    "record_leaf",
     "root_of",
     "split",
+    "tree_nodes",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -56,6 +60,13 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+def record_leaf(seq: int, record_hash: str) -> bytes:
+    """The leaf of a log record: its ``seq`` and the hash that chains it into its thread
+    (``chain.record_hash``, over its kind, payload, stamp, title and the previous hash),
+    as ASCII ``"SEQ HASH"``: the tree commits to every record's content and place."""
+    return leaf_hash(f"{seq} {record_hash}".encode("ascii"))
+
+
 def split(n: int) -> int:
     """The largest power of two below ``n`` (n > 1): where RFC 9162 splits a tree."""
     return 1 << ((n - 1).bit_length() - 1)
@@ -74,6 +85,67 @@ def root_of(leaves: Sequence[bytes]) -> bytes:
             paired.append(level[-1])
         level = paired
     return level[0]
+
+
+def perfect_ranges(size: int) -> list[tuple[int, int, int]]:
+    """The perfect subtrees a tree of ``size`` leaves is made of, largest first, as
+    (level, first leaf, end): one per bit set in ``size``."""
+    out, lo = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            out.append((level, lo, lo + (1 << level)))
+            lo += 1 << level
+    return out
+
+
+class Frontier:
+    """A tree of ``size`` leaves grown one leaf at a time, holding only the roots of its
+    perfect subtrees (``perfect_ranges``): what an append needs to know of the tree, and
+    what it completes."""
+
+    def __init__(self, size: int = 0, roots: Sequence[bytes] = ()) -> None:
+        levels = [level for level, _, _ in perfect_ranges(size)]
+        if len(roots) != len(levels):
+            raise ValueError(f"a tree of {size} has {len(levels)} perfect subtrees")
+        self.size = size
+        self._nodes = list(zip(levels, roots, strict=True))
+
+    def push(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add a leaf hash; the nodes it completes, as (level, index, hash): the index
+        of a node of level L counts the nodes of 2**L leaves from the left."""
+        level, value, done = 0, leaf, []
+        while self._nodes and self._nodes[-1][0] == level:
+            value = node_hash(self._nodes.pop()[1], value)
+            level += 1
+            done.append((level, self.size >> level, value))
+        self._nodes.append((level, value))
+        self.size += 1
+        return done
+
+    def root(self) -> bytes:
+        """The tree hash of the leaves so far."""
+        if not self._nodes:
+            return EMPTY_ROOT
+        value = self._nodes[-1][1]
+        for _, left in reversed(self._nodes[:-1]):
+            value = node_hash(left, value)
+        return value
+
+
+def tree_nodes(
+    leaves: Iterable[tuple[int, str]], min_level: int
+) -> tuple[int, dict[tuple[int, int], bytes]]:
+    """The tree of records given as (seq, hash) in seq order, up to the first seq
+    missing: its size, and every perfect subtree of level ``min_level`` or more, by
+    (level, index)."""
+    frontier, nodes = Frontier(), {}
+    for seq, record_hash in leaves:
+        if seq != frontier.size + 1:
+            break
+        for level, index, value in frontier.push(record_leaf(seq, record_hash)):
+            if level >= min_level:
+                nodes[level, index] = value
+    return frontier.size, nodes
 
 
 def inclusion_proof(index: int, size: int, subtree: Subtree) -> list[bytes]:

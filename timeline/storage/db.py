@@ -392,6 +392,7 @@ def grant_appender(engine: Engine, role: str) -> None:
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON thread_states TO {q}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON checkpoints TO {q}",
                 f"GRANT SELECT, INSERT, DELETE ON event_texts TO {q}",
+                f"GRANT SELECT, INSERT, DELETE ON merkle_nodes TO {q}",
                 f"GRANT USAGE ON SEQUENCE event_texts_id_seq TO {q}",
                 f"GRANT SELECT ON alembic_version TO {q}",
             ):

@@ -35,6 +35,7 @@ from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, w
 from timeline.storage.plain import Driver, PlainLog, PlainProjections, PlainReader
 from timeline.storage.schema import events, thread_states
 from timeline.storage.search import SearchReader
+from timeline.storage.tree import TreeReader
 
 __all__ = ["LogReader", "NameReader", "ProjectionReader", "Reader"]
 
@@ -47,6 +48,13 @@ class LogReader(PlainLog):
     def __init__(self, conn: Connection, db: Driver) -> None:
         super().__init__(db)
         self._conn = conn
+        self.tree = TreeReader(db)
+
+    def leaves(self, batch: int = 5000) -> Iterator[tuple[int, str]]:
+        """(seq, hash) of every record in seq order, streamed: the Merkle tree's leaves."""
+        query = select(events.c.seq, events.c.hash).order_by(events.c.seq)
+        for row in self._conn.execute(query.execution_options(yield_per=batch)):
+            yield row.seq, row.hash
 
     def _rows(
         self,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -125,3 +126,17 @@ event_texts = Table(
     Column("body", Text, nullable=False),
 )
 Index("ix_event_texts_key", event_texts.c.thread, event_texts.c.event_id)
+
+# The log's Merkle tree (see merkle.py): the hash of every perfect subtree of at least
+# 2**TREE_LEVEL leaves, by level and index (the n-th node of its level from the left),
+# written in the same transaction as the records that complete it. The smaller ones are
+# hashed from the records when a proof needs them: a quarter of a row per record instead
+# of two. A projection of the log: `timeline rebuild` replays it, `verify` recomputes it.
+TREE_LEVEL = 3
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True),
+    Column("idx", _SEQ, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+)  # WITHOUT ROWID on SQLite (the migration says so: a dialect option here would load it)

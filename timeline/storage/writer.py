@@ -20,6 +20,7 @@ from timeline.storage.plain import Driver
 from timeline.storage.reader import LogReader, ProjectionReader, Reader
 from timeline.storage.schema import checkpoints, events, thread_states
 from timeline.storage.search import SearchWriter
+from timeline.storage.tree import TreeWriter
 
 __all__ = ["LOG_LOCK", "THREAD_LOCK", "LogWriter", "ProjectionWriter", "Writer"]
 
@@ -30,6 +31,7 @@ LOG_LOCK = (0x746B, 0)
 THREAD_LOCK = 0x746C
 _SEQ_LOCK = (0x746D, 0)
 _C = checkpoints.c
+_HASH_AT = ROW_FIELDS.index("hash")
 _COPY_FROM = 500  # rows from which a PostgreSQL insert goes by COPY
 _DATES_AT = [i for i, name in enumerate(ROW_FIELDS) if events.c[name].type.python_type is dt.date]
 
@@ -49,6 +51,7 @@ class LogWriter(LogReader):
 
     def __init__(self, conn: Connection, db: Driver) -> None:
         super().__init__(conn, db)
+        self.tree: TreeWriter = TreeWriter(conn, db)  # in step with every insert
         # What append learns of the log once per transaction, which holds the locks
         # that keep it true: each thread's (version, last hash), and the last seq.
         self._heads: dict[str, tuple[int, str]] = {}
@@ -131,12 +134,18 @@ class LogWriter(LogReader):
         )
 
     def _insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert rows in seq order, and extend the Merkle tree with them: every way a
+        record enters the log (append, restore) comes through here."""
+        if not rows:
+            return
+        self._insert_rows(rows)
+        self.tree.extend([(row[0], row[_HASH_AT]) for row in rows])
+
+    def _insert_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """One executemany straight to the driver: SQLAlchemy's per-row bind processing
         would cost more than the insert itself. Plain portable SQL; only the placeholder
         differs. SQLAlchemy's SQLite Date type stores ISO text; other drivers take dates.
         Many rows on PostgreSQL go in by COPY, its bulk path."""
-        if not rows:
-            return
         conn = self._conn
         if conn.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
             self._copy(rows)

@@ -24,6 +24,7 @@ from timeline.core.chain import (
 from timeline.core.checkpoints import wrong_checkpoints
 from timeline.core.codec import format_recorded_at
 from timeline.core.errors import DatabaseError, ImportErrors, Problem, TimelineError
+from timeline.core.merkle import tree_nodes
 from timeline.core.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.core.projector import project
 from timeline.storage import EventStore, Writer
@@ -112,7 +113,9 @@ def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
                 "`timeline rebuild --force` replays what is left"
             )
         with bulk():
-            return replay_projections(w)
+            counts = replay_projections(w)
+            w.log.tree.rebuild(w.log.leaves())
+            return counts
 
 
 @dataclass
@@ -181,6 +184,7 @@ def verify(
             unchecked += [skipped] if skipped else []
         rows = sorted(w.log.chain_rows(), key=lambda r: r.seq)
         findings += check_chains(rows)
+        findings += _check_tree(w, rows)
         findings += _check_clock(rows, now or dt.datetime.now(dt.UTC))
         if expect is not None:
             findings += _expect(rows, expect, unchecked)
@@ -224,6 +228,26 @@ def quick_problems(store: EventStore) -> list[str]:
         if held != head:
             found.append(f"the log holds {held} records, but its seqs run to {head}")
     return found
+
+
+def _check_tree(w: Writer, rows: Sequence[ChainRow]) -> list[Finding]:
+    """The Merkle tree's stored nodes against the tree of the log's records (up to a
+    gap in seq, which ``check_chains`` names)."""
+    _, want = tree_nodes(((r.seq, r.hash) for r in rows), w.log.tree.level)
+    have = w.log.tree.stored()
+    wrong = sorted(k for k in want.keys() | have.keys() if want.get(k) != have.get(k))
+    if not wrong:
+        return []
+    level, index = wrong[0]
+    n = len(wrong)
+    return [
+        Finding(
+            "merkle tree",
+            f"{n} stored node{'s' if n != 1 else ''} differ{'' if n != 1 else 's'} from the "
+            f"tree of the log's records (the first: level {level}, node {index}); "
+            "`timeline rebuild` makes it again",
+        )
+    ]
 
 
 def _check_clock(rows: Sequence[ChainRow], now: dt.datetime) -> list[Finding]:
