@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from timeline.core.filters import EventFilter
     from timeline.core.model import Event, EventView, Hidden, Record, ThreadState
     from timeline.core.names import Name
+    from timeline.core.signing import VerifierKey
     from timeline.core.viewpoints import Lag, Secret
     from timeline.core.views import Diff, History, Report
     from timeline.storage import EventStore
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         ImportResult,
         Readable,
         Recent,
+        SignedCheckpoint,
         VerifyResult,
     )
     from timeline.usecases.exporting import ExportFormat
@@ -480,6 +482,29 @@ class Timeline:
         none, and whether it was revoked), checked in constant time."""
         return usecases.token_holder(self.store, token)
 
+    # ---- signed checkpoints ----------------------------------------------------------
+
+    def create_key(self, name: str, path: str | Path | None = None) -> VerifierKey:
+        """A new key that signs this log's checkpoints, named ``name`` (a schema-less URL
+        by custom, ``example.org/timeline``): its private half written to ``path`` (by
+        default ``signing.key`` in the per-user data folder), readable by its owner only
+        and never overwritten, its public half published in the log."""
+        return usecases.create_key(self.store, name, _key_path(path), self.clock.now())
+
+    def checkpoint(self, key: str | Path | None = None) -> tuple[SignedCheckpoint, bool]:
+        """Sign the log's tree head as it stands with the key in the file ``key`` (see
+        ``create_key``) and append the checkpoint to the log: (it, True); or, when the
+        log's last record is a checkpoint already, (that one, False)."""
+        return usecases.sign_checkpoint(self.store, _key_path(key), self.clock.now())
+
+    def checkpoints(self) -> list[SignedCheckpoint]:
+        """Every checkpoint the log holds, in order."""
+        return usecases.signed_checkpoints(self.store)
+
+    def keys(self) -> list[VerifierKey]:
+        """The keys that sign the log's checkpoints, as it publishes them."""
+        return usecases.keys(self.store)
+
     # ---- looking after the database ------------------------------------------------
 
     def verify(self, *, expect: str | None = None, now: dt.datetime | None = None) -> VerifyResult:
@@ -513,3 +538,11 @@ class Timeline:
     def grant_appender(self, role: str) -> None:
         """Let a PostgreSQL ``role`` read and append, but never change or delete the log."""
         usecases.grant_appender(self.store, role)
+
+
+def _key_path(path: str | Path | None) -> Path:
+    if path is not None:
+        return Path(path)
+    from timeline.storage.settings import default_key_path
+
+    return default_key_path()

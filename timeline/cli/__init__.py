@@ -3,8 +3,8 @@
 Heavy imports (SQLAlchemy, Alembic, YAML) happen inside the commands, so that
 `timeline --help` stays fast. Commands live by what they do: recording (record.py),
 amending (amend.py), reading (read.py), briefing (brief.py), exporting (export.py),
-looking after the database (admin.py), serving over HTTP (serve.py) and the tokens
-that may write through it (tokens.py).
+looking after the database (admin.py), signing its checkpoints (signing.py), serving
+over HTTP (serve.py) and the tokens that may write through it (tokens.py).
 """
 
 from timeline.cli import (  # noqa: F401 - registers them
@@ -15,6 +15,7 @@ from timeline.cli import (  # noqa: F401 - registers them
     read,
     record,
     serve,
+    signing,
     tokens,
 )
 from timeline.cli._app import app

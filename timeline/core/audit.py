@@ -19,21 +19,27 @@ from timeline.core.access import SCOPES, in_force
 from timeline.core.amend import check_views, fill_target
 from timeline.core.errors import InvalidEvent
 from timeline.core.mapper import entry_to_payload
+from timeline.core.merkle import Frontier, record_leaf
 from timeline.core.model import (
     ALIASES,
     TOKENS,
+    TREE,
     Alias,
     Amendment,
     Correction,
     Entry,
     Event,
     Key,
+    Label,
     Record,
     Retitle,
     Token,
+    TreeHead,
+    TreeKey,
     Written,
 )
 from timeline.core.names import Names, alias_problem
+from timeline.core.signing import SignatureError, VerifierKey, open_note, parse_checkpoint
 from timeline.core.validate import entry_from_input, text_field
 
 __all__ = ["audit", "input_form"]
@@ -92,22 +98,16 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
     order. ``records`` are a whole log in seq order."""
     problems: list[tuple[int, str]] = []
     every = {r.entry.key: r for r in records}
-    names = Names()  # the aliases recorded so far
-    tokens: dict[str, str] = {}  # the tokens in force so far
-    tokens_seen: list[Record] = []
     seen: dict[Key, Record] = {}
     earlier: dict[Key, list[Record]] = {}  # amendments recorded so far, by their target
+    tree, labels = _Tree(), _Labels()
     for i, record in enumerate(records):
         entry = record.entry
-        if isinstance(entry, Retitle | Alias | Token):
-            why = _label_problem(entry, record, names, tokens)
+        signed = tree.take(record)  # a key or a checkpoint: why it is wrong, if it is
+        if isinstance(entry, Label):
+            why = signed if isinstance(entry, TreeKey | TreeHead) else labels.take(entry, record)
             if why is not None:
                 problems.append((i, f"{entry.key}: {why}"))
-            elif isinstance(entry, Alias):
-                names = Names({**names.pairs, entry.alias: entry.canonical})
-            elif isinstance(entry, Token):
-                tokens = in_force([*tokens_seen, record])
-                tokens_seen.append(record)
             seen[entry.key] = record
             continue
         why = _rebuilt(entry, seen)
@@ -122,6 +122,78 @@ def audit(records: Sequence[Record]) -> list[tuple[int, str]]:
         if not isinstance(entry, Event):
             earlier.setdefault(entry.target, []).append(record)
     return problems
+
+
+class _Labels:
+    """The aliases and the tokens in force as ``audit`` walks the log."""
+
+    def __init__(self) -> None:
+        self.names = Names()
+        self.tokens: dict[str, str] = {}
+        self.tokens_seen: list[Record] = []
+
+    def take(self, entry: Retitle | Alias | Token, record: Record) -> str | None:
+        """Why the title, alias or token record is wrong (None: it is right, and is
+        now in force)."""
+        why = _label_problem(entry, record, self.names, self.tokens)
+        if why is None and isinstance(entry, Alias):
+            self.names = Names({**self.names.pairs, entry.alias: entry.canonical})
+        elif why is None and isinstance(entry, Token):
+            self.tokens = in_force([*self.tokens_seen, record])
+            self.tokens_seen.append(record)
+        return why
+
+
+class _Tree:
+    """The log's Merkle tree as ``audit`` walks the log, and the keys published so far:
+    a checkpoint must be signed by one of them, over the tree of the records before it."""
+
+    def __init__(self) -> None:
+        self.frontier = Frontier()
+        self.keys: list[VerifierKey] = []
+
+    def take(self, record: Record) -> str | None:
+        """Add the record to the tree; why it is not a key or checkpoint ``timeline``
+        records, if it is one and is not (None otherwise)."""
+        entry = record.entry
+        why = None
+        if isinstance(entry, TreeKey | TreeHead) and entry.thread != TREE:
+            why = "a key or a checkpoint lives in the log's thread of its tree heads"
+        elif record.thread_title is not None and isinstance(entry, TreeKey | TreeHead):
+            why = "a key or a checkpoint names no thread title"
+        elif isinstance(entry, TreeKey):
+            why = self._key(entry)
+        elif isinstance(entry, TreeHead):
+            why = self._head(entry, record.seq)
+        if record.seq == self.frontier.size + 1:  # a gap is named by the chain checks
+            self.frontier.push(record_leaf(record.seq, record.hash))
+        return why
+
+    def _key(self, entry: TreeKey) -> str | None:
+        try:
+            key = VerifierKey.parse(entry.vkey)
+        except SignatureError as e:
+            return str(e)
+        if key.text != entry.vkey:
+            return "its key is not written as a verifier key is"
+        self.keys.append(key)
+        return None
+
+    def _head(self, entry: TreeHead, seq: int) -> str | None:
+        if entry.size != seq - 1:
+            return (
+                f"a checkpoint signs the log just before it ({seq - 1} records), not {entry.size}"
+            )
+        try:
+            text, (key, *_) = open_note(entry.note, self.keys)
+            head = parse_checkpoint(text)
+        except SignatureError as e:
+            return f"its note: {e}"
+        if head.origin != key.name or head.size != entry.size:
+            return "its note signs another log or another size"
+        if self.frontier.size == entry.size and head.root != self.frontier.root():
+            return "its note signs another root than the log's records make"
+        return None
 
 
 def _token_problem(entry: Token, tokens: dict[str, str]) -> str | None:

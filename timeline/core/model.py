@@ -24,6 +24,7 @@ __all__ = [
     "STATUSES",
     "SYSTEM_THREADS",
     "TOKENS",
+    "TREE",
     "Amendment",
     "Checkpoint",
     "Correction",
@@ -36,6 +37,7 @@ __all__ = [
     "FoldRecord",
     "Hidden",
     "Key",
+    "Label",
     "Position",
     "PositionState",
     "Record",
@@ -45,6 +47,8 @@ __all__ = [
     "Source",
     "ThreadState",
     "Token",
+    "TreeHead",
+    "TreeKey",
     "Upcoming",
     "Written",
     "is_amendment",
@@ -86,7 +90,16 @@ STATUSES: tuple[str, ...] = (
 
 DEFAULT_STATUS = "open"
 
-RECORD_KINDS: tuple[str, ...] = ("event", "correction", "retraction", "title", "alias", "token")
+RECORD_KINDS: tuple[str, ...] = (
+    "event",
+    "correction",
+    "retraction",
+    "title",
+    "alias",
+    "token",
+    "tree-key",
+    "tree-head",
+)
 AMENDMENT_KINDS: tuple[str, ...] = ("correction", "retraction")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -275,13 +288,14 @@ class Retitle:
         return Key(self.thread, self.id)
 
 
-# The log's own threads: of the names of actors (``Alias`` records) and of the tokens
-# that may write through ``timeline serve`` (``Token`` records). Not slugs, so no thread a
-# person names can be one; they have no projections, and listings of threads leave them
-# out.
+# The log's own threads: of the names of actors (``Alias`` records), of the tokens that
+# may write through ``timeline serve`` (``Token`` records), and of its signed tree heads
+# (``TreeKey`` and ``TreeHead`` records). Not slugs, so no thread a person names can be
+# one; they have no projections, and listings of threads leave them out.
 ALIASES = "_aliases"
 TOKENS = "_tokens"
-SYSTEM_THREADS = (ALIASES, TOKENS)
+TREE = "_tree"
+SYSTEM_THREADS = (ALIASES, TOKENS, TREE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,10 +338,46 @@ class Token:
         return Key(self.thread, self.id)
 
 
+@dataclass(frozen=True, slots=True)
+class TreeKey:
+    """A public key that signs the log's checkpoints (``signing.VerifierKey``, as its
+    text), published in the log so that a reader of a checkpoint can find it."""
+
+    thread: str  # always TREE
+    id: str
+    vkey: str
+    known: dt.date  # the day it was published
+
+    kind: ClassVar[str] = "tree-key"
+
+    @property
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class TreeHead:
+    """A checkpoint: the log's Merkle tree head as it stood just before this record (its
+    first ``size`` records), as a C2SP signed note (``signing``)."""
+
+    thread: str  # always TREE
+    id: str
+    size: int
+    note: str
+    known: dt.date  # the day it was signed
+
+    kind: ClassVar[str] = "tree-head"
+
+    @property
+    def key(self) -> Key:
+        return Key(self.thread, self.id)
+
+
 Amendment = Correction | Retraction
 Written = Event | Correction | Retraction  # what a person writes in an event file
-Entry = Event | Correction | Retraction | Retitle | Alias | Token
-FoldEntry = EventHead | Correction | Retraction | Retitle | Alias | Token
+Label = Retitle | Alias | Token | TreeKey | TreeHead  # what the log says of itself
+Entry = Event | Correction | Retraction | Label
+FoldEntry = EventHead | Correction | Retraction | Label
 
 
 def is_amendment(entry: object) -> TypeGuard[Amendment]:

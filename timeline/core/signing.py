@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Checkpoint",
     "SignatureError",
+    "SignedCheckpoint",
     "SignerKey",
     "VerifierKey",
     "open_note",
@@ -214,3 +216,16 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if any(not line for line in lines[3:]):
         raise SignatureError("a checkpoint's extension lines are not empty")
     return Checkpoint(origin, int(size), raw, tuple(lines[3:]))
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint the log holds: the record holding it (``seq``), the tree it signs
+    (the first ``size`` records, ``root``), the key that signed it, the day, the note."""
+
+    seq: int
+    size: int
+    root: bytes
+    key: VerifierKey
+    signed: dt.date
+    note: str

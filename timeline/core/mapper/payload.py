@@ -19,11 +19,14 @@ from timeline.core.model import (
     Entry,
     Event,
     Key,
+    Label,
     Position,
     Retitle,
     Retraction,
     Source,
     Token,
+    TreeHead,
+    TreeKey,
     takes_place,
 )
 from timeline.core.validate.fields import as_date_text
@@ -113,6 +116,15 @@ def entry_to_payload(entry: Entry) -> dict[str, Any]:
         if entry.scopes is not None:
             p["scopes"] = list(entry.scopes)
         return p
+    if isinstance(entry, TreeKey):
+        p["vkey"] = entry.vkey
+        p["known"] = entry.known.isoformat()
+        return p
+    if isinstance(entry, TreeHead):
+        p["size"] = entry.size
+        p["note"] = entry.note
+        p["known"] = entry.known.isoformat()
+        return p
     if isinstance(entry, Correction):
         p["corrects"] = str(entry.target)
         p["set"] = dict(entry.changes)
@@ -181,6 +193,10 @@ def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
             known,
             None if scopes is None else tuple(scopes),
         )
+    if kind == "tree-key":
+        return TreeKey(p["thread"], p["id"], p["vkey"], known)
+    if kind == "tree-head":
+        return TreeHead(p["thread"], p["id"], p["size"], p["note"], known)
     if kind == "correction":
         return Correction(
             p["thread"],
@@ -294,16 +310,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def entry_summary(entry: Correction | Retraction | Retitle | Alias | Token) -> str:
+def entry_summary(entry: Correction | Retraction | Label) -> str:
     """One line for logs (and the row's title column) of a record that is not an event:
     what a correction changes, why an event was retracted, a thread's new title, the
-    two names of an actor, a token granted or revoked."""
+    two names of an actor, a token granted or revoked, a key or a checkpoint."""
     if isinstance(entry, Retitle):
         return entry.title
     if isinstance(entry, Alias):
         return f"{entry.alias} is shown as {entry.canonical}"
     if isinstance(entry, Token):
         return f"{'granted to' if entry.digest else 'revoked from'} {entry.name}"
+    if isinstance(entry, TreeKey):
+        return f"signs checkpoints: {entry.vkey.split('+', 1)[0]}"
+    if isinstance(entry, TreeHead):
+        return f"checkpoint of the first {entry.size} records"
     if isinstance(entry, Correction):
         # sorted, as in the hashed payload: the row must read the same from either
         parts = [f"{k}: {_short(v)}" for k, v in sorted(entry.changes.items())]

@@ -35,6 +35,8 @@ from timeline.core.model import (
     Record,
     Retitle,
     Token,
+    TreeHead,
+    TreeKey,
 )
 
 __all__ = [
@@ -110,7 +112,7 @@ def _copied_values(entry: Entry) -> tuple[Any, ...]:
             if positions
             else None,
         )
-    if isinstance(entry, Retitle | Alias | Token):  # known the day it is recorded
+    if isinstance(entry, Retitle | Alias | Token | TreeKey | TreeHead):  # known when recorded
         k = entry.known
         # an alias's two names are the log's: `--actor` and `--as` accept either
         names = dumps([entry.alias, entry.canonical]) if isinstance(entry, Alias) else "[]"

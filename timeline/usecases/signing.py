@@ -1,0 +1,145 @@
+"""Use cases of the signed checkpoints (see ``core.signing``): a signing key, kept in a
+file outside the database with its public half published in the log; a checkpoint,
+the log's tree head signed with it and appended; and the checkpoints so far."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from timeline.core.errors import TimelineError
+from timeline.core.model import TREE, Key, Record, TreeHead, TreeKey
+from timeline.core.signing import (
+    Checkpoint,
+    SignatureError,
+    SignedCheckpoint,
+    SignerKey,
+    VerifierKey,
+    open_note,
+    parse_checkpoint,
+    sign_note,
+)
+from timeline.storage import EventStore, Reader
+from timeline.usecases._append import append
+
+__all__ = [
+    "SignedCheckpoint",
+    "create_key",
+    "keys",
+    "read_key",
+    "sign_checkpoint",
+    "signed_checkpoints",
+]
+
+
+def read_key(path: Path) -> SignerKey:
+    """The signing key in the file ``path`` (as ``create_key`` writes it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TimelineError(
+            f"no signing key at {path}: `timeline key create NAME` makes one"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise TimelineError(f"cannot read the signing key {path}: {e}") from None
+    try:
+        return SignerKey.parse(text)
+    except SignatureError as e:
+        raise TimelineError(f"{path}: not a signing key: {e}") from None
+
+
+def _published(r: Reader) -> list[VerifierKey]:
+    return [
+        VerifierKey.parse(rec.entry.vkey)
+        for rec in r.log.records([TREE])
+        if isinstance(rec.entry, TreeKey)
+    ]
+
+
+def _next_key_id(r: Reader) -> str:
+    n = len(_published(r)) + 1
+    while r.log.find([Key(TREE, f"key-{n}")]):
+        n += 1
+    return f"key-{n}"
+
+
+def create_key(store: EventStore, name: str, path: Path, now: dt.datetime) -> VerifierKey:
+    """A new Ed25519 key named ``name`` (a schema-less URL is the custom:
+    ``example.org/timeline``), its private half written to ``path`` (readable by its
+    owner only, never overwritten) and its public half published in the log."""
+    try:
+        key = SignerKey.from_seed(name, secrets.token_bytes(32))
+    except SignatureError as e:
+        raise TimelineError(str(e)) from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise TimelineError(f"{path} exists: a signing key is never overwritten") from None
+    except OSError as e:
+        raise TimelineError(f"cannot create {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(key.text + "\n")
+        with store.writing([TREE]) as w:
+            entry = TreeKey(TREE, _next_key_id(w), key.verifier.text, now.date())
+            append(w, [(entry, None)], now)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no key on disk that the log does not know
+        raise
+    return key.verifier
+
+
+def sign_checkpoint(
+    store: EventStore, path: Path, now: dt.datetime
+) -> tuple[SignedCheckpoint, bool]:
+    """Sign the log's tree head, as it stands, with the key in ``path`` (published in
+    this log), and append the checkpoint: the log holds its first ``size`` records, and
+    the checkpoint record is the next one. (The checkpoint, whether it is new): when the
+    log's last record is a checkpoint already, nothing is signed and that one is it."""
+    key = read_key(path)
+    with store.writing(None) as w:  # the whole log: its head does not move meanwhile
+        if key.verifier not in _published(w):
+            raise TimelineError(
+                f"the key in {path} ({key.name}) is not published in this log: a "
+                "reader could not find it"
+            )
+        size = w.log.head()
+        last = w.log.records_after(size - 1, None, 1) if size else []
+        if last and isinstance(last[0].entry, TreeHead):  # nothing new since it
+            return _signed(last[0], _published(w)), False
+        note = sign_note(Checkpoint(key.name, size, w.log.tree.root(size)).text, key)
+        entry = TreeHead(TREE, f"checkpoint-{size}", size, note, now.date())
+        (record,) = append(w, [(entry, None)], now)
+    return _signed(record, [key.verifier]), True
+
+
+def _signed(record: Record, published: list[VerifierKey]) -> SignedCheckpoint:
+    entry = record.entry
+    if not isinstance(entry, TreeHead):
+        raise TypeError(f"{entry.key} is not a checkpoint")
+    try:
+        text, (key, *_) = open_note(entry.note, published)
+        head = parse_checkpoint(text)
+    except SignatureError as e:  # a row changed behind timeline's back
+        raise TimelineError(f"{entry.key}: {e} (`timeline verify` names it)") from None
+    return SignedCheckpoint(record.seq, head.size, head.root, key, entry.known, entry.note)
+
+
+def signed_checkpoints(store: EventStore) -> list[SignedCheckpoint]:
+    """Every checkpoint the log holds, in order, each opened with the keys it publishes."""
+    with store.reading() as r:
+        published = _published(r)
+        return [
+            _signed(rec, published)
+            for rec in r.log.records([TREE])
+            if isinstance(rec.entry, TreeHead)
+        ]
+
+
+def keys(store: EventStore) -> list[VerifierKey]:
+    """The keys the log publishes, in order."""
+    with store.reading() as r:
+        return _published(r)
