@@ -26,6 +26,9 @@ from timeline.core.errors import TimelineError
 from timeline.core.filters import EventFilter
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from timeline.core.proofs import Verified
     from timeline.usecases import AddResult, Bearer, Grant, ImportResult, Recent, VerifyResult
     from timeline.usecases.exporting import ExportFormat
 
@@ -45,6 +48,7 @@ __all__ = [
     "bundled_events",
     "database_error",
     "open",
+    "verify_proof",
 ]
 
 
@@ -83,6 +87,30 @@ def bundled_events() -> Path:
         if candidate.is_dir():
             return candidate
     raise TimelineError("the bundled events are missing from this installation")
+
+
+def verify_proof(bundle: str, keys: Sequence[str] = ()) -> tuple[Verified, bool]:
+    """Check a proof bundle (``Timeline.prove``, its JSON text) with no database: what it
+    proved, and whether with a key given in ``keys`` (verifier keys, ``name+id+key``);
+    with none given, the key the bundle names is used, which proves only that whoever
+    made the bundle held it. TimelineError says why a bundle proves nothing."""
+    import json
+
+    from timeline.core.proofs import BundleError, verify_bundle
+    from timeline.core.signing import SignatureError, VerifierKey
+
+    try:
+        doc = json.loads(bundle)
+    except ValueError as e:
+        raise TimelineError(f"not a proof bundle: not JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise TimelineError("not a proof bundle: not a JSON object")
+    try:
+        trusted = [VerifierKey.parse(k) for k in keys]
+        given = trusted or [VerifierKey.parse(str(doc.get("key", "")))]
+        return verify_bundle(doc, given), bool(trusted)
+    except (BundleError, SignatureError) as e:
+        raise TimelineError(f"the proof does not hold: {e}") from None
 
 
 def database_error(error: Exception) -> str | None:

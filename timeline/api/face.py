@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from timeline import usecases
 from timeline.api._days import Clock, Day
 from timeline.core.errors import TimelineError
+from timeline.core.model import Key
 
 if TYPE_CHECKING:
     from timeline.core.filters import EventFilter
@@ -500,6 +501,20 @@ class Timeline:
     def checkpoints(self) -> list[SignedCheckpoint]:
         """Every checkpoint the log holds, in order."""
         return usecases.signed_checkpoints(self.store)
+
+    def prove(self, record: str, *, checkpoint: int | None = None) -> dict[str, Any]:
+        """The bundle that shows the record ``record`` (``thread/id``; a key or a
+        checkpoint too, as ``_tree/key-1``) among the records a checkpoint signs (the
+        one of size ``checkpoint``; None: the latest): check it with ``verify_proof``."""
+        thread, _, event_id = record.strip().partition("/")
+        if not thread or not event_id:
+            raise TimelineError(f"a record is named THREAD/ID, not {record!r}")
+        return usecases.prove_inclusion(self.store, Key(thread, event_id), checkpoint)
+
+    def prove_consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
+        """The bundle that shows the log at its checkpoint of size ``old`` is a prefix of
+        the log at its checkpoint of size ``new`` (None: the latest)."""
+        return usecases.prove_consistency(self.store, old, new)
 
     def keys(self) -> list[VerifierKey]:
         """The keys that sign the log's checkpoints, as it publishes them."""

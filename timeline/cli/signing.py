@@ -85,3 +85,92 @@ def checkpoints(
         write(checkpoints_json(found), as_json=True)
     else:
         write(checkpoints_text(found))
+
+
+@app.command()
+def prove(
+    ctx: typer.Context,
+    record: Annotated[
+        str | None,
+        typer.Argument(metavar="THREAD/ID", help="The record to prove was in the log."),
+    ] = None,
+    consistency: Annotated[
+        int | None,
+        typer.Option(
+            metavar="OLD_SIZE",
+            help="Instead: prove that the log at its checkpoint of this size is a prefix "
+            "of the log at a later one (--checkpoint, or the latest).",
+        ),
+    ] = None,
+    checkpoint: Annotated[
+        int | None,
+        typer.Option(metavar="SIZE", help="The checkpoint to prove against [default: the latest]."),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout]."),
+    ] = None,
+) -> None:
+    """Write a proof bundle (JSON) that anyone holding your public key checks with no
+    database: THREAD/ID was among the records a signed checkpoint covers (the record,
+    its Merkle audit path, the checkpoint), or, with --consistency, that the log at an
+    older checkpoint is a prefix of the log at a newer one.
+
+    Example: timeline prove russia-nato-security-guarantees/el-pais-publishes -o proof.json
+    """
+    from timeline.cli.export import emit
+    from timeline.core.codec import pretty
+    from timeline.core.errors import TimelineError
+
+    if (record is None) == (consistency is None):
+        raise TimelineError("name a record (THREAD/ID), or --consistency OLD_SIZE, not both")
+    tl = env_of(ctx).timeline()
+    if consistency is not None:
+        bundle = tl.prove_consistency(consistency, checkpoint)
+    else:
+        bundle = tl.prove(str(record), checkpoint=checkpoint)
+    emit([(pretty(bundle) + "\n").encode()], output)
+
+
+@app.command("verify-proof")
+def verify_proof(
+    bundle: Annotated[str, typer.Argument(metavar="BUNDLE", help="A file `timeline prove` wrote.")],
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="VKEY",
+            help="A public key you trust (name+id+key, as `timeline key create` prints it; "
+            "repeat) [default: the key the bundle names, which proves less].",
+        ),
+    ] = None,
+) -> None:
+    """Check a proof bundle with no database and no network: the record's hash, its
+    audit path to the checkpoint's root and the checkpoint's signature (or both
+    checkpoints and the path between them). Exit 1 if it does not hold.
+
+    Example: timeline verify-proof proof.json --key example.org/timeline+1a2b3c4d+AbC...
+    """
+    from pathlib import Path
+
+    from timeline.api import verify_proof as check
+    from timeline.core.errors import TimelineError
+
+    try:
+        text = Path(bundle).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TimelineError(f"cannot read {bundle}: {e}") from None
+    proved, trusted = check(text, key or ())
+    if proved.record is not None:
+        typer.echo(
+            f"Verified: {proved.record} (seq {proved.seq}) is among the first {proved.size} "
+            f"records of {proved.origin}, as {proved.key} signed"
+        )
+    else:
+        typer.echo(
+            f"Verified: the first {proved.old_size} records of {proved.origin} are the first "
+            f"{proved.old_size} of its {proved.size}, as {proved.key} signed"
+        )
+    if not trusted:
+        typer.echo(
+            "Note: checked with the key the bundle names; give --key a key you trust", err=True
+        )

@@ -5,12 +5,15 @@ the log's tree head signed with it and appended; and the checkpoints so far."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from timeline.core.errors import TimelineError
 from timeline.core.model import TREE, Key, Record, TreeHead, TreeKey
+from timeline.core.proofs import consistency_bundle, inclusion_bundle
 from timeline.core.signing import (
     Checkpoint,
     SignatureError,
@@ -21,6 +24,7 @@ from timeline.core.signing import (
     parse_checkpoint,
     sign_note,
 )
+from timeline.formats.backup import backup_line
 from timeline.storage import EventStore, Reader
 from timeline.usecases._append import append
 
@@ -28,6 +32,8 @@ __all__ = [
     "SignedCheckpoint",
     "create_key",
     "keys",
+    "prove_consistency",
+    "prove_inclusion",
     "read_key",
     "sign_checkpoint",
     "signed_checkpoints",
@@ -131,15 +137,60 @@ def _signed(record: Record, published: list[VerifierKey]) -> SignedCheckpoint:
 def signed_checkpoints(store: EventStore) -> list[SignedCheckpoint]:
     """Every checkpoint the log holds, in order, each opened with the keys it publishes."""
     with store.reading() as r:
-        published = _published(r)
-        return [
-            _signed(rec, published)
-            for rec in r.log.records([TREE])
-            if isinstance(rec.entry, TreeHead)
-        ]
+        return _heads(r)
+
+
+def _heads(r: Reader) -> list[SignedCheckpoint]:
+    published = _published(r)
+    return [_signed(x, published) for x in r.log.records([TREE]) if isinstance(x.entry, TreeHead)]
 
 
 def keys(store: EventStore) -> list[VerifierKey]:
     """The keys the log publishes, in order."""
     with store.reading() as r:
         return _published(r)
+
+
+def _covering(found: list[SignedCheckpoint], size: int | None, least: int) -> SignedCheckpoint:
+    """The checkpoint of ``size`` (None: the latest), which must sign ``least`` records."""
+    if size is not None:
+        chosen = [c for c in found if c.size == size]
+        if not chosen:
+            sizes = ", ".join(str(c.size) for c in found) or "none yet"
+            raise TimelineError(f"no checkpoint of size {size} (the log has: {sizes})")
+        head = chosen[0]
+    elif found:
+        head = found[-1]
+    else:
+        raise TimelineError("the log holds no checkpoint: `timeline checkpoint` signs one")
+    if head.size < least:
+        raise TimelineError(
+            f"the checkpoint of size {head.size} signs the first {head.size} records, not "
+            f"seq {least}: `timeline checkpoint` signs the log as it stands"
+        )
+    return head
+
+
+def prove_inclusion(store: EventStore, key: Key, size: int | None = None) -> dict[str, Any]:
+    """The bundle that shows the record ``key`` among the records a checkpoint signs
+    (the checkpoint of ``size``; None: the latest)."""
+    with store.reading() as r:
+        found = r.log.find([key]).get(key)
+        if found is None:
+            raise TimelineError(f"no record {key} in the log")
+        signed = _heads(r)
+        head = _covering(signed, size, found.seq)
+        path = r.log.tree.inclusion(found.seq - 1, head.size)
+    line = json.loads(backup_line(found))
+    return inclusion_bundle(line, path, head.note, head.key)
+
+
+def prove_consistency(store: EventStore, old: int, new: int | None = None) -> dict[str, Any]:
+    """The bundle that shows the log at the checkpoint of size ``old`` is a prefix of
+    the log at the checkpoint of size ``new`` (None: the latest)."""
+    with store.reading() as r:
+        signed = _heads(r)
+        first = _covering(signed, old, 0)
+        last = _covering(signed, new, first.size)
+        path = r.log.tree.consistency(first.size, last.size) if first.size else []
+    return consistency_bundle(first.note, last.note, path, last.key)

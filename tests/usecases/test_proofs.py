@@ -1,0 +1,138 @@
+"""Proof bundles, checked as a reader checks them: with no database, from the bundle
+and a public key alone. A record's inclusion in a signed checkpoint, and one
+checkpoint's log as a prefix of a later one's; every altered part refused; and the
+reader's case: a log rewritten after a checkpoint cannot be proven to extend it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import Run
+from tests.storage.test_verify import tampering
+from timeline import api
+from timeline.core.errors import TimelineError
+
+RECORD = "russia-nato-security-guarantees/el-pais-publishes"
+
+
+@pytest.fixture
+def signed(imported: Run, tmp_path: Path) -> tuple[Run, Path, str]:
+    """The bundled story, a key, and a checkpoint of the first 28 records."""
+    key = tmp_path / "signing.key"
+    created = imported("key", "create", "example.org/timeline", "--key", str(key))
+    assert created.exit_code == 0, created.output
+    assert imported("checkpoint", "--key", str(key)).exit_code == 0
+    return imported, key, created.stdout.splitlines()[1]
+
+
+def _bundle(run: Run, tmp_path: Path, *args: str) -> tuple[Path, dict[str, object]]:
+    out = tmp_path / f"proof-{len(list(tmp_path.iterdir()))}.json"
+    result = run("prove", *args, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    return out, json.loads(out.read_text())
+
+
+def test_a_record_is_proven_among_the_records_a_checkpoint_signs(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    run, _, vkey = signed
+    path, bundle = _bundle(run, tmp_path, RECORD)
+    assert bundle["format"] == "timeline-inclusion-proof/1"
+    checked = run("verify-proof", str(path), "--key", vkey)
+    assert checked.exit_code == 0 and checked.stderr == ""
+    assert checked.stdout == (
+        f"Verified: {RECORD} (seq 18) is among the first 28 records of example.org/timeline, "
+        "as example.org/timeline signed\n"
+    )
+    # with no key given, the bundle's own: said so
+    assert "Note: checked with the key the bundle names" in run("verify-proof", str(path)).stderr
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        lambda b: b["record"]["payload"].update(title="El País publishes nothing"),
+        lambda b: b["record"].update(seq=17),
+        lambda b: b["record"].update(recorded_at="2026-11-28T09:00:00.000001Z"),
+        lambda b: b["path"].__setitem__(0, b["path"][1]),
+        lambda b: b["path"].append(b["path"][0]),
+        lambda b: b["path"].pop(),
+        lambda b: b.update(checkpoint=b["checkpoint"].replace("\n28\n", "\n29\n")),
+        lambda b: b.update(checkpoint=b["checkpoint"][:-6] + "AAAA=\n"),
+    ],
+    ids=[
+        "payload",
+        "seq",
+        "recorded-at",
+        "path-node",
+        "path-longer",
+        "path-shorter",
+        "size",
+        "signature",
+    ],
+)
+def test_any_altered_part_of_a_bundle_proves_nothing(
+    signed: tuple[Run, Path, str], tmp_path: Path, alter: object
+) -> None:
+    run, _, vkey = signed
+    _, bundle = _bundle(run, tmp_path, RECORD)
+    alter(bundle)  # type: ignore[operator]  # the parametrized lambdas
+    with pytest.raises(TimelineError, match="the proof does not hold"):
+        api.verify_proof(json.dumps(bundle), [vkey])
+
+
+def test_a_key_the_reader_does_not_trust_proves_nothing(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    run, _, _ = signed
+    path, _ = _bundle(run, tmp_path, RECORD)
+    # another key of the same name, published in the same log, that did not sign it
+    other = run("key", "create", "example.org/timeline", "--key", str(tmp_path / "other.key"))
+    refused = run("verify-proof", str(path), "--key", other.stdout.splitlines()[1])
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: the proof does not hold: the note carries no signature of a key given to check it\n"
+    )
+
+
+def test_the_log_at_a_checkpoint_is_proven_a_prefix_of_a_later_one(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    run, key, vkey = signed
+    assert run("retitle", "arms-control-missile-deployment", "Arms control").exit_code == 0
+    assert run("checkpoint", "--key", str(key)).exit_code == 0
+    path, bundle = _bundle(run, tmp_path, "--consistency", "28")
+    assert bundle["format"] == "timeline-consistency-proof/1"
+    checked = run("verify-proof", str(path), "--key", vkey)
+    assert checked.stdout == (
+        "Verified: the first 28 records of example.org/timeline are the first 28 of its 30, "
+        "as example.org/timeline signed\n"
+    )
+    refused = run("prove", "--consistency", "27")
+    assert refused.stderr.startswith("Error: no checkpoint of size 27 (the log has: 28, 30)")
+
+
+def test_a_reader_holding_an_old_checkpoint_catches_a_rewritten_log(
+    signed: tuple[Run, Path, str], tmp_path: Path, db_url: str
+) -> None:
+    run, key, vkey = signed
+    old_bundle, _ = _bundle(run, tmp_path, RECORD)
+    # the operator rewrites an old record behind timeline's back, makes the tree again
+    # from the rewritten log, and signs it
+    with tampering(db_url) as conn:
+        conn.execute(text("UPDATE events SET hash = :h WHERE seq = 5"), {"h": "0" * 64})
+    assert run("rebuild", "--force").exit_code == 0
+    assert run("retitle", "arms-control-missile-deployment", "Arms control").exit_code == 0
+    signed_again = run("checkpoint", "--key", str(key))
+    assert signed_again.stdout.startswith("Signed the log's first 30 records")
+    # the bundle the reader kept still holds against the checkpoint it came with
+    assert run("verify-proof", str(old_bundle), "--key", vkey).exit_code == 0
+    # but no proof leads from that checkpoint to the new one
+    path, _ = _bundle(run, tmp_path, "--consistency", "28")
+    refused = run("verify-proof", str(path), "--key", vkey)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: the proof does not hold: the consistency proof")

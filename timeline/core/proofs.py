@@ -1,0 +1,167 @@
+"""Proof bundles, and their check with no database and no network. Pure: no I/O.
+
+An *inclusion bundle* shows that a record was in the log when a checkpoint was signed:
+the record (as a backup line holds it), the audit path of its leaf, and the signed
+checkpoint. Checking it recomputes the record's hash from its fields
+(``chain.record_hash``), its leaf (``merkle.record_leaf``), and the root the path leads
+to, and opens the checkpoint with the key. A *consistency bundle* shows that the log
+at one checkpoint is a prefix of the log at a later one: the two checkpoints and the
+path between them. Both are JSON objects; this module, ``merkle``, ``signing`` and
+``chain.record_hash`` are all a reader needs to check one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from timeline.core.chain import record_hash
+from timeline.core.codec import canonical
+from timeline.core.merkle import ProofError, record_leaf, verify_consistency, verify_inclusion
+from timeline.core.signing import (
+    Checkpoint,
+    SignatureError,
+    VerifierKey,
+    open_note,
+    parse_checkpoint,
+)
+
+__all__ = [
+    "CONSISTENCY",
+    "INCLUSION",
+    "BundleError",
+    "Verified",
+    "consistency_bundle",
+    "inclusion_bundle",
+    "verify_bundle",
+]
+
+INCLUSION = "timeline-inclusion-proof/1"
+CONSISTENCY = "timeline-consistency-proof/1"
+
+
+class BundleError(ValueError):
+    """A bundle that does not prove what it says (its text says why)."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a bundle proved: the log (its origin) and the key that signed it; for an
+    inclusion, the record (``thread/id``, ``seq``) among the first ``size`` records; for
+    a consistency, that the first ``old_size`` records are those of the log at ``size``."""
+
+    kind: str
+    origin: str
+    key: str  # the key's name
+    size: int
+    record: str | None = None
+    seq: int | None = None
+    old_size: int | None = None
+
+
+def _b64(values: Sequence[bytes]) -> list[str]:
+    return [base64.b64encode(v).decode() for v in values]
+
+
+def inclusion_bundle(
+    record: Mapping[str, Any], path: Sequence[bytes], note: str, key: VerifierKey
+) -> dict[str, Any]:
+    """The bundle of a record (its backup line, as a JSON object), its audit path in the
+    tree a checkpoint signs, the checkpoint's note, and the key that signed it (for
+    convenience: a reader checks with a key it trusts)."""
+    return {
+        "format": INCLUSION,
+        "record": dict(record),
+        "path": _b64(path),
+        "checkpoint": note,
+        "key": key.text,
+    }
+
+
+def consistency_bundle(
+    old_note: str, new_note: str, path: Sequence[bytes], key: VerifierKey
+) -> dict[str, Any]:
+    """The bundle that shows the log at the checkpoint ``old_note`` is a prefix of the
+    log at ``new_note``."""
+    return {
+        "format": CONSISTENCY,
+        "old": old_note,
+        "new": new_note,
+        "path": _b64(path),
+        "key": key.text,
+    }
+
+
+def _field(bundle: Mapping[str, Any], name: str, kind: type) -> Any:
+    value = bundle.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise BundleError(f"the bundle's {name!r} is missing or not a {kind.__name__}")
+    return value
+
+
+def _path(bundle: Mapping[str, Any]) -> list[bytes]:
+    values = _field(bundle, "path", list)
+    try:
+        return [base64.b64decode(v, validate=True) for v in values]
+    except (binascii.Error, ValueError, TypeError):
+        raise BundleError("the bundle's path holds something that is not base64") from None
+
+
+def _head(note: str, keys: Sequence[VerifierKey]) -> tuple[Checkpoint, VerifierKey]:
+    text, (key, *_) = open_note(note, list(keys))
+    head = parse_checkpoint(text)
+    if head.origin != key.name:
+        raise BundleError(f"the checkpoint is of the log {head.origin!r}, signed by {key.name}")
+    return head, key
+
+
+def _record_leaf(record: Mapping[str, Any]) -> tuple[int, bytes, str]:
+    """(seq, leaf, thread/id) of a record given as a backup line: its hash recomputed."""
+    seq = _field(record, "seq", int)
+    hashed = record_hash(
+        _field(record, "kind", str),
+        canonical(_field(record, "payload", dict)),
+        _field(record, "prev_hash", str),
+        _field(record, "recorded_at", str),
+        record.get("thread_title"),
+        record.get("recorded_by"),
+    )
+    if hashed != record.get("hash"):
+        raise BundleError("the record's fields do not give its hash: it was altered")
+    name = f"{record.get('thread')}/{record.get('id')}"
+    return seq, record_leaf(seq, hashed), name
+
+
+def verify_bundle(bundle: Mapping[str, Any], keys: Sequence[VerifierKey]) -> Verified:
+    """Check a bundle with ``keys`` (those a reader trusts): what it proved, or
+    BundleError saying why it proves nothing."""
+    try:
+        kind = bundle.get("format")
+        if kind == INCLUSION:
+            return _inclusion(bundle, keys)
+        if kind == CONSISTENCY:
+            return _consistency(bundle, keys)
+    except (ProofError, SignatureError) as e:
+        raise BundleError(str(e)) from None
+    raise BundleError(f"not a proof bundle of timeline (format {kind!r})")
+
+
+def _inclusion(bundle: Mapping[str, Any], keys: Sequence[VerifierKey]) -> Verified:
+    head, key = _head(_field(bundle, "checkpoint", str), keys)
+    seq, leaf, name = _record_leaf(_field(bundle, "record", dict))
+    if not 0 < seq <= head.size:
+        raise BundleError(f"seq {seq} is not among the {head.size} records the checkpoint signs")
+    verify_inclusion(seq - 1, head.size, leaf, _path(bundle), head.root)
+    return Verified(INCLUSION, head.origin, key.name, head.size, name, seq)
+
+
+def _consistency(bundle: Mapping[str, Any], keys: Sequence[VerifierKey]) -> Verified:
+    old, _ = _head(_field(bundle, "old", str), keys)
+    new, other = _head(_field(bundle, "new", str), keys)
+    if new.origin != old.origin:
+        raise BundleError(f"the checkpoints are of two logs: {old.origin}, {new.origin}")
+    verify_consistency(old.size, new.size, old.root, new.root, _path(bundle))
+    return Verified(CONSISTENCY, new.origin, other.name, new.size, old_size=old.size)
