@@ -235,6 +235,8 @@ def _num(value: float, unit: str) -> str:
         return f"{value:,.2f} s"
     if unit == "MB":
         return f"{value:,.0f} MB"
+    if unit == "%":
+        return f"{value:,.1f} %"
     return f"{value:,.0f}/s"
 
 
@@ -374,6 +376,43 @@ def _search_rows(db: str, args: argparse.Namespace, rng: random.Random) -> list[
     ]
 
 
+def _tree_rows(db: str, rng: random.Random, import_secs: float) -> list[Row]:
+    """The log's Merkle tree: a proof read from the store (in process, against the
+    whole log), the tree recomputed from the log as ``verify`` does, and the tree made
+    from the log beside the import's time (an upper bound of what appending leaves adds
+    to an import: it reads the log back too)."""
+    from timeline.core.merkle import tree_nodes
+    from timeline.usecases import open_store
+
+    store = open_store(db)
+    inclusion, consistency = [], []
+    with store.reading() as r:
+        n = r.log.head()
+        for _ in range(200):
+            index, size1 = rng.randrange(n), rng.randint(1, n)
+            t0 = time.perf_counter()
+            r.log.tree.inclusion(index, n)
+            inclusion.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            r.log.tree.consistency(size1, n)
+            consistency.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        leaves, _ = tree_nodes(r.log.leaves(), r.log.tree.level)
+        recompute = leaves / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    with store.writing(None) as w:
+        w.log.tree.rebuild(w.log.leaves())
+    share = (time.perf_counter() - t0) / import_secs
+    store.close()
+    p50, c50 = statistics.median(inclusion), statistics.median(consistency)
+    return [
+        Row(f"inclusion proof at {n:,} records, in process, p50", p50, "ms", "< 20 ms", p50 < 20),
+        Row("consistency proof, in process, p50", c50, "ms", "< 20 ms", c50 < 20),
+        Row("verify: the tree recomputed", recompute, "/s", ">= 200,000/s", recompute >= 200_000),
+        Row("the tree made from the log / import", share * 100, "%", "< 10 %", share < 0.10),
+    ]
+
+
 def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
     import peers
 
@@ -460,6 +499,8 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
     )
     rows += _asof_rows(str(db), args.threads, random.Random(args.seed))
     rows += _search_rows(str(db), args, random.Random(args.seed))
+    import_secs = statistics.median(secs for secs, _ in imports)
+    rows += _tree_rows(str(db), random.Random(args.seed), import_secs)
     helps = [timeline("--help", db=str(tmp / "unused.db")) for _ in range(7)]
     rows.append(
         Row(
