@@ -136,3 +136,21 @@ def test_a_reader_holding_an_old_checkpoint_catches_a_rewritten_log(
     refused = run("verify-proof", str(path), "--key", vkey)
     assert refused.exit_code == 1
     assert refused.stderr.startswith("Error: the proof does not hold: the consistency proof")
+
+
+def test_an_answer_at_a_checkpoint_stays_the_same_however_the_log_grows(
+    signed: tuple[Run, Path, str],
+) -> None:
+    run, _, _ = signed
+    at = ["asof", "2022-02-02", "--format", "json", "--at-checkpoint", "28"]
+    before = json.loads(run(*at).stdout)
+    assert run("retitle", "russia-nato-security-guarantees", "Security guarantees").exit_code == 0
+    assert json.loads(run(*at).stdout) == before
+    now = json.loads(run("asof", "2022-02-02", "--format", "json").stdout)
+    assert now != before  # the title record came after the checkpoint
+    diff = ["diff", "2022-02-01", "2022-02-02", "--format", "json", "--at-checkpoint", "28"]
+    assert run(*diff).exit_code == 0
+    missing = run("asof", "2022-02-02", "--at-checkpoint", "5")
+    assert (
+        missing.stderr == "Error: the log holds no checkpoint of size 5: `timeline checkpoints`\n"
+    )

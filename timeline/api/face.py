@@ -516,6 +516,16 @@ class Timeline:
         the log at its checkpoint of size ``new`` (None: the latest)."""
         return usecases.prove_consistency(self.store, old, new)
 
+    def at_checkpoint(self, size: int) -> int:
+        """The ``at_seq`` of the log at its checkpoint of ``size``: an answer computed
+        there (``as_of``, ``diff``) is the one a reader can reproduce from the signed log,
+        however it grows."""
+        if not any(c.size == size for c in self.checkpoints()):
+            raise TimelineError(
+                f"the log holds no checkpoint of size {size}: `timeline checkpoints`"
+            )
+        return size
+
     def keys(self) -> list[VerifierKey]:
         """The keys that sign the log's checkpoints, as it publishes them."""
         return usecases.keys(self.store)

@@ -37,6 +37,13 @@ from timeline.cli._fields import (
     event_filter,
 )
 
+_AT_CHECKPOINT = typer.Option(
+    "--at-checkpoint",
+    metavar="SIZE",
+    help="From the log as its signed checkpoint of this size holds it (`timeline "
+    "checkpoints`): the same answer, however the log grows, that a reader of the "
+    "checkpoint can reproduce.",
+)
 _RECORDED_BEFORE = typer.Option(
     metavar="TIMESTAMP",
     help="Only records this database held at that time (recorded_at <= it), e.g. "
@@ -57,6 +64,7 @@ def asof(
     issue: Annotated[str | None, THREAD_ISSUE] = None,
     status: Annotated[str | None, THREAD_STATUS] = None,
     words: Annotated[str | None, THREAD_TEXT] = None,
+    at_checkpoint: Annotated[int | None, _AT_CHECKPOINT] = None,
 ) -> None:
     """Where each negotiation stood, as publicly known at the end of DATE (or as one actor
     knew it, with --as).
@@ -71,7 +79,10 @@ def asof(
     day = parse_day(date, "date", today=env.today)
     before = parse_timestamp(recorded_before, "--recorded-before")
     only = event_filter(actor, types, issue, status, words)
-    states = tl.as_of(day, thread=thread, recorded_before=before, viewer=viewer, only=only)
+    at_seq = None if at_checkpoint is None else tl.at_checkpoint(at_checkpoint)
+    states = tl.as_of(
+        day, thread=thread, recorded_before=before, viewer=viewer, only=only, at_seq=at_seq
+    )
     empty = not states and tl.is_empty(before)
     if fmt is Format.json:
         write(render.asof_json(day, states, viewer), as_json=True)
@@ -217,6 +228,7 @@ def diff(
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
     words: Annotated[str | None, TEXT_FILTER] = None,
+    at_checkpoint: Annotated[int | None, _AT_CHECKPOINT] = None,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
     changes, positions added, changed or dropped, events newly known, retracted or corrected.
@@ -226,7 +238,9 @@ def diff(
     from timeline.formats import changes
 
     only = event_filter(actor, types, issue, status, words)
-    result = env_of(ctx).timeline().diff(start, end, thread=thread, viewer=viewer, only=only)
+    tl = env_of(ctx).timeline()
+    at_seq = None if at_checkpoint is None else tl.at_checkpoint(at_checkpoint)
+    result = tl.diff(start, end, thread=thread, viewer=viewer, only=only, at_seq=at_seq)
     if fmt is TextOrJson.json:
         write(changes.diff_json(result), as_json=True)
     else:
