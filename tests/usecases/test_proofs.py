@@ -48,8 +48,35 @@ def test_a_record_is_proven_among_the_records_a_checkpoint_signs(
         f"Verified: {RECORD} (seq 18) is among the first 28 records of example.org/timeline, "
         "as example.org/timeline signed\n"
     )
-    # with no key given, the bundle's own: said so
-    assert "Note: checked with the key the bundle names" in run("verify-proof", str(path)).stderr
+    # with no key given, the bundle's own: anyone can make a key of any name
+    unkeyed = run("verify-proof", str(path))
+    assert unkeyed.exit_code == 2
+    assert unkeyed.stdout.startswith("Not verified (no --key): with the keys the bundle names, ")
+
+
+def test_a_bundle_that_renames_its_record_proves_nothing(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    run, _, vkey = signed
+    _, bundle = _bundle(run, tmp_path, RECORD)
+    bundle["record"].update(id="us-confirms-authenticity")  # type: ignore[union-attr]
+    with pytest.raises(TimelineError, match="thread/id is not its payload's"):
+        api.verify_proof(json.dumps(bundle), [vkey])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"format": "timeline-inclusion-proof/1", "keys": ["\\ud800+00+AA"]}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"format": "timeline-inclusion-proof/1", "record": {"kind": "\\udc00"}, "keys": []}',
+        "not json",
+    ],
+    ids=["surrogate-key", "deep", "surrogate-field", "text"],
+)
+def test_a_crafted_bundle_is_one_error_not_a_traceback(text: str) -> None:
+    with pytest.raises(TimelineError):
+        api.verify_proof(text, [])
 
 
 @pytest.mark.parametrize(
@@ -154,3 +181,20 @@ def test_an_answer_at_a_checkpoint_stays_the_same_however_the_log_grows(
     assert (
         missing.stderr == "Error: the log holds no checkpoint of size 5: `timeline checkpoints`\n"
     )
+
+
+def test_a_new_key_signs_anew_and_a_proof_spans_the_two_keys(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    run, old_key, old_vkey = signed
+    new_key = tmp_path / "new.key"
+    created = run("key", "create", "example.org/timeline", "--key", str(new_key))
+    new_vkey = created.stdout.splitlines()[1]
+    assert run("checkpoint", "--key", str(new_key)).stdout.startswith("Signed the log's first 30")
+    # the last record is a checkpoint, but of the other key: the old key signs too
+    assert run("checkpoint", "--key", str(old_key)).stdout.startswith("Signed the log's first 31")
+    path, bundle = _bundle(run, tmp_path, "--consistency", "28", "--checkpoint", "30")
+    assert bundle["keys"] == [old_vkey, new_vkey]
+    checked = run("verify-proof", str(path), "--key", old_vkey, "--key", new_vkey)
+    assert checked.exit_code == 0, checked.output
+    assert run("verify-proof", str(path), "--key", old_vkey).exit_code == 1

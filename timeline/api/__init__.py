@@ -92,8 +92,8 @@ def bundled_events() -> Path:
 def verify_proof(bundle: str, keys: Sequence[str] = ()) -> tuple[Verified, bool]:
     """Check a proof bundle (``Timeline.prove``, its JSON text) with no database: what it
     proved, and whether with a key given in ``keys`` (verifier keys, ``name+id+key``);
-    with none given, the key the bundle names is used, which proves only that whoever
-    made the bundle held it. TimelineError says why a bundle proves nothing."""
+    with none given, the keys the bundle names are used, which proves only that whoever
+    made the bundle held them. TimelineError says why a bundle proves nothing."""
     import json
 
     from timeline.core.proofs import BundleError, verify_bundle
@@ -101,13 +101,18 @@ def verify_proof(bundle: str, keys: Sequence[str] = ()) -> tuple[Verified, bool]
 
     try:
         doc = json.loads(bundle)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise TimelineError(f"not a proof bundle: not JSON ({e})") from None
     if not isinstance(doc, dict):
         raise TimelineError("not a proof bundle: not a JSON object")
+    named = doc.get("keys")
+    if not isinstance(named, list) or not all(isinstance(k, str) for k in named):
+        named = []
     try:
         trusted = [VerifierKey.parse(k) for k in keys]
-        given = trusted or [VerifierKey.parse(str(doc.get("key", "")))]
+        if not trusted and not named:
+            raise BundleError("it names no keys, and none was given")
+        given = trusted or [VerifierKey.parse(k) for k in named]
         return verify_bundle(doc, given), bool(trusted)
     except (BundleError, SignatureError) as e:
         raise TimelineError(f"the proof does not hold: {e}") from None

@@ -520,7 +520,7 @@ class Timeline:
         """The ``at_seq`` of the log at its checkpoint of ``size``: an answer computed
         there (``as_of``, ``diff``) is the one a reader can reproduce from the signed log,
         however it grows."""
-        if not any(c.size == size for c in self.checkpoints()):
+        if size not in usecases.checkpoint_sizes(self.store):
             raise TimelineError(
                 f"the log holds no checkpoint of size {size}: `timeline checkpoints`"
             )

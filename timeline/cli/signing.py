@@ -140,13 +140,15 @@ def verify_proof(
         typer.Option(
             metavar="VKEY",
             help="A public key you trust (name+id+key, as `timeline key create` prints it; "
-            "repeat) [default: the key the bundle names, which proves less].",
+            "repeat). Without one, the bundle's own keys are tried and the exit is 2: "
+            "that proves nothing of who signed.",
         ),
     ] = None,
 ) -> None:
     """Check a proof bundle with no database and no network: the record's hash, its
     audit path to the checkpoint's root and the checkpoint's signature (or both
-    checkpoints and the path between them). Exit 1 if it does not hold.
+    checkpoints and the path between them). Exit 1 if it does not hold; 2 if it holds
+    only with the keys the bundle names (no --key: anyone can make a key of any name).
 
     Example: timeline verify-proof proof.json --key example.org/timeline+1a2b3c4d+AbC...
     """
@@ -161,16 +163,18 @@ def verify_proof(
         raise TimelineError(f"cannot read {bundle}: {e}") from None
     proved, trusted = check(text, key or ())
     if proved.record is not None:
-        typer.echo(
-            f"Verified: {proved.record} (seq {proved.seq}) is among the first {proved.size} "
-            f"records of {proved.origin}, as {proved.key} signed"
+        what = (
+            f"{proved.record} (seq {proved.seq}) is among the first {proved.size} records of "
+            f"{proved.origin}, as {proved.key} signed"
         )
     else:
-        typer.echo(
-            f"Verified: the first {proved.old_size} records of {proved.origin} are the first "
+        what = (
+            f"the first {proved.old_size} records of {proved.origin} are the first "
             f"{proved.old_size} of its {proved.size}, as {proved.key} signed"
         )
-    if not trusted:
-        typer.echo(
-            "Note: checked with the key the bundle names; give --key a key you trust", err=True
-        )
+    if trusted:
+        typer.echo(f"Verified: {what}")
+        return
+    # anyone can make a key of any name: without one the reader trusts, nothing is proven
+    typer.echo(f"Not verified (no --key): with the keys the bundle names, {what}")
+    raise typer.Exit(2)

@@ -162,9 +162,10 @@ class _Tree:
         elif record.thread_title is not None and isinstance(entry, TreeKey | TreeHead):
             why = "a key or a checkpoint names no thread title"
         elif isinstance(entry, TreeKey):
-            why = self._key(entry)
+            why = self._key(entry) if isinstance(entry.vkey, str) else "its key is not text"
         elif isinstance(entry, TreeHead):
-            why = self._head(entry, record.seq)
+            sound = isinstance(entry.note, str) and type(entry.size) is int
+            why = self._head(entry, record.seq) if sound else "its size or note is malformed"
         if record.seq == self.frontier.size + 1:  # a gap is named by the chain checks
             self.frontier.push(record_leaf(record.seq, record.hash))
         return why

@@ -6,8 +6,10 @@ checkpoint. Checking it recomputes the record's hash from its fields
 (``chain.record_hash``), its leaf (``merkle.record_leaf``), and the root the path leads
 to, and opens the checkpoint with the key. A *consistency bundle* shows that the log
 at one checkpoint is a prefix of the log at a later one: the two checkpoints and the
-path between them. Both are JSON objects; this module, ``merkle``, ``signing`` and
-``chain.record_hash`` are all a reader needs to check one.
+path between them. Both are JSON objects, naming the keys that signed them (``keys``:
+a convenience; a reader checks with keys it trusts). To check one, a reader needs this
+module, ``merkle``, ``signing``, ``chain.record_hash`` and ``codec.canonical``, and the
+``cryptography`` package for Ed25519.
 """
 
 from __future__ import annotations
@@ -70,28 +72,27 @@ def inclusion_bundle(
     record: Mapping[str, Any], path: Sequence[bytes], note: str, key: VerifierKey
 ) -> dict[str, Any]:
     """The bundle of a record (its backup line, as a JSON object), its audit path in the
-    tree a checkpoint signs, the checkpoint's note, and the key that signed it (for
-    convenience: a reader checks with a key it trusts)."""
+    tree a checkpoint signs, the checkpoint's note, and the key that signed it."""
     return {
         "format": INCLUSION,
         "record": dict(record),
         "path": _b64(path),
         "checkpoint": note,
-        "key": key.text,
+        "keys": [key.text],
     }
 
 
 def consistency_bundle(
-    old_note: str, new_note: str, path: Sequence[bytes], key: VerifierKey
+    old_note: str, new_note: str, path: Sequence[bytes], keys: Sequence[VerifierKey]
 ) -> dict[str, Any]:
     """The bundle that shows the log at the checkpoint ``old_note`` is a prefix of the
-    log at ``new_note``."""
+    log at ``new_note`` (``keys``: those that signed the two)."""
     return {
         "format": CONSISTENCY,
         "old": old_note,
         "new": new_note,
         "path": _b64(path),
-        "key": key.text,
+        "keys": list(dict.fromkeys(k.text for k in keys)),
     }
 
 
@@ -99,6 +100,11 @@ def _field(bundle: Mapping[str, Any], name: str, kind: type) -> Any:
     value = bundle.get(name)
     if not isinstance(value, kind) or isinstance(value, bool):
         raise BundleError(f"the bundle's {name!r} is missing or not a {kind.__name__}")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BundleError(f"the bundle's {name!r} is not text") from None
     return value
 
 
@@ -131,8 +137,12 @@ def _record_leaf(record: Mapping[str, Any]) -> tuple[int, bytes, str]:
     )
     if hashed != record.get("hash"):
         raise BundleError("the record's fields do not give its hash: it was altered")
-    name = f"{record.get('thread')}/{record.get('id')}"
-    return seq, record_leaf(seq, hashed), name
+    # the name the hash covers is the payload's: the line's own copy must agree
+    payload = record["payload"]
+    thread, event_id = payload.get("thread"), payload.get("id")
+    if (record.get("thread"), record.get("id")) != (thread, event_id):
+        raise BundleError("the record's thread/id is not its payload's: it was altered")
+    return seq, record_leaf(seq, hashed), f"{thread}/{event_id}"
 
 
 def verify_bundle(bundle: Mapping[str, Any], keys: Sequence[VerifierKey]) -> Verified:

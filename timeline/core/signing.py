@@ -40,8 +40,16 @@ class SignatureError(ValueError):
     """A key, note or checkpoint that is malformed, or a signature that does not verify."""
 
 
+def _utf8(text: str, what: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SignatureError(f"{what} is not text (it holds a lone surrogate)") from None
+    return text
+
+
 def _name(name: str) -> str:
-    if _NAME.fullmatch(name) is None:
+    if _NAME.fullmatch(_utf8(name, "a key name")) is None:
         raise SignatureError(f"a key name is non-empty text without spaces or '+': {name!r}")
     return name
 
@@ -149,7 +157,7 @@ class SignerKey:
 
 
 def _text(text: str) -> str:
-    if not text.endswith("\n") or any(c < " " and c != "\n" for c in text):
+    if not _utf8(text, "a note").endswith("\n") or any(c < " " and c != "\n" for c in text):
         raise SignatureError("a note's text ends with a newline and holds no control characters")
     return text
 

@@ -134,7 +134,14 @@ class TreeWriter(TreeReader):
     def _read_frontier(self, size: int) -> Frontier:
         """The tree of the first ``size`` leaves, as ``Frontier`` holds it (a read per
         perfect subtree, each a stored node or a few records)."""
-        return Frontier(size, [self.subtree(lo, hi) for _, lo, hi in perfect_ranges(size)])
+        try:
+            return Frontier(size, [self.subtree(lo, hi) for _, lo, hi in perfect_ranges(size)])
+        except DatabaseError:
+            raise DatabaseError(
+                f"the log's Merkle tree cannot grow past seq {size}: records or tree nodes "
+                "before it are missing (`timeline verify` names them; a log whose records "
+                "were removed is put right by restoring a backup)"
+            ) from None
 
     def rebuild(self, leaves: Iterable[tuple[int, str]]) -> int:
         """Drop the tree and make it again from the records, (seq, hash) in seq order, up

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from timeline.usecases.sharing import shared
     from timeline.usecases.signing import (
         SignedCheckpoint,
+        checkpoint_sizes,
         create_key,
         keys,
         prove_consistency,
@@ -100,6 +101,7 @@ __all__ = [
     "add_event",
     "all_records",
     "as_of",
+    "checkpoint_sizes",
     "count",
     "create_key",
     "create_token",
@@ -161,6 +163,7 @@ _HOMES = {
     "add_event": "recording",
     "all_records": "reading",
     "as_of": "reading",
+    "checkpoint_sizes": "signing",
     "count": "reading",
     "create_key": "signing",
     "create_token": "tokens",

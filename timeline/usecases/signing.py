@@ -30,6 +30,7 @@ from timeline.usecases._append import append
 
 __all__ = [
     "SignedCheckpoint",
+    "checkpoint_sizes",
     "create_key",
     "keys",
     "prove_consistency",
@@ -57,11 +58,14 @@ def read_key(path: Path) -> SignerKey:
 
 
 def _published(r: Reader) -> list[VerifierKey]:
-    return [
-        VerifierKey.parse(rec.entry.vkey)
-        for rec in r.log.records([TREE])
-        if isinstance(rec.entry, TreeKey)
-    ]
+    keys = []
+    for rec in r.log.records([TREE]):
+        if isinstance(rec.entry, TreeKey):
+            try:
+                keys.append(VerifierKey.parse(rec.entry.vkey))
+            except SignatureError as e:  # a row changed behind timeline's back
+                raise TimelineError(f"{rec.entry.key}: {e} (`timeline verify` names it)") from None
+    return keys
 
 
 def _next_key_id(r: Reader) -> str:
@@ -115,7 +119,9 @@ def sign_checkpoint(
         size = w.log.head()
         last = w.log.records_after(size - 1, None, 1) if size else []
         if last and isinstance(last[0].entry, TreeHead):  # nothing new since it
-            return _signed(last[0], _published(w)), False
+            standing = _signed(last[0], _published(w))
+            if standing.key == key.verifier:  # (another key signs it anew)
+                return standing, False
         note = sign_note(Checkpoint(key.name, size, w.log.tree.root(size)).text, key)
         entry = TreeHead(TREE, f"checkpoint-{size}", size, note, now.date())
         (record,) = append(w, [(entry, None)], now)
@@ -192,5 +198,11 @@ def prove_consistency(store: EventStore, old: int, new: int | None = None) -> di
         signed = _heads(r)
         first = _covering(signed, old, 0)
         last = _covering(signed, new, first.size)
-        path = r.log.tree.consistency(first.size, last.size) if first.size else []
-    return consistency_bundle(first.note, last.note, path, last.key)
+        path = r.log.tree.consistency(first.size, last.size)
+    return consistency_bundle(first.note, last.note, path, [first.key, last.key])
+
+
+def checkpoint_sizes(store: EventStore) -> list[int]:
+    """The sizes the log's checkpoints sign, in order (their notes not opened)."""
+    with store.reading() as r:
+        return [x.entry.size for x in r.log.records([TREE]) if isinstance(x.entry, TreeHead)]
