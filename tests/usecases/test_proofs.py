@@ -198,3 +198,42 @@ def test_a_new_key_signs_anew_and_a_proof_spans_the_two_keys(
     checked = run("verify-proof", str(path), "--key", old_vkey, "--key", new_vkey)
     assert checked.exit_code == 0, checked.output
     assert run("verify-proof", str(path), "--key", old_vkey).exit_code == 1
+
+
+def test_a_hostile_bundle_reaches_the_terminal_as_text(tmp_path: Path, run: Run) -> None:
+    # a bundle made by anyone, with their own key: a record named with terminal codes
+    from timeline.core.chain import record_hash
+    from timeline.core.codec import canonical
+    from timeline.core.merkle import record_leaf
+    from timeline.core.signing import Checkpoint, SignerKey, sign_note
+
+    thread = "evil\x1b[2J\x1b]0;pwned\x07"
+    payload = {"thread": thread, "id": "x", "kind": "title", "title": "t", "known": "2022-01-01"}
+    line = {
+        "seq": 1,
+        "kind": "title",
+        "thread": thread,
+        "id": "x",
+        "payload": payload,
+        "prev_hash": "",
+        "recorded_at": "2026-11-28T09:00:00.000000Z",
+        "thread_title": "t",
+    }
+    line["hash"] = record_hash("title", canonical(payload), "", line["recorded_at"], "t")
+    key = SignerKey.from_seed("attacker.example/log", bytes(range(32)))
+    note = sign_note(Checkpoint(key.name, 1, record_leaf(1, line["hash"])).text, key)
+    bundle = {
+        "format": "timeline-inclusion-proof/1",
+        "record": line,
+        "path": [],
+        "checkpoint": note,
+        "keys": [key.verifier.text],
+    }
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(bundle))
+    result = run("verify-proof", str(path))
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.startswith("Not verified (no --key)")
+    refused = run("key", "create", "bad\x7fname", "--key", str(tmp_path / "k"))
+    assert refused.exit_code == 1 and not (tmp_path / "k").exists()

@@ -172,9 +172,10 @@ def verify_proof(
             f"the first {proved.old_size} records of {proved.origin} are the first "
             f"{proved.old_size} of its {proved.size}, as {proved.key} signed"
         )
+    # the names in a bundle are the bundle maker's: printed as text, never as terminal codes
     if trusted:
-        typer.echo(f"Verified: {what}")
+        write(f"Verified: {what}\n")
         return
     # anyone can make a key of any name: without one the reader trusts, nothing is proven
-    typer.echo(f"Not verified (no --key): with the keys the bundle names, {what}")
+    write(f"Not verified (no --key): with the keys the bundle names, {what}\n")
     raise typer.Exit(2)

@@ -49,7 +49,7 @@ def _utf8(text: str, what: str) -> str:
 
 
 def _name(name: str) -> str:
-    if _NAME.fullmatch(_utf8(name, "a key name")) is None:
+    if _NAME.fullmatch(_utf8(name, "a key name")) is None or not name.isprintable():
         raise SignatureError(f"a key name is non-empty text without spaces or '+': {name!r}")
     return name
 
