@@ -165,6 +165,88 @@ def test_a_reader_holding_an_old_checkpoint_catches_a_rewritten_log(
     assert refused.stderr.startswith("Error: the proof does not hold: the consistency proof")
 
 
+def _kept_note(run: Run, tmp_path: Path, *size: str) -> Path:
+    """The signed note of a checkpoint, as a reader keeps it."""
+    note = run("checkpoints", "--format", "note", *(("--size", *size) if size else ()))
+    assert note.exit_code == 0, note.output
+    path = tmp_path / "checkpoint.txt"
+    path.write_text(note.stdout)
+    return path
+
+
+def test_verify_against_a_kept_checkpoint_holds_while_the_log_only_grows(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    run, key, _ = signed
+    kept = _kept_note(run, tmp_path)
+    assert kept.read_text().startswith("example.org/timeline\n28\n")
+    assert run("retitle", "arms-control-missile-deployment", "Arms control").exit_code == 0
+    assert run("checkpoint", "--key", str(key)).exit_code == 0
+    checked = run("verify", "--against", str(kept))
+    assert checked.exit_code == 0, checked.output
+    assert f"The log extends the checkpoint in {kept}\n" in checked.stdout
+    assert _kept_note(run, tmp_path, "28").read_text() == kept.read_text()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "finding"),
+    [
+        (
+            "UPDATE events SET hash = '{zero}' WHERE seq = 5",
+            "log: the log no longer extends the checkpoint of size 28: its first 28 records "
+            "were rewritten or reordered",
+        ),
+        (
+            "DELETE FROM events WHERE seq > 20",
+            "log: the log holds 20 records, fewer than the 28 the checkpoint signs: records "
+            "were removed or rolled back",
+        ),
+    ],
+)
+def test_verify_against_a_kept_checkpoint_names_a_rewritten_or_shortened_log(
+    signed: tuple[Run, Path, str], tmp_path: Path, db_url: str, tamper: str, finding: str
+) -> None:
+    run, _, vkey = signed
+    kept = _kept_note(run, tmp_path)
+    with tampering(db_url) as conn:
+        conn.execute(text(tamper.format(zero="0" * 64)))
+    assert run("rebuild", "--force").exit_code == 0  # the tree made again from what is left
+    # the reader kept the public key too: the log's own went with its tail
+    checked = run("verify", "--against", str(kept), "--key", vkey)
+    assert checked.exit_code == 1
+    assert finding in checked.stdout.splitlines()
+
+
+def test_verify_against_a_checkpoint_of_another_key_or_no_note(
+    signed: tuple[Run, Path, str], tmp_path: Path
+) -> None:
+    from timeline.core.signing import Checkpoint, SignerKey, sign_note
+
+    run, _, _ = signed
+    other = SignerKey.from_seed("example.org/timeline", bytes(32))
+    forged = tmp_path / "forged.txt"
+    forged.write_text(sign_note(Checkpoint("example.org/timeline", 28, bytes(32)).text, other))
+    unknown = run("verify", "--against", str(forged))
+    assert unknown.exit_code == 1
+    assert (
+        "checkpoint: does not open with the log's keys or --key's: the note carries no "
+        "signature of a key given to check it" in unknown.stdout.splitlines()
+    )
+    # trusted, it opens: and the log is not the one it signs
+    trusted = run("verify", "--against", str(forged), "--key", other.verifier.text)
+    assert trusted.exit_code == 1
+    assert trusted.stdout.startswith("log: the log no longer extends the checkpoint of size 28")
+    junk = tmp_path / "junk.txt"
+    junk.write_text("not a note\n")
+    assert run("verify", "--against", str(junk)).stdout.startswith(
+        "checkpoint: does not open with the log's keys or --key's: a signed note is its text"
+    )
+    missing = run("verify", "--against", str(tmp_path / "absent.txt"))
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: cannot read ")
+    bad_key = run("verify", "--against", str(forged), "--key", "nonsense")
+    assert bad_key.exit_code == 1 and bad_key.stderr.startswith("Error: --key: ")
+
+
 def test_an_answer_at_a_checkpoint_stays_the_same_however_the_log_grows(
     signed: tuple[Run, Path, str],
 ) -> None:

@@ -498,9 +498,17 @@ class Timeline:
         log's last record is a checkpoint already, (that one, False)."""
         return usecases.sign_checkpoint(self.store, _key_path(key), self.clock.now())
 
-    def checkpoints(self) -> list[SignedCheckpoint]:
-        """Every checkpoint the log holds, in order."""
-        return usecases.signed_checkpoints(self.store)
+    def checkpoints(self, size: int | None = None) -> list[SignedCheckpoint]:
+        """Every checkpoint the log holds, in order; or the one of ``size`` (TimelineError
+        if the log holds none of that size)."""
+        found = usecases.signed_checkpoints(self.store)
+        if size is None:
+            return found
+        chosen = [c for c in found if c.size == size]
+        if not chosen:
+            sizes = ", ".join(str(c.size) for c in found) or "none yet"
+            raise TimelineError(f"no checkpoint of size {size} (the log has: {sizes})")
+        return chosen
 
     def prove(self, record: str, *, checkpoint: int | None = None) -> dict[str, Any]:
         """The bundle that shows the record ``record`` (``thread/id``; a key or a
@@ -532,11 +540,21 @@ class Timeline:
 
     # ---- looking after the database ------------------------------------------------
 
-    def verify(self, *, expect: str | None = None, now: dt.datetime | None = None) -> VerifyResult:
-        """Check every hash chain, the sequence numbers, the database's pages and the
-        projections; ``expect``: a digest published earlier that the log must extend;
-        ``now``: the clock no ``recorded_at`` may lie after (default: this machine's)."""
-        return usecases.verify(self.store, expect, now)
+    def verify(
+        self,
+        *,
+        expect: str | None = None,
+        now: dt.datetime | None = None,
+        against: str | None = None,
+        keys: Sequence[str] = (),
+    ) -> VerifyResult:
+        """Check every hash chain, the sequence numbers, the database's pages, the
+        Merkle tree and the projections; ``expect``: a digest published earlier that the
+        log must extend; ``now``: the clock no ``recorded_at`` may lie after (default:
+        this machine's); ``against``: a signed checkpoint (the note's text) the log must
+        extend, opened with the keys the log publishes and ``keys`` (verifier keys)."""
+        trusted = [_verifier(k) for k in keys]
+        return usecases.verify(self.store, expect, now, against, trusted)
 
     def quick_problems(self) -> list[str]:
         """``verify``'s quick checks (the database's pages, the search engine, every seq
@@ -563,6 +581,15 @@ class Timeline:
     def grant_appender(self, role: str) -> None:
         """Let a PostgreSQL ``role`` read and append, but never change or delete the log."""
         usecases.grant_appender(self.store, role)
+
+
+def _verifier(text: str) -> VerifierKey:
+    from timeline.core.signing import SignatureError, VerifierKey
+
+    try:
+        return VerifierKey.parse(text)
+    except SignatureError as e:
+        raise TimelineError(f"--key: {e}") from None
 
 
 def _key_path(path: str | Path | None) -> Path:

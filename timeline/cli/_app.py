@@ -346,3 +346,13 @@ def parse_timestamp(value: str | None, what: str) -> dt.datetime | None:
         raise TimelineError(
             f"{what} {value!r}: expected an ISO timestamp such as 2026-11-28T09:30:00Z"
         ) from None
+
+
+def read_text_file(path: str) -> str:
+    """The UTF-8 text of the file a user named, or one line saying why not."""
+    from pathlib import Path
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TimelineError(f"cannot read {path}: {e}") from None

@@ -39,14 +39,36 @@ def verify(
             "it, so nothing then recorded was removed, rolled back or rewritten.",
         ),
     ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CHECKPOINT_FILE",
+            help="A signed checkpoint kept earlier (`timeline checkpoints --format note`, "
+            "or the service's /api/v1/checkpoint): the log must still extend it.",
+        ),
+    ] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="VKEY",
+            help="With --against: a public key you trust to have signed it (repeat); the "
+            "keys the log publishes are tried too.",
+        ),
+    ] = None,
 ) -> None:
     """Check the log has not been tampered with: every hash chain, the sequence numbers,
-    the database's pages and indexes (the search index too), the input rules, and the
-    projection table against a replay; print the log digest. Exit 1 if anything is wrong.
+    the database's pages and indexes (the search index too), the Merkle tree, the input
+    rules, and the projection table against a replay; print the log digest. Exit 1 if
+    anything is wrong.
 
     Example: timeline verify --expect 27:0a1b...
     """
-    result = env_of(ctx).timeline().verify(expect=expect)  # this machine's clock (see restore)
+    from timeline.cli._app import read_text_file
+
+    note = read_text_file(against) if against is not None else None
+    tl = env_of(ctx).timeline()
+    # this machine's clock (see restore)
+    result = tl.verify(expect=expect, against=note, keys=key or ())
     for finding in result.findings:
         typer.echo(str(finding))
     for what in result.unchecked:
@@ -59,6 +81,8 @@ def verify(
         typer.echo(f"Error: {n} problem{'s' if n != 1 else ''} in {summary}", err=True)
         raise typer.Exit(1)
     typer.echo(f"Verified {summary}: hash chains intact, sequence complete, projections match")
+    if against is not None:
+        typer.echo(f"The log extends the checkpoint in {against}")
     typer.echo(f"Digest: {result.digest}")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from timeline.cli._app import TextOrJson, app, env_of, write
+from timeline.cli._app import app, env_of, write
+from timeline.core.errors import TimelineError
 
 key_app = typer.Typer(
     help="The key that signs the log's checkpoints: create.", no_args_is_help=True
@@ -68,10 +70,30 @@ def checkpoint(ctx: typer.Context, key: Annotated[str | None, KEY_FILE] = None) 
     typer.echo(signed.note, nl=False)
 
 
+class CheckpointFormat(StrEnum):
+    text = "text"
+    json = "json"
+    note = "note"
+
+
 @app.command()
 def checkpoints(
     ctx: typer.Context,
-    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    fmt: Annotated[
+        CheckpointFormat,
+        typer.Option(
+            "--format",
+            help="Output format; note: one checkpoint's signed note, exactly as a reader "
+            "checks it (`timeline verify --against`).",
+        ),
+    ] = CheckpointFormat.text,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            metavar="SIZE",
+            help="Only the checkpoint of this size [default: all; with --format note, the latest].",
+        ),
+    ] = None,
 ) -> None:
     """The checkpoints the log holds: for each, the records it signs, its root, the day
     and the key that signed it.
@@ -80,8 +102,12 @@ def checkpoints(
     """
     from timeline.formats.signing import checkpoints_json, checkpoints_text
 
-    found = env_of(ctx).timeline().checkpoints()
-    if fmt is TextOrJson.json:
+    found = env_of(ctx).timeline().checkpoints(size)
+    if fmt is CheckpointFormat.note:
+        if not found:
+            raise TimelineError("the log holds no checkpoint: `timeline checkpoint` signs one")
+        write(found[-1].note)
+    elif fmt is CheckpointFormat.json:
         write(checkpoints_json(found), as_json=True)
     else:
         write(checkpoints_text(found))
@@ -120,7 +146,6 @@ def prove(
     """
     from timeline.cli.export import emit
     from timeline.core.codec import pretty
-    from timeline.core.errors import TimelineError
 
     if (record is None) == (consistency is None):
         raise TimelineError("name a record (THREAD/ID), or --consistency OLD_SIZE, not both")
@@ -152,16 +177,10 @@ def verify_proof(
 
     Example: timeline verify-proof proof.json --key example.org/timeline+1a2b3c4d+AbC...
     """
-    from pathlib import Path
-
     from timeline.api import verify_proof as check
-    from timeline.core.errors import TimelineError
+    from timeline.cli._app import read_text_file
 
-    try:
-        text = Path(bundle).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise TimelineError(f"cannot read {bundle}: {e}") from None
-    proved, trusted = check(text, key or ())
+    proved, trusted = check(read_text_file(bundle), key or ())
     if proved.record is not None:
         what = (
             f"{proved.record} (seq {proved.seq}) is among the first {proved.size} records of "

@@ -24,13 +24,15 @@ from timeline.core.chain import (
 from timeline.core.checkpoints import wrong_checkpoints
 from timeline.core.codec import format_recorded_at
 from timeline.core.errors import DatabaseError, ImportErrors, Problem, TimelineError
-from timeline.core.merkle import tree_nodes
+from timeline.core.merkle import record_leaf, root_of, tree_nodes
 from timeline.core.model import SYSTEM_THREADS, FoldRecord, Hidden
 from timeline.core.projector import project
+from timeline.core.signing import SignatureError, VerifierKey, open_note, parse_checkpoint
 from timeline.storage import EventStore, Writer
 from timeline.usecases._append import bulk
 from timeline.usecases._checkpoints import REPLAY_GROUP, by_thread
 from timeline.usecases._search import group_versions, replay_projections
+from timeline.usecases.signing import published_keys
 
 Access = Literal["write", "read", "inspect"]
 
@@ -165,13 +167,48 @@ def _expect(rows: list[ChainRow], expected: str, unchecked: list[str]) -> list[F
     return []
 
 
+def _against(rows: list[ChainRow], note: str, keys: Sequence[VerifierKey]) -> list[Finding]:
+    """Does the log still extend a signed checkpoint (its note) a reader kept? Its
+    signature is checked with ``keys`` (the log's own and those the reader trusts);
+    the root of the log's first ``size`` records, recomputed, must be the signed one."""
+    try:
+        text, _ = open_note(note, list(keys))
+        head = parse_checkpoint(text)
+    except SignatureError as e:
+        return [Finding("checkpoint", f"does not open with the log's keys or --key's: {e}")]
+    if head.size > len(rows):
+        return [
+            Finding(
+                "log",
+                f"the log holds {len(rows)} records, fewer than the {head.size} the "
+                "checkpoint signs: records were removed or rolled back",
+            )
+        ]
+    root = root_of([record_leaf(r.seq, r.hash) for r in rows[: head.size]])
+    if root != head.root:
+        return [
+            Finding(
+                "log",
+                f"the log no longer extends the checkpoint of size {head.size}: its "
+                f"first {head.size} records were rewritten or reordered",
+            )
+        ]
+    return []
+
+
 def verify(
-    store: EventStore, expect: str | None = None, now: dt.datetime | None = None
+    store: EventStore,
+    expect: str | None = None,
+    now: dt.datetime | None = None,
+    against: str | None = None,
+    keys: Sequence[VerifierKey] = (),
 ) -> VerifyResult:
     """Walk every hash chain and the sequence numbers; replay the projections in memory
     and compare them with the stored ones; ask the database to check its own pages.
     ``expect``: a digest published earlier, which the log must still extend; ``now``:
-    the clock, which no ``recorded_at`` may lie after (by more than the tolerance)."""
+    the clock, which no ``recorded_at`` may lie after (by more than the tolerance);
+    ``against``: a signed checkpoint (its note) the log must still extend, opened with
+    the keys the log publishes and ``keys``."""
     with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
         findings = [Finding("database", f"damaged: {p}") for p in w.corruption()[:20]]
         engine = w.search.search_problem()
@@ -188,6 +225,12 @@ def verify(
         findings += _check_clock(rows, now or dt.datetime.now(dt.UTC))
         if expect is not None:
             findings += _expect(rows, expect, unchecked)
+        if against is not None:
+            try:
+                known = [*published_keys(w), *keys]
+            except TimelineError:  # a key record changed: named by check_chains
+                known = list(keys)
+            findings += _against(rows, against, known)
         stored = w.projections.states()
         stored_hidden = set(w.projections.horizons()) - set(stored)
         hidden: dict[str, Hidden] = {}

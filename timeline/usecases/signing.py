@@ -35,6 +35,7 @@ __all__ = [
     "keys",
     "prove_consistency",
     "prove_inclusion",
+    "published_keys",
     "read_key",
     "sign_checkpoint",
     "signed_checkpoints",
@@ -57,7 +58,7 @@ def read_key(path: Path) -> SignerKey:
         raise TimelineError(f"{path}: not a signing key: {e}") from None
 
 
-def _published(r: Reader) -> list[VerifierKey]:
+def published_keys(r: Reader) -> list[VerifierKey]:
     keys = []
     for rec in r.log.records([TREE]):
         if isinstance(rec.entry, TreeKey):
@@ -69,7 +70,7 @@ def _published(r: Reader) -> list[VerifierKey]:
 
 
 def _next_key_id(r: Reader) -> str:
-    n = len(_published(r)) + 1
+    n = len(published_keys(r)) + 1
     while r.log.find([Key(TREE, f"key-{n}")]):
         n += 1
     return f"key-{n}"
@@ -111,7 +112,7 @@ def sign_checkpoint(
     log's last record is a checkpoint already, nothing is signed and that one is it."""
     key = read_key(path)
     with store.writing(None) as w:  # the whole log: its head does not move meanwhile
-        if key.verifier not in _published(w):
+        if key.verifier not in published_keys(w):
             raise TimelineError(
                 f"the key in {path} ({key.name}) is not published in this log: a "
                 "reader could not find it"
@@ -119,7 +120,7 @@ def sign_checkpoint(
         size = w.log.head()
         last = w.log.records_after(size - 1, None, 1) if size else []
         if last and isinstance(last[0].entry, TreeHead):  # nothing new since it
-            standing = _signed(last[0], _published(w))
+            standing = _signed(last[0], published_keys(w))
             if standing.key == key.verifier:  # (another key signs it anew)
                 return standing, False
         note = sign_note(Checkpoint(key.name, size, w.log.tree.root(size)).text, key)
@@ -147,14 +148,14 @@ def signed_checkpoints(store: EventStore) -> list[SignedCheckpoint]:
 
 
 def _heads(r: Reader) -> list[SignedCheckpoint]:
-    published = _published(r)
+    published = published_keys(r)
     return [_signed(x, published) for x in r.log.records([TREE]) if isinstance(x.entry, TreeHead)]
 
 
 def keys(store: EventStore) -> list[VerifierKey]:
     """The keys the log publishes, in order."""
     with store.reading() as r:
-        return _published(r)
+        return published_keys(r)
 
 
 def _covering(found: list[SignedCheckpoint], size: int | None, least: int) -> SignedCheckpoint:
