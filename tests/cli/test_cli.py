@@ -146,6 +146,34 @@ def test_the_bundled_events_can_be_imported_by_name(run: Run, db_url: str) -> No
     assert count_rows(db_url) == 27
 
 
+def test_a_story_imported_as_it_became_known_ends_as_one_imported_at_once(
+    run: Run, db_url: str, tmp_path: Path
+) -> None:
+    """``import --known-by D`` records what was public by D: day by day, the log grows
+    as a newsroom's did, each day's answer is the one known then, and at the end it
+    holds what one import holds."""
+    day_by_day = [("2022-01-26", 16, 11), ("2022-02-02", 10, 1), ("2022-03-01", 1, 0)]
+    for day, added, later in day_by_day:
+        result = run("import", str(EVENTS), "--known-by", day, now=f"{day}T20:00:00Z")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"Imported 3 files: {added} added, ")
+        note = f"Left for later: {later} record{'s' if later != 1 else ''} known after {day}\n"
+        assert result.stdout.endswith(note) == (later > 0)
+        # what the log knew that evening is what it says of the day
+        asof = run("asof", day, "--format", "json", now=f"{day}T20:00:00Z").stdout
+        at_once = tmp_path / f"{day}.db"
+        once = run("import", str(EVENTS), env={"TIMELINE_DB": str(at_once)})
+        assert once.exit_code == 0
+        assert (
+            run("asof", day, "--format", "json", env={"TIMELINE_DB": str(at_once)}).stdout == asof
+        )
+    assert count_rows(db_url) == 27
+    refused = run("import", str(EVENTS), "--known-by", "2022-02-30")
+    assert refused.exit_code == 1 and refused.stderr.startswith(
+        "Error: invalid known_by '2022-02-30'"
+    )
+
+
 # ---- exact output on a small file ------------------------------------------------------------
 
 

@@ -49,6 +49,9 @@ def test_a_record_is_proven_among_the_records_a_checkpoint_signs(
         "as example.org/timeline signed\n"
     )
     # with no key given, the bundle's own: anyone can make a key of any name
+    # the public key's file, as `key create` writes it, does as well
+    from_file = run("verify-proof", str(path), "--key", f"{tmp_path / 'signing.key'}.pub")
+    assert from_file.stdout == checked.stdout
     unkeyed = run("verify-proof", str(path))
     assert unkeyed.exit_code == 2
     assert unkeyed.stdout.startswith("Not verified (no --key): with the keys the bundle names, ")

@@ -35,7 +35,7 @@ def keyed(imported: Run, tmp_path: Path) -> tuple[Run, Path, VerifierKey]:
     result = imported("key", "create", NAME, "--key", str(key))
     assert result.exit_code == 0, result.output
     first, vkey = result.stdout.splitlines()
-    assert first == f"Created a signing key for {NAME}; its public key, now in the log:"
+    assert first == f"Created a signing key for {NAME}; its public key, in the log and {key}.pub:"
     return imported, key, VerifierKey.parse(vkey)
 
 
@@ -43,11 +43,21 @@ def test_a_key_is_a_private_file_and_a_public_record(keyed: tuple[Run, Path, Ver
     run, key, verifier = keyed
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert SignerKey.parse(key.read_text()).verifier == verifier
+    public = key.with_name("signing.key.pub")
+    assert stat.S_IMODE(public.stat().st_mode) == 0o644  # to hand to readers
+    assert public.read_text() == verifier.text + "\n"
     raw = json.loads(run("log", "--raw", "--format", "json").stdout)
     assert raw[-1]["kind"] == "tree-key" and raw[-1]["vkey"] == verifier.text
+    assert run("key", "list").stdout == verifier.text + "\n"
     again = run("key", "create", NAME, "--key", str(key))
     assert again.exit_code == 1
-    assert again.stderr == f"Error: {key} exists: a signing key is never overwritten\n"
+    assert again.stderr == f"Error: {key}.pub exists: a signing key is never overwritten\n"
+    # a stray public file alone refuses too, and leaves nothing behind
+    other = key.with_name("other.key")
+    other.with_name("other.key.pub").write_text("stale\n")
+    refused = run("key", "create", NAME, "--key", str(other))
+    assert refused.exit_code == 1 and not other.exists()
+    assert run("key", "list").stdout == verifier.text + "\n"
 
 
 def test_a_bad_key_name_writes_no_file_and_no_record(imported: Run, tmp_path: Path) -> None:
@@ -55,7 +65,7 @@ def test_a_bad_key_name_writes_no_file_and_no_record(imported: Run, tmp_path: Pa
     result = imported("key", "create", "two words", "--key", str(tmp_path / "k"))
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: a key name is non-empty text without spaces")
-    assert not (tmp_path / "k").exists()
+    assert not (tmp_path / "k").exists() and not (tmp_path / "k.pub").exists()
     assert imported("log", "--raw", "--format", "json").stdout == before
 
 

@@ -219,7 +219,7 @@ def test_the_openapi_document_gives_every_error_as_a_problem(client: TestClient)
     doc = client.get("/api/v1/openapi.json").json()
     assert set(doc["components"]["schemas"]) == {"Problem"}
     operations = [op for path in doc["paths"].values() for op in path.values()]
-    assert len(operations) == 13  # with /api/v1/tokens, for a token holding admin
+    assert len(operations) == 18  # with /api/v1/tokens, for a token holding admin
     for op in operations:
         for code, response in op["responses"].items():
             if code[0] in "45":

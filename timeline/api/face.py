@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from timeline import usecases
 from timeline.api._days import Clock, Day
-from timeline.core.errors import TimelineError
+from timeline.core.errors import Missing, TimelineError
 from timeline.core.model import Key
 
 if TYPE_CHECKING:
@@ -443,9 +443,12 @@ class Timeline:
         paths: Iterable[str | Path],
         *,
         allow_future: bool = False,
+        known_by: Day | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportResult:
         """Import event files and folders, all or nothing (raises ``ImportErrors``);
+        ``known_by``: only what was public by that day (events, corrections and
+        retractions; the rest is counted in ``later``, for a later import);
         ``progress(done, total)`` counts the files' characters read."""
         return usecases.import_paths(
             self.store,
@@ -454,6 +457,7 @@ class Timeline:
             progress,
             today=self.clock.today(),
             allow_future=allow_future,
+            known_by=self.clock.maybe_day(known_by, "known_by"),
         )
 
     def restore(self, path: str) -> int:
@@ -488,9 +492,17 @@ class Timeline:
     def create_key(self, name: str, path: str | Path | None = None) -> VerifierKey:
         """A new key that signs this log's checkpoints, named ``name`` (a schema-less URL
         by custom, ``example.org/timeline``): its private half written to ``path`` (by
-        default ``signing.key`` in the per-user data folder), readable by its owner only
-        and never overwritten, its public half published in the log."""
+        default ``signing.key`` in the per-user data folder), readable by its owner only,
+        its public half to ``key_files(path)[1]`` and into the log; neither file is ever
+        overwritten."""
         return usecases.create_key(self.store, name, _key_path(path), self.clock.now())
+
+    @staticmethod
+    def key_files(path: str | Path | None = None) -> tuple[Path, Path]:
+        """The files of the signing key ``path`` (None: the default): the private half,
+        and the public half beside it (``NAME.pub``), which readers are handed."""
+        private = _key_path(path)
+        return private, usecases.public_key_path(private)
 
     def checkpoint(self, key: str | Path | None = None) -> tuple[SignedCheckpoint, bool]:
         """Sign the log's tree head as it stands with the key in the file ``key`` (see
@@ -499,7 +511,7 @@ class Timeline:
         return usecases.sign_checkpoint(self.store, _key_path(key), self.clock.now())
 
     def checkpoints(self, size: int | None = None) -> list[SignedCheckpoint]:
-        """Every checkpoint the log holds, in order; or the one of ``size`` (TimelineError
+        """Every checkpoint the log holds, in order; or the one of ``size`` (``Missing``
         if the log holds none of that size)."""
         found = usecases.signed_checkpoints(self.store)
         if size is None:
@@ -507,17 +519,25 @@ class Timeline:
         chosen = [c for c in found if c.size == size]
         if not chosen:
             sizes = ", ".join(str(c.size) for c in found) or "none yet"
-            raise TimelineError(f"no checkpoint of size {size} (the log has: {sizes})")
+            raise Missing(f"no checkpoint of size {size} (the log has: {sizes})")
         return chosen
 
-    def prove(self, record: str, *, checkpoint: int | None = None) -> dict[str, Any]:
+    def prove(
+        self,
+        record: str,
+        *,
+        checkpoint: int | None = None,
+        shown: Callable[[Record], bool] | None = None,
+    ) -> dict[str, Any]:
         """The bundle that shows the record ``record`` (``thread/id``; a key or a
         checkpoint too, as ``_tree/key-1``) among the records a checkpoint signs (the
-        one of size ``checkpoint``; None: the latest): check it with ``verify_proof``."""
+        one of size ``checkpoint``; None: the latest): check it with ``verify_proof``.
+        ``shown``: whether the one asking may see the record whole (see
+        ``core.access.provable``); ``Missing`` for one they may not, as for none."""
         thread, _, event_id = record.strip().partition("/")
         if not thread or not event_id:
             raise TimelineError(f"a record is named THREAD/ID, not {record!r}")
-        return usecases.prove_inclusion(self.store, Key(thread, event_id), checkpoint)
+        return usecases.prove_inclusion(self.store, Key(thread, event_id), checkpoint, shown)
 
     def prove_consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
         """The bundle that shows the log at its checkpoint of size ``old`` is a prefix of
@@ -534,7 +554,7 @@ class Timeline:
             )
         return size
 
-    def keys(self) -> list[VerifierKey]:
+    def published_keys(self) -> list[VerifierKey]:
         """The keys that sign the log's checkpoints, as it publishes them."""
         return usecases.keys(self.store)
 

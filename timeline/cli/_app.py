@@ -356,3 +356,17 @@ def read_text_file(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise TimelineError(f"cannot read {path}: {e}") from None
+
+
+def verifier_keys(given: list[str] | None) -> list[str]:
+    """The public keys a user named with ``--key``: each a verifier key, or a file of
+    them, one per line (as ``key create`` writes ``FILE.pub`` and ``key list`` prints)."""
+    from pathlib import Path
+
+    found: list[str] = []
+    for value in given or ():
+        if Path(value).is_file():
+            found += [line.strip() for line in read_text_file(value).splitlines() if line.strip()]
+        else:
+            found.append(value)
+    return found

@@ -50,9 +50,9 @@ def verify(
     key: Annotated[
         list[str] | None,
         typer.Option(
-            metavar="VKEY",
-            help="With --against: a public key you trust to have signed it (repeat); the "
-            "keys the log publishes are tried too.",
+            metavar="VKEY|FILE",
+            help="With --against: a public key you trust to have signed it, or its FILE.pub "
+            "(repeat); the keys the log publishes are tried too.",
         ),
     ] = None,
 ) -> None:
@@ -63,12 +63,12 @@ def verify(
 
     Example: timeline verify --expect 27:0a1b...
     """
-    from timeline.cli._app import read_text_file
+    from timeline.cli._app import read_text_file, verifier_keys
 
     note = read_text_file(against) if against is not None else None
     tl = env_of(ctx).timeline()
     # this machine's clock (see restore)
-    result = tl.verify(expect=expect, against=note, keys=key or ())
+    result = tl.verify(expect=expect, against=note, keys=verifier_keys(key))
     for finding in result.findings:
         typer.echo(str(finding))
     for what in result.unchecked:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,9 @@ from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.core.dates import parse_edtf
 from timeline.core.errors import TimelineError
+
+if TYPE_CHECKING:
+    from timeline.api import ImportResult
 from timeline.core.model import EVENT_TYPES, STATUSES, is_slug
 from timeline.core.validate import text_field
 
@@ -231,6 +234,15 @@ def import_(
         ),
     ] = None,
     allow_future: Annotated[bool, ALLOW_FUTURE] = False,
+    known_by: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="Only what was public by this day (events, corrections, retractions); "
+            "the rest is counted, and a later import adds it: a story recorded as it "
+            "became known.",
+        ),
+    ] = None,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
 
@@ -267,11 +279,15 @@ def import_(
 
     try:
         result = env.timeline("write").import_paths(
-            targets, progress=progress, allow_future=allow_future
+            targets, progress=progress, allow_future=allow_future, known_by=known_by
         )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    _summary(result, known_by)
+
+
+def _summary(result: ImportResult, known_by: str | None) -> None:
     for w in result.warnings:
         typer.echo(f"Warning: {w}", err=True)
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
@@ -279,6 +295,9 @@ def import_(
         f"Imported {files}: {result.added} added, {result.present} already present"
         f"{_new_threads(result.new_threads)}"
     )
+    if result.later:
+        n = result.later
+        typer.echo(f"Left for later: {n} record{'s' if n != 1 else ''} known after {known_by}")
 
 
 _SHOWN_THREADS = 10  # a large import names its first new threads, then counts the rest

@@ -11,7 +11,7 @@ from timeline.cli._app import app, env_of, write
 from timeline.core.errors import TimelineError
 
 key_app = typer.Typer(
-    help="The key that signs the log's checkpoints: create.", no_args_is_help=True
+    help="The keys that sign the log's checkpoints: create, list.", no_args_is_help=True
 )
 app.add_typer(key_app, name="key")
 
@@ -39,14 +39,30 @@ def key_create(
 ) -> None:
     """Make an Ed25519 key that signs this log's checkpoints: its private half goes to
     FILE (readable by you only; never overwritten: keep it, and a copy), its public half
-    into the log, where a reader of a checkpoint finds it. Prints the public key (a
-    verifier key, as Go's sumdb/note writes it) to hand to readers.
+    to FILE.pub, to hand to readers, and into the log, where a reader of a checkpoint
+    finds it. Prints the public key (a verifier key, as Go's sumdb/note writes it).
 
     Example: timeline key create example.org/timeline --key signing.key
     """
-    verifier = env_of(ctx).timeline("write").create_key(name, key)
-    typer.echo(f"Created a signing key for {verifier.name}; its public key, now in the log:")
+    tl = env_of(ctx).timeline("write")
+    verifier = tl.create_key(name, key)
+    _, public = tl.key_files(key)
+    typer.echo(
+        f"Created a signing key for {verifier.name}; its public key, in the log and {public}:"
+    )
     typer.echo(verifier.text)
+
+
+@key_app.command("list")
+def key_list(ctx: typer.Context) -> None:
+    """The public keys the log publishes, one per line, in order: what a reader passes
+    to `timeline verify-proof --key` (trust one only from its owner, not from a log
+    that could have been replaced).
+
+    Example: timeline key list
+    """
+    for verifier in env_of(ctx).timeline().published_keys():
+        write(verifier.text + "\n")
 
 
 @app.command()
@@ -94,6 +110,10 @@ def checkpoints(
             help="Only the checkpoint of this size [default: all; with --format note, the latest].",
         ),
     ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout]."),
+    ] = None,
 ) -> None:
     """The checkpoints the log holds: for each, the records it signs, its root, the day
     and the key that signed it.
@@ -106,11 +126,15 @@ def checkpoints(
     if fmt is CheckpointFormat.note:
         if not found:
             raise TimelineError("the log holds no checkpoint: `timeline checkpoint` signs one")
-        write(found[-1].note)
-    elif fmt is CheckpointFormat.json:
-        write(checkpoints_json(found), as_json=True)
+        text = found[-1].note
     else:
-        write(checkpoints_text(found))
+        text = checkpoints_json(found) if fmt is CheckpointFormat.json else checkpoints_text(found)
+    if output is not None:
+        from timeline.cli.export import emit
+
+        emit([text.encode()], output)
+    else:
+        write(text, as_json=fmt is CheckpointFormat.json)
 
 
 @app.command()
@@ -163,10 +187,10 @@ def verify_proof(
     key: Annotated[
         list[str] | None,
         typer.Option(
-            metavar="VKEY",
-            help="A public key you trust (name+id+key, as `timeline key create` prints it; "
-            "repeat). Without one, the bundle's own keys are tried and the exit is 2: "
-            "that proves nothing of who signed.",
+            metavar="VKEY|FILE",
+            help="A public key you trust (name+id+key, as `timeline key create` prints it, "
+            "or its FILE.pub; repeat). Without one, the bundle's own keys are tried and the "
+            "exit is 2: that proves nothing of who signed.",
         ),
     ] = None,
 ) -> None:
@@ -175,12 +199,12 @@ def verify_proof(
     checkpoints and the path between them). Exit 1 if it does not hold; 2 if it holds
     only with the keys the bundle names (no --key: anyone can make a key of any name).
 
-    Example: timeline verify-proof proof.json --key example.org/timeline+1a2b3c4d+AbC...
+    Example: timeline verify-proof proof.json --key signing.key.pub
     """
     from timeline.api import verify_proof as check
-    from timeline.cli._app import read_text_file
+    from timeline.cli._app import read_text_file, verifier_keys
 
-    proved, trusted = check(read_text_file(bundle), key or ())
+    proved, trusted = check(read_text_file(bundle), verifier_keys(key))
     if proved.record is not None:
         what = (
             f"{proved.record} (seq {proved.seq}) is among the first {proved.size} records of "

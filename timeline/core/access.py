@@ -21,12 +21,13 @@ a guess came.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from timeline.core.model import Correction, Event, EventView, Record, Token
+from timeline.core.model import SYSTEM_THREADS, TREE, Correction, Event, EventView, Record, Token
 
 __all__ = [
     "LEGACY_SCOPES",
@@ -35,6 +36,7 @@ __all__ = [
     "holder",
     "implied",
     "in_force",
+    "provable",
     "public_record",
     "public_view",
     "scopes_in_force",
@@ -127,6 +129,17 @@ def public_record(record: Record, *, recorded_by: bool = False) -> Record | None
     if record.recorded_by is not None and not recorded_by:
         record = replace(record, recorded_by=None)
     return record
+
+
+def provable(record: Record, *, today: dt.date, recorded_by: bool = False) -> bool:
+    """May the public view hand out a proof of ``record``? A proof holds the record
+    whole (its hash covers every field), so only one the public view serves unchanged:
+    public by ``today``, of a negotiation or of the log's keys and checkpoints, nothing
+    left out of it (``public_record``)."""
+    entry = record.entry
+    if entry.thread in SYSTEM_THREADS and entry.thread != TREE:
+        return False
+    return entry.known <= today and public_record(record, recorded_by=recorded_by) == record
 
 
 def public_view(view: EventView[Record], *, recorded_by: bool = False) -> EventView[Record]:

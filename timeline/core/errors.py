@@ -12,6 +12,7 @@ __all__ = [
     "InvalidDate",
     "InvalidEvent",
     "KeyTaken",
+    "Missing",
     "Problem",
     "TimelineError",
     "UnknownName",
@@ -42,6 +43,10 @@ class KeyTaken(InvalidEvent):
 
 class UnknownThread(TimelineError):
     pass
+
+
+class Missing(TimelineError):
+    """A record or a checkpoint asked for by name that the log does not hold."""
 
 
 class UnknownName(TimelineError):

@@ -42,6 +42,7 @@ class ImportResult:
     files: int = 0
     added: int = 0
     present: int = 0
+    later: int = 0  # entries known after the import's known_by: left for a later import
     new_threads: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -54,10 +55,12 @@ def import_paths(
     *,
     today: dt.date | None = None,
     allow_future: bool = False,
+    known_by: dt.date | None = None,
 ) -> ImportResult:
     """Import event files: the events new to the log, then their corrections and
     retractions, each in file order, in one transaction. ``progress(done, total)``
-    counts the files' characters read.
+    counts the files' characters read. ``known_by``: only the entries public by that
+    day (the rest counted as ``later``): a story recorded as it became known.
 
     On any problem nothing is written and ImportErrors lists every problem found.
     Re-importing an identical record is skipped and counted as already present.
@@ -65,6 +68,7 @@ def import_paths(
     with bulk():
         importer = _Import(store, now, progress)
         importer.today, importer.allow_future = today or now.date(), allow_future
+        importer.known_by = known_by
         return importer.run(paths)
 
 
@@ -76,6 +80,7 @@ class _Import:
     def __init__(self, store: EventStore, now: dt.datetime, progress: Progress | None) -> None:
         self.store, self.now, self.progress = store, now, progress
         self.today, self.allow_future = now.date(), False
+        self.known_by: dt.date | None = None
         self.problems: list[Problem] = []
         self.result = ImportResult()
         self.titles: Titles = {}
@@ -206,6 +211,9 @@ class _Import:
                 entry = entry_from_input(raw.data, raw.thread)
             except InvalidEvent as e:
                 self.invalid(raw, e)
+                continue
+            if self.known_by is not None and entry.known > self.known_by:
+                self.result.later += 1
                 continue
             kept = batch if isinstance(entry, Event) else self.amendments
             seen = kept.setdefault(entry.key, (entry, raw))

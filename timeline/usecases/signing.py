@@ -8,10 +8,11 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from timeline.core.errors import TimelineError
+from timeline.core.errors import Missing, TimelineError
 from timeline.core.model import TREE, Key, Record, TreeHead, TreeKey
 from timeline.core.proofs import consistency_bundle, inclusion_bundle
 from timeline.core.signing import (
@@ -35,6 +36,7 @@ __all__ = [
     "keys",
     "prove_consistency",
     "prove_inclusion",
+    "public_key_path",
     "published_keys",
     "read_key",
     "sign_checkpoint",
@@ -76,29 +78,47 @@ def _next_key_id(r: Reader) -> str:
     return f"key-{n}"
 
 
-def create_key(store: EventStore, name: str, path: Path, now: dt.datetime) -> VerifierKey:
-    """A new Ed25519 key named ``name`` (a schema-less URL is the custom:
-    ``example.org/timeline``), its private half written to ``path`` (readable by its
-    owner only, never overwritten) and its public half published in the log."""
+def public_key_path(path: Path) -> Path:
+    """Where ``create_key`` writes the public half of the key in ``path``: ``path.pub``."""
+    return path.with_name(path.name + ".pub")
+
+
+def _create(path: Path, mode: int) -> int:
     try:
-        key = SignerKey.from_seed(name, secrets.token_bytes(32))
-    except SignatureError as e:
-        raise TimelineError(str(e)) from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
         raise TimelineError(f"{path} exists: a signing key is never overwritten") from None
     except OSError as e:
         raise TimelineError(f"cannot create {path}: {e.strerror or e}") from None
+
+
+def create_key(store: EventStore, name: str, path: Path, now: dt.datetime) -> VerifierKey:
+    """A new Ed25519 key named ``name`` (a schema-less URL is the custom:
+    ``example.org/timeline``), its private half written to ``path`` (readable by its
+    owner only), its public half to ``path.pub`` (to hand to readers; neither is ever
+    overwritten) and published in the log."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(key.text + "\n")
+        key = SignerKey.from_seed(name, secrets.token_bytes(32))
+    except SignatureError as e:
+        raise TimelineError(str(e)) from None
+    public = public_key_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TimelineError(f"cannot create {path.parent}: {e.strerror or e}") from None
+    made: list[Path] = []
+    try:
+        for where, mode, text in [(public, 0o644, key.verifier.text), (path, 0o600, key.text)]:
+            fd = _create(where, mode)
+            made.append(where)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
         with store.writing([TREE]) as w:
             entry = TreeKey(TREE, _next_key_id(w), key.verifier.text, now.date())
             append(w, [(entry, None)], now)
     except BaseException:
-        path.unlink(missing_ok=True)  # no key on disk that the log does not know
+        for where in made:
+            where.unlink(missing_ok=True)  # no key on disk that the log does not know
         raise
     return key.verifier
 
@@ -164,12 +184,12 @@ def _covering(found: list[SignedCheckpoint], size: int | None, least: int) -> Si
         chosen = [c for c in found if c.size == size]
         if not chosen:
             sizes = ", ".join(str(c.size) for c in found) or "none yet"
-            raise TimelineError(f"no checkpoint of size {size} (the log has: {sizes})")
+            raise Missing(f"no checkpoint of size {size} (the log has: {sizes})")
         head = chosen[0]
     elif found:
         head = found[-1]
     else:
-        raise TimelineError("the log holds no checkpoint: `timeline checkpoint` signs one")
+        raise Missing("the log holds no checkpoint: `timeline checkpoint` signs one")
     if head.size < least:
         raise TimelineError(
             f"the checkpoint of size {head.size} signs the first {head.size} records, not "
@@ -178,13 +198,20 @@ def _covering(found: list[SignedCheckpoint], size: int | None, least: int) -> Si
     return head
 
 
-def prove_inclusion(store: EventStore, key: Key, size: int | None = None) -> dict[str, Any]:
+def prove_inclusion(
+    store: EventStore,
+    key: Key,
+    size: int | None = None,
+    shown: Callable[[Record], bool] | None = None,
+) -> dict[str, Any]:
     """The bundle that shows the record ``key`` among the records a checkpoint signs
-    (the checkpoint of ``size``; None: the latest)."""
+    (the checkpoint of ``size``; None: the latest). ``shown``: whether the one asking
+    may see the record whole (a bundle holds it whole); one they may not is as missing
+    as one never recorded."""
     with store.reading() as r:
         found = r.log.find([key]).get(key)
-        if found is None:
-            raise TimelineError(f"no record {key} in the log")
+        if found is None or (shown is not None and not shown(found)):
+            raise Missing(f"no record {key} in the log")
         signed = _heads(r)
         head = _covering(signed, size, found.seq)
         path = r.log.tree.inclusion(found.seq - 1, head.size)

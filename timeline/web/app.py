@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from timeline import api
 from timeline._version import __version__
 from timeline.core.access import implied
-from timeline.web import feeds, page, routes, session
+from timeline.web import feeds, page, proofs, routes, session
 from timeline.web import writes as writes_
 from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
@@ -114,6 +114,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     )
     install_handlers(app)
     app.include_router(routes.router)
+    app.include_router(proofs.router)
     app.include_router(feeds.router)
     if writes:
         app.include_router(writes_.router)

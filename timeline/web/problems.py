@@ -23,6 +23,7 @@ from timeline.core.errors import (
     Forbidden,
     InvalidEvent,
     KeyTaken,
+    Missing,
     TimelineError,
     UnknownName,
     UnknownThread,
@@ -86,7 +87,7 @@ _MEANINGS = {
     401: "No token, or one that was never granted: send 'Authorization: Bearer TOKEN'.",
     403: "The token was revoked, or its scopes do not include what was asked (read:all for "
     "viewpoints and what is not public yet).",
-    404: "No such thread or event.",
+    404: "No such thread, event, record or checkpoint.",
     409: "The key holds a different record, or the thread moved past the expected version.",
     422: "A parameter of the wrong kind or out of range, or a name the log does not use.",
 }
@@ -104,7 +105,7 @@ def status_of(e: TimelineError) -> int:
         return 409  # the key holds another record; the thread moved past the version
     if isinstance(e, InvalidEvent):
         return 422  # a well-formed body that breaks the input rules
-    if isinstance(e, UnknownThread):
+    if isinstance(e, UnknownThread | Missing):
         return 404
     if isinstance(e, UnknownName):
         return 422  # a well-formed name that the log does not use
