@@ -16,7 +16,8 @@ from tests.storage.test_verify import tampering
 from timeline import api
 from timeline.core.errors import TimelineError
 
-RECORD = "russia-nato-security-guarantees/el-pais-publishes"
+THREAD = "russia-nato-security-guarantees"
+RECORD = f"{THREAD}/el-pais-publishes"
 
 
 @pytest.fixture
@@ -322,3 +323,47 @@ def test_a_hostile_bundle_reaches_the_terminal_as_text(tmp_path: Path, run: Run)
     assert result.stdout.startswith("Not verified (no --key)")
     refused = run("key", "create", "bad\x7fname", "--key", str(tmp_path / "k"))
     assert refused.exit_code == 1 and not (tmp_path / "k").exists()
+
+
+def test_an_export_cut_at_a_checkpoint_names_it_and_comes_out_the_same_later(
+    signed: tuple[Run, Path, str],
+) -> None:
+    """Each as-of export made right after a checkpoint is cut at it and says so; later,
+    however the log grows, ``--at-checkpoint`` makes the same bytes again."""
+    from icalendar import Calendar
+
+    run, _, _ = signed
+    (head,) = json.loads(run("checkpoints", "--format", "json").stdout)
+    stamp = f"example.org/timeline 28 {head['root']}"
+    exports = {
+        "ics": ["export", "ics", "--asof", "2022-02-02"],
+        "timelinejs": ["export", "timelinejs", "--asof", "2022-02-02"],
+        "report": ["report", THREAD, "--asof", "2022-02-02"],
+        "html": ["report", THREAD, "--asof", "2022-02-02", "--format", "html"],
+    }
+    then = {name: run(*args).stdout for name, args in exports.items()}
+    assert str(Calendar.from_ical(then["ics"])["X-TIMELINE-CHECKPOINT"]) == stamp
+    assert json.loads(then["timelinejs"])["checkpoint"] == {
+        "origin": "example.org/timeline",
+        "size": 28,
+        "root": head["root"],
+        "signed": head["signed"],
+    }
+    again = f"timeline report {THREAD} --asof 2022-02-02 --at-checkpoint 28"
+    assert then["report"].endswith(
+        f"---\n\nFrom the log example.org/timeline at its signed checkpoint of size 28 "
+        f"({head['signed']}, root {head['root']}): `{again}` on a copy of that log makes it "
+        "again.\n"
+    )
+    assert f"<code>{again}</code>" in then["html"]
+    # the log grows: a correction of a published event changes every answer now...
+    corrected = run("correct", f"{THREAD}/el-pais-publishes", "--title", "El País prints them")
+    assert corrected.exit_code == 0, corrected.output
+    for name, args in exports.items():
+        now = run(*args).stdout
+        assert now != then[name] and "X-TIMELINE-CHECKPOINT" not in now, name
+        assert "checkpoint" not in now.replace("at-checkpoint", ""), name
+        # ...but not the answer at the checkpoint
+        assert run(*args, "--at-checkpoint", "28").stdout == then[name], name
+    missing = run("export", "ics", "--at-checkpoint", "5")
+    assert missing.stderr == "Error: no checkpoint of size 5 (the log has: 28)\n"

@@ -159,3 +159,14 @@ def test_a_log_with_no_checkpoint_answers_404_not_an_error(imported: Run, db_url
         thread, event_id = PUBLIC.split("/")
         proof = client.get("/api/v1/proof/inclusion", params={"thread": thread, "id": event_id})
         assert proof.status_code == 404
+
+
+def test_the_feeds_name_the_checkpoint_they_were_cut_at(client: TestClient) -> None:
+    from icalendar import Calendar
+
+    note = client.get("/api/v1/checkpoint").text
+    stamp = " ".join(note.splitlines()[:3])
+    feed = Calendar.from_ical(client.get("/feeds/all.ics").text)
+    assert str(feed["X-TIMELINE-CHECKPOINT"]) == stamp
+    cut = client.get("/export/timelinejs.json").json()["checkpoint"]
+    assert f"{cut['origin']} {cut['size']} {cut['root']}" == stamp

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -314,9 +315,15 @@ class Timeline:
         """Disclosure lag per thread: events made public after their date (see ``Lag``)."""
         return usecases.lag(self.store, thread, actor)
 
-    def report(self, thread: str, day: Day) -> Report:
-        """A thread's briefing as known at the end of ``day``."""
-        return usecases.report(self.store, thread, self.clock.day(day, "date"))
+    def report(self, thread: str, day: Day, *, at_checkpoint: int | None = None) -> Report:
+        """A thread's briefing as known at the end of ``day``, from the log as its
+        signed checkpoint of size ``at_checkpoint`` holds it (None: the latest, if
+        nothing but checkpoints and keys followed it; else the log as it stands). A
+        report cut at a checkpoint names it (``Report.checkpoint``)."""
+        when = self.clock.day(day, "date")
+        cut = usecases.cut_at(self.store, at_checkpoint)
+        at_seq = None if cut is None else cut.size
+        return replace(usecases.report(self.store, thread, when, at_seq), checkpoint=cut)
 
     # ---- exports -----------------------------------------------------------------
 
@@ -331,11 +338,15 @@ class Timeline:
         viewer: str | None = None,
         only: EventFilter | None = None,
         public: bool = False,
+        at_checkpoint: int | None = None,
     ) -> Iterator[bytes]:
         """The export a piece at a time, from one read of the log, whatever its size:
         ``jsonl`` (the lossless backup; it takes no filter), ``ics`` (iCalendar) and
         ``timelinejs``. ``viewer``: what that actor knew on ``as_of`` (which it needs).
-        ``public``: as the public view serves events (no ``known_to``)."""
+        ``public``: as the public view serves events (no ``known_to``).
+        ``at_checkpoint``: from the log as its signed checkpoint of that size holds it;
+        without one, from the latest if nothing but checkpoints and keys followed it.
+        An ics or TimelineJS export cut at a checkpoint names it."""
         from timeline.usecases.exporting import export_chunks
 
         if viewer is not None and as_of is None:
@@ -351,6 +362,7 @@ class Timeline:
             only=only,
             today=self.clock.today(),
             public=public,
+            at_checkpoint=at_checkpoint,
         )
 
     def export(self, fmt: ExportFormat, **options: Any) -> bytes:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTOR_FILTER",
     "AS",
+    "AT_CHECKPOINT",
     "ISSUE_FILTER",
     "SINCE",
     "STATUS_FILTER",
@@ -35,6 +36,13 @@ __all__ = [
     "split_source",
 ]
 
+AT_CHECKPOINT = typer.Option(
+    "--at-checkpoint",
+    metavar="SIZE",
+    help="From the log as its signed checkpoint of this size holds it (`timeline "
+    "checkpoints`): the same answer, however the log grows, that a reader of the "
+    "checkpoint can reproduce.",
+)
 THREADS = typer.Option(
     "--thread",
     metavar="SLUG",

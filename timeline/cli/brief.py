@@ -9,6 +9,7 @@ import typer
 
 from timeline.cli import _complete as complete
 from timeline.cli._app import app, env_of
+from timeline.cli._fields import AT_CHECKPOINT
 from timeline.cli.export import emit
 
 
@@ -39,15 +40,18 @@ def report(
         str | None,
         typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout]."),
     ] = None,
+    at_checkpoint: Annotated[int | None, AT_CHECKPOINT] = None,
 ) -> None:
     """A one-page chronology of a thread for a briefing: title, status, parties, each
     party's positions and since when, the events known with their sources, and what was
     still secret. HTML is one self-contained file that prints well, with an SVG time axis.
+    Cut at a signed checkpoint (--at-checkpoint, or the latest when nothing but
+    checkpoints followed it), its footer names it and how to make it again.
 
     Example: timeline report russia-nato-security-guarantees --asof 2022-02-02 --format html
     """
     from timeline.formats.report import report_html, report_markdown
 
-    brief = env_of(ctx).timeline().report(thread, asof or "today")
+    brief = env_of(ctx).timeline().report(thread, asof or "today", at_checkpoint=at_checkpoint)
     text = report_html(brief) if fmt is ReportFormat.html else report_markdown(brief)
     emit([text.encode()], output)

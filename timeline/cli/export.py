@@ -13,6 +13,7 @@ from timeline.cli._app import app, env_of, needs_day
 from timeline.cli._fields import (
     ACTOR_FILTER,
     AS,
+    AT_CHECKPOINT,
     ISSUE_FILTER,
     SINCE,
     STATUS_FILTER,
@@ -62,8 +63,11 @@ def export_ics(
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
     words: Annotated[str | None, TEXT_FILTER] = None,
+    at_checkpoint: Annotated[int | None, AT_CHECKPOINT] = None,
 ) -> None:
     """An iCalendar (RFC 5545) file that calendars accept: one all-day event per event.
+    Cut at a signed checkpoint (--at-checkpoint, or the latest when nothing but
+    checkpoints followed it), it names it in X-TIMELINE-CHECKPOINT.
 
     Example: timeline export ics --asof 2022-02-02 -o feed.ics
     """
@@ -79,6 +83,7 @@ def export_ics(
             until=until,
             viewer=viewer,
             only=event_filter(actor, types, issue, status, words),
+            at_checkpoint=at_checkpoint,
         )
     )
     emit(data, output)
@@ -96,8 +101,11 @@ def export_timelinejs(
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
     words: Annotated[str | None, TEXT_FILTER] = None,
+    at_checkpoint: Annotated[int | None, AT_CHECKPOINT] = None,
 ) -> None:
-    """A TimelineJS (Knight Lab) JSON file: one slide per known event.
+    """A TimelineJS (Knight Lab) JSON file: one slide per known event. Cut at a signed
+    checkpoint (--at-checkpoint, or the latest when nothing but checkpoints followed
+    it), it names it in "checkpoint".
 
     Example: timeline export timelinejs --thread russia-nato-security-guarantees -o t.json
     """
@@ -106,7 +114,14 @@ def export_timelinejs(
     chunks = (
         env_of(ctx)
         .timeline()
-        .export_chunks("timelinejs", threads=thread, as_of=asof, viewer=viewer, only=only)
+        .export_chunks(
+            "timelinejs",
+            threads=thread,
+            as_of=asof,
+            viewer=viewer,
+            only=only,
+            at_checkpoint=at_checkpoint,
+        )
     )
     emit(chunks, output)
 

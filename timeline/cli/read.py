@@ -22,6 +22,7 @@ from timeline.cli._app import (
 from timeline.cli._fields import (
     ACTOR_FILTER,
     AS,
+    AT_CHECKPOINT,
     ISSUE_FILTER,
     SINCE,
     STATUS_FILTER,
@@ -37,13 +38,6 @@ from timeline.cli._fields import (
     event_filter,
 )
 
-_AT_CHECKPOINT = typer.Option(
-    "--at-checkpoint",
-    metavar="SIZE",
-    help="From the log as its signed checkpoint of this size holds it (`timeline "
-    "checkpoints`): the same answer, however the log grows, that a reader of the "
-    "checkpoint can reproduce.",
-)
 _RECORDED_BEFORE = typer.Option(
     metavar="TIMESTAMP",
     help="Only records this database held at that time (recorded_at <= it), e.g. "
@@ -64,7 +58,7 @@ def asof(
     issue: Annotated[str | None, THREAD_ISSUE] = None,
     status: Annotated[str | None, THREAD_STATUS] = None,
     words: Annotated[str | None, THREAD_TEXT] = None,
-    at_checkpoint: Annotated[int | None, _AT_CHECKPOINT] = None,
+    at_checkpoint: Annotated[int | None, AT_CHECKPOINT] = None,
 ) -> None:
     """Where each negotiation stood, as publicly known at the end of DATE (or as one actor
     knew it, with --as).
@@ -228,7 +222,7 @@ def diff(
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
     words: Annotated[str | None, TEXT_FILTER] = None,
-    at_checkpoint: Annotated[int | None, _AT_CHECKPOINT] = None,
+    at_checkpoint: Annotated[int | None, AT_CHECKPOINT] = None,
 ) -> None:
     """What became known after D1, up to and including D2: threads that appeared, status
     changes, positions added, changed or dropped, events newly known, retracted or corrected.

@@ -237,3 +237,14 @@ class SignedCheckpoint:
     key: VerifierKey
     signed: dt.date
     note: str
+
+    @property
+    def origin(self) -> str:
+        """The log's name, as its checkpoints carry it (the name of the key that signs)."""
+        return self.key.name
+
+    @property
+    def stamp(self) -> str:
+        """The checkpoint in a line, as an export names the one it was cut at: the
+        first three lines of its note (origin, size, base64 root), space-separated."""
+        return f"{self.origin} {self.size} {base64.b64encode(self.root).decode()}"

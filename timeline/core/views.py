@@ -28,6 +28,7 @@ from timeline.core.model import (
     ThreadState,
 )
 from timeline.core.projector import project
+from timeline.core.signing import SignedCheckpoint
 from timeline.core.viewpoints import Secret, seen_by
 
 __all__ = [
@@ -350,6 +351,7 @@ class Report:
     state: ThreadState | None  # None: nothing known by then
     events: Sequence[EventView[Record]]  # known by the day, in timeline order
     secrets: Sequence[Secret]
+    checkpoint: SignedCheckpoint | None = None  # the signed log it was computed from
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from timeline._version import __version__
 from timeline.core.dates import EdtfDate, date_note
 from timeline.core.model import Event, EventView, Record
+from timeline.core.signing import SignedCheckpoint
 from timeline.core.viewpoints import knew_early
 
 if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module
@@ -156,11 +157,13 @@ def calendar_chunks(
     name: str,
     description: str,
     day: dt.date | None = None,
+    cut: SignedCheckpoint | None = None,
 ) -> Iterator[bytes]:
     """The calendar a piece at a time: its properties, each batch's events by date, then
     its end. CRLF line ends, folded at 75 octets; a batch at a time in memory. ``day``:
     the export's (scheduled events not yet happened then are tentative; None: every
-    scheduled event is)."""
+    scheduled event is). ``cut``: the signed checkpoint it was computed at, named in
+    ``X-TIMELINE-CHECKPOINT`` (origin, size, base64 root: its note's first lines)."""
     from icalendar import Calendar
 
     cal = Calendar()
@@ -173,6 +176,8 @@ def calendar_chunks(
     cal.add("x-wr-caldesc", _text(description))
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
+    if cut is not None:
+        cal.add("x-timeline-checkpoint", _text(cut.stamp))
     end = b"END:VCALENDAR\r\n"
     head = bytes(cal.to_ical())
     yield head[: -len(end)]

@@ -49,12 +49,39 @@ def _sources_md(e: Event) -> str:
     return ", ".join(names)
 
 
+def _cut(r: Report) -> tuple[str, str] | None:
+    """The footer of a report cut at a signed checkpoint: which, and the command that
+    makes the report again from a copy of that log."""
+    c = r.checkpoint
+    if c is None:
+        return None
+    root = base64.b64encode(c.root).decode()
+    which = (
+        f"From the log {c.origin} at its signed checkpoint of size {c.size} "
+        f"({c.signed.isoformat()}, root {root})"
+    )
+    again = f"timeline report {r.thread} --asof {r.day.isoformat()} --at-checkpoint {c.size}"
+    return which, again
+
+
 def report_markdown(r: Report) -> str:
+    return "\n".join(_markdown(r) + _footer_md(r))
+
+
+def _footer_md(r: Report) -> list[str]:
+    cut = _cut(r)
+    if cut is None:
+        return []
+    which, again = cut  # a slug, a day and a number: nothing a code span cannot hold
+    return ["---", "", f"{md_text(which)}: `{again}` on a copy of that log makes it again.", ""]
+
+
+def _markdown(r: Report) -> list[str]:
     out = [f"# {md_text(_heading(r))}", "", f"_As publicly known on {r.day.isoformat()}._", ""]
     s = r.state
     if s is None:
         out += ["Nothing about this thread was publicly known by then.", ""]
-        return "\n".join(out + _secrets_md(r.secrets))
+        return out + _secrets_md(r.secrets)
     out += [f"- **Status:** {s.status}", f"- **Parties:** {md_text(', '.join(s.parties))}", ""]
     if s.positions:
         out += ["## Positions", ""]
@@ -71,7 +98,7 @@ def report_markdown(r: Report) -> str:
         if e.sources:
             out.append(f"  Sources: {_sources_md(e)}")
     out.append("")
-    return "\n".join(out + _secrets_md(r.secrets))
+    return out + _secrets_md(r.secrets)
 
 
 def _secrets_md(secrets: Sequence[Secret]) -> list[str]:
@@ -234,5 +261,12 @@ def report_html(r: Report) -> str:
         out.append("</ol>")
     if r.secrets:  # what some knew, even when the public knew nothing yet
         out += _secrets_html(r.secrets)
+    cut = _cut(r)
+    if cut is not None:
+        which, again = cut
+        out.append(
+            f'<footer class="basis">{_e(which)}: <code>{_e(again)}</code> on a copy of that '
+            "log makes it again.</footer>"
+        )
     out += ["</body>", "</html>", ""]
     return "\n".join(out)

@@ -7,11 +7,13 @@ date: a month-precision event has no day, a year-only one only a year),
 (``headline``, HTML ``text``),
 ``group`` (the thread), ``unique_id`` (``thread_id``: ``_`` is in no slug, so two
 events never share one) and, when the first source is a web address,
-``media`` (``url``, ``caption``). Retracted events are left out.
+``media`` (``url``, ``caption``). Retracted events are left out. A document cut at a
+signed checkpoint names it in ``checkpoint``, which TimelineJS leaves alone.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import textwrap
@@ -20,6 +22,7 @@ from typing import Any, TypeGuard
 
 from timeline.core.dates import EdtfDate, date_note
 from timeline.core.model import EventView, Record
+from timeline.core.signing import SignedCheckpoint
 from timeline.core.viewpoints import knew_early
 
 __all__ = ["timeline_chunks", "timeline_json"]
@@ -90,12 +93,26 @@ def _slide(a: EventView[Record]) -> dict[str, Any]:
 
 
 def timeline_chunks(
-    batches: Iterable[Sequence[EventView[Record]]], headline: str, text: str
+    batches: Iterable[Sequence[EventView[Record]]],
+    headline: str,
+    text: str,
+    cut: SignedCheckpoint | None = None,
 ) -> Iterator[str]:
     """The document a piece at a time (the title, then each batch's slides by date),
-    laid out exactly as ``json.dumps(..., indent=2)`` would lay out the whole."""
+    laid out exactly as ``json.dumps(..., indent=2)`` would lay out the whole. ``cut``:
+    the signed checkpoint it was computed at, as ``checkpoint`` (origin, size, base64
+    root, the day signed; TimelineJS reads only what it knows)."""
     title = {"text": {"headline": _esc(headline), "text": _esc(text)}}
-    empty = json.dumps({"title": title, "events": []}, ensure_ascii=False, indent=2)
+    doc: dict[str, Any] = {"title": title}
+    if cut is not None:
+        root = base64.b64encode(cut.root).decode()
+        doc["checkpoint"] = {
+            "origin": cut.origin,
+            "size": cut.size,
+            "root": root,
+            "signed": cut.signed.isoformat(),
+        }
+    empty = json.dumps(doc | {"events": []}, ensure_ascii=False, indent=2)
     yield empty[: empty.rindex("[]") + 1]
     first = True
     for items in batches:

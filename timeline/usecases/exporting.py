@@ -10,10 +10,12 @@ from typing import Literal
 from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
 from timeline.core.filters import EventFilter
+from timeline.core.signing import SignedCheckpoint
 from timeline.core.views import SharedThread
 from timeline.storage import EventStore
 from timeline.usecases.reading import export_batches, title
 from timeline.usecases.sharing import shared
+from timeline.usecases.signing import cut_at
 
 ExportFormat = Literal["ics", "jsonl", "timelinejs"]
 
@@ -21,7 +23,11 @@ __all__ = ["ExportFormat", "export_chunks", "share"]
 
 
 def _names(
-    store: EventStore, threads: Sequence[str] | None, day: dt.date | None, viewer: str | None
+    store: EventStore,
+    threads: Sequence[str] | None,
+    day: dt.date | None,
+    viewer: str | None,
+    cut: SignedCheckpoint | None,
 ) -> tuple[str, str]:
     """A calendar's (or timeline's) name and description."""
     name = "timeline: diplomatic events"
@@ -32,6 +38,8 @@ def _names(
         desc += f", as known to {viewer} on {day.isoformat()}"
     elif day is not None:
         desc += f", as publicly known on {day.isoformat()}"
+    if cut is not None:
+        desc += f", from the log {cut.origin} at its signed checkpoint of size {cut.size}"
     return name, desc
 
 
@@ -47,6 +55,7 @@ def export_chunks(
     only: EventFilter | None = None,
     today: dt.date,
     public: bool = False,
+    at_checkpoint: int | None = None,
 ) -> Iterator[bytes]:
     """The export a piece at a time, from one read of the log, whatever its size: ``jsonl``
     (the lossless backup; it takes no filter), ``ics`` (iCalendar) and ``timelinejs``
@@ -54,9 +63,11 @@ def export_chunks(
     events by date. ``viewer``: what that actor knew on ``as_of``. ``today``: for a
     calendar without ``as_of`` (a scheduled event is tentative until its day).
     ``public``: as the public view serves events (``access.public_view``: no
-    ``known_to``)."""
-    if fmt == "jsonl" and public:
-        raise TimelineError("the backup is the whole log: it has no public view")
+    ``known_to``). ``at_checkpoint``: from the log as its checkpoint of that size holds
+    it; without one, at the latest checkpoint if nothing but the log's tree records
+    followed it. Either way the export names the checkpoint (``signing.cut_at``)."""
+    if fmt == "jsonl" and (public or at_checkpoint is not None):
+        raise TimelineError("the backup is the whole log: it has no public view, no checkpoint")
     if fmt == "jsonl":
         from timeline.formats.backup import backup_lines
 
@@ -65,6 +76,7 @@ def export_chunks(
                 yield line.encode("utf-8")
         return
     day = as_of
+    cut = cut_at(store, at_checkpoint)
     batches = export_batches(
         store,
         threads=list(threads or ()) or None,
@@ -73,19 +85,21 @@ def export_chunks(
         until=until,
         viewer=viewer,
         only=only,
+        at_seq=None if cut is None else cut.size,
     )
     if public:
         batches = ([public_view(v) for v in batch] for batch in batches)
-    name, desc = _names(store, threads, day, viewer)
+    name, desc = _names(store, threads, day, viewer, cut)
     if fmt == "ics":
         from timeline.formats.ics import calendar_chunks
 
-        yield from calendar_chunks(batches, name, desc, day or today)
+        yield from calendar_chunks(batches, name, desc, day or today, cut)
     elif fmt == "timelinejs":
         from timeline.formats.timelinejs import timeline_chunks
 
         headline = name.removeprefix("timeline: ")
-        yield from (piece.encode() for piece in timeline_chunks(batches, headline, desc))
+        pieces = timeline_chunks(batches, headline, desc, cut)
+        yield from (piece.encode() for piece in pieces)
     else:
         raise TimelineError(f"unknown export format {fmt!r} (valid: ics, jsonl, timelinejs)")
 

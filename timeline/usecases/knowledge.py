@@ -20,6 +20,7 @@ from timeline.usecases._common import (
     names_of,
     narrowed,
     only_threads,
+    pinned,
     require_actor,
     require_filter,
     require_threads,
@@ -98,16 +99,20 @@ def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name
     return found
 
 
-def report(store: EventStore, thread: str, day: dt.date) -> Report:
+def report(store: EventStore, thread: str, day: dt.date, at_seq: int | None = None) -> Report:
     """A thread's briefing as publicly known on ``day``: its state, the events known by
     then (retracted ones left out) and what some actors knew that the public did not,
-    from one read of its records."""
+    from one read of its records (as the log stood at ``at_seq``)."""
     from timeline.core.views import Report
 
     with store.reading() as r:
         require_threads(r, [thread])
-        records = names_of(r).records(r.log.records([thread], with_titles=True))
+        through = pinned(r, at_seq)
+        read = r.log.records([thread], with_titles=True, through_seq=through)
+        records = names_of(r, through_seq=through).records(read)
         title = r.projections.titles([thread]).get(thread, (None, 0))[0]
+        if through is not None:  # the title as it stood then
+            title = next((x.thread_title for x in reversed(read) if x.thread_title), None)
     state = project(records, as_of=day).get(thread)
     events = [a for a in log_views(records, known_by=day) if a.retraction is None]
     hidden = [

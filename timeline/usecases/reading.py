@@ -386,23 +386,28 @@ def export_batches(
     until: dt.date | None = None,
     viewer: str | None = None,
     only: EventFilter | None = None,
+    at_seq: int | None = None,
 ) -> Iterator[list[EventView[Record]]]:
     """Events to export, with corrected values: those known on ``as_of`` (all if None;
     known to ``viewer``, when given), with the corrections and retractions in effect
-    then. Retracted events are included, marked, so that feeds can cancel what they
-    published before. They come a batch of whole threads at a time, from one read of
-    the log: an export of any size holds one batch in memory."""
+    then, from the log as it stood at ``at_seq``. Retracted events are included,
+    marked, so that feeds can cancel what they published before. They come a batch of
+    whole threads at a time, from one read of the log: an export of any size holds one
+    batch in memory."""
     check_range(since, until)
     with store.reading() as r:
         require_threads(r, threads or ())
         require_actor(r, viewer)
         require_filter(r, only)
-        names = names_of(r)
-        only = names.widened(search_for(r, only, [as_of]))
+        through = pinned(r, at_seq)
+        names = names_of(r, through_seq=through)
+        only = names.widened(search_for(r, only, [as_of], through_seq=through))
         viewer = None if viewer is None else names.actor(viewer)
         known_by = as_of if viewer is None else None  # a viewer's days are not stored
         for batch in r.log.thread_groups(narrowed(threads, only), EXPORT_BATCH):
-            read = r.log.records(batch, known_by=known_by, since=since, until=until)
+            read = r.log.records(
+                batch, known_by=known_by, since=since, until=until, through_seq=through
+            )
             records = names.records(read)
             views = event_views(records, as_of, since, until, viewer)
             yield [a for a in views if only.matches(a.record.event)] if only else views

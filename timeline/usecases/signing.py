@@ -33,6 +33,7 @@ __all__ = [
     "SignedCheckpoint",
     "checkpoint_sizes",
     "create_key",
+    "cut_at",
     "keys",
     "prove_consistency",
     "prove_inclusion",
@@ -228,6 +229,24 @@ def prove_consistency(store: EventStore, old: int, new: int | None = None) -> di
         last = _covering(signed, new, first.size)
         path = r.log.tree.consistency(first.size, last.size)
     return consistency_bundle(first.note, last.note, path, [first.key, last.key])
+
+
+def cut_at(store: EventStore, size: int | None) -> SignedCheckpoint | None:
+    """The checkpoint an answer is cut at: the one of ``size``; None: the latest, when
+    nothing but the log's own tree records (keys, checkpoints) came after it, so that
+    the answer at the head is the answer at it; else none."""
+    with store.reading() as r:
+        if size is not None:
+            return _covering(_heads(r), size, 0)
+        tree = r.log.records([TREE])  # few: only the last checkpoint's note is opened
+        heads = [(x, x.entry) for x in tree if isinstance(x.entry, TreeHead)]
+        if not heads:
+            return None
+        last, head = heads[-1]
+        after = sum(1 for x in tree if x.seq > head.size)
+        if r.log.head() - head.size != after:
+            return None
+        return _signed(last, published_keys(r))
 
 
 def checkpoint_sizes(store: EventStore) -> list[int]:
