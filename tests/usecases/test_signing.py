@@ -27,6 +27,7 @@ from timeline.core.signing import (
 from timeline.usecases import open_store
 
 NAME = "timeline.example/desk"
+THREAD = "russia-nato-security-guarantees"
 
 
 @pytest.fixture
@@ -164,3 +165,24 @@ def test_a_checkpoint_for_another_size_than_the_log_before_it_is_refused(
         i,
         f"{entry.key}: a checkpoint signs the log just before it (28 records), not 27",
     )
+
+
+def test_every_day_signs_one_checkpoint_a_day_however_often_it_runs(
+    keyed: tuple[Run, Path, VerifierKey],
+) -> None:
+    run, key, _ = keyed
+    daily = ("checkpoint", "--key", str(key), "--every", "day")
+    first = run(*daily, now="2026-11-28T13:00:00Z")
+    assert first.stdout.startswith("Signed the log's first 28 records (checkpoint at seq 29)")
+    assert run("retitle", THREAD, "Security guarantees", now="2026-11-28T14:00:00Z").exit_code == 0
+    again = run(*daily, now="2026-11-28T23:59:00Z")
+    assert again.stdout == (
+        "Signed today already: the checkpoint at seq 29 (the first 28 records); nothing "
+        "signed until tomorrow\n"
+    )
+    # the next day it signs again
+    tomorrow = run(*daily, now="2026-11-29T00:01:00Z")
+    assert tomorrow.stdout.startswith("Signed the log's first 30 records (checkpoint at seq 31)")
+    idle = run(*daily, now="2026-11-30T00:01:00Z")  # nothing new: nothing to sign
+    assert idle.stdout.startswith("Nothing recorded since the checkpoint at seq 31")
+    assert run("checkpoint", "--key", str(key), "--every", "week").exit_code == 2

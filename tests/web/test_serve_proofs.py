@@ -170,3 +170,50 @@ def test_the_feeds_name_the_checkpoint_they_were_cut_at(client: TestClient) -> N
     assert str(feed["X-TIMELINE-CHECKPOINT"]) == stamp
     cut = client.get("/export/timelinejs.json").json()["checkpoint"]
     assert f"{cut['origin']} {cut['size']} {cut['root']}" == stamp
+
+
+def _wait_for(check: object, seconds: float = 30.0) -> bool:
+    """Poll ``check`` until it holds: the signer runs beside the requests, on its own
+    time (generous: a loaded machine is slow, and a pass comes as soon as it holds)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_service_with_a_key_signs_one_checkpoint_a_day(
+    imported: Run, db_url: str, tmp_path: Path
+) -> None:
+    key = tmp_path / "signing.key"
+    assert imported("key", "create", "example.org/timeline", "--key", str(key)).exit_code == 0
+    config = ServeConfig(
+        db=db_url, rate_limit=None, access_log=io.StringIO(), sign_key=str(key), sign_every=0.05
+    )
+    with TestClient(create_app(config)) as client:
+        assert _wait_for(lambda: client.get("/api/v1/checkpoint").status_code == 200)
+        first = client.get("/api/v1/checkpoint").text
+        assert first.splitlines()[1] == "28"  # the story and the key
+        # more records the same day wait for tomorrow's: one a day, however many checks
+        import datetime as dt
+
+        now = dt.datetime.now(dt.UTC).isoformat()  # the service signs by this machine's clock
+        assert imported("retitle", THREAD, "Security guarantees", now=now).exit_code == 0
+        import time
+
+        time.sleep(0.5)  # ten checks, were the machine idle
+        assert client.get("/api/v1/status").json()["seq"] == 30
+        sizes = [c["size"] for c in client.get("/api/v1/checkpoints").json()]
+        if dt.datetime.now(dt.UTC).date().isoformat() == now[:10]:  # (not past midnight)
+            assert sizes == [28]
+
+
+def test_serve_refuses_a_key_that_cannot_sign_before_it_starts(
+    imported: Run, tmp_path: Path
+) -> None:
+    missing = imported("serve", "--sign-key", str(tmp_path / "absent.key"))
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith(f"Error: no signing key at {tmp_path / 'absent.key'}")

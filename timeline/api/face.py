@@ -516,11 +516,16 @@ class Timeline:
         private = _key_path(path)
         return private, usecases.public_key_path(private)
 
-    def checkpoint(self, key: str | Path | None = None) -> tuple[SignedCheckpoint, bool]:
+    def checkpoint(
+        self, key: str | Path | None = None, *, daily: bool = False
+    ) -> tuple[SignedCheckpoint, bool]:
         """Sign the log's tree head as it stands with the key in the file ``key`` (see
         ``create_key``) and append the checkpoint to the log: (it, True); or, when the
-        log's last record is a checkpoint already, (that one, False)."""
-        return usecases.sign_checkpoint(self.store, _key_path(key), self.clock.now())
+        log's last record is a checkpoint of that key already, (that one, False). With
+        ``daily``, (the last one, False) too when that key signed one today (by the
+        Timeline's clock): one a day, however often it is asked."""
+        now = self.clock.now()
+        return usecases.sign_checkpoint(self.store, _key_path(key), now, daily=daily)
 
     def checkpoints(self, size: int | None = None) -> list[SignedCheckpoint]:
         """Every checkpoint the log holds, in order; or the one of ``size`` (``Missing``

@@ -134,6 +134,14 @@ def serve(
             "the rate limit and the access log then see the real client.",
         ),
     ] = None,
+    sign_key: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Sign a checkpoint a day with this key (`timeline key create`): at start, "
+            "then at the first hourly check of each day that finds new records.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the page (/), the JSON API (/api/v1), the calendar feeds (/feeds) and the
     exports (/export) over HTTP until interrupted, publishing what --publish says (public,
@@ -161,6 +169,16 @@ def serve(
     tl.head()
     tl.threads("today")
     tl.close()  # each worker opens its own, after it starts
+    if sign_key is not None:  # a key that cannot sign is one line now, not one an hour
+        signer = env.timeline("write")
+        signed, new = signer.checkpoint(sign_key, daily=True)
+        signer.close()
+        done = "Signed" if new else "Signed already"
+        typer.echo(
+            f"{done} the log's first {signed.size} records (checkpoint at seq "
+            f"{signed.seq}); one a day from now on, with {sign_key}",
+            err=True,
+        )
     config = ServeConfig(
         db=tl.url,
         read_only=read_only,
@@ -171,6 +189,7 @@ def serve(
         allowed_hosts=hosts,
         public_url=url,
         forwarded_allow=tuple(forwarded_allow_ips or ()),
+        sign_key=sign_key,
     )
     os.environ[CONFIG_VAR] = json.dumps(config.to_dict())
     uvicorn.run(

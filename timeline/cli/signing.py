@@ -65,8 +65,22 @@ def key_list(ctx: typer.Context) -> None:
         write(verifier.text + "\n")
 
 
+class Every(StrEnum):
+    day = "day"
+
+
 @app.command()
-def checkpoint(ctx: typer.Context, key: Annotated[str | None, KEY_FILE] = None) -> None:
+def checkpoint(
+    ctx: typer.Context,
+    key: Annotated[str | None, KEY_FILE] = None,
+    every: Annotated[
+        Every | None,
+        typer.Option(
+            help="Sign only if this key signed no checkpoint today (the clock's day): "
+            "run it as often as you like, from cron or a timer; one a day is signed.",
+        ),
+    ] = None,
+) -> None:
     """Sign the log as it stands (its Merkle tree's size and root, RFC 9162) with your
     key, as a C2SP tlog-checkpoint, and append the checkpoint to the log. Prints the
     signed note: publish it, and a reader holding your public key can check that the
@@ -74,12 +88,19 @@ def checkpoint(ctx: typer.Context, key: Annotated[str | None, KEY_FILE] = None) 
 
     Example: timeline checkpoint --key signing.key
     """
-    signed, new = env_of(ctx).timeline("write").checkpoint(key)
+    tl = env_of(ctx).timeline("write")
+    signed, new = tl.checkpoint(key, daily=every is Every.day)
     if not new:
-        typer.echo(
-            f"Nothing recorded since the checkpoint at seq {signed.seq} (the first "
-            f"{signed.size} records): it stands, nothing signed"
-        )
+        if signed.seq == tl.head():
+            typer.echo(
+                f"Nothing recorded since the checkpoint at seq {signed.seq} (the first "
+                f"{signed.size} records): it stands, nothing signed"
+            )
+        else:
+            typer.echo(
+                f"Signed today already: the checkpoint at seq {signed.seq} (the first "
+                f"{signed.size} records); nothing signed until tomorrow"
+            )
         return
     typer.echo(f"Signed the log's first {signed.size} records (checkpoint at seq {signed.seq}):")
     typer.echo("")

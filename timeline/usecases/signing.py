@@ -125,15 +125,17 @@ def create_key(store: EventStore, name: str, path: Path, now: dt.datetime) -> Ve
 
 
 def sign_checkpoint(
-    store: EventStore, path: Path, now: dt.datetime
+    store: EventStore, path: Path, now: dt.datetime, *, daily: bool = False
 ) -> tuple[SignedCheckpoint, bool]:
     """Sign the log's tree head, as it stands, with the key in ``path`` (published in
     this log), and append the checkpoint: the log holds its first ``size`` records, and
     the checkpoint record is the next one. (The checkpoint, whether it is new): when the
-    log's last record is a checkpoint already, nothing is signed and that one is it."""
+    log's last record is a checkpoint of this key already, nothing is signed and that
+    one is it; so too, if ``daily``, when this key signed one on ``now``'s day."""
     key = read_key(path)
     with store.writing(None) as w:  # the whole log: its head does not move meanwhile
-        if key.verifier not in published_keys(w):
+        published = published_keys(w)
+        if key.verifier not in published:
             raise TimelineError(
                 f"the key in {path} ({key.name}) is not published in this log: a "
                 "reader could not find it"
@@ -141,9 +143,17 @@ def sign_checkpoint(
         size = w.log.head()
         last = w.log.records_after(size - 1, None, 1) if size else []
         if last and isinstance(last[0].entry, TreeHead):  # nothing new since it
-            standing = _signed(last[0], published_keys(w))
+            standing = _signed(last[0], published)
             if standing.key == key.verifier:  # (another key signs it anew)
                 return standing, False
+        if daily:
+            today = [
+                x for x in w.log.records([TREE])
+                if isinstance(x.entry, TreeHead) and x.entry.known == now.date()
+            ]  # fmt: skip
+            mine = [s for s in (_signed(x, published) for x in today) if s.key == key.verifier]
+            if mine:
+                return mine[-1], False
         note = sign_note(Checkpoint(key.name, size, w.log.tree.root(size)).text, key)
         entry = TreeHead(TREE, f"checkpoint-{size}", size, note, now.date())
         (record,) = append(w, [(entry, None)], now)

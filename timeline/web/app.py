@@ -3,8 +3,10 @@ document that describes them (every error as a problem)."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -37,7 +39,9 @@ class ServeConfig:
     requests a second per client (None: no limit); ``allowed_hosts``: the Host headers
     it answers (None: any; ``serve`` always names them); ``public_url``: where the
     service is reached, for the links it hands out (never taken from a request);
-    ``forwarded_allow``: the proxies whose X-Forwarded-For/-Proto it believes."""
+    ``forwarded_allow``: the proxies whose X-Forwarded-For/-Proto it believes;
+    ``sign_key``: the file of a key the log publishes, with which it signs a checkpoint
+    a day (checking every ``sign_every`` seconds; None: it signs none)."""
 
     db: str
     read_only: bool = False
@@ -50,6 +54,8 @@ class ServeConfig:
     allowed_hosts: tuple[str, ...] | None = None
     public_url: str = "http://127.0.0.1:8000"
     forwarded_allow: tuple[str, ...] = ()
+    sign_key: str | None = None
+    sign_every: float = 3600.0
 
     def to_dict(self) -> dict[str, Any]:
         """What a worker process needs to make the same app (the log goes to its stderr)."""
@@ -64,6 +70,8 @@ class ServeConfig:
             "allowed_hosts": None if self.allowed_hosts is None else list(self.allowed_hosts),
             "public_url": self.public_url,
             "forwarded_allow": list(self.forwarded_allow),
+            "sign_key": self.sign_key,
+            "sign_every": self.sign_every,
         }
 
     @classmethod
@@ -80,7 +88,31 @@ class ServeConfig:
             allowed_hosts=None if d["allowed_hosts"] is None else tuple(d["allowed_hosts"]),
             public_url=d["public_url"],
             forwarded_allow=tuple(d["forwarded_allow"]),
+            sign_key=d["sign_key"],
+            sign_every=d["sign_every"],
         )
+
+
+async def _sign_daily(signer: api.Timeline, key: str, every: float) -> None:
+    """Sign a checkpoint a day with ``key``, checking every ``every`` seconds (at start
+    too): the first check of a day that finds records since the last checkpoint signs.
+    Workers that check at once sign one: each signs under the log's lock, and the
+    others then find today's (``Timeline.checkpoint(daily=True)``)."""
+    while True:
+        try:
+            signed, new = await asyncio.to_thread(signer.checkpoint, key, daily=True)
+        except Exception as e:  # the service stays up; the operator reads why
+            reason = api.database_error(e) or str(e)
+            print(f"Error: signing a checkpoint: {reason}", file=sys.stderr, flush=True)
+        else:
+            if new:
+                print(
+                    f"Signed the log's first {signed.size} records (checkpoint at seq "
+                    f"{signed.seq})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        await asyncio.sleep(every)
 
 
 def create_app(config: ServeConfig) -> FastAPI:
@@ -96,9 +128,18 @@ def create_app(config: ServeConfig) -> FastAPI:
         reader = api.open(config.db, access="read").connect()
         app.state.store = reader
         app.state.writer = api.open(config.db).connect() if writes else None
+        signing = None
+        if config.sign_key is not None:
+            signer = api.open(config.db).connect()
+            signing = asyncio.create_task(_sign_daily(signer, config.sign_key, config.sign_every))
         try:
             yield
         finally:
+            if signing is not None:
+                signing.cancel()
+                with suppress(asyncio.CancelledError):
+                    await signing
+                signer.close()
             reader.close()
             if app.state.writer is not None:
                 app.state.writer.close()
