@@ -43,6 +43,15 @@ __all__ = [
 
 INCLUSION = "timeline-inclusion-proof/1"
 CONSISTENCY = "timeline-consistency-proof/1"
+# what a bundle's record holds: what its hash covers, its seq (which the leaf covers),
+# its name (checked against its payload's) and the hash; nothing a reader cannot check
+RECORD_FIELDS = frozenset(
+    {"seq", "recorded_at", "kind", "thread", "id", "thread_title", "payload", "prev_hash", "hash"}
+)
+BUNDLE_FIELDS = {
+    INCLUSION: frozenset({"format", "record", "path", "checkpoint", "keys"}),
+    CONSISTENCY: frozenset({"format", "old", "new", "path", "keys"}),
+}
 
 
 class BundleError(ValueError):
@@ -71,11 +80,12 @@ def _b64(values: Sequence[bytes]) -> list[str]:
 def inclusion_bundle(
     record: Mapping[str, Any], path: Sequence[bytes], note: str, key: VerifierKey
 ) -> dict[str, Any]:
-    """The bundle of a record (its backup line, as a JSON object), its audit path in the
-    tree a checkpoint signs, the checkpoint's note, and the key that signed it."""
+    """The bundle of a record (its backup line, as a JSON object: what a reader cannot
+    check of it is left out), its audit path in the tree a checkpoint signs, the
+    checkpoint's note, and the key that signed it."""
     return {
         "format": INCLUSION,
-        "record": dict(record),
+        "record": {k: v for k, v in record.items() if k in RECORD_FIELDS or k == "recorded_by"},
         "path": _b64(path),
         "checkpoint": note,
         "keys": [key.text],
@@ -126,6 +136,9 @@ def _head(note: str, keys: Sequence[VerifierKey]) -> tuple[Checkpoint, VerifierK
 
 def _record_leaf(record: Mapping[str, Any]) -> tuple[int, bytes, str]:
     """(seq, leaf, thread/id) of a record given as a backup line: its hash recomputed."""
+    unchecked = set(record) - RECORD_FIELDS - {"recorded_by"}
+    if unchecked:
+        raise BundleError(f"the record holds what its hash does not cover: {sorted(unchecked)}")
     seq = _field(record, "seq", int)
     hashed = record_hash(
         _field(record, "kind", str),
@@ -150,6 +163,10 @@ def verify_bundle(bundle: Mapping[str, Any], keys: Sequence[VerifierKey]) -> Ver
     BundleError saying why it proves nothing."""
     try:
         kind = bundle.get("format")
+        expected = BUNDLE_FIELDS.get(kind) if isinstance(kind, str) else None
+        extra = set(bundle) - expected if expected is not None else set()
+        if extra:
+            raise BundleError(f"the bundle holds what no check covers: {sorted(extra)}")
         if kind == INCLUSION:
             return _inclusion(bundle, keys)
         if kind == CONSISTENCY:
