@@ -205,20 +205,39 @@ def test_verify_against_a_kept_checkpoint_holds_while_the_log_only_grows(
             "log: the log holds 20 records, fewer than the 28 the checkpoint signs: records "
             "were removed or rolled back",
         ),
+        (  # two records of different threads change places
+            "UPDATE events SET seq = -1 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 20;"
+            " UPDATE events SET seq = 20 WHERE seq = -1",
+            "log: the log no longer extends the checkpoint of size 28: its first 28 records "
+            "were rewritten or reordered",
+        ),
     ],
 )
-def test_verify_against_a_kept_checkpoint_names_a_rewritten_or_shortened_log(
+def test_a_rewritten_shortened_or_reordered_log_no_longer_extends_a_kept_checkpoint(
     signed: tuple[Run, Path, str], tmp_path: Path, db_url: str, tamper: str, finding: str
 ) -> None:
-    run, _, vkey = signed
+    run, key, vkey = signed
     kept = _kept_note(run, tmp_path)
     with tampering(db_url) as conn:
-        conn.execute(text(tamper.format(zero="0" * 64)))
+        for statement in tamper.format(zero="0" * 64).split(";"):
+            conn.execute(text(statement))
     assert run("rebuild", "--force").exit_code == 0  # the tree made again from what is left
     # the reader kept the public key too: the log's own went with its tail
     checked = run("verify", "--against", str(kept), "--key", vkey)
     assert checked.exit_code == 1
     assert finding in checked.stdout.splitlines()
+    # and the operator, signing the tampered log, has no proof that it extends the old
+    assert run("retitle", THREAD, "Security guarantees").exit_code == 0
+    signed_again = run("checkpoint", "--key", str(key))
+    if signed_again.exit_code != 0:  # the key's record went with the tail: none is signed
+        assert "is not published in this log" in signed_again.stderr
+        return
+    made = run("prove", "--consistency", "28", "-o", str(tmp_path / "p.json"))
+    if made.exit_code == 0:  # made from the tampered tree: it does not hold
+        refused = run("verify-proof", str(tmp_path / "p.json"), "--key", vkey)
+        assert refused.exit_code == 1, refused.output
+    else:  # the checkpoint went with the records
+        assert made.stderr.startswith("Error: no checkpoint of size 28")
 
 
 def test_verify_against_a_checkpoint_of_another_key_or_no_note(
