@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from timeline import usecases
 from timeline.api._days import Clock, Day
-from timeline.core.errors import Missing, TimelineError
+from timeline.core.errors import TimelineError
 from timeline.core.model import Key
 
 if TYPE_CHECKING:
@@ -530,14 +530,7 @@ class Timeline:
     def checkpoints(self, size: int | None = None) -> list[SignedCheckpoint]:
         """Every checkpoint the log holds, in order; or the one of ``size`` (``Missing``
         if the log holds none of that size)."""
-        found = usecases.signed_checkpoints(self.store)
-        if size is None:
-            return found
-        chosen = [c for c in found if c.size == size]
-        if not chosen:
-            sizes = ", ".join(str(c.size) for c in found) or "none yet"
-            raise Missing(f"no checkpoint of size {size} (the log has: {sizes})")
-        return chosen
+        return usecases.signed_checkpoints(self.store, size)
 
     def prove(
         self,

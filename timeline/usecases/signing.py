@@ -172,10 +172,12 @@ def _signed(record: Record, published: list[VerifierKey]) -> SignedCheckpoint:
     return SignedCheckpoint(record.seq, head.size, head.root, key, entry.known, entry.note)
 
 
-def signed_checkpoints(store: EventStore) -> list[SignedCheckpoint]:
-    """Every checkpoint the log holds, in order, each opened with the keys it publishes."""
+def signed_checkpoints(store: EventStore, size: int | None = None) -> list[SignedCheckpoint]:
+    """Every checkpoint the log holds, in order, each opened with the keys it publishes;
+    or the one of ``size`` (``Missing`` if it holds none)."""
     with store.reading() as r:
-        return _heads(r)
+        found = _heads(r)
+    return found if size is None else [_covering(found, size, 0)]
 
 
 def _heads(r: Reader) -> list[SignedCheckpoint]:
