@@ -72,6 +72,9 @@ def raw_events(draw: st.DrawFn) -> dict[str, Any]:
         raw["refs"] = [f"{draw(SLUGS)}/{draw(SLUGS)}"]
     if draw(st.booleans()):  # who knew before the public: on the date, any EDTF form of it
         raw["known_to"] = {draw(LINE): raw["date"].rstrip("~?%") for _ in range(2)}
+    if draw(st.booleans()):  # what a dataset called it
+        schemes = st.sampled_from(["cameo", "plover", "gdelt-id", "icews_id"])
+        raw["codes"] = draw(st.dictionaries(schemes, LINE, min_size=1, max_size=3))
     return raw
 
 

@@ -354,3 +354,26 @@ def test_pretty_json_is_the_standard_librarys_indented_json(value: object) -> No
     from timeline.core.codec import pretty
 
     assert pretty(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def test_codes_are_kept_as_a_dataset_gave_them_sorted_by_scheme() -> None:
+    event = read(codes={"plover": "CONSULT", "cameo": "046"})
+    assert event.codes == (("cameo", "046"), ("plover", "CONSULT"))
+    payload = entry_to_payload(event)
+    assert payload["codes"] == {"cameo": "046", "plover": "CONSULT"}
+    assert entry_from_payload(payload, "event") == event
+    assert "codes" not in entry_to_payload(read())  # none: left out, old hashes kept
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [
+        (["046"], "codes must be a mapping of scheme to code, e.g. {cameo: '046'}"),
+        ({"CAMEO": "046"}, "codes: 'CAMEO' is not a scheme: lowercase letters, digits, '-', '_'"),
+        ({"cameo": 38}, "codes: cameo's code must be text: quote it ('38')"),
+        ({"cameo": ""}, "codes: cameo's code must be non-empty text"),
+        ({"cameo": "0" * 201}, "codes: cameo's code is longer than 200 characters"),
+    ],
+)
+def test_codes_that_are_no_mapping_of_scheme_to_text_are_refused(codes: Any, message: str) -> None:
+    assert problems_of(draft_treaties(codes=codes)) == [("codes", message)]

@@ -212,6 +212,9 @@ class Event(EventHead):
     # sorted by actor; parties not named here learn of it at the end of its date (see
     # ``viewpoints``).
     known_to: tuple[tuple[str, EdtfDate], ...] = ()
+    # The codes a dataset gave it, by scheme, sorted (``{"cameo": "046", "plover":
+    # "CONSULT"}`` for an event imported from coded data): kept as given.
+    codes: tuple[tuple[str, str], ...] = ()
 
     def head(self) -> EventHead:
         return EventHead(

@@ -289,10 +289,13 @@ def _event_lines(e: Event, marks: str = "", public: dt.date | None = None) -> li
         known = f"  (known {e.known.isoformat()}; publicly {public.isoformat()})"
     if e.announced is not None:
         known = f"  (scheduled; announced {e.announced.isoformat()})"
-    return [
+    lines = [
         f"{e.date.text:<11} {e.type:<16} {e.key}{known}{marks}",
         f"            {', '.join(e.actors)} — {e.title}",
     ]
+    if e.codes:  # what a dataset called it
+        lines.append("            codes: " + ", ".join(f"{k} {v}" for k, v in e.codes))
+    return lines
 
 
 def _record_lines(record: Record) -> list[str]:

@@ -92,6 +92,8 @@ def _event_payload(event: Event) -> dict[str, Any]:
         p["known_to"] = {actor: when.text for actor, when in event.known_to}
     if event.announced is not None:
         p["scheduled"] = True
+    if event.codes:
+        p["codes"] = dict(event.codes)
     return p
 
 
@@ -167,11 +169,16 @@ def _event_from_payload(p: Mapping[str, Any]) -> Event:
         known_given=p.get("known_given", True),
         known_to=_known_to(p.get("known_to")),
         announced=announced,
+        codes=_codes(p.get("codes")),
     )
 
 
 def _known_to(value: Mapping[str, Any] | None) -> tuple[tuple[str, EdtfDate], ...]:
     return tuple(sorted((_text(a), parse_edtf(as_date_text(d))) for a, d in (value or {}).items()))
+
+
+def _codes(value: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), _text(v)) for k, v in (value or {}).items()))
 
 
 def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
@@ -258,6 +265,7 @@ _STORED: dict[str, Any] = {
     ),
     "refs": lambda v, t: tuple(dict.fromkeys(_stored_ref(r, t) for r in _texts(v))),
     "known_to": lambda v, t: _known_to(v),
+    "codes": lambda v, t: _codes(v),
 }
 
 
@@ -266,7 +274,8 @@ def stored_value(field: str, value: Any, thread: str) -> Any:
     it, checked when recorded), in the event's own type: stripped, NFC, dates parsed.
     Trusted: no rule is checked again (see ``amend.apply_corrections``)."""
     if value is None:
-        return None if field not in ("actors", "sources", "positions", "refs", "known_to") else ()
+        empty = ("actors", "sources", "positions", "refs", "known_to", "codes")
+        return None if field not in empty else ()
     decode = _STORED.get(field)
     return decode(value, thread) if decode is not None else _text(value)
 

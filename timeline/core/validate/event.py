@@ -46,6 +46,7 @@ EVENT_FIELDS: tuple[str, ...] = tuple(
         "refs",
         "known_to",
         "scheduled",
+        "codes",
     ]
 )
 _FIELD_SET = frozenset(EVENT_FIELDS)
@@ -176,6 +177,30 @@ def _known_to(value: object) -> tuple[tuple[str, EdtfDate], ...]:
     return tuple(sorted(out.items()))
 
 
+CODE_SCHEME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
+def _codes(value: object) -> tuple[tuple[str, str], ...]:
+    """``{scheme: code}``: what a dataset called the event (``cameo: "046"``)."""
+    if not value:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ValueError("codes must be a mapping of scheme to code, e.g. {cameo: '046'}")
+    out: dict[str, str] = {}
+    for scheme, code in value.items():
+        if not isinstance(scheme, str) or CODE_SCHEME.fullmatch(scheme) is None:
+            raise ValueError(
+                f"codes: {scheme!r} is not a scheme: lowercase letters, digits, '-', '_'"
+            )
+        if not isinstance(code, str):  # YAML reads 046 as a number: 38, in YAML 1.1
+            raise ValueError(f"codes: {scheme}'s code must be text: quote it ('{code}')")
+        text = text_field(code, f"codes: {scheme}'s code", one_line=True)
+        if len(text) > 200:
+            raise ValueError(f"codes: {scheme}'s code is longer than 200 characters")
+        out[scheme] = text
+    return tuple(sorted(out.items()))
+
+
 def _check_known_to(
     known_to: tuple[tuple[str, EdtfDate], ...], date: EdtfDate, known: dt.date, c: Checker
 ) -> None:
@@ -207,6 +232,7 @@ _FIELD_CHECKS: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
     ("sources", _sources, ()),
     ("positions", _positions, ()),
     ("known_to", _known_to, ()),
+    ("codes", _codes, ()),
 )
 
 
@@ -391,6 +417,7 @@ def _plain_event(raw: Mapping[str, Any], thread: str | None) -> Event | None:
             positions=_positions(get("positions")),
             refs=_refs(get("refs") or [], Key(thread, event_id)),
             known_to=known_to,
+            codes=_codes(get("codes")),
         )
     except (ValueError, InvalidDate, TypeError):
         return None
