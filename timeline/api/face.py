@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         SignedCheckpoint,
         VerifyResult,
     )
+    from timeline.usecases.coded import CodedImport
     from timeline.usecases.exporting import ExportFormat
 
 __all__ = ["Access", "Timeline"]
@@ -471,6 +472,43 @@ class Timeline:
             allow_future=allow_future,
             known_by=self.clock.maybe_day(known_by, "known_by"),
         )
+
+    def import_coded(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        format: Literal["gdelt", "icews"],
+        thread: str | None = None,
+        thread_by: Literal["dyad"] | None = None,
+        codes: Sequence[str] | None = None,
+        countries: Sequence[str] = (),
+        encoding: str = "utf-8",
+        max_bad: int = 100,
+        dry_run: bool = False,
+    ) -> CodedImport:
+        """Import machine-coded event data (``format``: a GDELT 2.0 export, an ICEWS
+        events file; a ``.zip`` of them, or ``-`` for standard input): its rows folded
+        into the events they report, all in ``thread`` or one thread per set of parties
+        (``thread_by="dyad"``); only CAMEO ``codes`` (prefixes; None: the diplomatic
+        roots) with a party of one of ``countries`` (any if empty); all or nothing, and
+        nothing at all past ``max_bad`` bad rows. ``dry_run``: the counts, nothing
+        written. Raises ``ImportErrors`` or ``TimelineError``."""
+        from timeline.usecases.coded import Coding, import_coded
+
+        if thread_by not in (None, "dyad"):
+            raise TimelineError(f"--thread-by {thread_by!r}: only dyad")
+        coding = Coding(
+            format,
+            thread,
+            thread_by,
+            None if codes is None else tuple(codes),
+            tuple(countries),
+            encoding,
+            max_bad,
+        )
+        names = [str(p) for p in paths]
+        now, today = self.clock.now(), self.clock.today()
+        return import_coded(self.store, names, coding, now, today=today, dry_run=dry_run)
 
     def restore(self, path: str) -> int:
         """Put a backup (``export jsonl``) back into an empty database, exactly; the

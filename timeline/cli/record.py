@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,11 +15,12 @@ from timeline.cli._app import app, env_of
 from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.core.dates import parse_edtf
 from timeline.core.errors import TimelineError
+from timeline.core.model import EVENT_TYPES, STATUSES, is_slug
+from timeline.core.validate import text_field
 
 if TYPE_CHECKING:
     from timeline.api import ImportResult
-from timeline.core.model import EVENT_TYPES, STATUSES, is_slug
-from timeline.core.validate import text_field
+    from timeline.cli._env import Env
 
 # ---- add ------------------------------------------------------------------------------
 
@@ -214,6 +217,27 @@ def add(
 # ---- import ---------------------------------------------------------------------------
 
 
+class ImportFormat(StrEnum):
+    events = "events"
+    gdelt = "gdelt"
+    icews = "icews"
+
+
+class ThreadBy(StrEnum):
+    dyad = "dyad"
+
+
+@dataclass(frozen=True)
+class CodedOptions:
+    thread: str | None
+    thread_by: ThreadBy | None
+    codes: str | None
+    countries: str | None
+    encoding: str
+    max_bad: int
+    dry_run: bool
+
+
 @app.command("import")
 def import_(
     ctx: typer.Context,
@@ -243,22 +267,67 @@ def import_(
             "became known.",
         ),
     ] = None,
+    fmt: Annotated[
+        ImportFormat,
+        typer.Option(
+            "--format",
+            help="events: event files; gdelt: GDELT 2.0 event exports (.CSV, or .zip as "
+            "GDELT publishes them); icews: ICEWS event files. A coded file may be - (stdin).",
+        ),
+    ] = ImportFormat.events,
+    thread: Annotated[
+        str | None,
+        typer.Option(metavar="SLUG", help="Coded data: record every event in this thread."),
+    ] = None,
+    thread_by: Annotated[
+        ThreadBy | None,
+        typer.Option(help="Coded data: one thread per set of parties' countries (rus-ukr)."),
+    ] = None,
+    codes: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CODES",
+            help="Coded data: only these CAMEO roots or codes, comma-separated (03,04,057) "
+            "[default: the diplomatic roots 01-06, 08, 10-12, 16].",
+        ),
+    ] = None,
+    actor_country: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COUNTRIES",
+            help="Coded data: only events with a party of one of these countries, "
+            "comma-separated, as the dataset writes them (RUS,UKR; Ukraine).",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str, typer.Option(metavar="NAME", help="Coded data: the files' encoding.")
+    ] = "utf-8",
+    max_bad: Annotated[
+        int,
+        typer.Option(metavar="N", min=0, help="Coded data: past N bad rows, nothing is imported."),
+    ] = 100,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Coded data: read, fold and count; write nothing."),
+    ] = False,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
+    With --format gdelt or icews, machine-coded event data: its rows folded into the
+    events they report, each recorded once, put in a thread (--thread, --thread-by).
 
     Example: timeline import events/
     """
     env = env_of(ctx)
-    if restore is not None:
-        from timeline.cli.admin import restore_file
-
-        if paths or bundled:
-            raise TimelineError("--restore takes one backup file and nothing else")
-        restore_file(env, restore)
-        typer.echo(
-            "Warning: `import --restore` is deprecated; use `timeline restore FILE`", err=True
+    coded = CodedOptions(thread, thread_by, codes, actor_country, encoding, max_bad, dry_run)
+    if fmt is not ImportFormat.events:
+        return _import_coded(env, fmt, list(paths or []), coded)
+    if coded != CodedOptions(None, None, None, None, "utf-8", 100, False):
+        raise TimelineError(
+            "--thread, --thread-by, --codes, --actor-country, --encoding, --max-bad and "
+            "--dry-run are for coded data: add --format gdelt or icews"
         )
-        return
+    if restore is not None:
+        return _restore_deprecated(env, restore, bool(paths or bundled))
     targets = list(paths or [])
     if bundled:
         from timeline.api import bundled_events
@@ -266,6 +335,19 @@ def import_(
         targets.append(str(bundled_events()))
     if not targets:
         raise TimelineError("name at least one PATH, or use --bundled")
+    _import_events(env, targets, allow_future, known_by)
+
+
+def _restore_deprecated(env: Env, backup: str, more: bool) -> None:
+    from timeline.cli.admin import restore_file
+
+    if more:
+        raise TimelineError("--restore takes one backup file and nothing else")
+    restore_file(env, backup)
+    typer.echo("Warning: `import --restore` is deprecated; use `timeline restore FILE`", err=True)
+
+
+def _import_events(env: Env, targets: list[str], allow_future: bool, known_by: str | None) -> None:
     bar: Any = None
 
     def progress(done: int, total: int) -> None:  # characters of the files read
@@ -285,6 +367,55 @@ def import_(
         if bar is not None:
             bar.__exit__(None, None, None)
     _summary(result, known_by)
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions) -> None:
+    if not paths:
+        raise TimelineError("name at least one FILE (or - for standard input)")
+    report = env.timeline("write").import_coded(
+        paths,
+        format="gdelt" if fmt is ImportFormat.gdelt else "icews",
+        thread=o.thread,
+        thread_by=None if o.thread_by is None else "dyad",
+        codes=_split(o.codes) if o.codes is not None else None,
+        countries=_split(o.countries),
+        encoding=o.encoding,
+        max_bad=o.max_bad,
+        dry_run=o.dry_run,
+    )
+    shown = 10  # bad rows named one by one; the rest counted
+    for problem in report.bad[:shown]:
+        typer.echo(f"Warning: {problem}: skipped", err=True)
+    if len(report.bad) > shown:
+        typer.echo(f"Warning: {len(report.bad) - shown} more bad rows skipped", err=True)
+    if report.replaced:
+        typer.echo(
+            f"Warning: {report.replaced} characters not {o.encoding} were read as U+FFFD "
+            "(another --encoding?)",
+            err=True,
+        )
+    r, n = report.result, report.rows
+    left = [f"{report.folded:,} repeating another's event (folded into it)"]
+    left.append(f"{report.outside:,} outside the codes")
+    if o.countries:
+        left.append(f"{report.other_parties:,} of other countries")
+    left.append(f"{len(report.bad):,} bad")
+    typer.echo(
+        f"Read {n:,} row{'s' if n != 1 else ''}: {report.events:,} events; rows " + ", ".join(left)
+    )
+    if report.no_country:
+        typer.echo(
+            f"Not recorded: {report.no_country:,} events with no party of a known country "
+            "(no dyad thread takes them; --thread takes all)"
+        )
+    done = "Would import" if o.dry_run else "Imported"
+    typer.echo(
+        f"{done} {r.added:,} events, {r.present:,} already present{_new_threads(r.new_threads)}"
+    )
 
 
 def _summary(result: ImportResult, known_by: str | None) -> None:

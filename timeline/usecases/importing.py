@@ -37,6 +37,14 @@ __all__ = ["ImportResult", "expand_paths", "import_paths"]
 BATCH = 5000  # events validated, compared and appended at a time
 
 
+class DryRun(Exception):  # not an error: how a dry run leaves its transaction
+    """A dry run's import, done and rolled back: what it would have done (``result``)."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
 @dataclass
 class ImportResult:
     files: int = 0
@@ -66,7 +74,7 @@ def import_paths(
     Re-importing an identical record is skipped and counted as already present.
     """
     with bulk():
-        importer = _Import(store, now, progress)
+        importer = Importer(store, now, progress)
         importer.today, importer.allow_future = today or now.date(), allow_future
         importer.known_by = known_by
         return importer.run(paths)
@@ -76,7 +84,7 @@ Batch = dict[Key, tuple[Written, RawEvent]]
 Titles = dict[str, tuple[str, str]]  # thread -> (title, where it was written)
 
 
-class _Import:
+class Importer:
     def __init__(self, store: EventStore, now: dt.datetime, progress: Progress | None) -> None:
         self.store, self.now, self.progress = store, now, progress
         self.today, self.allow_future = now.date(), False
@@ -111,9 +119,17 @@ class _Import:
         files, self.problems = expand_paths(paths)
         self.result.files = len(files)
         self.total = sum(f.stat().st_size for f in files)
+        return self.run_batches(self.batches(files))
+
+    def run_batches(
+        self, batches: Iterable[list[RawEvent]], *, dry_run: bool = False
+    ) -> ImportResult:
+        """Check and append the events, a batch at a time, in one transaction; then
+        their amendments; then the threads' states. ``dry_run``: all of it, then the
+        transaction is rolled back (``DryRun``, holding the result)."""
         with self.store.writing(None) as w, ThreadPoolExecutor(max_workers=1) as pool:
             w.log.bulk()
-            for raws in self.batches(files):
+            for raws in batches:
                 # while a batch is checked (Python, on another thread), the database
                 # indexes the text of the one before (its own work, not holding
                 # Python's lock): the two take two cores
@@ -128,7 +144,9 @@ class _Import:
                 raise ImportErrors(self.problems)  # leaves the transaction: nothing written
             if self.touched:
                 reproject(w, self.touched, self.first_seq)
-        self.result.new_threads = sorted(self.touched - set(self.recorded))
+            self.result.new_threads = sorted(self.touched - set(self.recorded))
+            if dry_run:
+                raise DryRun(self.result)  # leaves the transaction: nothing written
         return self.result
 
     # ---- reading ------------------------------------------------------------------------

@@ -1,0 +1,239 @@
+"""Importing the real GDELT and ICEWS files (tests/data/coded/, with their provenance):
+every count the import reports derived here on its own, from the files as the csv
+module reads them; the Normandy-format talks of 1 June 2018 one event with its four
+parties and its sources; the back-dated GDELT rows known after their date; a second
+import adds nothing; hostile files end in one line, with nothing written."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, Run, count_rows
+from timeline.core.cameo import DIPLOMATIC_ROOTS
+
+DATA = REPO / "tests" / "data" / "coded"
+GDELT = DATA / "gdelt2-20191024143000.export.CSV"
+ICEWS = DATA / "icews-events.2018.sample.tab"
+NOW = "2026-11-28T12:00:00Z"
+
+
+def _gdelt_rows() -> list[list[str]]:
+    with GDELT.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _icews_rows() -> list[dict[str, str]]:
+    with ICEWS.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _expected_events(rows: list[tuple[str, str, str, str, tuple[str, ...]]]) -> int:
+    """The events rows of (day, code, publisher, story, parties) report, counted the
+    long way: a story's parties coded in every pair among three or more are one event,
+    else each pair is; the same day, code and parties from several stories, one."""
+    stories: dict[tuple[str, str, str, str], set[frozenset[str]]] = defaultdict(set)
+    for day, code, publisher, story, parties in rows:
+        stories[day, code, publisher, story].add(frozenset(parties))
+    events = set()
+    for (day, code, _, _), pairs in stories.items():
+        names = set().union(*pairs)
+        groups: list[set[str]] = []  # connected parties, by repeated merging
+        for pair in pairs:
+            touching = [g for g in groups if g & pair]
+            merged = set(pair).union(*touching)
+            groups = [g for g in groups if g not in touching] + [merged]
+        assert set().union(*groups) == names
+        for group in groups:
+            inside = [p for p in pairs if p <= group]
+            every_pair = {frozenset(c) for c in itertools.combinations(group, 2)}
+            if len(group) >= 3 and every_pair <= set(inside):
+                events.add((day, code, frozenset(group)))
+            else:
+                events.update((day, code, p) for p in inside)
+    return len(events)
+
+
+def test_a_gdelt_batch_is_folded_counted_and_recorded_once(run: Run, db_url: str) -> None:
+    rows = _gdelt_rows()
+    assert len(rows) == 2111 and {len(r) for r in rows} == {61}
+    kept = [r for r in rows if r[28] in DIPLOMATIC_ROOTS]  # EventRootCode
+    parties = [
+        tuple(dict.fromkeys(n for n in (r[6] or r[7] or r[5], r[16] or r[17] or r[15]) if n))
+        for r in kept
+    ]
+    events = _expected_events(
+        [(r[1], r[26], r[60], r[60], p) for r, p in zip(kept, parties, strict=True)]
+    )
+    result = run("import", "--format", "gdelt", str(GDELT), "--thread", "gdelt-batch")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"Read 2,111 rows: {events:,} events; rows {len(kept) - events:,} repeating another's "
+        f"event (folded into it), {len(rows) - len(kept):,} outside the codes, 0 bad",
+        f"Imported {events:,} events, 0 already present; new threads: gdelt-batch",
+    ]
+    assert count_rows(db_url) == events
+    again = run("import", "--format", "gdelt", str(GDELT), "--thread", "gdelt-batch")
+    assert again.stdout.splitlines()[1] == f"Imported 0 events, {events:,} already present"
+    assert count_rows(db_url) == events
+
+
+def test_back_dated_gdelt_rows_are_known_on_the_day_gdelt_first_saw_them(run: Run) -> None:
+    added = dt.date(2019, 10, 24)  # DATEADDED of every row of the batch
+    back_dated = {
+        (r[1], r[26]) for r in _gdelt_rows() if r[28] in DIPLOMATIC_ROOTS and r[1] < "20191024"
+    }
+    assert len(back_dated) > 20
+    assert run("import", "--format", "gdelt", str(GDELT), "--thread", "batch").exit_code == 0
+    log = json.loads(run("log", "--format", "json").stdout)
+    late = {
+        (e["date"].replace("-", ""), e["codes"]["cameo"]) for e in log if e["known"] != e["date"]
+    }
+    assert late == back_dated
+    assert all(e["known"] == added.isoformat() for e in log)  # first seen: the batch's day
+    assert all(e["date"] <= e["known"] for e in log)
+
+
+def test_the_normandy_format_talks_are_one_event_with_four_parties(run: Run) -> None:
+    normandy = {"Germany", "France", "Russian Federation", "Ukraine"}
+    rows = _icews_rows()
+    assert len(rows) == 3705
+    stories: dict[tuple[str, str], set[frozenset[str]]] = defaultdict(set)
+    for r in rows:
+        if r["Event Date"] == "2018-06-01" and r["CAMEO Code"] == "040":
+            pair = frozenset((r["Source Country"], r["Target Country"]))
+            if pair <= normandy and len(pair) == 2:
+                stories[r["Publisher"], r["Story ID"]].add(pair)
+    every_pair = {frozenset(c) for c in itertools.combinations(normandy, 2)}
+    publishers = {p for (p, _), pairs in stories.items() if every_pair <= pairs}
+    assert len(publishers) >= 2
+    result = run("import", "--format", "icews", str(ICEWS), "--thread-by", "dyad")
+    assert result.exit_code == 0, result.output
+    thread = "france-germany-russian-federation-ukraine"
+    log = json.loads(run("log", "--thread", thread, "--format", "json").stdout)
+    (talks,) = [e for e in log if e["codes"]["cameo"] == "040"]
+    assert talks["date"] == talks["known"] == "2018-06-01"  # ICEWS gives no later day
+    assert set(talks["actors"]) == {"Germany", "France", "Russia", "Ukraine"}
+    assert talks["type"] == "talks" and talks["codes"]["plover"] == "CONSULT"
+    assert {s["name"] for s in talks["sources"]} >= publishers
+
+
+def test_an_icews_file_is_folded_and_counted_and_a_dry_run_writes_nothing(
+    run: Run, db_url: str
+) -> None:
+    rows = _icews_rows()
+    kept = [r for r in rows if r["CAMEO Code"][:2] in DIPLOMATIC_ROOTS]
+    events = _expected_events(
+        [
+            (
+                r["Event Date"],
+                r["CAMEO Code"],
+                r["Publisher"],
+                r["Story ID"],
+                tuple(dict.fromkeys(n for n in (r["Source Name"], r["Target Name"]) if n)),
+            )
+            for r in kept
+        ]
+    )
+    args = ["import", "--format", "icews", str(ICEWS), "--thread", "icews"]
+    dry = run(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.splitlines() == [
+        f"Read 3,705 rows: {events:,} events; rows {len(kept) - events:,} repeating another's "
+        f"event (folded into it), {len(rows) - len(kept):,} outside the codes, 0 bad",
+        f"Would import {events:,} events, 0 already present; new threads: icews",
+    ]
+    assert count_rows(db_url) == 0
+    assert run(*args).stdout.splitlines()[1].startswith(f"Imported {events:,} events")
+
+
+def test_codes_and_countries_narrow_an_import_and_the_rest_is_counted(run: Run) -> None:
+    rows = _icews_rows()
+    consult = [r for r in rows if r["CAMEO Code"].startswith("04")]
+    theirs = [r for r in consult if "Ukraine" in (r["Source Country"], r["Target Country"])]
+    result = run(
+        "import", "--format", "icews", str(ICEWS), "--thread", "consult",
+        "--codes", "04", "--actor-country", "ukraine", "--dry-run",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert f"{len(rows) - len(consult):,} outside the codes" in first
+    assert f"{len(consult) - len(theirs):,} of other countries" in first
+    bad_code = run("import", "--format", "icews", str(ICEWS), "--thread", "x", "--codes", "4x")
+    assert bad_code.exit_code == 1
+    assert bad_code.stderr.startswith("Error: --codes: '4x' is no CAMEO root or code")
+
+
+def test_a_zip_as_gdelt_publishes_it_and_standard_input_read_as_the_file(
+    run: Run, tmp_path: Path
+) -> None:
+    packed = tmp_path / "20191024143000.export.CSV.zip"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(GDELT, "20191024143000.export.CSV")
+    args = ["import", "--format", "gdelt", "--thread", "batch", "--dry-run"]
+    plain = run(*args, str(GDELT)).stdout
+    assert run(*args, str(packed)).stdout == plain
+    assert run(*args, "-", input=GDELT.read_text(encoding="utf-8")).stdout == plain
+
+
+def test_a_bad_row_is_named_and_skipped_up_to_max_bad(run: Run, tmp_path: Path) -> None:
+    lines = GDELT.read_text(encoding="utf-8").splitlines(keepends=True)
+    dirty = tmp_path / "dirty.CSV"
+    short = "\t".join(lines[3].split("\t")[:40]) + "\n"
+    wide = "\t".join(["x"] * 10_000) + "\n"
+    trailing = lines[5].rstrip("\n") + "\t\t\n"  # trailing tabs: tolerated
+    dirty.write_text("".join([*lines[:3], short, wide, trailing, *lines[6:10]]))
+    result = run("import", "--format", "gdelt", str(dirty), "--thread", "t", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"Warning: {dirty}:4: 40 columns, not GDELT 2.0's 61: skipped",
+        f"Warning: {dirty}:5: 10000 columns, not GDELT 2.0's 61: skipped",
+    ]
+    assert result.stdout.startswith("Read 8 rows: ")  # the 8 good ones
+    assert result.stdout.splitlines()[0].endswith(", 2 bad")
+    refused = run("import", "--format", "gdelt", str(dirty), "--thread", "t", "--max-bad", "1")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: 2 bad rows, more than --max-bad 1: nothing imported (the first: {dirty}:4: "
+        "40 columns, not GDELT 2.0's 61)\n"
+    )
+
+
+@pytest.mark.parametrize("hostile", ["binary", "long line", "icews as gdelt", "gdelt as icews"])
+def test_a_hostile_file_is_one_line_and_nothing_written(
+    run: Run, db_url: str, tmp_path: Path, hostile: str
+) -> None:
+    path, fmt = tmp_path / "hostile", "gdelt"
+    if hostile == "binary":
+        path.write_bytes(bytes(range(256)) * 4000)
+    elif hostile == "long line":  # far past a line's limit: read through, never held
+        path.write_text("1\t" * 3_000_000 + "\n" + "".join(GDELT.read_text().splitlines(True)[:3]))
+    elif hostile == "icews as gdelt":
+        path.write_bytes(ICEWS.read_bytes())
+    else:
+        path.write_bytes(GDELT.read_bytes())
+        fmt = "icews"
+    result = run("import", "--format", fmt, str(path), "--thread", "t")
+    if hostile == "long line":  # one bad row, named; the rest imported
+        assert result.exit_code == 0, result.output
+        assert result.stderr.startswith(f"Warning: {path}:1: a line longer than 1,048,576")
+        return
+    assert result.exit_code == 1, result.output
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.output
+    assert count_rows(db_url) == 0
+
+
+def test_coded_options_without_a_coded_format_are_refused(run: Run) -> None:
+    result = run("import", str(GDELT), "--thread", "t")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --thread, --thread-by, --codes")
+    none = run("import", "--format", "gdelt", str(GDELT))
+    assert none.stderr.startswith("Error: coded data has no negotiation threads: name one")

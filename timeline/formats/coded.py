@@ -1,0 +1,377 @@
+"""Machine-coded event data read as timeline's events: GDELT 2.0 exports and ICEWS
+event files. Pure: lines of text in, values out.
+
+A dataset codes each report of an event, once per direction: one meeting of four
+ministers is twelve ICEWS rows per story that tells of it, and one per publisher. A
+``Folder`` folds them back into the events they report, as rows arrive, in two steps:
+
+1. the rows of one story (an ICEWS story, a GDELT source article) of one day and
+   CAMEO code that code the same parties, whichever way round, are one event; parties
+   coded in every pair among three or more (a multilateral meeting, coded pair by
+   pair) are one event with them all;
+2. the events of different stories (and publishers) on the same day, with the same
+   code and the same parties, are one event, with every story's sources.
+
+The event's id is made from what makes it that event (the dataset, its day, its code,
+its parties), so that importing a file again, or a batch that overlaps another, finds
+the events already there.
+
+Each dataset's days: GDELT's ``SQLDATE`` is the day the event took place, and its
+``DATEADDED`` (UTC) the moment GDELT first saw it, which is when it became known to
+anyone reading GDELT: ``known`` is that day (never before the event's own day).
+ICEWS gives no publication day: ``known`` is the event's day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from timeline.core.cameo import NAMES, is_code, plover_of, timeline_type
+
+__all__ = [
+    "FORMATS",
+    "Actor",
+    "BadRow",
+    "CodedEvent",
+    "CodedRow",
+    "Folder",
+    "Selection",
+    "gdelt_rows",
+    "icews_rows",
+]
+
+Format = Literal["gdelt", "icews"]
+FORMATS: tuple[Format, ...] = ("gdelt", "icews")
+
+GDELT_COLUMNS = 61  # the GDELT 2.0 event codebook's
+_G_ID, _G_DATE, _G_CODE, _G_ADDED, _G_URL = 0, 1, 26, 59, 60
+_G_ACTORS = ((5, 6, 7), (15, 16, 17))  # (code, name, country code) of Actor1, Actor2
+ICEWS_NEEDS = (
+    "Event ID",
+    "Event Date",
+    "Source Name",
+    "Source Country",
+    "CAMEO Code",
+    "Target Name",
+    "Target Country",
+    "Story ID",
+    "Publisher",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A party as the dataset names it (its name, or its code where it has none), and
+    its country (a code in GDELT, a name in ICEWS; None if the dataset gives none)."""
+
+    name: str
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CodedRow:
+    """One row of a dataset: an event as one report coded it, in one direction."""
+
+    line: int
+    date: dt.date
+    known: dt.date
+    code: str  # CAMEO
+    actors: tuple[Actor, ...]  # source, then target (either may be missing)
+    story: str  # what tells of it: an ICEWS story, a GDELT source article
+    source: str  # who tells of it: a publisher, a web site
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A row that does not read as its dataset writes rows: skipped, and reported."""
+
+    line: int
+    reason: str
+
+
+def _day(text: str, what: str) -> dt.date:
+    text = text.strip()
+    try:
+        if len(text) >= 8 and text[:8].isdigit() and "-" not in text:
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a day") from None
+
+
+def _code(text: str) -> str:
+    code = text.strip()
+    if not is_code(code):
+        raise ValueError(f"CAMEO code {code!r} is not in the CAMEO codebook")
+    return code
+
+
+def _host(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def gdelt_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
+    """The rows of a GDELT 2.0 events export (tab-separated, no header, 61 columns;
+    trailing empty columns are tolerated, short rows are bad)."""
+    for n, line in enumerate(lines, 1):
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        cols = text.split("\t")
+        while len(cols) > GDELT_COLUMNS and cols[-1] == "":
+            cols.pop()
+        if len(cols) != GDELT_COLUMNS:
+            yield BadRow(n, f"{len(cols)} columns, not GDELT 2.0's {GDELT_COLUMNS}")
+            continue
+        try:
+            date = _day(cols[_G_DATE], "SQLDATE")
+            added = _day(cols[_G_ADDED], "DATEADDED")
+            code = _code(cols[_G_CODE])
+        except ValueError as e:
+            yield BadRow(n, str(e))
+            continue
+        actors = []
+        for code_col, name_col, country_col in _G_ACTORS:
+            name = cols[name_col].strip() or cols[country_col].strip() or cols[code_col].strip()
+            if name:
+                actors.append(Actor(name, cols[country_col].strip() or None))
+        if not actors:
+            yield BadRow(n, "no actor: both Actor1 and Actor2 are empty")
+            continue
+        url = cols[_G_URL].strip()
+        web = url if url.startswith(("http://", "https://")) and _host(url) else None
+        source = _host(url) if web else (url or "GDELT")
+        yield CodedRow(
+            n, date, max(date, added), code, tuple(actors), url or cols[_G_ID], str(source), web
+        )
+
+
+def icews_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
+    """The rows of an ICEWS events file (tab-separated, a header naming its columns)."""
+    it = iter(lines)
+    header = next(it, "").rstrip("\r\n").lstrip("\ufeff").split("\t")
+    where = {name.strip(): i for i, name in enumerate(header)}
+    missing = [name for name in ICEWS_NEEDS if name not in where]
+    if missing:
+        yield BadRow(1, f"not an ICEWS header: no column {', '.join(missing)}")
+        return
+    at = {name: where[name] for name in ICEWS_NEEDS}
+    width = max(at.values()) + 1
+    for n, line in enumerate(it, 2):
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        cols = text.split("\t")
+        if len(cols) < width:
+            yield BadRow(n, f"{len(cols)} columns, fewer than the header's {len(header)}")
+            continue
+        try:
+            date = _day(cols[at["Event Date"]], "Event Date")
+            code = _code(cols[at["CAMEO Code"]])
+        except ValueError as e:
+            yield BadRow(n, str(e))
+            continue
+        actors = []
+        for name_col, country_col in (
+            ("Source Name", "Source Country"),
+            ("Target Name", "Target Country"),
+        ):
+            name, country = cols[at[name_col]].strip(), cols[at[country_col]].strip()
+            if name:
+                actors.append(Actor(name, country or None))
+        if not actors:
+            yield BadRow(n, "no actor: both Source Name and Target Name are empty")
+            continue
+        story = cols[at["Story ID"]].strip() or cols[at["Event ID"]].strip()
+        source = cols[at["Publisher"]].strip() or "ICEWS"
+        yield CodedRow(n, date, date, code, tuple(actors), story, source)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rows an import keeps: CAMEO codes under one of ``codes`` (prefixes), with
+    a party of one of ``countries`` (any, if empty; compared without case)."""
+
+    codes: tuple[str, ...]
+    countries: frozenset[str] = frozenset()
+
+    def keeps_code(self, code: str) -> bool:
+        return code.startswith(self.codes)
+
+    def keeps_parties(self, actors: Sequence[Actor]) -> bool:
+        if not self.countries:
+            return True
+        return any(a.country and a.country.casefold() in self.countries for a in actors)
+
+
+@dataclass
+class _Story:
+    """What one story tells of one day and code (step 1): the parties' pairs it codes
+    (a party alone: a pair of one), with the rows of each."""
+
+    line: int
+    known: dt.date
+    source: tuple[str, str | None]
+    actors: dict[str, Actor] = field(default_factory=dict)
+    pairs: dict[frozenset[str], int] = field(default_factory=dict)
+
+    def parties(self) -> Iterator[tuple[tuple[str, ...], int]]:
+        """Each event the story tells of: its parties, and its rows. Parties coded in
+        every pair among three or more (a multilateral meeting, coded pair by pair) are
+        one event; else each pair is one (whichever way round it was coded)."""
+        links: dict[str, set[str]] = {}
+        for pair in self.pairs:
+            for name in pair:
+                links.setdefault(name, set()).update(pair - {name})
+        seen: set[str] = set()
+        for start in self.actors:  # in first-seen order
+            if start in seen:
+                continue
+            group, todo = [], [start]
+            while todo:
+                name = todo.pop()
+                if name not in seen:
+                    seen.add(name)
+                    group.append(name)
+                    todo += links.get(name, ())
+            mine = {p: n for p, n in self.pairs.items() if p <= set(group)}
+            clique = len(group) >= 3 and all(len(links[g]) == len(group) - 1 for g in group)
+            if clique:
+                order = [a for a in self.actors if a in group]
+                yield tuple(order), sum(mine.values())
+            else:
+                for pair, rows in mine.items():
+                    yield tuple(a for a in self.actors if a in pair), rows
+
+
+@dataclass(frozen=True)
+class CodedEvent:
+    """One event as the rows of every story that tells of it give it."""
+
+    dataset: str
+    date: dt.date
+    known: dt.date
+    code: str
+    actors: tuple[Actor, ...]
+    sources: tuple[tuple[str, str | None], ...]  # (name, url), in first-seen order
+    line: int  # of its first row
+    rows: int  # the rows folded into it
+
+    @property
+    def id(self) -> str:
+        """Stable for the same event: its dataset, day, code and parties."""
+        parties = "\n".join(sorted(a.name for a in self.actors)).encode()
+        digest = hashlib.sha256(parties).hexdigest()[:8]
+        return f"{self.dataset}-{self.date:%Y%m%d}-{self.code}-{digest}"
+
+    def fields(self, thread: str) -> dict[str, object]:
+        """The event as an event file would write it."""
+        names = [a.name for a in self.actors]
+        codes = {"cameo": self.code}
+        plover = plover_of(self.code)
+        if plover is not None:
+            codes["plover"] = plover
+        sources = [{"name": name, **({"url": url} if url else {})} for name, url in self.sources]
+        return {
+            "thread": thread,
+            "id": self.id,
+            "date": self.date.isoformat(),
+            "known": self.known.isoformat(),
+            "type": timeline_type(self.code),
+            "actors": names,
+            "title": f"{NAMES[self.code]}: {', '.join(names)}",
+            "sources": sources,
+            "codes": codes,
+        }
+
+
+class Folder:
+    """Rows in, the events they report out (see the module): the rows a ``Selection``
+    leaves out and the bad ones are counted, never silently dropped."""
+
+    def __init__(self, dataset: str, selection: Selection) -> None:
+        self.dataset, self.selection = dataset, selection
+        self.stories: dict[tuple[dt.date, str, str, str], _Story] = {}
+        self.rows = self.outside = self.other_parties = 0
+        self.bad: list[BadRow] = []
+
+    def add(self, row: CodedRow | BadRow) -> None:
+        if isinstance(row, BadRow):
+            self.bad.append(row)
+            return
+        self.rows += 1
+        if not self.selection.keeps_code(row.code):
+            self.outside += 1
+            return
+        if not self.selection.keeps_parties(row.actors):
+            self.other_parties += 1
+            return
+        key = (row.date, row.code, row.source, row.story)
+        story = self.stories.get(key)
+        if story is None:
+            story = self.stories[key] = _Story(row.line, row.known, (row.source, row.url))
+        story.known = min(story.known, row.known)  # first seen
+        for actor in row.actors:
+            story.actors.setdefault(actor.name, actor)
+        pair = frozenset(a.name for a in row.actors)
+        story.pairs[pair] = story.pairs.get(pair, 0) + 1
+
+    def events(self) -> list[CodedEvent]:
+        """The events, in the order their first rows came: step 2 merges the events of
+        several stories with the same day, code and parties."""
+        merged: dict[tuple[dt.date, str, frozenset[str]], CodedEvent] = {}
+        for (date, code, _, _), s in self.stories.items():
+            for names, rows in s.parties():
+                actors = tuple(s.actors[n] for n in names)
+                event = CodedEvent(
+                    self.dataset, date, s.known, code, actors, (s.source,), s.line, rows
+                )
+                key = (date, code, frozenset(names))
+                held = merged.get(key)
+                merged[key] = event if held is None else _merge(held, event)
+        return sorted(merged.values(), key=lambda e: e.line)
+
+    def kept(self) -> int:
+        """The rows kept (neither bad nor left out by the selection)."""
+        return self.rows - self.outside - self.other_parties
+
+
+def _merge(a: CodedEvent, b: CodedEvent) -> CodedEvent:
+    sources = dict(a.sources)
+    for name, url in b.sources:
+        sources.setdefault(name, url)
+    return CodedEvent(
+        a.dataset, a.date, min(a.known, b.known), a.code, a.actors,
+        tuple(sources.items()), min(a.line, b.line), a.rows + b.rows,
+    )  # fmt: skip
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug_of(text: str) -> str:
+    """A thread slug made of a name: ASCII letters and digits, words joined by '-'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_SLUG.sub("-", plain.casefold()).strip("-")[:60].strip("-") or "unnamed"
+
+
+def dyad(event: CodedEvent) -> tuple[str, str] | None:
+    """The thread of an event's parties (``--thread-by dyad``): its slug, the parties'
+    countries sorted and joined (``rus-ukr``), and its title (``RUS – UKR``); None when
+    no party has a country."""
+    countries = sorted({a.country for a in event.actors if a.country})
+    if not countries:
+        return None
+    return "-".join(slug_of(c) for c in countries)[:80].strip("-"), " – ".join(countries)

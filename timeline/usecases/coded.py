@@ -1,0 +1,215 @@
+"""Importing machine-coded event data (GDELT 2.0 exports, ICEWS event files): read the
+rows (a file, a ``.zip`` as GDELT publishes them, or standard input), fold them into the
+events they report (``formats.coded``), put each in a thread, and record them as an
+import of event files records its events: all or nothing, in one transaction.
+
+An event is recorded once, however many batches give it: a later batch that gives an
+event already recorded (its id: its day, code and parties) adds nothing to it, even
+with other sources. What was first seen stands, as its ``known`` day does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+from timeline.core.cameo import DIPLOMATIC_ROOTS, NAMES
+from timeline.core.errors import Problem, TimelineError
+from timeline.core.model import Record, Written
+from timeline.formats.coded import (
+    BadRow,
+    CodedEvent,
+    Folder,
+    Selection,
+    dyad,
+    gdelt_rows,
+    icews_rows,
+)
+from timeline.formats.eventfile import RawEvent
+from timeline.storage import EventStore
+from timeline.usecases._append import bulk
+from timeline.usecases.importing import BATCH, DryRun, Importer, ImportResult
+
+__all__ = ["CodedImport", "Coding", "import_coded"]
+
+MAX_LINE = 1 << 20  # characters: a longer line is no row of any dataset
+READERS = {"gdelt": gdelt_rows, "icews": icews_rows}
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How coded rows become events: the dataset's ``format``; the thread (``thread``,
+    or ``thread_by`` dyad: one per set of parties' countries); the CAMEO codes kept
+    (prefixes; None: the diplomatic roots) and the parties' countries (any of them;
+    empty: all); the files' encoding; how many bad rows an import tolerates."""
+
+    format: Literal["gdelt", "icews"]
+    thread: str | None = None
+    thread_by: Literal["dyad"] | None = None
+    codes: tuple[str, ...] | None = None
+    countries: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+    max_bad: int = 100
+
+
+@dataclass
+class CodedImport:
+    """What an import of coded data read and did: the rows read, the events they
+    report (``result``: those added and already present), the rows folded into
+    another's event, left out by the codes or the countries, and the bad ones (named)."""
+
+    result: ImportResult
+    rows: int = 0
+    events: int = 0
+    folded: int = 0
+    outside: int = 0
+    other_parties: int = 0
+    no_country: int = 0  # events no dyad thread takes: no party has a country
+    bad: list[Problem] = field(default_factory=list)
+    replaced: int = 0  # characters the encoding could not read (U+FFFD)
+
+
+def _selection(coding: Coding) -> Selection:
+    codes = coding.codes if coding.codes is not None else DIPLOMATIC_ROOTS
+    for code in codes:
+        if not (code.isdigit() and (code in NAMES or (len(code) == 1 and code != "0"))):
+            raise TimelineError(f"--codes: {code!r} is no CAMEO root or code (01 to 20, 046...)")
+    return Selection(tuple(codes), frozenset(c.strip().casefold() for c in coding.countries))
+
+
+def _lines(stream: IO[str], source: str, bad: list[Problem]) -> Iterator[str]:
+    """The stream's lines; a line longer than ``MAX_LINE`` is read through, never held,
+    and named (it counts as a bad row: the reader sees it empty)."""
+    n = 0
+    while True:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            return
+        n += 1
+        if len(line) >= MAX_LINE and not line.endswith("\n"):
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith("\n"):
+                pass
+            bad.append(Problem(source, n, f"a line longer than {MAX_LINE:,} characters"))
+            yield "\n"
+            continue
+        yield line
+
+
+def _open(name: str, encoding: str) -> Iterator[tuple[str, IO[str]]]:
+    """The text streams a name gives: a file, each file of a ``.zip``, or stdin (-)."""
+    if name == "-":
+        yield "<stdin>", io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, errors="replace")
+        return
+    path = Path(name)
+    if not path.is_file():
+        raise TimelineError(f"{name}: no such file")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            for member in z.infolist():
+                if not member.is_dir():
+                    with z.open(member) as raw:
+                        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace")
+                        yield f"{name}:{member.filename}", text
+        return
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
+        yield name, f
+
+
+class _CodedImporter(Importer):
+    """The import of event files, fed the events that coded rows fold into."""
+
+    def __init__(self, store: EventStore, now: dt.datetime, coding: Coding) -> None:
+        super().__init__(store, now, None)
+        self.coding = coding
+        self.report = CodedImport(self.result)
+
+    def fold_files(self, names: Iterable[str]) -> list[RawEvent]:
+        """Every file's rows, folded: the events to record, as event files give them."""
+        coding, raws = self.coding, list[RawEvent]()
+        for name in names:
+            folder = Folder(coding.format, _selection(coding))
+            bad: list[Problem] = []
+            for source, stream in _open(name, coding.encoding):
+                for row in READERS[coding.format](self._counted(_lines(stream, source, bad))):
+                    if isinstance(row, BadRow) and row.line == 1 and "header" in row.reason:
+                        raise TimelineError(f"{source}:1: {row.reason}")
+                    folder.add(row)
+                bad += (Problem(source, b.line, b.reason) for b in folder.bad)
+                folder.bad = []
+            events = folder.events()
+            r = self.report
+            r.rows += folder.rows
+            r.events += len(events)
+            r.folded += folder.kept() - len(events)
+            r.outside += folder.outside
+            r.other_parties += folder.other_parties
+            r.bad += sorted(bad, key=lambda p: p.line or 0)
+            raws += (raw for raw in (self._raw(name, e) for e in events) if raw is not None)
+        if len(self.report.bad) > coding.max_bad:
+            first = self.report.bad[0]
+            raise TimelineError(
+                f"{len(self.report.bad)} bad rows, more than --max-bad {coding.max_bad}: "
+                f"nothing imported (the first: {first})"
+            )
+        return raws
+
+    def _counted(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            self.report.replaced += line.count("\ufffd")
+            yield line
+
+    def _raw(self, name: str, event: CodedEvent) -> RawEvent | None:
+        """The event as an event file gives it, in its thread (None: no dyad thread
+        takes it, and it is counted)."""
+        if self.coding.thread is not None:
+            return RawEvent(name, event.line, event.fields(self.coding.thread))
+        found = dyad(event)
+        if found is None:
+            self.report.no_country += 1
+            return None
+        thread, title = found
+        self.titles.setdefault(thread, (title, name))
+        return RawEvent(name, event.line, event.fields(thread))
+
+    def same_as_recorded(self, entry: Written, raw: RawEvent, old: Record) -> None:
+        """An event recorded before: the first seen stands (another batch may give it
+        with other sources), counted as present."""
+        if old.kind == entry.kind and self.where(old.seq) is None:
+            self.result.present += 1
+            return
+        super().same_as_recorded(entry, raw, old)
+
+
+def import_coded(
+    store: EventStore,
+    names: Iterable[str],
+    coding: Coding,
+    now: dt.datetime,
+    *,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+) -> CodedImport:
+    """Import coded event data (see the module): all or nothing; ``dry_run``: read,
+    fold and check everything, count what would be added, write nothing."""
+    if (coding.thread is None) == (coding.thread_by is None):
+        raise TimelineError(
+            "coded data has no negotiation threads: name one with --thread SLUG, or "
+            "make one per set of parties with --thread-by dyad"
+        )
+    names = list(names)
+    with bulk():
+        importer = _CodedImporter(store, now, coding)
+        importer.today = today or now.date()
+        raws = importer.fold_files(names)
+        importer.result.files = len(names)
+        batches = (raws[i : i + BATCH] for i in range(0, len(raws), BATCH))
+        with suppress(DryRun):  # what it would have done is in the report
+            importer.run_batches(batches, dry_run=dry_run)
+    return importer.report
