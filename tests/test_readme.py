@@ -1,7 +1,8 @@
 """Every `$ timeline ...` example in the README runs, in order, against one fresh database,
 and prints exactly what the README shows.
 
-Conventions of the README's ```console blocks: commands run with
+Conventions of the README's ```console blocks: commands run in a folder holding the
+coded data samples of a clone (tests/data/coded), with
 TIMELINE_DB=timeline.db and TIMELINE_NOW=2026-11-28T09:00:00Z unless the line sets
 another `NAME=value` first; `| head -N` and `| tail -N` are honoured; an output with
 a `...` line is an excerpt (its other lines must appear in that order). A ```yaml block
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -94,9 +96,13 @@ def run(command: str) -> list[str]:
     return lines
 
 
+SAMPLES = "tests/data/coded"  # the real coded data the README imports, as in a clone
+
+
 def run_all(text: str) -> list[tuple[Example, list[str]]]:
     out = []
     with tempfile.TemporaryDirectory() as tmp, _cwd(Path(tmp)):
+        shutil.copytree(REPO / SAMPLES, Path(tmp) / SAMPLES)
         for item in examples(text):
             if isinstance(item, tuple):
                 Path(item[0]).write_text(item[1])
