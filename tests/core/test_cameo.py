@@ -74,3 +74,12 @@ def test_a_plover_event_takes_the_type_most_of_its_cameo_codes_have() -> None:
 def test_the_diplomatic_roots_are_roots_of_the_codebook() -> None:
     assert all(NAMES[root].isupper() for root in DIPLOMATIC_ROOTS)
     assert NAMES["04"] == "CONSULT" and "09" not in DIPLOMATIC_ROOTS
+
+
+def test_the_diplomatic_plover_events_are_those_mostly_under_the_diplomatic_roots() -> None:
+    from timeline.core.cameo import DIPLOMATIC_PLOVER
+
+    assert DIPLOMATIC_PLOVER == (
+        "ACCUSE", "AGREE", "CONCEDE", "CONSULT", "COOPERATE", "REJECT", "REQUEST",
+        "RETREAT", "SANCTION", "SUPPORT",
+    )  # fmt: skip

@@ -196,7 +196,7 @@ def test_a_bad_row_is_named_and_skipped_up_to_max_bad(run: Run, tmp_path: Path) 
         f"Warning: {dirty}:4: 40 columns, not GDELT 2.0's 61: skipped",
         f"Warning: {dirty}:5: 10000 columns, not GDELT 2.0's 61: skipped",
     ]
-    assert result.stdout.startswith("Read 8 rows: ")  # the 8 good ones
+    assert result.stdout.startswith("Read 10 rows: ")  # 8 good ones
     assert result.stdout.splitlines()[0].endswith(", 2 bad")
     refused = run("import", "--format", "gdelt", str(dirty), "--thread", "t", "--max-bad", "1")
     assert refused.exit_code == 1
@@ -237,3 +237,41 @@ def test_coded_options_without_a_coded_format_are_refused(run: Run) -> None:
     assert result.stderr.startswith("Error: --thread, --thread-by, --codes")
     none = run("import", "--format", "gdelt", str(GDELT))
     assert none.stderr.startswith("Error: coded data has no negotiation threads: name one")
+
+
+POLECAT = DATA / "polecat-sample.tsv"
+
+
+def test_a_polecat_file_is_read_as_iso_8859_1_and_typed_by_plover(run: Run) -> None:
+    raw = POLECAT.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # as POLECAT publishes it: ISO-8859-1
+    result = run("import", "--format", "polecat", str(POLECAT), "--thread-by", "dyad")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"Warning: {POLECAT}:8: Event Date '2023-02-30' is not a day: skipped",
+        f"Warning: {POLECAT}:9: Event Type 'nonsense' is not a PLOVER event: skipped",
+    ]
+    assert result.stdout.splitlines()[0] == (
+        "Read 9 rows: 4 events; rows 1 repeating another's event (folded into it), "
+        "2 outside the codes, 2 bad"
+    )
+    log = {e["id"].split("-")[2]: e for e in json.loads(run("log", "--format", "json").stdout)}
+    consult = log["consult"]  # one meeting, coded both ways by two publishers
+    assert consult["actors"] == ["Germany", "France"] and consult["type"] == "talks"
+    assert [s["name"] for s in consult["sources"]] == ["Reuters", "Agence France-Presse"]
+    assert consult["known"] == "2023-03-01"  # the first publication
+    agree = log["agree"]  # a Latin-1 name, and a report three days after the event
+    assert agree["actors"] == ["Pedro Sánchez", "Emmanuel Macron"]
+    assert (agree["date"], agree["known"], agree["type"]) == ("2023-03-01", "2023-03-04", "offer")
+    assert log["reject"]["actors"] == ["Russia", "Belarus", "Ukraine"]  # a cell of two
+    assert log["reject"]["thread"] == "blr-rus-ukr"
+    assert log["request"]["codes"] == {"plover": "REQUEST"}
+    narrowed = run(
+        "import", "--format", "polecat", str(POLECAT), "--thread", "t", "--codes", "consult",
+        "--dry-run",
+    )  # fmt: skip
+    assert narrowed.stdout.splitlines()[0].startswith("Read 9 rows: 1 event; ")
+    assert run(
+        "import", "--format", "polecat", str(POLECAT), "--thread", "t", "--codes", "046"
+    ).stderr.startswith("Error: --codes: '046' is no PLOVER event")

@@ -477,20 +477,22 @@ class Timeline:
         self,
         paths: Iterable[str | Path],
         *,
-        format: Literal["gdelt", "icews"],
+        format: Literal["gdelt", "icews", "polecat"],
         thread: str | None = None,
         thread_by: Literal["dyad"] | None = None,
         codes: Sequence[str] | None = None,
         countries: Sequence[str] = (),
-        encoding: str = "utf-8",
+        encoding: str | None = None,
         max_bad: int = 100,
         dry_run: bool = False,
     ) -> CodedImport:
         """Import machine-coded event data (``format``: a GDELT 2.0 export, an ICEWS
-        events file; a ``.zip`` of them, or ``-`` for standard input): its rows folded
+        events file, a POLECAT file; a ``.zip`` of them, or ``-`` for standard input;
+        ``encoding``: None, the dataset's own): its rows folded
         into the events they report, all in ``thread`` or one thread per set of parties
         (``thread_by="dyad"``); only CAMEO ``codes`` (prefixes; None: the diplomatic
-        roots) with a party of one of ``countries`` (any if empty); all or nothing, and
+        roots; PLOVER events for POLECAT) with a party of one of ``countries`` (any if
+        empty); all or nothing, and
         nothing at all past ``max_bad`` bad rows. ``dry_run``: the counts, nothing
         written. Raises ``ImportErrors`` or ``TimelineError``."""
         from timeline.usecases.coded import Coding, import_coded

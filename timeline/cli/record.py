@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -221,10 +221,18 @@ class ImportFormat(StrEnum):
     events = "events"
     gdelt = "gdelt"
     icews = "icews"
+    polecat = "polecat"
 
 
 class ThreadBy(StrEnum):
     dyad = "dyad"
+
+
+_CODED: dict[ImportFormat, Literal["gdelt", "icews", "polecat"]] = {
+    ImportFormat.gdelt: "gdelt",
+    ImportFormat.icews: "icews",
+    ImportFormat.polecat: "polecat",
+}
 
 
 @dataclass(frozen=True)
@@ -233,7 +241,7 @@ class CodedOptions:
     thread_by: ThreadBy | None
     codes: str | None
     countries: str | None
-    encoding: str
+    encoding: str | None
     max_bad: int
     dry_run: bool
 
@@ -272,7 +280,8 @@ def import_(
         typer.Option(
             "--format",
             help="events: event files; gdelt: GDELT 2.0 event exports (.CSV, or .zip as "
-            "GDELT publishes them); icews: ICEWS event files. A coded file may be - (stdin).",
+            "GDELT publishes them); icews: ICEWS event files; polecat: POLECAT files (PLOVER "
+            "events). A coded file may be - (stdin).",
         ),
     ] = ImportFormat.events,
     thread: Annotated[
@@ -287,8 +296,9 @@ def import_(
         str | None,
         typer.Option(
             metavar="CODES",
-            help="Coded data: only these CAMEO roots or codes, comma-separated (03,04,057) "
-            "[default: the diplomatic roots 01-06, 08, 10-12, 16].",
+            help="Coded data: only these CAMEO roots or codes, comma-separated (03,04,057), "
+            "or PLOVER events for POLECAT (consult,agree) [default: the diplomatic ones: "
+            "roots 01-06, 08, 10-12, 16].",
         ),
     ] = None,
     actor_country: Annotated[
@@ -300,8 +310,13 @@ def import_(
         ),
     ] = None,
     encoding: Annotated[
-        str, typer.Option(metavar="NAME", help="Coded data: the files' encoding.")
-    ] = "utf-8",
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Coded data: the files' encoding [default: the dataset's: ISO-8859-1 for "
+            "POLECAT, UTF-8 for the others].",
+        ),
+    ] = None,
     max_bad: Annotated[
         int,
         typer.Option(metavar="N", min=0, help="Coded data: past N bad rows, nothing is imported."),
@@ -321,7 +336,7 @@ def import_(
     coded = CodedOptions(thread, thread_by, codes, actor_country, encoding, max_bad, dry_run)
     if fmt is not ImportFormat.events:
         return _import_coded(env, fmt, list(paths or []), coded)
-    if coded != CodedOptions(None, None, None, None, "utf-8", 100, False):
+    if coded != CodedOptions(None, None, None, None, None, 100, False):
         raise TimelineError(
             "--thread, --thread-by, --codes, --actor-country, --encoding, --max-bad and "
             "--dry-run are for coded data: add --format gdelt or icews"
@@ -369,6 +384,10 @@ def _import_events(env: Env, targets: list[str], allow_future: bool, known_by: s
     _summary(result, known_by)
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'s' if n != 1 else ''}"
+
+
 def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
@@ -378,7 +397,7 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
         raise TimelineError("name at least one FILE (or - for standard input)")
     report = env.timeline("write").import_coded(
         paths,
-        format="gdelt" if fmt is ImportFormat.gdelt else "icews",
+        format=_CODED[fmt],
         thread=o.thread,
         thread_by=None if o.thread_by is None else "dyad",
         codes=_split(o.codes) if o.codes is not None else None,
@@ -394,7 +413,7 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
         typer.echo(f"Warning: {len(report.bad) - shown} more bad rows skipped", err=True)
     if report.replaced:
         typer.echo(
-            f"Warning: {report.replaced} characters not {o.encoding} were read as U+FFFD "
+            f"Warning: {report.replaced} characters the encoding could not read are U+FFFD "
             "(another --encoding?)",
             err=True,
         )
@@ -404,9 +423,8 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
     if o.countries:
         left.append(f"{report.other_parties:,} of other countries")
     left.append(f"{len(report.bad):,} bad")
-    typer.echo(
-        f"Read {n:,} row{'s' if n != 1 else ''}: {report.events:,} events; rows " + ", ".join(left)
-    )
+    events = _count(report.events, "event")
+    typer.echo(f"Read {_count(n, 'row')}: {events}; rows " + ", ".join(left))
     if report.no_country:
         typer.echo(
             f"Not recorded: {report.no_country:,} events with no party of a known country "
@@ -414,7 +432,8 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
         )
     done = "Would import" if o.dry_run else "Imported"
     typer.echo(
-        f"{done} {r.added:,} events, {r.present:,} already present{_new_threads(r.new_threads)}"
+        f"{done} {_count(r.added, 'event')}, {r.present:,} already present"
+        f"{_new_threads(r.new_threads)}"
     )
 
 

@@ -25,6 +25,7 @@ from collections import Counter
 from timeline.core.cameo_table import NAMES, PLOVER
 
 __all__ = [
+    "DIPLOMATIC_PLOVER",
     "DIPLOMATIC_ROOTS",
     "NAMES",
     "TYPES",
@@ -39,6 +40,19 @@ __all__ = [
 # keeps unless told otherwise (aid, investigations, threats, protests, force and
 # violence are not negotiation, and are counted, not recorded)
 DIPLOMATIC_ROOTS = ("01", "02", "03", "04", "05", "06", "08", "10", "11", "12", "16")
+
+
+def _diplomatic_plover() -> tuple[str, ...]:
+    """The PLOVER events most of whose CAMEO codes are under the diplomatic roots."""
+    counts: dict[str, list[int]] = {}
+    for code, event in PLOVER.items():
+        if len(code) > 2:
+            counts.setdefault(event, [0, 0])[code[:2] in DIPLOMATIC_ROOTS] += 1
+    return tuple(sorted(e for e, (outside, inside) in counts.items() if inside > outside))
+
+
+# what an import of PLOVER-coded data (POLECAT) keeps unless told otherwise
+DIPLOMATIC_PLOVER = _diplomatic_plover()
 
 TYPES = {
     "01": "statement",

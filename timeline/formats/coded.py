@@ -1,5 +1,5 @@
-"""Machine-coded event data read as timeline's events: GDELT 2.0 exports and ICEWS
-event files. Pure: lines of text in, values out.
+"""Machine-coded event data read as timeline's events: GDELT 2.0 exports, ICEWS event
+files and POLECAT files. Pure: lines of text in, values out.
 
 A dataset codes each report of an event, once per direction: one meeting of four
 ministers is twelve ICEWS rows per story that tells of it, and one per publisher. A
@@ -19,7 +19,11 @@ the events already there.
 Each dataset's days: GDELT's ``SQLDATE`` is the day the event took place, and its
 ``DATEADDED`` (UTC) the moment GDELT first saw it, which is when it became known to
 anyone reading GDELT: ``known`` is that day (never before the event's own day).
-ICEWS gives no publication day: ``known`` is the event's day.
+POLECAT's ``Publication Date`` is the day its report was published: ``known``. ICEWS
+gives no publication day: ``known`` is the event's day.
+
+GDELT and ICEWS type events with CAMEO codes; POLECAT with PLOVER events (``CONSULT``),
+which ``core.cameo`` types through the CAMEO codes the PLOVER project maps to them.
 """
 
 from __future__ import annotations
@@ -33,11 +37,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from timeline.core.cameo import NAMES, is_code, plover_of, timeline_type
+from timeline.core.cameo import NAMES, is_code, plover_of, plover_type, timeline_type
 
 __all__ = [
     "FORMATS",
     "Actor",
+    "BadHeader",
     "BadRow",
     "CodedEvent",
     "CodedRow",
@@ -45,10 +50,11 @@ __all__ = [
     "Selection",
     "gdelt_rows",
     "icews_rows",
+    "polecat_rows",
 ]
 
-Format = Literal["gdelt", "icews"]
-FORMATS: tuple[Format, ...] = ("gdelt", "icews")
+Format = Literal["gdelt", "icews", "polecat"]
+FORMATS: tuple[Format, ...] = ("gdelt", "icews", "polecat")
 
 GDELT_COLUMNS = 61  # the GDELT 2.0 event codebook's
 _G_ID, _G_DATE, _G_CODE, _G_ADDED, _G_URL = 0, 1, 26, 59, 60
@@ -87,6 +93,7 @@ class CodedRow:
     story: str  # what tells of it: an ICEWS story, a GDELT source article
     source: str  # who tells of it: a publisher, a web site
     url: str | None = None
+    scheme: Literal["cameo", "plover"] = "cameo"  # what ``code`` is
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +102,10 @@ class BadRow:
 
     line: int
     reason: str
+
+
+class BadHeader(BadRow):
+    """A header that is not the dataset's: the file is not of that format at all."""
 
 
 def _day(text: str, what: str) -> dt.date:
@@ -158,16 +169,19 @@ def gdelt_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
         )
 
 
-def icews_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
-    """The rows of an ICEWS events file (tab-separated, a header naming its columns)."""
+def _headed(
+    lines: Iterable[str], needs: Sequence[str], dataset: str
+) -> Iterator[tuple[int, dict[str, str]] | BadRow]:
+    """The rows of a tab-separated file with a header, each as the columns it needs by
+    name (extra columns, named or not, are let be; a row short of one is bad)."""
     it = iter(lines)
     header = next(it, "").rstrip("\r\n").lstrip("\ufeff").split("\t")
     where = {name.strip(): i for i, name in enumerate(header)}
-    missing = [name for name in ICEWS_NEEDS if name not in where]
+    missing = [name for name in needs if name not in where]
     if missing:
-        yield BadRow(1, f"not an ICEWS header: no column {', '.join(missing)}")
+        yield BadHeader(1, f"not a {dataset} header: no column {', '.join(missing)}")
         return
-    at = {name: where[name] for name in ICEWS_NEEDS}
+    at = {name: where[name] for name in needs}
     width = max(at.values()) + 1
     for n, line in enumerate(it, 2):
         text = line.rstrip("\r\n")
@@ -177,38 +191,104 @@ def icews_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
         if len(cols) < width:
             yield BadRow(n, f"{len(cols)} columns, fewer than the header's {len(header)}")
             continue
+        yield n, {name: cols[i].strip() for name, i in at.items()}
+
+
+def icews_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
+    """The rows of an ICEWS events file (tab-separated, a header naming its columns)."""
+    for item in _headed(lines, ICEWS_NEEDS, "ICEWS"):
+        if isinstance(item, BadRow):
+            yield item
+            continue
+        n, row = item
         try:
-            date = _day(cols[at["Event Date"]], "Event Date")
-            code = _code(cols[at["CAMEO Code"]])
+            date = _day(row["Event Date"], "Event Date")
+            code = _code(row["CAMEO Code"])
         except ValueError as e:
             yield BadRow(n, str(e))
             continue
-        actors = []
-        for name_col, country_col in (
-            ("Source Name", "Source Country"),
-            ("Target Name", "Target Country"),
-        ):
-            name, country = cols[at[name_col]].strip(), cols[at[country_col]].strip()
-            if name:
-                actors.append(Actor(name, country or None))
+        actors = [
+            Actor(row[name], row[country] or None)
+            for name, country in (
+                ("Source Name", "Source Country"),
+                ("Target Name", "Target Country"),
+            )
+            if row[name]
+        ]
         if not actors:
             yield BadRow(n, "no actor: both Source Name and Target Name are empty")
             continue
-        story = cols[at["Story ID"]].strip() or cols[at["Event ID"]].strip()
-        source = cols[at["Publisher"]].strip() or "ICEWS"
-        yield CodedRow(n, date, date, code, tuple(actors), story, source)
+        story = row["Story ID"] or row["Event ID"]
+        yield CodedRow(n, date, date, code, tuple(actors), story, row["Publisher"] or "ICEWS")
+
+
+POLECAT_NEEDS = (
+    "Event ID",
+    "Event Date",
+    "Event Type",
+    "Actor Name",
+    "Actor Country",
+    "Recipient Name",
+    "Recipient Country",
+    "Source",
+    "Publication Date",
+)
+
+
+def polecat_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
+    """The rows of a POLECAT file (tab-separated, a header; ISO-8859-1 as published).
+    A cell may name several actors, separated by ';', with their countries likewise."""
+    for item in _headed(lines, POLECAT_NEEDS, "POLECAT"):
+        if isinstance(item, BadRow):
+            yield item
+            continue
+        n, row = item
+        try:
+            date = _day(row["Event Date"], "Event Date")
+            published = _day(row["Publication Date"], "Publication Date")
+        except ValueError as e:
+            yield BadRow(n, str(e))
+            continue
+        event = row["Event Type"].upper()
+        if plover_type(event) is None:
+            yield BadRow(n, f"Event Type {row['Event Type']!r} is not a PLOVER event")
+            continue
+        actors = [
+            Actor(name, country or None)
+            for side in ("Actor", "Recipient")
+            for name, country in _several(row[f"{side} Name"], row[f"{side} Country"])
+        ]
+        if not actors:
+            yield BadRow(n, "no actor: both Actor Name and Recipient Name are empty")
+            continue
+        yield CodedRow(
+            n, date, max(date, published), event, tuple(actors), row["Event ID"],
+            row["Source"] or "POLECAT", scheme="plover",
+        )  # fmt: skip
+
+
+def _several(names: str, countries: str) -> list[tuple[str, str]]:
+    """Names and countries of a cell that may hold several, ';'-separated (a country
+    for each name, or one for all)."""
+    named = [n.strip() for n in names.split(";") if n.strip()]
+    where = [c.strip() for c in countries.split(";")]
+    if len(where) != len(named):
+        where = [where[0] if len(where) == 1 else ""] * len(named)
+    return list(zip(named, where, strict=True))
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which rows an import keeps: CAMEO codes under one of ``codes`` (prefixes), with
-    a party of one of ``countries`` (any, if empty; compared without case)."""
+    """Which rows an import keeps: CAMEO codes under one of ``codes`` (prefixes; with
+    ``exact``, PLOVER events among them), with a party of one of ``countries`` (any, if
+    empty; compared without case)."""
 
     codes: tuple[str, ...]
     countries: frozenset[str] = frozenset()
+    exact: bool = False  # codes are names (PLOVER events), not prefixes
 
     def keeps_code(self, code: str) -> bool:
-        return code.startswith(self.codes)
+        return code in self.codes if self.exact else code.startswith(self.codes)
 
     def keeps_parties(self, actors: Sequence[Actor]) -> bool:
         if not self.countries:
@@ -224,6 +304,7 @@ class _Story:
     line: int
     known: dt.date
     source: tuple[str, str | None]
+    scheme: Literal["cameo", "plover"]
     actors: dict[str, Actor] = field(default_factory=dict)
     pairs: dict[frozenset[str], int] = field(default_factory=dict)
 
@@ -268,30 +349,34 @@ class CodedEvent:
     sources: tuple[tuple[str, str | None], ...]  # (name, url), in first-seen order
     line: int  # of its first row
     rows: int  # the rows folded into it
+    scheme: Literal["cameo", "plover"] = "cameo"
 
     @property
     def id(self) -> str:
         """Stable for the same event: its dataset, day, code and parties."""
         parties = "\n".join(sorted(a.name for a in self.actors)).encode()
         digest = hashlib.sha256(parties).hexdigest()[:8]
-        return f"{self.dataset}-{self.date:%Y%m%d}-{self.code}-{digest}"
+        return f"{self.dataset}-{self.date:%Y%m%d}-{self.code.lower()}-{digest}"
 
     def fields(self, thread: str) -> dict[str, object]:
         """The event as an event file would write it."""
         names = [a.name for a in self.actors]
-        codes = {"cameo": self.code}
-        plover = plover_of(self.code)
-        if plover is not None:
-            codes["plover"] = plover
+        if self.scheme == "plover":
+            codes, kind, what = {"plover": self.code}, plover_type(self.code), self.code.title()
+        else:
+            codes, kind, what = {"cameo": self.code}, timeline_type(self.code), NAMES[self.code]
+            plover = plover_of(self.code)
+            if plover is not None:
+                codes["plover"] = plover
         sources = [{"name": name, **({"url": url} if url else {})} for name, url in self.sources]
         return {
             "thread": thread,
             "id": self.id,
             "date": self.date.isoformat(),
             "known": self.known.isoformat(),
-            "type": timeline_type(self.code),
+            "type": kind,
             "actors": names,
-            "title": f"{NAMES[self.code]}: {', '.join(names)}",
+            "title": f"{what}: {', '.join(names)}",
             "sources": sources,
             "codes": codes,
         }
@@ -304,14 +389,15 @@ class Folder:
     def __init__(self, dataset: str, selection: Selection) -> None:
         self.dataset, self.selection = dataset, selection
         self.stories: dict[tuple[dt.date, str, str, str], _Story] = {}
-        self.rows = self.outside = self.other_parties = 0
-        self.bad: list[BadRow] = []
+        self.rows = self.outside = self.other_parties = self.bad_rows = 0
+        self.bad: list[BadRow] = []  # those not yet taken (see ``usecases.coded``)
 
     def add(self, row: CodedRow | BadRow) -> None:
+        self.rows += 1
         if isinstance(row, BadRow):
             self.bad.append(row)
+            self.bad_rows += 1
             return
-        self.rows += 1
         if not self.selection.keeps_code(row.code):
             self.outside += 1
             return
@@ -321,7 +407,9 @@ class Folder:
         key = (row.date, row.code, row.source, row.story)
         story = self.stories.get(key)
         if story is None:
-            story = self.stories[key] = _Story(row.line, row.known, (row.source, row.url))
+            story = self.stories[key] = _Story(
+                row.line, row.known, (row.source, row.url), row.scheme
+            )
         story.known = min(story.known, row.known)  # first seen
         for actor in row.actors:
             story.actors.setdefault(actor.name, actor)
@@ -336,7 +424,7 @@ class Folder:
             for names, rows in s.parties():
                 actors = tuple(s.actors[n] for n in names)
                 event = CodedEvent(
-                    self.dataset, date, s.known, code, actors, (s.source,), s.line, rows
+                    self.dataset, date, s.known, code, actors, (s.source,), s.line, rows, s.scheme
                 )
                 key = (date, code, frozenset(names))
                 held = merged.get(key)
@@ -345,7 +433,7 @@ class Folder:
 
     def kept(self) -> int:
         """The rows kept (neither bad nor left out by the selection)."""
-        return self.rows - self.outside - self.other_parties
+        return self.rows - self.bad_rows - self.outside - self.other_parties
 
 
 def _merge(a: CodedEvent, b: CodedEvent) -> CodedEvent:
@@ -354,7 +442,7 @@ def _merge(a: CodedEvent, b: CodedEvent) -> CodedEvent:
         sources.setdefault(name, url)
     return CodedEvent(
         a.dataset, a.date, min(a.known, b.known), a.code, a.actors,
-        tuple(sources.items()), min(a.line, b.line), a.rows + b.rows,
+        tuple(sources.items()), min(a.line, b.line), a.rows + b.rows, a.scheme,
     )  # fmt: skip
 
 

@@ -20,17 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from timeline.core.cameo import DIPLOMATIC_ROOTS, NAMES
+from timeline.core.cameo import DIPLOMATIC_PLOVER, DIPLOMATIC_ROOTS, NAMES, plover_type
 from timeline.core.errors import Problem, TimelineError
 from timeline.core.model import Record, Written
 from timeline.formats.coded import (
-    BadRow,
+    BadHeader,
     CodedEvent,
     Folder,
     Selection,
     dyad,
     gdelt_rows,
     icews_rows,
+    polecat_rows,
 )
 from timeline.formats.eventfile import RawEvent
 from timeline.storage import EventStore
@@ -40,7 +41,7 @@ from timeline.usecases.importing import BATCH, DryRun, Importer, ImportResult
 __all__ = ["CodedImport", "Coding", "import_coded"]
 
 MAX_LINE = 1 << 20  # characters: a longer line is no row of any dataset
-READERS = {"gdelt": gdelt_rows, "icews": icews_rows}
+READERS = {"gdelt": gdelt_rows, "icews": icews_rows, "polecat": polecat_rows}
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,12 @@ class Coding:
     (prefixes; None: the diplomatic roots) and the parties' countries (any of them;
     empty: all); the files' encoding; how many bad rows an import tolerates."""
 
-    format: Literal["gdelt", "icews"]
+    format: Literal["gdelt", "icews", "polecat"]
     thread: str | None = None
     thread_by: Literal["dyad"] | None = None
     codes: tuple[str, ...] | None = None
     countries: tuple[str, ...] = ()
-    encoding: str = "utf-8"
+    encoding: str | None = None  # None: the dataset's (POLECAT: ISO-8859-1; else UTF-8)
     max_bad: int = 100
 
 
@@ -77,11 +78,18 @@ class CodedImport:
 
 
 def _selection(coding: Coding) -> Selection:
+    countries = frozenset(c.strip().casefold() for c in coding.countries)
+    if coding.format == "polecat":  # PLOVER events
+        events = tuple(c.upper() for c in coding.codes or DIPLOMATIC_PLOVER)
+        for event in events:
+            if plover_type(event) is None:
+                raise TimelineError(f"--codes: {event!r} is no PLOVER event (CONSULT, AGREE...)")
+        return Selection(events, countries, exact=True)
     codes = coding.codes if coding.codes is not None else DIPLOMATIC_ROOTS
     for code in codes:
         if not (code.isdigit() and (code in NAMES or (len(code) == 1 and code != "0"))):
             raise TimelineError(f"--codes: {code!r} is no CAMEO root or code (01 to 20, 046...)")
-    return Selection(tuple(codes), frozenset(c.strip().casefold() for c in coding.countries))
+    return Selection(tuple(codes), countries)
 
 
 def _lines(stream: IO[str], source: str, bad: list[Problem]) -> Iterator[str]:
@@ -136,9 +144,10 @@ class _CodedImporter(Importer):
         for name in names:
             folder = Folder(coding.format, _selection(coding))
             bad: list[Problem] = []
-            for source, stream in _open(name, coding.encoding):
+            encoding = coding.encoding or ("iso-8859-1" if coding.format == "polecat" else "utf-8")
+            for source, stream in _open(name, encoding):
                 for row in READERS[coding.format](self._counted(_lines(stream, source, bad))):
-                    if isinstance(row, BadRow) and row.line == 1 and "header" in row.reason:
+                    if isinstance(row, BadHeader):  # not this format at all
                         raise TimelineError(f"{source}:1: {row.reason}")
                     folder.add(row)
                 bad += (Problem(source, b.line, b.reason) for b in folder.bad)
