@@ -234,7 +234,7 @@ def test_a_hostile_file_is_one_line_and_nothing_written(
 def test_coded_options_without_a_coded_format_are_refused(run: Run) -> None:
     result = run("import", str(GDELT), "--thread", "t")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: --thread, --thread-by, --codes")
+    assert result.stderr.startswith("Error: --thread, --thread-by, --rules, --codes")
     none = run("import", "--format", "gdelt", str(GDELT))
     assert none.stderr.startswith("Error: coded data has no negotiation threads: name one")
 
@@ -275,3 +275,63 @@ def test_a_polecat_file_is_read_as_iso_8859_1_and_typed_by_plover(run: Run) -> N
     assert run(
         "import", "--format", "polecat", str(POLECAT), "--thread", "t", "--codes", "046"
     ).stderr.startswith("Error: --codes: '046' is no PLOVER event")
+
+
+def test_rules_put_events_in_threads_and_what_no_rule_takes_is_counted(
+    run: Run, db_url: str, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - thread: normandy-format\n"
+        "    title: Normandy format\n"
+        "    countries: [Russian Federation, Ukraine, germany, FRANCE]\n"
+        "  - thread: russia-ukraine\n"
+        "    countries: [Russian Federation, Ukraine]\n"
+        "    codes: ['0']\n"
+        "  - thread: reuters-on-china\n"
+        "    countries: [China]\n"
+        "    words: [reuters]\n"
+    )
+    result = run("import", "--format", "icews", str(ICEWS), "--rules", str(rules))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    events = int(lines[0].split(": ")[1].split(" ")[0].replace(",", ""))
+    unmatched = int(lines[1].split(" ")[2].replace(",", ""))
+    assert lines[1] == f"Not recorded: {unmatched:,} events no rule takes:"
+    assert lines[-1].startswith(f"Imported {events - unmatched:,} events")
+    assert count_rows(db_url) == events - unmatched
+    log = json.loads(run("log", "--format", "json").stdout)
+    normandy = [e for e in log if e["thread"] == "normandy-format"]
+    assert {e["codes"]["cameo"] for e in normandy} == {"036", "040"}  # the first rule wins
+    assert all(len(e["actors"]) == 4 for e in normandy)
+    russia_ukraine = [e for e in log if e["thread"] == "russia-ukraine"]
+    assert russia_ukraine and all(e["codes"]["cameo"][0] == "0" for e in russia_ukraine)
+    china = [e for e in log if e["thread"] == "reuters-on-china"]
+    assert china and all("Reuters News" in {s["name"] for s in e["sources"]} for e in china)
+    listed = json.loads(run("threads", "--format", "json").stdout)["threads"]
+    assert {t["thread"]: t["title"] for t in listed}["normandy-format"] == "Normandy format"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("rules: []\n", "{f}: a rules file holds 'rules:', a list of rules"),
+        (
+            "rules:\n  - thread: Not A Slug\n    codes: ['04']\n",
+            "{f}:2: thread 'Not A Slug' is not a slug",
+        ),
+        ("rules:\n  - thread: t\n", "{f}:2: the rule for t matches everything"),
+        ("rules:\n  - thread: t\n    colour: red\n", "{f}:2: unknown field 'colour'"),
+        ("rules: [\n", "{f}:2: invalid YAML"),
+    ],
+)
+def test_a_bad_rules_file_is_one_line_naming_file_and_line(
+    run: Run, db_url: str, tmp_path: Path, text: str, error: str
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text)
+    result = run("import", "--format", "icews", str(ICEWS), "--rules", str(rules))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: " + error.format(f=rules)), result.stderr
+    assert count_rows(db_url) == 0

@@ -480,6 +480,7 @@ class Timeline:
         format: Literal["gdelt", "icews", "polecat"],
         thread: str | None = None,
         thread_by: Literal["dyad"] | None = None,
+        rules: str | Path | None = None,
         codes: Sequence[str] | None = None,
         countries: Sequence[str] = (),
         encoding: str | None = None,
@@ -488,13 +489,13 @@ class Timeline:
     ) -> CodedImport:
         """Import machine-coded event data (``format``: a GDELT 2.0 export, an ICEWS
         events file, a POLECAT file; a ``.zip`` of them, or ``-`` for standard input;
-        ``encoding``: None, the dataset's own): its rows folded
-        into the events they report, all in ``thread`` or one thread per set of parties
-        (``thread_by="dyad"``); only CAMEO ``codes`` (prefixes; None: the diplomatic
-        roots; PLOVER events for POLECAT) with a party of one of ``countries`` (any if
-        empty); all or nothing, and
-        nothing at all past ``max_bad`` bad rows. ``dry_run``: the counts, nothing
-        written. Raises ``ImportErrors`` or ``TimelineError``."""
+        ``encoding``: None, the dataset's own): its rows folded into the events they
+        report, all in ``thread``, one thread per set of parties (``thread_by="dyad"``),
+        or as the ``rules`` file says (``formats.rules``); only CAMEO ``codes``
+        (prefixes; None: the diplomatic roots; PLOVER events for POLECAT) with a party
+        of one of ``countries`` (any if empty); all or nothing, and nothing at all past
+        ``max_bad`` bad rows. ``dry_run``: the counts, nothing written. Raises
+        ``ImportErrors`` or ``TimelineError``."""
         from timeline.usecases.coded import Coding, import_coded
 
         if thread_by not in (None, "dyad"):
@@ -503,6 +504,7 @@ class Timeline:
             format,
             thread,
             thread_by,
+            None if rules is None else str(rules),
             None if codes is None else tuple(codes),
             tuple(countries),
             encoding,

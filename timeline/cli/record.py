@@ -239,6 +239,7 @@ _CODED: dict[ImportFormat, Literal["gdelt", "icews", "polecat"]] = {
 class CodedOptions:
     thread: str | None
     thread_by: ThreadBy | None
+    rules: str | None
     codes: str | None
     countries: str | None
     encoding: str | None
@@ -292,6 +293,14 @@ def import_(
         ThreadBy | None,
         typer.Option(help="Coded data: one thread per set of parties' countries (rus-ukr)."),
     ] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Coded data: a YAML file of rules (countries, codes, words in the sources "
+            "-> thread and title); events no rule takes are counted and listed.",
+        ),
+    ] = None,
     codes: Annotated[
         str | None,
         typer.Option(
@@ -333,13 +342,13 @@ def import_(
     Example: timeline import events/
     """
     env = env_of(ctx)
-    coded = CodedOptions(thread, thread_by, codes, actor_country, encoding, max_bad, dry_run)
+    coded = CodedOptions(thread, thread_by, rules, codes, actor_country, encoding, max_bad, dry_run)
     if fmt is not ImportFormat.events:
         return _import_coded(env, fmt, list(paths or []), coded)
-    if coded != CodedOptions(None, None, None, None, None, 100, False):
+    if coded != CodedOptions(None, None, None, None, None, None, 100, False):
         raise TimelineError(
-            "--thread, --thread-by, --codes, --actor-country, --encoding, --max-bad and "
-            "--dry-run are for coded data: add --format gdelt or icews"
+            "--thread, --thread-by, --rules, --codes, --actor-country, --encoding, --max-bad "
+            "and --dry-run are for coded data: add --format gdelt, icews or polecat"
         )
     if restore is not None:
         return _restore_deprecated(env, restore, bool(paths or bundled))
@@ -400,6 +409,7 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
         format=_CODED[fmt],
         thread=o.thread,
         thread_by=None if o.thread_by is None else "dyad",
+        rules=o.rules,
         codes=_split(o.codes) if o.codes is not None else None,
         countries=_split(o.countries),
         encoding=o.encoding,
@@ -425,6 +435,13 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
     left.append(f"{len(report.bad):,} bad")
     events = _count(report.events, "event")
     typer.echo(f"Read {_count(n, 'row')}: {events}; rows " + ", ".join(left))
+    if report.unmatched:
+        n = len(report.unmatched)
+        typer.echo(f"Not recorded: {_count(n, 'event')} no rule takes:")
+        for title in report.unmatched[:shown]:
+            typer.echo(f"  {title}")
+        if n > shown:
+            typer.echo(f"  and {n - shown:,} more")
     if report.no_country:
         typer.echo(
             f"Not recorded: {report.no_country:,} events with no party of a known country "

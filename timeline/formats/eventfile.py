@@ -27,11 +27,11 @@ from json.decoder import JSONObject  # type: ignore[attr-defined]  # not in type
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]  # not in typeshed
 from typing import Any
 
-from timeline.core.errors import Problem
+from timeline.core.errors import Problem, TimelineError
 from timeline.core.validate import text_field
 from timeline.formats.backup import is_backup_line
 
-__all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "jsonl_events", "parse"]
+__all__ = ["SUFFIXES", "ParsedFile", "RawEvent", "jsonl_events", "line_of", "load_yaml", "parse"]
 
 SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 _FILE_KEYS = ("thread", "title", "events")
@@ -313,6 +313,25 @@ def _yaml_loader() -> Any:
     Loader.add_constructor("tag:yaml.org,2002:seq", construct_seq)
     _YAML_LOADER = Loader
     return Loader
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """A YAML document as event files read it (every scalar text; each mapping knows its
+    lines: ``line_of``), or TimelineError naming ``source:line``."""
+    try:
+        return _load_yaml(text)
+    except _SyntaxProblem as e:
+        where = f"{source}:{e.line}" if e.line else source
+        raise TimelineError(f"{where}: {e.message}") from None
+    except RecursionError:
+        raise TimelineError(f"{source}: nested too deeply") from None
+
+
+def line_of(value: object, key: str | None = None) -> int | None:
+    """The line a value read by ``load_yaml`` starts on (of ``key``, in a mapping)."""
+    if key is not None and isinstance(value, Mapping):
+        return _key_line(value, key)
+    return _line(value)
 
 
 def _load_yaml(text: str) -> Any:

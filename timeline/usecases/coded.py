@@ -34,6 +34,7 @@ from timeline.formats.coded import (
     polecat_rows,
 )
 from timeline.formats.eventfile import RawEvent
+from timeline.formats.rules import Rule, match, parse_rules
 from timeline.storage import EventStore
 from timeline.usecases._append import bulk
 from timeline.usecases.importing import BATCH, DryRun, Importer, ImportResult
@@ -54,6 +55,7 @@ class Coding:
     format: Literal["gdelt", "icews", "polecat"]
     thread: str | None = None
     thread_by: Literal["dyad"] | None = None
+    rules: str | None = None  # a rules file (``formats.rules``)
     codes: tuple[str, ...] | None = None
     countries: tuple[str, ...] = ()
     encoding: str | None = None  # None: the dataset's (POLECAT: ISO-8859-1; else UTF-8)
@@ -73,6 +75,7 @@ class CodedImport:
     outside: int = 0
     other_parties: int = 0
     no_country: int = 0  # events no dyad thread takes: no party has a country
+    unmatched: list[str] = field(default_factory=list)  # events no rule takes: their titles
     bad: list[Problem] = field(default_factory=list)
     replaced: int = 0  # characters the encoding could not read (U+FFFD)
 
@@ -133,9 +136,11 @@ def _open(name: str, encoding: str) -> Iterator[tuple[str, IO[str]]]:
 class _CodedImporter(Importer):
     """The import of event files, fed the events that coded rows fold into."""
 
-    def __init__(self, store: EventStore, now: dt.datetime, coding: Coding) -> None:
+    def __init__(
+        self, store: EventStore, now: dt.datetime, coding: Coding, rules: list[Rule]
+    ) -> None:
         super().__init__(store, now, None)
-        self.coding = coding
+        self.coding, self.rules = coding, rules
         self.report = CodedImport(self.result)
 
     def fold_files(self, names: Iterable[str]) -> list[RawEvent]:
@@ -179,6 +184,15 @@ class _CodedImporter(Importer):
         takes it, and it is counted)."""
         if self.coding.thread is not None:
             return RawEvent(name, event.line, event.fields(self.coding.thread))
+        if self.rules:
+            rule = match(self.rules, event)
+            if rule is None:
+                fields = event.fields("unmatched")
+                self.report.unmatched.append(f"{fields['date']} {fields['title']}")
+                return None
+            if rule.title is not None:
+                self.titles.setdefault(rule.thread, (rule.title, self.coding.rules or name))
+            return RawEvent(name, event.line, event.fields(rule.thread))
         found = dyad(event)
         if found is None:
             self.report.no_country += 1
@@ -196,6 +210,14 @@ class _CodedImporter(Importer):
         super().same_as_recorded(entry, raw, old)
 
 
+def _read_rules(path: str) -> list[Rule]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TimelineError(f"cannot read the rules {path}: {e}") from None
+    return parse_rules(text, path)
+
+
 def import_coded(
     store: EventStore,
     names: Iterable[str],
@@ -207,14 +229,15 @@ def import_coded(
 ) -> CodedImport:
     """Import coded event data (see the module): all or nothing; ``dry_run``: read,
     fold and check everything, count what would be added, write nothing."""
-    if (coding.thread is None) == (coding.thread_by is None):
+    if sum(x is not None for x in (coding.thread, coding.thread_by, coding.rules)) != 1:
         raise TimelineError(
-            "coded data has no negotiation threads: name one with --thread SLUG, or "
-            "make one per set of parties with --thread-by dyad"
+            "coded data has no negotiation threads: name one with --thread SLUG, make "
+            "one per set of parties with --thread-by dyad, or give --rules FILE (one of them)"
         )
+    rules = [] if coding.rules is None else _read_rules(coding.rules)
     names = list(names)
     with bulk():
-        importer = _CodedImporter(store, now, coding)
+        importer = _CodedImporter(store, now, coding, rules)
         importer.today = today or now.date()
         raws = importer.fold_files(names)
         importer.result.files = len(names)
