@@ -335,3 +335,43 @@ def test_a_bad_rules_file_is_one_line_naming_file_and_line(
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: " + error.format(f=rules)), result.stderr
     assert count_rows(db_url) == 0
+
+
+MENTIONS = DATA / "gdelt2-mentions-20170701234500.sample.csv"
+
+
+def _mention(event: str, when: str, site: str, url: str) -> str:
+    """A raw GDELT 2.0 Mentions row (16 tab-separated columns, no header)."""
+    cols = [event, "20191024143000", when, "1", site, url, "1", "-1", "-1", "-1", "1", "100"]
+    return "\t".join([*cols, "1000", "0.5", "", ""]) + "\n"
+
+
+def test_mentions_beside_an_export_give_its_first_report_and_every_site(
+    run: Run, tmp_path: Path
+) -> None:
+    with MENTIONS.open(encoding="utf-8", newline="") as f:
+        sample = list(csv.DictReader(f))
+    assert len(sample) == 1635
+    # the real sample (gdeltPyR's CSV) is of other days: it changes no event
+    args = ["import", "--format", "gdelt", "--thread", "batch", "--dry-run"]
+    alone = run(*args, str(GDELT)).stdout
+    beside = run(*args, str(MENTIONS), str(GDELT))
+    assert beside.exit_code == 0, beside.output
+    assert beside.stdout == f"Read 1,635 mentions in 1 Mentions file beside the exports\n{alone}"
+    # raw Mentions rows of two of the batch's events: one reported two days before
+    # GDELT added it, and by another site; the other by a second site the same day
+    mentions = tmp_path / "20191024143000.mentions.CSV"
+    mentions.write_text(
+        _mention("881990833", "20191022101500", "example.org", "https://example.org/belarus")
+        + _mention("881990835", "20191024143000", "example.net", "https://example.net/visit")
+    )
+    result = run("import", "--format", "gdelt", "--thread", "batch", str(mentions), str(GDELT))
+    assert result.exit_code == 0, result.output
+    log = json.loads(run("log", "--format", "json").stdout)
+    by_url = {s.get("url"): e for e in log for s in e["sources"]}
+    early = by_url["https://example.org/belarus"]
+    assert (early["date"], early["known"]) == ("2018-10-24", "2019-10-22")
+    assert {s["name"] for s in early["sources"]} == {"belsat.eu", "example.org"}
+    same_day = by_url["https://example.net/visit"]
+    assert same_day["known"] == "2019-10-24"
+    assert {s["name"] for s in same_day["sources"]} == {"bernama.com", "example.net"}

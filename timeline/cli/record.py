@@ -433,6 +433,9 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
     if o.countries:
         left.append(f"{report.other_parties:,} of other countries")
     left.append(f"{len(report.bad):,} bad")
+    if report.mention_files:
+        files = _count(report.mention_files, "Mentions file")
+        typer.echo(f"Read {_count(report.mentions, 'mention')} in {files} beside the exports")
     events = _count(report.events, "event")
     typer.echo(f"Read {_count(n, 'row')}: {events}; rows " + ", ".join(left))
     if report.unmatched:

@@ -28,11 +28,13 @@ which ``core.cameo`` types through the CAMEO codes the PLOVER project maps to th
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
@@ -47,9 +49,13 @@ __all__ = [
     "CodedEvent",
     "CodedRow",
     "Folder",
+    "Mention",
+    "Mentioned",
     "Selection",
+    "gdelt_mentions",
     "gdelt_rows",
     "icews_rows",
+    "is_mentions",
     "polecat_rows",
 ]
 
@@ -94,6 +100,7 @@ class CodedRow:
     source: str  # who tells of it: a publisher, a web site
     url: str | None = None
     scheme: Literal["cameo", "plover"] = "cameo"  # what ``code`` is
+    mentions: tuple[tuple[str, str | None], ...] = ()  # later reports (GDELT Mentions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +140,70 @@ def _host(url: str) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
-def gdelt_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One GDELT Mentions row: a report of an event (its GLOBALEVENTID) on a day."""
+
+    line: int
+    event: str
+    day: dt.date
+    source: str
+    url: str | None
+
+
+@dataclass
+class Mentioned:
+    """What the Mentions files say of one event: its first report's day, and who
+    reported it (by site, one address each)."""
+
+    first: dt.date
+    sources: dict[str, str | None] = field(default_factory=dict)
+
+
+MENTIONS_COLUMNS = 16  # the GDELT 2.0 Mentions codebook's
+MENTIONS_HEADER = "globaleventid,"  # the same columns as CSV, with a lower-case header
+
+
+def is_mentions(first_line: str) -> bool:
+    """Does a GDELT file's first line say it is a Mentions file, not an export?"""
+    text = first_line.lstrip("\ufeff").rstrip("\r\n")
+    return text.lower().startswith(MENTIONS_HEADER) or len(text.split("\t")) == MENTIONS_COLUMNS
+
+
+def gdelt_mentions(lines: Iterable[str]) -> Iterator[Mention | BadRow]:
+    """The rows of a GDELT 2.0 Mentions file: raw (tab-separated, 16 columns, no
+    header), or as CSV with the codebook's names as a lower-case header."""
+    it = iter(lines)
+    first = next(it, "")
+    if first.lstrip("\ufeff").lower().startswith(MENTIONS_HEADER):
+        rows: Iterator[list[str]] = csv.reader(it)
+        start = 2
+    else:
+        rows = (line.rstrip("\r\n").split("\t") for line in itertools.chain([first], it))
+        start = 1
+    for n, cols in enumerate(rows, start):
+        if not any(c.strip() for c in cols):
+            continue
+        if len(cols) < 6:
+            yield BadRow(n, f"{len(cols)} columns, not a GDELT Mentions row")
+            continue
+        try:
+            day = _day(cols[2], "MentionTimeDate")
+        except ValueError as e:
+            yield BadRow(n, str(e))
+            continue
+        url = cols[5].strip()
+        web = url if url.startswith(("http://", "https://")) and _host(url) else None
+        yield Mention(n, cols[0].strip(), day, cols[4].strip() or _host(url) or "GDELT", web)
+
+
+def gdelt_rows(
+    lines: Iterable[str], mentioned: Mapping[str, Mentioned] | None = None
+) -> Iterator[CodedRow | BadRow]:
     """The rows of a GDELT 2.0 events export (tab-separated, no header, 61 columns;
-    trailing empty columns are tolerated, short rows are bad)."""
+    trailing empty columns are tolerated, short rows are bad). ``mentioned``: what
+    Mentions files say of the events, by GLOBALEVENTID: an event is known from its
+    first report, and every site that reported it is a source."""
     for n, line in enumerate(lines, 1):
         text = line.rstrip("\r\n")
         if not text.strip():
@@ -164,9 +232,14 @@ def gdelt_rows(lines: Iterable[str]) -> Iterator[CodedRow | BadRow]:
         url = cols[_G_URL].strip()
         web = url if url.startswith(("http://", "https://")) and _host(url) else None
         source = _host(url) if web else (url or "GDELT")
+        known, later = added, tuple[tuple[str, str | None], ...]()
+        m = (mentioned or {}).get(cols[_G_ID].strip())
+        if m is not None:
+            known, later = min(added, m.first), tuple(m.sources.items())
         yield CodedRow(
-            n, date, max(date, added), code, tuple(actors), url or cols[_G_ID], str(source), web
-        )
+            n, date, max(date, known), code, tuple(actors), url or cols[_G_ID], str(source),
+            web, mentions=later,
+        )  # fmt: skip
 
 
 def _headed(
@@ -301,10 +374,11 @@ class _Story:
     """What one story tells of one day and code (step 1): the parties' pairs it codes
     (a party alone: a pair of one), with the rows of each."""
 
+    file: str
     line: int
     known: dt.date
-    source: tuple[str, str | None]
     scheme: Literal["cameo", "plover"]
+    sources: dict[str, str | None] = field(default_factory=dict)
     actors: dict[str, Actor] = field(default_factory=dict)
     pairs: dict[frozenset[str], int] = field(default_factory=dict)
 
@@ -350,6 +424,7 @@ class CodedEvent:
     line: int  # of its first row
     rows: int  # the rows folded into it
     scheme: Literal["cameo", "plover"] = "cameo"
+    file: str = ""  # of its first row
 
     @property
     def id(self) -> str:
@@ -392,7 +467,7 @@ class Folder:
         self.rows = self.outside = self.other_parties = self.bad_rows = 0
         self.bad: list[BadRow] = []  # those not yet taken (see ``usecases.coded``)
 
-    def add(self, row: CodedRow | BadRow) -> None:
+    def add(self, row: CodedRow | BadRow, file: str = "") -> None:
         self.rows += 1
         if isinstance(row, BadRow):
             self.bad.append(row)
@@ -407,10 +482,11 @@ class Folder:
         key = (row.date, row.code, row.source, row.story)
         story = self.stories.get(key)
         if story is None:
-            story = self.stories[key] = _Story(
-                row.line, row.known, (row.source, row.url), row.scheme
-            )
+            story = self.stories[key] = _Story(file, row.line, row.known, row.scheme)
         story.known = min(story.known, row.known)  # first seen
+        story.sources.setdefault(row.source, row.url)
+        for name, url in row.mentions:
+            story.sources.setdefault(name, url)
         for actor in row.actors:
             story.actors.setdefault(actor.name, actor)
         pair = frozenset(a.name for a in row.actors)
@@ -424,12 +500,21 @@ class Folder:
             for names, rows in s.parties():
                 actors = tuple(s.actors[n] for n in names)
                 event = CodedEvent(
-                    self.dataset, date, s.known, code, actors, (s.source,), s.line, rows, s.scheme
+                    self.dataset,
+                    date,
+                    s.known,
+                    code,
+                    actors,
+                    tuple(s.sources.items()),
+                    s.line,
+                    rows,
+                    s.scheme,
+                    s.file,
                 )
                 key = (date, code, frozenset(names))
                 held = merged.get(key)
                 merged[key] = event if held is None else _merge(held, event)
-        return sorted(merged.values(), key=lambda e: e.line)
+        return list(merged.values())  # in the order their first rows came
 
     def kept(self) -> int:
         """The rows kept (neither bad nor left out by the selection)."""
@@ -442,7 +527,7 @@ def _merge(a: CodedEvent, b: CodedEvent) -> CodedEvent:
         sources.setdefault(name, url)
     return CodedEvent(
         a.dataset, a.date, min(a.known, b.known), a.code, a.actors,
-        tuple(sources.items()), min(a.line, b.line), a.rows + b.rows, a.scheme,
+        tuple(sources.items()), a.line, a.rows + b.rows, a.scheme, a.file,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -25,12 +26,16 @@ from timeline.core.errors import Problem, TimelineError
 from timeline.core.model import Record, Written
 from timeline.formats.coded import (
     BadHeader,
+    BadRow,
     CodedEvent,
     Folder,
+    Mentioned,
     Selection,
     dyad,
+    gdelt_mentions,
     gdelt_rows,
     icews_rows,
+    is_mentions,
     polecat_rows,
 )
 from timeline.formats.eventfile import RawEvent
@@ -76,6 +81,8 @@ class CodedImport:
     other_parties: int = 0
     no_country: int = 0  # events no dyad thread takes: no party has a country
     unmatched: list[str] = field(default_factory=list)  # events no rule takes: their titles
+    mention_files: int = 0  # GDELT Mentions files read beside the exports
+    mentions: int = 0
     bad: list[Problem] = field(default_factory=list)
     replaced: int = 0  # characters the encoding could not read (U+FFFD)
 
@@ -143,47 +150,78 @@ class _CodedImporter(Importer):
         self.coding, self.rules = coding, rules
         self.report = CodedImport(self.result)
 
-    def fold_files(self, names: Iterable[str]) -> list[RawEvent]:
-        """Every file's rows, folded: the events to record, as event files give them."""
-        coding, raws = self.coding, list[RawEvent]()
+    def fold_files(self, names: list[str]) -> list[RawEvent]:
+        """Every file's rows, folded together (an event two files give is one): the
+        events to record, as event files give them."""
+        coding = self.coding
+        folder = Folder(coding.format, _selection(coding))
+        encoding = coding.encoding or ("iso-8859-1" if coding.format == "polecat" else "utf-8")
+        mentioned = self._mentioned(names, encoding) if coding.format == "gdelt" else None
+        bad: list[Problem] = []
         for name in names:
-            folder = Folder(coding.format, _selection(coding))
-            bad: list[Problem] = []
-            encoding = coding.encoding or ("iso-8859-1" if coding.format == "polecat" else "utf-8")
             for source, stream in _open(name, encoding):
-                for row in READERS[coding.format](self._counted(_lines(stream, source, bad))):
+                lines = self._counted(_lines(stream, source, bad))
+                if mentioned is not None:
+                    first = next(lines, "")
+                    if is_mentions(first):
+                        continue  # read already
+                    rows = gdelt_rows(itertools.chain([first], lines), mentioned)
+                else:
+                    rows = READERS[coding.format](lines)
+                for row in rows:
                     if isinstance(row, BadHeader):  # not this format at all
                         raise TimelineError(f"{source}:1: {row.reason}")
-                    folder.add(row)
+                    folder.add(row, source)
                 bad += (Problem(source, b.line, b.reason) for b in folder.bad)
                 folder.bad = []
-            events = folder.events()
-            r = self.report
-            r.rows += folder.rows
-            r.events += len(events)
-            r.folded += folder.kept() - len(events)
-            r.outside += folder.outside
-            r.other_parties += folder.other_parties
-            r.bad += sorted(bad, key=lambda p: p.line or 0)
-            raws += (raw for raw in (self._raw(name, e) for e in events) if raw is not None)
-        if len(self.report.bad) > coding.max_bad:
-            first = self.report.bad[0]
+        events = folder.events()
+        r = self.report
+        r.rows, r.events = folder.rows, len(events)
+        r.folded = folder.kept() - len(events)
+        r.outside, r.other_parties = folder.outside, folder.other_parties
+        r.bad = bad + r.bad
+        if len(r.bad) > coding.max_bad:
             raise TimelineError(
-                f"{len(self.report.bad)} bad rows, more than --max-bad {coding.max_bad}: "
-                f"nothing imported (the first: {first})"
+                f"{len(r.bad)} bad rows, more than --max-bad {coding.max_bad}: nothing "
+                f"imported (the first: {r.bad[0]})"
             )
-        return raws
+        return [raw for raw in map(self._raw, events) if raw is not None]
+
+    def _mentioned(self, names: list[str], encoding: str) -> dict[str, Mentioned]:
+        """What the GDELT Mentions files among ``names`` say, by event (their bad rows
+        are the import's too)."""
+        found: dict[str, Mentioned] = {}
+        for name in names:
+            if name == "-":  # read once, as an export
+                continue
+            for source, stream in _open(name, encoding):
+                lines = _lines(stream, source, self.report.bad)
+                first = next(lines, "")
+                if not is_mentions(first):
+                    continue
+                self.report.mention_files += 1
+                for m in gdelt_mentions(itertools.chain([first], lines)):
+                    if isinstance(m, BadRow):
+                        self.report.bad.append(Problem(source, m.line, m.reason))
+                        continue
+                    self.report.mentions += 1
+                    held = found.get(m.event)
+                    if held is None:
+                        held = found[m.event] = Mentioned(m.day)
+                    held.first = min(held.first, m.day)
+                    held.sources.setdefault(m.source, m.url)
+        return found
 
     def _counted(self, lines: Iterable[str]) -> Iterator[str]:
         for line in lines:
             self.report.replaced += line.count("\ufffd")
             yield line
 
-    def _raw(self, name: str, event: CodedEvent) -> RawEvent | None:
+    def _raw(self, event: CodedEvent) -> RawEvent | None:
         """The event as an event file gives it, in its thread (None: no dyad thread
         takes it, and it is counted)."""
         if self.coding.thread is not None:
-            return RawEvent(name, event.line, event.fields(self.coding.thread))
+            return RawEvent(event.file, event.line, event.fields(self.coding.thread))
         if self.rules:
             rule = match(self.rules, event)
             if rule is None:
@@ -191,15 +229,15 @@ class _CodedImporter(Importer):
                 self.report.unmatched.append(f"{fields['date']} {fields['title']}")
                 return None
             if rule.title is not None:
-                self.titles.setdefault(rule.thread, (rule.title, self.coding.rules or name))
-            return RawEvent(name, event.line, event.fields(rule.thread))
+                self.titles.setdefault(rule.thread, (rule.title, self.coding.rules or event.file))
+            return RawEvent(event.file, event.line, event.fields(rule.thread))
         found = dyad(event)
         if found is None:
             self.report.no_country += 1
             return None
         thread, title = found
-        self.titles.setdefault(thread, (title, name))
-        return RawEvent(name, event.line, event.fields(thread))
+        self.titles.setdefault(thread, (title, event.file))
+        return RawEvent(event.file, event.line, event.fields(thread))
 
     def same_as_recorded(self, entry: Written, raw: RawEvent, old: Record) -> None:
         """An event recorded before: the first seen stands (another batch may give it
