@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from timeline.core.proofs import Verified
-    from timeline.usecases import AddResult, Bearer, Grant, ImportResult, Recent, VerifyResult
+    from timeline.usecases import (
+        AddResult,
+        Bearer,
+        CodedImport,
+        Grant,
+        ImportResult,
+        Recent,
+        VerifyResult,
+    )
     from timeline.usecases.exporting import ExportFormat
 
 __all__ = [
@@ -37,6 +45,7 @@ __all__ = [
     "AddResult",
     "Bearer",
     "Clock",
+    "CodedImport",
     "Day",
     "EventFilter",
     "ExportFormat",
@@ -130,7 +139,15 @@ def database_error(error: Exception) -> str | None:
 
 # what the use cases answer with, loaded on first use (their modules load SQLAlchemy,
 # which a command that reads through a snapshot never needs)
-_RESULTS = ("AddResult", "Bearer", "Grant", "ImportResult", "Recent", "VerifyResult")
+_RESULTS = (
+    "AddResult",
+    "Bearer",
+    "CodedImport",
+    "Grant",
+    "ImportResult",
+    "Recent",
+    "VerifyResult",
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from timeline.usecases import (
         AddResult,
         Bearer,
+        CodedImport,
         Grant,
         ImportResult,
         Readable,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
         SignedCheckpoint,
         VerifyResult,
     )
-    from timeline.usecases.coded import CodedImport
     from timeline.usecases.exporting import ExportFormat
 
 __all__ = ["Access", "Timeline"]
@@ -372,7 +372,7 @@ class Timeline:
 
     def share(
         self,
-        fmt: Literal["jsonl", "yaml"] = "jsonl",
+        fmt: Literal["jsonl", "yaml", "csv"] = "jsonl",
         *,
         threads: Sequence[str] | None = None,
         since: Day | None = None,
@@ -380,7 +380,8 @@ class Timeline:
     ) -> Iterator[bytes]:
         """Event files that ``import`` takes: the events of ``threads`` (all if None)
         overlapping [since, until] with their corrections and retractions, and the
-        events they refer to. YAML holds one thread: name it."""
+        events they refer to. YAML holds one thread: name it; CSV is a spreadsheet of
+        them (``formats.spreadsheet``)."""
         from timeline.usecases.exporting import share
 
         start = self.clock.span(since, False, "since")
@@ -457,9 +458,12 @@ class Timeline:
         *,
         allow_future: bool = False,
         known_by: Day | None = None,
+        spreadsheets: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportResult:
-        """Import event files and folders, all or nothing (raises ``ImportErrors``);
+        """Import event files and folders, all or nothing (raises ``ImportErrors``); a
+        file named ``*.csv`` (or any, with ``spreadsheets``) is a spreadsheet of them
+        (``formats.spreadsheet``);
         ``known_by``: only what was public by that day (events, corrections and
         retractions; the rest is counted in ``later``, for a later import);
         ``progress(done, total)`` counts the files' characters read."""
@@ -471,6 +475,7 @@ class Timeline:
             today=self.clock.today(),
             allow_future=allow_future,
             known_by=self.clock.maybe_day(known_by, "known_by"),
+            spreadsheets=spreadsheets,
         )
 
     def import_coded(

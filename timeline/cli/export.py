@@ -142,6 +142,7 @@ def export_jsonl(
 class ShareFormat(StrEnum):
     jsonl = "jsonl"
     yaml = "yaml"
+    csv = "csv"
 
 
 @export_app.command("events")
@@ -152,7 +153,11 @@ def export_events(
     until: Annotated[str | None, UNTIL] = None,
     fmt: Annotated[
         ShareFormat,
-        typer.Option("--format", help="jsonl (any threads) or yaml (one thread's file)."),
+        typer.Option(
+            "--format",
+            help="jsonl (any threads), yaml (one thread's file) or csv (a spreadsheet, a "
+            "row an entry, which `timeline import` reads back).",
+        ),
     ] = ShareFormat.jsonl,
     output: Annotated[str | None, _OUTPUT] = None,
 ) -> None:

@@ -19,7 +19,7 @@ from timeline.core.model import EVENT_TYPES, STATUSES, is_slug
 from timeline.core.validate import text_field
 
 if TYPE_CHECKING:
-    from timeline.api import ImportResult
+    from timeline.api import CodedImport, ImportResult
     from timeline.cli._env import Env
 
 # ---- add ------------------------------------------------------------------------------
@@ -219,6 +219,7 @@ def add(
 
 class ImportFormat(StrEnum):
     events = "events"
+    csv = "csv"
     gdelt = "gdelt"
     icews = "icews"
     polecat = "polecat"
@@ -280,7 +281,8 @@ def import_(
         ImportFormat,
         typer.Option(
             "--format",
-            help="events: event files; gdelt: GDELT 2.0 event exports (.CSV, or .zip as "
+            help="events: event files (a *.csv one a spreadsheet of them); csv: every file "
+            "a spreadsheet; gdelt: GDELT 2.0 event exports (.CSV, or .zip as "
             "GDELT publishes them); icews: ICEWS event files; polecat: POLECAT files (PLOVER "
             "events). A coded file may be - (stdin).",
         ),
@@ -343,7 +345,7 @@ def import_(
     """
     env = env_of(ctx)
     coded = CodedOptions(thread, thread_by, rules, codes, actor_country, encoding, max_bad, dry_run)
-    if fmt is not ImportFormat.events:
+    if fmt not in (ImportFormat.events, ImportFormat.csv):
         return _import_coded(env, fmt, list(paths or []), coded)
     if coded != CodedOptions(None, None, None, None, None, None, 100, False):
         raise TimelineError(
@@ -359,7 +361,7 @@ def import_(
         targets.append(str(bundled_events()))
     if not targets:
         raise TimelineError("name at least one PATH, or use --bundled")
-    _import_events(env, targets, allow_future, known_by)
+    _import_events(env, targets, allow_future, known_by, fmt is ImportFormat.csv)
 
 
 def _restore_deprecated(env: Env, backup: str, more: bool) -> None:
@@ -371,7 +373,9 @@ def _restore_deprecated(env: Env, backup: str, more: bool) -> None:
     typer.echo("Warning: `import --restore` is deprecated; use `timeline restore FILE`", err=True)
 
 
-def _import_events(env: Env, targets: list[str], allow_future: bool, known_by: str | None) -> None:
+def _import_events(
+    env: Env, targets: list[str], allow_future: bool, known_by: str | None, spreadsheets: bool
+) -> None:
     bar: Any = None
 
     def progress(done: int, total: int) -> None:  # characters of the files read
@@ -385,7 +389,11 @@ def _import_events(env: Env, targets: list[str], allow_future: bool, known_by: s
 
     try:
         result = env.timeline("write").import_paths(
-            targets, progress=progress, allow_future=allow_future, known_by=known_by
+            targets,
+            progress=progress,
+            allow_future=allow_future,
+            known_by=known_by,
+            spreadsheets=spreadsheets,
         )
     finally:
         if bar is not None:
@@ -416,7 +424,15 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
         max_bad=o.max_bad,
         dry_run=o.dry_run,
     )
-    shown = 10  # bad rows named one by one; the rest counted
+    _coded_warnings(report)
+    _coded_summary(report, o)
+
+
+_SHOWN = 10  # bad rows, events no rule takes: named one by one, the rest counted
+
+
+def _coded_warnings(report: CodedImport) -> None:
+    shown = _SHOWN
     for problem in report.bad[:shown]:
         typer.echo(f"Warning: {problem}: skipped", err=True)
     if len(report.bad) > shown:
@@ -427,6 +443,10 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
             "(another --encoding?)",
             err=True,
         )
+
+
+def _coded_summary(report: CodedImport, o: CodedOptions) -> None:
+    shown = _SHOWN
     r, n = report.result, report.rows
     left = [f"{report.folded:,} repeating another's event (folded into it)"]
     left.append(f"{report.outside:,} outside the codes")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from timeline.usecases._common import Readable
+    from timeline.usecases.coded import CodedImport, import_coded
     from timeline.usecases.importing import ImportResult, expand_paths, import_paths
     from timeline.usecases.knowledge import lag, names, report, secrets
     from timeline.usecases.latest import Recent, recent
@@ -93,6 +94,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AddResult",
     "Bearer",
+    "CodedImport",
     "Grant",
     "ImportResult",
     "Readable",
@@ -117,6 +119,7 @@ __all__ = [
     "grants",
     "head",
     "history",
+    "import_coded",
     "import_paths",
     "keys",
     "lag",
@@ -155,6 +158,8 @@ __all__ = [
 ]
 
 _HOMES = {
+    "CodedImport": "coded",
+    "import_coded": "coded",
     "AddResult": "recording",
     "Bearer": "tokens",
     "Grant": "tokens",

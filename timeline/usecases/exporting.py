@@ -106,7 +106,7 @@ def export_chunks(
 
 def share(
     store: EventStore,
-    fmt: Literal["jsonl", "yaml"] = "jsonl",
+    fmt: Literal["jsonl", "yaml", "csv"] = "jsonl",
     *,
     threads: Sequence[str] | None = None,
     since: dt.date | None = None,
@@ -122,13 +122,19 @@ def share(
             "or use --format jsonl for several"
         )
     found = shared(store, wanted, since, until)
-    return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None)
+    return _shared_chunks(found, wanted[0] if fmt == "yaml" and wanted else None, fmt == "csv")
 
 
-def _shared_chunks(found: list[SharedThread], yaml_of: str | None) -> Iterator[bytes]:
+def _shared_chunks(
+    found: list[SharedThread], yaml_of: str | None, spreadsheet: bool
+) -> Iterator[bytes]:
     from timeline.formats.share import shared_jsonl, shared_yaml
 
-    if yaml_of is not None:
+    if spreadsheet:
+        from timeline.formats.spreadsheet import shared_csv
+
+        yield shared_csv(found).encode()
+    elif yaml_of is not None:
         yield shared_yaml(found, yaml_of).encode()
     else:
         yield from (line.encode() for line in shared_jsonl(found))

@@ -26,6 +26,7 @@ from timeline.core.mapper import entry_content, first_difference
 from timeline.core.model import Amendment, Correction, Entry, Event, Key, Record, Written
 from timeline.core.validate import entry_from_input
 from timeline.formats.eventfile import SUFFIXES, ParsedFile, RawEvent, jsonl_events, parse
+from timeline.formats.spreadsheet import csv_events
 from timeline.storage import EventStore, Writer
 from timeline.usecases._append import Progress, bulk
 from timeline.usecases._checkpoints import reproject
@@ -64,6 +65,7 @@ def import_paths(
     today: dt.date | None = None,
     allow_future: bool = False,
     known_by: dt.date | None = None,
+    spreadsheets: bool = False,
 ) -> ImportResult:
     """Import event files: the events new to the log, then their corrections and
     retractions, each in file order, in one transaction. ``progress(done, total)``
@@ -76,7 +78,7 @@ def import_paths(
     with bulk():
         importer = Importer(store, now, progress)
         importer.today, importer.allow_future = today or now.date(), allow_future
-        importer.known_by = known_by
+        importer.known_by, importer.spreadsheets = known_by, spreadsheets
         return importer.run(paths)
 
 
@@ -89,6 +91,7 @@ class Importer:
         self.store, self.now, self.progress = store, now, progress
         self.today, self.allow_future = now.date(), False
         self.known_by: dt.date | None = None
+        self.spreadsheets = False  # every file a CSV spreadsheet, whatever its name
         self.problems: list[Problem] = []
         self.result = ImportResult()
         self.titles: Titles = {}
@@ -116,7 +119,7 @@ class Importer:
             self.problem(raw, f, m)
 
     def run(self, paths: Iterable[str]) -> ImportResult:
-        files, self.problems = expand_paths(paths)
+        files, self.problems = expand_paths(paths, spreadsheets=self.spreadsheets)
         self.result.files = len(files)
         self.total = sum(f.stat().st_size for f in files)
         return self.run_batches(self.batches(files))
@@ -172,11 +175,14 @@ class Importer:
 
     def file_events(self, lines: Iterable[str], out: ParsedFile) -> Iterator[RawEvent]:
         """A JSONL file a line at a time (counting what is read); others whole."""
-        if out.source.lower().endswith(".jsonl"):
+        if out.source.lower().endswith(".jsonl") and not self.spreadsheets:
             yield from jsonl_events(self.counted(lines), out)
             return
         text = "".join(self.counted(lines))
-        parsed = parse(text, out.source)
+        if self.spreadsheets or out.source.lower().endswith(".csv"):
+            parsed = csv_events(text, out.source)
+        else:
+            parsed = parse(text, out.source)
         out.titles, out.problems = parsed.titles, parsed.problems
         yield from parsed.events
 
@@ -436,8 +442,12 @@ def _folder(p: Path, name: str) -> tuple[list[Path], list[Problem]]:
     ]
 
 
-def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
-    """Files named, and event files found (recursively) in folders named, in a stable order."""
+def expand_paths(
+    paths: Iterable[str], *, spreadsheets: bool = False
+) -> tuple[list[Path], list[Problem]]:
+    """Files named, and event files found (recursively) in folders named, in a stable
+    order. A spreadsheet (``.csv``) is taken when named, never found in a folder (where
+    a dataset's CSV files may lie); with ``spreadsheets``, every file named is one."""
     files: list[Path] = []
     problems: list[Problem] = []
     for name in paths:
@@ -450,9 +460,11 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
             problems.append(Problem(name, None, "not a regular file or folder"))
         elif not p.is_file():
             problems.append(Problem(name, None, "no such file or folder"))
-        elif p.suffix.lower() not in SUFFIXES:
+        elif p.suffix.lower() not in (*SUFFIXES, ".csv") and not spreadsheets:
             problems.append(
-                Problem(name, None, "not an event file: expected .yaml, .yml, .json or .jsonl")
+                Problem(
+                    name, None, "not an event file: expected .yaml, .yml, .json, .jsonl or .csv"
+                )
             )
         else:
             files.append(p)
