@@ -375,3 +375,20 @@ def test_mentions_beside_an_export_give_its_first_report_and_every_site(
     same_day = by_url["https://example.net/visit"]
     assert same_day["known"] == "2019-10-24"
     assert {s["name"] for s in same_day["sources"]} == {"bernama.com", "example.net"}
+
+
+def test_lag_by_code_shows_how_late_each_code_became_known(run: Run) -> None:
+    assert run("import", "--format", "gdelt", str(GDELT), "--thread", "batch").exit_code == 0
+    log = json.loads(run("log", "--format", "json").stdout)
+    late: dict[str, list[int]] = defaultdict(list)
+    for e in log:
+        days = (dt.date.fromisoformat(e["known"]) - dt.date.fromisoformat(e["date"])).days
+        if days > 0:
+            late[f"cameo {e['codes']['cameo']}"].append(days)
+    found = json.loads(run("lag", "--by", "code", "--format", "json").stdout)["threads"]
+    assert {g["thread"]: (g["events"], g["max_days"]) for g in found} == {
+        code: (len(days), max(days)) for code, days in late.items()
+    }
+    assert found[0]["title"] == "Make statement"  # cameo 010, the codebook's name
+    text = run("lag", "--by", "code").stdout
+    assert "cameo 010 — Make statement" in text

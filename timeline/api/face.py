@@ -312,9 +312,16 @@ class Timeline:
         """What at least one actor knew by the end of ``day`` and the public did not."""
         return usecases.secrets(self.store, self.clock.day(day, "date"), thread, only)
 
-    def lag(self, *, thread: Threads = None, actor: str | None = None) -> list[Lag]:
-        """Disclosure lag per thread: events made public after their date (see ``Lag``)."""
-        return usecases.lag(self.store, thread, actor)
+    def lag(
+        self,
+        *,
+        thread: Threads = None,
+        actor: str | None = None,
+        by: Literal["thread", "code"] = "thread",
+    ) -> list[Lag]:
+        """Disclosure lag per thread (``by`` code: per code a dataset gave the events,
+        ``cameo 046``): events made public after their date (see ``Lag``)."""
+        return usecases.lag(self.store, thread, actor, by)
 
     def report(self, thread: str, day: Day, *, at_checkpoint: int | None = None) -> Report:
         """A thread's briefing as known at the end of ``day``, from the log as its

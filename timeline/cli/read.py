@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 import typer
@@ -272,6 +273,11 @@ def secrets(
         write(disclosure.secrets_text(day, found))
 
 
+class LagBy(StrEnum):
+    thread = "thread"
+    code = "code"
+
+
 @app.command()
 def lag(
     ctx: typer.Context,
@@ -281,6 +287,13 @@ def lag(
         typer.Option(metavar="ACTOR", help="Only events this actor is a party to."),
     ] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    by: Annotated[
+        LagBy,
+        typer.Option(
+            help="Group by thread, or by the code a dataset gave the events (cameo 046), "
+            "across the threads.",
+        ),
+    ] = LagBy.thread,
 ) -> None:
     """Disclosure lag per thread, for events that became public after their date: how
     many, the median and longest lag in days, and the five longest hidden. An imprecise
@@ -290,7 +303,7 @@ def lag(
     """
     from timeline.formats import disclosure
 
-    found = env_of(ctx).timeline().lag(thread=thread, actor=actor)
+    found = env_of(ctx).timeline().lag(thread=thread, actor=actor, by=by.value)
     if fmt is TextOrJson.json:
         write(disclosure.lag_json(found), as_json=True)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from timeline.core.amend import annotate
 from timeline.core.filters import EventFilter
@@ -60,10 +60,18 @@ def secrets(
     return found
 
 
-def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> list[Lag]:
-    """Disclosure lag per thread: its events (those ``actor`` is a party to, when given)
-    whose public ``known`` came after their date, as corrected; threads without one are
-    left out."""
+def lag(
+    store: EventStore,
+    thread: Threads = None,
+    actor: str | None = None,
+    by: Literal["thread", "code"] = "thread",
+) -> list[Lag]:
+    """Disclosure lag per thread (or, ``by`` code, per code a dataset gave the events,
+    across the threads): the events (those ``actor`` is a party to, when given) whose
+    public ``known`` came after their date, as corrected; groups without one are left
+    out."""
+    if by == "code":
+        return _lag_by_code(store, thread, actor)
     found: list[Lag] = []
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
@@ -81,6 +89,33 @@ def lag(store: EventStore, thread: Threads = None, actor: str | None = None) -> 
                 found_lag = lag_of(slug, titles.get(slug, (None, 0))[0], events.get(slug, ()))
                 if found_lag is not None:
                     found.append(found_lag)
+    return found
+
+
+def _lag_by_code(store: EventStore, thread: Threads, actor: str | None) -> list[Lag]:
+    """Disclosure lag per code (CAMEO, or else PLOVER; ``no code`` for events without)."""
+    from timeline.core.cameo import NAMES
+
+    groups: dict[str, list[Event]] = {}
+    with store.reading() as r:
+        require_threads(r, only_threads(thread) or ())
+        require_actor(r, actor)
+        names_ = names_of(r)
+        actor = None if actor is None else names_.actor(actor)
+        for group in r.log.thread_groups(only_threads(thread), EXPORT_BATCH):
+            for a in annotate(names_.records(r.log.records(group))):
+                e = a.record.event
+                if a.retraction is None and (actor is None or actor in e.actors):
+                    codes = dict(e.codes)
+                    key = next((f"{s} {codes[s]}" for s in ("cameo", "plover") if s in codes), None)
+                    groups.setdefault(key or "no code", []).append(e)
+    found = []
+    for key in sorted(groups, key=lambda k: (k == "no code", k)):
+        scheme, _, code = key.partition(" ")
+        title = NAMES.get(code) if scheme == "cameo" else None
+        found_lag = lag_of(key, title, groups[key])
+        if found_lag is not None:
+            found.append(found_lag)
     return found
 
 
