@@ -392,3 +392,20 @@ def test_lag_by_code_shows_how_late_each_code_became_known(run: Run) -> None:
     assert found[0]["title"] == "Make statement"  # cameo 010, the codebook's name
     text = run("lag", "--by", "code").stdout
     assert "cameo 010 — Make statement" in text
+
+
+def test_log_keeps_the_events_of_a_code(run: Run) -> None:
+    assert run("import", "--format", "icews", str(ICEWS), "--thread-by", "dyad").exit_code == 0
+    every = json.loads(run("log", "--format", "json").stdout)
+    for code, keep in [
+        ("04", lambda c: c["cameo"].startswith("04")),
+        ("040", lambda c: c["cameo"] == "040"),
+        ("plover:consult", lambda c: c.get("plover") == "CONSULT"),
+        ("cameo:036", lambda c: c["cameo"] == "036"),
+    ]:
+        kept = json.loads(run("log", "--code", code, "--format", "json").stdout)
+        assert [e["id"] for e in kept] == [e["id"] for e in every if keep(e["codes"])], code
+    both = json.loads(run("log", "--code", "036", "--code", "040", "--format", "json").stdout)
+    assert {e["codes"]["cameo"] for e in both} == {"036", "040"}
+    bad = run("log", "--code", "plover:")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: --code 'plover:'")

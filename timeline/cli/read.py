@@ -143,6 +143,14 @@ def log(
     issue: Annotated[str | None, ISSUE_FILTER] = None,
     status: Annotated[str | None, STATUS_FILTER] = None,
     words: Annotated[str | None, TEXT_FILTER] = None,
+    code: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="CODE",
+            help="Only events a dataset gave this code (repeat: any): 046, or a prefix (04: "
+            "every consultation), or scheme:code (plover:CONSULT).",
+        ),
+    ] = None,
 ) -> None:
     """Events in timeline order: date, known (when later), type, thread/id, actors, title;
     corrected values, with corrections and retractions marked.
@@ -152,6 +160,11 @@ def log(
     from timeline.formats import render
 
     needs_day(viewer, known_by, "--known-by")
+    only = event_filter(actor, types, issue, status, words)
+    if code:
+        from timeline.core.filters import EventFilter
+
+        only = (only or EventFilter()).with_codes(code)
     tl = env_of(ctx).timeline()
     read = tl.raw_log if raw else tl.log
     items = read(
@@ -161,7 +174,7 @@ def log(
         known_by=known_by,
         recorded_before=parse_timestamp(recorded_before, "--recorded-before"),
         viewer=viewer,
-        only=event_filter(actor, types, issue, status, words),
+        only=only,
     )
     if fmt is LogFormat.json:
         write(render.log_json(items), as_json=True)

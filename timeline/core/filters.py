@@ -1,5 +1,6 @@
 """Which events a command keeps: ``--actor``, ``--type``, ``--issue``, ``--status``,
-``--text``. Pure (the search behind ``--text`` is run by the caller: ``searched``).
+``--text``, and (``log``) ``--code``. Pure (the search behind ``--text`` is run by the
+caller: ``searched``).
 
 A filter is matched against an event's values as the view sees them (corrected, as known
 on the view's day). Several ``--actor`` (or ``--type``) keep an event that matches any of
@@ -35,6 +36,9 @@ class EventFilter:
     status: str | None = None  # the event sets it (asof: the thread is in it)
     text: str | None = None  # words its text holds (the search index finds them)
     found: frozenset[Key] | None = None  # the events the search found, once run
+    # codes a dataset gave it: "046" (any scheme; a prefix: "04" is every consultation)
+    # or "plover:CONSULT" (that scheme); only a whole event (``Event``) holds its codes
+    codes: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -65,7 +69,33 @@ class EventFilter:
         return found
 
     def __bool__(self) -> bool:
-        return bool(self.actors or self.types or self.issue or self.status or self.text)
+        return bool(
+            self.actors or self.types or self.issue or self.status or self.text or self.codes
+        )
+
+    def with_codes(self, codes: Iterable[str]) -> EventFilter:
+        """The filter keeping also only events with one of ``codes`` (see ``codes``)."""
+        wanted = tuple(dict.fromkeys(c.strip() for c in codes if c.strip()))
+        for code in wanted:
+            scheme, sep, value = code.partition(":")
+            if sep and (not scheme.strip() or not value.strip()):
+                raise TimelineError(f"--code {code!r}: a code, or scheme:code (plover:CONSULT)")
+        return replace(self, codes=wanted)
+
+    def _has_code(self, e: EventHead) -> bool:
+        held = getattr(e, "codes", None)
+        if held is None:
+            raise TypeError("a filter of codes needs whole events, not their heads")
+        for code in self.codes:
+            scheme, sep, value = code.partition(":")
+            if not sep:
+                scheme, value = "", code
+            for s, v in held:
+                if (not scheme or s == scheme.strip().lower()) and v.upper().startswith(
+                    value.strip().upper()
+                ):
+                    return True
+        return False
 
     def searched(self, found: Iterable[Key]) -> EventFilter:
         """The filter with its search run: the events whose text matched."""
@@ -87,6 +117,8 @@ class EventFilter:
         if self.issue is not None and not any(p.issue == self.issue for p in e.positions):
             return False
         if self.found is not None and e.key not in self.found:
+            return False
+        if self.codes and not self._has_code(e):
             return False
         return self.status is None or e.status == self.status
 
