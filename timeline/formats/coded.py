@@ -369,7 +369,7 @@ class Selection:
         return any(a.country and a.country.casefold() in self.countries for a in actors)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Story:
     """What one story tells of one day and code (step 1): the parties' pairs it codes
     (a party alone: a pair of one), with the rows of each."""
@@ -411,7 +411,7 @@ class _Story:
                     yield tuple(a for a in self.actors if a in pair), rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CodedEvent:
     """One event as the rows of every story that tells of it give it."""
 

@@ -150,9 +150,10 @@ class _CodedImporter(Importer):
         self.coding, self.rules = coding, rules
         self.report = CodedImport(self.result)
 
-    def fold_files(self, names: list[str]) -> list[RawEvent]:
+    def fold_files(self, names: list[str]) -> Iterator[list[RawEvent]]:
         """Every file's rows, folded together (an event two files give is one): the
-        events to record, as event files give them."""
+        events to record, as event files give them, a batch at a time (each made as
+        the import takes it: the events, not their fields, are held)."""
         coding = self.coding
         folder = Folder(coding.format, _selection(coding))
         encoding = coding.encoding or ("iso-8859-1" if coding.format == "polecat" else "utf-8")
@@ -175,6 +176,7 @@ class _CodedImporter(Importer):
                 bad += (Problem(source, b.line, b.reason) for b in folder.bad)
                 folder.bad = []
         events = folder.events()
+        folder.stories.clear()  # the events hold what the stories told
         r = self.report
         r.rows, r.events = folder.rows, len(events)
         r.folded = folder.kept() - len(events)
@@ -185,7 +187,8 @@ class _CodedImporter(Importer):
                 f"{len(r.bad)} bad rows, more than --max-bad {coding.max_bad}: nothing "
                 f"imported (the first: {r.bad[0]})"
             )
-        return [raw for raw in map(self._raw, events) if raw is not None]
+        raws = (raw for raw in map(self._raw, events) if raw is not None)
+        return iter(lambda: list(itertools.islice(raws, BATCH)), [])
 
     def _mentioned(self, names: list[str], encoding: str) -> dict[str, Mentioned]:
         """What the GDELT Mentions files among ``names`` say, by event (their bad rows
@@ -277,9 +280,8 @@ def import_coded(
     with bulk():
         importer = _CodedImporter(store, now, coding, rules)
         importer.today = today or now.date()
-        raws = importer.fold_files(names)
+        batches = importer.fold_files(names)
         importer.result.files = len(names)
-        batches = (raws[i : i + BATCH] for i in range(0, len(raws), BATCH))
         with suppress(DryRun):  # what it would have done is in the report
             importer.run_batches(batches, dry_run=dry_run)
     return importer.report
