@@ -125,3 +125,49 @@ def test_format_csv_reads_any_file_as_a_spreadsheet(run: Run, tmp_path: Path) ->
     assert run("import", "--format", "csv", str(sheet)).stdout.startswith(
         "Imported 1 file: 1 added"
     )
+
+
+def test_a_correction_that_empties_fields_goes_through_a_spreadsheet(
+    run: Run, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.yaml"
+    events.write_text(
+        "thread: t\nevents:\n"
+        "  - {id: a, date: 2022-01-01, type: talks, actors: [X], title: T, summary: S,"
+        " refs: [b]}\n"
+        "  - {id: b, date: 2021-12-01, type: talks, actors: [X], title: U}\n"
+        "  - {type: correction, corrects: a, set: {summary: null, refs: [], title: New}}\n"
+        "  - {type: correction, corrects: b, set: {sources: null}, known: 2022-02-01}\n"
+    )
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    assert run("import", str(events), env={"TIMELINE_DB": str(first)}).exit_code == 0
+    sheet = tmp_path / "t.csv"
+    run("export", "events", "--format", "csv", "-o", str(sheet), env={"TIMELINE_DB": str(first)})
+    rows = list(csv.DictReader(sheet.open(newline="")))
+    assert [r["clears"] for r in rows if r["type"] == "correction"] == [
+        "refs; summary",
+        "sources\\: null",
+    ]
+    back = run("import", str(sheet), env={"TIMELINE_DB": str(second)})
+    assert back.exit_code == 0, back.output
+    assert _entries(run, second) == _entries(run, first)
+
+
+def test_an_unclosed_quote_is_named_not_swallowed(run: Run, db_url: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "open.csv"
+    sheet.write_text(
+        "thread,id,date,type,actors,title,summary\n"
+        't,a,2022-01-01,talks,X,T,"oops\n'
+        "t,b,2022-01-02,talks,X,U,fine\n"
+    )
+    result = run("import", str(sheet))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {sheet}:"), result.stderr
+    assert "not CSV" in result.stderr and count_rows(db_url) == 0
+    huge = tmp_path / "huge.csv"
+    huge.write_text(
+        f"thread,id,date,type,actors,title,summary\nt,a,2022-01-01,talks,X,T,{'w ' * 100_000}\n"
+    )
+    big = run("import", str(huge))
+    assert big.exit_code in (0, 1) and "Traceback" not in big.output
+    assert big.exit_code == 1 or count_rows(db_url) == 1

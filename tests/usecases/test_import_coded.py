@@ -35,17 +35,17 @@ def _icews_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
-def _expected_events(rows: list[tuple[str, str, str, str, tuple[str, ...]]]) -> int:
+def _expected_events(rows: list[tuple[str, str, str, str, tuple[object, ...]]]) -> int:
     """The events rows of (day, code, publisher, story, parties) report, counted the
     long way: a story's parties coded in every pair among three or more are one event,
     else each pair is; the same day, code and parties from several stories, one."""
-    stories: dict[tuple[str, str, str, str], set[frozenset[str]]] = defaultdict(set)
+    stories: dict[tuple[str, str, str, str], set[frozenset[object]]] = defaultdict(set)
     for day, code, publisher, story, parties in rows:
         stories[day, code, publisher, story].add(frozenset(parties))
     events = set()
     for (day, code, _, _), pairs in stories.items():
         names = set().union(*pairs)
-        groups: list[set[str]] = []  # connected parties, by repeated merging
+        groups: list[set[object]] = []  # connected parties, by repeated merging
         for pair in pairs:
             touching = [g for g in groups if g & pair]
             merged = set(pair).union(*touching)
@@ -66,7 +66,13 @@ def test_a_gdelt_batch_is_folded_counted_and_recorded_once(run: Run, db_url: str
     assert len(rows) == 2111 and {len(r) for r in rows} == {61}
     kept = [r for r in rows if r[28] in DIPLOMATIC_ROOTS]  # EventRootCode
     parties = [
-        tuple(dict.fromkeys(n for n in (r[6] or r[7] or r[5], r[16] or r[17] or r[15]) if n))
+        tuple(
+            dict.fromkeys(
+                (name, r[c] or None)
+                for name, c in ((r[6] or r[7] or r[5], 7), (r[16] or r[17] or r[15], 17))
+                if name
+            )
+        )
         for r in kept
     ]
     events = _expected_events(
@@ -137,7 +143,13 @@ def test_an_icews_file_is_folded_and_counted_and_a_dry_run_writes_nothing(
                 r["CAMEO Code"],
                 r["Publisher"],
                 r["Story ID"],
-                tuple(dict.fromkeys(n for n in (r["Source Name"], r["Target Name"]) if n)),
+                tuple(
+                    dict.fromkeys(
+                        (r[f"{side} Name"], r[f"{side} Country"] or None)
+                        for side in ("Source", "Target")
+                        if r[f"{side} Name"]
+                    )
+                ),
             )
             for r in kept
         ]
@@ -164,8 +176,10 @@ def test_codes_and_countries_narrow_an_import_and_the_rest_is_counted(run: Run) 
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     first = result.stdout.splitlines()[0]
-    assert f"{len(rows) - len(consult):,} outside the codes" in first
-    assert f"{len(consult) - len(theirs):,} of other countries" in first
+    assert first.endswith(
+        f", {len(rows) - len(consult):,} outside the codes, "
+        f"{len(consult) - len(theirs):,} of other countries, 0 bad"
+    )
     bad_code = run("import", "--format", "icews", str(ICEWS), "--thread", "x", "--codes", "4x")
     assert bad_code.exit_code == 1
     assert bad_code.stderr.startswith("Error: --codes: '4x' is no CAMEO root or code")
@@ -179,6 +193,7 @@ def test_a_zip_as_gdelt_publishes_it_and_standard_input_read_as_the_file(
         z.write(GDELT, "20191024143000.export.CSV")
     args = ["import", "--format", "gdelt", "--thread", "batch", "--dry-run"]
     plain = run(*args, str(GDELT)).stdout
+    assert plain.startswith("Read 2,111 rows: ")
     assert run(*args, str(packed)).stdout == plain
     assert run(*args, "-", input=GDELT.read_text(encoding="utf-8")).stdout == plain
 
@@ -409,3 +424,123 @@ def test_log_keeps_the_events_of_a_code(run: Run) -> None:
     assert {e["codes"]["cameo"] for e in both} == {"036", "040"}
     bad = run("log", "--code", "plover:")
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: --code 'plover:'")
+
+
+def _gdelt_line(
+    event: str, day: str, code: str, a: tuple[str, str], b: tuple[str, str], url: str
+) -> str:
+    cols = [""] * 61
+    cols[0], cols[1], cols[26], cols[28] = event, day, code, code[:2]
+    cols[6], cols[7], cols[16], cols[17] = a[0], a[1], b[0], b[1]
+    cols[59], cols[60] = "20191024143000", url
+    return "\t".join(cols) + "\n"
+
+
+def test_one_article_two_pairs_each_its_own_mentions_and_parties_by_country(
+    run: Run, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.CSV"
+    url = "https://example.com/talks"
+    export.write_text(
+        _gdelt_line("1", "20191018", "040", ("RUSSIA", "RUS"), ("UKRAINE", "UKR"), url)
+        + _gdelt_line("2", "20191018", "040", ("FRANCE", "FRA"), ("GERMANY", "DEU"), url)
+        + _gdelt_line("3", "20191024", "040", ("GOVERNMENT", "USA"), ("GOVERNMENT", "RUS"), url)
+    )
+    mentions = tmp_path / "mentions.CSV"
+    mentions.write_text(_mention("1", "20191020000000", "early.org", "https://early.org/1"))
+    result = run("import", "--format", "gdelt", str(mentions), str(export), "--thread-by", "dyad")
+    assert result.exit_code == 0, result.output
+    log = {e["thread"]: e for e in json.loads(run("log", "--format", "json").stdout)}
+    assert log["rus-ukr"]["known"] == "2019-10-20"
+    assert {s["name"] for s in log["rus-ukr"]["sources"]} == {"example.com", "early.org"}
+    assert log["deu-fra"]["known"] == "2019-10-24"  # not the other pair's mention
+    assert {s["name"] for s in log["deu-fra"]["sources"]} == {"example.com"}
+    assert log["rus-usa"]["actors"] == ["GOVERNMENT (USA)", "GOVERNMENT (RUS)"]
+
+
+def test_a_dyad_import_never_renames_a_thread_someone_titled(run: Run, tmp_path: Path) -> None:
+    export = tmp_path / "export.CSV"
+    export.write_text(
+        _gdelt_line("1", "20191024", "040", ("RUSSIA", "RUS"), ("UKRAINE", "UKR"), "https://a.org/")
+    )
+    added = run(
+        "add", "--thread", "rus-ukr", "--thread-title", "Russia and Ukraine, my title",
+        "--date", "2019-10-01", "--type", "talks", "--actor", "Russia", "--title", "Mine",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert run("import", "--format", "gdelt", str(export), "--thread-by", "dyad").exit_code == 0
+    listed = json.loads(run("threads", "--format", "json").stdout)["threads"]
+    assert [t["title"] for t in listed] == ["Russia and Ukraine, my title"]
+
+
+def test_an_event_the_input_rules_refuse_is_a_bad_row_not_the_import(
+    run: Run, db_url: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.CSV"
+    export.write_text(
+        _gdelt_line("1", "20191024", "040", ("RUSSIA", "RUS"), ("UKRAINE", "UKR"), "https://a.org/")
+        + _gdelt_line(
+            "2", "20191024", "046", ("A\u200bB", "RUS"), ("UKRAINE", "UKR"), "https://b.org/"
+        )
+    )
+    result = run("import", "--format", "gdelt", str(export), "--thread", "t")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: {export}:2: ")
+    assert count_rows(db_url) == 1
+    refused = run("import", "--format", "gdelt", str(export), "--thread", "u", "--max-bad", "0")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: 1 bad row, more than --max-bad 0: nothing imported")
+    assert count_rows(db_url) == 1
+
+
+def test_line_numbers_hold_past_a_stray_carriage_return(run: Run, tmp_path: Path) -> None:
+    rows = ICEWS.read_text(encoding="utf-8").split("\n")
+    cols = rows[3].split("\t")
+    cols[2] = "Name\rwith a return"
+    bad = rows[5].split("\t")
+    bad[6] = "999"  # no CAMEO code
+    path = tmp_path / "icews.tab"
+    path.write_text("\n".join([*rows[:3], "\t".join(cols), rows[4], "\t".join(bad)]) + "\n")
+    result = run("import", "--format", "icews", str(path), "--thread", "t", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: {path}:6: CAMEO code '999' is not in the CAMEO")
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--encoding", "nope"], "--encoding 'nope': no such encoding"),
+        (["--encoding", "rot13"], "--encoding 'rot13': not a text encoding"),
+        (["--known-by", "2020-01-01"], "--bundled, --restore, --known-by and --allow-future"),
+        (["--codes", ""], "--codes: name at least one code"),
+    ],
+)
+def test_options_that_cannot_be_are_one_error_line(run: Run, args: list[str], error: str) -> None:
+    result = run("import", "--format", "icews", str(ICEWS), "--thread", "t", *args)
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {error}"), result.stderr
+
+
+def test_unreadable_inputs_are_one_error_line_and_a_dry_run_creates_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(corrupt, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("export.CSV", GDELT.read_bytes()[:5000])
+    data = bytearray(corrupt.read_bytes())
+    data[200] ^= 0xFF  # inside the member: its CRC no longer holds
+    corrupt.write_bytes(bytes(data))
+    db = tmp_path / "fresh.db"
+    at = {"TIMELINE_DB": str(db)}
+    for args, error in [
+        ([str(corrupt)], f"{corrupt}:export.CSV: cannot read"),
+        (["-", "-"], "standard input (-) can be read once"),
+        ([str(tmp_path)], f"{tmp_path}: a folder"),
+    ]:
+        result = run("import", "--format", "gdelt", *args, "--thread", "t", env=at)
+        assert result.exit_code == 1 and result.stderr.startswith(f"Error: {error}"), args
+        assert "Traceback" not in result.output
+    mention = _mention("1", "20191024143000", "a.org", "https://a.org/")
+    piped = run("import", "--format", "gdelt", "-", "--thread", "t", input=mention, env=at)
+    assert piped.stderr.startswith("Error: standard input holds a GDELT Mentions file")
+    dry = run("import", "--format", "gdelt", str(GDELT), "--thread", "t", "--dry-run", env=at)
+    assert dry.exit_code == 0 and not db.exists()

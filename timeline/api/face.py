@@ -524,7 +524,10 @@ class Timeline:
         )
         names = [str(p) for p in paths]
         now, today = self.clock.now(), self.clock.today()
-        return import_coded(self.store, names, coding, now, today=today, dry_run=dry_run)
+        found = import_coded(self.store, names, coding, now, today=today, dry_run=dry_run)
+        if dry_run:  # nothing written: a database this run created goes again
+            self.close(failed=True)
+        return found
 
     def restore(self, path: str) -> int:
         """Put a backup (``export jsonl``) back into an empty database, exactly; the

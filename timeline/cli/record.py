@@ -346,6 +346,11 @@ def import_(
     env = env_of(ctx)
     coded = CodedOptions(thread, thread_by, rules, codes, actor_country, encoding, max_bad, dry_run)
     if fmt not in (ImportFormat.events, ImportFormat.csv):
+        if bundled or restore is not None or known_by is not None or allow_future:
+            raise TimelineError(
+                "--bundled, --restore, --known-by and --allow-future are for event files, "
+                "not coded data"
+            )
         return _import_coded(env, fmt, list(paths or []), coded)
     if coded != CodedOptions(None, None, None, None, None, None, 100, False):
         raise TimelineError(
@@ -433,6 +438,8 @@ _SHOWN = 10  # bad rows, events no rule takes: named one by one, the rest counte
 
 def _coded_warnings(report: CodedImport) -> None:
     shown = _SHOWN
+    for warning in report.result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     for problem in report.bad[:shown]:
         typer.echo(f"Warning: {problem}: skipped", err=True)
     if len(report.bad) > shown:

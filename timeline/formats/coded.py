@@ -176,12 +176,17 @@ def gdelt_mentions(lines: Iterable[str]) -> Iterator[Mention | BadRow]:
     it = iter(lines)
     first = next(it, "")
     if first.lstrip("\ufeff").lower().startswith(MENTIONS_HEADER):
-        rows: Iterator[list[str]] = csv.reader(it)
-        start = 2
+        csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))  # past the default's 128 K
+        reader = csv.reader(it, strict=True)
+        # the line a row starts on: the header is line 1, a quoted cell may hold lines
+        rows: Iterator[tuple[int, list[str]]] = (
+            (reader.line_num + 1 - sum(c.count("\n") for c in cols), cols) for cols in reader
+        )
     else:
-        rows = (line.rstrip("\r\n").split("\t") for line in itertools.chain([first], it))
-        start = 1
-    for n, cols in enumerate(rows, start):
+        rows = enumerate(
+            (line.rstrip("\r\n").split("\t") for line in itertools.chain([first], it)), 1
+        )
+    for n, cols in rows:
         if not any(c.strip() for c in cols):
             continue
         if len(cols) < 6:
@@ -369,46 +374,68 @@ class Selection:
         return any(a.country and a.country.casefold() in self.countries for a in actors)
 
 
+Party = tuple[str, str | None]  # (name, country): two GOVERNMENTs of two countries are two
+
+
+@dataclass(slots=True)
+class _Pair:
+    """What a story's rows of one pair of parties (or one party alone) say."""
+
+    line: int
+    known: dt.date
+    rows: int = 0
+    sources: dict[str, str | None] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class _Story:
     """What one story tells of one day and code (step 1): the parties' pairs it codes
-    (a party alone: a pair of one), with the rows of each."""
+    (a party alone: a pair of one), each with its rows, first day and sources."""
 
     file: str
-    line: int
-    known: dt.date
     scheme: Literal["cameo", "plover"]
-    sources: dict[str, str | None] = field(default_factory=dict)
-    actors: dict[str, Actor] = field(default_factory=dict)
-    pairs: dict[frozenset[str], int] = field(default_factory=dict)
+    actors: dict[Party, Actor] = field(default_factory=dict)
+    pairs: dict[frozenset[Party], _Pair] = field(default_factory=dict)
 
-    def parties(self) -> Iterator[tuple[tuple[str, ...], int]]:
-        """Each event the story tells of: its parties, and its rows. Parties coded in
-        every pair among three or more (a multilateral meeting, coded pair by pair) are
-        one event; else each pair is one (whichever way round it was coded)."""
-        links: dict[str, set[str]] = {}
+    def add(self, row: CodedRow) -> None:
+        for actor in row.actors:
+            self.actors.setdefault((actor.name, actor.country), actor)
+        key = frozenset((a.name, a.country) for a in row.actors)
+        pair = self.pairs.get(key)
+        if pair is None:
+            pair = self.pairs[key] = _Pair(row.line, row.known)
+        pair.known = min(pair.known, row.known)  # first seen
+        pair.rows += 1
+        pair.sources.setdefault(row.source, row.url)
+        for name, url in row.mentions:
+            pair.sources.setdefault(name, url)
+
+    def parties(self) -> Iterator[tuple[tuple[Party, ...], list[_Pair]]]:
+        """Each event the story tells of: its parties, and the pairs it is made of.
+        Parties coded in every pair among three or more (a multilateral meeting, coded
+        pair by pair) are one event; else each pair is one (either way round)."""
+        links: dict[Party, set[Party]] = {}
         for pair in self.pairs:
-            for name in pair:
-                links.setdefault(name, set()).update(pair - {name})
-        seen: set[str] = set()
+            for party in pair:
+                links.setdefault(party, set()).update(pair - {party})
+        seen: set[Party] = set()
         for start in self.actors:  # in first-seen order
             if start in seen:
                 continue
             group, todo = [], [start]
             while todo:
-                name = todo.pop()
-                if name not in seen:
-                    seen.add(name)
-                    group.append(name)
-                    todo += links.get(name, ())
-            mine = {p: n for p, n in self.pairs.items() if p <= set(group)}
+                party = todo.pop()
+                if party not in seen:
+                    seen.add(party)
+                    group.append(party)
+                    todo += links.get(party, ())
+            mine = {p: x for p, x in self.pairs.items() if p <= set(group)}
             clique = len(group) >= 3 and all(len(links[g]) == len(group) - 1 for g in group)
             if clique:
-                order = [a for a in self.actors if a in group]
-                yield tuple(order), sum(mine.values())
+                yield tuple(a for a in self.actors if a in group), list(mine.values())
             else:
-                for pair, rows in mine.items():
-                    yield tuple(a for a in self.actors if a in pair), rows
+                for pair, x in mine.items():
+                    yield tuple(a for a in self.actors if a in pair), [x]
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,13 +456,18 @@ class CodedEvent:
     @property
     def id(self) -> str:
         """Stable for the same event: its dataset, day, code and parties."""
-        parties = "\n".join(sorted(a.name for a in self.actors)).encode()
-        digest = hashlib.sha256(parties).hexdigest()[:8]
+        parties = sorted(f"{a.name}\t{a.country or ''}" for a in self.actors)
+        digest = hashlib.sha256("\n".join(parties).encode()).hexdigest()[:8]
         return f"{self.dataset}-{self.date:%Y%m%d}-{self.code.lower()}-{digest}"
+
+    def names(self) -> list[str]:
+        """Its parties' names; two of one name (two GOVERNMENTs) with their countries."""
+        twice = {a.name for a in self.actors if sum(b.name == a.name for b in self.actors) > 1}
+        return [f"{a.name} ({a.country})" if a.name in twice else a.name for a in self.actors]
 
     def fields(self, thread: str) -> dict[str, object]:
         """The event as an event file would write it."""
-        names = [a.name for a in self.actors]
+        names = self.names()
         if self.scheme == "plover":
             codes, kind, what = {"plover": self.code}, plover_type(self.code), self.code.title()
         else:
@@ -482,36 +514,32 @@ class Folder:
         key = (row.date, row.code, row.source, row.story)
         story = self.stories.get(key)
         if story is None:
-            story = self.stories[key] = _Story(file, row.line, row.known, row.scheme)
-        story.known = min(story.known, row.known)  # first seen
-        story.sources.setdefault(row.source, row.url)
-        for name, url in row.mentions:
-            story.sources.setdefault(name, url)
-        for actor in row.actors:
-            story.actors.setdefault(actor.name, actor)
-        pair = frozenset(a.name for a in row.actors)
-        story.pairs[pair] = story.pairs.get(pair, 0) + 1
+            story = self.stories[key] = _Story(file, row.scheme)
+        story.add(row)
 
     def events(self) -> list[CodedEvent]:
         """The events, in the order their first rows came: step 2 merges the events of
         several stories with the same day, code and parties."""
-        merged: dict[tuple[dt.date, str, frozenset[str]], CodedEvent] = {}
+        merged: dict[tuple[dt.date, str, frozenset[Party]], CodedEvent] = {}
         for (date, code, _, _), s in self.stories.items():
-            for names, rows in s.parties():
-                actors = tuple(s.actors[n] for n in names)
+            for parties, pairs in s.parties():
+                sources: dict[str, str | None] = {}
+                for x in pairs:
+                    for name, url in x.sources.items():
+                        sources.setdefault(name, url)
                 event = CodedEvent(
                     self.dataset,
                     date,
-                    s.known,
+                    min(x.known for x in pairs),
                     code,
-                    actors,
-                    tuple(s.sources.items()),
-                    s.line,
-                    rows,
+                    tuple(s.actors[p] for p in parties),
+                    tuple(sources.items()),
+                    min(x.line for x in pairs),
+                    sum(x.rows for x in pairs),
                     s.scheme,
                     s.file,
                 )
-                key = (date, code, frozenset(names))
+                key = (date, code, frozenset(parties))
                 held = merged.get(key)
                 merged[key] = event if held is None else _merge(held, event)
         return list(merged.values())  # in the order their first rows came

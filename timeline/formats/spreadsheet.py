@@ -7,8 +7,8 @@ A cell holds one field. Lists are ``;``-separated (``United States; NATO``); a s
 ``known_to`` entry ``actor: date``; a code ``scheme: code``. Inside a part, a backslash
 keeps the next character as it is (``\\;``, ``\\:``, ``\\=``, ``\\<``, ``\\(``, ``\\\\``).
 An empty cell is a field not given. A correction is a row of ``type`` correction whose
-filled field cells are what it sets (a new type in ``set_type``); a retraction a row of
-``type`` retraction. A thread's
+filled field cells are what it sets (a new type in ``set_type``; the fields it empties
+listed in ``clears``); a retraction a row of ``type`` retraction. A thread's
 title goes in ``thread_title``, on any of its rows.
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula:
@@ -50,12 +50,20 @@ COLUMNS = (
     "codes",
     "corrects",
     "set_type",
+    "clears",
     "retracts",
     "reason",
     "note",
 )
 # what a correction's row may fill (CORRECTABLE but ``known``, which is the correction's)
 _SETTABLE = frozenset(COLUMNS[4:16]) - {"known", "scheduled"}
+# what ``clears`` gives a field: the empty value of its kind (``field: null`` for None
+# where that is not it: a correction may have written either)
+_EMPTY: dict[str, Any] = {k: [] for k in ("actors", "sources", "positions", "refs")} | {
+    "known_to": {},
+    "codes": {},
+}
+FIELD_LIMIT = 1 << 24  # characters in a cell (the csv module's default is 131,072)
 _FORMULA = re.compile(r"'*[=+\-@]")
 _SPECIAL = ";:=<>()\\"
 
@@ -134,7 +142,7 @@ def _write(field: str, value: Any) -> str:
     """The cell of a field, as ``entry_fields`` gives it."""
     if value is None:
         return ""
-    if field in ("actors", "refs"):
+    if field in ("actors", "refs", "clears"):
         return _write_list(value)
     if field == "sources":
         return "; ".join(_write_source(s) for s in value)
@@ -171,6 +179,11 @@ def _read(field: str, cell: str) -> Any:
     return cell
 
 
+def _cleared(field: str, value: Any) -> str:
+    """A field a correction empties, as ``clears`` lists it."""
+    return f"{field}: null" if value is None and field in _EMPTY else field
+
+
 def _safe(cell: str) -> str:
     return "'" + cell if _FORMULA.match(cell) else cell
 
@@ -194,6 +207,9 @@ def shared_csv(threads: Sequence[SharedThread]) -> str:
             changes = dict(fields.pop("set", None) or {})
             if "type" in changes:
                 fields["set_type"] = changes.pop("type")
+            cleared = [_cleared(k, v) for k, v in changes.items() if v in (None, [], {})]
+            if cleared:
+                fields["clears"] = cleared
             fields.update(changes)  # a correction's fields are the cells it fills
             if n == 0 and t.title is not None:
                 fields["thread_title"] = t.title
@@ -207,17 +223,26 @@ def shared_csv(threads: Sequence[SharedThread]) -> str:
 def csv_events(text: str, source: str) -> ParsedFile:
     """The entries of a spreadsheet (see the module); its problems by ``file:line``."""
     out = ParsedFile(source)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        _read_rows(reader, source, out)
+    except csv.Error as e:  # an unclosed quote, a cell past the limit...
+        out.problems.append(Problem(source, reader.line_num or 1, f"not CSV: {e}"))
+    return out
+
+
+def _read_rows(reader: Any, source: str, out: ParsedFile) -> None:
     header = next(reader, None)
     if header is None:
         out.problems.append(Problem(source, 1, "an empty file: expected a header row"))
-        return out
+        return
     names = [h.strip() for h in header]
     unknown = [h for h in names if h not in COLUMNS]
     if unknown or "thread" not in names:
         why = f"unknown column {unknown[0]!r}" if unknown else "no 'thread' column"
         out.problems.append(Problem(source, 1, f"{why} (valid: {', '.join(COLUMNS)})"))
-        return out
+        return
     line = 1
     for cells in reader:
         line = reader.line_num if reader.line_num else line + 1
@@ -241,7 +266,6 @@ def csv_events(text: str, source: str) -> ParsedFile:
                 message = f"thread {row['thread']} is titled {seen[0]!r} on line {seen[1]}"
                 out.problems.append(Problem(source, start, message))
         out.events.append(RawEvent(source, start, entry))
-    return out
 
 
 def _entry(row: Mapping[str, str]) -> dict[str, Any]:
@@ -252,7 +276,13 @@ def _entry(row: Mapping[str, str]) -> dict[str, Any]:
         entry["set"] = {k: _read(k, v) for k, v in fields.items() if k in _SETTABLE}
         if "set_type" in entry:
             entry["set"]["type"] = entry.pop("set_type")
+        for item in (_plain(x) for x in _items(entry.pop("clears", ""))):
+            name, null = item.removesuffix(": null"), item.endswith(": null")
+            if name not in _SETTABLE or name in entry["set"]:
+                raise ValueError(f"clears {name!r}: a field this correction does not set")
+            entry["set"][name] = None if null else _EMPTY.get(name)
         return entry
-    if "set_type" in fields:
-        raise ValueError("set_type is for a correction: the type it sets")
+    for only in ("set_type", "clears"):
+        if only in fields:
+            raise ValueError(f"{only} is for a correction: what it sets")
     return {k: v if k in ("thread", "id", "type") else _read(k, v) for k, v in fields.items()}

@@ -10,6 +10,8 @@ with other sources. What was first seen stands, as its ``known`` day does.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
 import io
 import itertools
@@ -22,8 +24,9 @@ from pathlib import Path
 from typing import IO, Literal
 
 from timeline.core.cameo import DIPLOMATIC_PLOVER, DIPLOMATIC_ROOTS, NAMES, plover_type
-from timeline.core.errors import Problem, TimelineError
+from timeline.core.errors import InvalidEvent, Problem, TimelineError
 from timeline.core.model import Record, Written
+from timeline.core.validate import entry_from_input
 from timeline.formats.coded import (
     BadHeader,
     BadRow,
@@ -43,6 +46,7 @@ from timeline.formats.rules import Rule, match, parse_rules
 from timeline.storage import EventStore
 from timeline.usecases._append import bulk
 from timeline.usecases.importing import BATCH, DryRun, Importer, ImportResult
+from timeline.usecases.recording import future_problem
 
 __all__ = ["CodedImport", "Coding", "import_coded"]
 
@@ -89,6 +93,8 @@ class CodedImport:
 
 def _selection(coding: Coding) -> Selection:
     countries = frozenset(c.strip().casefold() for c in coding.countries)
+    if coding.codes is not None and not coding.codes:
+        raise TimelineError("--codes: name at least one code (or leave it out: the default)")
     if coding.format == "polecat":  # PLOVER events
         events = tuple(c.upper() for c in coding.codes or DIPLOMATIC_PLOVER)
         for event in events:
@@ -121,23 +127,52 @@ def _lines(stream: IO[str], source: str, bad: list[Problem]) -> Iterator[str]:
 
 
 def _open(name: str, encoding: str) -> Iterator[tuple[str, IO[str]]]:
-    """The text streams a name gives: a file, each file of a ``.zip``, or stdin (-)."""
+    """The text streams a name gives: a file, each file of a ``.zip``, or stdin (-).
+    Lines end at "\n" only: a stray "\r" inside a cell is the cell's."""
     if name == "-":
-        yield "<stdin>", io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, errors="replace")
+        stdin = io.TextIOWrapper(
+            sys.stdin.buffer, encoding=encoding, errors="replace", newline="\n"
+        )
+        try:
+            yield "<stdin>", stdin
+        finally:
+            stdin.detach()  # standard input stays open for whoever reads it next
         return
     path = Path(name)
-    if not path.is_file():
+    if path.is_dir():
+        raise TimelineError(f"{name}: a folder, not a file of coded data")
+    if not path.exists():
         raise TimelineError(f"{name}: no such file")
-    if zipfile.is_zipfile(path):
+    if path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             for member in z.infolist():
                 if not member.is_dir():
                     with z.open(member) as raw:
-                        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace")
+                        text = io.TextIOWrapper(
+                            raw, encoding=encoding, errors="replace", newline="\n"
+                        )
                         yield f"{name}:{member.filename}", text
         return
-    with path.open(encoding=encoding, errors="replace", newline="") as f:
+    with path.open(encoding=encoding, errors="replace", newline="\n") as f:
         yield name, f
+
+
+_UNREADABLE = (OSError, EOFError, zipfile.BadZipFile, RuntimeError, NotImplementedError)
+
+
+def _rows(n: int) -> str:
+    return f"{n} bad row{'s' if n != 1 else ''}"
+
+
+def _readable(encoding: str) -> str:
+    """``encoding``, if it is a text encoding Python knows; else one error line."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise TimelineError(f"--encoding {encoding!r}: no such encoding") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise TimelineError(f"--encoding {encoding!r}: not a text encoding")
+    return info.name
 
 
 class _CodedImporter(Importer):
@@ -156,25 +191,18 @@ class _CodedImporter(Importer):
         the import takes it: the events, not their fields, are held)."""
         coding = self.coding
         folder = Folder(coding.format, _selection(coding))
-        encoding = coding.encoding or ("iso-8859-1" if coding.format == "polecat" else "utf-8")
+        default = "iso-8859-1" if coding.format == "polecat" else "utf-8"
+        encoding = _readable(coding.encoding or default)
+        if names.count("-") > 1:
+            raise TimelineError("standard input (-) can be read once: name it once")
         mentioned = self._mentioned(names, encoding) if coding.format == "gdelt" else None
         bad: list[Problem] = []
         for name in names:
             for source, stream in _open(name, encoding):
-                lines = self._counted(_lines(stream, source, bad))
-                if mentioned is not None:
-                    first = next(lines, "")
-                    if is_mentions(first):
-                        continue  # read already
-                    rows = gdelt_rows(itertools.chain([first], lines), mentioned)
-                else:
-                    rows = READERS[coding.format](lines)
-                for row in rows:
-                    if isinstance(row, BadHeader):  # not this format at all
-                        raise TimelineError(f"{source}:1: {row.reason}")
-                    folder.add(row, source)
-                bad += (Problem(source, b.line, b.reason) for b in folder.bad)
-                folder.bad = []
+                try:
+                    self._fold(folder, source, stream, mentioned, bad)
+                except _UNREADABLE as e:
+                    raise TimelineError(f"{source}: cannot read: {e}") from None
         events = folder.events()
         folder.stories.clear()  # the events hold what the stories told
         r = self.report
@@ -184,11 +212,41 @@ class _CodedImporter(Importer):
         r.bad = bad + r.bad
         if len(r.bad) > coding.max_bad:
             raise TimelineError(
-                f"{len(r.bad)} bad rows, more than --max-bad {coding.max_bad}: nothing "
+                f"{_rows(len(r.bad))}, more than --max-bad {coding.max_bad}: nothing "
                 f"imported (the first: {r.bad[0]})"
             )
         raws = (raw for raw in map(self._raw, events) if raw is not None)
         return iter(lambda: list(itertools.islice(raws, BATCH)), [])
+
+    def _fold(
+        self,
+        folder: Folder,
+        source: str,
+        stream: IO[str],
+        mentioned: dict[str, Mentioned] | None,
+        bad: list[Problem],
+    ) -> None:
+        """One stream's rows into ``folder`` (its bad rows into ``bad``)."""
+        lines = self._counted(_lines(stream, source, bad))
+        if mentioned is not None:
+            first = next(lines, "")
+            if is_mentions(first):
+                if source == "<stdin>":  # read only now: too late to be beside an export
+                    raise TimelineError(
+                        "standard input holds a GDELT Mentions file: name Mentions files "
+                        "as files, beside their export"
+                    )
+                bad[:] = [p for p in bad if p.source != source]  # named when read first
+                return
+            rows = gdelt_rows(itertools.chain([first], lines), mentioned)
+        else:
+            rows = READERS[self.coding.format](lines)
+        for row in rows:
+            if isinstance(row, BadHeader):  # not this format at all
+                raise TimelineError(f"{source}:1: {row.reason}")
+            folder.add(row, source)
+        bad += (Problem(source, b.line, b.reason) for b in folder.bad)
+        folder.bad = []
 
     def _mentioned(self, names: list[str], encoding: str) -> dict[str, Mentioned]:
         """What the GDELT Mentions files among ``names`` say, by event (their bad rows
@@ -198,22 +256,30 @@ class _CodedImporter(Importer):
             if name == "-":  # read once, as an export
                 continue
             for source, stream in _open(name, encoding):
-                lines = _lines(stream, source, self.report.bad)
-                first = next(lines, "")
-                if not is_mentions(first):
-                    continue
-                self.report.mention_files += 1
-                for m in gdelt_mentions(itertools.chain([first], lines)):
-                    if isinstance(m, BadRow):
-                        self.report.bad.append(Problem(source, m.line, m.reason))
-                        continue
-                    self.report.mentions += 1
-                    held = found.get(m.event)
-                    if held is None:
-                        held = found[m.event] = Mentioned(m.day)
-                    held.first = min(held.first, m.day)
-                    held.sources.setdefault(m.source, m.url)
+                try:
+                    self._mentions(source, stream, found)
+                except (*_UNREADABLE, csv.Error) as e:
+                    raise TimelineError(f"{source}: cannot read: {e}") from None
         return found
+
+    def _mentions(self, source: str, stream: IO[str], found: dict[str, Mentioned]) -> None:
+        long: list[Problem] = []  # an export's long first line is named when it is read
+        lines = _lines(stream, source, long)
+        first = next(lines, "")
+        if not is_mentions(first):
+            return
+        self.report.mention_files += 1
+        for m in gdelt_mentions(itertools.chain([first], lines)):
+            if isinstance(m, BadRow):
+                self.report.bad.append(Problem(source, m.line, m.reason))
+                continue
+            self.report.mentions += 1
+            held = found.get(m.event)
+            if held is None:
+                held = found[m.event] = Mentioned(m.day)
+            held.first = min(held.first, m.day)
+            held.sources.setdefault(m.source, m.url)
+        self.report.bad += long
 
     def _counted(self, lines: Iterable[str]) -> Iterator[str]:
         for line in lines:
@@ -221,26 +287,57 @@ class _CodedImporter(Importer):
             yield line
 
     def _raw(self, event: CodedEvent) -> RawEvent | None:
-        """The event as an event file gives it, in its thread (None: no dyad thread
-        takes it, and it is counted)."""
+        """The event as an event file gives it, in its thread (None: no thread takes it,
+        or it breaks the input rules: counted, and named as a bad row)."""
+        thread = self._thread(event)
+        if thread is None:
+            return None
+        raw = RawEvent(event.file, event.line, event.fields(thread))
+        try:  # a dataset's name or address the rules refuse: that event, not the import
+            entry = entry_from_input(raw.data)
+        except InvalidEvent as e:
+            self.report.bad.append(Problem(event.file, event.line, str(e)))
+            return None
+        refusal, _ = future_problem(entry, self.today, self.allow_future)
+        if refusal is not None:
+            self.report.bad.append(Problem(event.file, event.line, refusal))
+            return None
+        return raw
+
+    def _thread(self, event: CodedEvent) -> str | None:
+        """The event's thread (its title noted for a new one); None when no rule or
+        dyad takes it, counted."""
         if self.coding.thread is not None:
-            return RawEvent(event.file, event.line, event.fields(self.coding.thread))
+            return self.coding.thread
         if self.rules:
             rule = match(self.rules, event)
             if rule is None:
-                fields = event.fields("unmatched")
-                self.report.unmatched.append(f"{fields['date']} {fields['title']}")
+                title = event.fields("unmatched")["title"]
+                self.report.unmatched.append(f"{event.date.isoformat()} {title}")
                 return None
             if rule.title is not None:
                 self.titles.setdefault(rule.thread, (rule.title, self.coding.rules or event.file))
-            return RawEvent(event.file, event.line, event.fields(rule.thread))
+            return rule.thread
         found = dyad(event)
         if found is None:
             self.report.no_country += 1
             return None
         thread, title = found
         self.titles.setdefault(thread, (title, event.file))
-        return RawEvent(event.file, event.line, event.fields(thread))
+        return thread
+
+    def title_of(self, entry: Written) -> str | None:
+        """A new thread's title; one already recorded keeps its own (a dyad's or a
+        rule's title never renames a thread someone titled)."""
+        return None if entry.thread in self.recorded else super().title_of(entry)
+
+    def last_checks(self) -> None:
+        bad = self.report.bad
+        if len(bad) > self.coding.max_bad:
+            raise TimelineError(
+                f"{_rows(len(bad))}, more than --max-bad {self.coding.max_bad}: nothing "
+                f"imported (the first: {bad[0]})"
+            )
 
     def same_as_recorded(self, entry: Written, raw: RawEvent, old: Record) -> None:
         """An event recorded before: the first seen stands (another batch may give it

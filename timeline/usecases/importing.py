@@ -143,6 +143,7 @@ class Importer:
             self.amend(w)
             self.check_refs(w)
             self.title_warnings()
+            self.last_checks()
             if self.problems:
                 raise ImportErrors(self.problems)  # leaves the transaction: nothing written
             if self.touched:
@@ -407,6 +408,10 @@ class Importer:
             for e, raw in self.refs:
                 if ref in e.refs:
                     self.problem(raw, "refs", f"refs: no event {ref} is recorded or in this import")
+
+    def last_checks(self) -> None:
+        """What a kind of import checks once every entry is in, before anything is
+        written (a problem noted here leaves the transaction: nothing written)."""
 
     def title_warnings(self) -> None:
         """Titles given that no new record carries: of a thread with no new event, or
