@@ -198,11 +198,12 @@ class _CodedImporter(Importer):
         mentioned = self._mentioned(names, encoding) if coding.format == "gdelt" else None
         bad: list[Problem] = []
         for name in names:
-            for source, stream in _open(name, encoding):
-                try:
+            source = name
+            try:
+                for source, stream in _open(name, encoding):
                     self._fold(folder, source, stream, mentioned, bad)
-                except _UNREADABLE as e:
-                    raise TimelineError(f"{source}: cannot read: {e}") from None
+            except _UNREADABLE as e:
+                raise TimelineError(f"{source}: cannot read: {e}") from None
         events = folder.events()
         folder.stories.clear()  # the events hold what the stories told
         r = self.report
@@ -255,11 +256,12 @@ class _CodedImporter(Importer):
         for name in names:
             if name == "-":  # read once, as an export
                 continue
-            for source, stream in _open(name, encoding):
-                try:
+            source = name
+            try:
+                for source, stream in _open(name, encoding):
                     self._mentions(source, stream, found)
-                except (*_UNREADABLE, csv.Error) as e:
-                    raise TimelineError(f"{source}: cannot read: {e}") from None
+            except (*_UNREADABLE, csv.Error) as e:
+                raise TimelineError(f"{source}: cannot read: {e}") from None
         return found
 
     def _mentions(self, source: str, stream: IO[str], found: dict[str, Mentioned]) -> None:
