@@ -94,7 +94,7 @@ class CodedRow:
     line: int
     date: dt.date
     known: dt.date
-    code: str  # CAMEO
+    code: str  # a CAMEO code, or a PLOVER event (``scheme``)
     actors: tuple[Actor, ...]  # source, then target (either may be missing)
     story: str  # what tells of it: an ICEWS story, a GDELT source article
     source: str  # who tells of it: a publisher, a web site
