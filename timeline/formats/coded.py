@@ -33,6 +33,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -384,7 +385,13 @@ class _Pair:
     line: int
     known: dt.date
     rows: int = 0
-    sources: dict[str, str | None] = field(default_factory=dict)
+    # (name, url) in first-seen order, one per name: a list, as a pair has few (a
+    # story of a million rows is held at once: its folds are kept small)
+    sources: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def cite(self, name: str, url: str | None) -> None:
+        if all(held != name for held, _ in self.sources):
+            self.sources.append((name, url))
 
 
 @dataclass(slots=True)
@@ -394,21 +401,23 @@ class _Story:
 
     file: str
     scheme: Literal["cameo", "plover"]
-    actors: dict[Party, Actor] = field(default_factory=dict)
+    actors: list[Party] = field(default_factory=list)  # in first-seen order
     pairs: dict[frozenset[Party], _Pair] = field(default_factory=dict)
 
     def add(self, row: CodedRow) -> None:
-        for actor in row.actors:
-            self.actors.setdefault((actor.name, actor.country), actor)
-        key = frozenset((a.name, a.country) for a in row.actors)
+        parties = [(sys.intern(a.name), a.country and sys.intern(a.country)) for a in row.actors]
+        for party in parties:
+            if party not in self.actors:
+                self.actors.append(party)
+        key = frozenset(parties)
         pair = self.pairs.get(key)
         if pair is None:
             pair = self.pairs[key] = _Pair(row.line, row.known)
         pair.known = min(pair.known, row.known)  # first seen
         pair.rows += 1
-        pair.sources.setdefault(row.source, row.url)
+        pair.cite(sys.intern(row.source), row.url)
         for name, url in row.mentions:
-            pair.sources.setdefault(name, url)
+            pair.cite(name, url)
 
     def parties(self) -> Iterator[tuple[tuple[Party, ...], list[_Pair]]]:
         """Each event the story tells of: its parties, and the pairs it is made of.
@@ -521,18 +530,20 @@ class Folder:
         """The events, in the order their first rows came: step 2 merges the events of
         several stories with the same day, code and parties."""
         merged: dict[tuple[dt.date, str, frozenset[Party]], CodedEvent] = {}
-        for (date, code, _, _), s in self.stories.items():
+        for story in list(self.stories):  # each let go once folded: memory stays flat
+            date, code, _, _ = story
+            s = self.stories.pop(story)
             for parties, pairs in s.parties():
                 sources: dict[str, str | None] = {}
                 for x in pairs:
-                    for name, url in x.sources.items():
+                    for name, url in x.sources:
                         sources.setdefault(name, url)
                 event = CodedEvent(
                     self.dataset,
                     date,
                     min(x.known for x in pairs),
                     code,
-                    tuple(s.actors[p] for p in parties),
+                    tuple(Actor(name, country) for name, country in parties),
                     tuple(sources.items()),
                     min(x.line for x in pairs),
                     sum(x.rows for x in pairs),

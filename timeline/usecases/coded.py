@@ -205,7 +205,6 @@ class _CodedImporter(Importer):
             except _UNREADABLE as e:
                 raise TimelineError(f"{source}: cannot read: {e}") from None
         events = folder.events()
-        folder.stories.clear()  # the events hold what the stories told
         r = self.report
         r.rows, r.events = folder.rows, len(events)
         r.folded = folder.kept() - len(events)
