@@ -338,8 +338,9 @@ def import_(
     ] = False,
 ) -> None:
     """Import event files: all or nothing, and re-importing the same events is harmless.
-    With --format gdelt or icews, machine-coded event data: its rows folded into the
-    events they report, each recorded once, put in a thread (--thread, --thread-by).
+    With --format gdelt, icews or polecat, machine-coded event data: its rows folded
+    into the events they report, each recorded once, put in a thread (--thread,
+    --thread-by dyad, --rules FILE).
 
     Example: timeline import events/
     """
