@@ -1,7 +1,8 @@
-"""Importing machine-coded event data (GDELT 2.0 exports, ICEWS event files): read the
-rows (a file, a ``.zip`` as GDELT publishes them, or standard input), fold them into the
-events they report (``formats.coded``), put each in a thread, and record them as an
-import of event files records its events: all or nothing, in one transaction.
+"""Importing machine-coded event data (GDELT 2.0 exports, ICEWS and POLECAT files):
+read the rows (a file, a ``.zip`` as GDELT publishes them, or standard input;
+``formats.datasets``), fold them into the events they report (``formats.coded``), put
+each in a thread, and record them as an import of event files records its events: all
+or nothing, in one transaction.
 
 An event is recorded once, however many batches give it: a later batch that gives an
 event already recorded (its id: its day, code and parties) adds nothing to it, even
@@ -27,14 +28,11 @@ from timeline.core.cameo import DIPLOMATIC_PLOVER, DIPLOMATIC_ROOTS, NAMES, plov
 from timeline.core.errors import InvalidEvent, Problem, TimelineError
 from timeline.core.model import Record, Written
 from timeline.core.validate import entry_from_input
-from timeline.formats.coded import (
+from timeline.formats.coded import CodedEvent, Folder, Selection, dyad
+from timeline.formats.datasets import (
     BadHeader,
     BadRow,
-    CodedEvent,
-    Folder,
     Mentioned,
-    Selection,
-    dyad,
     gdelt_mentions,
     gdelt_rows,
     icews_rows,
