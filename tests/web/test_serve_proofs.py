@@ -217,3 +217,15 @@ def test_serve_refuses_a_key_that_cannot_sign_before_it_starts(
     missing = imported("serve", "--sign-key", str(tmp_path / "absent.key"))
     assert missing.exit_code == 1
     assert missing.stderr.startswith(f"Error: no signing key at {tmp_path / 'absent.key'}")
+
+
+@pytest.mark.parametrize(
+    ("thread", "event_id"),
+    [("a\x00b", "x"), ("<script>", "x"), (THREAD, "x" * 10_000), ("", "x"), ("_tokens", "")],
+)
+def test_a_hostile_record_name_is_a_problem_never_a_crash(
+    client: TestClient, thread: str, event_id: str
+) -> None:
+    response = client.get("/api/v1/proof/inclusion", params={"thread": thread, "id": event_id})
+    assert response.status_code in (400, 404), response.text
+    assert response.headers["content-type"] == "application/problem+json"

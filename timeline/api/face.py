@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from timeline import usecases
 from timeline.api._days import Clock, Day
-from timeline.core.errors import TimelineError
-from timeline.core.model import Key
+from timeline.core.errors import Missing, TimelineError
+from timeline.core.model import Key, is_slug
 
 if TYPE_CHECKING:
     from timeline.core.filters import EventFilter
@@ -604,6 +604,8 @@ class Timeline:
         thread, _, event_id = record.strip().partition("/")
         if not thread or not event_id:
             raise TimelineError(f"a record is named THREAD/ID, not {record!r}")
+        if not (is_slug(thread.lstrip("_")) and is_slug(event_id)):  # never reaches the
+            raise Missing(f"no record {record!r} in the log")  # database (NUL, markup...)
         return usecases.prove_inclusion(self.store, Key(thread, event_id), checkpoint, shown)
 
     def prove_consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
