@@ -189,14 +189,16 @@ def timeline(*args: str, db: str | Path) -> float:
 
 _MEASURE = """
 import os, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+out = open(sys.argv[1], "w") if sys.argv[1] else subprocess.DEVNULL
+child = subprocess.Popen(sys.argv[2:], stdout=out)
 _, status, usage = os.wait4(child.pid, 0)
 print(status, usage.ru_maxrss)
 """
 
 
-def timeline_rss(*args: str, db: str | Path) -> tuple[float, float]:
-    """Wall time (s) and peak resident memory (MB) of one whole command.
+def timeline_rss(*args: str, db: str | Path, output: Path | None = None) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MB) of one whole command (its output in
+    ``output``, if given).
 
     Through a small Python that starts it: a child forked from this process counts the
     bench's own memory (shared until exec) in its peak, which would measure the bench,
@@ -204,7 +206,10 @@ def timeline_rss(*args: str, db: str | Path) -> tuple[float, float]:
     t0 = time.perf_counter()
     argv = [sys.executable, "-m", "timeline", "--db", str(db), *args]
     out = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _MEASURE, str(output or ""), *argv],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"timeline {' '.join(args)} failed")
@@ -418,6 +423,42 @@ def _tree_rows(db: str, rng: random.Random, import_secs: float) -> list[Row]:
     ]
 
 
+def _gdelt_rows(
+    args: argparse.Namespace, db: str, jsonl: float, fresh: Callable[[], None], tmp: Path
+) -> list[Row]:
+    """``import --format gdelt --thread-by dyad`` of the made GDELT rows (see
+    ``gdelt.py``), whole commands, against the JSONL import's events per second in the
+    same run: a GDELT row is one of GDELT's events (its GLOBALEVENTID), which the
+    import folds into fewer (``formats.coded``), recorded at the rate below."""
+    if not args.gdelt_rows:
+        return []
+    summary, rows = tmp / "gdelt-summary.txt", args.gdelt_made
+    command = ("import", "--format", "gdelt", "--thread-by", "dyad", str(args.gdelt_path))
+    runs = []
+    for _ in range(args.runs):
+        fresh()
+        runs.append(timeline_rss(*command, db=db, output=summary))
+    secs = statistics.median(secs for secs, _ in runs)
+    mb = max(mb for _, mb in runs)
+    said = summary.read_text().splitlines()
+    backend = "PostgreSQL" if db.startswith("postgresql") else "SQLite"
+    print(f"{backend}, import --format gdelt: {said[0]}")
+    recorded = int(said[-1].split()[1].replace(",", "")) if said[-1].startswith("Imported") else 0
+    return [
+        Row(
+            f"import --format gdelt ({rows:,} rows)",
+            rows / secs,
+            "/s",
+            ">= 1x",
+            rows / secs >= jsonl,
+            "JSONL import, events",
+            jsonl,
+        ),
+        Row("  (its events, folded, recorded)", recorded / secs, "/s", "", None),
+        Row("import --format gdelt peak memory", mb, "MB", "< 300 MB", mb < 300),
+    ]
+
+
 def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
     import peers
 
@@ -466,6 +507,9 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
         ),
         Row("import peak memory", mb, "MB", "< 300 MB", mb < 300),
     ]
+    coded = tmp / "coded.db"
+    rows += _gdelt_rows(args, str(coded), ours, lambda: _fresh(coded), tmp)
+    _fresh(coded)
     rows += _floor_rows(
         "floor: timeline's tables filled by SQL alone",
         n / _median(runs, lambda: _afresh(peers.sqlite_writes, db, tmp / "floor.db")),
@@ -544,6 +588,7 @@ def postgres_column(corpus_path: Path, url: str, args: argparse.Namespace) -> li
         Row("import (whole command)", ours, "/s", ">= 0.5x", ours >= 0.5 * copy, "raw COPY", copy),
         Row("import peak memory", mb, "MB", "< 300 MB", mb < 300),
     ]
+    rows += _postgres_gdelt_rows(args, url, ours)
     floor = n / _median(runs, lambda: peers.postgres_writes(url))
     rows += _floor_rows("floor: timeline's tables filled by SQL alone", floor, [("raw COPY", copy)])
     rebuild = statistics.median(timeline_rss("rebuild", db=url)[0] for _ in range(runs))
@@ -554,6 +599,29 @@ def postgres_column(corpus_path: Path, url: str, args: argparse.Namespace) -> li
     rows += _tree_rows(url, random.Random(args.seed), import_secs)
     _drop_all(url)
     return rows
+
+
+def _postgres_gdelt_rows(args: argparse.Namespace, url: str, jsonl: float) -> list[Row]:
+    """The GDELT import into a database of its own beside the corpus's (created and
+    dropped here), so that the asof and search figures after it read the corpus alone."""
+    if not args.gdelt_rows:
+        return []
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    coded = make_url(url).set(database="timeline_bench_gdelt")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS timeline_bench_gdelt"))
+        conn.execute(text("CREATE DATABASE timeline_bench_gdelt"))
+    try:
+        target = coded.render_as_string(hide_password=False)
+        with tempfile.TemporaryDirectory() as folder:
+            return _gdelt_rows(args, target, jsonl, lambda: _drop_all(target), Path(folder))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS timeline_bench_gdelt"))
+        admin.dispose()
 
 
 def _drop_all(url: str) -> None:
@@ -573,6 +641,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1_000)
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--exports", action="store_true", help="also time the exports")
+    ap.add_argument(
+        "--gdelt-rows",
+        type=int,
+        default=1_000_000,
+        help="GDELT export rows made for `import --format gdelt` (0: not measured)",
+    )
     ap.add_argument(
         "--runs",
         type=int,
@@ -599,6 +673,17 @@ def main() -> None:
             f"({corpus_path.stat().st_size / 1e6:.0f} MB JSONL, made in "
             f"{time.perf_counter() - t0:.1f} s)"
         )
+        if args.gdelt_rows:
+            import gdelt
+
+            args.gdelt_path = tmp / "gdelt.export.CSV"
+            t0 = time.perf_counter()
+            args.gdelt_made = gdelt.gdelt_corpus(args.gdelt_path, args.gdelt_rows, args.seed)
+            print(
+                f"GDELT: {args.gdelt_made:,} export rows in the shipped batch's shapes "
+                f"({args.gdelt_path.stat().st_size / 1e6:.0f} MB, made in "
+                f"{time.perf_counter() - t0:.1f} s)"
+            )
         runs = f"median of {args.runs} runs" if args.runs > 1 else "one run"
         print_table(
             f"SQLite (a file in a temporary folder; imports and rebuilds: {runs})",

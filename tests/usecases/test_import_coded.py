@@ -10,13 +10,14 @@ import csv
 import datetime as dt
 import itertools
 import json
+import random
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Run, count_rows
+from tests.conftest import REPO, Run, count_rows, fresh_database
 from timeline.core.cameo import DIPLOMATIC_ROOTS
 
 DATA = REPO / "tests" / "data" / "coded"
@@ -164,6 +165,40 @@ def test_an_icews_file_is_folded_and_counted_and_a_dry_run_writes_nothing(
     ]
     assert count_rows(db_url) == 0
     assert run(*args).stdout.splitlines()[1].startswith(f"Imported {events:,} events")
+
+
+def test_a_story_told_across_a_shuffled_file_and_two_files_folds_the_same(
+    run: Run, db_url: str, tmp_path: Path
+) -> None:
+    """The rows are folded on disk, sorted: where a story's rows lie (far apart, in two
+    files) changes nothing but the order the events are recorded in."""
+    header, *lines = ICEWS.read_text(encoding="utf-8").splitlines(keepends=True)
+    random.Random(7).shuffle(lines)
+    half = len(lines) // 2
+    one, two = tmp_path / "one.tab", tmp_path / "two.tab"
+    one.write_text(header + "".join(lines[:half]), encoding="utf-8")
+    two.write_text(header + "".join(lines[half:]), encoding="utf-8")
+
+    def events(db: str, *files: Path) -> dict[str, tuple[object, ...]]:
+        env = {"TIMELINE_DB": db}
+        run("import", "--format", "icews", *map(str, files), "--thread", "t", env=env)
+        return {
+            e["id"]: (
+                e["date"],
+                e["known"],
+                e["type"],
+                frozenset(e["actors"]),
+                frozenset(s["name"] for s in e["sources"]),
+            )
+            for e in json.loads(run("log", "--format", "json", env=env).stdout)
+        }
+
+    whole = events(db_url, ICEWS)
+    assert len(whole) > 100
+    backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    (tmp_path / "second").mkdir()
+    with fresh_database(backend, tmp_path / "second") as second:
+        assert events(second, one, two) == whole
 
 
 def test_codes_and_countries_narrow_an_import_and_the_rest_is_counted(run: Run) -> None:

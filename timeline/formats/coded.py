@@ -2,8 +2,10 @@
 in, the events they report out. Pure.
 
 A dataset codes each report of an event, once per direction: one meeting of four
-ministers is twelve ICEWS rows per story that tells of it, and one per publisher. A
-``Folder`` folds them back into the events they report, as rows arrive, in two steps:
+ministers is twelve ICEWS rows per story that tells of it, and one per publisher.
+``story_events`` and ``merged`` fold them back into the events they report, in two
+steps (the caller brings together the rows of each story, then the events of each id:
+sorted, they need not all be held at once):
 
 1. the rows of one story (an ICEWS story, a GDELT source article) of one day and
    CAMEO code that code the same parties, whichever way round, are one event; parties
@@ -22,16 +24,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from timeline.core.cameo import NAMES, plover_of, plover_type, timeline_type
-from timeline.formats.datasets import Actor, BadRow, CodedRow
+from timeline.formats.datasets import Actor, CodedRow
 
-__all__ = ["CodedEvent", "Folder", "Selection", "dyad", "slug_of"]
+__all__ = ["CodedEvent", "Selection", "dyad", "merged", "slug_of", "story_events"]
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,11 @@ Party = tuple[str, str | None]  # (name, country): two GOVERNMENTs of two countr
 class _Pair:
     """What a story's rows of one pair of parties (or one party alone) say."""
 
+    first: int  # the arrival of its first row (see ``story_events``)
     line: int
     known: dt.date
     rows: int = 0
-    # (name, url) in first-seen order, one per name: a list, as a pair has few (a
-    # story of a million rows is held at once: its folds are kept small)
+    # (name, url) in first-seen order, one per name: a list, as a pair has few
     sources: list[tuple[str, str | None]] = field(default_factory=list)
 
     def cite(self, name: str, url: str | None) -> None:
@@ -77,23 +78,21 @@ class _Story:
     """What one story tells of one day and code (step 1): the parties' pairs it codes
     (a party alone: a pair of one), each with its rows, first day and sources."""
 
-    file: str
-    scheme: Literal["cameo", "plover"]
     actors: list[Party] = field(default_factory=list)  # in first-seen order
     pairs: dict[frozenset[Party], _Pair] = field(default_factory=dict)
 
-    def add(self, row: CodedRow) -> None:
-        parties = [(sys.intern(a.name), a.country and sys.intern(a.country)) for a in row.actors]
+    def add(self, arrival: int, row: CodedRow) -> None:
+        parties = [(a.name, a.country) for a in row.actors]
         for party in parties:
             if party not in self.actors:
                 self.actors.append(party)
         key = frozenset(parties)
         pair = self.pairs.get(key)
         if pair is None:
-            pair = self.pairs[key] = _Pair(row.line, row.known)
+            pair = self.pairs[key] = _Pair(arrival, row.line, row.known)
         pair.known = min(pair.known, row.known)  # first seen
         pair.rows += 1
-        pair.cite(sys.intern(row.source), row.url)
+        pair.cite(row.source, row.url)
         for name, url in row.mentions:
             pair.cite(name, url)
 
@@ -139,13 +138,17 @@ class CodedEvent:
     rows: int  # the rows folded into it
     scheme: Literal["cameo", "plover"] = "cameo"
     file: str = ""  # of its first row
+    first: int = 0  # the arrival of its first row: events are recorded in this order
+    # stable for the same event: its dataset, day, code and parties (made once, if not
+    # given: an event read back from where it was set aside keeps the one it had)
+    id: str = ""
 
-    @property
-    def id(self) -> str:
-        """Stable for the same event: its dataset, day, code and parties."""
-        parties = sorted(f"{a.name}\t{a.country or ''}" for a in self.actors)
-        digest = hashlib.sha256("\n".join(parties).encode()).hexdigest()[:8]
-        return f"{self.dataset}-{self.date:%Y%m%d}-{self.code.lower()}-{digest}"
+    def __post_init__(self) -> None:
+        if not self.id:
+            parties = sorted(f"{a.name}\t{a.country or ''}" for a in self.actors)
+            digest = hashlib.sha256("\n".join(parties).encode()).hexdigest()[:8]
+            made = f"{self.dataset}-{self.date:%Y%m%d}-{self.code.lower()}-{digest}"
+            object.__setattr__(self, "id", made)
 
     def names(self) -> list[str]:
         """Its parties' names; two of one name (two GOVERNMENTs) with their countries."""
@@ -176,75 +179,54 @@ class CodedEvent:
         }
 
 
-class Folder:
-    """Rows in, the events they report out (see the module): the rows a ``Selection``
-    leaves out and the bad ones are counted, never silently dropped."""
-
-    def __init__(self, dataset: str, selection: Selection) -> None:
-        self.dataset, self.selection = dataset, selection
-        self.stories: dict[tuple[dt.date, str, str, str], _Story] = {}
-        self.rows = self.outside = self.other_parties = self.bad_rows = 0
-        self.bad: list[BadRow] = []  # those not yet taken (see ``usecases.coded``)
-
-    def add(self, row: CodedRow | BadRow, file: str = "") -> None:
-        self.rows += 1
-        if isinstance(row, BadRow):
-            self.bad.append(row)
-            self.bad_rows += 1
-            return
-        if not self.selection.keeps_code(row.code):
-            self.outside += 1
-            return
-        if not self.selection.keeps_parties(row.actors):
-            self.other_parties += 1
-            return
-        key = (row.date, row.code, row.source, row.story)
-        story = self.stories.get(key)
-        if story is None:
-            story = self.stories[key] = _Story(file, row.scheme)
-        story.add(row)
-
-    def events(self) -> list[CodedEvent]:
-        """The events, in the order their first rows came: step 2 merges the events of
-        several stories with the same day, code and parties."""
-        merged: dict[tuple[dt.date, str, frozenset[Party]], CodedEvent] = {}
-        for story in list(self.stories):  # each let go once folded: memory stays flat
-            date, code, _, _ = story
-            s = self.stories.pop(story)
-            for parties, pairs in s.parties():
-                sources: dict[str, str | None] = {}
-                for x in pairs:
-                    for name, url in x.sources:
-                        sources.setdefault(name, url)
-                event = CodedEvent(
-                    self.dataset,
-                    date,
-                    min(x.known for x in pairs),
-                    code,
-                    tuple(Actor(name, country) for name, country in parties),
-                    tuple(sources.items()),
-                    min(x.line for x in pairs),
-                    sum(x.rows for x in pairs),
-                    s.scheme,
-                    s.file,
-                )
-                key = (date, code, frozenset(parties))
-                held = merged.get(key)
-                merged[key] = event if held is None else _merge(held, event)
-        return list(merged.values())  # in the order their first rows came
-
-    def kept(self) -> int:
-        """The rows kept (neither bad nor left out by the selection)."""
-        return self.rows - self.bad_rows - self.outside - self.other_parties
+def story_events(
+    dataset: str, file: str, rows: Iterable[tuple[int, CodedRow]]
+) -> Iterator[CodedEvent]:
+    """Step 1 (see the module): the events one story's rows tell of. ``rows``: the rows
+    of one day, code, source and story, each with its arrival (its place among all the
+    rows an import reads), in that order; ``file``: the file of the first."""
+    story, first = _Story(), None
+    for arrival, row in rows:
+        if first is None:
+            first = row
+        story.add(arrival, row)
+    if first is None:
+        return
+    for parties, pairs in story.parties():
+        sources: dict[str, str | None] = {}
+        for x in pairs:
+            for name, url in x.sources:
+                sources.setdefault(name, url)
+        earliest = min(pairs, key=lambda x: x.first)
+        yield CodedEvent(
+            dataset,
+            first.date,
+            min(x.known for x in pairs),
+            first.code,
+            tuple(Actor(name, country) for name, country in parties),
+            tuple(sources.items()),
+            earliest.line,
+            sum(x.rows for x in pairs),
+            first.scheme,
+            file,
+            earliest.first,
+        )
 
 
-def _merge(a: CodedEvent, b: CodedEvent) -> CodedEvent:
-    sources = dict(a.sources)
-    for name, url in b.sources:
-        sources.setdefault(name, url)
+def merged(events: Iterable[CodedEvent]) -> CodedEvent:
+    """Step 2 (see the module): the events of several stories with one id (the same
+    day, code and parties) as one, with every story's sources (in the order of their
+    first rows) and the first day any of them was known."""
+    ordered = sorted(events, key=lambda e: e.first)
+    head = ordered[0]
+    sources: dict[str, str | None] = {}
+    for event in ordered:
+        for name, url in event.sources:
+            sources.setdefault(name, url)
     return CodedEvent(
-        a.dataset, a.date, min(a.known, b.known), a.code, a.actors,
-        tuple(sources.items()), a.line, a.rows + b.rows, a.scheme, a.file,
+        head.dataset, head.date, min(e.known for e in ordered), head.code, head.actors,
+        tuple(sources.items()), head.line, sum(e.rows for e in ordered), head.scheme,
+        head.file, head.first, head.id,
     )  # fmt: skip
 
 

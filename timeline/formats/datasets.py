@@ -214,14 +214,14 @@ def gdelt_rows(
             yield BadRow(n, "no actor: both Actor1 and Actor2 are empty")
             continue
         url = cols[_G_URL].strip()
-        web = url if url.startswith(("http://", "https://")) and _host(url) else None
-        source = _host(url) if web else (url or "GDELT")
+        host = _host(url) if url.startswith(("http://", "https://")) else None
+        web, source = (url, host) if host else (None, url or "GDELT")
         known, later = added, tuple[tuple[str, str | None], ...]()
         m = (mentioned or {}).get(cols[_G_ID].strip())
         if m is not None:
             known, later = min(added, m.first), tuple(m.sources.items())
         yield CodedRow(
-            n, date, max(date, known), code, tuple(actors), url or cols[_G_ID], str(source),
+            n, date, max(date, known), code, tuple(actors), url or cols[_G_ID], source,
             web, mentions=later,
         )  # fmt: skip
 

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import itertools
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -28,7 +29,7 @@ from timeline.core.cameo import DIPLOMATIC_PLOVER, DIPLOMATIC_ROOTS, NAMES, plov
 from timeline.core.errors import InvalidEvent, Problem, TimelineError
 from timeline.core.model import Record, Written
 from timeline.core.validate import entry_from_input
-from timeline.formats.coded import CodedEvent, Folder, Selection, dyad
+from timeline.formats.coded import CodedEvent, Selection, dyad
 from timeline.formats.datasets import (
     BadHeader,
     BadRow,
@@ -43,6 +44,7 @@ from timeline.formats.eventfile import RawEvent
 from timeline.formats.rules import Rule, match, parse_rules
 from timeline.storage import EventStore
 from timeline.usecases._append import bulk
+from timeline.usecases._spill import Spill
 from timeline.usecases.importing import BATCH, DryRun, Importer, ImportResult
 from timeline.usecases.recording import future_problem
 
@@ -50,6 +52,7 @@ __all__ = ["CodedImport", "Coding", "import_coded"]
 
 MAX_LINE = 1 << 20  # characters: a longer line is no row of any dataset
 READERS = {"gdelt": gdelt_rows, "icews": icews_rows, "polecat": polecat_rows}
+_SCHEMES: dict[str, Literal["cameo", "plover"]] = {"polecat": "plover"}
 
 
 @dataclass(frozen=True)
@@ -182,49 +185,54 @@ class _CodedImporter(Importer):
         super().__init__(store, now, None)
         self.coding, self.rules = coding, rules
         self.report = CodedImport(self.result)
+        self.selection = _selection(coding)
+        self.spill: Spill | None = None
 
-    def fold_files(self, names: list[str]) -> Iterator[list[RawEvent]]:
-        """Every file's rows, folded together (an event two files give is one): the
-        events to record, as event files give them, a batch at a time (each made as
-        the import takes it: the events, not their fields, are held)."""
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
+
+    def fold_files(self, names: list[str], scratch: Path) -> Iterator[list[RawEvent]]:
+        """Every file's rows, folded together (an event two files give is one) on disk
+        in ``scratch`` (``_spill``): the events to record, as event files give them, a
+        batch at a time (each made as the import takes it)."""
         coding = self.coding
-        folder = Folder(coding.format, _selection(coding))
         default = "iso-8859-1" if coding.format == "polecat" else "utf-8"
         encoding = _readable(coding.encoding or default)
         if names.count("-") > 1:
             raise TimelineError("standard input (-) can be read once: name it once")
         mentioned = self._mentioned(names, encoding) if coding.format == "gdelt" else None
+        spill = self.spill = Spill(scratch, coding.format, _SCHEMES.get(coding.format, "cameo"))
         bad: list[Problem] = []
         for name in names:
             source = name
             try:
                 for source, stream in _open(name, encoding):
-                    self._fold(folder, source, stream, mentioned, bad)
+                    self._fold(spill, source, stream, mentioned, bad)
             except _UNREADABLE as e:
                 raise TimelineError(f"{source}: cannot read: {e}") from None
-        events = folder.events()
         r = self.report
-        r.rows, r.events = folder.rows, len(events)
-        r.folded = folder.kept() - len(events)
-        r.outside, r.other_parties = folder.outside, folder.other_parties
         r.bad = bad + r.bad
         if len(r.bad) > coding.max_bad:
             raise TimelineError(
                 f"{_rows(len(r.bad))}, more than --max-bad {coding.max_bad}: nothing "
                 f"imported (the first: {r.bad[0]})"
             )
-        raws = (raw for raw in map(self._raw, events) if raw is not None)
+        r.events = spill.fold()
+        r.folded = spill.arrivals - r.events
+        raws = (raw for raw in map(self._raw, spill.events()) if raw is not None)
         return iter(lambda: list(itertools.islice(raws, BATCH)), [])
 
     def _fold(
         self,
-        folder: Folder,
+        spill: Spill,
         source: str,
         stream: IO[str],
         mentioned: dict[str, Mentioned] | None,
         bad: list[Problem],
     ) -> None:
-        """One stream's rows into ``folder`` (its bad rows into ``bad``)."""
+        """One stream's rows: the kept ones into ``spill``, the bad ones into ``bad``,
+        the others counted."""
         lines = self._counted(_lines(stream, source, bad))
         if mentioned is not None:
             first = next(lines, "")
@@ -239,12 +247,19 @@ class _CodedImporter(Importer):
             rows = gdelt_rows(itertools.chain([first], lines), mentioned)
         else:
             rows = READERS[self.coding.format](lines)
+        r, selection = self.report, self.selection
         for row in rows:
+            r.rows += 1
             if isinstance(row, BadHeader):  # not this format at all
                 raise TimelineError(f"{source}:1: {row.reason}")
-            folder.add(row, source)
-        bad += (Problem(source, b.line, b.reason) for b in folder.bad)
-        folder.bad = []
+            if isinstance(row, BadRow):
+                bad.append(Problem(source, row.line, row.reason))
+            elif not selection.keeps_code(row.code):
+                r.outside += 1
+            elif not selection.keeps_parties(row.actors):
+                r.other_parties += 1
+            else:
+                spill.add(row, source)
 
     def _mentioned(self, names: list[str], encoding: str) -> dict[str, Mentioned]:
         """What the GDELT Mentions files among ``names`` say, by event (their bad rows
@@ -373,11 +388,14 @@ def import_coded(
         )
     rules = [] if coding.rules is None else _read_rules(coding.rules)
     names = list(names)
-    with bulk():
+    with bulk(), tempfile.TemporaryDirectory(prefix="timeline-fold-") as scratch:
         importer = _CodedImporter(store, now, coding, rules)
         importer.today = today or now.date()
-        batches = importer.fold_files(names)
-        importer.result.files = len(names)
-        with suppress(DryRun):  # what it would have done is in the report
-            importer.run_batches(batches, dry_run=dry_run)
+        try:
+            batches = importer.fold_files(names, Path(scratch))
+            importer.result.files = len(names)
+            with suppress(DryRun):  # what it would have done is in the report
+                importer.run_batches(batches, dry_run=dry_run)
+        finally:
+            importer.close()
     return importer.report
