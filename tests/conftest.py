@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 
 from timeline.cli import app
 from timeline.core.dates import parse_edtf
-from timeline.core.model import Event, Position, Record
+from timeline.core.model import Entry, Event, Position, Record
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -192,7 +192,7 @@ def make_event(
     )
 
 
-def make_record(seq: int, event: Event, thread_title: str | None = None) -> Record:
+def make_record(seq: int, event: Entry, thread_title: str | None = None) -> Record:
     return Record(
         seq=seq,
         version=seq,

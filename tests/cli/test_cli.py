@@ -126,11 +126,16 @@ def test_asof_json_has_exactly_the_documented_shape(imported: Run) -> None:
             "first",
             "last",
             "upcoming",
+            "types",
+            "earlier",
         ]
         assert t["parties"] == sorted(t["parties"])
         for p in t["positions"]:
             assert list(p) == ["actor", "issue", "stance", "since", "event"]
-        for end in (t["first"], t["last"]):
+        assert sum(t["types"].values()) == t["events"]
+        assert list(t["types"].values()) == sorted(t["types"].values(), reverse=True)
+        assert len(t["earlier"]) == min(2, t["events"] - 1)
+        for end in (t["first"], t["last"], *t["earlier"]):
             assert list(end) == ["id", "date", "known", "type", "title"]
 
 
@@ -187,10 +192,12 @@ def test_asof_text_output(run: Run, small: Path) -> None:
           status:     negotiating
           parties:    Russia, United States
           events:     2 known (2021-12 … 2022-01-10)
+          by type:    1 demand, 1 talks
           positions:
             Russia
               enlargement: stop it  [since 2021-12, drafts]
           last:       2022-01-10 talks: Talks in Geneva  [talks]
+                      2021-12 demand: Russia sets out demands  [drafts, known 2021-12-31]
         """)
 
 
@@ -205,7 +212,10 @@ def test_asof_markdown_output(run: Run, small: Path) -> None:
         - **Status:** negotiating
         - **Parties:** Russia, United States
         - **Events known:** 3 (2021-12 … 2022-01-26)
-        - **Last:** 2022-01-26 — response — US reply: open door stays
+        - **By type:** 1 demand, 1 response, 1 talks
+        - **Last:** 2022-01-26 — response — US reply: open door stays (known 2022-02-02)
+        - **Before that:** 2022-01-10 — talks — Talks in Geneva
+        - **Before that:** 2021-12 — demand — Russia sets out demands (known 2021-12-31)
 
         | Actor | Issue | Stance | Since | Event |
         |---|---|---|---|---|

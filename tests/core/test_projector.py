@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import examples, make_event, make_record
-from timeline.core.model import STATUSES, Record
+from timeline.core.model import STATUSES, Key, Record, Retraction
 from timeline.core.projector import apply, apply_all, project
 
 D = dt.date.fromisoformat
@@ -86,6 +86,27 @@ def test_ties_on_known_and_date_go_to_the_later_record() -> None:
     ]
     assert project(reversed(recs))["t"].status == "agreed"
     assert project(recs)["t"].last.id == "b"
+
+
+def test_a_state_counts_its_events_by_type_and_keeps_the_latest_three() -> None:
+    recs = [
+        make_record(1, make_event(id="a", date="2022-01-10", type="talks")),
+        make_record(2, make_event(id="b", date="2022-01-12", type="statement")),
+        # happened first, known last: the latest development, whatever its date
+        make_record(3, make_event(id="c", date="2022-01-05", known="2022-01-20", type="talks")),
+        make_record(4, make_event(id="d", date="2022-01-14", type="demand")),
+    ]
+    state = project(recs)["t"]
+    assert state.type_counts() == [("talks", 2), ("demand", 1), ("statement", 1)]
+    assert [e.id for e in state.latest] == ["c", "d", "b"]
+    assert state.to_dict()["types"] == {"talks": 2, "demand": 1, "statement": 1}
+    before = project(recs, as_of=D("2022-01-12"))["t"]
+    assert [e.id for e in before.latest] == ["b", "a"] and before.events == 2
+    withdrawal = Retraction("t", "withdrawn", Key("t", "d"), "wrong code", D("2022-01-21"))
+    retracted = make_record(5, withdrawal)
+    after = project([*recs, retracted])["t"]
+    assert [e.id for e in after.latest] == ["c", "b", "a"]
+    assert after.type_counts() == [("talks", 2), ("statement", 1)]
 
 
 # ---- properties -------------------------------------------------------------------------

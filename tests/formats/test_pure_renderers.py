@@ -289,6 +289,7 @@ def test_asof_text_shows_where_the_talks_stood_the_day_before_el_pais_published(
         "  status:     stalled\n"
         "  parties:    NATO, Russia, United States\n"
         "  events:     5 known (2021-12-17 … 2022-02-01)\n"
+        "  by type:    1 demand, 1 disclosure, 1 response, 1 statement, 1 talks\n"
         "  positions:\n"
         "    Russia\n"
         "      NATO enlargement: guarantee that Ukraine never joins is mandatory"
@@ -300,6 +301,11 @@ def test_asof_text_shows_where_the_talks_stood_the_day_before_el_pais_published(
         "  [since 2022-01-10, geneva-ssd]\n"
         "  last:       2022-02-01 statement: Putin says the US and NATO replies ignored "
         "Russia's fundamental concerns  [putin-concerns-ignored]\n"
+        # the rumour, not yet retracted; then the replies, known to be delivered
+        "              2022-01-27 disclosure: Russian media report the replies' contents"
+        "  [replies-leak-rumour]\n"
+        "              2022-01-26 response: US and NATO deliver written replies to Russia, "
+        "kept confidential  [replies-delivered]\n"
     )
 
 
@@ -312,8 +318,11 @@ def test_asof_text_counts_threads_spans_imprecise_dates_and_names_a_late_known_d
         "  status:     negotiating\n"
         "  parties:    United States\n"
         "  events:     2 known (2019 … 2022-01-26)\n"
+        "  by type:    1 offer, 1 withdrawal\n"
         "  last:       2022-01-26 offer: US reply offers talks on a new nuclear arms control "
         "deal and on missiles in Europe  [us-arms-control-offer, known 2022-02-02]\n"
+        "              2019 withdrawal: The United States withdraws from the INF Treaty, which "
+        "ends  [inf-treaty-ends, known 2019-12-31]\n"
         "\n"
         "russian-troops-georgia-moldova-ukraine — Russian troops in Ukraine, Georgia and Moldova\n"
         "  status:     open\n"
@@ -382,6 +391,23 @@ def test_asof_json_is_the_documented_shape_with_threads_sorted_by_slug() -> None
             "title": "El País publishes the confidential US and NATO written replies",
         },
         "upcoming": [],
+        "types": {"response": 2, "demand": 1, "disclosure": 1, "statement": 1, "talks": 1},
+        "earlier": [  # latest known first: the replies' content became public today
+            {
+                "id": "replies-open-door",
+                "date": "2022-01-26",
+                "known": "2022-02-02",
+                "type": "response",
+                "title": "US and NATO written replies reaffirm NATO's open door",
+            },
+            {
+                "id": "putin-concerns-ignored",
+                "date": "2022-02-01",
+                "known": "2022-02-01",
+                "type": "statement",
+                "title": "Putin says the US and NATO replies ignored Russia's fundamental concerns",
+            },
+        ],
     }
     # keys in the documented order
     assert list(doc["threads"][0]) == [
@@ -394,6 +420,8 @@ def test_asof_json_is_the_documented_shape_with_threads_sorted_by_slug() -> None
         "first",
         "last",
         "upcoming",
+        "types",
+        "earlier",
     ]
 
 
@@ -409,8 +437,13 @@ def test_asof_markdown_has_a_heading_a_summary_list_and_a_positions_table() -> N
         "- **Status:** stalled\n"
         "- **Parties:** El País, NATO, Russia, United States\n"
         "- **Events known:** 6 (2021-12-17 … 2022-02-02)\n"
+        "- **By type:** 2 response, 1 demand, 1 disclosure, 1 statement, 1 talks\n"
         "- **Last:** 2022-02-02 — disclosure — El País publishes the confidential US and NATO "
         "written replies\n"
+        "- **Before that:** 2022-01-26 — response — US and NATO written replies reaffirm NATO's "
+        "open door (known 2022-02-02)\n"
+        "- **Before that:** 2022-02-01 — statement — Putin says the US and NATO replies ignored "
+        "Russia's fundamental concerns\n"
         "\n"
         "| Actor | Issue | Stance | Since | Event |\n"
         "|---|---|---|---|---|\n"

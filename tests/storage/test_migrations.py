@@ -4,22 +4,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from sqlalchemy import Column, MetaData, Table, insert, text
+from sqlalchemy import Column, MetaData, Table, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from tests.conftest import EVENTS, is_postgres
 from timeline.core import checkpoints
 from timeline.core.codec import canonical, format_recorded_at
+from timeline.core.errors import DatabaseError
 from timeline.core.mapper import entry_to_payload, to_row
 from timeline.core.model import Hidden
 from timeline.core.projector import project
 from timeline.core.stateform import state_to_json
 from timeline.storage import EventStore
 from timeline.storage.db import make_engine, resolve_url, upgrade
+from timeline.storage.schema import checkpoints as checkpoints_table
 from timeline.storage.schema import events, thread_states
 from timeline.usecases import (
     add_event,
@@ -133,6 +136,40 @@ def test_a_role_granted_before_the_upgrade_can_read_and_keep_the_checkpoints(
                 "title": "A note known later",
             }
             add_event(store, event, NOW)
+        assert verify(store).findings == []
+    finally:
+        store.close()
+
+
+def test_states_stored_before_0007_are_replayed_with_their_type_counts(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A database at 0006 whose stored states (thread states and checkpoints) have no
+    type counts and no earlier events: the upgrade replays them from the log."""
+    with mock.patch.object(checkpoints, "SPACING", 3):
+        store = open_store(db_url)
+        import_paths(store, [str(EVENTS)], NOW)
+    days = [dt.date(2022, 1, 26), dt.date(2022, 2, 2)]
+    expected = {d: as_of(store, d) for d in days}
+    store.close()
+    assert any(s.types and s.earlier for s in expected[days[-1]])
+    engine = make_engine(resolve_url(db_url))
+    with engine.begin() as conn:  # the states as 0006 stored them
+        for table, keys in ((thread_states, ("thread",)), (checkpoints_table, ("thread", "day"))):
+            for row in conn.execute(select(table)).mappings().all():
+                if row["state"] is None:
+                    continue
+                old = json.loads(row["state"])
+                del old["types"], old["earlier"]
+                where = [table.c[k] == row[k] for k in keys]
+                conn.execute(update(table).where(*where).values(state=json.dumps(old)))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="`timeline db upgrade` brings it up to date"):
+        open_store(db_url, access="read").close()  # a reader never upgrades
+    store = open_store(db_url)  # opened to write: migrates to head
+    try:
+        assert {d: as_of(store, d) for d in days} == expected
         assert verify(store).findings == []
     finally:
         store.close()

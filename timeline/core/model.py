@@ -555,6 +555,22 @@ class ThreadState:
     # Scheduled events announced by the day asked about, not yet happened, by date: a
     # query's answer, never stored (it depends on the day).
     upcoming: tuple[Upcoming, ...] = ()
+    # How many of its events are of each type, by type: what a thread of coded data,
+    # which has no positions, is made of.
+    types: tuple[tuple[str, int], ...] = ()
+    # The events just before ``last`` (at most ``EARLIER``), latest first, with their
+    # keys: the latest developments are ``(last, *earlier)``.
+    earlier: tuple[EventSummary, ...] = ()
+    earlier_keys: tuple[SortKey, ...] = field(repr=False, default=())
+
+    @property
+    def latest(self) -> tuple[EventSummary, ...]:
+        """Its latest events, latest first: ``last`` and those just before it."""
+        return (self.last, *self.earlier)
+
+    def type_counts(self) -> list[tuple[str, int]]:
+        """How many events of each type, the most frequent first."""
+        return sorted(self.types, key=lambda t: (-t[1], t[0]))
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape of a thread in ``asof --format json``."""
@@ -568,6 +584,8 @@ class ThreadState:
             "first": self.first.to_dict(),
             "last": self.last.to_dict(),
             "upcoming": [u.to_dict() for u in self.upcoming],
+            "types": dict(self.type_counts()),
+            "earlier": [e.to_dict() for e in self.earlier],
         }
 
 

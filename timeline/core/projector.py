@@ -35,7 +35,9 @@ from timeline.core.model import (
     ThreadState,
 )
 
-__all__ = ["apply", "apply_all", "project", "project_from"]
+__all__ = ["EARLIER", "apply", "apply_all", "project", "project_from"]
+
+EARLIER = 2  # the events a state keeps from just before its last one
 
 R = TypeVar("R", Record, FoldRecord)
 AnyRecord = Record | FoldRecord
@@ -45,6 +47,7 @@ class _Fold:
     """Mutable accumulator for one thread; frozen into a ThreadState at the end."""
 
     __slots__ = (
+        "earlier",
         "events",
         "first",
         "first_key",
@@ -61,6 +64,7 @@ class _Fold:
         "thread",
         "title",
         "title_seq",
+        "types",
     )
 
     def __init__(self, thread: str) -> None:
@@ -82,6 +86,9 @@ class _Fold:
         self.last_record: AnyRecord | None = None
         self.max_seq = 0
         self.horizon = dt.date.min  # the latest known day among the records seen
+        self.types: dict[str, int] = {}
+        # the events just before the last, latest first (a record or, thawed, a summary)
+        self.earlier: list[tuple[SortKey, AnyRecord | EventSummary]] = []
 
     @classmethod
     def thaw(cls, state: ThreadState) -> _Fold:
@@ -95,6 +102,8 @@ class _Fold:
         f.last, f.last_key = state.last, state.last_key
         f.max_seq = state.max_seq
         f.horizon = state.horizon
+        f.types = dict(state.types)
+        f.earlier = list(zip(state.earlier_keys, state.earlier, strict=True))
         return f
 
     def name(self, record: AnyRecord) -> None:
@@ -105,6 +114,7 @@ class _Fold:
         e = record.event
         key = (e.known, e.date.first, record.seq)  # record.sort_key, without a second lookup
         self.events += 1
+        self.types[e.type] = self.types.get(e.type, 0) + 1
         if record.seq > self.max_seq:
             self.max_seq = record.seq
         if e.known > self.horizon:
@@ -123,7 +133,20 @@ class _Fold:
         if self.first_key is None or key < self.first_key:
             self.first_record, self.first_key = record, key
         if self.last_key is None or key > self.last_key:
+            if self.last_key is not None:
+                self._before_last(self.last_key, self.last_record or self.last)
             self.last_record, self.last_key = record, key
+        else:
+            self._before_last(key, record)
+
+    def _before_last(self, key: SortKey, event: AnyRecord | EventSummary | None) -> None:
+        """Keep ``event`` among the ``EARLIER`` latest before the last, if it is one."""
+        earlier = self.earlier
+        if event is None or (len(earlier) >= EARLIER and key < earlier[-1][0]):
+            return
+        earlier.append((key, event))
+        earlier.sort(key=lambda x: x[0], reverse=True)
+        del earlier[EARLIER:]
 
     def freeze(self) -> ThreadState:
         if self.first_record is not None:
@@ -152,6 +175,11 @@ class _Fold:
             title_seq=self.title_seq,
             max_seq=self.max_seq,
             horizon=self.horizon,
+            types=tuple(sorted(self.types.items())),
+            earlier=tuple(
+                e if isinstance(e, EventSummary) else _summary(e) for _, e in self.earlier
+            ),
+            earlier_keys=tuple(k for k, _ in self.earlier),
         )
 
 

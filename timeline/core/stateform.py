@@ -46,6 +46,11 @@ def state_to_json(state: ThreadState) -> str:
             "last_key": _key_out(state.last_key),
             "max_seq": state.max_seq,
             "horizon": state.horizon.isoformat(),
+            "types": [list(t) for t in state.types],
+            "earlier": [
+                [e.to_dict(), _key_out(k)]
+                for e, k in zip(state.earlier, state.earlier_keys, strict=True)
+            ],
         }
     )
 
@@ -81,4 +86,7 @@ def _state(d: Any) -> ThreadState:
         title_seq=d["title_seq"],
         max_seq=d["max_seq"],
         horizon=dt.date.fromisoformat(d["horizon"]),
+        types=tuple((t, n) for t, n in d["types"]),
+        earlier=tuple(EventSummary(**e) for e, _ in d["earlier"]),
+        earlier_keys=tuple(_key_in(k) for _, k in d["earlier"]),
     )

@@ -124,16 +124,18 @@ def asof_text(
         out.append(f"  parties:    {', '.join(s.parties)}")
         span = s.first.date if s.events == 1 else f"{s.first.date} … {s.last.date}"
         out.append(f"  events:     {s.events} known ({span})")
+        if s.events > 1:
+            out.append(f"  by type:    {_by_type(s)}")
         if s.positions:
             out.append("  positions:")
             for actor, group in groupby(s.positions, key=lambda p: p.actor):
                 out.append(f"    {actor}")
                 for p in group:
                     out.append(f"      {p.issue}: {p.stance}  [since {p.since}, {p.event}]")
-        known = "" if s.last.known == s.last.date else f", known {s.last.known}"
-        out.append(
-            f"  last:       {s.last.date} {s.last.type}: {s.last.title}  [{s.last.id}{known}]"
-        )
+        for n, e in enumerate(s.latest):
+            known = "" if e.known == e.date else f", known {e.known}"
+            label = "last:" if n == 0 else ""
+            out.append(f"  {label:<12}{e.date} {e.type}: {e.title}  [{e.id}{known}]")
         if s.upcoming:
             out.append("  upcoming:")
             out += [
@@ -142,6 +144,11 @@ def asof_text(
             ]
         out.append("")
     return "\n".join(out)
+
+
+def _by_type(s: ThreadState) -> str:
+    """``7 statement, 3 talks``: its events by type, the most frequent first."""
+    return ", ".join(f"{n} {kind}" for kind, n in s.type_counts())
 
 
 def asof_markdown(
@@ -161,7 +168,13 @@ def asof_markdown(
         out.append(f"- **Status:** {s.status}")
         out.append(f"- **Parties:** {md_text(', '.join(s.parties))}")
         out.append(f"- **Events known:** {s.events} ({s.first.date} … {s.last.date})")
-        out.append(f"- **Last:** {s.last.date} — {s.last.type} — {md_text(s.last.title)}")
+        if s.events > 1:
+            out.append(f"- **By type:** {_by_type(s)}")
+        out += [
+            f"- **{'Before that' if n else 'Last'}:** {e.date} — {e.type} — {md_text(e.title)}"
+            + ("" if e.known == e.date else f" (known {e.known})")
+            for n, e in enumerate(s.latest)
+        ]
         out += [
             f"- **Upcoming:** {u.date} — {u.type} — {md_text(u.title)} (announced {u.announced})"
             for u in s.upcoming

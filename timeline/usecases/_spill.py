@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from timeline.formats.coded import CodedEvent, merged, story_events
 from timeline.formats.datasets import Actor, CodedRow
@@ -38,6 +38,7 @@ CREATE TABLE events (
 """
 _CACHE_KB = 32 * 1024  # SQLite's cache, and its sorter's memory before it spills
 _BATCH = 10_000
+_Row = tuple[Any, ...]  # a row of the scratch tables, as sqlite3 gives it
 
 
 class Spill:
@@ -121,12 +122,12 @@ class Spill:
         ):
             yield self._event(row)
 
-    def _story(self, rows: Iterable[tuple]) -> Iterator[CodedEvent]:  # type: ignore[type-arg]
+    def _story(self, rows: Iterable[_Row]) -> Iterator[CodedEvent]:
         head, *rest = rows
         coded = map(self._row, [head, *rest])
         return story_events(self.dataset, self.files[head[5]], coded)
 
-    def _row(self, kept: tuple) -> tuple[int, CodedRow]:  # type: ignore[type-arg]
+    def _row(self, kept: _Row) -> tuple[int, CodedRow]:
         arrival, day, code, source, story, _, line, known, actors, url, mentions = kept
         row = CodedRow(
             line, dt.date.fromordinal(day), dt.date.fromordinal(known), code,
@@ -143,7 +144,7 @@ class Spill:
             marshal.dumps(event.sources),
         )  # fmt: skip
 
-    def _event(self, row: tuple) -> CodedEvent:  # type: ignore[type-arg]
+    def _event(self, row: _Row) -> CodedEvent:
         id_, first, day, known, code, file, line, rows, actors, sources = row
         return CodedEvent(
             self.dataset, dt.date.fromordinal(day), dt.date.fromordinal(known), code,
