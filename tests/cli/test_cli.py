@@ -637,7 +637,10 @@ def test_the_same_id_with_different_content_is_an_error_naming_both(
             "Error: --position 'A|B': expected 'ACTOR|ISSUE|STANCE'\n",
         ),
         (["asof", "2022-13-45"], "Error: invalid date '2022-13-45': month must be 01..12\n"),
-        (["asof", "2022-02"], "Error: invalid date '2022-02': expected a full day YYYY-MM-DD\n"),
+        (
+            ["asof", "2022-02"],
+            "Error: invalid date '2022-02': expected a full day YYYY-MM-DD, today or yesterday\n",
+        ),
         (
             ["asof", "2022-02-02", "--thread", "nope"],
             "Error: unknown thread 'nope'; `timeline threads` lists them\n",

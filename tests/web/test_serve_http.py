@@ -4,6 +4,7 @@ the OpenAPI document, and one real server process on 127.0.0.1."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -80,7 +81,9 @@ def test_every_read_answers_304_to_its_own_etag(client: TestClient, url: str) ->
     assert client.head(url).headers["etag"] == tag
 
 
-@pytest.mark.parametrize("day", ["2022-02-30", "20220202", "2022-2-2", "1643760000", "today"])
+@pytest.mark.parametrize(
+    "day", ["2022-02-30", "20220202", "2022-2-2", "1643760000", "tomorrow", "Today"]
+)
 def test_a_day_not_written_yyyy_mm_dd_is_a_400_problem(client: TestClient, day: str) -> None:
     for url in [
         f"/api/v1/asof/{day}",
@@ -95,6 +98,19 @@ def test_a_day_not_written_yyyy_mm_dd_is_a_400_problem(client: TestClient, day: 
         assert set(problem) == {"type", "title", "status", "detail"}
         assert (problem["title"], problem["status"]) == ("Bad Request", 400)
         assert day in problem["detail"]
+
+
+def test_today_and_yesterday_are_days_wherever_a_day_is(client: TestClient) -> None:
+    today = client.get("/api/v1/asof/today").json()
+    yesterday = client.get("/api/v1/asof/yesterday").json()
+    day = dt.date.fromisoformat(today["as_of"])
+    assert dt.date.fromisoformat(yesterday["as_of"]) == day - dt.timedelta(days=1)
+    assert client.get(f"/api/v1/asof/{day.isoformat()}").json() == today
+    listed = client.get("/api/v1/threads?asof=yesterday").json()
+    assert listed["as_of"] == yesterday["as_of"]
+    changes = client.get("/api/v1/diff?from=yesterday&to=today").json()
+    assert (changes["from"], changes["to"]) == (yesterday["as_of"], today["as_of"])
+    assert client.get("/feeds/all.ics?asof=today").status_code == 200
 
 
 def test_a_parameter_of_the_wrong_kind_is_a_422_problem_naming_it(client: TestClient) -> None:

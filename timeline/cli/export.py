@@ -32,7 +32,8 @@ app.add_typer(export_app, name="export")
 _OUTPUT = typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout].")
 _ASOF = typer.Option(
     metavar="DATE",
-    help="Only what was publicly known on DATE (YYYY-MM-DD or 'today'), as known then.",
+    help="Only what was publicly known on DATE (YYYY-MM-DD, 'today' or 'yesterday'), as "
+    "known then.",
 )
 
 

@@ -45,11 +45,13 @@ _RECORDED_BEFORE = typer.Option(
     "2026-11-28T09:30:00Z: what the command would have printed then.",
 )
 
+DAY_HELP = "YYYY-MM-DD, 'today' or 'yesterday'."
+
 
 @app.command()
 def asof(
     ctx: typer.Context,
-    date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
+    date: Annotated[str, typer.Argument(metavar="DATE", help=DAY_HELP)],
     thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     recorded_before: Annotated[str | None, _RECORDED_BEFORE] = None,
@@ -123,7 +125,7 @@ def log(
         str | None,
         typer.Option(
             metavar="DATE",
-            help="Only events publicly known by this day (YYYY-MM-DD or 'today'); "
+            help="Only events publicly known by this day (YYYY-MM-DD, 'today' or 'yesterday'); "
             "corrections and retractions as known then.",
         ),
     ] = None,
@@ -226,8 +228,8 @@ def history(
 @app.command()
 def diff(
     ctx: typer.Context,
-    start: Annotated[str, typer.Argument(metavar="D1", help="YYYY-MM-DD or 'today'.")],
-    end: Annotated[str, typer.Argument(metavar="D2", help="YYYY-MM-DD or 'today'.")],
+    start: Annotated[str, typer.Argument(metavar="D1", help=DAY_HELP)],
+    end: Annotated[str, typer.Argument(metavar="D2", help=DAY_HELP)],
     thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     viewer: Annotated[str | None, AS] = None,
@@ -258,7 +260,7 @@ def diff(
 @app.command()
 def secrets(
     ctx: typer.Context,
-    date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")],
+    date: Annotated[str, typer.Argument(metavar="DATE", help=DAY_HELP)],
     thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
@@ -326,7 +328,7 @@ def lag(
 @app.command()
 def upcoming(
     ctx: typer.Context,
-    date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD or 'today'.")] = "today",
+    date: Annotated[str, typer.Argument(metavar="DATE", help=DAY_HELP)] = "today",
     thread: Annotated[list[str] | None, THREADS] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
 ) -> None:
@@ -349,7 +351,8 @@ def upcoming(
 
 
 _NAMES_ASOF = typer.Option(
-    metavar="DATE", help="Only events publicly known by DATE (YYYY-MM-DD or 'today'), as then."
+    metavar="DATE",
+    help="Only events publicly known by DATE (YYYY-MM-DD, 'today' or 'yesterday'), as then.",
 )
 
 

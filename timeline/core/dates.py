@@ -91,11 +91,13 @@ def _parse_edtf(text: str) -> EdtfDate:
 
 def parse_day(text: object, what: str = "date", *, today: dt.date | None = None) -> dt.date:
     """Parse a full calendar day ``YYYY-MM-DD`` (no qualifiers); ``today``: what the
-    word ``today`` stands for, where it is taken (the CLI's arguments, the library)."""
-    if today is not None and text == "today":
-        return today
+    word ``today`` stands for (and ``yesterday`` the day before), where they are taken
+    (the CLI's arguments, the library, the service)."""
+    if today is not None and text in ("today", "yesterday"):
+        return today if text == "today" else today - dt.timedelta(days=1)
     if not isinstance(text, str) or _DAY.fullmatch(text) is None:
-        raise InvalidDate(f"invalid {what} {text!r}: expected a full day YYYY-MM-DD")
+        words = "" if today is None else ", today or yesterday"
+        raise InvalidDate(f"invalid {what} {text!r}: expected a full day YYYY-MM-DD{words}")
     try:
         return _parse_edtf(text).first
     except InvalidDate as e:

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from timeline.api import EventFilter
+from timeline.core.dates import parse_day
 from timeline.core.errors import Forbidden, TimelineError, UnknownName, UnknownThread
 from timeline.web.problems import problem_body
 
@@ -82,6 +83,14 @@ class Reader:
                 "the service publishes what is public as of today"
             )
         return value
+
+    def asked(self, value: str, what: str) -> dt.date:
+        """A day as a request writes it (YYYY-MM-DD, ``today`` or ``yesterday``: this
+        service's), through ``day``."""
+        return self.day(parse_day(value, what, today=self.today), what)
+
+    def maybe_asked(self, value: str | None, what: str) -> dt.date | None:
+        return None if value is None else self.asked(value, what)
 
     def viewer(self, viewer: str | None) -> str | None:
         """A viewpoint (``as``): an actor's private knowledge, for ``read:all`` only."""

@@ -13,7 +13,7 @@ from timeline.api import EventFilter, ExportFormat, Timeline
 from timeline.core.errors import TimelineError
 from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
-from timeline.web.params import AS, DAY, THREADS, filters, maybe_day, store_of
+from timeline.web.params import AS, DAY, THREADS, filters, store_of
 from timeline.web.problems import Responses, documented
 
 __all__ = ["router"]
@@ -49,7 +49,7 @@ def _export(
 ) -> Response:
     reader.viewer(viewer)
     require_published(request, reader, threads, only)
-    day = maybe_day(asof, "asof")
+    day = reader.maybe_asked(asof, "asof")
     if viewer is not None and day is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
     body = store.export(

@@ -32,7 +32,7 @@ from timeline.api import Timeline
 from timeline.core.model import EventView, Hidden, Record, ThreadState
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
-from timeline.web.params import maybe_day, store_of
+from timeline.web.params import store_of
 
 __all__ = ["CSP", "STATIC", "CachedStatic", "router"]
 
@@ -87,7 +87,10 @@ HTML = "text/html; charset=utf-8"
 router = APIRouter()
 Store = Annotated[Timeline, Depends(store_of)]
 Asking = Annotated[Reader, Depends(reader_of)]
-ASOF = Query(description="The day shown, YYYY-MM-DD, up to today (default: the latest known).")
+ASOF = Query(
+    description="The day shown: YYYY-MM-DD, today or yesterday, up to today (default: the "
+    "latest day anything became known)."
+)
 
 
 class CachedStatic(StaticFiles):
@@ -217,9 +220,9 @@ def page(
     """The page: each thread as known at the end of the day asked (by default the
     latest day anything became public, up to today), its events as amended then."""
     today = reader.today
-    asked = maybe_day(asof or None, "asof")
+    asked = reader.maybe_asked(asof or None, "asof")
     if asked is not None:
-        asked = min(reader.day(asked, "asof"), today)
+        asked = min(asked, today)
     seq = store.head()
     # what is not public yet (an event recorded ahead of its known day) stays out of
     # the page, hidden or not: the slider cannot reach past today. Each thread's latest

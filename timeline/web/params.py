@@ -3,28 +3,26 @@ names — and turning them into the library's values."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import Query, Request
 
 from timeline.api import EventFilter, Timeline
-from timeline.core.dates import parse_day
 
 __all__ = [
     "AFTER",
     "AS",
     "AT_SEQ",
     "DAY",
+    "DAY_WORDS",
     "LIMIT",
     "THREADS",
-    "day",
     "filters",
-    "maybe_day",
     "store_of",
 ]
 
-DAY_FORMAT = "A day, YYYY-MM-DD only (a bad day is a 400 problem)."
+DAY_WORDS = "YYYY-MM-DD, today or yesterday (the service's day)."
+DAY_FORMAT = "A day: " + DAY_WORDS + " A bad day is a 400 problem."
 
 THREADS = Query(
     alias="thread",
@@ -43,19 +41,10 @@ AT_SEQ = Query(
 # the document says what a day looks like, so that a client (or a fuzzer) can tell a
 # value the service takes; the service checks it itself (a 400 problem for a bad day,
 # as for a bad day in a path), not by FastAPI's validation (which would answer 422)
-DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-DAY = Query(description=DAY_FORMAT, json_schema_extra={"format": "date", "pattern": DAY_PATTERN})
+DAY_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|today|yesterday)$"
+DAY = Query(description=DAY_FORMAT, json_schema_extra={"pattern": DAY_PATTERN})
 AFTER = Query(ge=0, description="The cursor: records with a seq after this one.")
 LIMIT = Query(ge=1, le=1000, description="At most this many records.")
-
-
-def day(value: str, what: str) -> dt.date:
-    """A day as YYYY-MM-DD only: InvalidDate (400) for anything else."""
-    return parse_day(value, what)
-
-
-def maybe_day(value: str | None, what: str) -> dt.date | None:
-    return None if value is None else day(value, what)
 
 
 def filters(

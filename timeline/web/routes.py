@@ -27,9 +27,9 @@ from timeline.web.params import (
     AS,
     AT_SEQ,
     DAY,
+    DAY_WORDS,
     LIMIT,
     THREADS,
-    day,
     filters,
     store_of,
 )
@@ -127,7 +127,7 @@ def threads(
         head = store.head()
         listing = _listing(store, reader, head)
         return _json(request, {"seq": head, "threads": [render.listing(s) for s in listing]})
-    when = reader.day(day(asof, "asof"), "asof")
+    when = reader.asked(asof, "asof")
     seq = _basis(store, at_seq)
     states = store.as_of(when, at_seq=seq)
     doc = {"as_of": when.isoformat(), "seq": seq, "threads": [render.listing(s) for s in states]}
@@ -163,7 +163,7 @@ def thread(
         s = found[0]
         shown = s.to_dict() if isinstance(s, ThreadState) else render.listing(s)
         return _json(request, {"seq": head, "thread": shown})
-    when = reader.day(day(asof, "asof"), "asof")
+    when = reader.asked(asof, "asof")
     seq = _basis(store, at_seq)
     states = store.as_of(when, thread=thread, viewer=viewer, at_seq=seq)
     doc: dict[str, Any] = {"as_of": when.isoformat()}
@@ -178,7 +178,7 @@ def asof(
     request: Request,
     store: Store,
     reader: Asking,
-    date: Annotated[str, Path(description="The day, YYYY-MM-DD.")],
+    date: Annotated[str, Path(description="The day: " + DAY_WORDS)],
     only: Only,
     thread: Annotated[list[str] | None, THREADS] = None,
     viewer: Annotated[str | None, AS] = None,
@@ -187,7 +187,7 @@ def asof(
     """``timeline asof DATE --format json``, with ``seq``: every thread (or those asked
     for) as publicly known at the end of the day, or as the actor ``as`` knew it. The
     filters keep whole threads, as the CLI's do. The public view answers up to today."""
-    when = reader.day(day(date, "date"), "date")
+    when = reader.asked(date, "date")
     reader.viewer(viewer)
     require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
@@ -204,8 +204,8 @@ def diff(
     request: Request,
     store: Store,
     reader: Asking,
-    start: Annotated[str, Query(alias="from", description="The first day, YYYY-MM-DD.")],
-    end: Annotated[str, Query(alias="to", description="The second day, YYYY-MM-DD.")],
+    start: Annotated[str, Query(alias="from", description="The first day: " + DAY_WORDS)],
+    end: Annotated[str, Query(alias="to", description="The second day: " + DAY_WORDS)],
     only: Only,
     thread: Annotated[list[str] | None, THREADS] = None,
     viewer: Annotated[str | None, AS] = None,
@@ -213,7 +213,7 @@ def diff(
 ) -> Response:
     """``timeline diff FROM TO --format json``, with ``seq``: what became known after
     ``from``, up to and including ``to``."""
-    d1, d2 = reader.day(day(start, "from"), "from"), reader.day(day(end, "to"), "to")
+    d1, d2 = reader.asked(start, "from"), reader.asked(end, "to")
     reader.viewer(viewer)
     require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
