@@ -32,7 +32,16 @@ from typing import Literal
 from timeline.core.cameo import NAMES, plover_of, plover_type, timeline_type
 from timeline.formats.datasets import Actor, CodedRow
 
-__all__ = ["CodedEvent", "Selection", "dyad", "merged", "slug_of", "story_events"]
+__all__ = [
+    "ID_DIGEST",
+    "CodedEvent",
+    "Selection",
+    "dyad",
+    "merged",
+    "parties_key",
+    "slug_of",
+    "story_events",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,9 @@ class Selection:
         return any(a.country and a.country.casefold() in self.countries for a in actors)
 
 
+# hex digits of the parties' digest in an id: 48 bits, so that two sets of parties of
+# one day and code (thousands, in a big dataset) are all but certain to differ
+ID_DIGEST = 12
 Party = tuple[str, str | None]  # (name, country): two GOVERNMENTs of two countries are two
 
 
@@ -62,6 +74,7 @@ class _Pair:
     """What a story's rows of one pair of parties (or one party alone) say."""
 
     first: int  # the arrival of its first row (see ``story_events``)
+    file: str  # of its first row
     line: int
     known: dt.date
     rows: int = 0
@@ -81,7 +94,7 @@ class _Story:
     actors: list[Party] = field(default_factory=list)  # in first-seen order
     pairs: dict[frozenset[Party], _Pair] = field(default_factory=dict)
 
-    def add(self, arrival: int, row: CodedRow) -> None:
+    def add(self, arrival: int, file: str, row: CodedRow) -> None:
         parties = [(a.name, a.country) for a in row.actors]
         for party in parties:
             if party not in self.actors:
@@ -89,7 +102,7 @@ class _Story:
         key = frozenset(parties)
         pair = self.pairs.get(key)
         if pair is None:
-            pair = self.pairs[key] = _Pair(arrival, row.line, row.known)
+            pair = self.pairs[key] = _Pair(arrival, file, row.line, row.known)
         pair.known = min(pair.known, row.known)  # first seen
         pair.rows += 1
         pair.cite(row.source, row.url)
@@ -145,8 +158,7 @@ class CodedEvent:
 
     def __post_init__(self) -> None:
         if not self.id:
-            parties = sorted(f"{a.name}\t{a.country or ''}" for a in self.actors)
-            digest = hashlib.sha256("\n".join(parties).encode()).hexdigest()[:8]
+            digest = hashlib.sha256(parties_key(self.actors).encode()).hexdigest()[:ID_DIGEST]
             made = f"{self.dataset}-{self.date:%Y%m%d}-{self.code.lower()}-{digest}"
             object.__setattr__(self, "id", made)
 
@@ -179,17 +191,15 @@ class CodedEvent:
         }
 
 
-def story_events(
-    dataset: str, file: str, rows: Iterable[tuple[int, CodedRow]]
-) -> Iterator[CodedEvent]:
+def story_events(dataset: str, rows: Iterable[tuple[int, str, CodedRow]]) -> Iterator[CodedEvent]:
     """Step 1 (see the module): the events one story's rows tell of. ``rows``: the rows
     of one day, code, source and story, each with its arrival (its place among all the
-    rows an import reads), in that order; ``file``: the file of the first."""
+    rows an import reads) and its file, in that order."""
     story, first = _Story(), None
-    for arrival, row in rows:
+    for arrival, file, row in rows:
         if first is None:
             first = row
-        story.add(arrival, row)
+        story.add(arrival, file, row)
     if first is None:
         return
     for parties, pairs in story.parties():
@@ -208,14 +218,20 @@ def story_events(
             earliest.line,
             sum(x.rows for x in pairs),
             first.scheme,
-            file,
+            earliest.file,
             earliest.first,
         )
 
 
+def parties_key(actors: Iterable[Actor]) -> str:
+    """What step 2 merges on besides the day and the code: the parties, whichever order
+    (the id holds only a digest of them)."""
+    return "\n".join(sorted(f"{a.name}\t{a.country or ''}" for a in actors))
+
+
 def merged(events: Iterable[CodedEvent]) -> CodedEvent:
-    """Step 2 (see the module): the events of several stories with one id (the same
-    day, code and parties) as one, with every story's sources (in the order of their
+    """Step 2 (see the module): the events of several stories with the same day, code
+    and parties as one, with every story's sources (in the order of their
     first rows) and the first day any of them was known."""
     ordered = sorted(events, key=lambda e: e.first)
     head = ordered[0]

@@ -17,7 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from timeline.formats.coded import CodedEvent, merged, story_events
+from timeline.formats.coded import CodedEvent, merged, parties_key, story_events
 from timeline.formats.datasets import Actor, CodedRow
 
 __all__ = ["Spill"]
@@ -28,16 +28,17 @@ CREATE TABLE kept (
     file INTEGER, line INTEGER, known INTEGER, actors BLOB, url TEXT, mentions BLOB
 );
 CREATE TABLE told (
-    id TEXT, first INTEGER, day INTEGER, known INTEGER, code TEXT, file INTEGER,
+    id TEXT, parties TEXT, first INTEGER, day INTEGER, known INTEGER, code TEXT, file INTEGER,
     line INTEGER, rows INTEGER, actors BLOB, sources BLOB
 );
 CREATE TABLE events (
-    id TEXT, first INTEGER PRIMARY KEY, day INTEGER, known INTEGER, code TEXT, file INTEGER,
-    line INTEGER, rows INTEGER, actors BLOB, sources BLOB
+    id TEXT, parties TEXT, first INTEGER PRIMARY KEY, day INTEGER, known INTEGER,
+    code TEXT, file INTEGER, line INTEGER, rows INTEGER, actors BLOB, sources BLOB
 );
 """
 _CACHE_KB = 32 * 1024  # SQLite's cache, and its sorter's memory before it spills
 _BATCH = 10_000
+_TOLD = "id, parties, first, day, known, code, file, line, rows, actors, sources"
 _Row = tuple[Any, ...]  # a row of the scratch tables, as sqlite3 gives it
 
 
@@ -49,11 +50,15 @@ class Spill:
     ) -> None:
         self.dataset, self.scheme = dataset, scheme
         self.db = sqlite3.connect(folder / "fold.sqlite", isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE"):
-            self.db.execute(f"PRAGMA {pragma}")
-        self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
-        self.db.executescript(_SCHEMA)
-        self.db.execute("BEGIN")
+        try:
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE"):
+                self.db.execute(f"PRAGMA {pragma}")
+            self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
+            self.db.executescript(_SCHEMA)
+            self.db.execute("BEGIN")
+        except sqlite3.Error:
+            self.db.close()
+            raise
         self.files: list[str] = []
         self.numbers: dict[str, int] = {}  # of files, as the tables hold them
         self.pending: list[tuple[object, ...]] = []
@@ -94,19 +99,17 @@ class Spill:
             for _, rows in itertools.groupby(stories, key=itemgetter(1, 2, 3, 4))
             for event in self._story(rows)
         )
-        insert = "INSERT INTO told VALUES (?,?,?,?,?,?,?,?,?,?)"
+        insert = "INSERT INTO told VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         for chunk in iter(lambda: list(itertools.islice(told, _BATCH)), []):
             self.db.executemany(insert, chunk)
         self.db.execute("DELETE FROM kept")
-        same = self.db.execute(
-            "SELECT id, first, day, known, code, file, line, rows, actors, sources "
-            "FROM told ORDER BY id, first"
-        )
+        # the same day, code and parties (the id holds the first two, and a digest)
+        same = self.db.execute(f"SELECT {_TOLD} FROM told ORDER BY id, parties, first")
         events = (
             self._told(merged(map(self._event, group))) if len(group) > 1 else group[0]
-            for group in (list(g) for _, g in itertools.groupby(same, key=itemgetter(0)))
+            for group in (list(g) for _, g in itertools.groupby(same, key=itemgetter(0, 1)))
         )  # an event one story alone tells of (most) as it is
-        insert = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)"
+        insert = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         count = 0
         for chunk in iter(lambda: list(itertools.islice(events, _BATCH)), []):
             self.db.executemany(insert, chunk)
@@ -116,36 +119,32 @@ class Spill:
 
     def events(self) -> Iterator[CodedEvent]:
         """The events, in the order their first rows came."""
-        for row in self.db.execute(
-            "SELECT id, first, day, known, code, file, line, rows, actors, sources "
-            "FROM events ORDER BY first"
-        ):
+        for row in self.db.execute(f"SELECT {_TOLD} FROM events ORDER BY first"):
             yield self._event(row)
 
     def _story(self, rows: Iterable[_Row]) -> Iterator[CodedEvent]:
-        head, *rest = rows
-        coded = map(self._row, [head, *rest])
-        return story_events(self.dataset, self.files[head[5]], coded)
+        return story_events(self.dataset, map(self._row, rows))
 
-    def _row(self, kept: _Row) -> tuple[int, CodedRow]:
-        arrival, day, code, source, story, _, line, known, actors, url, mentions = kept
+    def _row(self, kept: _Row) -> tuple[int, str, CodedRow]:
+        arrival, day, code, source, story, file, line, known, actors, url, mentions = kept
         row = CodedRow(
             line, dt.date.fromordinal(day), dt.date.fromordinal(known), code,
             tuple(Actor(name, country) for name, country in marshal.loads(actors)),
             story, source, url, self.scheme, marshal.loads(mentions) if mentions else (),
         )  # fmt: skip
-        return arrival, row
+        return arrival, self.files[file], row
 
     def _told(self, event: CodedEvent) -> tuple[object, ...]:
         return (
-            event.id, event.first, event.date.toordinal(), event.known.toordinal(),
+            event.id, parties_key(event.actors), event.first, event.date.toordinal(),
+            event.known.toordinal(),
             event.code, self.numbers[event.file], event.line, event.rows,
             marshal.dumps(tuple((a.name, a.country) for a in event.actors)),
             marshal.dumps(event.sources),
         )  # fmt: skip
 
     def _event(self, row: _Row) -> CodedEvent:
-        id_, first, day, known, code, file, line, rows, actors, sources = row
+        id_, _, first, day, known, code, file, line, rows, actors, sources = row
         return CodedEvent(
             self.dataset, dt.date.fromordinal(day), dt.date.fromordinal(known), code,
             tuple(Actor(name, country) for name, country in marshal.loads(actors)),
