@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+TOOLS  := .venv-tools
 DEMO_DB := $(CURDIR)/demo.db
 
 .PHONY: demo test test-fast test-postgres lint bench clean
@@ -18,8 +19,14 @@ demo: $(BIN)/timeline
 	$(BIN)/timeline --db $(DEMO_DB) asof 2022-02-02
 
 # ruff (lint and format), mypy, import-linter (the layers), then the suite.
-test: lint
+test: lint $(TOOLS)/bin/openapi-python-client
 	$(BIN)/pytest -q
+
+# The OpenAPI client generator the tests run (tests/web/test_generated_client.py), in an
+# environment of its own: it pins a Typer older than timeline's.
+$(TOOLS)/bin/openapi-python-client:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet 'openapi-python-client==0.29.1'
 
 # While working (about a minute on 2 cores): the layers below the CLI and the web
 # (tests/core, formats, storage, usecases) without the tests marked slow (subprocesses,
@@ -46,4 +53,4 @@ bench: $(BIN)/timeline
 	scripts/with-postgres $(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) $(TOOLS) build dist *.egg-info demo.db demo.db-wal demo.db-shm

@@ -227,8 +227,8 @@ def test_the_static_files_the_page_names_are_served_for_a_year(client: TestClien
     assert client.get("/static/../page.py").status_code == 404
 
 
-def _recorded_digests() -> dict[str, str]:
-    notes = (VENDOR / "VENDORED.md").read_text()
+def _recorded_digests(vendor: Path = VENDOR) -> dict[str, str]:
+    notes = (vendor / "VENDORED.md").read_text()
     rows = re.findall(r"^\| `([^`]+)` \| `[^`]+` \| `([0-9a-f]{64})` \|$", notes, re.M)
     return dict(rows)
 
@@ -242,3 +242,13 @@ def test_the_vendored_vis_timeline_is_the_registry_s_files_with_their_licence() 
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
     script = (VENDOR / "vis-timeline-graph2d.min.js").read_text()
     assert "@version 7.7.4" in script
+
+
+def test_the_vendored_swagger_ui_is_the_registry_s_files_with_their_licence() -> None:
+    vendor = STATIC / "vendor" / "swagger-ui"
+    recorded = _recorded_digests(vendor)
+    present = {p.name for p in vendor.iterdir()} - {"VENDORED.md"}
+    assert set(recorded) == present
+    assert {"LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt"} <= present
+    for name, digest in recorded.items():
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name

@@ -323,3 +323,21 @@ def test_the_page_shows_each_event_as_amended_on_the_day_shown_and_never_after(
     assert page.is_visible(blinken)
     assert "retracted" not in page.inner_text(f"#thread-{THREAD}")
     assert watched.failures() == {}
+
+
+def test_the_api_reference_renders_every_operation_under_its_csp(
+    browser: Browser, story: Served
+) -> None:
+    """/docs: the vendored Swagger UI reads the service's own document and lists every
+    operation by its summary; nothing loads from elsewhere, nothing breaks the CSP."""
+    watched = watch(browser)
+    page = watched.page
+    page.goto(f"{story.url}/docs")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    with urllib.request.urlopen(f"{story.url}/openapi.json", timeout=10) as r:
+        doc = json.load(r)
+    operations = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    shown = page.locator(".opblock").count()
+    assert shown == len(operations) > 15
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/asof/{date}").count() == 1
+    assert watched.failures() == {}

@@ -136,7 +136,7 @@ def test_an_unknown_thread_is_a_404_problem(client: TestClient) -> None:
             "type": "about:blank",
             "title": "Not Found",
             "status": 404,
-            "detail": "unknown thread 'russia-nato'; `timeline threads` lists them",
+            "detail": "unknown thread 'russia-nato'; GET /api/v1/threads lists them",
         }
 
 

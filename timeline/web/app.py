@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from timeline import api
 from timeline._version import __version__
 from timeline.core.access import implied
-from timeline.web import feeds, page, proofs, routes, session
+from timeline.web import docs, feeds, page, proofs, routes, session
 from timeline.web import writes as writes_
 from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
@@ -27,7 +27,7 @@ from timeline.web.problems import PROBLEM, Problem, install_handlers
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
 
-OPENAPI = "/api/v1/openapi.json"
+OPENAPI = routes.OPENAPI
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         version=__version__,
         summary="What was publicly known, when: diplomatic events.",
         openapi_url=OPENAPI,
-        docs_url=None,  # Swagger UI and ReDoc load from a CDN: off
+        docs_url=None,  # FastAPI's Swagger UI and ReDoc load from a CDN: ours is vendored
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -162,6 +162,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     app.state.writes = writes
     app.state.public_url = config.public_url.rstrip("/")
     app.include_router(page.router)
+    app.include_router(docs.router)
     app.include_router(session.router)
     app.mount("/static", page.CachedStatic(directory=page.STATIC), name="static")
     # FastAPI's documented way to change the document: replace the method on the app

@@ -28,7 +28,10 @@ SINCE = Query(description="Events that happened on or after this date (EDTF).")
 UNTIL = Query(description="Events that happened on or before this date (EDTF; 2022-01: to 31 Jan).")
 ERRORS = documented(400, 403, 404, 422)
 FEED: Responses = {
-    200: {"content": {CALENDAR: {}}, "description": "An iCalendar (RFC 5545) feed."},
+    200: {
+        "content": {CALENDAR: {"schema": {"type": "string"}}},
+        "description": "An iCalendar (RFC 5545) feed.",
+    },
     **ERRORS,
 }
 
@@ -66,7 +69,13 @@ def _export(
     return answer(request, body, media_type, headers=disposition)
 
 
-@router.get("/feeds/all.ics", summary="Every thread as a calendar", responses=FEED)
+@router.get(
+    "/feeds/all.ics",
+    summary="Every thread as a calendar",
+    operation_id="getCalendar",
+    response_class=Response,
+    responses=FEED,
+)
 def all_feed(
     request: Request,
     store: Store,
@@ -88,6 +97,8 @@ def all_feed(
 @router.get(
     "/feeds/threads/{thread}.ics",
     summary="One thread as a calendar",
+    operation_id="getThreadCalendar",
+    response_class=Response,
     responses=FEED,
 )
 def thread_feed(
@@ -108,7 +119,19 @@ def thread_feed(
     )
 
 
-@router.get("/export/timelinejs.json", summary="A TimelineJS file", responses=ERRORS)
+@router.get(
+    "/export/timelinejs.json",
+    summary="A TimelineJS file",
+    operation_id="getTimelineJS",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "Knight Lab's TimelineJS JSON (its own format: title, events).",
+        },
+        **ERRORS,
+    },
+)
 def timelinejs(
     request: Request,
     store: Store,
@@ -135,14 +158,20 @@ def timelinejs(
 
 JSONL: Responses = {
     200: {
-        "content": {"application/jsonl": {}},
+        "content": {"application/jsonl": {"schema": {"type": "string"}}},
         "description": "JSON Lines: an entry a line, as an event file writes it.",
     },
     **ERRORS,
 }
 
 
-@router.get("/export/events.jsonl", summary="Event files to import elsewhere", responses=JSONL)
+@router.get(
+    "/export/events.jsonl",
+    summary="Event files to import elsewhere",
+    operation_id="exportEvents",
+    response_class=Response,
+    responses=JSONL,
+)
 def shared_events(
     request: Request,
     store: Store,

@@ -5,6 +5,7 @@ document."""
 from __future__ import annotations
 
 import http
+import re
 import sys
 import traceback
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ __all__ = [
     "Problem",
     "Responses",
     "documented",
+    "http_words",
     "install_handlers",
     "problem_body",
     "problem_response",
@@ -121,8 +123,32 @@ def _where(error: Any) -> dict[str, Any]:
     return {"in": loc[0] if loc else "request", "name": ".".join(loc[1:]), "msg": error["msg"]}
 
 
+# The library's errors end with a hint for the command line; an HTTP client is pointed at
+# the route that helps instead, or told what holds (never asked to run a command).
+_ROUTES = (
+    ("`timeline threads` lists them", "GET /api/v1/threads lists them"),
+    (": `timeline checkpoint` signs one", " yet"),
+    (": `timeline checkpoint` signs the log as it stands", ": a later checkpoint will"),
+    (": `timeline checkpoints`", " (GET /api/v1/checkpoints lists them)"),
+)
+_COMMAND = re.compile(
+    r"\s*\([^()]*`timeline [^`]*`[^()]*\)|\s*[;:,]\s*[^;:,()]*`timeline [^`]*`[^;()]*"
+)
+
+
+def http_words(detail: str) -> str:
+    """A library error's sentence as an HTTP client should read it (see ``_ROUTES``);
+    any other command-line hint is left out."""
+    for cli, http_hint in _ROUTES:
+        detail = detail.replace(cli, http_hint)
+    return _COMMAND.sub("", detail)
+
+
 async def _timeline_error(request: Request, e: TimelineError) -> Response:
-    return problem_response(status_of(e), str(e))
+    status = status_of(e)
+    if status >= 500:  # the operator's: the command that mends it stays
+        return problem_response(status, str(e))
+    return problem_response(status, http_words(str(e)))
 
 
 async def _invalid(request: Request, e: RequestValidationError) -> Response:

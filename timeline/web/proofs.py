@@ -21,10 +21,12 @@ from timeline.core.codec import pretty
 from timeline.core.errors import Missing
 from timeline.core.model import TOKENS, Record
 from timeline.formats.signing import checkpoints_json
+from timeline.web import schemas
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import answer
 from timeline.web.params import store_of
-from timeline.web.problems import documented
+from timeline.web.problems import Responses, documented
+from timeline.web.schemas import ok
 
 __all__ = ["router"]
 
@@ -39,10 +41,19 @@ SIZE = Query(
 )
 
 
+NOTE_ANSWER: Responses = {
+    200: {
+        "description": "The signed note (C2SP tlog-checkpoint), exactly as signed.",
+        "content": {NOTE: {"schema": {"type": "string"}}},
+    }
+}
+
+
 @router.get(
     "/checkpoint",
     summary="The latest signed checkpoint, as a signed note",
-    responses=documented(404),
+    operation_id="getLatestCheckpoint",
+    responses={**NOTE_ANSWER, **documented(404)},
     response_class=Response,
 )
 def latest(request: Request, store: Store) -> Response:
@@ -59,6 +70,8 @@ def latest(request: Request, store: Store) -> Response:
 @router.get(
     "/checkpoints",
     summary="Every signed checkpoint: size, root, day, key",
+    operation_id="listCheckpoints",
+    responses=ok(list[schemas.Checkpoint], "Every checkpoint, oldest first."),
     response_class=Response,
 )
 def every(request: Request, store: Store) -> Response:
@@ -71,7 +84,8 @@ def every(request: Request, store: Store) -> Response:
 @router.get(
     "/checkpoints/{size}",
     summary="One signed checkpoint, as a signed note",
-    responses=documented(404, 422),
+    operation_id="getCheckpoint",
+    responses={**NOTE_ANSWER, **documented(404, 422)},
     response_class=Response,
 )
 def one(
@@ -87,7 +101,11 @@ def one(
 @router.get(
     "/proof/inclusion",
     summary="A proof bundle: a record is among the records a checkpoint signs",
-    responses=documented(400, 404, 422),
+    operation_id="proveInclusion",
+    responses={
+        **ok(schemas.InclusionProof, "The bundle, as `timeline prove` writes it."),
+        **documented(400, 404, 422),
+    },
     response_class=Response,
 )
 def inclusion(
@@ -117,7 +135,11 @@ def inclusion(
 @router.get(
     "/proof/consistency",
     summary="A proof bundle: the log at one checkpoint is a prefix of the log at another",
-    responses=documented(400, 404, 422),
+    operation_id="proveConsistency",
+    responses={
+        **ok(schemas.ConsistencyProof, "The bundle, as `timeline prove --consistency` writes it."),
+        **documented(400, 404, 422),
+    },
     response_class=Response,
 )
 def consistency(

@@ -20,6 +20,7 @@ from timeline.core.codec import format_recorded_at, pretty
 from timeline.core.errors import TimelineError, UnknownThread
 from timeline.core.model import SYSTEM_THREADS, TOKENS, Record, ThreadState
 from timeline.formats import changes, render
+from timeline.web import schemas
 from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
 from timeline.web.params import (
@@ -34,10 +35,13 @@ from timeline.web.params import (
     store_of,
 )
 from timeline.web.problems import documented
+from timeline.web.schemas import ok
 
 __all__ = ["router"]
 
 JSON = "application/json"
+OPENAPI = "/api/v1/openapi.json"  # the service's OpenAPI document (also at /openapi.json)
+DOCS = "/docs"  # the reference page that reads it
 router = APIRouter(prefix="/api/v1")
 
 Store = Annotated[Timeline, Depends(store_of)]
@@ -64,7 +68,36 @@ def _basis(store: Timeline, at_seq: int | None) -> int:
     return store.head() if at_seq is None else at_seq
 
 
-@router.get("/health", summary="Whether the service can read its database, and its checks")
+@router.get(
+    "",
+    summary="This API: its version, its document and its routes",
+    operation_id="listRoutes",
+    responses=ok(schemas.Routes, "Every route of the API, with its operationId."),
+)
+def index(request: Request) -> Response:
+    """Where to start: the OpenAPI document (``/api/v1/openapi.json``), the reference
+    page (``/docs``) and each route, as the document names it."""
+    doc = request.app.openapi()
+    listed = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "operation": op["operationId"],
+            "summary": op["summary"],
+        }
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+    ]
+    body = {"version": __version__, "openapi": OPENAPI, "docs": DOCS, "routes": listed}
+    return _json(request, body)
+
+
+@router.get(
+    "/health",
+    summary="Whether the service can read its database, and its checks",
+    operation_id="getHealth",
+    responses=ok(schemas.Health, "The database answers; its quick checks."),
+)
 def health(request: Request, store: Store) -> Response:
     """For a load balancer: 200 and the log's head while the database answers (a 503
     problem when it does not), ``status`` ``degraded`` with the ``problems`` that
@@ -81,7 +114,12 @@ def health(request: Request, store: Store) -> Response:
     return _json(request, doc)
 
 
-@router.get("/status", summary="Version, log position and counts")
+@router.get(
+    "/status",
+    summary="Version, log position and counts",
+    operation_id="getStatus",
+    responses=ok(schemas.Status, "The service's version, the log's head and its counts."),
+)
 def status(request: Request, store: Store, reader: Asking) -> Response:
     """The version, the log's head ``seq`` (records are numbered 1..seq: ``records``
     counts every one, the log's own threads too), how many threads and events it
@@ -111,7 +149,8 @@ def _listing(store: Timeline, reader: Reader, head: int) -> list[Any]:
 @router.get(
     "/threads",
     summary="Every thread: status, event count, first and last event",
-    responses=documented(400, 422),
+    operation_id="listThreads",
+    responses={**ok(schemas.ThreadList, "Every thread, by slug."), **documented(400, 422)},
 )
 def threads(
     request: Request,
@@ -137,7 +176,8 @@ def threads(
 @router.get(
     "/threads/{thread}",
     summary="One thread's state: status, parties, positions",
-    responses=EVERY,
+    operation_id="getThread",
+    responses={**ok(schemas.ThreadAnswer, "The thread's state."), **EVERY},
 )
 def thread(
     request: Request,
@@ -173,7 +213,12 @@ def thread(
     return _json(request, doc, immutable=at_seq is not None)
 
 
-@router.get("/asof/{date}", summary="Where each thread stood on a day", responses=EVERY)
+@router.get(
+    "/asof/{date}",
+    summary="Where each thread stood on a day",
+    operation_id="getAsOf",
+    responses={**ok(schemas.AsOf, "Each thread as known at the end of the day."), **EVERY},
+)
 def asof(
     request: Request,
     store: Store,
@@ -199,7 +244,12 @@ def asof(
     return _json(request, doc, immutable=_pinned(at_seq, only))
 
 
-@router.get("/diff", summary="What became known between two days", responses=EVERY)
+@router.get(
+    "/diff",
+    summary="What became known between two days",
+    operation_id="getDiff",
+    responses={**ok(schemas.Diff, "What changed, thread by thread."), **EVERY},
+)
 def diff(
     request: Request,
     store: Store,
@@ -223,7 +273,15 @@ def diff(
     return _json(request, doc, immutable=_pinned(at_seq, only))
 
 
-@router.get("/events", summary="The log, a page at a time", responses=documented(400, 404, 422))
+@router.get(
+    "/events",
+    summary="The log, a page at a time",
+    operation_id="listEvents",
+    responses={
+        **ok(schemas.EventsPage, "A page of records, in seq order."),
+        **documented(400, 404, 422),
+    },
+)
 def events(
     request: Request,
     store: Store,
@@ -296,7 +354,8 @@ def _next(request: Request, last: int) -> str:
 @router.get(
     "/events/{thread}/{id}",
     summary="One event, as corrected, with its corrections and retraction",
-    responses=documented(404),
+    operation_id="getEvent",
+    responses={**ok(schemas.LogRecord, "The event, as corrected."), **documented(404)},
 )
 def event(
     request: Request,
@@ -321,7 +380,8 @@ def event(
 @router.get(
     "/tokens",
     summary="The tokens granted: names, scopes, when granted and revoked",
-    responses=documented(401, 403),
+    operation_id="listTokens",
+    responses={**ok(schemas.Tokens, "Every token granted."), **documented(401, 403)},
 )
 def tokens(request: Request, store: Store) -> Response:
     """For a token holding ``admin``: every token granted, by name, with its scopes and

@@ -16,6 +16,7 @@ from timeline.core.errors import Forbidden
 from timeline.formats.render import record_dict
 from timeline.web.access import reader_of
 from timeline.web.problems import documented
+from timeline.web.schemas import LogRecord
 
 __all__ = ["router"]
 
@@ -63,10 +64,14 @@ def _writer(request: Request) -> Timeline:
 @router.post(
     "/events",
     summary="Record one event, correction or retraction",
+    operation_id="recordEvent",
     status_code=201,
     responses={
-        200: {"description": "The same entry was recorded before: its record."},
-        201: {"description": "Recorded: the new record, as `log --raw --format json` shows it."},
+        200: {"model": LogRecord, "description": "The same entry was recorded before: its record."},
+        201: {
+            "model": LogRecord,
+            "description": "Recorded: the new record, as `log --raw --format json` shows it.",
+        },
         **documented(401, 403, 409, 422),
     },
 )
