@@ -24,6 +24,7 @@ from icalendar import Calendar
 from tests.conftest import EVENTS, NOW, Run
 from timeline.web import ServeConfig, create_app
 from timeline.web.access import Publish
+from timeline.web.caching import GZIP_OVER, accepts_gzip
 from timeline.web.guard import Buckets
 from timeline.web.problems import http_words
 
@@ -80,6 +81,38 @@ def test_every_read_answers_304_to_its_own_etag(client: TestClient, url: str) ->
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
     assert client.head(url).headers["etag"] == tag
+
+
+@pytest.mark.parametrize("url", READS)
+def test_a_client_that_takes_gzip_gets_the_same_bytes_gzipped_under_their_own_tag(
+    client: TestClient, url: str
+) -> None:
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    packed = client.get(url, headers={"Accept-Encoding": "br;q=1.0, gzip;q=0.8"})
+    if len(plain.content) <= GZIP_OVER:  # too small to gain
+        assert "content-encoding" not in packed.headers
+        assert packed.headers["etag"] == plain.headers["etag"]
+        return
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(plain.content)
+    assert packed.content == plain.content  # decoded by the client: the same answer
+    tags = plain.headers["etag"], packed.headers["etag"]
+    assert tags[1] == tags[0][:-1] + '-gzip"'
+    for held in tags:  # a cache holding either representation is up to date
+        for encoding in ("gzip", "identity"):
+            again = client.get(url, headers={"If-None-Match": held, "Accept-Encoding": encoding})
+            assert again.status_code == 304, (held, encoding)
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers
+
+
+def test_accept_encoding_is_read_as_rfc_9110_writes_it() -> None:
+    assert accepts_gzip("gzip") and accepts_gzip("deflate, GZIP;q=0.5") and accepts_gzip("*")
+    assert not accepts_gzip(None) and not accepts_gzip("") and not accepts_gzip("br, deflate")
+    assert not accepts_gzip("gzip;q=0") and not accepts_gzip("*, gzip;q=0")
+    assert not accepts_gzip("gzip;q=zero") and accepts_gzip("x-gzip")
 
 
 @pytest.mark.parametrize(
