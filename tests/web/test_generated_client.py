@@ -23,8 +23,14 @@ GENERATOR = Path(
     os.environ.get("OPENAPI_PYTHON_CLIENT", REPO / ".venv-tools" / "bin" / "openapi-python-client")
 )
 THREAD = "russia-nato-security-guarantees"
-# no formatter run on the output; JSON Lines, which the generator does not know, as bytes
-CONFIG = "post_hooks: []\ncontent_type_overrides:\n  application/jsonl: application/octet-stream\n"
+# no formatter run on the output; JSON Lines and Atom, which the generator does not know,
+# as bytes
+CONFIG = """\
+post_hooks: []
+content_type_overrides:
+  application/jsonl: application/octet-stream
+  application/atom+xml: application/octet-stream
+"""
 
 
 @pytest.fixture

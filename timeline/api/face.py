@@ -284,6 +284,16 @@ class Timeline:
         ``known_by``, as amended then, with each thread's count and the days they span."""
         return usecases.recent(self.store, per_thread, self.clock.day(known_by, "known_by"))
 
+    def known_lately(
+        self, *, limit: int = 50, known_by: Day = "today", thread: Threads = None
+    ) -> list[EventView[Record]]:
+        """The ``limit`` events (of ``thread``, one or several; None: all) that became
+        public last by ``known_by``, latest first, as amended then (retracted ones left
+        out): what a feed of news follows."""
+        threads = [thread] if isinstance(thread, str) else None if thread is None else list(thread)
+        day = self.clock.day(known_by, "known_by")
+        return usecases.known_lately(self.store, limit, day, threads)
+
     def history(self, thread: str, *, only: EventFilter | None = None) -> History:
         """A thread's whole story, in the order things became known (``only``: the events
         an ``EventFilter`` keeps)."""

@@ -298,6 +298,25 @@ class PlainLog:
         day = db.day(known_by)
         return sorted(Key(t, i) for t, i in db.rows(sql, (day, day, per_thread)))
 
+    def latest_known(
+        self, limit: int, known_by: dt.date, threads: Iterable[str] | None = None
+    ) -> list[Key]:
+        """The ``limit`` events that became known last by a day (by known day, then
+        seq), of some threads (None: all), latest first; no payload read."""
+        mark = self._db.mark
+        select = "thread, event_id, known, seq FROM events"
+        where = f"kind = 'event' AND known <= {mark}"
+        day = self._db.day(known_by)
+        if threads is None:
+            rows = self._db.rows(
+                f"SELECT {select} WHERE {where} ORDER BY known DESC, seq DESC LIMIT {mark}",
+                (day, limit),
+            )
+        else:
+            rows = self._db.of_threads(select, threads, where, (day,))
+        latest = sorted(rows, key=lambda r: (as_day(r[2]), r[3]), reverse=True)[:limit]
+        return [Key(t, i) for t, i, _, _ in latest]
+
     def event_spans(self, known_by: dt.date) -> dict[str, tuple[int, dt.date, dt.date]]:
         """For each thread, its events known or announced by a day (as recorded): how
         many, the first day they cover and the latest day one became known by then."""

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from timeline.usecases.coded import CodedImport, import_coded
     from timeline.usecases.importing import ImportResult, expand_paths, import_paths
     from timeline.usecases.knowledge import lag, names, report, secrets
-    from timeline.usecases.latest import Recent, recent
+    from timeline.usecases.latest import Recent, known_lately, recent
     from timeline.usecases.maintenance import (
         VerifyResult,
         digest,
@@ -122,6 +122,7 @@ __all__ = [
     "import_coded",
     "import_paths",
     "keys",
+    "known_lately",
     "lag",
     "log",
     "names",
@@ -200,6 +201,7 @@ _HOMES = {
     "read_key": "signing",
     "rebuild": "maintenance",
     "recent": "latest",
+    "known_lately": "latest",
     "record_alias": "naming",
     "record_amendment": "recording",
     "record_entry": "recording",

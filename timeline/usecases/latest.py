@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from timeline.core.model import EventView, Record
 from timeline.core.views import log_views
-from timeline.usecases._common import Readable, names_of
+from timeline.usecases._common import Readable, names_of, require_threads
 
-__all__ = ["Recent", "recent"]
+__all__ = ["Recent", "known_lately", "recent"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,25 @@ def recent(store: Readable, per_thread: int, known_by: dt.date) -> Recent:
         first=min((first for _, first, _ in spans.values()), default=None),
         last=max((last for _, _, last in spans.values()), default=None),
     )
+
+
+def known_lately(
+    store: Readable, limit: int, known_by: dt.date, threads: list[str] | None = None
+) -> list[EventView[Record]]:
+    """The ``limit`` events (of some threads; None: all) that became public last by a
+    day, latest first (by the day each became public, then as recorded), as amended
+    then; one retracted by then is left out. What a feed of news follows."""
+    asked = limit
+    while True:  # retracted ones are left out: read further back until the feed is full
+        with store.reading() as r:
+            if threads is not None:
+                require_threads(r, threads)
+            keys = r.log.latest_known(asked, known_by, threads)
+            records = r.log.event_records(keys)
+            names = names_of(r)
+        views = log_views(names.records(records), known_by)
+        place = {key: n for n, key in enumerate(keys)}
+        shown = [v for v in views if v.record.entry.key in place and v.retraction_entry is None]
+        if len(shown) >= limit or len(keys) < asked:
+            return sorted(shown, key=lambda v: place[v.record.entry.key])[:limit]
+        asked *= 2

@@ -1,6 +1,6 @@
-"""Calendar feeds to subscribe to (``/feeds/...ics``) and the other exports
-(``/export/...``), made by the CLI's exporters, each with an ETag so that a calendar
-polling an unchanged feed gets a 304."""
+"""Calendar feeds to subscribe to (``/feeds/...ics``), the Atom feeds of what became
+known (``/feeds/...atom``) and the other exports (``/export/...``), made by the CLI's
+exporters, each with an ETag so that a reader polling an unchanged feed gets a 304."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from timeline.api import EventFilter, ExportFormat, Timeline
+from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
+from timeline.formats.atom import AtomFeed, known_atom
 from timeline.web.access import Reader, reader_of, require_published
 from timeline.web.caching import answer
 from timeline.web.params import AS, DAY, THREADS, filters, store_of
@@ -117,6 +119,76 @@ def thread_feed(
     return _export(
         request, store, reader, "ics", CALENDAR, name, [thread], asof, viewer, only, since, until
     )
+
+
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+ATOM_FEED: Responses = {
+    200: {
+        "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+        "description": "An Atom (RFC 4287) feed: an entry per event, on the day it became "
+        "public, the latest first.",
+    },
+    **ERRORS,
+}
+LIMIT = Query(ge=1, le=500, description="At most this many entries, the latest.")
+
+
+def _known_feed(
+    request: Request,
+    store: Timeline,
+    reader: Reader,
+    threads: list[str] | None,
+    limit: int,
+    title: str,
+) -> Response:
+    require_published(request, reader, threads, None)
+    site = request.app.state.public_url
+    views = store.known_lately(limit=limit, known_by=reader.today, thread=threads)
+    if not reader.everything:
+        views = [public_view(v, recorded_by=reader.show_recorded_by) for v in views]
+    query = f"?{request.url.query}" if request.url.query else ""
+    feed = AtomFeed(f"{site}{request.url.path}{query}", title, site)
+    body = known_atom(views, feed, reader.today)
+    return answer(request, body, ATOM_TYPE)
+
+
+@router.get(
+    "/feeds/known.atom",
+    summary="What became known: an Atom feed, an entry per event on the day it became public",
+    operation_id="getKnownFeed",
+    response_class=Response,
+    responses=ATOM_FEED,
+)
+def known_feed(
+    request: Request,
+    store: Store,
+    reader: Asking,
+    thread: Annotated[list[str] | None, THREADS] = None,
+    limit: Annotated[int, LIMIT] = 100,
+) -> Response:
+    """The events that became public last (up to today), the latest first, each as
+    amended now; a retracted one drops out. ``thread``: only those threads'."""
+    title = "timeline: what became known"
+    return _known_feed(request, store, reader, thread or None, limit, title)
+
+
+@router.get(
+    "/feeds/threads/{thread}.atom",
+    summary="What became known in one thread, as an Atom feed",
+    operation_id="getThreadKnownFeed",
+    response_class=Response,
+    responses=ATOM_FEED,
+)
+def thread_known_feed(
+    request: Request,
+    store: Store,
+    reader: Asking,
+    thread: Annotated[str, Path(description="The thread's slug.")],
+    limit: Annotated[int, LIMIT] = 100,
+) -> Response:
+    """As ``/feeds/known.atom?thread=THREAD``, under the thread's own address."""
+    title = f"timeline: what became known in {thread}"
+    return _known_feed(request, store, reader, [thread], limit, title)
 
 
 @router.get(
