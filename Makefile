@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 TOOLS  := .venv-tools
+DEV    := $(VENV)/.dev-installed
 DEMO_DB := $(CURDIR)/demo.db
 
 .PHONY: demo test test-fast test-postgres lint bench clean
 
+# What running timeline needs, and nothing more: `make demo` installs only this.
 $(BIN)/timeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+# The test and lint tools on top (`make test`, `make lint`, `make test-fast`).
+$(DEV): $(BIN)/timeline
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
@@ -32,15 +39,15 @@ $(TOOLS)/bin/openapi-python-client:
 # (tests/core, formats, storage, usecases) without the tests marked slow (subprocesses,
 # locks, a wheel), and a tenth of each property's examples (the hypothesis profile
 # `dev`, tests/conftest.py). `make test` runs everything.
-test-fast: $(BIN)/timeline
+test-fast: $(DEV)
 	$(BIN)/pytest -q -m "not slow" --hypothesis-profile=dev \
 		tests/core tests/formats tests/storage tests/usecases
 
 # The whole suite on SQLite and on a throwaway PostgreSQL server (installed if missing).
-test-postgres: $(BIN)/timeline
+test-postgres: $(DEV)
 	scripts/with-postgres $(MAKE) test
 
-lint: $(BIN)/timeline
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -866,7 +866,7 @@ def test_a_command_given_nothing_prints_its_help_on_stdout_and_succeeds(
     usage = result.stdout.splitlines()[0]  # CliRunner names the program "root"
     assert usage.startswith("Usage: ") and usage.endswith(" [OPTIONS] COMMAND [ARGS]...")
     assert usage.split()[2:-3] == args
-    assert "Commands:" in result.stdout
+    assert ("Record:" if not args else "Commands:") in result.stdout
 
 
 def test_the_same_parties_in_another_order_are_the_same_event(run: Run, db_url: str) -> None:
@@ -877,3 +877,21 @@ def test_the_same_parties_in_another_order_are_the_same_event(run: Run, db_url: 
     assert first.exit_code == again.exit_code == 0
     assert again.stdout == "Already recorded t/2022-01-01-x (seq 1); nothing added\n"
     assert count_rows(db_url) == 1
+
+
+def test_help_lists_every_command_once_in_its_panel_with_its_whole_first_sentence(
+    run: Run,
+) -> None:
+    import typer
+
+    from timeline.cli import app
+    from timeline.cli._app import PANELS
+
+    commands = typer.main.get_command(app).commands  # the group of every command
+    listed = [name for _, names in PANELS for name in names]
+    assert sorted(listed) == sorted(n for n, c in commands.items() if not c.hidden)
+    out = run("--help").stdout
+    headings = [line[:-1] for line in out.splitlines() if line[:1].isupper() and line[-1:] == ":"]
+    assert headings == ["Options", *(panel for panel, _ in PANELS)]
+    assert "..." not in out.split("Options:")[1]  # no description cut off
+    assert "  add      Record one event." in out

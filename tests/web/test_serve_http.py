@@ -322,6 +322,10 @@ def test_timeline_serve_answers_over_a_real_socket(tmp_path: Path) -> None:
     assert [(x["path"], x["status"], x["client"]) for x in access] == [
         ("/api/v1/health", 200, "127.0.0.1")
     ]
+    site = f"http://127.0.0.1:{port}"
+    assert stderr.splitlines()[0] == (
+        f"The page: {site}/ (the API: {site}/api/v1, its reference: {site}/docs); Ctrl-C stops"
+    )
 
 
 def test_serve_refuses_a_database_that_is_not_there_in_one_line(tmp_path: Path, run: Run) -> None:

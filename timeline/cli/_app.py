@@ -25,9 +25,63 @@ from timeline._version import __version__
 from timeline.cli._env import Env
 from timeline.core.errors import ImportErrors, TimelineError, UnreadableRecord
 
+# `timeline --help` lists the commands in these panels, in this order; each command's
+# first sentence whole (a test holds every command to one panel)
+PANELS = (
+    ("Record", ("add", "import", "correct", "retract", "retitle", "alias")),
+    (
+        "Read",
+        (
+            "asof",
+            "threads",
+            "log",
+            "history",
+            "diff",
+            "secrets",
+            "lag",
+            "upcoming",
+            "actors",
+            "issues",
+            "report",
+        ),
+    ),
+    ("Export and serve", ("export", "serve")),
+    ("Prove", ("checkpoint", "checkpoints", "prove", "verify-proof", "key")),
+    ("Admin", ("verify", "digest", "rebuild", "restore", "db", "token")),
+)
+
+
+def _first_sentences(group: TyperGroup, ctx: Any, names: Sequence[str]) -> list[tuple[str, str]]:
+    """Each command's name and the first sentence of its help, whole (click cuts it)."""
+    rows = []
+    for name in names:
+        command = group.get_command(ctx, name)
+        if command is not None and not command.hidden:
+            rows.append((name, command.get_short_help_str(limit=300)))
+    return rows
+
+
+class Subcommands(TyperGroup):
+    """A command of commands (``db``, ``token``...): each listed with its first sentence
+    whole."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = _first_sentences(self, ctx, self.list_commands(ctx))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 class _Group(TyperGroup):
     """Every error ends here: one ``Error: ...`` line per problem on stderr, non-zero exit."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands by panel (``PANELS``), each with its first sentence whole."""
+        for panel, names in PANELS:
+            rows = _first_sentences(self, ctx, names)
+            if rows:
+                with formatter.section(panel):
+                    formatter.write_dl(rows)
 
     def main(
         self,
@@ -213,7 +267,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 db_app = typer.Typer(
-    help="The database: upgrade its schema, show its revision, grant a role.", no_args_is_help=True
+    cls=Subcommands,
+    help="The database: upgrade its schema, show its revision, grant a role.",
+    no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import app, env_of, needs_day
+from timeline.cli._app import Subcommands, app, env_of, needs_day
 from timeline.cli._fields import (
     ACTOR_FILTER,
     AS,
@@ -25,7 +25,9 @@ from timeline.cli._fields import (
 )
 
 export_app = typer.Typer(
-    help="Export events: iCalendar, a JSON Lines backup, TimelineJS.", no_args_is_help=True
+    cls=Subcommands,
+    help="Export events: iCalendar, a JSON Lines backup, TimelineJS.",
+    no_args_is_help=True,
 )
 app.add_typer(export_app, name="export")
 

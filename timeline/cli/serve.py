@@ -192,6 +192,10 @@ def serve(
         sign_key=sign_key,
     )
     os.environ[CONFIG_VAR] = json.dumps(config.to_dict())
+    typer.echo(
+        f"The page: {url}/ (the API: {url}/api/v1, its reference: {url}/docs); Ctrl-C stops",
+        err=True,
+    )
     uvicorn.run(
         f"{__name__}:worker_app",
         factory=True,

@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import app, env_of, write
+from timeline.cli._app import Subcommands, app, env_of, write
 from timeline.core.errors import TimelineError
 
 key_app = typer.Typer(
-    help="The keys that sign the log's checkpoints: create, list.", no_args_is_help=True
+    cls=Subcommands,
+    help="The keys that sign the log's checkpoints: create, list.",
+    no_args_is_help=True,
 )
 app.add_typer(key_app, name="key")
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli._app import app, env_of
+from timeline.cli._app import Subcommands, app, env_of
 
 token_app = typer.Typer(
+    cls=Subcommands,
     help="The tokens that read and write through `timeline serve`: create, revoke, list.",
     no_args_is_help=True,
 )
