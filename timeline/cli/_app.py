@@ -292,6 +292,14 @@ class LogFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    markdown = "markdown"
+
+
+class ListFormat(StrEnum):  # a table of names, or of coming events
+    text = "text"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
 
 
 class HistoryFormat(StrEnum):

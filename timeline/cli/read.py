@@ -11,6 +11,7 @@ from timeline.cli import _complete as complete
 from timeline.cli._app import (
     Format,
     HistoryFormat,
+    ListFormat,
     LogFormat,
     TextOrJson,
     ThreadsFormat,
@@ -186,6 +187,10 @@ def log(
         from timeline.formats import tables
 
         write(tables.log_csv(items), as_csv=True)
+    elif fmt is LogFormat.markdown:
+        from timeline.formats import tables
+
+        write(tables.log_markdown(items))
     else:
         write(render.log_text(items, empty=not items and tl.is_empty()))
 
@@ -231,7 +236,7 @@ def diff(
     start: Annotated[str, typer.Argument(metavar="D1", help=DAY_HELP)],
     end: Annotated[str, typer.Argument(metavar="D2", help=DAY_HELP)],
     thread: Annotated[list[str] | None, THREADS] = None,
-    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     viewer: Annotated[str | None, AS] = None,
     actor: Annotated[list[str] | None, ACTOR_FILTER] = None,
     types: Annotated[list[str] | None, TYPE_FILTER] = None,
@@ -251,8 +256,10 @@ def diff(
     tl = env_of(ctx).timeline()
     at_seq = None if at_checkpoint is None else tl.at_checkpoint(at_checkpoint)
     result = tl.diff(start, end, thread=thread, viewer=viewer, only=only, at_seq=at_seq)
-    if fmt is TextOrJson.json:
+    if fmt is Format.json:
         write(changes.diff_json(result), as_json=True)
+    elif fmt is Format.markdown:
+        write(changes.diff_markdown(result))
     else:
         write(changes.diff_text(result))
 
@@ -357,16 +364,20 @@ _NAMES_ASOF = typer.Option(
 
 
 def _names(
-    ctx: typer.Context, kind: Literal["actors", "issues"], asof: str | None, fmt: TextOrJson
+    ctx: typer.Context, kind: Literal["actors", "issues"], asof: str | None, fmt: ListFormat
 ) -> None:
     from timeline.core.dates import parse_day
-    from timeline.formats.names import names_json, names_text
+    from timeline.formats.names import names_csv, names_json, names_markdown, names_text
 
     env = env_of(ctx)
     day = None if asof is None else parse_day(asof, "--asof", today=env.today)
     found = env.timeline().names(kind, day)
-    if fmt is TextOrJson.json:
+    if fmt is ListFormat.json:
         write(names_json(kind, found, day), as_json=True)
+    elif fmt is ListFormat.csv:
+        write(names_csv(kind, found), as_csv=True)
+    elif fmt is ListFormat.markdown:
+        write(names_markdown(kind, found, day))
     else:
         write(names_text(kind, found, day))
 
@@ -375,7 +386,7 @@ def _names(
 def actors(
     ctx: typer.Context,
     asof: Annotated[str | None, _NAMES_ASOF] = None,
-    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.text,
 ) -> None:
     """Every actor (a party to an event, or a position's holder) with how many events and
     threads it appears in, and the dates of its first and last event.
@@ -389,7 +400,7 @@ def actors(
 def issues(
     ctx: typer.Context,
     asof: Annotated[str | None, _NAMES_ASOF] = None,
-    fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.text,
 ) -> None:
     """Every issue a stance was recorded on, with how many events and threads record one,
     and the dates of the first and last.

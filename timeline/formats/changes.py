@@ -41,7 +41,14 @@ from timeline.core.views import Diff, History
 from timeline.formats._markdown import md_text, md_url
 from timeline.formats.render import record_dict
 
-__all__ = ["diff_json", "diff_text", "history_json", "history_markdown", "history_text"]
+__all__ = [
+    "diff_json",
+    "diff_markdown",
+    "diff_text",
+    "history_json",
+    "history_markdown",
+    "history_text",
+]
 
 
 def _position(p: PositionState) -> str:
@@ -192,6 +199,40 @@ def diff_text(d: Diff) -> str:
         if t.corrected:
             out.append("  corrected:")
             out += [f"    {e.date:<10} {e.id}: {', '.join(fields)}" for e, fields in t.corrected]
+        out.append("")
+    return "\n".join(out)
+
+
+def diff_markdown(d: Diff) -> str:
+    """``timeline diff --format markdown``: a section per thread, as the text says it."""
+    who = "" if d.viewer is None else f" to {md_text(d.viewer)}"
+    out = [f"# What became known{who} after {d.start.isoformat()}, up to {d.end.isoformat()}", ""]
+    if not d.threads:
+        return "\n".join([*out, "_Nothing._", ""])
+    for t in d.threads:
+        heading = f"{md_text(t.title)} (`{t.thread}`)" if t.title else f"`{t.thread}`"
+        out += [f"## {heading}" + ("" if t.change == "changed" else f" — {t.change}"), ""]
+        if t.status:
+            out.append(f"- **Status:** {t.status[0]} → {t.status[1]}")
+        out += [f"- **Position added:** {md_text(_position(p))}" for p in t.added]
+        out += [
+            f"- **Position changed:** {md_text(new.actor)} on {md_text(new.issue)}: "
+            f"{md_text(old.stance)} → {md_text(new.stance)} (since {new.since}, `{new.event}`)"
+            for old, new in t.changed
+        ]
+        out += [f"- **Position dropped:** {md_text(_position(p))}" for p in t.dropped]
+        out += [
+            f"- **Newly known:** {e.date} — {e.type} — {md_text(e.title)} (`{e.id}`)"
+            for e in t.known
+        ]
+        out += [
+            f"- **Retracted:** {e.date} — {md_text(e.title)} (`{e.id}`): {md_text(reason)}"
+            for e, reason in t.retracted
+        ]
+        out += [
+            f"- **Corrected:** {e.date} — {md_text(e.title)} (`{e.id}`): {', '.join(fields)}"
+            for e, fields in t.corrected
+        ]
         out.append("")
     return "\n".join(out)
 

@@ -1,5 +1,5 @@
-"""Renders the names a log uses (``timeline actors``, ``timeline issues``) as text and
-JSON. Pure."""
+"""Renders the names a log uses (``timeline actors``, ``timeline issues``) as text,
+JSON, CSV and Markdown. Pure."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 from timeline.core.codec import pretty
 from timeline.core.names import Name
+from timeline.formats._markdown import md_text
+from timeline.formats.tables import csv_table
 
-__all__ = ["names_json", "names_text"]
+__all__ = ["names_csv", "names_json", "names_markdown", "names_text"]
 
 
 def _when(day: dt.date | None) -> str:
@@ -47,3 +49,36 @@ def names_json(kind: str, found: Sequence[Name], day: dt.date | None = None) -> 
         for n in found
     ]
     return pretty({"as_of": None if day is None else day.isoformat(), kind: items}) + "\n"
+
+
+def names_csv(kind: str, found: Sequence[Name]) -> str:
+    """A row per name: ``name,events,threads,first,last`` (and ``aliases``, ``;``-joined,
+    for actors)."""
+    actors = kind == "actors"
+    header = ["name", "events", "threads", "first", "last", *(["aliases"] if actors else [])]
+    rows = [
+        [
+            n.name,
+            n.events,
+            len(n.threads),
+            n.first[1] if n.first else "",
+            n.last[1] if n.last else "",
+            *(["; ".join(n.aliases)] if actors else []),
+        ]
+        for n in found
+    ]
+    return csv_table(header, rows)
+
+
+def names_markdown(kind: str, found: Sequence[Name], day: dt.date | None = None) -> str:
+    """A table: a row per name, as the text shows it."""
+    if not found:
+        return f"_No {kind} appear in the events{_when(day)}._\n"
+    head = kind[:-1].capitalize()
+    rows = [f"| {head} | Events | Threads | First | Last |", "|---|---:|---:|---|---|"]
+    for n in found:
+        name = md_text(n.name + (f" (also {', '.join(n.aliases)})" if n.aliases else ""))
+        first = n.first[1] if n.first else ""
+        last = n.last[1] if n.last else ""
+        rows.append(f"| {name} | {n.events} | {len(n.threads)} | {first} | {last} |")
+    return "\n".join(rows) + "\n"

@@ -10,10 +10,10 @@ from timeline.core.mapper import entry_summary
 from timeline.core.model import Event, EventView, Hidden, Record, ThreadState, is_amendment
 from timeline.formats.render import ends, listing, visible
 
-__all__ = ["LOG_CSV", "log_csv", "threads_csv"]
+__all__ = ["LOG_CSV", "csv_table", "log_csv", "log_markdown", "threads_csv"]
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def csv_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """RFC 4180 (CRLF line ends, quoted where needed), every field ``visible``: the
     renderer escapes, so the CLI can print it as it is."""
     import csv
@@ -39,7 +39,7 @@ def threads_csv(states: Sequence[ThreadState | Hidden]) -> str:
     for d in map(listing, states):
         first, last = ends(d)
         rows.append((d["thread"], d["title"] or "", d["status"], d["events"], first, last))
-    return _csv(("thread", "title", "status", "events", "first", "last"), rows)
+    return csv_table(("thread", "title", "status", "events", "first", "last"), rows)
 
 
 LOG_CSV = (
@@ -88,4 +88,31 @@ def _csv_row(item: EventView[Record] | Record) -> tuple[Any, ...]:
 def log_csv(items: Sequence[EventView[Record]] | Sequence[Record]) -> str:
     """``log --format csv``: one row per event (or record, with ``--raw``); actors and
     amendments joined by ``; ``."""
-    return _csv(LOG_CSV, map(_csv_row, items))
+    return csv_table(LOG_CSV, map(_csv_row, items))
+
+
+def log_markdown(items: Sequence[EventView[Record]] | Sequence[Record]) -> str:
+    """``timeline log --format markdown``: a table, a row per event (or record, with
+    ``--raw``), as the text shows it; a retracted event struck through."""
+    from timeline.formats._markdown import md_text
+
+    if not items:
+        return "_No events match._\n"
+    rows = ["| Date | Known | Type | Event | Actors | Title |", "|---|---|---|---|---|---|"]
+    for item in items:
+        record = item if isinstance(item, Record) else item.record
+        e = record.entry
+        if isinstance(e, Event):
+            known = "" if e.known == e.date.last else e.known.isoformat()
+            title = md_text(e.title)
+            if isinstance(item, EventView):
+                if item.retraction_entry is not None:
+                    title = f"~~{title}~~ (retracted: {md_text(item.retraction_entry.reason)})"
+                elif item.corrections:
+                    title += f" (corrected {len(item.corrections)}×)"
+            cells = [e.date.text, known, e.type, f"`{e.key}`", md_text(", ".join(e.actors)), title]
+        else:
+            kind = "retitle" if e.kind == "title" else e.kind
+            cells = ["", e.known.isoformat(), kind, f"`{e.key}`", "", md_text(entry_summary(e))]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
