@@ -48,7 +48,8 @@ TITLES = [
     "Russia–US/NATO security guarantees",
     "Russian troops in Ukraine, Georgia and Moldova and NATO activity in the post-Soviet space",
 ]
-ITEMS = ".vis-item.vis-box, .vis-item.vis-range, .vis-item.vis-point"
+ITEMS = ".vis-item.vis-box, .vis-item.vis-range:not(.gap), .vis-item.vis-point"
+GAPS = ".vis-item.vis-range.gap"
 # the page's script adds no listener of its own: this one is put in before any script
 WATCH_CSP = """
 window.__violations = [];
@@ -341,3 +342,78 @@ def test_the_api_reference_renders_every_operation_under_its_csp(
     assert shown == len(operations) > 15
     assert page.locator(".opblock-summary-path", has_text="/api/v1/asof/{date}").count() == 1
     assert watched.failures() == {}
+
+
+def test_the_first_screen_says_where_each_negotiation_stands_and_what_changed(
+    browser: Browser, story: Served, tmp_path: Path
+) -> None:
+    watched = watch(browser, width=1280, height=800)
+    page = watched.page
+    page.goto(f"{story.url}/?asof=2022-02-01")
+    page.wait_for_selector(".vis-timeline")
+    rows = page.locator("#glance tr[data-glance-of]")
+    assert rows.count() == len(TITLES)
+    for n in range(rows.count()):  # every row on the first screen, before any scrolling
+        box = rows.nth(n).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 800
+    doc = json.loads(page.evaluate("fetch('/api/v1/asof/2022-02-01').then(r => r.text())"))
+    for state in doc["threads"]:
+        row = page.locator(f"#glance tr[data-glance-of='{state['thread']}']")
+        assert row.locator(".status").inner_text() == state["status"]
+        assert state["last"]["title"] in row.locator(".latest").inner_text()
+    page.screenshot(path=str(tmp_path / "first-screen.png"))
+    # one day on: what changed is counted since the day shown before
+    move_to(page, "2022-02-02")
+    page.wait_for_selector("#glance[data-since='2022-02-01']")
+    changed = page.inner_text(f"#glance tr[data-glance-of='{THREAD}'] .changed")
+    assert "events became known" in changed and "status" not in changed
+    print(f"screenshots: {tmp_path}")
+    assert watched.failures() == {}
+
+
+def test_the_timeline_draws_the_disclosure_gap_colours_by_type_and_opens_a_popover(
+    browser: Browser, story: Served, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    watched = watch(browser, height=2400)
+    page = watched.page
+    page.goto(f"{story.url}/?asof=2022-02-02")
+    page.wait_for_selector(".vis-timeline")
+    late = page.locator("li.event:not([hidden])[data-late]:not([data-late='0'])")
+    expect(page.locator(GAPS)).to_have_count(late.count())
+    assert late.count() >= 5  # the replies' content, public a week after delivery
+    legend = page.inner_text("#legend")
+    assert "made public later" in legend and "offer" in legend and "demand" in legend
+    kinds = {c for item in page.locator(ITEMS).all() for c in item.get_attribute("class").split()}
+    assert {"family-talks", "family-proposals", "family-pressure"} <= kinds
+    # the popover: the event's texts and sources, by the item clicked; Escape closes it
+    published = page.locator(".vis-item", has_text="El País publishes the confidential")
+    box = published.bounding_box()
+    assert box is not None  # clicked by its right edge: the as-of line runs through it
+    published.click(position={"x": box["width"] - 4, "y": box["height"] / 2})
+    popover = page.locator("#popover")
+    expect(popover).to_be_visible()
+    assert "El País publishes the confidential" in popover.inner_text()
+    assert "Sources" in popover.inner_text()
+    assert page.evaluate("window.scrollY") == 0  # clicking no longer scrolls the page away
+    page.screenshot(path=str(tmp_path / "popover.png"))
+    page.keyboard.press("Escape")
+    expect(popover).to_be_hidden()
+    assert watched.failures() == {}
+
+
+def test_without_javascript_the_page_is_whole_and_has_no_dead_control(
+    browser: Browser, story: Served
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{story.url}/?asof=2022-02-02")
+    assert not page.is_visible("#asof-range")  # a slider needs the script
+    assert not page.is_visible("#timeline")
+    assert page.is_visible("#asof-date") and page.is_visible("#glance")
+    assert page.locator("#glance tr[data-glance-of]").count() == len(TITLES)
+    links = page.locator(".subscribe a").all_inner_texts()
+    assert links and all(text != "http" for text in links)
+    assert all(t.startswith(("subscribe", "http://127.0.0.1")) for t in links)
+    context.close()

@@ -127,7 +127,7 @@ def test_a_reader_fetching_the_page_its_files_and_every_feed_never_meets_a_429(
     ]
     feeds = [a.attrib["href"] for a in doc.iter("a") if a.attrib["href"].startswith("http://")]
     feeds = [f for f in feeds if "/feeds/" in f]
-    assert len(feeds) == 4  # every thread's, and all
+    assert len(feeds) == 5  # every thread's calendar, all of them, and what became known
     for url in [*wanted, *(re.sub(r"^https?://[^/]+", "", f) for f in feeds)]:
         assert url and client.get(url).status_code == 200, url
 

@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from timeline.api import Timeline
 from timeline.core.model import EventView, Hidden, Record, ThreadState
+from timeline.core.views import ThreadDiff
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
 from timeline.web.params import store_of
@@ -87,6 +88,9 @@ HTML = "text/html; charset=utf-8"
 router = APIRouter()
 Store = Annotated[Timeline, Depends(store_of)]
 Asking = Annotated[Reader, Depends(reader_of)]
+SINCE = Query(
+    description="What changed is counted after this day (default: a week before the day shown)."
+)
 ASOF = Query(
     description="The day shown: YYYY-MM-DD, today or yesterday, up to today (default: the "
     "latest day anything became known)."
@@ -110,6 +114,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
     env.globals["asset"] = asset
+    env.globals["family_of"] = family_of
     return env
 
 
@@ -118,6 +123,22 @@ def asset(name: str) -> str:
     """A static file's address, with a digest of its bytes that changes with them."""
     digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:16]
     return f"/static/{name}?v={digest}"
+
+
+# Each event type's family: its colour on the timeline and in the legend. A type the
+# table does not name (a log may use its own) is "other".
+FAMILIES = {
+    "talks": ("talks", "meeting", "visit", "consultation"),
+    "words": ("statement", "disclosure", "confirmation", "denial", "comment"),
+    "proposals": ("proposal", "offer", "response", "acceptance", "concession"),
+    "pressure": ("demand", "rejection", "suspension", "withdrawal", "threat", "sanction"),
+    "agreements": ("agreement", "signing", "ratification", "entry-into-force"),
+}
+_FAMILY_OF = {t: family for family, types in FAMILIES.items() for t in types}
+
+
+def family_of(kind: str) -> str:
+    return _FAMILY_OF.get(kind, "other")
 
 
 @dataclass(frozen=True)
@@ -138,6 +159,15 @@ class Item:
     summary: str
     sources: list[tuple[str, str]]  # (name, url or "")
     imprecise: bool
+
+    @property
+    def family(self) -> str:
+        return family_of(self.type)
+
+    @property
+    def late(self) -> int:
+        """Days between the end of its date and the day it became public (0: at once)."""
+        return (dt.date.fromisoformat(self.known) - dt.date.fromisoformat(self.end)).days
 
 
 def _item(view: EventView[Record]) -> Item:
@@ -163,6 +193,14 @@ def _item(view: EventView[Record]) -> Item:
     )
 
 
+def _families(items: dict[str, list[Item]]) -> list[tuple[str, list[str]]]:
+    """The legend: each family the page's events belong to, with their types."""
+    present = sorted({i.type for found in items.values() for i in found})
+    out = [(family, [t for t in present if family_of(t) == family]) for family in FAMILIES]
+    out.append(("other", [t for t in present if family_of(t) == "other"]))
+    return [(family, types) for family, types in out if types]
+
+
 def _link(url: str | None) -> str:
     """A source's address as a link: http(s) only (the input rules hold this for new
     records; a log written before them may hold anything)."""
@@ -184,12 +222,34 @@ def _feeds(request: Request, path: str) -> dict[str, str]:
     return {"web": f"{base}{path}", "webcal": f"webcal://{rest}{path}", "scheme": scheme}
 
 
+def _glance(state: ThreadState | None, change: ThreadDiff | None) -> dict[str, Any] | None:
+    """A thread's row of the first screen: its status and since when (the day the record
+    that set it became public; the first event's, if none did), and what changed."""
+    if state is None:
+        return None
+    since = state.status_key[0].isoformat() if state.status_key else state.first.known
+    changed = []
+    if change is not None:
+        if change.status:
+            changed.append(f"status {change.status[0]} → {change.status[1]}")
+        moved = len(change.added) + len(change.changed) + len(change.dropped)
+        if moved:
+            changed.append(f"{moved} position{'s' if moved != 1 else ''} moved")
+        if change.known:
+            n = len(change.known)
+            changed.append(f"{n} event{'s' if n != 1 else ''} became known")
+        if change.retracted:
+            changed.append(f"{len(change.retracted)} retracted")
+    return {"since": since, "changed": changed}
+
+
 def _threads(
     request: Request,
     listing: Sequence[ThreadState | Hidden],
     states: dict[str, ThreadState],
     events: tuple[dict[str, list[Item]], dict[str, int]],  # each thread's latest, and count
     day: dt.date,
+    changes: dict[str, ThreadDiff],
 ) -> list[dict[str, Any]]:
     items, counts = events
     shown = []
@@ -204,6 +264,7 @@ def _threads(
                 "slug": s.thread,
                 "title": s.title or s.thread,
                 "state": state,
+                "glance": _glance(state, changes.get(s.thread)),
                 "positions": by_actor,
                 "events": [(i, _shown(i, day)) for i in mine],
                 "more": max(0, counts.get(s.thread, 0) - len(mine)),
@@ -215,10 +276,15 @@ def _threads(
 
 @router.get("/", include_in_schema=False)
 def page(
-    request: Request, store: Store, reader: Asking, asof: Annotated[str | None, ASOF] = None
+    request: Request,
+    store: Store,
+    reader: Asking,
+    asof: Annotated[str | None, ASOF] = None,
+    since: Annotated[str | None, SINCE] = None,
 ) -> Response:
-    """The page: each thread as known at the end of the day asked (by default the
-    latest day anything became public, up to today), its events as amended then."""
+    """The page: first where each thread stood at the end of the day asked (by default
+    the latest day anything became public, up to today) and what changed since an
+    earlier day (``since``: by default a week before), then its events as amended."""
     today = reader.today
     asked = reader.maybe_asked(asof or None, "asof")
     if asked is not None:
@@ -242,6 +308,9 @@ def page(
     # the threads with anything public today: a thread known only later is not named
     listing = [s for s in every if s.thread in now.counts]
     states = {s.thread: s for s in store.as_of(day, at_seq=seq)}
+    before = reader.maybe_asked(since or None, "since") or day - dt.timedelta(days=7)
+    before = min(before, day - dt.timedelta(days=1))
+    changes = {t.thread: t for t in store.diff(before, day, at_seq=seq).threads}
     body = (
         environment()
         .get_template("page.html")
@@ -252,8 +321,11 @@ def page(
             last=last.isoformat(),
             offset=(min(max(day, first), last) - first).days,
             span=(last - first).days,
-            threads=_threads(request, listing, states, (items, found.counts), day),
+            threads=_threads(request, listing, states, (items, found.counts), day, changes),
+            since=before.isoformat(),
+            families=_families(items),
             feed=_feeds(request, "/feeds/all.ics"),
+            known_feed=f"{request.app.state.public_url}/feeds/known.atom",
             seq=seq,
         )
     )

@@ -56,8 +56,16 @@
   let sections = Array.from(document.querySelectorAll("section.thread"));
   let shownDay = document.body.dataset.shownAsof;
 
-  function itemOf(li) {
+  function familyOf(li) {
+    const found = Array.from(li.classList).find((c) => c.startsWith("family-"));
+    return found || "family-other";
+  }
+
+  // An event's items: its box (or range, for an imprecise date), and for one made public
+  // later a hatched bar from the end of its date to the day it became known.
+  function itemsOf(li) {
     const d = li.dataset;
+    const family = familyOf(li);
     const label = el("span", "item-title", li.querySelector(".title").textContent);
     const item = {
       id: `${d.thread}/${d.id}`,
@@ -67,7 +75,7 @@
       known: d.known,
       retracted: d.retracted,
       amended: d.amended,
-      className: `type-${li.querySelector(".type").textContent}`,
+      className: `type-${li.querySelector(".type").textContent} ${family}`,
     };
     if (d.end !== d.start) {
       // an imprecise date (a month, a year) covers its days: end is exclusive
@@ -77,8 +85,62 @@
       item.type = "box";
     }
     if (d.imprecise) item.className += " imprecise";
-    return item;
+    const made = [item];
+    if (Number(d.late) > 0) {
+      made.push({
+        id: `${item.id}#gap`,
+        event: item.id,
+        group: d.thread,
+        content: "",
+        type: "range",
+        start: new Date(localDate(d.end).getTime() + DAY_MS),
+        end: new Date(localDate(d.known).getTime() + DAY_MS),
+        known: d.known,
+        retracted: d.retracted,
+        amended: d.amended,
+        className: "gap",
+        title: `made public on ${d.known}, ${d.late} days later`,
+      });
+    }
+    return made;
   }
+
+  // The popover of an event: its list entry's texts (never markup), by the point clicked.
+  const popover = document.getElementById("popover");
+  function openPopover(id, x, y) {
+    const [thread, eventId] = id.split("/");
+    const li = document.getElementById(`event-${thread}--${eventId}`);
+    if (!li || !popover) return;
+    popover.replaceChildren();
+    popover.className = `popover ${familyOf(li)}`;
+    const close = el("button", "close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close");
+    close.addEventListener("click", () => (popover.hidden = true));
+    const title = el("h3", "", li.querySelector(".title").textContent);
+    title.id = "popover-title";
+    popover.append(close, title);
+    for (const part of li.querySelectorAll("p.meta, p.summary, p.sources")) {
+      popover.append(document.adoptNode(part.cloneNode(true)));
+    }
+    const when = el("p", "meta", `${li.querySelector("time").textContent} · ${li.querySelector(".type").textContent}`);
+    popover.insertBefore(when, title.nextSibling);
+    const link = el("a", "", "In the thread's list");
+    link.href = `#${li.id}`;
+    const record = el("a", "", "As recorded, with its amendments (JSON)");
+    record.href = `/api/v1/events/${encodeURIComponent(thread)}/${encodeURIComponent(eventId)}`;
+    const links = el("p", "meta");
+    links.append(link, document.createTextNode(" · "), record);
+    popover.append(links);
+    popover.hidden = false;
+    const box = popover.getBoundingClientRect();
+    popover.style.left = `${Math.max(8, Math.min(x, window.innerWidth - box.width - 8))}px`;
+    popover.style.top = `${Math.max(8, Math.min(y + 12, window.innerHeight - box.height - 8))}px`;
+    close.focus();
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && popover) popover.hidden = true;
+  });
 
   function buildTimeline() {
     if (typeof vis === "undefined" || !container) return null;
@@ -89,7 +151,7 @@
         order: order,
       })),
     );
-    const items = new vis.DataSet(events.map(itemOf));
+    const items = new vis.DataSet(events.flatMap(itemsOf));
     const visible = new vis.DataView(items, { filter: (item) => knownOn(item, shownDay) });
     container.hidden = false;
     const timeline = new vis.Timeline(container, visible, groups, {
@@ -107,24 +169,33 @@
     timeline.on("timechanged", (props) => {
       if (props.id === "asof") show(isoOfLocal(props.time));
     });
-    timeline.on("select", (props) => {
-      const [thread, id] = String(props.items[0] || "").split("/");
-      const target = document.getElementById(`event-${thread}--${id}`);
-      if (target) target.scrollIntoView({ block: "nearest" });
+    timeline.on("click", (props) => {
+      if (!props.item) {
+        if (popover) popover.hidden = true;
+        return;
+      }
+      const found = items.get(props.item);
+      const id = (found && found.event) || String(props.item);
+      const where = props.event && props.event.center ? props.event.center : props.event;
+      openPopover(id, where ? where.x || where.clientX || 0 : 0, where ? where.y || where.clientY || 0 : 0);
     });
     return { timeline, visible, items };
   }
 
   // The page of that day, from the server: each thread's section (its state and its
   // events as amended then) takes the place of the one shown.
-  async function loadDay(iso) {
+  async function loadDay(iso, since) {
     const mine = ++asked;
     statusLine.textContent = `Loading what was known by the end of ${iso}…`;
     try {
-      const response = await fetch(`/?asof=${iso}`, { headers: { Accept: "text/html" } });
+      const query = since && since < iso ? `?asof=${iso}&since=${since}` : `?asof=${iso}`;
+      const response = await fetch(`/${query}`, { headers: { Accept: "text/html" } });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       if (mine !== asked) return;
+      const glance = document.getElementById("glance");
+      const freshGlance = doc.getElementById("glance");
+      if (glance && freshGlance) glance.replaceWith(document.adoptNode(freshGlance));
       for (const section of sections) {
         const fresh = doc.getElementById(section.id);
         if (fresh) section.replaceWith(document.adoptNode(fresh));
@@ -133,7 +204,7 @@
       events = Array.from(document.querySelectorAll("li.event"));
       if (drawn) {
         drawn.items.clear();
-        drawn.items.add(events.map(itemOf));
+        drawn.items.add(events.flatMap(itemsOf));
       }
       document.body.dataset.shownAsof = iso;
       statusLine.textContent = `Showing what was publicly known by the end of ${iso}.`;
@@ -146,6 +217,7 @@
 
   // Move the page to a day: at once for the events, after a pause for the states (a
   // held arrow key asks the server once, not once a day).
+  let loadedDay = document.body.dataset.shownAsof; // the day whose states are shown
   function show(asked) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(asked)) return;
     // as the server does: no day after today, whose state could show what is not public
@@ -163,7 +235,11 @@
     }
     history.replaceState(null, "", `?asof=${iso}`);
     clearTimeout(pending);
-    pending = setTimeout(() => loadDay(iso), 150);
+    pending = setTimeout(() => {
+      const since = loadedDay;
+      loadedDay = iso;
+      loadDay(iso, since);
+    }, 150);
   }
 
   range.addEventListener("input", () => show(dayAt(Number(range.value))));
