@@ -252,3 +252,11 @@ def test_the_vendored_swagger_ui_is_the_registry_s_files_with_their_licence() ->
     assert {"LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt"} <= present
     for name, digest in recorded.items():
         assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_every_event_type_has_one_colour_family() -> None:
+    from timeline.core.model import EVENT_TYPES
+    from timeline.web.page import FAMILIES
+
+    listed = [t for types in FAMILIES.values() for t in types]
+    assert sorted(listed) == sorted(EVENT_TYPES)
