@@ -333,15 +333,21 @@ class Timeline:
         ``cameo 046``): events made public after their date (see ``Lag``)."""
         return usecases.lag(self.store, thread, actor, by)
 
-    def report(self, thread: str, day: Day, *, at_checkpoint: int | None = None) -> Report:
-        """A thread's briefing as known at the end of ``day``, from the log as its
-        signed checkpoint of size ``at_checkpoint`` holds it (None: the latest, if
-        nothing but checkpoints and keys followed it; else the log as it stands). A
-        report cut at a checkpoint names it (``Report.checkpoint``)."""
+    def report(
+        self, thread: str, day: Day, *, at_checkpoint: int | None = None, changes: int = 7
+    ) -> Report:
+        """A thread's briefing as known at the end of ``day``, with what changed in the
+        ``changes`` days before (0: none), from the log as its signed checkpoint of size
+        ``at_checkpoint`` holds it (None: the latest, if nothing but checkpoints and keys
+        followed it; else the log as it stands, whose digest it then carries). A report
+        cut at a checkpoint names it (``Report.checkpoint``)."""
         when = self.clock.day(day, "date")
+        if changes < 0:
+            raise TimelineError(f"--changes {changes}: a number of days, 0 or more")
         cut = usecases.cut_at(self.store, at_checkpoint)
         at_seq = None if cut is None else cut.size
-        return replace(usecases.report(self.store, thread, when, at_seq), checkpoint=cut)
+        made = usecases.report(self.store, thread, when, at_seq, changes)
+        return replace(made, checkpoint=cut, digest=None if cut else self.digest())
 
     # ---- exports -----------------------------------------------------------------
 

@@ -41,10 +41,18 @@ def report(
         typer.Option("-o", "--output", metavar="FILE", help="Write here [default: stdout]."),
     ] = None,
     at_checkpoint: Annotated[int | None, AT_CHECKPOINT] = None,
+    changes: Annotated[
+        int,
+        typer.Option(
+            metavar="DAYS", help="What changed in the DAYS before the day (0: leave it out)."
+        ),
+    ] = 7,
 ) -> None:
-    """A one-page chronology of a thread for a briefing: title, status, parties, each
-    party's positions and since when, the events known with their sources, and what was
-    still secret. HTML is one self-contained file that prints well, with an SVG time axis.
+    """A one-page chronology of a thread for a briefing: title, status and since when,
+    parties, what changed in the last days, each party's positions and since when, the
+    events known with their summaries and sources, and what was still secret. HTML is
+    one self-contained file that prints well, with an SVG time axis. The footer gives
+    the log's digest, to publish beside the report.
     Cut at a signed checkpoint (--at-checkpoint, or the latest when nothing but
     checkpoints followed it), its footer names it and how to make it again.
 
@@ -52,6 +60,7 @@ def report(
     """
     from timeline.formats.report import report_html, report_markdown
 
-    brief = env_of(ctx).timeline().report(thread, asof or "today", at_checkpoint=at_checkpoint)
+    tl = env_of(ctx).timeline()
+    brief = tl.report(thread, asof or "today", at_checkpoint=at_checkpoint, changes=changes)
     text = report_html(brief) if fmt is ReportFormat.html else report_markdown(brief)
     emit([text.encode()], output)

@@ -352,6 +352,10 @@ class Report:
     events: Sequence[EventView[Record]]  # known by the day, in timeline order
     secrets: Sequence[Secret]
     checkpoint: SignedCheckpoint | None = None  # the signed log it was computed from
+    # what became known in the days before ``day`` (after ``changes_since``), if asked
+    changes: ThreadDiff | None = None
+    changes_since: dt.date | None = None
+    digest: str | None = None  # the log's digest when it was made (not cut at a checkpoint)
 
 
 @dataclass(frozen=True)

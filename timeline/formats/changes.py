@@ -37,11 +37,12 @@ from timeline.core.model import (
     Record,
     Retraction,
 )
-from timeline.core.views import Diff, History
+from timeline.core.views import Diff, History, ThreadDiff
 from timeline.formats._markdown import md_text, md_url
 from timeline.formats.render import record_dict
 
 __all__ = [
+    "change_lines",
     "diff_json",
     "diff_markdown",
     "diff_text",
@@ -212,29 +213,35 @@ def diff_markdown(d: Diff) -> str:
     for t in d.threads:
         heading = f"{md_text(t.title)} (`{t.thread}`)" if t.title else f"`{t.thread}`"
         out += [f"## {heading}" + ("" if t.change == "changed" else f" — {t.change}"), ""]
-        if t.status:
-            out.append(f"- **Status:** {t.status[0]} → {t.status[1]}")
-        out += [f"- **Position added:** {md_text(_position(p))}" for p in t.added]
-        out += [
-            f"- **Position changed:** {md_text(new.actor)} on {md_text(new.issue)}: "
-            f"{md_text(old.stance)} → {md_text(new.stance)} (since {new.since}, `{new.event}`)"
-            for old, new in t.changed
-        ]
-        out += [f"- **Position dropped:** {md_text(_position(p))}" for p in t.dropped]
-        out += [
-            f"- **Newly known:** {e.date} — {e.type} — {md_text(e.title)} (`{e.id}`)"
-            for e in t.known
-        ]
-        out += [
-            f"- **Retracted:** {e.date} — {md_text(e.title)} (`{e.id}`): {md_text(reason)}"
-            for e, reason in t.retracted
-        ]
-        out += [
-            f"- **Corrected:** {e.date} — {md_text(e.title)} (`{e.id}`): {', '.join(fields)}"
-            for e, fields in t.corrected
-        ]
-        out.append("")
+        out += [*change_lines(t), ""]
     return "\n".join(out)
+
+
+def change_lines(t: ThreadDiff) -> list[str]:
+    """A thread's changes as Markdown list items: its status, each position added,
+    changed or dropped, each event newly known, retracted or corrected."""
+    out = []
+    if t.status:
+        out.append(f"- **Status:** {t.status[0]} → {t.status[1]}")
+    out += [f"- **Position added:** {md_text(_position(p))}" for p in t.added]
+    out += [
+        f"- **Position changed:** {md_text(new.actor)} on {md_text(new.issue)}: "
+        f"{md_text(old.stance)} → {md_text(new.stance)} (since {new.since}, `{new.event}`)"
+        for old, new in t.changed
+    ]
+    out += [f"- **Position dropped:** {md_text(_position(p))}" for p in t.dropped]
+    out += [
+        f"- **Newly known:** {e.date} — {e.type} — {md_text(e.title)} (`{e.id}`)" for e in t.known
+    ]
+    out += [
+        f"- **Retracted:** {e.date} — {md_text(e.title)} (`{e.id}`): {md_text(reason)}"
+        for e, reason in t.retracted
+    ]
+    out += [
+        f"- **Corrected:** {e.date} — {md_text(e.title)} (`{e.id}`): {', '.join(fields)}"
+        for e, fields in t.corrected
+    ]
+    return out
 
 
 def _stance(p: PositionState) -> dict[str, str]:

@@ -1,11 +1,14 @@
 """A one-page chronology of a thread for a briefing (``timeline report``), as Markdown or
 as one self-contained HTML file. Pure: no I/O.
 
-The page: title, status and parties; each party's positions with the date each was
-taken; the events known by the day with their sources (links for web addresses); and,
-where some actors knew more than the public, what was still secret. The HTML has its
-style inline, prints on A4 or Letter, and draws the events on a small SVG time axis: no
-JavaScript, nothing fetched. Every text is escaped: an event's words are never markup.
+The page: title, status (and since when) and parties; what changed in the days before;
+each party's positions with the date each was taken; the events known by the day with
+their summaries and sources (links for web addresses); where some actors knew more
+than the public, what was still secret; and a footer with the log's digest (or the
+signed checkpoint it was cut at), which a reader checks a copy of the log against. The
+HTML has its style inline, prints on A4 or Letter, and draws the events on a small SVG
+time axis (dated ticks; events of one day stacked): no JavaScript, nothing fetched.
+Every text is escaped: an event's words are never markup.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import html
 from collections.abc import Sequence
 from itertools import groupby
 
-from timeline.core.model import Event, EventView, Record, ThreadState
+from timeline.core.model import Event, EventView, PositionState, Record, ThreadState
 from timeline.core.viewpoints import Secret
-from timeline.core.views import Report
+from timeline.core.views import Report, ThreadDiff
 from timeline.formats._markdown import md_text, md_url
+from timeline.formats.changes import change_lines
 
 __all__ = ["report_html", "report_markdown"]
 
@@ -31,6 +35,20 @@ def _known(e: Event, day: dt.date) -> str:
     if e.upcoming_on(day) and e.announced is not None:
         return f" (scheduled; announced {e.announced.isoformat()})"
     return "" if e.known == e.date.last else f" (known {e.known.isoformat()})"
+
+
+def _since(s: ThreadState) -> str:
+    """The day the status took hold: when the record that set it became public."""
+    return s.status_key[0].isoformat() if s.status_key else s.first.known
+
+
+def _digest_note(r: Report) -> str | None:
+    if r.digest is None:
+        return None
+    return (
+        f"The log's digest when this was made: {r.digest}. `timeline verify --expect "
+        f"{r.digest}` on a copy of the log shows it still holds these records."
+    )
 
 
 def _web(url: str | None) -> bool:
@@ -70,10 +88,21 @@ def report_markdown(r: Report) -> str:
 
 def _footer_md(r: Report) -> list[str]:
     cut = _cut(r)
+    note = _digest_note(r)
     if cut is None:
-        return []
+        return [] if note is None else ["---", "", note, ""]  # a count and hex: plain
     which, again = cut  # a slug, a day and a number: nothing a code span cannot hold
     return ["---", "", f"{md_text(which)}: `{again}` on a copy of that log makes it again.", ""]
+
+
+def _changes_md(r: Report) -> list[str]:
+    if r.changes_since is None:
+        return []
+    days = (r.day - r.changes_since).days
+    out = [f"## What changed in the last {days} days", ""]
+    lines = change_lines(r.changes) if r.changes is not None else []
+    out += lines or [f"Nothing became known after {r.changes_since.isoformat()}."]
+    return [*out, ""]
 
 
 def _markdown(r: Report) -> list[str]:
@@ -82,7 +111,12 @@ def _markdown(r: Report) -> list[str]:
     if s is None:
         out += ["Nothing about this thread was publicly known by then.", ""]
         return out + _secrets_md(r.secrets)
-    out += [f"- **Status:** {s.status}", f"- **Parties:** {md_text(', '.join(s.parties))}", ""]
+    out += [
+        f"- **Status:** {s.status} (since {_since(s)})",
+        f"- **Parties:** {md_text(', '.join(s.parties))}",
+        "",
+        *_changes_md(r),
+    ]
     if s.positions:
         out += ["## Positions", ""]
         for actor, group in groupby(s.positions, key=lambda p: p.actor):
@@ -95,6 +129,8 @@ def _markdown(r: Report) -> list[str]:
         e = a.record.event
         known = _known(e, r.day)
         out.append(f"- **{e.date.text}**{known} — {e.type}: {md_text(e.title)}")
+        if e.summary:
+            out.append(f"  {md_text(e.summary)}")
         if e.sources:
             out.append(f"  Sources: {_sources_md(e)}")
     out.append("")
@@ -128,6 +164,7 @@ ol.chronology { list-style: none; padding: 0; }
 ol.chronology li { margin: 0 0 0.6rem; break-inside: avoid; }
 .when { font-weight: bold; font-variant-numeric: tabular-nums; }
 .sources { color: #444; font-size: 0.9rem; }
+.summary { font-size: 0.95rem; }
 svg { width: 100%; height: auto; }
 svg text { font: 9px sans-serif; fill: #333; }
 svg .axis { stroke: #666; }
@@ -151,40 +188,121 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _ticks(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Days to label on the axis: the first of each month (of each year, over a long
+    span; each week's Monday, over a short one), at most eight, and the two ends."""
+    span = (last - first).days
+    if span <= 45:
+        days = [first + dt.timedelta(days=n) for n in range(span + 1)]
+        marks = [d for d in days if d.weekday() == 0]
+    else:
+        months = [
+            dt.date(y, m, 1)
+            for y in range(first.year, last.year + 1)
+            for m in range(1, 13)
+            if first < dt.date(y, m, 1) <= last
+        ]
+        marks = months if len(months) <= 8 else [d for d in months if d.month == 1]
+    step = max(1, -(-len(marks) // 8))
+    return marks[::step]
+
+
 def _svg(events: Sequence[EventView[Record]]) -> str:
-    """The events on a time axis: a dot per event (a bar for an imprecise date), the
-    first and last dates written under it; each mark's <title> names the event."""
+    """The events on a time axis: a dot per event (a bar for an imprecise date), events
+    of one day stacked above each other, dated ticks under it; each mark's <title> names
+    the event."""
     if not events:
         return ""
     first = min(a.record.event.date.first for a in events)
     last = max(a.record.event.date.last for a in events)
     span = max((last - first).days, 1)
     width, left, right = 600, 10, 590
+    stacked: dict[tuple[dt.date, dt.date], int] = {}
+    for a in events:
+        d = a.record.event.date
+        stacked[d.first, d.last] = stacked.get((d.first, d.last), 0) + 1
+    tall = min(max(stacked.values()), 12)  # a taller pile is drawn to 12, the count written
+    axis = 12 + 10 * tall  # the axis' y: room above it for the highest pile
 
     def x(day: dt.date) -> float:
         return left + (right - left) * (day - first).days / span
 
     marks = []
+    placed: dict[tuple[dt.date, dt.date], int] = {}
     for a in events:
         e = a.record.event
-        x0, x1 = x(e.date.first), x(e.date.last)
+        key = (e.date.first, e.date.last)
+        level = placed[key] = placed.get(key, -1) + 1
+        if level >= tall:
+            continue
+        x0, x1, y = x(e.date.first), x(e.date.last), axis - 10 * level
         label = _e(f"{e.date.text} — {e.title}")
         if x1 - x0 >= 2:
             marks.append(
-                f'<rect class="event" x="{x0:.1f}" y="16" width="{x1 - x0:.1f}" height="8" '
-                f'opacity="0.5"><title>{label}</title></rect>'
+                f'<rect class="event" x="{x0:.1f}" y="{y - 4}" width="{x1 - x0:.1f}" '
+                f'height="8" opacity="0.5"><title>{label}</title></rect>'
             )
         else:
-            marks.append(
-                f'<circle class="event" cx="{x0:.1f}" cy="20" r="4"><title>{label}</title></circle>'
-            )
+            dot = f'<circle class="event" cx="{x0:.1f}" cy="{y}" r="4">'
+            marks.append(f"{dot}<title>{label}</title></circle>")
+    for (day, _), n in stacked.items():
+        if n > tall:
+            marks.append(f'<text x="{x(day) + 6:.1f}" y="{axis - 10 * (tall - 1)}">{n}</text>')
+    ticks = []
+    for day in _ticks(first, last):
+        at = x(day)
+        ticks.append(
+            f'<line class="axis" x1="{at:.1f}" y1="{axis}" x2="{at:.1f}" y2="{axis + 4}"/>'
+            f'<text x="{at:.1f}" y="{axis + 14}" text-anchor="middle">{day.isoformat()}</text>'
+        )
+    height = axis + 30
     return (
-        f'<svg viewBox="0 0 {width} 44" role="img" aria-label="The events on a time axis">'
-        f'<line class="axis" x1="{left}" y1="20" x2="{right}" y2="20"/>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="The events on a time axis">'
+        f'<line class="axis" x1="{left}" y1="{axis}" x2="{right}" y2="{axis}"/>'
         + "".join(marks)
-        + f'<text x="{left}" y="40">{_e(first.isoformat())}</text>'
-        f'<text x="{right}" y="40" text-anchor="end">{_e(last.isoformat())}</text></svg>'
+        + "".join(ticks)
+        + f'<text x="{left}" y="{axis + 26}">{_e(first.isoformat())}</text>'
+        f'<text x="{right}" y="{axis + 26}" text-anchor="end">{_e(last.isoformat())}</text></svg>'
     )
+
+
+def _changes_html(r: Report) -> list[str]:
+    """What changed in the days before, from the same lines as the Markdown (their
+    ``**label:**`` as bold; the rest escaped)."""
+    if r.changes_since is None:
+        return []
+    days = (r.day - r.changes_since).days
+    out = [f"<h2>What changed in the last {days} days</h2>"]
+    changes = _change_items(r.changes) if r.changes is not None else []
+    if not changes:
+        return [*out, f"<p>Nothing became known after {r.changes_since.isoformat()}.</p>"]
+    return [*out, "<ul>", *changes, "</ul>"]
+
+
+def _change_items(t: ThreadDiff) -> list[str]:
+    def li(label: str, text: str) -> str:
+        return f"<li><strong>{label}:</strong> {_e(text)}</li>"
+
+    items = [li("Status", f"{t.status[0]} → {t.status[1]}")] if t.status else []
+    items += [li("Position added", _stance_text(p)) for p in t.added]
+    items += [
+        li(
+            "Position changed",
+            f"{new.actor} on {new.issue}: {old.stance} → {new.stance} (since {new.since})",
+        )
+        for old, new in t.changed
+    ]
+    items += [li("Position dropped", _stance_text(p)) for p in t.dropped]
+    items += [li("Newly known", f"{e.date} — {e.type} — {e.title}") for e in t.known]
+    items += [li("Retracted", f"{e.date} — {e.title}: {reason}") for e, reason in t.retracted]
+    items += [
+        li("Corrected", f"{e.date} — {e.title}: {', '.join(fields)}") for e, fields in t.corrected
+    ]
+    return items
+
+
+def _stance_text(p: PositionState) -> str:
+    return f"{p.actor} on {p.issue}: {p.stance} (since {p.since})"
 
 
 def _sources_html(e: Event) -> str:
@@ -242,11 +360,12 @@ def report_html(r: Report) -> str:
     else:
         out += [
             "<dl>",
-            f"<dt>Status</dt><dd>{_e(s.status)}</dd>",
+            f"<dt>Status</dt><dd>{_e(s.status)} (since {_e(_since(s))})</dd>",
             f"<dt>Parties</dt><dd>{_e(', '.join(s.parties))}</dd>",
             f"<dt>Events</dt><dd>{s.events} known ({_e(s.first.date)} … {_e(s.last.date)})</dd>",
             "</dl>",
             _svg(r.events),
+            *_changes_html(r),
         ]
         if s.positions:
             out += _positions_html(s)
@@ -254,9 +373,10 @@ def report_html(r: Report) -> str:
         for a in r.events:
             e = a.record.event
             known = _known(e, r.day)
+            summary = f'<div class="summary">{_e(e.summary)}</div>' if e.summary else ""
             out.append(
                 f'<li><span class="when">{_e(e.date.text)}</span>{known} · {_e(e.type)}: '
-                f"{_e(e.title)}{_sources_html(e)}</li>"
+                f"{_e(e.title)}{summary}{_sources_html(e)}</li>"
             )
         out.append("</ol>")
     if r.secrets:  # what some knew, even when the public knew nothing yet
@@ -267,6 +387,13 @@ def report_html(r: Report) -> str:
         out.append(
             f'<footer class="basis">{_e(which)}: <code>{_e(again)}</code> on a copy of that '
             "log makes it again.</footer>"
+        )
+    elif r.digest is not None:
+        check = f"timeline verify --expect {r.digest}"
+        out.append(
+            f'<footer class="basis">The log\'s digest when this was made: <code>'
+            f"{_e(r.digest)}</code>. <code>{_e(check)}</code> on a copy of the log shows it "
+            "still holds these records.</footer>"
         )
     out += ["</body>", "</html>", ""]
     return "\n".join(out)

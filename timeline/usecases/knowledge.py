@@ -134,11 +134,14 @@ def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name
     return found
 
 
-def report(store: EventStore, thread: str, day: dt.date, at_seq: int | None = None) -> Report:
+def report(
+    store: EventStore, thread: str, day: dt.date, at_seq: int | None = None, changes: int = 0
+) -> Report:
     """A thread's briefing as publicly known on ``day``: its state, the events known by
-    then (retracted ones left out) and what some actors knew that the public did not,
-    from one read of its records (as the log stood at ``at_seq``)."""
-    from timeline.core.views import Report
+    then (retracted ones left out), what some actors knew that the public did not, and
+    (``changes`` > 0) what changed in the ``changes`` days before, from one read of its
+    records (as the log stood at ``at_seq``)."""
+    from timeline.core.views import Report, compute_diff
 
     with store.reading() as r:
         require_threads(r, [thread])
@@ -156,4 +159,9 @@ def report(store: EventStore, thread: str, day: dt.date, at_seq: int | None = No
     secrets = sorted(
         (s for s in hidden if s is not None), key=lambda s: (s.event.date.first, s.event.id)
     )
-    return Report(thread, title, day, state, events, secrets)
+    if changes <= 0:
+        return Report(thread, title, day, state, events, secrets)
+    since = day - dt.timedelta(days=changes)
+    found = compute_diff(records, since, day, None, None).threads
+    changed = next((t for t in found if t.thread == thread), None)
+    return Report(thread, title, day, state, events, secrets, changes=changed, changes_since=since)
