@@ -260,3 +260,41 @@ def test_every_event_type_has_one_colour_family() -> None:
 
     listed = [t for types in FAMILIES.values() for t in types]
     assert sorted(listed) == sorted(EVENT_TYPES)
+
+
+def _listed(doc: ET.Element) -> list[ET.Element]:
+    return [li for li in doc.iter("li") if "event" in li.attrib.get("class", "").split()]
+
+
+def test_the_filters_narrow_the_page_as_the_api_s_filters_do_and_the_form_keeps_them(
+    client: TestClient,
+) -> None:
+    day = "2022-02-02"
+    offers = parse(client.get(f"/?asof={day}&type=offer").text)
+    listed = _listed(offers)
+    assert listed and all("type-offer" in li.attrib["class"].split() for li in listed)
+    api = client.get("/api/v1/events?type=offer&limit=1000").json()["events"]
+    assert {li.attrib["data-id"] for li in listed} <= {e["id"] for e in api}
+    kept = offers.find(".//select[@id='filter-type']/option[@selected]")
+    assert kept is not None and kept.text == "offer"  # the form says what is shown
+
+    russia = _listed(parse(client.get(f"/?asof={day}&actor=Russia").text))
+    assert russia and all("Russia" in text(li.find(".//span[@class='actors']")) for li in russia)
+
+    found = parse(client.get(f"/?asof={day}&text=El+País").text)
+    searched = client.get("/api/v1/events?text=El+Pa%C3%ADs&limit=1000").json()["events"]
+    ids = [li.attrib["data-id"] for li in _listed(found)]
+    assert "el-pais-publishes" in ids and set(ids) <= {e["id"] for e in searched}
+    assert len(ids) < len(_listed(parse(client.get(f"/?asof={day}").text)))
+
+    one = parse(client.get(f"/?asof={day}&thread={THREAD}").text)
+    assert {s.attrib["data-thread"] for s in one.iter("section") if "data-thread" in s.attrib} == {
+        THREAD
+    }
+    assert [r.attrib["data-glance-of"] for r in one.iter("tr") if "data-glance-of" in r.attrib] == [
+        THREAD
+    ]
+    none = parse(client.get("/?asof=2021-12-20&type=signing").text)
+    assert "No event known by the end of 2021-12-20 matches the filters." in text(none)
+    assert client.get(f"/?asof={day}&thread=nope").status_code == 404
+    assert client.get(f"/?asof={day}&type=nonsense").status_code == 400

@@ -417,3 +417,24 @@ def test_without_javascript_the_page_is_whole_and_has_no_dead_control(
     assert links and all(text != "http" for text in links)
     assert all(t.startswith(("subscribe", "http://127.0.0.1")) for t in links)
     context.close()
+
+
+def test_the_address_keeps_the_filters_so_that_a_view_can_be_shared(
+    browser: Browser, story: Served
+) -> None:
+    watched = watch(browser, height=2400)
+    page = watched.page
+    page.goto(f"{story.url}/?asof=2022-02-01&type=offer")
+    page.wait_for_selector(".vis-timeline")
+    move_to(page, "2022-02-02")
+    assert "type=offer" in page.url and "asof=2022-02-02" in page.url
+    listed = page.locator("li.event:not([hidden])")
+    assert listed.count() > 0
+    assert {t.lower() for t in listed.locator(".type").all_inner_texts()} == {"offer"}  # CSS caps
+    # the same address in another tab shows the same view
+    again = browser.new_page()
+    again.goto(page.url)
+    assert again.locator("li.event:not([hidden])").count() == listed.count()
+    assert again.input_value("#filter-type") == "offer"
+    again.close()
+    assert watched.failures() == {}

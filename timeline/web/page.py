@@ -28,12 +28,13 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
-from timeline.api import Timeline
-from timeline.core.model import EventView, Hidden, Record, ThreadState
+from timeline.api import EventFilter, Timeline
+from timeline.core.errors import UnknownThread
+from timeline.core.model import EVENT_TYPES, EventView, Hidden, Key, Record, ThreadState
 from timeline.core.views import ThreadDiff
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
-from timeline.web.params import store_of
+from timeline.web.params import THREADS, store_of
 
 __all__ = ["CSP", "STATIC", "CachedStatic", "router"]
 
@@ -281,6 +282,14 @@ def page(
     reader: Asking,
     asof: Annotated[str | None, ASOF] = None,
     since: Annotated[str | None, SINCE] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
+    actor: Annotated[str | None, Query(description="Only events of this actor.")] = None,
+    kind: Annotated[
+        str | None, Query(alias="type", description="Only events of this type.")
+    ] = None,
+    text: Annotated[
+        str | None, Query(description="Only events whose text holds every word.")
+    ] = None,
 ) -> Response:
     """The page: first where each thread stood at the end of the day asked (by default
     the latest day anything became public, up to today) and what changed since an
@@ -307,6 +316,21 @@ def page(
         items.setdefault(item.thread, []).append(item)
     # the threads with anything public today: a thread known only later is not named
     listing = [s for s in every if s.thread in now.counts]
+    threads = [t for t in thread or () if t] or None
+    only = EventFilter.of(
+        [actor] if actor else None, [kind] if kind else None, None, None, text or None
+    )
+    if threads is not None:
+        missing = set(threads) - {s.thread for s in listing}
+        if missing:
+            raise UnknownThread(
+                f"unknown thread {sorted(missing)[0]!r}; `timeline threads` lists them"
+            )
+        listing = [s for s in listing if s.thread in threads]
+    if only:  # the events it keeps, as known on the day: their threads, and only them
+        kept = {v.record.entry.key for v in store.log(thread=threads, known_by=day, only=only)}
+        items = {t: [i for i in found if Key(i.thread, i.id) in kept] for t, found in items.items()}
+        listing = [s for s in listing if items.get(s.thread)]
     states = {s.thread: s for s in store.as_of(day, at_seq=seq)}
     before = reader.maybe_asked(since or None, "since") or day - dt.timedelta(days=7)
     before = min(before, day - dt.timedelta(days=1))
@@ -324,6 +348,19 @@ def page(
             threads=_threads(request, listing, states, (items, found.counts), day, changes),
             since=before.isoformat(),
             families=_families(items),
+            filters={
+                "thread": threads or [],
+                "actor": actor or "",
+                "type": kind or "",
+                "text": text or "",
+            },
+            choices={
+                "thread": [
+                    (s.thread, s.title or s.thread) for s in every if s.thread in now.counts
+                ],
+                "actor": store.actor_names(),
+                "type": EVENT_TYPES,
+            },
             feed=_feeds(request, "/feeds/all.ics"),
             known_feed=f"{request.app.state.public_url}/feeds/known.atom",
             seq=seq,

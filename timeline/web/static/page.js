@@ -142,15 +142,17 @@
     if (event.key === "Escape" && popover) popover.hidden = true;
   });
 
+  function groupsOf(shown) {
+    return shown.map((s, order) => ({
+      id: s.dataset.thread,
+      content: el("span", "group-title", s.dataset.title),
+      order: order,
+    }));
+  }
+
   function buildTimeline() {
     if (typeof vis === "undefined" || !container) return null;
-    const groups = new vis.DataSet(
-      sections.map((s, order) => ({
-        id: s.dataset.thread,
-        content: el("span", "group-title", s.dataset.title),
-        order: order,
-      })),
-    );
+    const groups = new vis.DataSet(groupsOf(sections));
     const items = new vis.DataSet(events.flatMap(itemsOf));
     const visible = new vis.DataView(items, { filter: (item) => knownOn(item, shownDay) });
     container.hidden = false;
@@ -179,7 +181,19 @@
       const where = props.event && props.event.center ? props.event.center : props.event;
       openPopover(id, where ? where.x || where.clientX || 0 : 0, where ? where.y || where.clientY || 0 : 0);
     });
-    return { timeline, visible, items };
+    return { timeline, visible, items, groups };
+  }
+
+  // The address of a day's page: the filters asked (thread, actor, type, text) kept, so
+  // that a view can be shared; ``since``, for the changes counted since the day before.
+  function queryFor(iso, since) {
+    const params = new URLSearchParams(window.location.search);
+    params.set("asof", iso);
+    params.delete("since");
+    if (since && since < iso) params.set("since", since);
+    const hidden = document.querySelector("#filters input[name='asof']");
+    if (hidden) hidden.value = iso;
+    return `?${params.toString()}`;
   }
 
   // The page of that day, from the server: each thread's section (its state and its
@@ -188,21 +202,27 @@
     const mine = ++asked;
     statusLine.textContent = `Loading what was known by the end of ${iso}…`;
     try {
-      const query = since && since < iso ? `?asof=${iso}&since=${since}` : `?asof=${iso}`;
-      const response = await fetch(`/${query}`, { headers: { Accept: "text/html" } });
+      const response = await fetch(`/${queryFor(iso, since)}`, {
+        headers: { Accept: "text/html" },
+      });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       if (mine !== asked) return;
       const glance = document.getElementById("glance");
       const freshGlance = doc.getElementById("glance");
       if (glance && freshGlance) glance.replaceWith(document.adoptNode(freshGlance));
-      for (const section of sections) {
-        const fresh = doc.getElementById(section.id);
-        if (fresh) section.replaceWith(document.adoptNode(fresh));
-      }
+      // the day's threads take the place of those shown: with filters, a thread may
+      // come or go with the day
+      const fresh = Array.from(doc.querySelectorAll("section.thread"));
+      const main = document.querySelector("main");
+      const place = sections.length ? sections[0] : null;
+      for (const section of fresh) main.insertBefore(document.adoptNode(section), place);
+      for (const section of sections) section.remove();
       sections = Array.from(document.querySelectorAll("section.thread"));
       events = Array.from(document.querySelectorAll("li.event"));
       if (drawn) {
+        drawn.groups.clear();
+        drawn.groups.add(groupsOf(sections));
         drawn.items.clear();
         drawn.items.add(events.flatMap(itemsOf));
       }
@@ -233,7 +253,7 @@
       drawn.visible.refresh();
       drawn.timeline.setCustomTime(localDate(iso), "asof");
     }
-    history.replaceState(null, "", `?asof=${iso}`);
+    history.replaceState(null, "", queryFor(iso));
     clearTimeout(pending);
     pending = setTimeout(() => {
       const since = loadedDay;
