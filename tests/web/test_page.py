@@ -298,3 +298,42 @@ def test_the_filters_narrow_the_page_as_the_api_s_filters_do_and_the_form_keeps_
     assert "No event known by the end of 2021-12-20 matches the filters." in text(none)
     assert client.get(f"/?asof={day}&thread=nope").status_code == 404
     assert client.get(f"/?asof={day}&type=nonsense").status_code == 400
+
+
+SCHEDULED = f"""\
+thread: {THREAD}
+events:
+  - id: summit-planned
+    date: 2030-03-15
+    known: 2022-02-05
+    scheduled: true
+    type: meeting
+    actors: [Russia, United States]
+    title: Summit announced for March
+"""
+
+
+def test_an_announced_event_shows_from_its_announcement_drawn_as_scheduled(
+    imported: Run, db_url: str, tmp_path: Path
+) -> None:
+    extra = tmp_path / "scheduled.yaml"
+    extra.write_text(SCHEDULED)
+    assert imported("import", str(extra)).exit_code == 0
+    app = create_app(ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO()))
+    with TestClient(app) as client:
+        before = parse(client.get("/?asof=2022-02-04").text)
+        after = parse(client.get("/?asof=2022-02-10").text)
+        default = client.get("/").text
+    assert "summit-planned" not in shown_events(section(before, THREAD))
+    assert "summit-planned" in shown_events(section(after, THREAD))
+    (li,) = [
+        x for x in section(after, THREAD).iter("li") if x.attrib.get("data-id") == "summit-planned"
+    ]
+    assert "scheduled" in li.attrib["class"].split()
+    assert "scheduled: announced on 2022-02-05" in text(li)
+    row = after.find(f".//tr[@data-glance-of='{THREAD}']")
+    assert "Next: 2030-03-15 meeting: Summit announced for March (announced 2022-02-05)" in text(
+        row
+    )
+    # the latest day anything became public stays the default: an event ahead moves nothing
+    assert 'data-shown-asof="2022-02-17"' in default

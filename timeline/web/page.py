@@ -160,6 +160,7 @@ class Item:
     summary: str
     sources: list[tuple[str, str]]  # (name, url or "")
     imprecise: bool
+    announced: str = ""  # a scheduled event's announcement day: shown from then on
 
     @property
     def family(self) -> str:
@@ -191,6 +192,7 @@ def _item(view: EventView[Record]) -> Item:
         summary=event.summary or "",
         sources=[(s.name, _link(s.url)) for s in event.sources],
         imprecise=event.date.precision != "day" or event.date.qualified,
+        announced="" if event.announced is None else event.announced.isoformat(),
     )
 
 
@@ -209,9 +211,10 @@ def _link(url: str | None) -> str:
 
 
 def _shown(item: Item, day: dt.date) -> bool:
-    """Known by the end of ``day`` and not yet retracted then."""
+    """Known (or, scheduled, announced) by the end of ``day`` and not yet retracted then."""
     iso = day.isoformat()
-    return item.known <= iso and not (item.retracted and item.retracted <= iso)
+    public = item.known <= iso or bool(item.announced and item.announced <= iso)
+    return public and not (item.retracted and item.retracted <= iso)
 
 
 def _feeds(request: Request, path: str) -> dict[str, str]:

@@ -45,8 +45,9 @@
   }
   // public by then, not retracted by then, and reading then as it does in this page
   function knownOn(data, iso) {
+    const announced = Boolean(data.announced) && data.announced <= iso; // scheduled
     return (
-      data.known <= iso &&
+      (data.known <= iso || announced) &&
       !(data.retracted && data.retracted <= iso) &&
       !(data.amended && data.amended > iso)
     );
@@ -73,10 +74,12 @@
       content: label,
       start: localDate(d.start),
       known: d.known,
+      announced: d.announced,
       retracted: d.retracted,
       amended: d.amended,
       className: `type-${li.querySelector(".type").textContent} ${family}`,
     };
+    if (d.announced) item.className += " scheduled"; // drawn dotted: it lies ahead
     if (d.end !== d.start) {
       // an imprecise date (a month, a year) covers its days: end is exclusive
       item.type = "range";
