@@ -403,8 +403,9 @@ class PlainProjections:
     def horizons(self, threads: Iterable[str] | None = None) -> dict[str, dt.date]:
         """Every thread of the projection table (every thread in the log, but during a
         rebuild), or those asked for that exist, with the latest known day among its
-        records."""
-        return {t: as_day(h) for t, h in self._states_rows("thread, horizon", threads)}
+        records, sorted by slug (a table's rows come in no order: PostgreSQL's move
+        as they are updated)."""
+        return {t: as_day(h) for t, h in sorted(self._states_rows("thread, horizon", threads))}
 
     def titles(self, threads: Iterable[str]) -> dict[str, tuple[str | None, int]]:
         """(title, seq of the record that set it) of each thread."""
