@@ -366,7 +366,7 @@ def test_the_first_screen_says_where_each_negotiation_stands_and_what_changed(
     move_to(page, "2022-02-02")
     page.wait_for_selector("#glance[data-since='2022-02-01']")
     changed = page.inner_text(f"#glance tr[data-glance-of='{THREAD}'] .changed")
-    assert "events became known" in changed and "status" not in changed
+    assert "more events known" in changed and "status" not in changed
     print(f"screenshots: {tmp_path}")
     assert watched.failures() == {}
 

@@ -31,7 +31,6 @@ from starlette.staticfiles import StaticFiles
 from timeline.api import EventFilter, Timeline
 from timeline.core.errors import UnknownThread
 from timeline.core.model import EVENT_TYPES, EventView, Hidden, Key, Record, ThreadState
-from timeline.core.views import ThreadDiff
 from timeline.web.access import Reader, reader_of
 from timeline.web.caching import IMMUTABLE, answer
 from timeline.web.params import THREADS, store_of
@@ -226,24 +225,28 @@ def _feeds(request: Request, path: str) -> dict[str, str]:
     return {"web": f"{base}{path}", "webcal": f"webcal://{rest}{path}", "scheme": scheme}
 
 
-def _glance(state: ThreadState | None, change: ThreadDiff | None) -> dict[str, Any] | None:
+def _glance(state: ThreadState | None, earlier: ThreadState | None) -> dict[str, Any] | None:
     """A thread's row of the first screen: its status and since when (the day the record
-    that set it became public; the first event's, if none did), and what changed."""
+    that set it became public; the first event's, if none did), and what changed since
+    the earlier day's state (``earlier``; None: nothing of it was known then). Two
+    states, each read from its checkpoints: the page never replays the log for it."""
     if state is None:
         return None
     since = state.status_key[0].isoformat() if state.status_key else state.first.known
     changed = []
-    if change is not None:
-        if change.status:
-            changed.append(f"status {change.status[0]} → {change.status[1]}")
-        moved = len(change.added) + len(change.changed) + len(change.dropped)
-        if moved:
-            changed.append(f"{moved} position{'s' if moved != 1 else ''} moved")
-        if change.known:
-            n = len(change.known)
-            changed.append(f"{n} event{'s' if n != 1 else ''} became known")
-        if change.retracted:
-            changed.append(f"{len(change.retracted)} retracted")
+    if earlier is None:
+        changed.append("new")
+    elif earlier.status != state.status:
+        changed.append(f"status {earlier.status} → {state.status}")
+    before = set() if earlier is None else {(p.actor, p.issue, p.stance) for p in earlier.positions}
+    moved = len(
+        {(p.actor, p.issue) for p in state.positions if (p.actor, p.issue, p.stance) not in before}
+    )
+    if moved:
+        changed.append(f"{moved} position{'s' if moved != 1 else ''} taken or moved")
+    known = state.events - (0 if earlier is None else earlier.events)
+    if known > 0:
+        changed.append(f"{known} more event{'s' if known != 1 else ''} known")
     return {"since": since, "changed": changed}
 
 
@@ -253,7 +256,7 @@ def _threads(
     states: dict[str, ThreadState],
     events: tuple[dict[str, list[Item]], dict[str, int]],  # each thread's latest, and count
     day: dt.date,
-    changes: dict[str, ThreadDiff],
+    earlier: dict[str, ThreadState],
 ) -> list[dict[str, Any]]:
     items, counts = events
     shown = []
@@ -268,7 +271,7 @@ def _threads(
                 "slug": s.thread,
                 "title": s.title or s.thread,
                 "state": state,
-                "glance": _glance(state, changes.get(s.thread)),
+                "glance": _glance(state, earlier.get(s.thread)),
                 "positions": by_actor,
                 "events": [(i, _shown(i, day)) for i in mine],
                 "more": max(0, counts.get(s.thread, 0) - len(mine)),
@@ -337,7 +340,7 @@ def page(
     states = {s.thread: s for s in store.as_of(day, at_seq=seq)}
     before = reader.maybe_asked(since or None, "since") or day - dt.timedelta(days=7)
     before = min(before, day - dt.timedelta(days=1))
-    changes = {t.thread: t for t in store.diff(before, day, at_seq=seq).threads}
+    earlier = {s.thread: s for s in store.as_of(before, at_seq=seq)}
     body = (
         environment()
         .get_template("page.html")
@@ -348,7 +351,7 @@ def page(
             last=last.isoformat(),
             offset=(min(max(day, first), last) - first).days,
             span=(last - first).days,
-            threads=_threads(request, listing, states, (items, found.counts), day, changes),
+            threads=_threads(request, listing, states, (items, found.counts), day, earlier),
             since=before.isoformat(),
             families=_families(items),
             filters={
