@@ -337,3 +337,19 @@ def test_an_announced_event_shows_from_its_announcement_drawn_as_scheduled(
     )
     # the latest day anything became public stays the default: an event ahead moves nothing
     assert 'data-shown-asof="2022-02-17"' in default
+
+
+def test_the_actor_filter_offers_only_the_parties_of_what_is_public(
+    imported: Run, db_url: str, tmp_path: Path
+) -> None:
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        f"thread: {THREAD}\nevents:\n  - {{id: ahead, date: 2022-02-03, known: 2099-01-01, "
+        "type: statement, actors: [Secret Envoy], title: Not public yet}\n"
+    )
+    assert imported("import", str(later), "--allow-future").exit_code == 0
+    app = create_app(ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO()))
+    with TestClient(app) as client:
+        doc = parse(client.get("/").text)
+    offered = [o.text for o in doc.iterfind(".//select[@id='filter-actor']/option")]
+    assert "Russia" in offered and "Secret Envoy" not in offered

@@ -364,7 +364,11 @@ def page(
                 "thread": [
                     (s.thread, s.title or s.thread) for s in every if s.thread in now.counts
                 ],
-                "actor": store.actor_names(),
+                # the parties of what is public today: a name that only a later event
+                # (or an actor's private knowledge) holds is not offered
+                "actor": sorted(
+                    {p for t in every if isinstance(t, ThreadState) for p in t.parties}
+                ),
                 "type": EVENT_TYPES,
             },
             feed=_feeds(request, "/feeds/all.ics"),
