@@ -47,6 +47,9 @@ DAYS = [START + dt.timedelta(days=n) for n in range(-1, 24)]
 FAR = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 _examples = itertools.count()  # each example writes threads of its own into the database
+# one clock for every example: they share the database, which refuses a write stamped
+# before its last record (an earlier example's)
+_minutes = itertools.count()
 
 day_offsets = st.integers(0, 20)
 events = st.fixed_dictionaries(
@@ -128,7 +131,7 @@ class History:
 
     def step(self, step: tuple[Any, Any]) -> None:
         kind, value = step
-        now = NOW + dt.timedelta(minutes=self.n)
+        now = NOW + dt.timedelta(minutes=next(_minutes))
         if kind == "add":
             record = add_event(self.store, self.event(value), now).record
             self.keys.append(str(record.entry.key))
