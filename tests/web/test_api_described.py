@@ -63,6 +63,8 @@ ANSWERS: list[tuple[str, Any]] = [
     ("/api/v1/asof/2022-02-02", schemas.AsOf),
     ("/api/v1/asof/today?as=NATO", schemas.AsOf),
     ("/api/v1/diff?from=2022-01-01&to=2022-02-03", schemas.Diff),
+    ("/api/v1/window?from=2021-01-01&to=2022-12-31&asof=2022-02-02", schemas.Window),
+    ("/api/v1/window?from=2021-01-01&to=2022-12-31&limit=10", schemas.Window),
     ("/api/v1/diff?from=2022-01-25&to=2022-02-02&as=Russia", schemas.Diff),
     ("/api/v1/events?limit=1000", schemas.EventsPage),
     ("/api/v1/events?limit=3", schemas.EventsPage),

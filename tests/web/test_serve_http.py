@@ -270,7 +270,7 @@ def test_the_openapi_document_gives_every_error_as_a_problem(client: TestClient)
     found = set(doc["components"]["schemas"])
     assert "Problem" in found and not found & {"HTTPValidationError", "ValidationError"}
     operations = [op for path in doc["paths"].values() for op in path.values()]
-    assert len(operations) == 21  # with /api/v1/tokens, for a token holding admin
+    assert len(operations) == 22  # with /api/v1/tokens, for a token holding admin
     for op in operations:
         for code, response in op["responses"].items():
             if code[0] in "45":

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ImportResult,
         Recent,
         VerifyResult,
+        Window,
     )
     from timeline.usecases.exporting import ExportFormat
 
@@ -54,6 +55,7 @@ __all__ = [
     "Recent",
     "Timeline",
     "VerifyResult",
+    "Window",
     "bundled_events",
     "database_error",
     "open",
@@ -147,6 +149,7 @@ _RESULTS = (
     "ImportResult",
     "Recent",
     "VerifyResult",
+    "Window",
 )
 
 

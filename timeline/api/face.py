@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Recent,
         SignedCheckpoint,
         VerifyResult,
+        Window,
     )
     from timeline.usecases.exporting import ExportFormat
 
@@ -284,6 +285,44 @@ class Timeline:
         ``known_by``, as amended then, with each thread's count and the days they span."""
         return usecases.recent(self.store, per_thread, self.clock.day(known_by, "known_by"))
 
+    def window(
+        self,
+        *,
+        known_by: Day,
+        since: Day,
+        until: Day,
+        thread: Threads = None,
+        only: EventFilter | None = None,
+        budget: int = 800,
+    ) -> Window:
+        """What a timeline draws between ``since`` and ``until`` (days), as publicly known
+        by ``known_by``: the events drawn on their own and, for a thread with more than
+        its share of ``budget`` items, the rest counted by calendar unit (a week, a
+        month, a year...) in clusters."""
+        if budget < 1:
+            raise TimelineError(f"a window draws at least one item, not {budget}")
+        threads = [thread] if isinstance(thread, str) else None if thread is None else list(thread)
+        return usecases.window(
+            self.store,
+            self.clock.day(known_by, "known_by"),
+            self.clock.day(since, "since"),
+            self.clock.day(until, "until"),
+            threads or None,
+            only,
+            budget,
+        )
+
+    def event(self, key: Key | str, *, known_by: Day | None = None) -> EventView[Record] | None:
+        """One event (``thread/id``), as publicly known by ``known_by`` (None: with every
+        amendment recorded), with its corrections and retraction then; None when it was
+        not known then. An unknown thread is an error, an unknown id None."""
+        try:
+            found = key if isinstance(key, Key) else Key.parse(key)
+        except ValueError as e:
+            raise TimelineError(str(e)) from None
+        day = self.clock.maybe_day(known_by, "known_by")
+        return usecases.event_as_known(self.store, found, day)
+
     def known_lately(
         self, *, limit: int = 50, known_by: Day = "today", thread: Threads = None
     ) -> list[EventView[Record]]:
@@ -293,6 +332,15 @@ class Timeline:
         threads = [thread] if isinstance(thread, str) else None if thread is None else list(thread)
         day = self.clock.day(known_by, "known_by")
         return usecases.known_lately(self.store, limit, day, threads)
+
+    def published(
+        self, day: Day = "today"
+    ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """What the public view names on ``day``: the threads with an event public (or
+        announced) by then, and the actors (under each of their names) and issues of
+        those events: what a service checks a request's names against."""
+        d = self.clock.day(day, "day")
+        return self._answer(lambda store: usecases.published(store, d))
 
     def history(self, thread: str, *, only: EventFilter | None = None) -> History:
         """A thread's whole story, in the order things became known (``only``: the events

@@ -21,6 +21,7 @@ from timeline.core.codec import format_recorded_at
 from timeline.core.mapper import FOLD_FIELDS, fold_record_from_values, readable, record_from_row
 from timeline.core.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.core.stateform import state_from_json
+from timeline.core.window import Spot, Tally, Unit
 
 __all__ = [
     "CHUNK",
@@ -64,6 +65,26 @@ _POINT_FIELDS = ("thread", "day", "state", "horizon", "max_seq", "records")
 def as_day(value: dt.date | str) -> dt.date:
     """A day as the driver gives it: a date, or ISO text on SQLite."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _spot(row: Sequence[Any]) -> Spot:
+    thread, event_id, first, last, known, announced, kind = row
+    return Spot(
+        Key(thread, event_id),
+        as_day(first),
+        as_day(last),
+        as_day(known),
+        None if announced is None else as_day(announced),
+        kind,
+    )
+
+
+def _spot_with_parts(row: Sequence[Any]) -> Spot:
+    *where, actors, positions, status = row
+    held = [(p[0], p[1]) for p in orjson.loads(positions)] if positions else []
+    holders = frozenset(orjson.loads(actors)) | {h for h, _ in held}
+    issues = frozenset(issue for _, issue in held)
+    return _spot(where)._replace(holders=holders, issues=issues, status=status)
 
 
 def chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
@@ -316,6 +337,130 @@ class PlainLog:
             rows = self._db.of_threads(select, threads, where, (day,))
         latest = sorted(rows, key=lambda r: (as_day(r[2]), r[3]), reverse=True)[:limit]
         return [Key(t, i) for t, i, _, _ in latest]
+
+    def spots(
+        self,
+        known_by: dt.date,
+        since: dt.date,
+        until: dt.date,
+        threads: Sequence[str] | None = None,
+        *,
+        parts: bool = False,
+    ) -> list[Spot]:
+        """Where each event lies whose date (as recorded) overlaps [since, until] and
+        that is known or announced by a day, of some threads (None: all): its days and
+        type from the log's columns, no payload read; with ``parts``, also the names,
+        issues and status a filter looks at. Corrections are not applied: the caller
+        reads the views of amended events (``amended``) instead."""
+        mark, db = self._db.mark, self._db
+        select = "thread, event_id, date_first, date_last, known, announced, type"
+        if parts:
+            select += ", actors, positions, status"
+        where = (
+            f"kind = 'event' AND date_last >= {mark} AND date_first <= {mark} "
+            f"AND (known <= {mark} OR announced <= {mark})"
+        )
+        day = db.day(known_by)
+        params = (db.day(since), db.day(until), day, day)
+        if threads is None:
+            rows = db.rows(f"SELECT {select} FROM events WHERE {where}", params)
+        else:
+            rows = db.of_threads(f"{select} FROM events", threads, where, params)
+        return [(_spot_with_parts if parts else _spot)(row) for row in rows]
+
+    def spots_of(
+        self, keys: Iterable[Key], known_by: dt.date, since: dt.date, until: dt.date
+    ) -> list[Spot]:
+        """``spots`` of some events (those a search found), with their parts."""
+        select = (
+            "thread, event_id, date_first, date_last, known, announced, type, actors, "
+            "positions, status, kind"
+        )
+        found = []
+        for row in self._db.of_keys(select, keys):
+            spot = _spot_with_parts(row[:-1])
+            public = spot.known <= known_by or (spot.announced and spot.announced <= known_by)
+            if row[-1] == "event" and spot.last >= since and spot.first <= until and public:
+                found.append(spot)
+        return found
+
+    def tallies(
+        self,
+        known_by: dt.date,
+        since: dt.date,
+        until: dt.date,
+        unit: Unit,
+        share: int,
+        threads: Sequence[str] | None = None,
+        types: Sequence[str] = (),
+    ) -> list[Tally]:
+        """The events ``spots`` would read (of ``types``, if any), but those a correction
+        or retraction names, counted by the database as ``core.window.tally`` counts
+        spots: by thread, unit, type and lateness, naming them when they are no more
+        than ``share``."""
+        mark, db = self._db.mark, self._db
+        first = f"CASE WHEN date_first < {mark} THEN {mark} ELSE date_first END"
+        if db.backend == "postgresql":
+            months = (
+                f"(EXTRACT(YEAR FROM {first})::int * 12 + EXTRACT(MONTH FROM {first})::int - 1)"
+            )
+            days = f"({first} - DATE '0001-01-01' + 1)"
+        else:  # ISO text: 0001-01-01 is julian day 1721425.5
+            months = (
+                f"(CAST(substr({first}, 1, 4) AS INTEGER) * 12 "
+                f"+ CAST(substr({first}, 6, 2) AS INTEGER) - 1)"
+            )
+            days = f"CAST(julianday({first}) - 1721424.5 AS INTEGER)"
+        if unit.months:
+            index, uses = f"{months} / {unit.months}", 4
+        else:
+            index, uses = (f"({days} - 1) / 7" if unit.weekly else days), 2
+        late = "CASE WHEN announced IS NULL AND known > date_last THEN 1 ELSE 0 END"
+        amended = (
+            "EXISTS (SELECT 1 FROM events a WHERE a.thread = e.thread "
+            "AND a.target = e.thread || '/' || e.event_id)"
+        )
+        where = (
+            f"e.kind = 'event' AND e.date_last >= {mark} AND e.date_first <= {mark} "
+            f"AND (e.known <= {mark} OR e.announced <= {mark}) AND NOT {amended}"
+        )
+        day, start = db.day(known_by), db.day(since)
+        params: list[Any] = [start] * uses + [start, db.day(until), day, day]
+        if types:
+            where += f" AND e.type IN ({db.marks(len(types))})"
+            params += types
+        ids = (
+            "string_agg(e.event_id, ',')"
+            if db.backend == "postgresql"
+            else "group_concat(e.event_id)"
+        )
+        select = (
+            f"SELECT e.thread, {index} AS unit, e.type, {late} AS late, count(*), "
+            f"CASE WHEN count(*) <= {int(share)} THEN {ids} END FROM events e"
+        )
+        group = " GROUP BY e.thread, unit, e.type, late"
+        if threads is None:
+            rows = db.rows(f"{select} WHERE {where}{group}", params)
+        else:
+            rows = []
+            for chunk in chunks(threads):
+                sql = f"{select} WHERE {where} AND e.thread IN ({db.marks(len(chunk))}){group}"
+                rows += db.rows(sql, (*params, *chunk))
+        # an id is a slug: never a comma
+        return [
+            Tally(t, int(u), ty, bool(la), n, tuple(sorted(ids.split(","))) if ids else ())
+            for t, u, ty, la, n, ids in rows
+        ]
+
+    def amended(self, threads: Sequence[str] | None = None) -> set[Key]:
+        """The events (of some threads; None: all) that a correction or a retraction
+        names, and the corrections a retraction names: few, by the index on them."""
+        select, where = "thread, target FROM events", "target IS NOT NULL"
+        if threads is None:
+            rows = self._db.rows(f"SELECT {select} WHERE {where}")
+        else:
+            rows = self._db.of_threads(select, threads, where)
+        return {Key.stored(target) for _, target in rows}
 
     def event_spans(self, known_by: dt.date) -> dict[str, tuple[int, dt.date, dt.date]]:
         """For each thread, its events known or announced by a day (as recorded): how

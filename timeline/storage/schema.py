@@ -81,6 +81,18 @@ events = Table(
 Index("ix_events_thread_known", events.c.thread, events.c.known)
 Index("ix_events_amendments", events.c.thread, events.c.target)
 Index("ix_events_scheduled", events.c.thread, events.c.announced)  # WHERE announced IS NOT NULL
+# Where each event lies (WHERE kind = 'event'): a timeline's window, each thread's latest
+# events and the days they span are read from it alone, never from the wide rows.
+Index(
+    "ix_events_dates",
+    events.c.thread,
+    events.c.date_first,
+    events.c.date_last,
+    events.c.known,
+    events.c.announced,
+    events.c.type,
+    events.c.event_id,
+)
 
 # The current state of each thread (every event, whatever its known date), updated
 # in the same transaction as each append; `timeline rebuild` replays it from the log.

@@ -29,8 +29,15 @@ if TYPE_CHECKING:
     from timeline.usecases._common import Readable
     from timeline.usecases.coded import CodedImport, import_coded
     from timeline.usecases.importing import ImportResult, expand_paths, import_paths
-    from timeline.usecases.knowledge import lag, names, report, secrets
-    from timeline.usecases.latest import Recent, known_lately, recent
+    from timeline.usecases.knowledge import lag, names, published, report, secrets
+    from timeline.usecases.latest import (
+        Recent,
+        Window,
+        event_as_known,
+        known_lately,
+        recent,
+        window,
+    )
     from timeline.usecases.maintenance import (
         VerifyResult,
         digest,
@@ -101,6 +108,7 @@ __all__ = [
     "Recent",
     "SignedCheckpoint",
     "VerifyResult",
+    "Window",
     "actor_names",
     "add_event",
     "all_records",
@@ -112,6 +120,7 @@ __all__ = [
     "cut_at",
     "diff",
     "digest",
+    "event_as_known",
     "expand_paths",
     "export_batches",
     "generate_id",
@@ -130,6 +139,7 @@ __all__ = [
     "prove_consistency",
     "prove_inclusion",
     "public_key_path",
+    "published",
     "quick_problems",
     "raw_log",
     "read_key",
@@ -156,6 +166,7 @@ __all__ = [
     "token_holder",
     "upcoming",
     "verify",
+    "window",
 ]
 
 _HOMES = {
@@ -167,6 +178,9 @@ _HOMES = {
     "ImportResult": "importing",
     "Readable": "_common",
     "Recent": "latest",
+    "Window": "latest",
+    "event_as_known": "latest",
+    "window": "latest",
     "SignedCheckpoint": "signing",
     "VerifyResult": "maintenance",
     "actor_names": "reading",
@@ -196,6 +210,7 @@ _HOMES = {
     "prove_consistency": "signing",
     "prove_inclusion": "signing",
     "public_key_path": "signing",
+    "published": "knowledge",
     "quick_problems": "maintenance",
     "raw_log": "reading",
     "read_key": "signing",

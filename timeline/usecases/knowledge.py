@@ -16,6 +16,7 @@ from timeline.core.viewpoints import Lag, Secret, lag_of, secret_of
 from timeline.core.views import event_views, log_views
 from timeline.usecases._common import (
     EXPORT_BATCH,
+    Readable,
     Threads,
     names_of,
     narrowed,
@@ -26,6 +27,8 @@ from timeline.usecases._common import (
     require_threads,
     search_for,
 )
+from timeline.usecases.reading import stored_as_of
+from timeline.usecases.scheduled import upcoming
 
 if TYPE_CHECKING:
     from timeline.storage import EventStore
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:  # only ``report`` builds one: the HTML renderer loads on its first use
     from timeline.core.views import Report
 
-__all__ = ["lag", "names", "report", "secrets"]
+__all__ = ["lag", "names", "published", "report", "secrets"]
 
 
 def secrets(
@@ -132,6 +135,28 @@ def names(store: EventStore, kind: str, day: dt.date | None = None) -> list[Name
     if kind == "actors":
         found = [replace(n, aliases=tuple(names_.aliases_of(n.name))) for n in found]
     return found
+
+
+def published(
+    store: Readable, day: dt.date
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What the public view names on ``day``: the threads with an event public (or
+    announced) by then, the actors of those events (parties and stance holders, as
+    corrected, retracted ones left out) under each of their names, and their issues.
+    ``names`` gives the same actors and issues by reading every event; here they come
+    from the states on the day (their checkpoints) and the few events announced and not
+    yet happened, so that a service answers it at once, whatever the log's size."""
+    states = stored_as_of(store, day)
+    coming = upcoming(store, day)
+    with store.reading() as r:
+        threads = frozenset(r.log.event_spans(day))
+        aliases = names_of(r)
+    actors = {p for s in states for p in s.parties}
+    actors.update(a for e in coming for a in (*e.actors, *(p.actor for p in e.positions)))
+    issues = {p.issue for s in states for p in s.positions}
+    issues.update(p.issue for e in coming for p in e.positions)
+    every = frozenset(n for a in actors for n in (a, *aliases.aliases_of(a)))
+    return threads, every, frozenset(issues)
 
 
 def report(

@@ -131,10 +131,7 @@ def _published(request: Request, today: dt.date) -> Published:
     key = (store.head(), today)
     held = getattr(request.app.state, "published", None)
     if held is None or held[0] != key:
-        threads = store.recent(per_thread=1, known_by=today).counts
-        actors = {n for x in store.names("actors", today) for n in (x.name, *x.aliases)}
-        issues = {x.name for x in store.names("issues", today)}
-        found = Published(frozenset(threads), frozenset(actors), frozenset(issues))
+        found = Published(*store.published(today))
         held = request.app.state.published = (key, found)
     published: Published = held[1]
     return published

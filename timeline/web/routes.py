@@ -17,8 +17,17 @@ from timeline._version import __version__
 from timeline.api import EventFilter, Timeline
 from timeline.core.access import public_record, public_view
 from timeline.core.codec import format_recorded_at, pretty
+from timeline.core.dates import parse_day
 from timeline.core.errors import TimelineError, UnknownThread
-from timeline.core.model import SYSTEM_THREADS, TOKENS, Record, ThreadState
+from timeline.core.model import (
+    SYSTEM_THREADS,
+    TOKENS,
+    EventView,
+    Key,
+    Record,
+    ThreadState,
+    is_slug,
+)
 from timeline.formats import changes, render
 from timeline.web import schemas
 from timeline.web.access import Reader, reader_of, require_published
@@ -51,6 +60,12 @@ HEALTH_EVERY = 30.0  # seconds a health answer's checks are reused (quick_check 
 SLUG = Path(description="The thread's slug.")
 
 EVERY = documented(400, 403, 404, 422)
+WINDOW_LIMIT = Query(
+    ge=10,
+    le=5000,
+    description="About this many items (events and clusters) in all: what a browser "
+    "lays out at once.",
+)
 
 
 def _json(request: Request, doc: Any, *, immutable: bool = False) -> Response:
@@ -245,6 +260,82 @@ def asof(
 
 
 @router.get(
+    "/window",
+    summary="What a timeline draws between two days, dense stretches counted",
+    operation_id="getWindow",
+    responses={**ok(schemas.Window, "The events to draw, and clusters of the rest."), **EVERY},
+)
+def window(
+    request: Request,
+    store: Store,
+    reader: Asking,
+    start: Annotated[str, Query(alias="from", description="The first day: " + DAY_WORDS)],
+    end: Annotated[str, Query(alias="to", description="The last day: " + DAY_WORDS)],
+    only: Only,
+    asof: Annotated[str | None, DAY] = None,
+    thread: Annotated[list[str] | None, THREADS] = None,
+    limit: Annotated[int, WINDOW_LIMIT] = 1000,
+) -> Response:
+    """The events whose dates overlap [from, to], as publicly known by the end of
+    ``asof`` (default: today) and not retracted then, as amended then: what the page's
+    timeline draws as it is panned and zoomed. About ``limit`` items in all, shared by
+    the threads (at least four each): a thread with more events than its share has them
+    counted by calendar unit (``unit``: a day, a week, a month, ... a millennium),
+    clusters; an event alone in its unit is drawn. ``events`` counts them all."""
+    day = reader.asked(asof or "today", "asof")
+    since = parse_day(start, "from", today=reader.today)
+    until = parse_day(end, "to", today=reader.today)
+    if until < since:
+        raise TimelineError(f"to ({until.isoformat()}) is before from ({since.isoformat()})")
+    require_published(request, reader, thread, only)
+    seq = store.head()
+    found = store.window(
+        known_by=day, since=since, until=until, thread=thread or None, only=only, budget=limit
+    )
+    doc = {
+        "asof": day.isoformat(),
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "seq": seq,
+        "unit": found.unit.name,
+        "events": found.events,
+        "drawn": [_drawn(v) for v in found.views],
+        "clusters": [
+            {
+                "thread": c.thread,
+                "start": c.start.isoformat(),
+                "end": c.end.isoformat(),
+                "count": c.count,
+                "types": c.types,
+                "late": c.late,
+            }
+            for c in found.clusters
+        ],
+    }
+    return _json(request, doc)
+
+
+def _drawn(view: EventView[Record]) -> dict[str, Any]:
+    """An event as a timeline draws it (``getWindow``)."""
+    event = view.record.event
+    amended = [c.known for c in view.correction_entries if c.known_given]
+    return {
+        "thread": event.thread,
+        "id": event.id,
+        "date": event.date.text,
+        "start": event.date.first.isoformat(),
+        "end": event.date.last.isoformat(),
+        "known": view.public_known.isoformat(),
+        "announced": None if event.announced is None else event.announced.isoformat(),
+        "amended": max(amended).isoformat() if amended else None,
+        "imprecise": event.date.precision != "day" or event.date.qualified,
+        "type": event.type,
+        "title": event.title,
+        "actors": list(event.actors),
+    }
+
+
+@router.get(
     "/diff",
     summary="What became known between two days",
     operation_id="getDiff",
@@ -363,18 +454,22 @@ def event(
     reader: Asking,
     thread: Annotated[str, SLUG],
     id: Annotated[str, Path(description="The event's id within its thread.")],
+    asof: Annotated[str | None, DAY] = None,
 ) -> Response:
     """As ``timeline log --format json`` shows an event: its values as corrected, the
-    corrections that made them (``corrected_by``) and its retraction, if any (in the
-    public view, as known today)."""
+    corrections that made them (``corrected_by``) and its retraction, if any: in the
+    public view as known by the end of ``asof`` (default: today; a 404 before it was
+    public), for ``read:all`` with every amendment unless ``asof`` is given."""
     require_published(request, reader, [thread], None)
-    known_by = None if reader.everything else reader.today
-    found = [v for v in store.log(thread=thread, known_by=known_by) if v.record.event.id == id]
-    if not found:
+    day = reader.maybe_asked(asof, "asof") or (None if reader.everything else reader.today)
+    if not (is_slug(thread) and is_slug(id)):
+        raise HTTPException(404, f"no event {id!r} in thread {thread!r}")
+    found = store.event(Key(thread, id), known_by=day)
+    if found is None:
         raise HTTPException(404, f"no event {id!r} in thread {thread!r}")
     if not reader.everything:
-        found = [public_view(v, recorded_by=reader.show_recorded_by) for v in found]
-    return _json(request, orjson.loads(render.log_json(found))[0])
+        found = public_view(found, recorded_by=reader.show_recorded_by)
+    return _json(request, orjson.loads(render.log_json([found]))[0])
 
 
 @router.get(

@@ -27,6 +27,7 @@ __all__ = [
     "ThreadAnswer",
     "ThreadList",
     "Tokens",
+    "Window",
     "ok",
 ]
 
@@ -63,6 +64,47 @@ class Upcoming(_Shape):
     announced: str
     type: str
     title: str
+
+
+class Drawn(_Shape):
+    """An event as a timeline draws it, as amended by the day asked about."""
+
+    thread: str
+    id: str
+    date: str = Field(description="Its date as recorded: an EDTF date.")
+    start: str = Field(description="The first day of its date, YYYY-MM-DD.")
+    end: str = Field(description="The last day of its date: after start for 2022-01.")
+    known: str = Field(description="The day it became public.")
+    announced: str | None = Field(description="A scheduled event: the day it was announced.")
+    amended: str | None = Field(description="The last day a correction of it took effect.")
+    imprecise: bool = Field(description="A month, a year, or an uncertain or approximate date.")
+    type: str
+    title: str
+    actors: list[str]
+
+
+class Cluster(_Shape):
+    """A thread's events in one calendar unit, counted rather than drawn."""
+
+    thread: str
+    start: str = Field(description="The first day of the unit.")
+    end: str = Field(description="Its last day.")
+    count: int
+    types: dict[str, int] = Field(description="How many of each type, the most first.")
+    late: int = Field(description="How many became public after their date.")
+
+
+class Window(_Shape):
+    """What a timeline draws between two days (``from``, ``to``)."""
+
+    asof: str = Field(description="As publicly known by the end of this day.")
+    from_: str = Field(alias="from", description="The first day of the window.")
+    to: str = Field(description="Its last day.")
+    seq: int = Field(description="The log position the answer was computed at.")
+    unit: str = Field(description="What clusters count in: day, week, month, ..., millennium.")
+    events: int = Field(description="Every event in the window, drawn or counted.")
+    drawn: list[Drawn] = Field(description="The events drawn, in timeline order.")
+    clusters: list[Cluster] = Field(description="The rest, by thread and unit.")
 
 
 class ThreadState(_Shape):
