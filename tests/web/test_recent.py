@@ -104,6 +104,8 @@ def test_the_page_lists_each_threads_latest_events_and_how_many_more(
     # many threads share the page: 3 threads and room for 3 events, one each
     monkeypatch.setattr(page_module, "PER_THREAD", 200)
     monkeypatch.setattr(page_module, "PAGE_EVENTS", 3)
+    # a new service: the first holds its answers (the same log, the same page)
+    app = create_app(ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO()))
     with TestClient(app) as client:
         html = client.get("/", params={"asof": "2022-02-02"}).text
     for thread, n in known.counts.items():

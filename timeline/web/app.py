@@ -24,6 +24,7 @@ from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
 from timeline.web.guard import MAX_BODY, Hosts, Limited, Logged, Sized
 from timeline.web.problems import PROBLEM, Problem, install_handlers
+from timeline.web.remember import Remembered
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
 
@@ -168,7 +169,9 @@ def create_app(config: ServeConfig) -> FastAPI:
     # FastAPI's documented way to change the document: replace the method on the app
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # added innermost first: the log sees everything, CORS headers reach a 429 too; the
-    # gate runs after the rate limit and before any body is read (Sized reads it)
+    # gate runs after the rate limit and before any body is read (Sized reads it), and
+    # before the answers held for every reader of the same scopes (Remembered)
+    app.add_middleware(Remembered)  # inside the gate: it keys answers by their reader
     app.add_middleware(Sized, max_body=config.max_body)
     app.add_middleware(
         Gate, publish=config.publish, writes=writes, show_recorded_by=config.show_recorded_by

@@ -21,7 +21,15 @@ import hashlib
 from fastapi import Request
 from fastapi.responses import Response
 
-__all__ = ["GZIP_OVER", "IMMUTABLE", "REVALIDATE", "accepts_gzip", "answer", "etag_of"]
+__all__ = [
+    "GZIP_OVER",
+    "IMMUTABLE",
+    "REVALIDATE",
+    "accepts_gzip",
+    "answer",
+    "etag_of",
+    "matches",
+]
 
 # an answer that can never change (a full page of the log, an at_seq-pinned answer)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -39,7 +47,7 @@ def _gzipped_tag(tag: str) -> str:
     return tag[:-1] + '-gzip"'
 
 
-def _matches(header: str | None, tags: tuple[str, ...]) -> bool:
+def matches(header: str | None, tags: tuple[str, ...]) -> bool:
     """If-None-Match uses the weak comparison (RFC 9110, 13.1.2): W/ does not matter."""
     if header is None:
         return False
@@ -85,7 +93,7 @@ def answer(
     if compressible:
         sent["Vary"] = "Accept-Encoding"
     sent["ETag"] = _gzipped_tag(tag) if gzipped else tag
-    if _matches(request.headers.get("if-none-match"), (tag, _gzipped_tag(tag))):
+    if matches(request.headers.get("if-none-match"), (tag, _gzipped_tag(tag))):
         return Response(status_code=304, headers=sent)
     if gzipped:
         sent["Content-Encoding"] = "gzip"

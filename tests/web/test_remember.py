@@ -1,0 +1,112 @@
+"""Answers held per state of the log (``web.remember``): the same request with the same
+head, day and scopes is answered from memory, a new record changes the answer at once,
+a client holding the answer gets a 304 from memory, and what one reader may see is
+never handed to another."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Run
+from timeline.web import ServeConfig, create_app
+from timeline.web import remember as remember_module
+
+THREAD = "russia-nato-security-guarantees"
+FAR = "A meeting far ahead"
+
+
+@pytest.fixture
+def analyst(imported: Run) -> str:
+    """A read:all token, and an event recorded ahead (public only in 2099)."""
+    added = imported(
+        "add", "--thread", THREAD, "--date", "2099-01-01", "--type", "meeting",
+        "--actor", "France", "--title", FAR, "--allow-future",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    made = imported("token", "create", "analyst", "--scope", "read:all")
+    assert made.exit_code == 0, made.output
+    return made.stdout.strip()
+
+
+@pytest.fixture
+def client(analyst: str, db_url: str) -> Iterator[TestClient]:
+    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO())
+    with TestClient(create_app(config)) as opened:
+        yield opened
+
+
+def test_the_same_request_on_the_same_log_is_computed_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    computed: list[object] = []
+    original = store.as_of
+
+    def counting(*args: object, **kwargs: object) -> object:
+        computed.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "as_of", counting)
+    url = "/api/v1/asof/2022-02-02"
+    first = client.get(url)
+    assert first.status_code == 200 and len(computed) == 1
+    again = client.get(url)
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    revalidated = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+    assert len(computed) == 1  # both from memory
+    # a new record: a new head, a new answer (the seq it echoes)
+    assert run("retitle", THREAD, "Security guarantees, retitled").exit_code == 0
+    after = client.get(url)
+    assert len(computed) == 2
+    assert after.json()["seq"] == first.json()["seq"] + 1
+    assert after.headers["etag"] != first.headers["etag"]
+
+
+def test_what_read_all_sees_is_never_handed_to_the_public(client: TestClient, analyst: str) -> None:
+    url = f"/api/v1/threads/{THREAD}?asof=2099-12-31"
+    everything = client.get(url, headers={"Authorization": f"Bearer {analyst}"})
+    assert everything.status_code == 200 and FAR in everything.text
+    public = client.get(url)
+    assert public.status_code == 400  # a day after today, in the public view
+    listing = "/api/v1/events?limit=1000"
+    assert FAR in client.get(listing, headers={"Authorization": f"Bearer {analyst}"}).text
+    assert FAR not in client.get(listing).text
+    # and the other way round: the public answer first, then read:all's
+    window = "/api/v1/window?from=2021-01-01&to=2099-12-31&asof=today"
+    assert FAR not in client.get(window).text
+    assert FAR not in client.get(window, headers={"Authorization": f"Bearer {analyst}"}).text
+
+
+def test_a_held_answer_is_sent_as_the_client_takes_it(client: TestClient) -> None:
+    url = "/api/v1/asof/2022-02-02"
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert zipped.headers.get("content-encoding") == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.json() == plain.json()
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    # either tag is the same content: a 304 from memory for each
+    for tag in (zipped.headers["etag"], plain.headers["etag"]):
+        again = client.get(url, headers={"If-None-Match": tag, "Accept-Encoding": "gzip"})
+        assert again.status_code == 304
+
+
+def test_the_memory_is_bounded(monkeypatch: pytest.MonkeyPatch, client: TestClient) -> None:
+    held = _remembered(client)
+    held.held_bytes = 20_000
+    for day in ("2022-01-10", "2022-01-20", "2022-01-30", "2022-02-02", "2022-02-10"):
+        assert client.get(f"/api/v1/asof/{day}").status_code == 200
+    assert 0 < held.size <= 20_000
+    assert held.size == sum(a.size for a in held.held.values())
+
+
+def _remembered(client: TestClient) -> remember_module.Remembered:
+    app = client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(app, remember_module.Remembered):
+        app = app.app
+    return app
