@@ -54,10 +54,14 @@ lint: $(DEV)
 	$(BIN)/lint-imports
 
 # A million events on SQLite and on a throwaway PostgreSQL server, beside the peers;
-# make bench BENCH_ARGS="--events 100000" for a quick run (see bench/bench.py).
+# make bench BENCH_ARGS="--events 100000" for a quick run (see bench/bench.py). Then the
+# page at 100,000 events in Chromium (bench/pageload.py) and the service under 50
+# readers on both backends (bench/load.py).
 bench: $(BIN)/timeline
 	$(BIN)/pip install --quiet -e '.[bench]'
 	scripts/with-postgres $(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/pageload.py
+	scripts/with-postgres $(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist *.egg-info demo.db demo.db-wal demo.db-shm

@@ -212,8 +212,12 @@ def test_markup_in_titles_actors_stances_and_sources_is_shown_as_text(
 def test_the_static_files_the_page_names_are_served_for_a_year(client: TestClient) -> None:
     doc = parse(client.get("/").text)
     named = [s.attrib["src"] for s in doc.iter("script")] + [
-        link.attrib["href"] for link in doc.iter("link")
+        link.attrib["href"] for link in doc.iter("link") if link.attrib["rel"] != "preload"
     ]
+    # the timeline's first window, fetched ahead: the API's answer, not a static file
+    (ahead,) = [link for link in doc.iter("link") if link.attrib["rel"] == "preload"]
+    assert ahead.attrib["href"].startswith("/api/v1/window?") and ahead.attrib["as"] == "fetch"
+    assert client.get(ahead.attrib["href"]).status_code == 200
     kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
     assert len(named) == 5
     for url in named:

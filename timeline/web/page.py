@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -41,9 +43,10 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 # Events listed, latest first: up to PER_THREAD a thread, and about PAGE_EVENTS in all
-# (fewer a thread when there are many threads), so that the page stays a page.
+# (fewer a thread when there are many threads), so that the page stays a page. The
+# timeline draws from the API's window instead (``/api/v1/window``), whatever is listed.
 PER_THREAD = 200
-PAGE_EVENTS = 5000
+PAGE_EVENTS = 1000
 
 # vis-timeline's standalone build also injects its stylesheet as <style> elements (the
 # same rules as the vendored .css the page links); 'self' alone would refuse them, and
@@ -115,6 +118,7 @@ def environment() -> Environment:
     )
     env.globals["asset"] = asset
     env.globals["family_of"] = family_of
+    env.globals["families_json"] = orjson.dumps(_FAMILY_OF).decode()
     return env
 
 
@@ -225,6 +229,39 @@ def _feeds(request: Request, path: str) -> dict[str, str]:
     return {"web": f"{base}{path}", "webcal": f"webcal://{rest}{path}", "scheme": scheme}
 
 
+# the items the timeline draws in view; it asks for a window as wide again on each side
+IN_VIEW = 1000
+
+
+def _first_window(
+    first: dt.date,
+    last: dt.date,
+    day: dt.date,
+    threads: list[str] | None,
+    actor: str | None,
+    kind: str | None,
+    text: str | None,
+) -> str:
+    """The address of the timeline's first window (``/api/v1/window``): the log's span
+    as the timeline first shows it (ten days before the first event to four after the
+    last day), and half as much again on each side, as known on the day shown, with the
+    page's filters. The page names it to the browser, which fetches it while the page
+    is read (``<link rel=preload>``), and the script asks for it when it starts."""
+    start, end = first - dt.timedelta(days=10), last + dt.timedelta(days=4)
+    margin = dt.timedelta(days=(end - start).days // 2)
+    query: list[tuple[str, str]] = [
+        ("from", (start - margin).isoformat()),
+        ("to", (end + margin).isoformat()),
+        ("asof", day.isoformat()),
+        ("limit", str(2 * IN_VIEW)),
+    ]
+    query += [("thread", t) for t in threads or ()]
+    query += [
+        (name, value) for name, value in (("actor", actor), ("type", kind), ("text", text)) if value
+    ]
+    return "/api/v1/window?" + urlencode(query)
+
+
 def _glance(state: ThreadState | None, earlier: ThreadState | None) -> dict[str, Any] | None:
     """A thread's row of the first screen: its status and since when (the day the record
     that set it became public; the first event's, if none did), and what changed since
@@ -310,12 +347,13 @@ def page(
     # events only, read as such: a log of millions is never decoded for one page.
     every = store.threads(today)
     per_thread = max(1, min(PER_THREAD, PAGE_EVENTS // max(1, len(every))))
-    now = store.recent(per_thread=per_thread, known_by=today)
+    # (a day asked: only how many events each thread has today, and the days they span)
+    now = store.recent(per_thread=per_thread if asked is None else 0, known_by=today)
     first = min(now.first or today, today)
     last = min(now.last or today, today)
     # by default the latest day anything became public: the state now
     day = asked or last
-    found = now if day >= last else store.recent(per_thread=per_thread, known_by=day)
+    found = now if asked is None else store.recent(per_thread=per_thread, known_by=day)
     items: dict[str, list[Item]] = {}
     for view in found.views:
         item = _item(view)
@@ -351,6 +389,7 @@ def page(
             last=last.isoformat(),
             offset=(min(max(day, first), last) - first).days,
             span=(last - first).days,
+            first_window=_first_window(first, last, day, threads, actor, kind, text),
             threads=_threads(request, listing, states, (items, found.counts), day, earlier),
             since=before.isoformat(),
             families=_families(items),

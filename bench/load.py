@@ -1,0 +1,255 @@
+"""The service under load: many readers at once on loopback, for a bounded time, each
+asking in turn for one thread's state on a day, the threads, a thread's feed and the
+health check (the floor: what this machine's HTTP stack costs with no work behind it).
+
+Prints, per route, how many answers, p50, p95 and the slowest, any 5xx, and p95 beside
+the target (100 ms) and beside the health check's p95 under the same load.
+
+The load client is plain asyncio on keep-alive sockets (HTTP/1.1, gzip asked, bodies
+read and dropped): a general-purpose async HTTP client spends more CPU per request than
+the server on 2 cores, which would measure the client. Loopback only.
+
+    python bench/load.py [--events 100000 --threads 200] [--postgres URL] [--db DB]...
+                         [--readers 50] [--seconds 30] [--workers 2]
+
+By default ``bench.corpus``'s events, imported into a SQLite file and, with
+``--postgres`` (``make bench`` gives its throwaway server), a PostgreSQL database;
+``--db`` measures databases as they are instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+TARGET_MS = 100.0
+
+
+@dataclass
+class Route:
+    name: str
+    path: Callable[[random.Random], str]  # a path to ask, drawn anew each time
+    latencies: list[float] = field(default_factory=list)  # ms
+    errors: int = 0  # 5xx, or no answer
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> int:
+    """One HTTP/1.1 answer, read whole and dropped: its status."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status
+
+
+async def _reader_loop(host: str, port: int, routes: list[Route], until: float, seed: int) -> None:
+    rng = random.Random(seed)
+    order = rng.sample(range(len(routes)), len(routes))
+    conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    n = 0
+    while time.perf_counter() < until:
+        route = routes[order[n % len(order)]]
+        n += 1
+        path = route.path(rng)
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Encoding: gzip\r\n"
+            "Connection: keep-alive\r\n\r\n"
+        ).encode()
+        start = time.perf_counter()
+        try:
+            if conn is None:
+                conn = await asyncio.open_connection(host, port)
+            conn[1].write(request)
+            await conn[1].drain()
+            status = await asyncio.wait_for(_read_answer(conn[0]), timeout=60)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+            route.errors += 1
+            if conn is not None:
+                conn[1].close()
+            conn = None
+            continue
+        route.latencies.append((time.perf_counter() - start) * 1000)
+        route.statuses[status] = route.statuses.get(status, 0) + 1
+        if status >= 500:
+            route.errors += 1
+    if conn is not None:
+        conn[1].close()
+
+
+def run_load(url: str, routes: list[Route], readers: int, seconds: float) -> None:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+
+    async def main() -> None:
+        until = time.perf_counter() + seconds
+        await asyncio.gather(
+            *(_reader_loop(host, port, routes, until, seed) for seed in range(readers))
+        )
+
+    asyncio.run(main())
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def print_table(title: str, routes: list[Route], seconds: float) -> None:
+    floor = next((r for r in routes if r.name == "health"), None)
+    floor95 = _percentile(floor.latencies, 0.95) if floor and floor.latencies else None
+    print(f"\n{title}")
+    print(
+        f"  {'route':<22}{'answers':>8}{'/s':>6}{'p50':>8}{'p95':>8}{'max':>8}{'5xx':>5}"
+        f"  {'p95 < 100 ms':<13}{'p95 / health':>12}"
+    )
+    for r in routes:
+        if not r.latencies:
+            print(f"  {r.name:<22}{0:>8}  no answer ({r.errors} errors)")
+            continue
+        p50 = statistics.median(r.latencies)
+        p95 = _percentile(r.latencies, 0.95)
+        ratio = f"{p95 / floor95:.1f}x" if floor95 else "-"
+        verdict = "pass" if p95 < TARGET_MS and not r.errors else "FAIL"
+        print(
+            f"  {r.name:<22}{len(r.latencies):>8}{len(r.latencies) / seconds:>6.0f}"
+            f"{p50:>6.0f}ms{p95:>6.0f}ms{max(r.latencies):>6.0f}ms{r.errors:>5}"
+            f"  {verdict:<13}{ratio:>12}"
+        )
+
+
+def routes_for(url: str) -> list[Route]:
+    """The routes, with the threads and days of the service's log to ask about."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/threads", timeout=120) as answer:
+        listing = json.load(answer)["threads"]
+    slugs = [t["thread"] for t in listing]
+    days = [dt.date.fromisoformat(t["first"]["known"]) for t in listing if t.get("first")]
+    first = min(days) if days else dt.date(2022, 1, 1)
+    span = max(1, (dt.date.today() - first).days)
+
+    def day(rng: random.Random) -> str:
+        return (first + dt.timedelta(days=rng.randrange(span))).isoformat()
+
+    return [
+        Route("health", lambda rng: "/api/v1/health"),
+        Route(
+            "asof/{day}?thread=",
+            lambda rng: f"/api/v1/asof/{day(rng)}?thread={quote(rng.choice(slugs))}",
+        ),
+        Route("threads", lambda rng: "/api/v1/threads"),
+        Route("a thread's feed", lambda rng: f"/feeds/threads/{quote(rng.choice(slugs))}.ics"),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serving(db: str, workers: int) -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "timeline", "--db", db, "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--workers", str(workers), "--rate-limit", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def measure(db: str, title: str, readers: int, seconds: float, workers: int) -> list[Route]:
+    with serving(db, workers) as url:
+        routes = routes_for(url)
+        run_load(url, routes, readers, min(3.0, seconds))  # warm up: start-up, caches
+        routes = routes_for(url)
+        run_load(url, routes, readers, seconds)
+    print_table(
+        f"{title}: {readers} readers for {seconds:.0f} s, {workers} workers", routes, seconds
+    )
+    return routes
+
+
+def databases(folder: Path, args: argparse.Namespace) -> list[str]:
+    """The databases to measure: those named, else the generated corpus imported into a
+    SQLite file and (``--postgres``) a PostgreSQL database emptied first."""
+    if args.db:
+        return list(args.db)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench import _drop_all, corpus
+
+    source, sqlite = folder / "corpus.jsonl", folder / "load.db"
+    corpus(source, args.events, args.threads, args.seed)
+    found = [str(sqlite)]
+    if args.postgres:
+        _drop_all(args.postgres)
+        found.append(args.postgres)
+    for db in found:
+        subprocess.run(
+            [sys.executable, "-m", "timeline", "--db", db, "import", str(source)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", action="append", help="a database as it is (repeat)")
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--threads", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", default=os.environ.get("TIMELINE_TEST_POSTGRES_URL"))
+    parser.add_argument("--readers", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for db in databases(Path(tmp), args):
+            name = "PostgreSQL" if db.startswith("postgresql") else "SQLite"
+            measure(db, name, args.readers, args.seconds, args.workers)
+
+
+if __name__ == "__main__":
+    main()
