@@ -1,4 +1,10 @@
-"""iCalendar (RFC 5545) export, written with the ``icalendar`` package. Pure: no I/O.
+"""iCalendar (RFC 5545) export. Pure: no I/O.
+
+The calendar's own properties are written with the ``icalendar`` package; each event's
+lines are written here (``_event``), as ``icalendar`` writes them (its property order,
+value formats, escaping and folding, byte for byte: a test holds the two to the same
+bytes), at about ten times its speed: a feed of a thread of a big log is built in
+milliseconds, not a second. Seven independent parsers read the result in the tests.
 
 Choices a calendar user will notice:
 
@@ -26,16 +32,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from timeline._version import __version__
 from timeline.core.dates import EdtfDate, date_note
 from timeline.core.model import Event, EventView, Record
 from timeline.core.signing import SignedCheckpoint
 from timeline.core.viewpoints import knew_early
-
-if TYPE_CHECKING:  # icalendar is imported when a calendar is made, not with this module
-    from icalendar import Event as VEvent
 
 __all__ = ["calendar", "calendar_chunks"]
 
@@ -108,13 +111,60 @@ def _description(a: EventView[Record]) -> str:
     return "\n".join(lines)
 
 
-def _event(a: EventView[Record], day: dt.date | None) -> VEvent:
-    from icalendar import Event as VEvent
-    from icalendar import vUri
+def _escape(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 says (3.3.11), as ``_text`` does."""
+    text = value.replace("\r\n", "\n")
+    for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+        text = text.replace(plain, escaped)
+    return text
 
+
+def _fold(line: str, limit: int = 75) -> str:
+    """A content line folded at 75 octets as ``icalendar`` folds it: never inside a
+    character, and never between a backslash and what it escapes."""
+    if line.isascii():  # one octet a character: cut by position
+        cuts, start = [], 0
+        while len(line) - start >= limit:
+            end = start + limit - 1
+            if line[end - 1] in "\\^" and end - 1 > start:
+                end -= 1
+            cuts.append(line[start:end])
+            start = end
+        cuts.append(line[start:])
+        return "\r\n ".join(cuts)
+    out: list[str] = []
+    chars: list[str] = []
+    size = 0
+    for char in line:
+        width = 1 if char < "\x80" else len(char.encode("utf-8"))
+        if chars and size + width >= limit:
+            if len(chars) > 1 and chars[-1] in "\\^":
+                carried = chars.pop()
+                out.append("".join(chars))
+                chars, size = [carried], len(carried.encode("utf-8"))
+            else:
+                out.append("".join(chars))
+                chars, size = [], 0
+        chars.append(char)
+        size += width
+    out.append("".join(chars))
+    return "\r\n ".join(out)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _event(a: EventView[Record], day: dt.date | None) -> bytes:
+    """One VEVENT, its properties in ``icalendar``'s order (its canonical ones, then the
+    rest by name)."""
     e: Event = a.record.event
     records = [a.original, *a.corrections, *([a.retraction] if a.retraction else [])]
-    modified = max(r.recorded_at for r in records).astimezone(dt.UTC)
+    modified = _stamp(max(r.recorded_at for r in records))
     start, days = _span(e.date)
     note = date_note(e.date)
     summary = e.title + (f" ({note})" if note else "")
@@ -124,32 +174,33 @@ def _event(a: EventView[Record], day: dt.date | None) -> VEvent:
     else:
         pending = e.announced is not None and (day is None or day < e.known)
         status = "TENTATIVE" if e.date.qualified or pending else "CONFIRMED"
-    v = VEvent()
-    v.add("uid", f"{e.thread}/{e.id}@timeline")
-    v.add("dtstamp", modified)
-    v.add("created", a.original.recorded_at.astimezone(dt.UTC))
-    v.add("last-modified", modified)
-    v.add("sequence", len(records) - 1)
-    v.add("dtstart", start)
+    lines = ["BEGIN:VEVENT", f"SUMMARY:{_escape(summary)}", f"DTSTART;VALUE=DATE:{_day(start)}"]
     try:
-        v.add("dtend", start + days)
+        lines.append(f"DTEND;VALUE=DATE:{_day(start + days)}")
     except OverflowError:  # 9999-12-31 has no day after it: give the length instead
-        v.add("duration", days)
-    v.add("summary", _text(summary))
-    v.add("description", _text(_description(a)))
+        lines.append(f"DURATION:P{days.days}D")
+    lines += [
+        f"DTSTAMP:{modified}",
+        f"UID:{_escape(f'{e.thread}/{e.id}@timeline')}",
+        f"SEQUENCE:{len(records) - 1}",
+        f"CATEGORIES:{_escape(e.thread)},{_escape(e.type)}",
+        f"CREATED:{_stamp(a.original.recorded_at)}",
+        f"DESCRIPTION:{_escape(_description(a))}",
+        f"LAST-MODIFIED:{modified}",
+        f"STATUS:{status}",
+        "TRANSP:TRANSPARENT",
+    ]
     url = next((s.url for s in e.sources if s.url and s.url.startswith(_WEB)), None)
     if url:
-        v.add("url", vUri(url))
-    v.add("categories", [e.thread, e.type])
-    v.add("status", status)
-    v.add("transp", "TRANSPARENT")
-    v.add("x-timeline-edtf", _text(e.date.text))
-    v.add("x-timeline-known", _text(a.public_known.isoformat()))
+        lines.append(f"URL:{url}")
     if e.announced is not None:
-        v.add("x-timeline-announced", _text(e.announced.isoformat()))
+        lines.append(f"X-TIMELINE-ANNOUNCED:{e.announced.isoformat()}")
+    lines.append(f"X-TIMELINE-EDTF:{_escape(e.date.text)}")
+    lines.append(f"X-TIMELINE-KNOWN:{a.public_known.isoformat()}")
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
-        v.add("x-timeline-known-to", _text(f"{actor}: {when.text}"))
-    return v
+        lines.append(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}")
+    lines.append("END:VEVENT\r\n")
+    return "\r\n".join(_fold(line) for line in lines).encode("utf-8")
 
 
 def calendar_chunks(
@@ -183,7 +234,7 @@ def calendar_chunks(
     yield head[: -len(end)]
     for items in batches:
         for a in sorted(items, key=lambda a: a.date_order):
-            yield bytes(_event(a, day).to_ical())
+            yield _event(a, day)
     yield end
 
 
