@@ -357,3 +357,23 @@ def test_the_actor_filter_offers_only_the_parties_of_what_is_public(
         doc = parse(client.get("/").text)
     offered = [o.text for o in doc.iterfind(".//select[@id='filter-actor']/option")]
     assert "Russia" in offered and "Secret Envoy" not in offered
+
+
+def test_a_log_reaching_back_to_antiquity_still_has_a_page(imported: Run, db_url: str) -> None:
+    """The timeline's first window reaches half the log's span again before its first
+    day: for a treaty of the year 5 that is before the calendar's first day, and the
+    window stops there instead of failing the page."""
+    added = imported(
+        "add", "--thread", "ancient-treaty", "--date", "0005-06-01", "--type", "agreement",
+        "--actor", "Rome", "--title", "A treaty of the year 5",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    app = create_app(ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO()))
+    with TestClient(app) as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        (ahead,) = [x for x in parse(page.text).iter("link") if x.attrib["rel"] == "preload"]
+        assert "from=0001-01-01" in ahead.attrib["href"]
+        window = client.get(ahead.attrib["href"])
+        assert window.status_code == 200
+        assert "A treaty of the year 5" in {d["title"] for d in window.json()["drawn"]}

@@ -103,6 +103,18 @@ def test_the_memory_is_bounded(monkeypatch: pytest.MonkeyPatch, client: TestClie
         assert client.get(f"/api/v1/asof/{day}").status_code == 200
     assert 0 < held.size <= 20_000
     assert held.size == sum(a.size for a in held.held.values())
+    # what it is held under counts too: a long query the route ignores is no way round
+    held.held_bytes = 10**6
+    assert client.get("/api/v1/checkpoints", params={"junk": "x" * 8000}).status_code == 200
+    (junk,) = [a for a in held.held.values() if a.asked > 8000]
+    assert junk.size > 8000 + len(junk.body)
+
+
+def test_a_problem_is_never_held(client: TestClient) -> None:
+    held = _remembered(client)
+    for _ in range(2):
+        assert client.get("/api/v1/threads/no-such-thread").status_code == 404
+    assert not held.held
 
 
 def _remembered(client: TestClient) -> remember_module.Remembered:

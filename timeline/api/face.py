@@ -301,7 +301,8 @@ class Timeline:
         month, a year...) in clusters."""
         if budget < 1:
             raise TimelineError(f"a window draws at least one item, not {budget}")
-        threads = [thread] if isinstance(thread, str) else None if thread is None else list(thread)
+        threads = [thread] if isinstance(thread, str) else None if thread is None else thread
+        threads = None if threads is None else list(dict.fromkeys(threads))
         return usecases.window(
             self.store,
             self.clock.day(known_by, "known_by"),

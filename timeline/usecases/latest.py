@@ -118,7 +118,10 @@ def window(
         require_filter(r, only)
         names = names_of(r)
         only = names.widened(search_for(r, only, [known_by]))
-        share = share_of(budget, len(threads) if threads else len(r.projections.horizons()))
+        # shared by the threads with anything public by the day: a thread recorded ahead
+        # of its known day must not change what the public view draws
+        in_view = len(threads) if threads else len(r.log.event_spans(known_by))
+        share = share_of(budget, in_view)
         unit = unit_for(since, until, share)
         amended = r.log.amended(threads)
         exact = {

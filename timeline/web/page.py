@@ -247,11 +247,16 @@ def _first_window(
     last day), and half as much again on each side, as known on the day shown, with the
     page's filters. The page names it to the browser, which fetches it while the page
     is read (``<link rel=preload>``), and the script asks for it when it starts."""
-    start, end = first - dt.timedelta(days=10), last + dt.timedelta(days=4)
-    margin = dt.timedelta(days=(end - start).days // 2)
+
+    def moved(day: dt.date, days: int) -> dt.date:  # within the calendar's years
+        floor, top = dt.date.min.toordinal(), dt.date.max.toordinal()
+        return dt.date.fromordinal(min(top, max(floor, day.toordinal() + days)))
+
+    start, end = moved(first, -10), moved(last, 4)
+    margin = (end - start).days // 2
     query: list[tuple[str, str]] = [
-        ("from", (start - margin).isoformat()),
-        ("to", (end + margin).isoformat()),
+        ("from", moved(start, -margin).isoformat()),
+        ("to", moved(end, margin).isoformat()),
         ("asof", day.isoformat()),
         ("limit", str(2 * IN_VIEW)),
     ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -39,10 +39,13 @@ class _Held:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: str
+    asked: int  # the length of the path and query it is held under
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+        """What holding it costs: its bytes, its key's, and a few hundred for the rest."""
+        held = len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+        return held + self.asked + 400
 
 
 def _held_path(path: str) -> bool:
@@ -72,49 +75,77 @@ class Remembered:
             return
         reader = scope.get("state", {}).get("reader")
         store = scope["app"].state.store
-        head = await run_in_threadpool(store.head)
+        try:
+            head = await run_in_threadpool(store.head)
+        except Exception:  # the database is busy or gone: the route says so (503)
+            await self.app(scope, receive, send)
+            return
         gzip = accepts_gzip(_header(scope, b"accept-encoding"))
         who = None if reader is None else (reader.scopes, reader.today, reader.show_recorded_by)
         key = (scope["path"], scope["query_string"], head, gzip, who)
-        while key in self.computing:  # the same answer, being computed: wait for it
-            await self.computing[key].wait()
+        waiting = self.computing.get(key)
+        if waiting is not None:  # the same answer, being computed: wait for it
+            await waiting.wait()
         found = self.held.get(key)
         if found is not None:
             self.held.move_to_end(key)
             await self._send(found, scope, send)
             return
+        if waiting is not None:  # the first kept nothing (too big, not a 200): compute
+            await self.app(scope, receive, send)
+            return
         done = self.computing[key] = asyncio.Event()
         try:
-            await self._compute(key, scope, receive, send)
-        finally:
+            answer = await self._compute(scope, receive, send)
+            if answer is not None:
+                self._hold(key, answer)
+        finally:  # before the answer is sent: a slow client keeps nobody waiting
             del self.computing[key]
             done.set()
+        if answer is not None:
+            await _send_whole(answer, send)
 
-    async def _compute(
-        self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    async def _compute(self, scope: Scope, receive: Receive, send: Send) -> _Held | None:
+        """Run the route, holding its answer back while it may be kept (a 200 with an
+        ETag, up to ONE_AT_MOST): then it is returned, for the caller to keep and send.
+        Any other answer goes on to the client as it comes."""
         start: Message | None = None
         parts: list[bytes] = []
-        keep = True
+        size = 0
+        passing = False
 
-        async def sending(message: Message) -> None:
-            nonlocal start, keep
-            if message["type"] == "http.response.start":
+        async def holding(message: Message) -> None:
+            nonlocal start, size, passing
+            if passing:
+                await send(message)
+            elif message["type"] == "http.response.start":
                 start = message
-                keep = message["status"] == 200
-            elif message["type"] == "http.response.body" and keep:
+                if message["status"] != 200:
+                    passing = True
+                    await send(message)
+            elif message["type"] == "http.response.body":
                 parts.append(message.get("body", b""))
-                keep = sum(map(len, parts)) <= ONE_AT_MOST
-            await send(message)
+                size += len(parts[-1])
+                if size > ONE_AT_MOST and start is not None:  # too big to keep: let it go
+                    passing = True
+                    await send(start)
+                    more = message.get("more_body", False)
+                    await send(
+                        {"type": "http.response.body", "body": b"".join(parts), "more_body": more}
+                    )
 
-        await self.app(scope, receive, sending)
-        if start is None or not keep:
-            return
+        await self.app(scope, receive, holding)
+        if passing or start is None:
+            return None
         headers = list(start.get("headers", []))
+        answer = _Held(
+            200, headers, b"".join(parts), "", len(scope["path"]) + len(scope["query_string"])
+        )
         etag = next((v.decode() for k, v in headers if k.lower() == b"etag"), None)
-        if etag is None:
-            return
-        self._hold(key, _Held(200, headers, b"".join(parts), etag))
+        if etag is None:  # not an answer of ``caching.answer``: sent, not kept
+            await _send_whole(answer, send)
+            return None
+        return replace(answer, etag=etag)
 
     def _hold(self, key: tuple[Any, ...], answer: _Held) -> None:
         self.held[key] = answer
@@ -136,7 +167,10 @@ class Remembered:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        await send(
-            {"type": "http.response.start", "status": found.status, "headers": found.headers}
-        )
-        await send({"type": "http.response.body", "body": found.body})
+        await _send_whole(found, send)
+
+
+async def _send_whole(answer: _Held, send: Send) -> None:
+    start = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": answer.body})

@@ -22,24 +22,36 @@
   let asked = 0; // the latest request: an earlier answer arriving late is dropped
   let pending = null;
 
-  // Days are YYYY-MM-DD; arithmetic in UTC so a daylight-saving change never skips one.
+  // Days are YYYY-MM-DD, years 0001 to 9999 (Date would read 0050 as 1950: the year is
+  // set on its own); arithmetic in UTC so a daylight-saving change never skips one.
+  const pad = (n, width = 2) => String(n).padStart(width, "0");
+  function utcOf(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    const t = new Date(Date.UTC(2000, m - 1, d));
+    t.setUTCFullYear(y);
+    return t.getTime();
+  }
+  function isoOf(year, month, day) {
+    if (year < 1) return "0001-01-01";
+    if (year > 9999) return "9999-12-31";
+    return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+  }
   function dayAt(offset) {
-    const [y, m, d] = first.split("-").map(Number);
-    return new Date(Date.UTC(y, m - 1, d) + offset * DAY_MS).toISOString().slice(0, 10);
+    const t = new Date(utcOf(first) + offset * DAY_MS);
+    return isoOf(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
   }
   function offsetOf(iso) {
-    const [y, m, d] = iso.split("-").map(Number);
-    const [fy, fm, fd] = first.split("-").map(Number);
-    return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(fy, fm - 1, fd)) / DAY_MS);
+    return Math.round((utcOf(iso) - utcOf(first)) / DAY_MS);
   }
   // vis-timeline draws in local time: midnight local of that day
   function localDate(iso) {
     const [y, m, d] = iso.split("-").map(Number);
-    return new Date(y, m - 1, d);
+    const date = new Date(2000, m - 1, d);
+    date.setFullYear(y);
+    return date;
   }
   function isoOfLocal(date) {
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+    return isoOf(date.getFullYear(), date.getMonth() + 1, date.getDate());
   }
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -244,6 +256,7 @@
   const firstWindow = container ? container.dataset.firstWindow : "";
   let windowAsked = 0;
   let windowWanted = ""; // the query of the latest window asked
+  let lastAnswer = null; // the window drawn: drawn again when the rows change
   let fetched = null; // the window drawn: its days, the day it is known on, its zoom
   function filtersQuery(params) {
     const page = new URLSearchParams(window.location.search);
@@ -284,6 +297,7 @@
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
       const answer = await response.json();
       if (mine !== windowAsked || !drawn) return;
+      lastAnswer = answer;
       apply(answer);
       fetched = { from: answer.from, to: answer.to, asof, span };
       container.dataset.drawnAsof = asof;
@@ -404,6 +418,7 @@
         const ids = new Set(fresh.map((g) => g.id));
         drawn.groups.remove(drawn.groups.getIds().filter((id) => !ids.has(id)));
         drawn.groups.update(fresh);
+        if (lastAnswer) apply(lastAnswer); // a thread new to the page gets its items
       }
       document.body.dataset.shownAsof = iso;
       statusLine.textContent = `Showing what was publicly known by the end of ${iso}.`;
@@ -440,7 +455,7 @@
       const since = loadedDay;
       loadedDay = iso;
       await loadWindow(true); // the timeline first: the lists and states follow
-      loadDay(iso, since);
+      if (shownDay === iso) loadDay(iso, since); // else a later move asks for its own
     }, pause);
   }
 
