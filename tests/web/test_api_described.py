@@ -62,6 +62,7 @@ ANSWERS: list[tuple[str, Any]] = [
     (f"/api/v1/threads/{THREAD}?asof=2022-02-01&as=Russia", schemas.ThreadAnswer),
     ("/api/v1/asof/2022-02-02", schemas.AsOf),
     ("/api/v1/asof/today?as=NATO", schemas.AsOf),
+    ("/api/v1/asof/2022-02-02?limit=1", schemas.AsOf),
     ("/api/v1/diff?from=2022-01-01&to=2022-02-03", schemas.Diff),
     ("/api/v1/window?from=2021-01-01&to=2022-12-31&asof=2022-02-02", schemas.Window),
     ("/api/v1/window?from=2021-01-01&to=2022-12-31&limit=10", schemas.Window),

@@ -60,6 +60,10 @@ HEALTH_EVERY = 30.0  # seconds a health answer's checks are reused (quick_check 
 SLUG = Path(description="The thread's slug.")
 
 EVERY = documented(400, 403, 404, 422)
+THREADS_LIMIT = Query(
+    ge=1, le=1000, description="A page of at most this many threads, by slug (default 100)."
+)
+THREADS_AFTER = Query(description="The cursor: threads whose slug comes after this one.")
 WINDOW_LIMIT = Query(
     ge=10,
     le=5000,
@@ -243,20 +247,47 @@ def asof(
     thread: Annotated[list[str] | None, THREADS] = None,
     viewer: Annotated[str | None, AS] = None,
     at_seq: Annotated[int | None, AT_SEQ] = None,
+    limit: Annotated[int | None, THREADS_LIMIT] = None,
+    after: Annotated[str | None, THREADS_AFTER] = None,
 ) -> Response:
     """``timeline asof DATE --format json``, with ``seq``: every thread (or those asked
     for) as publicly known at the end of the day, or as the actor ``as`` knew it. The
-    filters keep whole threads, as the CLI's do. The public view answers up to today."""
+    filters keep whole threads, as the CLI's do. The public view answers up to today.
+    With ``limit`` (or ``after``), a page of threads at a time, by slug: ``next`` is the
+    address of the following page (absent on the last); a page the filters thin may
+    hold fewer than ``limit``."""
     when = reader.asked(date, "date")
     reader.viewer(viewer)
     require_published(request, reader, thread, only)
     seq = _basis(store, at_seq)
-    states = store.as_of(when, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
+    following = None
+    if limit is not None or after is not None:
+        # the threads with something known by the day (to this reader: the public view
+        # never names a thread known later, not even as a cursor), after the cursor
+        missing = set(thread or ()) - set(store.thread_slugs())
+        if missing:
+            raise UnknownThread(f"unknown thread {sorted(missing)[0]!r}")
+        known = sorted(store.recent(per_thread=0, known_by=when).counts)
+        asked = [t for t in known if (not thread or t in thread) and (after is None or t > after)]
+        page = asked[: limit or 100]
+        if len(asked) > len(page):
+            following = _next_after(request, page[-1])
+        thread = page
+    # (a page past the last thread is empty: never every thread)
+    states = (
+        []
+        if thread == []
+        else store.as_of(when, thread=thread or None, viewer=viewer, only=only, at_seq=seq)
+    )
     doc: dict[str, Any] = {"as_of": when.isoformat()}
     if viewer is not None:
         doc["as"] = viewer
     doc |= {"seq": seq, "threads": [s.to_dict() for s in states]}
-    return _json(request, doc, immutable=_pinned(at_seq, only))
+    if following is not None:
+        doc["next"] = following
+    headers = {"Link": f'<{following}>; rel="next"'} if following else {}
+    body = (pretty(doc) + "\n").encode()
+    return answer(request, body, JSON, immutable=_pinned(at_seq, only), headers=headers)
 
 
 @router.get(
@@ -438,8 +469,12 @@ def _served(record: Record, reader: Reader) -> Record | None:
 def _next(request: Request, last: int) -> str:
     """The next page's address, relative to the server (the other parameters kept): the
     same bytes however the client reached it."""
+    return _next_after(request, str(last))
+
+
+def _next_after(request: Request, cursor: str) -> str:
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
-    return f"{request.url.path}?{urlencode([*query, ('after', str(last))])}"
+    return f"{request.url.path}?{urlencode([*query, ('after', cursor)])}"
 
 
 @router.get(

@@ -175,6 +175,9 @@ class AsOf(_Shape):
     as_: str | None = Field(None, alias="as", description="The viewpoint asked (only with as).")
     seq: int
     threads: list[ThreadState]
+    next: str | None = Field(
+        None, description="Paged (limit, after): the next page's address; absent on the last."
+    )
 
 
 class StatusChange(_Shape):
