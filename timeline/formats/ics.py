@@ -113,46 +113,37 @@ def _description(a: EventView[Record]) -> str:
 
 def _escape(value: str) -> str:
     """A TEXT value escaped as RFC 5545 says (3.3.11), as ``_text`` does."""
+    if "\\" not in value and ";" not in value and "," not in value and "\n" not in value:
+        return value
     text = value.replace("\r\n", "\n")
     for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
         text = text.replace(plain, escaped)
     return text
 
 
-def _fold(line: str, limit: int = 75) -> str:
-    """A content line folded at 75 octets as ``icalendar`` folds it: never inside a
-    character, and never between a backslash and what it escapes."""
-    if line.isascii():  # one octet a character: cut by position
-        cuts, start = [], 0
-        while len(line) - start >= limit:
-            end = start + limit - 1
-            if line[end - 1] in "\\^" and end - 1 > start:
-                end -= 1
-            cuts.append(line[start:end])
-            start = end
-        cuts.append(line[start:])
-        return "\r\n ".join(cuts)
-    out: list[str] = []
-    chars: list[str] = []
-    size = 0
-    for char in line:
-        width = 1 if char < "\x80" else len(char.encode("utf-8"))
-        if chars and size + width >= limit:
-            if len(chars) > 1 and chars[-1] in "\\^":
-                carried = chars.pop()
-                out.append("".join(chars))
-                chars, size = [carried], len(carried.encode("utf-8"))
-            else:
-                out.append("".join(chars))
-                chars, size = [], 0
-        chars.append(char)
-        size += width
-    out.append("".join(chars))
-    return "\r\n ".join(out)
+def _fold(line: str, limit: int = 75) -> bytes:
+    """A content line, in UTF-8, folded at 75 octets as ``icalendar`` folds it: each
+    piece the most whole characters that fit in 74 octets, but for a backslash or a
+    caret at its end, which goes on with what it escapes."""
+    data = line.encode("utf-8")
+    if len(data) < limit:
+        return data
+    cuts, start = [], 0
+    while len(data) - start >= limit:
+        end = start + limit - 1
+        while data[end] & 0xC0 == 0x80:  # never inside a character
+            end -= 1
+        if data[end - 1] in b"\\^" and end - 1 > start:
+            end -= 1
+        cuts.append(data[start:end])
+        start = end
+    cuts.append(data[start:])
+    return b"\r\n ".join(cuts)
 
 
 def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    m = moment.astimezone(dt.UTC)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 
 
 def _day(day: dt.date) -> str:
@@ -200,7 +191,7 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
         lines.append(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}")
     lines.append("END:VEVENT\r\n")
-    return "\r\n".join(_fold(line) for line in lines).encode("utf-8")
+    return b"\r\n".join([_fold(line) for line in lines])
 
 
 def calendar_chunks(
