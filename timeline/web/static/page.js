@@ -286,14 +286,13 @@
     }
     const limit = String(IN_VIEW * 2);
     const params = filtersQuery(new URLSearchParams({ from, to, asof, limit }));
-    const first = !drawn && firstWindow;
-    const address = first ? firstWindow : `/api/v1/window?${params.toString()}`;
+    // the first window is the one the page named, which the browser fetched ahead
+    const address = !drawn && firstWindow ? firstWindow : `/api/v1/window?${params.toString()}`;
     if (address === windowWanted) return; // asked already, on its way
     windowWanted = address;
     const mine = ++windowAsked;
     try {
-      // no headers of its own: the first is the one the browser fetched ahead
-      const response = await fetch(address);
+      const response = await fetch(address); // (no headers of its own: as fetched ahead)
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
       const answer = await response.json();
       if (mine !== windowAsked || !drawn) return;
