@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -122,3 +123,65 @@ def _remembered(client: TestClient) -> remember_module.Remembered:
     while not isinstance(app, remember_module.Remembered):
         app = app.app
     return app
+
+
+def _app_over(db_url: str, shelf: Path) -> TestClient:
+    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO(), shelf=str(shelf))
+    return TestClient(create_app(config))
+
+
+def test_workers_share_what_one_computed_through_the_shelf(
+    analyst: str, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shelf = tmp_path / "answers"
+    shelf.mkdir()
+    with _app_over(db_url, shelf) as first, _app_over(db_url, shelf) as second:
+        computed: list[object] = []
+        store = second.app.state.store  # type: ignore[attr-defined]
+        original = store.as_of
+        monkeypatch.setattr(store, "as_of", lambda *a, **k: computed.append(a) or original(*a, **k))
+        url = "/api/v1/asof/2022-02-02"
+        one = first.get(url, headers={"Accept-Encoding": "gzip"})
+        other = second.get(url, headers={"Accept-Encoding": "gzip"})
+        assert other.status_code == 200 and not computed  # from the shelf
+        assert other.content == one.content and other.headers["etag"] == one.headers["etag"]
+        assert other.headers["content-encoding"] == "gzip"
+        # and what read:all sees stays under read:all's key there too
+        bearer = {"Authorization": f"Bearer {analyst}"}
+        assert FAR in first.get("/api/v1/events?limit=1000", headers=bearer).text
+        assert FAR not in second.get("/api/v1/events?limit=1000").text
+
+
+def test_an_answer_too_big_to_hold_is_kept_whole_on_the_shelf(
+    imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remember_module, "ONE_AT_MOST", 2000)
+    shelf = tmp_path / "answers"
+    shelf.mkdir()
+    url = "/feeds/all.ics"
+    with _app_over(db_url, shelf) as first:
+        whole = first.get(url, headers={"Accept-Encoding": "identity"})
+    assert whole.status_code == 200 and len(whole.content) > 2000
+    assert [p.name for p in shelf.iterdir() if p.name.startswith(".")] == []  # no half file
+    assert len(list(shelf.iterdir())) == 1, list(shelf.iterdir())
+    with _app_over(db_url, shelf) as second:
+        store = second.app.state.store  # type: ignore[attr-defined]
+        monkeypatch.setattr(store, "export", lambda *a, **k: pytest.fail("computed again"))
+        again = second.get(url, headers={"Accept-Encoding": "identity"})
+        assert again.content == whole.content and again.headers["etag"] == whole.headers["etag"]
+        tag = whole.headers["etag"]
+        revalidated = second.get(url, headers={"If-None-Match": tag, "Accept-Encoding": "identity"})
+        assert revalidated.status_code == 304
+
+
+def test_the_shelf_keeps_to_its_size_and_ignores_what_is_not_an_answer(
+    imported: Run, db_url: str, tmp_path: Path
+) -> None:
+    shelf = remember_module.Shelf(tmp_path, limit=30_000)
+    (tmp_path / ("0" * 64)).write_bytes(b"not an answer")
+    assert shelf.get(("/x", b"", 1, False, None)) is None
+    with _app_over(db_url, tmp_path) as client:
+        _remembered(client).shelf = shelf
+        for day in ("2022-01-10", "2022-01-20", "2022-01-30", "2022-02-02", "2022-02-10"):
+            assert client.get(f"/api/v1/asof/{day}").status_code == 200
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 30_000

@@ -279,7 +279,20 @@ def test_the_openapi_document_gives_every_error_as_a_problem(client: TestClient)
     asof = doc["paths"]["/api/v1/asof/{date}"]["get"]
     assert {"400", "404", "422"} <= set(asof["responses"])
     names = {p["name"] for p in asof["parameters"]}
-    assert names == {"date", "thread", "as", "at_seq", "actor", "type", "issue", "status", "text"}
+    assert names == {
+        "date",
+        "thread",
+        "as",
+        "at_seq",
+        "actor",
+        "type",
+        "issue",
+        "status",
+        "text",
+    } | {
+        "limit",
+        "after",
+    }
 
 
 def _free_port() -> int:

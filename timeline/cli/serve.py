@@ -11,6 +11,7 @@ import ipaddress
 import json
 import os
 import sys
+import tempfile
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -179,7 +180,10 @@ def serve(
             f"{signed.seq}); one a day from now on, with {sign_key}",
             err=True,
         )
+    # the answers every worker shares, for as long as the service runs (web/remember.py)
+    shelf = tempfile.TemporaryDirectory(prefix="timeline-answers-")
     config = ServeConfig(
+        shelf=shelf.name,
         db=tl.url,
         read_only=read_only,
         cors=tuple(cors or ()),
@@ -196,16 +200,17 @@ def serve(
         f"The page: {url}/ (the API: {url}/api/v1, its reference: {url}/docs); Ctrl-C stops",
         err=True,
     )
-    uvicorn.run(
-        f"{__name__}:worker_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,  # the app writes its own, as JSON
-        server_header=False,
-        proxy_headers=False,  # the client is the peer: forwarded headers can be forged
-    )
+    with shelf:
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,  # the app writes its own, as JSON
+            server_header=False,
+            proxy_headers=False,  # the client is the peer: forwarded headers can be forged
+        )
 
 
 def worker_app() -> FastAPI:

@@ -24,7 +24,7 @@ from timeline.web.access import Gate, Publish
 from timeline.web.caching import IMMUTABLE
 from timeline.web.guard import MAX_BODY, Hosts, Limited, Logged, Sized
 from timeline.web.problems import PROBLEM, Problem, install_handlers
-from timeline.web.remember import Remembered
+from timeline.web.remember import Remembered, Shelf
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
 
@@ -42,7 +42,8 @@ class ServeConfig:
     service is reached, for the links it hands out (never taken from a request);
     ``forwarded_allow``: the proxies whose X-Forwarded-For/-Proto it believes;
     ``sign_key``: the file of a key the log publishes, with which it signs a checkpoint
-    a day (checking every ``sign_every`` seconds; None: it signs none)."""
+    a day (checking every ``sign_every`` seconds; None: it signs none); ``shelf``: a
+    folder where the workers share the answers they computed (``remember.Shelf``)."""
 
     db: str
     read_only: bool = False
@@ -57,6 +58,7 @@ class ServeConfig:
     forwarded_allow: tuple[str, ...] = ()
     sign_key: str | None = None
     sign_every: float = 3600.0
+    shelf: str | None = None  # a folder its workers share answers in (None: memory only)
 
     def to_dict(self) -> dict[str, Any]:
         """What a worker process needs to make the same app (the log goes to its stderr)."""
@@ -73,6 +75,7 @@ class ServeConfig:
             "forwarded_allow": list(self.forwarded_allow),
             "sign_key": self.sign_key,
             "sign_every": self.sign_every,
+            "shelf": self.shelf,
         }
 
     @classmethod
@@ -91,6 +94,7 @@ class ServeConfig:
             forwarded_allow=tuple(d["forwarded_allow"]),
             sign_key=d["sign_key"],
             sign_every=d["sign_every"],
+            shelf=d.get("shelf"),
         )
 
 
@@ -171,7 +175,8 @@ def create_app(config: ServeConfig) -> FastAPI:
     # added innermost first: the log sees everything, CORS headers reach a 429 too; the
     # gate runs after the rate limit and before any body is read (Sized reads it), and
     # before the answers held for every reader of the same scopes (Remembered)
-    app.add_middleware(Remembered)  # inside the gate: it keys answers by their reader
+    # inside the gate: it keys answers by their reader
+    app.add_middleware(Remembered, shelf=Shelf(config.shelf) if config.shelf else None)
     app.add_middleware(Sized, max_body=config.max_body)
     app.add_middleware(
         Gate, publish=config.publish, writes=writes, show_recorded_by=config.show_recorded_by

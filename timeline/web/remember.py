@@ -6,28 +6,37 @@ read routes under that key, so that many readers asking for the same state, or o
 revalidating what it holds (If-None-Match), cost a lookup of the head, not a rebuild.
 
 Held per worker, in memory, up to ``HELD_BYTES`` in all (the least recently used go
-first), each answer up to ``ONE_AT_MOST``: a larger one (a whole calendar of a big log)
-is computed each time. Two requests for an answer being computed wait for the first
-rather than compute it twice. Health and status (which read the clock and the disk),
-the sign-in, the static files and the reference are never held.
+first), each answer up to ``ONE_AT_MOST``; and, with a folder (``Shelf``: ``timeline
+serve`` gives its workers one for as long as it runs), on disk for every worker, up to
+``SHELF_BYTES`` (the oldest go first), a whole calendar of a big log too: a worker
+answers from the folder what another computed. Two requests of one worker for an
+answer being computed wait for the first rather than compute it twice. Health and
+status (which read the clock and the disk), the sign-in, the static files and the
+reference are never held.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import itertools
+import os
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeline.web.caching import accepts_gzip, matches
 
-__all__ = ["HELD_BYTES", "ONE_AT_MOST", "Remembered"]
+__all__ = ["HELD_BYTES", "ONE_AT_MOST", "SHELF_BYTES", "Remembered", "Shelf"]
 
 HELD_BYTES = 64 * 2**20
 ONE_AT_MOST = 8 * 2**20
+SHELF_BYTES = 512 * 2**20
 # the routes whose answers are held: the JSON reads, the feeds and the page
 _HELD = ("/api/v1/", "/feeds/")
 _NEVER = ("/api/v1/health", "/api/v1/status", "/api/v1/tokens", "/api/v1/openapi.json")
@@ -48,6 +57,149 @@ class _Held:
         return held + self.asked + 400
 
 
+class Shelf:
+    """Answers on disk, in a folder every worker shares: one file an answer, named by a
+    digest of its key, written whole under another name and then renamed (a reader never
+    meets half a file); the oldest go when the folder holds more than ``limit`` bytes."""
+
+    _made = itertools.count()
+
+    def __init__(self, folder: str | Path, limit: int = SHELF_BYTES) -> None:
+        self.folder = Path(folder)
+        self.limit = limit
+
+    def path(self, key: tuple[Any, ...]) -> Path:
+        return self.folder / hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def get(self, key: tuple[Any, ...]) -> _Held | None:
+        try:
+            data = self.path(key).read_bytes()
+            head, _, body = data.partition(b"\n")
+            meta = orjson.loads(head)
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["headers"]]
+            return _Held(200, headers, body, meta["etag"], meta["asked"])
+        except (OSError, ValueError, KeyError, TypeError):  # gone, or not one of ours
+            return None
+
+    def open(self, key: tuple[Any, ...]) -> tuple[IO[bytes], Path]:
+        """A file to write an answer into (``keep`` names it, ``drop`` forgets it)."""
+        partial = self.folder / f".{os.getpid()}.{next(self._made)}"
+        return partial.open("wb"), partial
+
+    def keep(self, key: tuple[Any, ...], answer: _Held, partial: Path, out: IO[bytes]) -> None:
+        """The answer's file, its body written into ``out`` already, made the key's."""
+        out.close()
+        head = {
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in answer.headers],
+            "etag": answer.etag,
+            "asked": answer.asked,
+        }
+        whole = partial.with_suffix(".whole")
+        with whole.open("wb") as f, partial.open("rb") as body:
+            f.write(orjson.dumps(head) + b"\n")
+            while chunk := body.read(2**20):
+                f.write(chunk)
+        partial.unlink()
+        os.replace(whole, self.path(key))
+        self.trim()
+
+    def put(self, key: tuple[Any, ...], answer: _Held) -> None:
+        out, partial = self.open(key)
+        out.write(answer.body)
+        self.keep(key, answer, partial, out)
+
+    def drop(self, partial: Path, out: IO[bytes]) -> None:
+        out.close()
+        partial.unlink(missing_ok=True)
+
+    def trim(self) -> None:
+        found = []
+        for entry in os.scandir(self.folder):
+            if not entry.name.startswith("."):
+                stat = entry.stat()
+                found.append((stat.st_mtime, stat.st_size, entry.path))
+        total = sum(size for _, size, _ in found)
+        for _, size, path in sorted(found):
+            if total <= self.limit:
+                break
+            Path(path).unlink(missing_ok=True)
+            total -= size
+
+
+class _Catch:
+    """A route's answer as it comes: held back while it may be kept in memory (a 200
+    with an ETag, up to ONE_AT_MOST); past that, passed on as it comes, and written on
+    the shelf (if any) to be kept there whole."""
+
+    def __init__(self, send: Send, shelf: Shelf | None, key: tuple[Any, ...], asked: int):
+        self.send, self.shelf, self.key, self.asked = send, shelf, key, asked
+        self.start: Message | None = None
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.passing = False
+        self.shelved: tuple[IO[bytes], Path] | None = None
+
+    async def __call__(self, message: Message) -> None:
+        if self.passing:
+            if self.shelved is not None and message["type"] == "http.response.body":
+                self.shelved[0].write(message.get("body", b""))
+            await self.send(message)
+        elif message["type"] == "http.response.start":
+            self.start = message
+            if message["status"] != 200:
+                self.passing = True
+                await self.send(message)
+        elif message["type"] == "http.response.body":
+            self.parts.append(message.get("body", b""))
+            self.size += len(self.parts[-1])
+            if self.size > ONE_AT_MOST and self.start is not None:  # too big to hold
+                await self._let_go(message.get("more_body", False))
+
+    async def _let_go(self, more: bool) -> None:
+        assert self.start is not None
+        self.passing = True
+        body = b"".join(self.parts)
+        self.parts.clear()
+        if self.shelf is not None:
+            self.shelved = self.shelf.open(self.key)
+            self.shelved[0].write(body)
+        await self.send(self.start)
+        await self.send({"type": "http.response.body", "body": body, "more_body": more})
+
+    def abandon(self) -> None:
+        if self.shelved is not None and self.shelf is not None:
+            self.shelf.drop(self.shelved[1], self.shelved[0])
+            self.shelved = None
+
+    def finish(self) -> _Held | None:
+        """The answer to keep in memory, if any (one on the shelf is kept there now)."""
+        headers = [] if self.start is None else list(self.start.get("headers", []))
+        etag = next((v.decode() for k, v in headers if k.lower() == b"etag"), None)
+        complete = self.start is not None and self.start["status"] == 200
+        if self.shelved is not None and self.shelf is not None:
+            out, partial = self.shelved
+            if etag is None or not complete:
+                self.shelf.drop(partial, out)
+            else:
+                self.shelf.keep(self.key, _Held(200, headers, b"", etag, self.asked), partial, out)
+            return None
+        if self.passing or not complete or etag is None:
+            return None
+        return _Held(200, headers, b"".join(self.parts), etag, self.asked)
+
+
+def _key(scope: Scope) -> tuple[Any, ...]:
+    """What an answer depends on: the path and query, the log's head, gzip or not, and
+    the reader's scopes and day, in a form the same in every worker (the shelf's key)."""
+    head = scope["app"].state.store.head()
+    reader = scope.get("state", {}).get("reader")
+    gzip = accepts_gzip(_header(scope, b"accept-encoding"))
+    who = None
+    if reader is not None:
+        who = (tuple(sorted(reader.scopes)), reader.today.isoformat(), reader.show_recorded_by)
+    return (scope["path"], scope["query_string"], head, gzip, who)
+
+
 def _held_path(path: str) -> bool:
     return (path == "/" or path.startswith(_HELD)) and not path.startswith(_NEVER)
 
@@ -62,9 +214,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
 class Remembered:
     """The middleware (inside ``Gate``, which names the reader)."""
 
-    def __init__(self, app: ASGIApp, held_bytes: int = HELD_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, held_bytes: int = HELD_BYTES, shelf: Shelf | None = None
+    ) -> None:
         self.app = app
         self.held_bytes = held_bytes
+        self.shelf = shelf
         self.held: OrderedDict[tuple[Any, ...], _Held] = OrderedDict()
         self.size = 0
         self.computing: dict[tuple[Any, ...], asyncio.Event] = {}
@@ -73,79 +228,60 @@ class Remembered:
         if scope["type"] != "http" or scope["method"] != "GET" or not _held_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        reader = scope.get("state", {}).get("reader")
-        store = scope["app"].state.store
         try:
-            head = await run_in_threadpool(store.head)
+            key = await run_in_threadpool(_key, scope)
         except Exception:  # the database is busy or gone: the route says so (503)
             await self.app(scope, receive, send)
             return
-        gzip = accepts_gzip(_header(scope, b"accept-encoding"))
-        who = None if reader is None else (reader.scopes, reader.today, reader.show_recorded_by)
-        key = (scope["path"], scope["query_string"], head, gzip, who)
         waiting = self.computing.get(key)
         if waiting is not None:  # the same answer, being computed: wait for it
             await waiting.wait()
+        found = await self._recall(key)
+        if found is not None:
+            await self._send(found, scope, send)
+        elif waiting is not None:  # the first kept nothing (not a 200): compute
+            await self.app(scope, receive, send)
+        else:
+            await self._compute(key, scope, receive, send)
+
+    async def _recall(self, key: tuple[Any, ...]) -> _Held | None:
+        """The answer held in memory, or on the shelf (then held in memory too)."""
         found = self.held.get(key)
         if found is not None:
             self.held.move_to_end(key)
-            await self._send(found, scope, send)
-            return
-        if waiting is not None:  # the first kept nothing (too big, not a 200): compute
-            await self.app(scope, receive, send)
-            return
+            return found
+        if self.shelf is None:
+            return None
+        found = await run_in_threadpool(self.shelf.get, key)
+        if found is not None and len(found.body) <= ONE_AT_MOST:
+            self._hold(key, found)
+        return found
+
+    async def _compute(
+        self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Run the route: an answer it may keep is held back, kept, then sent (once kept,
+        a slow client keeps nobody waiting); any other goes on as it comes."""
         done = self.computing[key] = asyncio.Event()
+        asked = len(scope["path"]) + len(scope["query_string"])
+        catch = _Catch(send, self.shelf, key, asked)
+        answer: _Held | None = None
         try:
-            answer = await self._compute(scope, receive, send)
+            try:
+                await self.app(scope, receive, catch)
+            except BaseException:  # a half answer is never kept
+                await run_in_threadpool(catch.abandon)
+                raise
+            answer = await run_in_threadpool(catch.finish)
             if answer is not None:
                 self._hold(key, answer)
-        finally:  # before the answer is sent: a slow client keeps nobody waiting
+                if self.shelf is not None:
+                    await run_in_threadpool(self.shelf.put, key, answer)
+        finally:
             del self.computing[key]
             done.set()
         if answer is not None:
             await _send_whole(answer, send)
-
-    async def _compute(self, scope: Scope, receive: Receive, send: Send) -> _Held | None:
-        """Run the route, holding its answer back while it may be kept (a 200 with an
-        ETag, up to ONE_AT_MOST): then it is returned, for the caller to keep and send.
-        Any other answer goes on to the client as it comes."""
-        start: Message | None = None
-        parts: list[bytes] = []
-        size = 0
-        passing = False
-
-        async def holding(message: Message) -> None:
-            nonlocal start, size, passing
-            if passing:
-                await send(message)
-            elif message["type"] == "http.response.start":
-                start = message
-                if message["status"] != 200:
-                    passing = True
-                    await send(message)
-            elif message["type"] == "http.response.body":
-                parts.append(message.get("body", b""))
-                size += len(parts[-1])
-                if size > ONE_AT_MOST and start is not None:  # too big to keep: let it go
-                    passing = True
-                    await send(start)
-                    more = message.get("more_body", False)
-                    await send(
-                        {"type": "http.response.body", "body": b"".join(parts), "more_body": more}
-                    )
-
-        await self.app(scope, receive, holding)
-        if passing or start is None:
-            return None
-        headers = list(start.get("headers", []))
-        answer = _Held(
-            200, headers, b"".join(parts), "", len(scope["path"]) + len(scope["query_string"])
-        )
-        etag = next((v.decode() for k, v in headers if k.lower() == b"etag"), None)
-        if etag is None:  # not an answer of ``caching.answer``: sent, not kept
-            await _send_whole(answer, send)
-            return None
-        return replace(answer, etag=etag)
 
     def _hold(self, key: tuple[Any, ...], answer: _Held) -> None:
         self.held[key] = answer
