@@ -133,6 +133,7 @@ def _app_over(db_url: str, shelf: Path) -> TestClient:
 def test_workers_share_what_one_computed_through_the_shelf(
     analyst: str, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(remember_module, "SHELF_OVER", 0)  # (its answers are small)
     shelf = tmp_path / "answers"
     shelf.mkdir()
     with _app_over(db_url, shelf) as first, _app_over(db_url, shelf) as second:
@@ -175,8 +176,9 @@ def test_an_answer_too_big_to_hold_is_kept_whole_on_the_shelf(
 
 
 def test_the_shelf_keeps_to_its_size_and_ignores_what_is_not_an_answer(
-    imported: Run, db_url: str, tmp_path: Path
+    imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(remember_module, "SHELF_OVER", 0)
     shelf = remember_module.Shelf(tmp_path, limit=30_000)
     (tmp_path / ("0" * 64)).write_bytes(b"not an answer")
     assert shelf.get(("/x", b"", 1, False, None)) is None
@@ -185,3 +187,27 @@ def test_the_shelf_keeps_to_its_size_and_ignores_what_is_not_an_answer(
         for day in ("2022-01-10", "2022-01-20", "2022-01-30", "2022-02-02", "2022-02-10"):
             assert client.get(f"/api/v1/asof/{day}").status_code == 200
     assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 30_000
+
+
+def test_many_readers_at_once_of_one_answer_all_get_it(
+    imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers arriving together, as under load: each gets the answer (once a request
+    looked for it on the shelf while another began computing it, and the second to end
+    found its place in the table taken: a 500)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _app_over(db_url, tmp_path) as client:
+        store = client.app.state.store  # type: ignore[attr-defined]
+        computed: list[object] = []
+        original = store.as_of
+        monkeypatch.setattr(store, "as_of", lambda *a, **k: computed.append(a) or original(*a, **k))
+        urls = [f"/api/v1/asof/2022-02-0{1 + n % 3}" for n in range(60)]
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(client.get, urls))
+    assert all(a.status_code == 200 for a in answers), {a.status_code for a in answers}
+    by_url: dict[str, set[bytes]] = {}
+    for url, a in zip(urls, answers, strict=True):
+        by_url.setdefault(url, set()).add(a.content)
+    assert all(len(bodies) == 1 for bodies in by_url.values())
+    assert len(computed) < len(urls)  # most from memory or the shelf

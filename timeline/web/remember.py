@@ -8,9 +8,10 @@ revalidating what it holds (If-None-Match), cost a lookup of the head, not a reb
 Held per worker, in memory, up to ``HELD_BYTES`` in all (the least recently used go
 first), each answer up to ``ONE_AT_MOST``; and, with a folder (``Shelf``: ``timeline
 serve`` gives its workers one for as long as it runs), on disk for every worker, up to
-``SHELF_BYTES`` (the oldest go first), a whole calendar of a big log too: a worker
-answers from the folder what another computed. Two requests of one worker for an
-answer being computed wait for the first rather than compute it twice. Health and
+``SHELF_BYTES`` (the oldest go first), each from ``SHELF_OVER`` up, a whole calendar
+of a big log too: a worker answers from the folder what another computed. Two requests
+of one worker for an answer being computed wait for the first rather than compute it
+twice. Health and
 status (which read the clock and the disk), the sign-in, the static files and the
 reference are never held.
 """
@@ -32,11 +33,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeline.web.caching import accepts_gzip, matches
 
-__all__ = ["HELD_BYTES", "ONE_AT_MOST", "SHELF_BYTES", "Remembered", "Shelf"]
+__all__ = ["HELD_BYTES", "ONE_AT_MOST", "SHELF_BYTES", "SHELF_OVER", "Remembered", "Shelf"]
 
 HELD_BYTES = 64 * 2**20
 ONE_AT_MOST = 8 * 2**20
 SHELF_BYTES = 512 * 2**20
+# an answer smaller than this is not shelved: computing it again costs less than writing
+# it (one thread's state on a day: a few milliseconds)
+SHELF_OVER = 64 * 2**10
 # the routes whose answers are held: the JSON reads, the feeds and the page
 _HELD = ("/api/v1/", "/feeds/")
 _NEVER = ("/api/v1/health", "/api/v1/status", "/api/v1/tokens", "/api/v1/openapi.json")
@@ -60,13 +64,15 @@ class _Held:
 class Shelf:
     """Answers on disk, in a folder every worker shares: one file an answer, named by a
     digest of its key, written whole under another name and then renamed (a reader never
-    meets half a file); the oldest go when the folder holds more than ``limit`` bytes."""
+    meets half a file); the oldest go when the folder holds more than ``limit`` bytes
+    (looked at each time a worker has written a sixteenth of that)."""
 
-    _made = itertools.count()
+    _made = itertools.count()  # (next() on it is atomic: the threads of a worker share it)
 
     def __init__(self, folder: str | Path, limit: int = SHELF_BYTES) -> None:
         self.folder = Path(folder)
         self.limit = limit
+        self.written = 0  # bytes this worker wrote since it last trimmed the folder
 
     def path(self, key: tuple[Any, ...]) -> Path:
         return self.folder / hashlib.sha256(repr(key).encode()).hexdigest()
@@ -94,14 +100,16 @@ class Shelf:
             "etag": answer.etag,
             "asked": answer.asked,
         }
-        whole = partial.with_suffix(".whole")
+        whole = partial.with_name(partial.name + ".whole")
         with whole.open("wb") as f, partial.open("rb") as body:
             f.write(orjson.dumps(head) + b"\n")
             while chunk := body.read(2**20):
                 f.write(chunk)
         partial.unlink()
+        self.written += whole.stat().st_size
         os.replace(whole, self.path(key))
-        self.trim()
+        if self.written > self.limit // 16:  # the folder is read now and then, not each time
+            self.trim()
 
     def put(self, key: tuple[Any, ...], answer: _Held) -> None:
         out, partial = self.open(key)
@@ -113,10 +121,14 @@ class Shelf:
         partial.unlink(missing_ok=True)
 
     def trim(self) -> None:
+        self.written = 0
         found = []
         for entry in os.scandir(self.folder):
             if not entry.name.startswith("."):
-                stat = entry.stat()
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:  # another worker's trim took it
+                    continue
                 found.append((stat.st_mtime, stat.st_size, entry.path))
         total = sum(size for _, size, _ in found)
         for _, size, path in sorted(found):
@@ -233,16 +245,20 @@ class Remembered:
         except Exception:  # the database is busy or gone: the route says so (503)
             await self.app(scope, receive, send)
             return
-        waiting = self.computing.get(key)
-        if waiting is not None:  # the same answer, being computed: wait for it
-            await waiting.wait()
-        found = await self._recall(key)
-        if found is not None:
-            await self._send(found, scope, send)
-        elif waiting is not None:  # the first kept nothing (not a 200): compute
-            await self.app(scope, receive, send)
-        else:
-            await self._compute(key, scope, receive, send)
+        while True:
+            waiting = self.computing.get(key)
+            if waiting is not None:  # the same answer, being computed: wait for it
+                await waiting.wait()
+            found = await self._recall(key)
+            if found is not None:
+                await self._send(found, scope, send)
+            elif waiting is not None:  # the first kept nothing (not a 200): compute
+                await self.app(scope, receive, send)
+            elif key in self.computing:  # another began while it was looked for
+                continue
+            else:
+                await self._compute(key, scope, receive, send)
+            return
 
     async def _recall(self, key: tuple[Any, ...]) -> _Held | None:
         """The answer held in memory, or on the shelf (then held in memory too)."""
@@ -275,10 +291,11 @@ class Remembered:
             answer = await run_in_threadpool(catch.finish)
             if answer is not None:
                 self._hold(key, answer)
-                if self.shelf is not None:
+                if self.shelf is not None and len(answer.body) >= SHELF_OVER:
                     await run_in_threadpool(self.shelf.put, key, answer)
         finally:
-            del self.computing[key]
+            if self.computing.get(key) is done:
+                del self.computing[key]
             done.set()
         if answer is not None:
             await _send_whole(answer, send)
