@@ -211,3 +211,18 @@ def test_many_readers_at_once_of_one_answer_all_get_it(
         by_url.setdefault(url, set()).add(a.content)
     assert all(len(bodies) == 1 for bodies in by_url.values())
     assert len(computed) < len(urls)  # most from memory or the shelf
+
+
+def test_a_shelf_that_cannot_be_written_costs_nothing_but_itself(
+    imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remember_module, "ONE_AT_MOST", 2000)
+    monkeypatch.setattr(remember_module, "SHELF_OVER", 0)
+    shelf = tmp_path / "answers"
+    shelf.mkdir()
+    with _app_over(db_url, shelf) as client:
+        shelf.rmdir()  # gone (a full disk answers the same: OSError)
+        big = client.get("/feeds/all.ics", headers={"Accept-Encoding": "identity"})
+        small = client.get("/api/v1/asof/2022-02-02")
+    assert big.status_code == 200 and big.content.endswith(b"END:VCALENDAR\r\n")
+    assert small.status_code == 200 and small.json()["threads"]

@@ -101,19 +101,30 @@ class Shelf:
             "asked": answer.asked,
         }
         whole = partial.with_name(partial.name + ".whole")
-        with whole.open("wb") as f, partial.open("rb") as body:
-            f.write(orjson.dumps(head) + b"\n")
-            while chunk := body.read(2**20):
-                f.write(chunk)
-        partial.unlink()
-        self.written += whole.stat().st_size
-        os.replace(whole, self.path(key))
-        if self.written > self.limit // 16:  # the folder is read now and then, not each time
-            self.trim()
+        try:
+            with whole.open("wb") as f, partial.open("rb") as body:
+                f.write(orjson.dumps(head) + b"\n")
+                while chunk := body.read(2**20):
+                    f.write(chunk)
+            self.written += whole.stat().st_size
+            os.replace(whole, self.path(key))
+            if self.written > self.limit // 16:  # the folder is read now and then
+                self.trim()
+        except OSError:  # a full disk, a folder gone: the answer is computed next time
+            whole.unlink(missing_ok=True)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def put(self, key: tuple[Any, ...], answer: _Held) -> None:
-        out, partial = self.open(key)
-        out.write(answer.body)
+        try:
+            out, partial = self.open(key)
+        except OSError:
+            return
+        try:
+            out.write(answer.body)
+        except OSError:
+            self.drop(partial, out)
+            return
         self.keep(key, answer, partial, out)
 
     def drop(self, partial: Path, out: IO[bytes]) -> None:
@@ -153,8 +164,8 @@ class _Catch:
 
     async def __call__(self, message: Message) -> None:
         if self.passing:
-            if self.shelved is not None and message["type"] == "http.response.body":
-                self.shelved[0].write(message.get("body", b""))
+            if message["type"] == "http.response.body":
+                self._shelve(message.get("body", b""))
             await self.send(message)
         elif message["type"] == "http.response.start":
             self.start = message
@@ -173,10 +184,21 @@ class _Catch:
         body = b"".join(self.parts)
         self.parts.clear()
         if self.shelf is not None:
-            self.shelved = self.shelf.open(self.key)
-            self.shelved[0].write(body)
+            try:
+                self.shelved = self.shelf.open(self.key)
+            except OSError:  # no room: sent, not shelved
+                self.shelved = None
+            self._shelve(body)
         await self.send(self.start)
         await self.send({"type": "http.response.body", "body": body, "more_body": more})
+
+    def _shelve(self, body: bytes) -> None:
+        if self.shelved is None or self.shelf is None:
+            return
+        try:
+            self.shelved[0].write(body)
+        except OSError:  # no room: the rest is sent, nothing shelved
+            self.abandon()
 
     def abandon(self) -> None:
         if self.shelved is not None and self.shelf is not None:
