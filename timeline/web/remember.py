@@ -176,10 +176,9 @@ class _Catch:
             self.parts.append(message.get("body", b""))
             self.size += len(self.parts[-1])
             if self.size > ONE_AT_MOST and self.start is not None:  # too big to hold
-                await self._let_go(message.get("more_body", False))
+                await self._let_go(self.start, message.get("more_body", False))
 
-    async def _let_go(self, more: bool) -> None:
-        assert self.start is not None
+    async def _let_go(self, start: Message, more: bool) -> None:
         self.passing = True
         body = b"".join(self.parts)
         self.parts.clear()
@@ -189,7 +188,7 @@ class _Catch:
             except OSError:  # no room: sent, not shelved
                 self.shelved = None
             self._shelve(body)
-        await self.send(self.start)
+        await self.send(start)
         await self.send({"type": "http.response.body", "body": body, "more_body": more})
 
     def _shelve(self, body: bytes) -> None:
