@@ -432,6 +432,8 @@
   // page from the server: after a pause while the slider moves (a held arrow key or a
   // drag asks the server once, not once a day), at once when it is let go.
   let loadedDay = document.body.dataset.shownAsof; // the day whose states are shown
+  let requested = loadedDay; // the day last asked of the server
+  let timerFor = null; // the day a request waits its pause for (null: none waits)
   function show(asked, pause = 150) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(asked)) return;
     // as the server does: no day after today, whose state could show what is not public
@@ -448,9 +450,15 @@
       drawn.timeline.setCustomTime(localDate(iso), "asof");
     }
     history.replaceState(null, "", queryFor(iso));
+    // a day asked for already (a date input's change, then its form's submit): no new
+    // request, unless it still waits, when the shorter pause wins
+    if (iso === requested && timerFor === null) return;
+    requested = iso;
+    timerFor = iso;
     clearTimeout(pending);
     clearTimeout(windowPending);
     pending = setTimeout(async () => {
+      timerFor = null;
       const since = loadedDay;
       loadedDay = iso;
       await loadWindow(true); // the timeline first: the lists and states follow
