@@ -345,8 +345,12 @@ def test_add_names_a_new_thread(run: Run) -> None:
 
 def test_rebuild_replays_the_projection_table(imported: Run) -> None:
     before = imported("asof", "today", "--format", "json").stdout
-    result = imported("rebuild")
-    assert result.stdout == "Rebuilt 3 threads from 27 records\n"
+    result = imported("rebuild", "--all")
+    assert result.stdout == (
+        "Rebuilt the thread states and checkpoints of 3 threads from 27 records\n"
+        "Rebuilt the search index of 3 threads from 27 records\n"
+        "Rebuilt the Merkle tree of 3 threads from 27 records\n"
+    )
     assert imported("asof", "today", "--format", "json").stdout == before
 
 

@@ -192,7 +192,7 @@ def test_rebuild_refuses_a_payload_in_a_form_it_cannot_read(run: Run, db_url: st
     for event_id in "abc":
         _add(run, event_id, "2022-01-0" + str("abc".index(event_id) + 1))
     _tamper(db_url, "UPDATE events SET payload_schema = 2 WHERE seq = 3")
-    result = run("rebuild")
+    result = run("rebuild", "--all")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
         "Error: a record has payload schema 2, unknown to this version of timeline\n"

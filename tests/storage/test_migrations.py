@@ -164,6 +164,7 @@ def test_states_stored_before_0007_are_replayed_with_their_type_counts(
                 where = [table.c[k] == row[k] for k in keys]
                 conn.execute(update(table).where(*where).values(state=json.dumps(old)))
         conn.execute(text("DROP INDEX ix_events_dates"))  # (0008's)
+        conn.execute(text("DROP TABLE progress"))  # (0009's)
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
     with pytest.raises(DatabaseError, match="`timeline db upgrade` brings it up to date"):

@@ -130,7 +130,7 @@ READS = [
     ("export", "ics", "-o", "{tmp}/all.ics"),
     ("export", "jsonl", "-o", "{tmp}/backup.jsonl"),
     ("token", "list"),
-    ("rebuild",),
+    ("rebuild", "--all"),
 ]
 
 ROUTES = [
@@ -188,7 +188,7 @@ def test_a_row_that_no_longer_reads_is_left_out_of_every_read_with_one_warning(
         ):
             conn.execute(text(statement))
     # rebuild first: the projections stored before the rows were rewritten still hold them
-    for args in (("rebuild",), ("asof", "2022-02-02"), ("log",), ("history", THREAD)):
+    for args in (("rebuild", "--all"), ("asof", "2022-02-02"), ("log",), ("history", THREAD)):
         result = named(*args, now=NOW)
         assert result.exit_code == 0, (args, result.output)
         assert f"{THREAD}/geneva-ssd" not in result.stdout, args

@@ -228,7 +228,7 @@ def test_rebuild_indexes_every_shape_of_text_as_the_appends_did(run_ok: Run, db_
 
     appended = _index(db_url)
     assert len(appended) == 5  # the corrected event reads two ways
-    run_ok("rebuild")
+    run_ok("rebuild", "--all")
     assert _index(db_url) == appended
     assert run_ok("verify").exit_code == 0
     assert _keys(run_ok, "--text", "Sao Tome tass") == ["geneva/full"]
@@ -273,7 +273,7 @@ def test_an_import_indexes_as_rebuild_does_across_batches_and_amendments(
     # others one each, e5 until its retraction
     assert len(imported_index) == 8
     assert run_ok("verify").exit_code == 0
-    run_ok("rebuild")
+    run_ok("rebuild", "--all")
     assert _index(db_url) == imported_index
     assert _keys(run_ok, "--text", "tass") == ["geneva/e4"]
     assert _keys(run_ok, "--text", "Genva", "--known-by", "2022-01-11") == ["geneva/e1"]
@@ -290,7 +290,7 @@ def test_rebuild_in_small_groups_indexes_every_stretch_of_the_log(
     appended = _index(db_url)
     monkeypatch.setattr("timeline.usecases._checkpoints.REPLAY_GROUP", 3)
     monkeypatch.setattr("timeline.usecases._search.REPLAY_GROUP", 3)
-    assert imported("rebuild").exit_code == 0
+    assert imported("rebuild", "--all").exit_code == 0
     assert _index(db_url) == appended
     assert imported("verify").exit_code == 0
 

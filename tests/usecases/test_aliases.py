@@ -150,7 +150,7 @@ def test_an_aliased_log_verifies_rebuilds_and_restores(
     aliased: Run, run: Run, tmp_path: Path
 ) -> None:
     assert aliased("verify").stdout.startswith("Verified 29 records in 3 threads")
-    assert aliased("rebuild").exit_code == 0
+    assert aliased("rebuild", "--all").exit_code == 0
     backup = tmp_path / "backup.jsonl"
     aliased("export", "jsonl", "-o", str(backup))
     env = {"TIMELINE_DB": str(tmp_path / "restored.db")}

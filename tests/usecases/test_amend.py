@@ -539,7 +539,9 @@ def test_a_thread_whose_only_event_is_retracted_stays_consistent(run: Run) -> No
     assert asof_json(run, "2022-02-09")["threads"][0]["events"] == 1
     assert asof_json(run, "2022-03-01")["threads"] == []
     assert run("verify").exit_code == 0
-    assert run("rebuild").stdout == "Rebuilt 1 thread from 2 records\n"
+    assert run("rebuild", "--only", "states").stdout == (
+        "Rebuilt the thread states of 1 thread from 2 records\n"
+    )
     assert asof_json(run, "2022-02-09")["threads"][0]["events"] == 1
     assert "[RETRACTED]" in run("history", "b").stdout
     assert "[RETRACTED]" in run("log", "--thread", "b").stdout

@@ -156,7 +156,7 @@ def test_a_reader_holding_an_old_checkpoint_catches_a_rewritten_log(
     # from the rewritten log, and signs it
     with tampering(db_url) as conn:
         conn.execute(text("UPDATE events SET hash = :h WHERE seq = 5"), {"h": "0" * 64})
-    assert run("rebuild", "--force").exit_code == 0
+    assert run("rebuild", "--all", "--force").exit_code == 0
     assert run("retitle", "arms-control-missile-deployment", "Arms control").exit_code == 0
     signed_again = run("checkpoint", "--key", str(key))
     assert signed_again.stdout.startswith("Signed the log's first 30 records")
@@ -221,7 +221,9 @@ def test_a_rewritten_shortened_or_reordered_log_no_longer_extends_a_kept_checkpo
     with tampering(db_url) as conn:
         for statement in tamper.format(zero="0" * 64).split(";"):
             conn.execute(text(statement))
-    assert run("rebuild", "--force").exit_code == 0  # the tree made again from what is left
+    assert (
+        run("rebuild", "--all", "--force").exit_code == 0
+    )  # the tree made again from what is left
     # the reader kept the public key too: the log's own went with its tail
     checked = run("verify", "--against", str(kept), "--key", vkey)
     assert checked.exit_code == 1

@@ -97,7 +97,7 @@ def test_a_retitled_log_verifies_rebuilds_and_restores(
     retitled: Run, run: Run, tmp_path: Path
 ) -> None:
     assert "projections match" in retitled("verify").stdout
-    assert retitled("rebuild").exit_code == 0
+    assert retitled("rebuild", "--all").exit_code == 0
     backup = tmp_path / "backup.jsonl"
     retitled("export", "jsonl", "-o", str(backup))
     restored = str(tmp_path / "restored.db")

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         Grant,
         ImportResult,
         Readable,
+        Rebuilt,
         Recent,
         SignedCheckpoint,
         VerifyResult,
@@ -719,10 +720,21 @@ class Timeline:
         """The log digest, ``N:hex`` (see ``chain.log_digest``)."""
         return usecases.digest(self.store)
 
-    def rebuild(self, *, force: bool = False) -> tuple[int, int]:
-        """Replay every projection from the log: (records, threads). Refused, unless
-        ``force``, when the projections folded records the log no longer holds."""
-        return usecases.rebuild(self.store, force=force)
+    def rebuild(
+        self,
+        only: Sequence[str] = (),
+        *,
+        every: bool = False,
+        force: bool = False,
+        step: Callable[[Sequence[str], int, int], None] | None = None,
+    ) -> list[Rebuilt]:
+        """Replay from the log the projections ``only`` names (``usecases.PROJECTIONS``),
+        all of them (``every``), or else those out of step with it, each on its own; a
+        rebuild stopped half-way goes on from where it stood. Returns each pass ([]:
+        nothing to do). ``step(projections, done, total)`` after each committed step.
+        Refused, unless ``force``, when the projections folded records the log no longer
+        holds."""
+        return usecases.rebuild(self.store, only=only, every=every, force=force, step=step)
 
     def schema_revision(self) -> str | None:
         """The database's schema revision (None: no timeline schema yet)."""

@@ -2,30 +2,84 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
 from timeline.cli._app import app, db_app, env_of
 from timeline.cli._env import Env
+from timeline.core.progress import named
+
+
+class Projection(StrEnum):
+    states = "states"
+    checkpoints = "checkpoints"
+    search = "search"
+    tree = "tree"
 
 
 @app.command()
 def rebuild(
     ctx: typer.Context,
+    only: Annotated[
+        list[Projection] | None,
+        typer.Option(
+            "--only",
+            help="Rebuild this projection (repeat for more), whether or not it is out of step.",
+        ),
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Rebuild every projection, in step or not.")
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Rebuild even when the table has folded records the log lacks."
+            "--force", help="Rebuild even when the projections folded records the log lacks."
         ),
     ] = False,
 ) -> None:
-    """Drop the projection table and replay it from the log.
+    """Replay from the log the projections out of step with it, each on its own: the
+    thread states, checkpoints, search index and Merkle tree. Out of step: made by
+    another version of timeline, found wrong by `timeline verify`, behind the log, or a
+    rebuild of them stopped half-way, which goes on from where it stood.
 
-    Example: timeline rebuild
+    Example: timeline rebuild --only search
     """
-    count, n = env_of(ctx).timeline("write").rebuild(force=force)
-    typer.echo(f"Rebuilt {n} thread{'s' if n != 1 else ''} from {count} records")
+    bar: Any = None
+
+    def step(names: Sequence[str], done: int, total: int) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return
+        if bar is None or bar.label != named(names):
+            if bar is not None:
+                bar.__exit__(None, None, None)
+            bar = typer.progressbar(length=total, label=named(names), file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        passes = (
+            env_of(ctx)
+            .timeline("write")
+            .rebuild([p.value for p in only or ()], every=every, force=force, step=step)
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if not passes:
+        typer.echo(
+            "Nothing to rebuild: every projection is in step with the log "
+            "(`timeline rebuild --all` replays them all the same)"
+        )
+    for p in passes:
+        threads = f"{p.threads} thread{'s' if p.threads != 1 else ''}"
+        records = f"{p.records} record{'s' if p.records != 1 else ''}"
+        how = "Finished rebuilding" if p.resumed else "Rebuilt"
+        typer.echo(f"{how} {named(p.names)} of {threads} from {records}")
 
 
 @app.command()

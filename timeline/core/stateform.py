@@ -55,15 +55,16 @@ def state_to_json(state: ThreadState) -> str:
     )
 
 
-def state_from_json(text: str) -> ThreadState:
-    """A stored state; DatabaseError if it no longer reads as one (changed behind
-    timeline's back: it is a projection, and ``timeline rebuild`` makes it again)."""
+def state_from_json(text: str, projection: str = "states") -> ThreadState:
+    """A stored state of ``projection`` ("states" or "checkpoints"); DatabaseError if it
+    no longer reads as one (changed behind timeline's back: it is a projection, and
+    ``timeline rebuild --only`` it makes it again)."""
     try:
         return _state(json.loads(text))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
         raise DatabaseError(
             f"a stored thread state cannot be read ({type(e).__name__}: {e}); "
-            "`timeline rebuild` replays it from the log"
+            f"`timeline rebuild --only {projection}` replays it from the log"
         ) from None
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 
 from timeline._version import SCHEMA_HEAD
 from timeline.core.errors import DatabaseError
+from timeline.core.progress import VERSIONS
 from timeline.storage.settings import BUSY_TIMEOUT_S
 
 __all__ = [
@@ -342,6 +343,13 @@ def ensure_schema(engine: Engine, access: str = "write") -> None:
             f"({SCHEMA_HEAD}); `timeline db upgrade` brings it up to date"
         )
     upgrade(engine)
+    if rev is None:  # a new database: its projections, empty, are as this version makes them
+        with engine.begin() as conn:
+            for name, version in VERSIONS.items():
+                conn.execute(
+                    text("UPDATE progress SET version = :v WHERE name = :n"),
+                    {"v": version, "n": name},
+                )
 
 
 def _unknown_revision(name: str, rev: str) -> DatabaseError:
@@ -393,6 +401,7 @@ def grant_appender(engine: Engine, role: str) -> None:
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON checkpoints TO {q}",
                 f"GRANT SELECT, INSERT, DELETE ON event_texts TO {q}",
                 f"GRANT SELECT, INSERT, DELETE ON merkle_nodes TO {q}",
+                f"GRANT SELECT, UPDATE ON progress TO {q}",
                 f"GRANT USAGE ON SEQUENCE event_texts_id_seq TO {q}",
                 f"GRANT SELECT ON alembic_version TO {q}",
             ):

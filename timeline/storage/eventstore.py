@@ -66,7 +66,9 @@ class EventStore:
                                     func.pg_advisory_xact_lock(THREAD_LOCK, func.hashtext(thread))
                                 )
                             )
-                    yield Writer(conn)
+                    w = Writer(conn)
+                    yield w
+                    w.settle()
         except IntegrityError as e:
             raise ConflictError(f"the database refused the write: {error_reason(e)}") from None
         except self._failures as e:  # locked, corrupted, gone, or a value it cannot hold

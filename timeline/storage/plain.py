@@ -22,6 +22,7 @@ from timeline.core.mapper import FOLD_FIELDS, fold_record_from_values, readable,
 from timeline.core.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
 from timeline.core.stateform import state_from_json
 from timeline.core.window import Spot, Tally, Unit
+from timeline.storage.progress import Upkeep
 
 __all__ = [
     "CHUNK",
@@ -203,7 +204,7 @@ def _record(row: Sequence[Any]) -> Record:
 
 def _point(row: Sequence[Any]) -> Checkpoint:
     thread, day, state, horizon, max_seq, records = row
-    parsed = None if state is None else state_from_json(state)
+    parsed = None if state is None else state_from_json(state, "checkpoints")
     return Checkpoint(thread, as_day(day), parsed, as_day(horizon), max_seq, records)
 
 
@@ -517,12 +518,14 @@ class PlainLog:
 class PlainProjections:
     """The projections' reads in plain SQL: the thread states and the checkpoints."""
 
-    def __init__(self, db: Driver) -> None:
+    def __init__(self, db: Driver, upkeep: Upkeep) -> None:
         self._db = db
+        self._upkeep = upkeep
 
     def _states_rows(
         self, select: str, threads: Iterable[str] | None, where: str = ""
     ) -> list[Any]:
+        self._upkeep.require("states")
         if threads is not None:
             return self._db.of_threads(f"{select} FROM thread_states", threads, where)
         sql = f"SELECT {select} FROM thread_states"
@@ -559,6 +562,7 @@ class PlainProjections:
 
     def checkpoints_on(self, threads: Iterable[str], day: dt.date) -> dict[str, Checkpoint]:
         """The latest checkpoint of each thread on or before ``day`` (if it has one)."""
+        self._upkeep.require("checkpoints")
         db = self._db
         out: dict[str, Checkpoint] = {}
         for chunk in chunks(threads):
@@ -577,6 +581,7 @@ class PlainProjections:
 
     def all_checkpoints(self) -> dict[str, list[Checkpoint]]:
         """Every checkpoint, by thread, in day order."""
+        self._upkeep.require("checkpoints")
         out: dict[str, list[Checkpoint]] = {}
         sql = f"SELECT {', '.join(_POINT_FIELDS)} FROM checkpoints ORDER BY thread, day"
         for row in self._db.rows(sql):
@@ -590,8 +595,9 @@ class PlainReader:
 
     def __init__(self, db: Driver) -> None:
         self._db = db
+        self.upkeep = Upkeep(db)
         self.log = PlainLog(db)
-        self.projections = PlainProjections(db)
+        self.projections = PlainProjections(db, self.upkeep)
 
     def revision(self) -> str | None:
         """The schema revision the database is at (Alembic's record of it)."""

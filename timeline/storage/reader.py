@@ -33,6 +33,7 @@ from timeline.core.model import (
 from timeline.storage import _columns, plain
 from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
 from timeline.storage.plain import Driver, PlainLog, PlainProjections, PlainReader
+from timeline.storage.progress import Upkeep
 from timeline.storage.schema import events, thread_states
 from timeline.storage.search import SearchReader
 from timeline.storage.tree import TreeReader
@@ -45,10 +46,10 @@ T = TypeVar("T")
 class LogReader(PlainLog):
     """Every read of the log (the plain ones too)."""
 
-    def __init__(self, conn: Connection, db: Driver) -> None:
+    def __init__(self, conn: Connection, db: Driver, upkeep: Upkeep) -> None:
         super().__init__(db)
         self._conn = conn
-        self.tree = TreeReader(db)
+        self.tree = TreeReader(db, upkeep)
 
     def leaves(self, batch: int = 5000) -> Iterator[tuple[int, str]]:
         """(seq, hash) of every record in seq order, streamed: the Merkle tree's leaves."""
@@ -218,13 +219,17 @@ class LogReader(PlainLog):
         """The ``Token`` records: grants and revocations, in seq order."""
         return self.records([TOKENS])
 
-    def thread_groups(self, threads: Iterable[str] | None, limit: int) -> Iterator[list[str]]:
-        """Threads (all if None) in slug order, grouped so that each group holds about
-        ``limit`` records (a thread larger than that is a group of its own): a batch of
-        whole threads to read at a time, in bounded memory."""
+    def thread_groups(
+        self, threads: Iterable[str] | None, limit: int, after: str = ""
+    ) -> Iterator[list[str]]:
+        """Threads (all if None; those after the slug ``after``) in slug order, grouped so
+        that each group holds about ``limit`` records (a thread larger than that is a
+        group of its own): a batch of whole threads to read at a time, in bounded memory."""
         group: list[str] = []
         held = 0
         for slug, size in sorted(self.sizes(threads).items()):
+            if slug <= after:
+                continue
             if group and held + size > limit:
                 yield group
                 group, held = [], 0
@@ -237,8 +242,8 @@ class LogReader(PlainLog):
 class ProjectionReader(PlainProjections):
     """Every read of the projections: the thread states and the checkpoints."""
 
-    def __init__(self, conn: Connection, db: Driver) -> None:
-        super().__init__(db)
+    def __init__(self, conn: Connection, db: Driver, upkeep: Upkeep) -> None:
+        super().__init__(db, upkeep)
         self._conn = conn
 
     def projected_through(self) -> int:
@@ -322,10 +327,11 @@ class Reader(PlainReader):
     def __init__(self, conn: Connection) -> None:
         db = Driver(conn.connection, conn.dialect.name)
         self._db, self._conn = db, conn
+        self.upkeep = upkeep = Upkeep(db)
         log, projections, search = self._parts
-        self.log = log(conn, db)
-        self.projections = projections(conn, db)
-        self.search = search(conn, db)
+        self.log = log(conn, db, upkeep)
+        self.projections = projections(conn, db, upkeep)
+        self.search = search(conn, db, upkeep)
         self.names = NameReader(conn)
 
     def corruption(self) -> list[str]:

@@ -152,3 +152,16 @@ merkle_nodes = Table(
     Column("idx", _SEQ, primary_key=True),
     Column("hash", LargeBinary(32), nullable=False),
 )  # WITHOUT ROWID on SQLite (the migration says so: a dialect option here would load it)
+
+# Each projection's progress (see progress.py): the version of the code that made it,
+# the last seq it has folded, where a rebuild of it stands, what verify found wrong.
+# Written in the same transaction as the projection's own rows.
+progress = Table(
+    "progress",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("through", _SEQ, nullable=False),
+    Column("resume", Text, nullable=True),
+    Column("stale", Text, nullable=True),
+)

@@ -31,6 +31,7 @@ from timeline.core.model import Key
 from timeline.core.search import TextVersion, payload_text
 from timeline.storage.db import error_reason
 from timeline.storage.plain import CHUNK, Driver, as_day
+from timeline.storage.progress import Upkeep
 from timeline.storage.schema import event_texts, events
 
 __all__ = ["SearchReader", "SearchWriter"]
@@ -93,14 +94,15 @@ def _on(day: dt.date | None) -> Any:
 class SearchReader:
     """Reads of the search index: which events' texts hold the words, and its checks."""
 
-    def __init__(self, conn: Connection, db: Driver) -> None:
-        self._conn, self._db = conn, db
+    def __init__(self, conn: Connection, db: Driver, upkeep: Upkeep) -> None:
+        self._conn, self._db, self._upkeep = conn, db, upkeep
 
     def find(
         self, words: Sequence[str], day: dt.date | None, *, any_version: bool = False
     ) -> set[Key]:
         """The events whose text, as it read on ``day`` (None: as it reads now; or in any
         version), holds every word (as the start of one of its words, accents aside)."""
+        self._upkeep.require("search")
         if self._conn.dialect.name == "postgresql":
             query = " & ".join(f"{w}:*" for w in words)
             match = text("tsv @@ to_tsquery('simple', timeline_unaccent(:query))").bindparams(
@@ -214,6 +216,13 @@ class SearchWriter(SearchReader):
         """The threads with corrections or retractions (by the index on amendments)."""
         query = text("SELECT DISTINCT thread FROM events WHERE target IS NOT NULL")
         return set(self._conn.execute(query).scalars())
+
+    def older_threads(self) -> set[str]:
+        """The threads with events whose payload is in an older form (a whole scan)."""
+        query = text(
+            "SELECT DISTINCT thread FROM events WHERE kind = 'event' AND payload_schema <> :schema"
+        )
+        return set(self._conn.execute(query, {"schema": PAYLOAD_SCHEMA}).scalars())
 
     def _last_id(self) -> int:
         return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())

@@ -27,6 +27,7 @@ from timeline.core.merkle import (
     split,
 )
 from timeline.storage.plain import Driver
+from timeline.storage.progress import Upkeep
 from timeline.storage.schema import TREE_LEVEL
 
 __all__ = ["TreeReader", "TreeWriter"]
@@ -38,10 +39,12 @@ _BATCH = 5000  # nodes inserted at a time by a rebuild
 class TreeReader:
     """Reads of the tree: any subtree's hash, a root, the proofs."""
 
-    def __init__(self, db: Driver) -> None:
+    def __init__(self, db: Driver, upkeep: Upkeep) -> None:
         self._db = db
+        self._upkeep = upkeep
 
     def _node(self, level: int, index: int) -> bytes:
+        self._upkeep.require("tree")
         mark = self._db.mark
         rows = self._db.rows(
             f"SELECT hash FROM merkle_nodes WHERE level = {mark} AND idx = {mark}", (level, index)
@@ -106,8 +109,8 @@ class TreeReader:
 class TreeWriter(TreeReader):
     """Writes of the tree: the nodes completed by appended records, or all of them."""
 
-    def __init__(self, conn: Connection, db: Driver) -> None:
-        super().__init__(db)
+    def __init__(self, conn: Connection, db: Driver, upkeep: Upkeep) -> None:
+        super().__init__(db, upkeep)
         self._conn = conn
         self._frontier: Frontier | None = None  # the tree as this transaction left it
 

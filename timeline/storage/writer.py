@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from timeline.core.chain import clock_ahead, record_hash
 from timeline.core.codec import format_recorded_at
@@ -17,8 +18,9 @@ from timeline.core.model import DEFAULT_STATUS, Checkpoint, Entry, Hidden, Recor
 from timeline.core.stateform import state_to_json
 from timeline.storage._columns import in_chunks
 from timeline.storage.plain import Driver
+from timeline.storage.progress import Upkeep
 from timeline.storage.reader import LogReader, ProjectionReader, Reader
-from timeline.storage.schema import checkpoints, events, thread_states
+from timeline.storage.schema import checkpoints, events, progress, thread_states
 from timeline.storage.search import SearchWriter
 from timeline.storage.tree import TreeWriter
 
@@ -49,13 +51,15 @@ def _as_text(values: tuple[Any, ...]) -> tuple[Any, ...]:
 class LogWriter(LogReader):
     """Appends to the log: each record linked into its thread's hash chain and numbered."""
 
-    def __init__(self, conn: Connection, db: Driver) -> None:
-        super().__init__(conn, db)
-        self.tree: TreeWriter = TreeWriter(conn, db)  # in step with every insert
+    def __init__(self, conn: Connection, db: Driver, upkeep: Upkeep) -> None:
+        super().__init__(conn, db, upkeep)
+        self._upkeep = upkeep
+        self.tree: TreeWriter = TreeWriter(conn, db, upkeep)  # in step with every insert
         # What append learns of the log once per transaction, which holds the locks
         # that keep it true: each thread's (version, last hash), and the last seq.
         self._heads: dict[str, tuple[int, str]] = {}
         self._last: tuple[int, str | None] | None = None
+        self.inserted_through: int | None = None  # the last seq this transaction inserted
 
     def append(
         self,
@@ -69,6 +73,7 @@ class LogWriter(LogReader):
         the token they came with)."""
         if not items:
             return []
+        self._upkeep.require_all()  # every projection is kept in step with the log
         heads = self._heads
         heads.update(self._read_heads({e.thread for e, _ in items} - set(heads)))
         seq, last = self._last_record()
@@ -140,6 +145,7 @@ class LogWriter(LogReader):
             return
         self._insert_rows(rows)
         self.tree.extend([(row[0], row[_HASH_AT]) for row in rows])
+        self.inserted_through = rows[-1][0]
 
     def _insert_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """One executemany straight to the driver: SQLAlchemy's per-row bind processing
@@ -232,7 +238,14 @@ class ProjectionWriter(ProjectionReader):
             }
             for h in (hidden or {}).values()
         ]
-        existing = set(self.horizons([r["thread"] for r in rows]))
+        # the rows already there, whatever the state of the projection (a rebuild
+        # writes them while no read may use it)
+        existing = {
+            t
+            for (t,) in self._db.of_threads(
+                "thread FROM thread_states", [r["thread"] for r in rows]
+            )
+        }
         new = [r for r in rows if r["thread"] not in existing]
         if new:
             self._conn.execute(insert(thread_states), new)
@@ -276,3 +289,22 @@ class Writer(Reader):
     projections: ProjectionWriter
     search: SearchWriter
     _parts = (LogWriter, ProjectionWriter, SearchWriter)
+
+    def mark_stale(self, found: Mapping[str, str]) -> None:
+        """Mark each projection with what ``verify`` found wrong with it, so that a plain
+        ``rebuild`` replays it; in a savepoint: a role that may not write the progress
+        leaves it unmarked (the findings say it all the same)."""
+        for name, why in sorted(found.items()):
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(
+                        update(progress).where(progress.c.name == name).values(stale=why[:500])
+                    )
+            except SQLAlchemyError:
+                return
+
+    def settle(self) -> None:
+        """Before commit: the projections, kept in step with every record this
+        transaction inserted, have folded the log through the last of them."""
+        if self.log.inserted_through is not None:
+            self.upkeep.advanced(self.log.inserted_through)

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
         grant_appender,
         open_store,
         quick_problems,
-        rebuild,
         restore,
         schema_revision,
         sqlite_file,
@@ -67,6 +66,7 @@ if TYPE_CHECKING:
         threads,
         title,
     )
+    from timeline.usecases.rebuilding import PROJECTIONS, Rebuilt, rebuild
     from timeline.usecases.recording import (
         AddResult,
         add_event,
@@ -99,12 +99,14 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "PROJECTIONS",
     "AddResult",
     "Bearer",
     "CodedImport",
     "Grant",
     "ImportResult",
     "Readable",
+    "Rebuilt",
     "Recent",
     "SignedCheckpoint",
     "VerifyResult",
@@ -214,7 +216,9 @@ _HOMES = {
     "quick_problems": "maintenance",
     "raw_log": "reading",
     "read_key": "signing",
-    "rebuild": "maintenance",
+    "rebuild": "rebuilding",
+    "Rebuilt": "rebuilding",
+    "PROJECTIONS": "rebuilding",
     "recent": "latest",
     "known_lately": "latest",
     "record_alias": "naming",

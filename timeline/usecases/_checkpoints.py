@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -11,7 +11,7 @@ from timeline.core.checkpoints import build, current, cut_day, due, replay
 from timeline.core.model import Checkpoint, FoldRecord, Hidden, Record, ThreadState, is_amendment
 from timeline.storage import Writer
 
-__all__ = ["by_thread", "keep_checkpoints", "replay_log", "reproject"]
+__all__ = ["by_thread", "keep_checkpoints", "replay_all", "replay_log", "reproject", "save_replays"]
 
 R = TypeVar("R", Record, FoldRecord)
 
@@ -42,17 +42,17 @@ def replay_log(
     records = threads = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         for group in w.log.thread_groups(None, REPLAY_GROUP):
-            folding = pool.submit(_replay_all, w.log.fetch_fold_records(group))
+            folding = pool.submit(replay_all, w.log.fetch_fold_records(group))
             if alongside is not None:
                 alongside(group)
             replays, count = folding.result()
-            _save(w, replays)  # only now: the fold's thread never uses ``w``
+            save_replays(w, replays)  # only now: the fold's thread never uses ``w``
             records += count
             threads += len(replays)
     return records, threads
 
 
-def _replay_all(
+def replay_all(
     fetched: Callable[[], list[FoldRecord]],
 ) -> tuple[dict[str, tuple[list[Checkpoint], ThreadState | Hidden]], int]:
     """Each thread's replay (checkpoints and state), and how many records they hold."""
@@ -60,12 +60,19 @@ def _replay_all(
     return {t: replay(t, rs) for t, rs in mine.items()}, sum(len(rs) for rs in mine.values())
 
 
-def _save(w: Writer, replays: Mapping[str, tuple[list[Checkpoint], ThreadState | Hidden]]) -> None:
-    """Write replayed threads: their states (or what shows of them) and checkpoints."""
-    states = {t: s for t, (_, s) in replays.items() if isinstance(s, ThreadState)}
-    hidden = {t: s for t, (_, s) in replays.items() if isinstance(s, Hidden)}
-    w.projections.save_states(states, hidden)
-    w.projections.save_checkpoints(p for points, _ in replays.values() for p in points)
+def save_replays(
+    w: Writer,
+    replays: Mapping[str, tuple[list[Checkpoint], ThreadState | Hidden]],
+    parts: Collection[str] = ("states", "checkpoints"),
+) -> None:
+    """Write replayed threads: their states (or what shows of them) and checkpoints
+    (``parts``: those of the two to write)."""
+    if "states" in parts:
+        states = {t: s for t, (_, s) in replays.items() if isinstance(s, ThreadState)}
+        hidden = {t: s for t, (_, s) in replays.items() if isinstance(s, Hidden)}
+        w.projections.save_states(states, hidden)
+    if "checkpoints" in parts:
+        w.projections.save_checkpoints(p for points, _ in replays.values() for p in points)
 
 
 def keep_checkpoints(
@@ -136,4 +143,4 @@ def reproject(w: Writer, threads: Iterable[str], first_seq: int) -> None:
                 w.projections.drop_checkpoints({thread: dt.date.min})
                 start, made = None, build(thread, mine) or []
             replays[thread] = (made, current(thread, mine, made[-1] if made else start))
-        _save(w, replays)
+        save_replays(w, replays)

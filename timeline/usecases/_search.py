@@ -13,6 +13,7 @@ from timeline.usecases._checkpoints import REPLAY_GROUP, replay_log
 __all__ = [
     "group_versions",
     "index_amended",
+    "index_left_out",
     "index_texts",
     "replay_projections",
     "replay_texts",
@@ -23,7 +24,7 @@ def replay_texts(w: Writer) -> None:
     """Replace the index with the text versions of every event in the log (a migration
     fills it so)."""
     w.search.clear_texts()
-    _index_left_out(w, w.search.save_texts_from(0) | w.search.amended_threads())
+    index_left_out(w, w.search.save_texts_from(0) | w.search.amended_threads())
 
 
 def replay_projections(w: Writer) -> tuple[int, int]:
@@ -34,7 +35,7 @@ def replay_projections(w: Writer) -> tuple[int, int]:
     the database indexes the text of as many events, those that nothing amends, in log
     order (its own work, which does not hold Python's lock; read in log order, the
     table is read through once, not a thread at a time), so that the two take two
-    cores. The events it cannot index follow (``_index_left_out``)."""
+    cores. The events it cannot index follow (``index_left_out``)."""
     w.search.clear_texts()
     start = 0  # the first seq of the next stretch
     older: set[str] = set()  # threads with events in an older form, left out
@@ -46,11 +47,11 @@ def replay_projections(w: Writer) -> tuple[int, int]:
 
     counts = replay_log(w, alongside)
     older |= w.search.save_texts_from(start)  # the rest (a thread of more than REPLAY_GROUP)
-    _index_left_out(w, older | w.search.amended_threads())
+    index_left_out(w, older | w.search.amended_threads())
     return counts
 
 
-def _index_left_out(w: Writer, threads: set[str]) -> None:
+def index_left_out(w: Writer, threads: set[str]) -> None:
     """Index the events of these threads that ``save_texts_from`` left out: those
     amended, replayed with their amendments, and those whose payload is in an older
     form, read through ``upcast``."""

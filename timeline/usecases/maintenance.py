@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +26,7 @@ from timeline.core.codec import format_recorded_at
 from timeline.core.errors import DatabaseError, ImportErrors, Problem, TimelineError
 from timeline.core.merkle import record_leaf, root_of, tree_nodes
 from timeline.core.model import SYSTEM_THREADS, FoldRecord, Hidden
+from timeline.core.progress import LABELS, VERSIONS, out_of_step, unusable
 from timeline.core.projector import project
 from timeline.core.signing import SignatureError, VerifierKey, open_note, parse_checkpoint
 from timeline.storage import EventStore, Writer
@@ -42,7 +43,6 @@ __all__ = [
     "digest",
     "grant_appender",
     "open_store",
-    "rebuild",
     "restore",
     "schema_revision",
     "sqlite_file",
@@ -98,26 +98,6 @@ def grant_appender(store: EventStore, role: str) -> None:
     from timeline.storage import db
 
     db.grant_appender(store.engine, role)
-
-
-def rebuild(store: EventStore, *, force: bool = False) -> tuple[int, int]:
-    """Drop and replay the projection table from the log; returns (records, threads).
-
-    Refused, unless ``force``, when the table has folded more records than the log now
-    holds: records were removed behind timeline's back, and a rebuild would erase the
-    evidence that ``verify`` reports."""
-    with store.writing(None) as w:
-        held, folded = w.log.count(), w.projections.projected_through()
-        if folded > held and not force:
-            raise DatabaseError(
-                f"the projection table has folded records up to seq {folded}, but the log "
-                f"holds {held}: records were removed; `timeline verify` names them, "
-                "`timeline rebuild --force` replays what is left"
-            )
-        with bulk():
-            counts = replay_projections(w)
-            w.log.tree.rebuild(w.log.leaves())
-            return counts
 
 
 @dataclass
@@ -210,18 +190,20 @@ def verify(
     ``against``: a signed checkpoint (its note) the log must still extend, opened with
     the keys the log publishes and ``keys``."""
     with store.writing(None) as w, bulk():  # a still log: concurrent writers wait
+        w.upkeep.enforced = False  # each projection is checked, whatever its state
         findings = [Finding("database", f"damaged: {p}") for p in w.corruption()[:20]]
         engine = w.search.search_problem()
         unchecked: list[str] = []
+        wrong: dict[str, list[Finding]] = {}  # by projection
         if engine is not None:
-            findings.append(Finding("search index", f"damaged: {engine}"))
+            wrong["search"] = [Finding("search index", f"damaged: {engine}")]
         else:
             damaged, skipped = w.search.index_problem()
-            findings += [Finding(damaged[0], f"damaged: {damaged[1]}")] if damaged else []
+            wrong["search"] = [Finding(damaged[0], f"damaged: {damaged[1]}")] if damaged else []
             unchecked += [skipped] if skipped else []
         rows = sorted(w.log.chain_rows(), key=lambda r: r.seq)
         findings += check_chains(rows)
-        findings += _check_tree(w, rows)
+        wrong["tree"] = _check_tree(w, rows)
         findings += _check_clock(rows, now or dt.datetime.now(dt.UTC))
         if expect is not None:
             findings += _expect(rows, expect, unchecked)
@@ -244,15 +226,21 @@ def verify(
             findings.append(Finding("projection", f"the log cannot be replayed: {e}"))
             replayed, replayed_hidden = dict(stored), stored_hidden
         else:
-            findings += _check_checkpoints(w, by_thread(records))
+            wrong["checkpoints"] = _check_checkpoints(w, by_thread(records))
         columns = w.projections.summary_mismatches(replayed, hidden)
-        findings += check_projections(stored, replayed, stored_hidden, replayed_hidden, columns)
-        if not findings:  # on a log whose rows are as written (else they are named)
+        wrong["states"] = check_projections(
+            stored, replayed, stored_hidden, replayed_hidden, columns
+        )
+        if not findings and not any(wrong.values()):  # on a log whose rows are as written
             findings += _check_rules(w)
-        if all(f.where == "search index" for f in findings):
+        if not findings and not any(v for k, v in wrong.items() if k != "search"):
             # the index is derived from a sound log: checked against it only (and named
             # event by event, where the engine's own check found it damaged)
-            findings += _check_texts(w)
+            wrong["search"] += _check_texts(w)
+        behind = _check_progress(w, rows[-1].seq if rows else 0)
+        if not findings:  # the log sound: a rebuild of what is wrong erases no evidence
+            w.mark_stale({n: str(f[0]) for n, f in wrong.items() if f})
+        findings += [f for name in VERSIONS for f in wrong.get(name, ())] + behind
     threads = len({r.thread for r in rows} - set(SYSTEM_THREADS))  # the negotiations
     digest = log_digest((r.thread, r.hash) for r in rows)
     return VerifyResult(len(rows), threads, findings, digest, unchecked)
@@ -291,6 +279,28 @@ def _check_tree(w: Writer, rows: Sequence[ChainRow]) -> list[Finding]:
             "`timeline rebuild` makes it again",
         )
     ]
+
+
+def _check_progress(w: Writer, head: int) -> list[Finding]:
+    """Each projection's progress against the log: made by another version, a rebuild
+    of it stopped half-way, or behind the log's last record. (One past it means records
+    removed after it was made: the replay of the log names what they changed, and a
+    rebuild, which would erase that, is not suggested.)"""
+    rows = w.upkeep.rows()
+    found = []
+    for name in VERSIONS:
+        p = rows.get(name)
+        if p is None:
+            why: str | None = "it has no row of progress"
+        elif p.through > head and unusable(p) is None:
+            continue
+        else:  # what an earlier verify found (``stale``) is found again, or not, here
+            why = out_of_step(replace(p, stale=None), head)
+        if why is not None:
+            if "`" not in why:  # the way out not said yet
+                why += f" (`timeline rebuild --only {name}` replays it)"
+            found.append(Finding(LABELS[name], why))
+    return found
 
 
 def _check_clock(rows: Sequence[ChainRow], now: dt.datetime) -> list[Finding]:
@@ -393,5 +403,7 @@ def restore(store: EventStore, path: str, now: dt.datetime | None = None) -> int
             )
         w.log.bulk()
         w.log.restore(records)
+        w.upkeep.enforced = False
         replay_projections(w)
+        w.upkeep.finish(VERSIONS, w.log.head())
     return len(records)

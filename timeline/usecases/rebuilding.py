@@ -1,0 +1,207 @@
+"""Rebuilding the projections from the log, each on its own (see ``core.progress``).
+
+A rebuild replays only the projections it is asked for, or those out of step with the
+log: made by another version of their code, found wrong by ``verify``, not through the
+log's last record, or a rebuild of them stopped half-way. Each goes in steps, one
+transaction each: the first clears the projection and marks it begun; each next one
+replays a group of whole threads (or a stretch of the log) and writes how far it has
+gone, with its rows; the last marks it whole. A rebuild stopped anywhere (Ctrl-C, a
+crash, a lost connection) leaves every step before it done: the next ``rebuild`` goes on
+from there. While a projection is being rebuilt, no read uses it and no append is taken
+(each says so, and that ``timeline rebuild`` finishes the work): the others serve on.
+
+The thread states and the checkpoints come from the same replay of each thread: when
+both are rebuilt from the same point, one pass makes both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from timeline.core.errors import DatabaseError, TimelineError
+from timeline.core.progress import VERSIONS, out_of_step
+from timeline.storage import EventStore, Writer
+from timeline.usecases import _checkpoints
+from timeline.usecases._append import bulk
+from timeline.usecases._checkpoints import replay_all, save_replays
+from timeline.usecases._search import index_left_out
+
+__all__ = ["PROJECTIONS", "Rebuilt", "Step", "rebuild"]
+
+PROJECTIONS = tuple(VERSIONS)  # in the order a rebuild of all of them takes them
+
+# (the projections, how far along, out of how many) after each step is committed
+Step = Callable[[Sequence[str], int, int], None]
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """One pass of a rebuild: the projections it made (one, or the states and the
+    checkpoints together), from how many records and threads, and whether it went on
+    from where a stopped rebuild had left them."""
+
+    names: tuple[str, ...]
+    records: int
+    threads: int
+    resumed: bool
+
+
+def rebuild(
+    store: EventStore,
+    *,
+    only: Sequence[str] = (),
+    every: bool = False,
+    force: bool = False,
+    step: Step | None = None,
+    group: int | None = None,
+) -> list[Rebuilt]:
+    """Replay the projections ``only`` names, all of them (``every``), or else those out
+    of step with the log; a projection whose rebuild was stopped goes on from there.
+    Returns what each pass rebuilt ([]: nothing was out of step). ``step`` is told of
+    each step as it is committed; ``group``: about how many records a step replays
+    (``REPLAY_GROUP``, as it is when called).
+
+    Refused, unless ``force``, when the projections have folded more records than the
+    log now holds: records were removed behind timeline's back, and a rebuild would
+    erase the evidence that ``verify`` reports."""
+    unknown = sorted(set(only) - set(PROJECTIONS))
+    if unknown:
+        raise TimelineError(
+            f"no projection {unknown[0]!r}: the projections are {', '.join(PROJECTIONS)}"
+        )
+    with store.writing(None) as w:
+        w.upkeep.enforced = False
+        held, folded = w.log.count(), w.projections.projected_through()
+        if folded > held and not force:
+            raise DatabaseError(
+                f"the projection table has folded records up to seq {folded}, but the log "
+                f"holds {held}: records were removed; `timeline verify` names them, "
+                "`timeline rebuild --force` replays what is left"
+            )
+        head, rows = w.log.head(), w.upkeep.rows()
+    if every:
+        wanted = list(PROJECTIONS)
+    elif only:
+        wanted = [n for n in PROJECTIONS if n in only]
+    else:
+        wanted = [n for n in PROJECTIONS if n not in rows or out_of_step(rows[n], head)]
+    done: list[Rebuilt] = []
+    size = group or _checkpoints.REPLAY_GROUP
+    with bulk():
+        for names in _passes(wanted, {n: rows[n].resume for n in rows}):
+            done.append(_PASSES[names[0]](store, names, step or _quiet, size))
+    return done
+
+
+def _quiet(_names: Sequence[str], _done: int, _total: int) -> None:
+    pass
+
+
+_FOLDED = ("states", "checkpoints")  # the projections a replay of threads makes
+
+
+def _passes(wanted: Sequence[str], resume: dict[str, str | None]) -> list[tuple[str, ...]]:
+    """The passes that rebuild ``wanted``: the states and the checkpoints in one when
+    both start from the same point (both anew, or both stopped at the same thread)."""
+    folded = [n for n in wanted if n in _FOLDED]
+    together = len(folded) == 2 and resume.get("states") == resume.get("checkpoints")
+    out = [tuple(folded)] if together else [(n,) for n in folded]
+    return out + [(n,) for n in wanted if n not in _FOLDED]
+
+
+def _begin(w: Writer, names: Sequence[str]) -> tuple[str, bool]:
+    """Where the rebuild of ``names`` stands (their rows cleared and marked begun, if
+    it had not begun), and whether it goes on from a stopped one."""
+    w.upkeep.enforced = False
+    resume = w.upkeep.rows()[names[0]].resume if names[0] in w.upkeep.rows() else None
+    if resume is not None:
+        return resume, True
+    for name in names:
+        _CLEAR[name](w)
+    w.upkeep.begin(names)
+    return "", False
+
+
+def _fold(store: EventStore, names: tuple[str, ...], step: Step, group: int) -> Rebuilt:
+    """Replay the thread states and/or the checkpoints, a group of whole threads a
+    step, in slug order (``resume``: the last thread done)."""
+    with store.writing(None) as w:
+        after, resumed = _begin(w, names)
+        groups = list(w.log.thread_groups(None, group, after))
+        sizes = w.log.sizes()
+    total = sum(sizes.values())
+    done = sum(n for t, n in sizes.items() if t <= after)
+    for threads in groups:
+        with store.writing(None) as w:
+            w.upkeep.enforced = False
+            replays, _ = replay_all(w.log.fetch_fold_records(threads))
+            save_replays(w, replays, names)
+            w.upkeep.stand(names, threads[-1])
+        done += sum(sizes[t] for t in threads)
+        step(names, done, total)
+    return _finish(store, names, resumed, total, len(sizes))
+
+
+def _search(store: EventStore, names: tuple[str, ...], step: Step, group: int) -> Rebuilt:
+    """Replay the search index: the events nothing amends, in today's form, a stretch of
+    the log a step, indexed by the database itself (``resume``: ``seq:N``, the next
+    stretch's first seq); then the threads of the others, a group of whole threads a
+    step, replayed with their amendments or read through their older form
+    (``thread:T``, the last thread done)."""
+    with store.writing(None) as w:
+        where, resumed = _begin(w, names)
+        head = w.log.head()
+    # the first stage done ("thread:"), or where it stands ("seq:N"), or begun ("")
+    start = head + 1 if where.startswith("thread:") else int(where.removeprefix("seq:") or "1")
+    while start <= head:
+        with store.writing(None) as w:
+            w.upkeep.enforced = False
+            w.search.save_texts_from(start, start + group)
+            start += group
+            w.upkeep.stand(names, f"seq:{start}")
+        step(names, min(start - 1, head), head)
+    after = where.removeprefix("thread:") if where.startswith("thread:") else ""
+    with store.writing(None) as w:
+        w.upkeep.enforced = False
+        left = w.search.older_threads() | w.search.amended_threads()
+        groups = list(w.log.thread_groups(left, group, after))
+    for i, threads in enumerate(groups, start=1):
+        with store.writing(None) as w:
+            w.upkeep.enforced = False
+            index_left_out(w, set(threads))
+            w.upkeep.stand(names, f"thread:{threads[-1]}")
+        step(names, i, len(groups))
+    with store.writing(None) as w:
+        sizes = w.log.sizes()
+    return _finish(store, names, resumed, sum(sizes.values()), len(sizes))
+
+
+def _tree(store: EventStore, names: tuple[str, ...], step: Step, _group: int) -> Rebuilt:
+    """Make the Merkle tree again from every record's hash, in one step (it hashes
+    what it reads, no more: a million records take a few seconds)."""
+    with store.writing(None) as w:
+        _, resumed = _begin(w, names)
+    with store.writing(None) as w:
+        w.upkeep.enforced = False
+        leaves = w.log.tree.rebuild(w.log.leaves())
+        sizes = w.log.sizes()
+    step(names, leaves, leaves)
+    return _finish(store, names, resumed, sum(sizes.values()), len(sizes))
+
+
+def _finish(
+    store: EventStore, names: tuple[str, ...], resumed: bool, records: int, threads: int
+) -> Rebuilt:
+    with store.writing(None) as w:
+        w.upkeep.finish(names, w.log.head())
+    return Rebuilt(names, records, threads, resumed)
+
+
+_PASSES = {"states": _fold, "checkpoints": _fold, "search": _search, "tree": _tree}
+_CLEAR: dict[str, Callable[[Writer], None]] = {
+    "states": lambda w: w.projections.clear_states(),
+    "checkpoints": lambda w: w.projections.clear_checkpoints(),
+    "search": lambda w: w.search.clear_texts(),
+    "tree": lambda w: w.log.tree.clear(),
+}
