@@ -16,7 +16,9 @@ both are rebuilt from the same point, one pass makes both.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from timeline.core.errors import DatabaseError, TimelineError
@@ -86,16 +88,51 @@ def rebuild(
         wanted = [n for n in PROJECTIONS if n in only]
     else:
         wanted = [n for n in PROJECTIONS if n not in rows or out_of_step(rows[n], head)]
+    passes = _passes(wanted, {n: rows[n].resume for n in rows})
+    size, steps = group or _checkpoints.REPLAY_GROUP, step or _quiet
     done: list[Rebuilt] = []
-    size = group or _checkpoints.REPLAY_GROUP
     with bulk():
-        for names in _passes(wanted, {n: rows[n].resume for n in rows}):
-            done.append(_PASSES[names[0]](store, names, step or _quiet, size))
-    return done
+        folds = [p for p in passes if p[0] in _FOLDED]
+        if folds and ("search",) in passes:
+            passes.remove(("search",))
+            done += _fold_and_index(store, folds, size, steps)
+            passes = [p for p in passes if p not in folds]
+        for names in passes:
+            done.append(_PASSES[names[0]](store, names, steps, size))
+    return sorted(done, key=lambda p: PROJECTIONS.index(p.names[0]))
 
 
 def _quiet(_names: Sequence[str], _done: int, _total: int) -> None:
     pass
+
+
+class _Stopped(Exception):
+    """The pass beside a rebuild that stopped: it stops too, after its current step."""
+
+
+def _fold_and_index(
+    store: EventStore, folds: list[tuple[str, ...]], size: int, step: Step
+) -> list[Rebuilt]:
+    """The fold passes, and beside them, on another thread, the search index's: the
+    database indexes (its own work, which does not hold Python's lock) while Python
+    folds, so that the two take two cores. A stop of one stops the other after its
+    current step: both go on from there."""
+    stop = threading.Event()
+
+    def stopping(_names: Sequence[str], _done: int, _total: int) -> None:
+        if stop.is_set():
+            raise _Stopped
+
+    done: list[Rebuilt] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        indexing = pool.submit(_search, store, ("search",), stopping, size)
+        try:
+            done += [_fold(store, names, step, size) for names in folds]
+        except BaseException:
+            stop.set()
+            raise
+        done.append(indexing.result())
+    return done
 
 
 _FOLDED = ("states", "checkpoints")  # the projections a replay of threads makes
@@ -133,9 +170,10 @@ def _fold(store: EventStore, names: tuple[str, ...], step: Step, group: int) -> 
     total = sum(sizes.values())
     done = sum(n for t, n in sizes.items() if t <= after)
     for threads in groups:
+        with store.reading() as r:  # no write waits for the fold: the index's, beside it
+            replays, _ = replay_all(r.log.fetch_fold_records(threads))
         with store.writing(None) as w:
             w.upkeep.enforced = False
-            replays, _ = replay_all(w.log.fetch_fold_records(threads))
             save_replays(w, replays, names)
             w.upkeep.stand(names, threads[-1])
         done += sum(sizes[t] for t in threads)
