@@ -587,6 +587,10 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
     replay = n / _median(runs, lambda: peers.eventsourcing_replay(es, ids))
     fts = n / _median(runs, lambda: _afresh(peers.sqlite_search_index, db, tmp / "fts.db"))
     rows += _rebuild_rows(str(db), runs, n, scan, replay, fts)
+    for name, build, mb, search in peers.fts5_settings(db, tmp, runs):
+        rows.append(Row(f"FTS5 {name}: build", n / build, "/s", "", True))
+        rows.append(Row(f"FTS5 {name}: index", mb, "MB", "", True))
+        rows.append(Row(f"FTS5 {name}: search of 2 words", search, "ms", "", True))
     rows += _asof_rows(str(db), args.threads, random.Random(args.seed))
     rows += _search_rows(str(db), args, random.Random(args.seed))
     import_secs = statistics.median(secs for secs, _ in imports)

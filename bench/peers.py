@@ -21,9 +21,11 @@ Each function returns the seconds it took.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import sqlite3
+import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,16 +168,19 @@ def _connect(db: Path) -> sqlite3.Connection:
 
 
 def sqlite_search_index(source: Path, db: Path) -> float:
-    """A floor: SQLite's FTS5, with timeline's tokenizer, fed in one statement the texts
+    """A floor: SQLite's FTS5, with timeline's settings, fed in one statement the texts
     timeline indexed in ``source``. No Python runs per event: what remains is the
     database's own work of a search index over these events, which a rebuild must
     redo and an import must do."""
     conn = _connect(db)
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     made = conn.execute("SELECT sql FROM src.sqlite_master WHERE name = 'event_texts_fts'")
-    tokenize = re.search(r"tokenize\s*=\s*'[^']*'", made.fetchone()[0])
-    assert tokenize is not None, "timeline's FTS5 table names its tokenizer"
-    conn.execute(f"CREATE VIRTUAL TABLE main.fts USING fts5(body, {tokenize[0]})")
+    # timeline's options (its tokenizer, what it keeps), but where its content lies
+    options = re.findall(
+        r"(?:tokenize\s*=\s*'[^']*'|detail\s*=\s*\w+|columnsize\s*=\s*\d)", made.fetchone()[0]
+    )
+    assert options, "timeline's FTS5 table names its tokenizer"
+    conn.execute(f"CREATE VIRTUAL TABLE main.fts USING fts5(body, {', '.join(options)})")
     t0 = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO main.fts(rowid, body) SELECT id, body FROM src.event_texts")
@@ -183,6 +188,51 @@ def sqlite_search_index(source: Path, db: Path) -> float:
     secs = time.perf_counter() - t0
     conn.close()
     return secs
+
+
+FTS5_SETTINGS = {
+    "detail=full (FTS5's default)": "",
+    "detail=column, columnsize=0 (timeline's)": ", detail=column, columnsize=0",
+    "detail=none": ", detail=none",
+}
+
+
+def fts5_settings(source: Path, folder: Path, runs: int) -> list[tuple[str, float, float, float]]:
+    """The alternatives for SQLite's search index, each fed the texts timeline indexed
+    in ``source`` (median of ``runs`` builds): (settings, seconds to build, MB of
+    index, median milliseconds of a search of two word prefixes, as timeline asks)."""
+    out = []
+    words: list[str] = []
+    for name, options in FTS5_SETTINGS.items():
+        db = folder / f"fts5-{len(out)}.db"
+        conn = _connect(db)
+        conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+        conn.execute("CREATE TABLE texts AS SELECT id, body FROM src.event_texts")
+        conn.execute(
+            "CREATE VIRTUAL TABLE fts USING fts5(body, content='texts', content_rowid='id', "
+            f"tokenize='unicode61 remove_diacritics 2'{options})"
+        )
+        builds = []
+        for _ in range(runs):
+            conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+            t0 = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO fts(rowid, body) SELECT id, body FROM texts")
+            conn.execute("COMMIT")
+            builds.append(time.perf_counter() - t0)
+        size = conn.execute("SELECT sum(length(block)) FROM fts_data").fetchone()[0]
+        if not words:  # the same words for every setting: prefixes of words the texts hold
+            bodies = [b for (b,) in conn.execute("SELECT body FROM texts WHERE id % 997 = 0")]
+            words = [w[:4].lower() for b in bodies for w in b.split() if w.isalpha()][:101]
+        searches = []
+        for a, b in itertools.pairwise(words):
+            t0 = time.perf_counter()
+            conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (f'"{a}"* "{b}"*',)).fetchall()
+            searches.append(time.perf_counter() - t0)
+        conn.close()
+        db.unlink()
+        out.append((name, statistics.median(builds), size / 1e6, statistics.median(searches) * 1e3))
+    return out
 
 
 def sqlite_writes(source: Path, db: Path) -> float:
