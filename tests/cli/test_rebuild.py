@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import Run
-from timeline import api
+from timeline import api, usecases
 from timeline.core import progress
+from timeline.core.errors import DatabaseError
 from timeline.storage.db import resolve_url
 
 THREAD = "russia-nato-security-guarantees"
@@ -147,4 +148,45 @@ def test_verify_marks_what_it_finds_wrong_and_a_plain_rebuild_replays_only_that(
         "Rebuilt the thread states of 3 threads from 27 records\n"
     )
     assert imported("verify").exit_code == 0
+    assert imported("rebuild").stdout.startswith("Nothing to rebuild")
+
+
+def test_a_second_rebuild_at_the_same_time_stops_the_first_without_harm(
+    imported: Run, db_url: str
+) -> None:
+    with api.open(db_url) as tl:
+        before = imported("log", "--text", "nato").stdout
+
+        def second(_names: object, _done: int, _total: int) -> None:
+            # while the first stands after its first step, another runs to the end
+            assert tl.rebuild(["search"])[0].resumed
+
+        with pytest.raises(DatabaseError, match="another `timeline rebuild` is rebuilding"):
+            usecases.rebuild(tl.store, only=["search"], step=second, group=5)
+    assert imported("log", "--text", "nato").stdout == before
+    assert imported("verify").exit_code == 0
+    assert imported("rebuild").stdout.startswith("Nothing to rebuild")
+
+
+def test_the_health_check_says_degraded_not_down_while_the_index_is_rebuilt(
+    imported: Run, db_url: str
+) -> None:
+    with api.open(db_url) as tl, pytest.raises(Stop):
+        tl.rebuild(["search"], step=_stop)
+    with api.open(db_url) as tl:
+        assert tl.quick_problems() == [
+            "the search index is being rebuilt, or its rebuild was stopped half-way: "
+            "`timeline rebuild` finishes it"
+        ]
+
+
+def test_a_clean_verify_clears_what_an_earlier_one_found(imported: Run, db_url: str) -> None:
+    engine = create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE progress SET stale = 'found wrong' WHERE name = 'tree'"))
+    finally:
+        engine.dispose()
+    assert imported("verify").exit_code == 0  # the tree is right after all
+    assert progress_rows(db_url)["tree"][3] is None
     assert imported("rebuild").stdout.startswith("Nothing to rebuild")

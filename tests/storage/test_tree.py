@@ -158,7 +158,7 @@ def test_verify_names_a_changed_node_and_rebuild_puts_it_right(store: EventStore
     (finding,) = verify(store).findings
     assert str(finding) == (
         "merkle tree: 1 stored node differs from the tree of the log's records (the first: "
-        "level 4, node 2); `timeline rebuild` makes it again"
+        "level 4, node 2); `timeline rebuild --only tree` makes it again"
     )
     rebuild(store)
     assert verify(store).findings == []

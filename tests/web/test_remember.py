@@ -226,3 +226,25 @@ def test_a_shelf_that_cannot_be_written_costs_nothing_but_itself(
         small = client.get("/api/v1/asof/2022-02-02")
     assert big.status_code == 200 and big.content.endswith(b"END:VCALENDAR\r\n")
     assert small.status_code == 200 and small.json()["threads"]
+
+
+def test_an_answer_made_from_a_wrong_projection_is_not_held_past_its_rebuild(
+    client: TestClient, db_url: str, run: Run
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from timeline.storage.db import resolve_url
+
+    engine = create_engine(resolve_url(db_url))
+    try:  # the stored titles changed behind timeline's back: no record, the same head
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE thread_states SET title = 'Wrong'"))
+    finally:
+        engine.dispose()
+
+    def titles() -> set[str]:
+        return {t["title"] for t in client.get("/api/v1/threads").json()["threads"]}
+
+    assert "Wrong" in titles()  # wrong, and held
+    assert run("rebuild", "--only", "states").exit_code == 0
+    assert "Wrong" not in titles()  # made again from the rebuilt states

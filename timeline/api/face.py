@@ -215,6 +215,11 @@ class Timeline:
         order, so an answer pinned to it (``at_seq``) never changes."""
         return usecases.head(self.store)
 
+    def standing(self) -> tuple[int, int]:
+        """What every answer depends on: the log's last seq, and how many rebuilds of
+        its projections have finished (a rebuild may mend what they said)."""
+        return usecases.standing(self.store)
+
     def records_after(
         self,
         after: int = 0,

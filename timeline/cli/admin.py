@@ -54,7 +54,7 @@ def rebuild(
         nonlocal bar
         if not sys.stderr.isatty():
             return
-        if bar is None or bar.label != named(names):
+        if bar is None or bar.label != named(names) or done < bar.pos:  # (a next stage)
             if bar is not None:
                 bar.__exit__(None, None, None)
             bar = typer.progressbar(length=total, label=named(names), file=sys.stderr)

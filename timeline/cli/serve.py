@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["serve", "worker_app"]
 
 CONFIG_VAR = "TIMELINE_SERVE_CONFIG"  # the settings, as JSON, for the worker processes
+# how often each worker looks whether the log changed, to make the big answers ahead
+WARM_EVERY = 5.0
 
 
 class Publish(StrEnum):
@@ -194,6 +196,7 @@ def serve(
         public_url=url,
         forwarded_allow=tuple(forwarded_allow_ips or ()),
         sign_key=sign_key,
+        warm_every=WARM_EVERY,
     )
     os.environ[CONFIG_VAR] = json.dumps(config.to_dict())
     typer.echo(

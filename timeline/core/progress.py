@@ -38,13 +38,15 @@ class Progress:
     ``through``: the last seq it has folded (0: none); ``resume``: None when it is
     whole, else where its rebuild stands (``""``: begun, nothing replayed yet), which
     the rebuild reads back to go on; ``stale``: what ``verify`` found wrong with it
-    (None: nothing), so that a plain ``rebuild`` replays it."""
+    (None: nothing), so that a plain ``rebuild`` replays it; ``rebuilt``: how many
+    rebuilds of it finished (an answer made from it depends on that too)."""
 
     name: str
     version: int
     through: int
     resume: str | None = None
     stale: str | None = None
+    rebuilt: int = 0
 
 
 def named(names: Sequence[str]) -> str:

@@ -40,6 +40,12 @@ class EventStore:
         when the last one closes, so no -wal or -shm file is left beside it)."""
         self.engine.dispose()
 
+    def one_database_per_connection(self) -> bool:
+        """An SQLite database in memory: each connection (each thread's) has its own,
+        so that work on another thread would not see this one's."""
+        url = self.engine.url
+        return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
     @contextmanager
     def writing(self, threads: Iterable[str] | None = None) -> Iterator[Writer]:
         """One write transaction: everything inside commits together or not at all.

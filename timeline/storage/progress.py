@@ -31,12 +31,10 @@ class Upkeep:
     def rows(self) -> dict[str, Progress]:
         """Every projection's progress, by name (one not listed has none yet)."""
         if self._rows is None:
-            found = self._db.rows("SELECT name, version, through, resume, stale FROM progress")
-            self._rows = {
-                name: Progress(name, version, through, resume, stale)
-                for name, version, through, resume, stale in found
-                if name in VERSIONS
-            }
+            found = self._db.rows(
+                "SELECT name, version, through, resume, stale, rebuilt FROM progress"
+            )
+            self._rows = {row[0]: Progress(*row) for row in found if row[0] in VERSIONS}
         return self._rows
 
     def require(self, name: str) -> None:
@@ -93,7 +91,8 @@ class Upkeep:
             self._ensure(name)
             self._set(
                 [name],
-                f"version = {mark}, through = {mark}, resume = NULL, stale = NULL",
+                f"version = {mark}, through = {mark}, resume = NULL, stale = NULL, "
+                "rebuilt = rebuilt + 1",
                 VERSIONS[name],
                 head,
             )

@@ -164,4 +164,5 @@ progress = Table(
     Column("through", _SEQ, nullable=False),
     Column("resume", Text, nullable=True),
     Column("stale", Text, nullable=True),
+    Column("rebuilt", Integer, nullable=False, server_default="0"),  # rebuilds finished
 )

@@ -184,6 +184,18 @@ class SearchReader:
                 out[key] = body
         return out
 
+    def amended_threads(self) -> set[str]:
+        """The threads with corrections or retractions (by the index on amendments)."""
+        query = text("SELECT DISTINCT thread FROM events WHERE target IS NOT NULL")
+        return set(self._conn.execute(query).scalars())
+
+    def older_threads(self) -> set[str]:
+        """The threads with events whose payload is in an older form (a whole scan)."""
+        query = text(
+            "SELECT DISTINCT thread FROM events WHERE kind = 'event' AND payload_schema <> :schema"
+        )
+        return set(self._conn.execute(query, {"schema": PAYLOAD_SCHEMA}).scalars())
+
     def text_threads(self) -> set[str]:
         """The threads the index holds versions of."""
         return set(self._conn.execute(select(_T.thread).distinct()).scalars())
@@ -211,18 +223,6 @@ class SearchWriter(SearchReader):
 
     def _sqlite(self) -> bool:
         return self._conn.dialect.name == "sqlite"
-
-    def amended_threads(self) -> set[str]:
-        """The threads with corrections or retractions (by the index on amendments)."""
-        query = text("SELECT DISTINCT thread FROM events WHERE target IS NOT NULL")
-        return set(self._conn.execute(query).scalars())
-
-    def older_threads(self) -> set[str]:
-        """The threads with events whose payload is in an older form (a whole scan)."""
-        query = text(
-            "SELECT DISTINCT thread FROM events WHERE kind = 'event' AND payload_schema <> :schema"
-        )
-        return set(self._conn.execute(query, {"schema": PAYLOAD_SCHEMA}).scalars())
 
     def _last_id(self) -> int:
         return int(self._conn.execute(select(func.coalesce(func.max(_T.id), 0))).scalar_one())

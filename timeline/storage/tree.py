@@ -51,8 +51,8 @@ class TreeReader:
         )
         if not rows:
             raise DatabaseError(
-                f"the Merkle tree lacks its node {level}/{index}: `timeline rebuild` makes it "
-                "again from the log"
+                f"the Merkle tree lacks its node {level}/{index}: "
+                "`timeline rebuild --only tree` makes it again from the log"
             )
         return bytes(rows[0][0])
 

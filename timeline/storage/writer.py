@@ -290,15 +290,18 @@ class Writer(Reader):
     search: SearchWriter
     _parts = (LogWriter, ProjectionWriter, SearchWriter)
 
-    def mark_stale(self, found: Mapping[str, str]) -> None:
-        """Mark each projection with what ``verify`` found wrong with it, so that a plain
-        ``rebuild`` replays it; in a savepoint: a role that may not write the progress
-        leaves it unmarked (the findings say it all the same)."""
+    def mark_stale(self, found: Mapping[str, str | None]) -> None:
+        """Mark each projection with what ``verify`` found wrong with it (None: nothing,
+        any mark cleared), so that a plain ``rebuild`` replays what is wrong; in a
+        savepoint: a role that may not write the progress leaves it unmarked (the
+        findings say it all the same)."""
         for name, why in sorted(found.items()):
             try:
                 with self._conn.begin_nested():
                     self._conn.execute(
-                        update(progress).where(progress.c.name == name).values(stale=why[:500])
+                        update(progress)
+                        .where(progress.c.name == name)
+                        .values(stale=None if why is None else why[:500])
                     )
             except SQLAlchemyError:
                 return

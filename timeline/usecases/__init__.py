@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         verify,
     )
     from timeline.usecases.naming import record_alias, retitle
-    from timeline.usecases.paging import head, records_after
+    from timeline.usecases.paging import head, records_after, standing
     from timeline.usecases.reading import (
         actor_names,
         all_records,
@@ -161,6 +161,7 @@ __all__ = [
     "sign_checkpoint",
     "signed_checkpoints",
     "sqlite_file",
+    "standing",
     "stored_as_of",
     "thread_slugs",
     "threads",
@@ -225,6 +226,7 @@ _HOMES = {
     "record_amendment": "recording",
     "record_entry": "recording",
     "records_after": "paging",
+    "standing": "paging",
     "report": "knowledge",
     "restore": "maintenance",
     "retitle": "naming",

@@ -233,13 +233,22 @@ def verify(
         )
         if not findings and not any(wrong.values()):  # on a log whose rows are as written
             findings += _check_rules(w)
+        checked = set(VERSIONS) - {"search"}
         if not findings and not any(v for k, v in wrong.items() if k != "search"):
             # the index is derived from a sound log: checked against it only (and named
             # event by event, where the engine's own check found it damaged)
             wrong["search"] += _check_texts(w)
+            checked.add("search")
         behind = _check_progress(w, rows[-1].seq if rows else 0)
         if not findings:  # the log sound: a rebuild of what is wrong erases no evidence
-            w.mark_stale({n: str(f[0]) for n, f in wrong.items() if f})
+            # what was found wrong is marked; what was checked and found right, cleared
+            w.mark_stale(
+                {
+                    n: str(wrong[n][0]) if wrong.get(n) else None
+                    for n in VERSIONS
+                    if n in checked or wrong.get(n)
+                }
+            )
         findings += [f for name in VERSIONS for f in wrong.get(name, ())] + behind
     threads = len({r.thread for r in rows} - set(SYSTEM_THREADS))  # the negotiations
     digest = log_digest((r.thread, r.hash) for r in rows)
@@ -252,7 +261,9 @@ def quick_problems(store: EventStore) -> list[str]:
     problem is a line; [] when all pass."""
     with store.reading() as r:
         found = [f"database damaged: {p}" for p in r.corruption()[:3]]
-        engine = r.search.search_problem()
+        unready = {n: why for n, p in r.upkeep.rows().items() if (why := unusable(p))}
+        found += list(unready.values())  # being rebuilt: it answers again after
+        engine = None if "search" in unready else r.search.search_problem()
         if engine is not None:
             found.append(f"search index damaged: {engine}")
         held, head = r.log.count(), r.log.head()
@@ -276,7 +287,7 @@ def _check_tree(w: Writer, rows: Sequence[ChainRow]) -> list[Finding]:
             "merkle tree",
             f"{n} stored node{'s' if n != 1 else ''} differ{'' if n != 1 else 's'} from the "
             f"tree of the log's records (the first: level {level}, node {index}); "
-            "`timeline rebuild` makes it again",
+            "`timeline rebuild --only tree` makes it again",
         )
     ]
 

@@ -22,13 +22,21 @@ from timeline.usecases._common import (
 if TYPE_CHECKING:
     from timeline.storage import EventStore, Reader
 
-__all__ = ["head", "records_after"]
+__all__ = ["head", "records_after", "standing"]
 
 
 def head(store: EventStore) -> int:
     """The log's last seq (0 if it is empty)."""
     with store.reading() as r:
         return r.log.head()
+
+
+def standing(store: EventStore) -> tuple[int, int]:
+    """What every answer made from the log depends on: its last seq, and how many
+    rebuilds of its projections have finished (a rebuild changes no record, but may
+    mend what the projections said)."""
+    with store.reading() as r:
+        return r.log.head(), sum(p.rebuilt for p in r.upkeep.rows().values())
 
 
 def records_after(

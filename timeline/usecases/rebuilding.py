@@ -17,12 +17,13 @@ both are rebuilt from the same point, one pass makes both.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from timeline.core.errors import DatabaseError, TimelineError
-from timeline.core.progress import VERSIONS, out_of_step
+from timeline.core.progress import VERSIONS, named, out_of_step
 from timeline.storage import EventStore, Writer
 from timeline.usecases import _checkpoints
 from timeline.usecases._append import bulk
@@ -93,7 +94,7 @@ def rebuild(
     done: list[Rebuilt] = []
     with bulk():
         folds = [p for p in passes if p[0] in _FOLDED]
-        if folds and ("search",) in passes:
+        if folds and ("search",) in passes and not store.one_database_per_connection():
             passes.remove(("search",))
             done += _fold_and_index(store, folds, size, steps)
             passes = [p for p in passes if p not in folds]
@@ -128,10 +129,10 @@ def _fold_and_index(
         indexing = pool.submit(_search, store, ("search",), stopping, size)
         try:
             done += [_fold(store, names, step, size) for names in folds]
-        except BaseException:
+            done.append(indexing.result())
+        except BaseException:  # Ctrl-C too, while the index's pass finishes
             stop.set()
             raise
-        done.append(indexing.result())
     return done
 
 
@@ -143,7 +144,7 @@ def _passes(wanted: Sequence[str], resume: dict[str, str | None]) -> list[tuple[
     both start from the same point (both anew, or both stopped at the same thread)."""
     folded = [n for n in wanted if n in _FOLDED]
     together = len(folded) == 2 and resume.get("states") == resume.get("checkpoints")
-    out = [tuple(folded)] if together else [(n,) for n in folded]
+    out: list[tuple[str, ...]] = [tuple(folded)] if together else [(n,) for n in folded]
     return out + [(n,) for n in wanted if n not in _FOLDED]
 
 
@@ -160,6 +161,22 @@ def _begin(w: Writer, names: Sequence[str]) -> tuple[str, bool]:
     return "", False
 
 
+@contextmanager
+def _step(store: EventStore, names: Sequence[str], stands: str) -> Iterator[Writer]:
+    """One step of a rebuild of ``names``, which stood at ``stands``: refused if it no
+    longer does (another rebuild of them runs at the same time: the first to step on
+    goes on, the other stops, its step undone)."""
+    with store.writing(None) as w:
+        w.upkeep.enforced = False
+        rows = w.upkeep.rows()
+        if any(n not in rows or rows[n].resume != stands for n in names):
+            raise DatabaseError(
+                f"another `timeline rebuild` is rebuilding {named(names)} at the same "
+                "time: this one stops and leaves the work to it"
+            )
+        yield w
+
+
 def _fold(store: EventStore, names: tuple[str, ...], step: Step, group: int) -> Rebuilt:
     """Replay the thread states and/or the checkpoints, a group of whole threads a
     step, in slug order (``resume``: the last thread done)."""
@@ -172,13 +189,13 @@ def _fold(store: EventStore, names: tuple[str, ...], step: Step, group: int) -> 
     for threads in groups:
         with store.reading() as r:  # no write waits for the fold: the index's, beside it
             replays, _ = replay_all(r.log.fetch_fold_records(threads))
-        with store.writing(None) as w:
-            w.upkeep.enforced = False
+        with _step(store, names, after) as w:
             save_replays(w, replays, names)
             w.upkeep.stand(names, threads[-1])
+        after = threads[-1]
         done += sum(sizes[t] for t in threads)
         step(names, done, total)
-    return _finish(store, names, resumed, total, len(sizes))
+    return _finish(store, names, after, resumed, total, len(sizes))
 
 
 def _search(store: EventStore, names: tuple[str, ...], step: Step, group: int) -> Rebuilt:
@@ -193,45 +210,49 @@ def _search(store: EventStore, names: tuple[str, ...], step: Step, group: int) -
     # the first stage done ("thread:"), or where it stands ("seq:N"), or begun ("")
     start = head + 1 if where.startswith("thread:") else int(where.removeprefix("seq:") or "1")
     while start <= head:
-        with store.writing(None) as w:
-            w.upkeep.enforced = False
+        with _step(store, names, where) as w:
             w.search.save_texts_from(start, start + group)
             start += group
-            w.upkeep.stand(names, f"seq:{start}")
+            where = f"seq:{start}"
+            w.upkeep.stand(names, where)
         step(names, min(start - 1, head), head)
     after = where.removeprefix("thread:") if where.startswith("thread:") else ""
-    with store.writing(None) as w:
-        w.upkeep.enforced = False
-        left = w.search.older_threads() | w.search.amended_threads()
-        groups = list(w.log.thread_groups(left, group, after))
+    with store.reading() as r:
+        left = r.search.older_threads() | r.search.amended_threads()
+        groups = list(r.log.thread_groups(left, group, after))
     for i, threads in enumerate(groups, start=1):
-        with store.writing(None) as w:
-            w.upkeep.enforced = False
+        with _step(store, names, where) as w:
             index_left_out(w, set(threads))
-            w.upkeep.stand(names, f"thread:{threads[-1]}")
+            where = f"thread:{threads[-1]}"
+            w.upkeep.stand(names, where)
         step(names, i, len(groups))
-    with store.writing(None) as w:
-        sizes = w.log.sizes()
-    return _finish(store, names, resumed, sum(sizes.values()), len(sizes))
+    with store.reading() as r:
+        sizes = r.log.sizes()
+    return _finish(store, names, where, resumed, sum(sizes.values()), len(sizes))
 
 
 def _tree(store: EventStore, names: tuple[str, ...], step: Step, _group: int) -> Rebuilt:
     """Make the Merkle tree again from every record's hash, in one step (it hashes
     what it reads, no more: a million records take a few seconds)."""
     with store.writing(None) as w:
-        _, resumed = _begin(w, names)
-    with store.writing(None) as w:
-        w.upkeep.enforced = False
+        where, resumed = _begin(w, names)
+    with _step(store, names, where) as w:
         leaves = w.log.tree.rebuild(w.log.leaves())
+        w.upkeep.stand(names, "made")
         sizes = w.log.sizes()
     step(names, leaves, leaves)
-    return _finish(store, names, resumed, sum(sizes.values()), len(sizes))
+    return _finish(store, names, "made", resumed, sum(sizes.values()), len(sizes))
 
 
 def _finish(
-    store: EventStore, names: tuple[str, ...], resumed: bool, records: int, threads: int
+    store: EventStore,
+    names: tuple[str, ...],
+    stands: str,
+    resumed: bool,
+    records: int,
+    threads: int,
 ) -> Rebuilt:
-    with store.writing(None) as w:
+    with _step(store, names, stands) as w:
         w.upkeep.finish(names, w.log.head())
     return Rebuilt(names, records, threads, resumed)
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -25,6 +26,7 @@ from timeline.web.caching import IMMUTABLE
 from timeline.web.guard import MAX_BODY, Hosts, Limited, Logged, Sized
 from timeline.web.problems import PROBLEM, Problem, install_handlers
 from timeline.web.remember import Remembered, Shelf
+from timeline.web.warm import keep_warm
 
 __all__ = ["OPENAPI", "ServeConfig", "create_app"]
 
@@ -43,7 +45,9 @@ class ServeConfig:
     ``forwarded_allow``: the proxies whose X-Forwarded-For/-Proto it believes;
     ``sign_key``: the file of a key the log publishes, with which it signs a checkpoint
     a day (checking every ``sign_every`` seconds; None: it signs none); ``shelf``: a
-    folder where the workers share the answers they computed (``remember.Shelf``)."""
+    folder where the workers share the answers they computed (``remember.Shelf``);
+    ``warm_every``: how often it looks whether the log changed, to make the big
+    answers of the public view ahead (``warm``; None: never)."""
 
     db: str
     read_only: bool = False
@@ -59,6 +63,7 @@ class ServeConfig:
     sign_key: str | None = None
     sign_every: float = 3600.0
     shelf: str | None = None  # a folder its workers share answers in (None: memory only)
+    warm_every: float | None = None  # seconds between looks at the head (``warm``; None: off)
 
     def to_dict(self) -> dict[str, Any]:
         """What a worker process needs to make the same app (the log goes to its stderr)."""
@@ -76,6 +81,7 @@ class ServeConfig:
             "sign_key": self.sign_key,
             "sign_every": self.sign_every,
             "shelf": self.shelf,
+            "warm_every": self.warm_every,
         }
 
     @classmethod
@@ -95,6 +101,7 @@ class ServeConfig:
             sign_key=d["sign_key"],
             sign_every=d["sign_every"],
             shelf=d.get("shelf"),
+            warm_every=d.get("warm_every"),
         )
 
 
@@ -120,6 +127,51 @@ async def _sign_daily(signer: api.Timeline, key: str, every: float) -> None:
         await asyncio.sleep(every)
 
 
+_GRACE = 30.0  # seconds a stopping service gives the answer being made ahead
+
+
+@asynccontextmanager
+async def _background(
+    app: FastAPI, config: ServeConfig, reader: api.Timeline
+) -> AsyncIterator[None]:
+    """What the service does beside its answers, for as long as it runs: it signs a
+    checkpoint a day (``sign_key``) and makes big answers ahead (``warm_every``)."""
+    tasks = []
+    signer = None
+    stop = asyncio.Event()  # the warming stops after the answer it is making
+    warm = None
+    if config.sign_key is not None:
+        signer = api.open(config.db).connect()
+        tasks.append(asyncio.create_task(_sign_daily(signer, config.sign_key, config.sign_every)))
+    if config.warm_every is not None and config.publish is not Publish.PRIVATE:
+        warming = keep_warm(
+            app, reader.standing, _host(config), config.warm_every, config.shelf, stop
+        )
+        warm = asyncio.create_task(warming)
+        tasks.append(warm)
+    try:
+        yield
+    finally:
+        stop.set()
+        if warm is not None:  # (the signing is cancelled as it waits)
+            await asyncio.wait([warm], timeout=_GRACE)
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if signer is not None:
+            signer.close()
+
+
+def _host(config: ServeConfig) -> str:
+    """A Host the service answers to: its public URL's, or the first it is allowed."""
+    public = urlsplit(config.public_url).netloc
+    allowed = config.allowed_hosts
+    if not allowed or public.split(":")[0] in {h.split(":")[0] for h in allowed}:
+        return public
+    return allowed[0]
+
+
 def create_app(config: ServeConfig) -> FastAPI:
     """The application. Its store is opened when it starts (in each worker, after the
     fork) and closed when it stops. It opens the database read-only first, so that it
@@ -133,18 +185,10 @@ def create_app(config: ServeConfig) -> FastAPI:
         reader = api.open(config.db, access="read").connect()
         app.state.store = reader
         app.state.writer = api.open(config.db).connect() if writes else None
-        signing = None
-        if config.sign_key is not None:
-            signer = api.open(config.db).connect()
-            signing = asyncio.create_task(_sign_daily(signer, config.sign_key, config.sign_every))
         try:
-            yield
+            async with _background(app, config, reader):
+                yield
         finally:
-            if signing is not None:
-                signing.cancel()
-                with suppress(asyncio.CancelledError):
-                    await signing
-                signer.close()
             reader.close()
             if app.state.writer is not None:
                 app.state.writer.close()

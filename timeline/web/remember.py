@@ -41,8 +41,8 @@ SHELF_BYTES = 512 * 2**20
 # an answer smaller than this is not shelved: computing it again costs less than writing
 # it (one thread's state on a day: a few milliseconds)
 SHELF_OVER = 64 * 2**10
-# the routes whose answers are held: the JSON reads, the feeds and the page
-_HELD = ("/api/v1/", "/feeds/")
+# the routes whose answers are held: the JSON reads, the feeds, the exports and the page
+_HELD = ("/api/v1/", "/feeds/", "/export/")
 _NEVER = ("/api/v1/health", "/api/v1/status", "/api/v1/tokens", "/api/v1/openapi.json")
 
 
@@ -222,9 +222,10 @@ class _Catch:
 
 
 def _key(scope: Scope) -> tuple[Any, ...]:
-    """What an answer depends on: the path and query, the log's head, gzip or not, and
-    the reader's scopes and day, in a form the same in every worker (the shelf's key)."""
-    head = scope["app"].state.store.head()
+    """What an answer depends on: the path and query, the log's head (and the rebuilds
+    of its projections), gzip or not, and the reader's scopes and day, in a form the
+    same in every worker (the shelf's key)."""
+    head = scope["app"].state.store.standing()
     reader = scope.get("state", {}).get("reader")
     gzip = accepts_gzip(_header(scope, b"accept-encoding"))
     who = None
