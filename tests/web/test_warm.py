@@ -19,6 +19,7 @@ from timeline import api
 from timeline.api.face import Timeline
 from timeline.web import ServeConfig, create_app
 from timeline.web.access import Publish
+from timeline.web.warm import WARMED
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -98,3 +99,19 @@ def test_a_private_service_makes_nothing_ahead(imported: Run, db_url: str, made:
         assert client.get("/feeds/all.ics").status_code == 401
         time.sleep(0.2)
     assert made == []
+
+
+def test_what_the_rate_limit_turned_away_is_asked_for_again_until_made(
+    imported: Run, db_url: str
+) -> None:
+    log = io.StringIO()
+    config = ServeConfig(db=db_url, rate_limit=2.0, access_log=log, warm_every=0.05)
+
+    def made_ahead() -> set[str]:
+        lines = [json.loads(line) for line in log.getvalue().splitlines()]
+        return {x["path"] for x in lines if x["client"] == "warm" and x["status"] == 200}
+
+    with TestClient(create_app(config)):
+        wait_for(lambda: made_ahead() == set(WARMED), "every answer made ahead")
+    lines = [json.loads(line) for line in log.getvalue().splitlines()]
+    assert any(x["status"] == 429 for x in lines)  # the limit did turn some away

@@ -42,35 +42,39 @@ async def keep_warm(
     last time (or a rebuild finished: ``standing``), ask ``app`` for each of ``paths``
     (with ``Host: host``), one at a time, until ``stop`` is set (then after the answer
     being made: the service stops without a request cut short)."""
-    warmed: tuple[int, int] | None = None
+    target: tuple[int, int] | None = None  # the state of the log being warmed for
+    pending: list[str] = []  # what is still to ask for it
     while not stop.is_set():
         try:
-            now: tuple[int, int] | None = await asyncio.to_thread(standing)
+            now = await asyncio.to_thread(standing)
         except Exception as e:  # the database busy or gone: the routes say so; later
             print(f"Error: making answers ahead: {e}", file=sys.stderr, flush=True)
-            now = warmed
-        if now != warmed:
+        else:
+            if now != target:
+                target, pending = now, list(paths)
+        if pending:
             with _alone(shelf) as first:
-                done = first and await _warm(app, host, paths, stop)
-            warmed = now if done else warmed
+                if first:
+                    pending = await _warm(app, host, pending, stop)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
 
 
-async def _warm(app: ASGIApp, host: str, paths: Sequence[str], stop: asyncio.Event) -> bool:
-    """Ask for each of ``paths``; whether it is done (False: stopped, or an answer that
-    may come later, busy or over the rate limit, to be asked for again next time)."""
-    again = False
-    for path in paths:
+async def _warm(app: ASGIApp, host: str, paths: Sequence[str], stop: asyncio.Event) -> list[str]:
+    """Ask for each of ``paths``; those to ask for again next time (not reached before
+    ``stop``, or answered busy or over the rate limit: they may come later)."""
+    again: list[str] = []
+    for i, path in enumerate(paths):
         if stop.is_set():
-            return False
+            return [*again, *paths[i:]]
         try:
             status = await _ask(app, host, path)
         except Exception as e:  # answered 500 (and logged): the next path
             print(f"Error: making {path} ahead: {e}", file=sys.stderr, flush=True)
             continue
-        again = again or status in (429, 503)
-    return not again
+        if status in (429, 503):
+            again.append(path)
+    return again
 
 
 @contextlib.contextmanager
