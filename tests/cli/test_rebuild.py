@@ -190,3 +190,23 @@ def test_a_clean_verify_clears_what_an_earlier_one_found(imported: Run, db_url: 
     assert imported("verify").exit_code == 0  # the tree is right after all
     assert progress_rows(db_url)["tree"][3] is None
     assert imported("rebuild").stdout.startswith("Nothing to rebuild")
+
+
+def test_a_row_of_progress_changed_so_that_it_no_longer_reads_is_mended_by_a_rebuild(
+    imported: Run, db_url: str
+) -> None:
+    engine = create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE progress SET resume = 'seq:x' WHERE name = 'search'"))
+            if engine.dialect.name == "sqlite":  # (PostgreSQL keeps its columns' types)
+                conn.execute(text("UPDATE progress SET version = 'x' WHERE name = 'tree'"))
+    finally:
+        engine.dispose()
+    search = imported("log", "--text", "nato")
+    assert search.exit_code == 1 and search.stderr.startswith("Error: the search index")
+    assert len(search.stderr.splitlines()) == 1
+    assert imported("verify").exit_code == 1
+    assert imported("rebuild").exit_code == 0
+    assert imported("verify").exit_code == 0
+    assert imported("log", "--text", "nato").exit_code == 0

@@ -34,7 +34,7 @@ class Upkeep:
             found = self._db.rows(
                 "SELECT name, version, through, resume, stale, rebuilt FROM progress"
             )
-            self._rows = {row[0]: Progress(*row) for row in found if row[0] in VERSIONS}
+            self._rows = {row[0]: _progress(row) for row in found if row[0] in VERSIONS}
         return self._rows
 
     def require(self, name: str) -> None:
@@ -110,3 +110,16 @@ class Upkeep:
         finally:
             cursor.close()
         self._rows = None
+
+
+def _progress(row: tuple[object, ...]) -> Progress:
+    """A row of progress; one changed behind timeline's back so that it no longer reads
+    (a number that is not one) as of no version: no read uses that projection, and a
+    plain ``rebuild`` makes it again, and its row with it."""
+    name, version, through, resume, stale, rebuilt = row
+    numbers = (version, through, rebuilt)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers) or not (
+        resume is None or isinstance(resume, str)
+    ):
+        return Progress(str(name), 0, 0, None, "its row of progress does not read")
+    return Progress(str(name), version, through, resume, stale, rebuilt)  # type: ignore[arg-type]

@@ -148,12 +148,15 @@ def _passes(wanted: Sequence[str], resume: dict[str, str | None]) -> list[tuple[
     return out + [(n,) for n in wanted if n not in _FOLDED]
 
 
-def _begin(w: Writer, names: Sequence[str]) -> tuple[str, bool]:
+def _begin(
+    w: Writer, names: Sequence[str], valid: Callable[[str], bool] = lambda _: True
+) -> tuple[str, bool]:
     """Where the rebuild of ``names`` stands (their rows cleared and marked begun, if
-    it had not begun), and whether it goes on from a stopped one."""
+    it had not begun, or stands where no pass of theirs leaves it: not ``valid``), and
+    whether it goes on from a stopped one."""
     w.upkeep.enforced = False
     resume = w.upkeep.rows()[names[0]].resume if names[0] in w.upkeep.rows() else None
-    if resume is not None:
+    if resume is not None and valid(resume):
         return resume, True
     for name in names:
         _CLEAR[name](w)
@@ -205,7 +208,7 @@ def _search(store: EventStore, names: tuple[str, ...], step: Step, group: int) -
     step, replayed with their amendments or read through their older form
     (``thread:T``, the last thread done)."""
     with store.writing(None) as w:
-        where, resumed = _begin(w, names)
+        where, resumed = _begin(w, names, _search_stands)
         head = w.log.head()
     # the first stage done ("thread:"), or where it stands ("seq:N"), or begun ("")
     start = head + 1 if where.startswith("thread:") else int(where.removeprefix("seq:") or "1")
@@ -231,11 +234,16 @@ def _search(store: EventStore, names: tuple[str, ...], step: Step, group: int) -
     return _finish(store, names, where, resumed, sum(sizes.values()), len(sizes))
 
 
+def _search_stands(where: str) -> bool:
+    """Whether the index's pass can stand at ``where`` (begun, a seq, a thread)."""
+    return where == "" or where.startswith("thread:") or where.removeprefix("seq:").isdigit()
+
+
 def _tree(store: EventStore, names: tuple[str, ...], step: Step, _group: int) -> Rebuilt:
     """Make the Merkle tree again from every record's hash, in one step (it hashes
     what it reads, no more: a million records take a few seconds)."""
     with store.writing(None) as w:
-        where, resumed = _begin(w, names)
+        where, resumed = _begin(w, names, lambda stands: stands in ("", "made"))
     with _step(store, names, where) as w:
         leaves = w.log.tree.rebuild(w.log.leaves())
         w.upkeep.stand(names, "made")
