@@ -117,9 +117,13 @@ def _progress(row: tuple[object, ...]) -> Progress:
     (a number that is not one) as of no version: no read uses that projection, and a
     plain ``rebuild`` makes it again, and its row with it."""
     name, version, through, resume, stale, rebuilt = row
-    numbers = (version, through, rebuilt)
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers) or not (
-        resume is None or isinstance(resume, str)
+    if (
+        type(version) is int
+        and type(through) is int
+        and type(rebuilt) is int
+        and (resume is None or isinstance(resume, str))
     ):
-        return Progress(str(name), 0, 0, None, "its row of progress does not read")
-    return Progress(str(name), version, through, resume, stale, rebuilt)  # type: ignore[arg-type]
+        return Progress(
+            str(name), version, through, resume, None if stale is None else str(stale), rebuilt
+        )
+    return Progress(str(name), 0, 0, None, "its row of progress does not read")
