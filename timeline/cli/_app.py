@@ -387,10 +387,12 @@ def write(text: str, *, as_json: bool = False, as_csv: bool = False) -> None:
     escaped by its renderer, and its CRLF line ends kept)."""
     from timeline.formats.render import json_visible, visible
 
+    # color=True: nothing to strip (an escape character is shown as \x1b already), so
+    # that click does not scan the whole output for colour codes again
     if as_csv:
-        typer.echo(text, nl=False)
+        typer.echo(text, nl=False, color=True)
     else:
-        typer.echo(json_visible(text) if as_json else visible(text), nl=False)
+        typer.echo(json_visible(text) if as_json else visible(text), nl=False, color=True)
 
 
 def needs_day(viewer: str | None, day: str | None, option: str) -> None:

@@ -7,6 +7,7 @@ in its environment (``worker_app``), so one code path serves one worker or sever
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import os
@@ -29,6 +30,7 @@ __all__ = ["serve", "worker_app"]
 CONFIG_VAR = "TIMELINE_SERVE_CONFIG"  # the settings, as JSON, for the worker processes
 # how often each worker looks whether the log changed, to make the big answers ahead
 WARM_EVERY = 5.0
+DEFAULT_COLLECTION = (700, 10, 10)  # Python's own thresholds for its cyclic collector
 
 
 class Publish(StrEnum):
@@ -203,6 +205,7 @@ def serve(
         f"The page: {url}/ (the API: {url}/api/v1, its reference: {url}/docs); Ctrl-C stops",
         err=True,
     )
+    gc.set_threshold(*DEFAULT_COLLECTION)  # a long process: see cli.BULK_COLLECTION
     with shelf:
         uvicorn.run(
             f"{__name__}:worker_app",
