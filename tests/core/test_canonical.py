@@ -24,6 +24,7 @@ from timeline.core.chain import record_hash
 from timeline.core.codec import canonical, canonical_without_floats, dumps, dumps_without_floats
 from timeline.core.errors import InvalidEvent
 from timeline.core.mapper import entry_from_payload, entry_to_payload
+from timeline.core.mapper.rows import _payload
 from timeline.core.model import EVENT_TYPES, STATUSES, Correction, Event, Key, Retraction
 from timeline.core.validate import CORRECTABLE, event_from_input
 
@@ -227,6 +228,28 @@ def test_an_events_payload_has_one_canonical_text_whichever_encoder_writes_it(
 ) -> None:
     payload = entry_to_payload(valid_event(raw))
     assert canonical_without_floats(payload) == canonical(payload)
+
+
+# what an event's payload may hold: no numbers at all (``canonical_payload``)
+TEXTS_AND_BOOLEANS = st.recursive(
+    st.none() | st.booleans() | ANY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(TEXTS_AND_BOOLEANS, st.sampled_from([canonical, dumps]))
+def test_an_event_payload_reads_as_the_standard_library_reads_it(value: Any, write: Any) -> None:
+    text = write(value)  # escaped lone surrogates too: orjson refuses them, json reads them
+    assert _payload(text, "event") == json.loads(text)
+
+
+def test_only_an_event_payload_is_read_by_orjson() -> None:
+    big = "[123456789012345678901234567890]"  # orjson would read a float
+    assert _payload(big, "correction") == [123456789012345678901234567890]
 
 
 def test_decomposed_text_is_hashed_as_its_composed_form() -> None:

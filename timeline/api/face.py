@@ -181,8 +181,10 @@ class Timeline:
         what this database held then; ``at_seq``: from the log as it stood when its last
         record was that one (``head``), the same answer however the log grows."""
         d = self.clock.day(day, "date")
-        if recorded_before is None and viewer is None and only is None and at_seq is None:
-            return self._answer(lambda store: usecases.stored_as_of(store, d, thread))
+        if recorded_before is None and only is None and at_seq is None:
+            if viewer is None:
+                return self._answer(lambda store: usecases.stored_as_of(store, d, thread))
+            return self._answer(lambda store: usecases.viewpoint_as_of(store, d, viewer, thread))
         return usecases.as_of(self.store, d, thread, recorded_before, viewer, only, at_seq)
 
     def is_empty(self, recorded_before: dt.datetime | None = None) -> bool:

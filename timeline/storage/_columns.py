@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, String, and_, case, or_
 from sqlalchemy import type_coerce as coerce
 
-from timeline.core.mapper import FOLD_FIELDS
-from timeline.storage.plain import RECORD_FIELDS, chunks
+from timeline.core.mapper import FOLD_FIELDS, RECORD_FIELDS
+from timeline.storage.plain import chunks
 from timeline.storage.schema import events
 
 __all__ = ["FOLD_COLUMNS", "RECORD_COLUMNS", "by_keys", "in_chunks", "keys_match", "where_in"]

@@ -18,10 +18,26 @@ from typing import Any
 import orjson
 
 from timeline.core.codec import format_recorded_at
-from timeline.core.mapper import FOLD_FIELDS, fold_record_from_values, readable, record_from_row
-from timeline.core.model import ALIASES, Checkpoint, FoldRecord, Hidden, Key, Record, ThreadState
+from timeline.core.mapper import (
+    FOLD_FIELDS,
+    RECORD_FIELDS,
+    fold_record_from_values,
+    readable,
+    record_from_values,
+)
+from timeline.core.model import (
+    ALIASES,
+    SYSTEM_THREADS,
+    Checkpoint,
+    FoldRecord,
+    Hidden,
+    Key,
+    Record,
+    ThreadState,
+)
 from timeline.core.stateform import state_from_json
 from timeline.core.window import Spot, Tally, Unit
+from timeline.storage.names import PlainNames
 from timeline.storage.progress import Upkeep
 
 __all__ = [
@@ -39,18 +55,6 @@ __all__ = [
 
 CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
 
-RECORD_FIELDS = (
-    "seq",
-    "version",
-    "recorded_at",
-    "thread_title",
-    "kind",
-    "payload_schema",
-    "payload",
-    "prev_hash",
-    "hash",
-    "recorded_by",
-)
 _RECORD_SQL = ", ".join(RECORD_FIELDS)
 # What the projector reads (mapper.FOLD_FIELDS, in order; rows read by position): no
 # payload for an event (its columns hold what the projector needs), corrections and
@@ -125,14 +129,20 @@ class Driver:
         return value.isoformat() if self.backend == "sqlite" else value
 
     def of_threads(
-        self, select: str, threads: Iterable[str], where: str = "", params: Sequence[Any] = ()
+        self,
+        select: str,
+        threads: Iterable[str],
+        where: str = "",
+        params: Sequence[Any] = (),
+        tail: str = "",
     ) -> list[Any]:
-        """The rows of ``SELECT select WHERE [where AND] thread IN (...)`` for every
-        thread, a chunk of them at a time (``params``: those of ``where``)."""
+        """The rows of ``SELECT select WHERE [where AND] thread IN (...) [tail]`` for
+        every thread, a chunk of them at a time (``params``: those of ``where``; a
+        ``tail`` such as GROUP BY thread sees one chunk)."""
         out: list[Any] = []
         for chunk in chunks(threads):
             cond = f"{where} AND " if where else ""
-            sql = f"SELECT {select} WHERE {cond}thread IN ({self.marks(len(chunk))})"
+            sql = f"SELECT {select} WHERE {cond}thread IN ({self.marks(len(chunk))}){tail}"
             out += self.rows(sql, (*params, *chunk))
         return out
 
@@ -198,10 +208,6 @@ class Driver:
         return out
 
 
-def _record(row: Sequence[Any]) -> Record:
-    return record_from_row(dict(zip(RECORD_FIELDS, row, strict=True)))
-
-
 def _point(row: Sequence[Any]) -> Checkpoint:
     thread, day, state, horizon, max_seq, records = row
     parsed = None if state is None else state_from_json(state, "checkpoints")
@@ -252,10 +258,45 @@ class PlainLog:
             out.setdefault(record.entry.thread, {})[record.seq] = record
         return {t: sorted(out[t].values(), key=lambda r: r.seq) for t in starts}
 
+    def whole_records(self, threads: Iterable[str]) -> list[Record]:
+        """Every whole record of these threads, in seq order (what a viewpoint replays:
+        an event's ``known_to`` is in its payload)."""
+        rows = self._db.of_threads(f"{_RECORD_SQL} FROM events", threads)
+        return list(readable(record_from_values, sorted(rows, key=itemgetter(0))))
+
+    def sizes(self, threads: Iterable[str] | None = None) -> dict[str, int]:
+        """How many records each thread (or those asked for) holds; all threads leave out
+        the log's own threads (``SYSTEM_THREADS``), which are not negotiations."""
+        db, select = self._db, "thread, count(*) FROM events"
+        if threads is not None:
+            return dict(db.of_threads(select, threads, tail=" GROUP BY thread"))
+        system = db.marks(len(SYSTEM_THREADS))
+        sql = f"SELECT {select} WHERE thread NOT IN ({system}) GROUP BY thread"
+        return dict(db.rows(sql, SYSTEM_THREADS))
+
+    def thread_groups(
+        self, threads: Iterable[str] | None, limit: int, after: str = ""
+    ) -> Iterator[list[str]]:
+        """Threads (all if None; those after the slug ``after``) in slug order, grouped so
+        that each group holds about ``limit`` records (a thread larger than that is a
+        group of its own): a batch of whole threads to read at a time, in bounded memory."""
+        group: list[str] = []
+        held = 0
+        for slug, size in sorted(self.sizes(threads).items()):
+            if slug <= after:
+                continue
+            if group and held + size > limit:
+                yield group
+                group, held = [], 0
+            group.append(slug)
+            held += size
+        if group:
+            yield group
+
     def find(self, keys: Iterable[Key]) -> dict[Key, Record]:
         """Stored records for the given keys that exist."""
         rows = self._db.of_keys(_RECORD_SQL, (tuple(k) for k in keys))
-        return {r.entry.key: r for r in readable(_record, rows)}
+        return {r.entry.key: r for r in readable(record_from_values, rows)}
 
     def amendments_of(self, targets: Iterable[Key]) -> dict[Key, list[Record]]:
         """Corrections and retractions of each target, in seq order."""
@@ -268,7 +309,7 @@ class PlainLog:
             params = [v for k in chunk for v in (k.thread, str(k))]
             rows += db.rows(f"SELECT {_RECORD_SQL} FROM events WHERE {where}", params)
         out: dict[Key, list[Record]] = {}
-        for record in sorted(readable(_record, rows), key=lambda r: r.seq):
+        for record in sorted(readable(record_from_values, rows), key=lambda r: r.seq):
             target = getattr(record.entry, "target", None)
             if isinstance(target, Key):
                 out.setdefault(target, []).append(record)
@@ -490,7 +531,7 @@ class PlainLog:
             where.append(f"seq <= {mark}")
             params.append(through_seq)
         sql = f"SELECT {_RECORD_SQL} FROM events WHERE {' AND '.join(where)} ORDER BY seq"
-        return list(readable(_record, self._db.rows(sql, params)))
+        return list(readable(record_from_values, self._db.rows(sql, params)))
 
     def known_after(self, starts: Mapping[str, dt.date | None]) -> dict[str, int]:
         """How many records of each thread are known after its day (None: all)."""
@@ -591,13 +632,15 @@ class PlainProjections:
 
 class PlainReader:
     """The reads of an ``asof`` from the stored projections, in one transaction: the
-    parts of the store a ``Snapshot`` can read (``log``, ``projections``), in plain SQL."""
+    parts of the store a ``Snapshot`` can read (``log``, ``projections``, ``names``), in
+    plain SQL."""
 
     def __init__(self, db: Driver) -> None:
         self._db = db
         self.upkeep = Upkeep(db)
         self.log = PlainLog(db)
         self.projections = PlainProjections(db, self.upkeep)
+        self.names = PlainNames(db)
 
     def revision(self) -> str | None:
         """The schema revision the database is at (Alembic's record of it)."""

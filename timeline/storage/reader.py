@@ -4,7 +4,6 @@ projections (thread states, checkpoints), the search index, the names."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -15,14 +14,12 @@ from timeline.core.codec import format_recorded_at
 from timeline.core.mapper import (
     COPIED,
     chain_row,
-    fold_record_from_row,
+    fold_record_from_values,
     readable,
-    record_from_row,
+    record_from_values,
 )
-from timeline.core.mapper import actor_names as payload_actor_names
 from timeline.core.model import (
     DEFAULT_STATUS,
-    SYSTEM_THREADS,
     TOKENS,
     FoldRecord,
     Hidden,
@@ -32,13 +29,14 @@ from timeline.core.model import (
 )
 from timeline.storage import _columns, plain
 from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
+from timeline.storage.names import PlainNames
 from timeline.storage.plain import Driver, PlainLog, PlainProjections, PlainReader
 from timeline.storage.progress import Upkeep
 from timeline.storage.schema import events, thread_states
 from timeline.storage.search import SearchReader
 from timeline.storage.tree import TreeReader
 
-__all__ = ["LogReader", "NameReader", "ProjectionReader", "Reader"]
+__all__ = ["LogReader", "ProjectionReader", "Reader"]
 
 T = TypeVar("T")
 
@@ -88,7 +86,7 @@ class LogReader(PlainLog):
         )
         if through_seq is not None:
             query = query.where(events.c.seq <= through_seq)
-        return self._select(query, threads, record_from_row)
+        return self._select(query, threads, record_from_values)
 
     def records_after(self, after: int, threads: Iterable[str] | None, limit: int) -> list[Record]:
         """The first ``limit`` whole records with seq > ``after`` (of ``threads``, all if
@@ -98,7 +96,7 @@ class LogReader(PlainLog):
         # each chunk of threads is limited on its own; the merge keeps the first ``limit``
         rows = self._rows(query.order_by(events.c.seq).limit(limit), threads)
         page = sorted(rows, key=lambda r: r.seq)[:limit]
-        return list(readable(record_from_row, (r._mapping for r in page)))
+        return list(readable(record_from_values, page))
 
     def fold_records(
         self,
@@ -117,26 +115,27 @@ class LogReader(PlainLog):
         )
         if through_seq is not None:
             query = query.where(events.c.seq <= through_seq)
-        return self._select(query, threads, fold_record_from_row)
+        return self._select(query, threads, fold_record_from_values)
 
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every whole record in seq order, streamed in batches (a backup of any size)."""
         query = select(*RECORD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
-        yield from readable(record_from_row, (r._mapping for r in self._conn.execute(query)))
+        yield from readable(record_from_values, self._conn.execute(query))
 
     def iter_fold_records(self, batch: int = 5000) -> Iterator[FoldRecord]:
         """Every record in seq order, streamed in batches, as the projector needs them."""
         # on the statement, not the connection: Connection.execution_options() would
         # change the connection itself, and stream every later statement too
         query = select(*FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
-        rows = (r._mapping for r in self._conn.execute(query))
-        yield from readable(fold_record_from_row, rows)
+        yield from readable(fold_record_from_values, self._conn.execute(query))
 
     def _select(
         self, query: Select[Any], threads: Iterable[str] | None, make: Callable[[Any], T]
     ) -> list[T]:
+        """The rows of ``query`` (its columns RECORD_COLUMNS or FOLD_COLUMNS, read by
+        position by ``make``) in seq order."""
         rows = sorted(self._rows(query.order_by(events.c.seq), threads), key=lambda r: r.seq)
-        return list(readable(make, (r._mapping for r in rows)))
+        return list(readable(make, rows))
 
     def _corrected_keep(self, threads: list[str] | None) -> ColumnElement[bool]:
         """Rows that date filters must keep: every amendment, and every corrected event (a
@@ -191,8 +190,7 @@ class LogReader(PlainLog):
         on each thread's amendments)."""
         query = select(*RECORD_COLUMNS).where(events.c.target.is_not(None))
         rows = in_chunks(self._conn, threads, where_in(query, events.c.thread))
-        ordered = (r._mapping for r in sorted(rows, key=lambda r: r.seq))
-        return list(readable(record_from_row, ordered))
+        return list(readable(record_from_values, sorted(rows, key=lambda r: r.seq)))
 
     def chain_rows(self) -> Iterator[ChainRow]:
         """Every row as verify sees it (see ``mapper.chain_row``), in seq order."""
@@ -207,36 +205,9 @@ class LogReader(PlainLog):
         for row in self._conn.execute(query):
             yield row.thread, row.hash
 
-    def sizes(self, threads: Iterable[str] | None = None) -> dict[str, int]:
-        """How many records each thread (or those asked for) holds; all threads leave out
-        the log's own threads (``SYSTEM_THREADS``), which are not negotiations."""
-        query = select(events.c.thread, func.count().label("n")).group_by(events.c.thread)
-        if threads is None:
-            query = query.where(events.c.thread.not_in(SYSTEM_THREADS))
-        return {r.thread: r.n for r in self._rows(query, threads)}
-
     def token_records(self) -> list[Record]:
         """The ``Token`` records: grants and revocations, in seq order."""
         return self.records([TOKENS])
-
-    def thread_groups(
-        self, threads: Iterable[str] | None, limit: int, after: str = ""
-    ) -> Iterator[list[str]]:
-        """Threads (all if None; those after the slug ``after``) in slug order, grouped so
-        that each group holds about ``limit`` records (a thread larger than that is a
-        group of its own): a batch of whole threads to read at a time, in bounded memory."""
-        group: list[str] = []
-        held = 0
-        for slug, size in sorted(self.sizes(threads).items()):
-            if slug <= after:
-                continue
-            if group and held + size > limit:
-                yield group
-                group, held = [], 0
-            group.append(slug)
-            held += size
-        if group:
-            yield group
 
 
 class ProjectionReader(PlainProjections):
@@ -276,41 +247,6 @@ class ProjectionReader(PlainProjections):
         return out
 
 
-class NameReader:
-    """The names the log uses: every actor and every issue, for the checks that a name
-    asked for exists (and the suggestions when it does not)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def actor_names(self) -> set[str]:
-        """Every name the log gives an actor: parties, positions' actors and ``known_to``,
-        as recorded and as corrected."""
-        names: set[str] = set()
-        for (actors,) in self._conn.execute(select(events.c.actors).distinct()):
-            names.update(json.loads(actors))
-        held = events.c.positions.is_not(None)
-        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
-            names.update(actor for actor, _, _ in json.loads(positions))
-        corrections = events.c.target.is_not(None) & (events.c.kind == "correction")
-        more = corrections | events.c.payload.like('%"known_to"%')
-        for (payload,) in self._conn.execute(select(events.c.payload).where(more)):
-            names.update(payload_actor_names(json.loads(payload)))
-        return names
-
-    def issue_names(self) -> set[str]:
-        """Every issue a stance was recorded on, as recorded and as corrected."""
-        names: set[str] = set()
-        held = events.c.positions.is_not(None)
-        for (positions,) in self._conn.execute(select(events.c.positions).distinct().where(held)):
-            names.update(issue for _, issue, _ in json.loads(positions))
-        amended = events.c.target.is_not(None) & (events.c.kind == "correction")  # by index
-        for (payload,) in self._conn.execute(select(events.c.payload).where(amended)):
-            changes = json.loads(payload)["set"]
-            names.update(str(x["issue"]).strip() for x in changes.get("positions") or ())
-        return names
-
-
 class Reader(PlainReader):
     """What may be read inside one transaction: the store's parts, each over the same
     connection — the log, the projections, the search index, the names."""
@@ -332,7 +268,7 @@ class Reader(PlainReader):
         self.log = log(conn, db, upkeep)
         self.projections = projections(conn, db, upkeep)
         self.search = search(conn, db, upkeep)
-        self.names = NameReader(conn)
+        self.names = PlainNames(db)
 
     def corruption(self) -> list[str]:
         """What the database itself reports damaged (SQLite's quick_check); [] if nothing."""

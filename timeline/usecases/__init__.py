@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         thread_slugs,
         threads,
         title,
+        viewpoint_as_of,
     )
     from timeline.usecases.rebuilding import PROJECTIONS, Rebuilt, rebuild
     from timeline.usecases.recording import (
@@ -169,6 +170,7 @@ __all__ = [
     "token_holder",
     "upcoming",
     "verify",
+    "viewpoint_as_of",
     "window",
 ]
 
@@ -243,6 +245,7 @@ _HOMES = {
     "title": "reading",
     "token_holder": "tokens",
     "upcoming": "scheduled",
+    "viewpoint_as_of": "reading",
     "verify": "maintenance",
 }
 

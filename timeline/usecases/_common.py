@@ -92,7 +92,7 @@ def require_name(wanted: Iterable[str], names: set[str], what: str) -> None:
         raise UnknownName(f"no {what} {name!r} in the log{hint}")
 
 
-def _current_names(r: Reader) -> tuple[set[str], set[str]]:
+def _current_names(r: PlainReader) -> tuple[set[str], set[str]]:
     """The parties and the issues of every thread as it stands: the names asked for are
     almost always among them, found without reading the log (its every payload, for the
     ``known_to`` names)."""
@@ -100,13 +100,13 @@ def _current_names(r: Reader) -> tuple[set[str], set[str]]:
     return {a for s in states for a in s.parties}, {p.issue for s in states for p in s.positions}
 
 
-def require_actor(r: Reader, viewer: str | None) -> None:
+def require_actor(r: PlainReader, viewer: str | None) -> None:
     """An actor the log names, or an error that suggests the closest names it has."""
     if viewer is not None and viewer not in _current_names(r)[0]:
         require_name([viewer], r.names.actor_names(), "actor")
 
 
-def require_filter(r: Reader, only: EventFilter | None) -> None:
+def require_filter(r: PlainReader, only: EventFilter | None) -> None:
     """The actors and the issue a filter names must be in the log."""
     if only is None or not (only.actors or only.issue is not None):
         return

@@ -4,7 +4,7 @@ export."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -72,21 +72,34 @@ def all_records(store: EventStore) -> list[Record]:
 
 
 def _viewpoint(
-    r: Reader,
+    r: PlainReader,
     threads: list[str] | None,
     day: dt.date,
     viewer: str,
-    past: Past,
     names: Names,
+    read: Callable[[list[str]], list[Record]],
 ) -> list[ThreadState]:
     """Every thread as ``viewer`` knew it on ``day``: a replay of whole records (they
-    hold ``known_to``), a group of whole threads at a time."""
+    hold ``known_to``) that ``read`` gives, a group of whole threads at a time."""
     out: list[ThreadState] = []
     for group in r.log.thread_groups(threads, EXPORT_BATCH):
-        read = r.log.records(group, with_titles=True, recorded_before=past[0], through_seq=past[1])
-        records = names.records(read)
-        out += project(records, as_of=day, viewer=viewer).values()
+        out += project(names.records(read(group)), as_of=day, viewer=viewer).values()
     return sorted(out, key=lambda s: s.thread)
+
+
+def viewpoint_as_of(
+    store: Readable, day: dt.date, viewer: str, thread: Threads = None
+) -> list[ThreadState]:
+    """``as_of`` as ``viewer`` knew it on ``day``, from the log as it stands, in the
+    plain reads a ``Snapshot`` has (a command that asks it loads no SQLAlchemy)."""
+    with store.reading() as r:
+        threads = only_threads(thread)
+        require_threads(r, threads or ())
+        require_actor(r, viewer)
+        names = names_of(r)
+        viewer = names.actor(viewer)
+        replayed = _viewpoint(r, threads, day, viewer, names, r.log.whole_records)
+        return with_upcoming(r, names.states(replayed), day, viewer)
 
 
 def as_of(
@@ -109,8 +122,10 @@ def as_of(
     ``recorded_before``, a ``viewer`` or an ``at_seq`` below the head (the log as it
     stood when its last record was that one) every record is replayed.
     """
-    if recorded_before is None and viewer is None and only is None and at_seq is None:
-        return stored_as_of(store, day, thread)
+    if recorded_before is None and only is None and at_seq is None:
+        if viewer is None:
+            return stored_as_of(store, day, thread)
+        return viewpoint_as_of(store, day, viewer, thread)
     with store.reading() as r:
         require_threads(r, only_threads(thread) or ())
         require_actor(r, viewer)
@@ -144,7 +159,11 @@ def _states(
     recorded); a viewpoint renames the records first, to match the viewer's names."""
     recorded_before, through = past
     if viewer is not None:
-        return names.states(_viewpoint(r, threads, day, viewer, past, names))
+
+        def read(group: list[str]) -> list[Record]:
+            return r.log.records(group, recorded_before=recorded_before, through_seq=through)
+
+        return names.states(_viewpoint(r, threads, day, viewer, names, read))
     if recorded_before is not None or through is not None:
         records = r.log.fold_records(
             threads,

@@ -27,6 +27,7 @@ from timeline.core.mapper.payload import (
 from timeline.core.mapper.rows import (
     COPIED,
     FOLD_FIELDS,
+    RECORD_FIELDS,
     ROW_FIELDS,
     chain_row,
     copied_columns,
@@ -34,6 +35,7 @@ from timeline.core.mapper.rows import (
     fold_record_from_values,
     readable,
     record_from_row,
+    record_from_values,
     row_values,
     to_row,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "COPIED",
     "FOLD_FIELDS",
     "PAYLOAD_SCHEMA",
+    "RECORD_FIELDS",
     "ROW_FIELDS",
     "actor_names",
     "canonical_payload",
@@ -57,6 +60,7 @@ __all__ = [
     "fold_record_from_values",
     "readable",
     "record_from_row",
+    "record_from_values",
     "row_values",
     "same_content",
     "stored_value",

@@ -189,20 +189,58 @@ def _stored_entry(payload: Any, kind: str) -> Entry:
     return entry
 
 
+def _payload(text: str, kind: str) -> Any:
+    """A stored payload, read as ``json.loads`` reads it. An event's by orjson, five times
+    faster: it holds texts and booleans only (``canonical_payload``), which both read
+    alike; orjson differs on numbers (an integer past 64 bits comes back a float), which
+    the other kinds may hold. What orjson refuses (an escaped lone surrogate, NaN),
+    json reads."""
+    if kind == "event":
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+# What a whole record reads of its row, in this order (see ``record_from_values``).
+RECORD_FIELDS = (
+    "seq",
+    "version",
+    "recorded_at",
+    "thread_title",
+    "kind",
+    "payload_schema",
+    "payload",
+    "prev_hash",
+    "hash",
+    "recorded_by",
+)
+
+
 def record_from_row(row: Row) -> Record:
-    """A whole record from its row (seq, version, recorded_at, thread_title, kind,
-    payload_schema, payload, prev_hash, hash, recorded_by)."""
-    payload = upcast(json.loads(row["payload"]), row["payload_schema"], row["seq"])
+    """A whole record from its row, read by name (RECORD_FIELDS)."""
+    return record_from_values(tuple(row[name] for name in RECORD_FIELDS))
+
+
+def record_from_values(values: Sequence[Any]) -> Record:
+    """A whole record from the RECORD_FIELDS of its row, in order."""
+    seq, version, recorded_at, thread_title, kind, schema, payload, prev_hash, hash_, by = values
     return Record(
-        row["seq"],
-        row["version"],
-        dt.datetime.fromisoformat(row["recorded_at"]),
-        _stored_entry(payload, row["kind"]),
-        row["thread_title"],
-        row["hash"],
-        row["prev_hash"],
-        row["recorded_by"],
+        seq,
+        version,
+        _moment(recorded_at),
+        _stored_entry(upcast(_payload(payload, kind), schema, seq), kind),
+        thread_title,
+        hash_,
+        prev_hash,
+        by,
     )
+
+
+@lru_cache(maxsize=4096)  # an import records its events at one moment
+def _moment(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
 
 
 def _day(value: Any) -> dt.date:
