@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from timeline._version import __version__
@@ -121,16 +122,13 @@ def _escape(value: str) -> str:
     return text
 
 
-def _fold(line: str, limit: int = 75) -> bytes:
-    """A content line, in UTF-8, folded at 75 octets as ``icalendar`` folds it: each
-    piece the most whole characters that fit in 74 octets, but for a backslash or a
+def _fold(data: bytes) -> bytes:
+    """A content line of 75 octets or more (in UTF-8) folded as ``icalendar`` folds it:
+    each piece the most whole characters that fit in 74 octets, but for a backslash or a
     caret at its end, which goes on with what it escapes."""
-    data = line.encode("utf-8")
-    if len(data) < limit:
-        return data
     cuts, start = [], 0
-    while len(data) - start >= limit:
-        end = start + limit - 1
+    while len(data) - start >= 75:
+        end = start + 74
         while data[end] & 0xC0 == 0x80:  # never inside a character
             end -= 1
         if data[end - 1] in b"\\^" and end - 1 > start:
@@ -141,11 +139,13 @@ def _fold(line: str, limit: int = 75) -> bytes:
     return b"\r\n ".join(cuts)
 
 
+@lru_cache(maxsize=4096)  # an import records its events in the same second
 def _stamp(moment: dt.datetime) -> str:
     m = moment.astimezone(dt.UTC)
     return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 
 
+@lru_cache(maxsize=65536)  # a log's events fall on far fewer days than it has events
 def _day(day: dt.date) -> str:
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
@@ -191,7 +191,8 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
         lines.append(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}")
     lines.append("END:VEVENT\r\n")
-    return b"\r\n".join([_fold(line) for line in lines])
+    # most lines are short: folded only when their UTF-8 reaches 75 octets
+    return b"\r\n".join([b if len(b := line.encode()) < 75 else _fold(b) for line in lines])
 
 
 def calendar_chunks(
