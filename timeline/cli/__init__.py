@@ -5,6 +5,10 @@ Heavy imports (SQLAlchemy, Alembic, YAML) happen inside the commands, so that
 amending (amend.py), reading (read.py), briefing (brief.py), exporting (export.py),
 looking after the database (admin.py), signing its checkpoints (signing.py), serving
 over HTTP (serve.py) and the tokens that may write through it (tokens.py).
+
+The command modules leave out ``from __future__ import annotations``: Typer reads every
+command's annotations at each start, and as strings each one is parsed and evaluated
+again (about 30 ms of a read command's 160 ms of CPU).
 """
 
 import gc

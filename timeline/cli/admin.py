@@ -1,7 +1,5 @@
 """Commands that look after the database: rebuild, verify, restore, db upgrade|current|grant."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Sequence
 from enum import StrEnum

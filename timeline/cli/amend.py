@@ -1,7 +1,5 @@
 """Commands that append what amends or names: correct, retract, retitle, alias."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

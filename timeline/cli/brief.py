@@ -1,7 +1,5 @@
 """The command that writes a briefing: report."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Commands that export: ics, jsonl (the lossless backup), timelinejs, events (to share)."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Iterable
 from enum import StrEnum

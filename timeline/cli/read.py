@@ -1,7 +1,5 @@
 """Commands that read: asof, threads, log, history, diff, secrets, lag, actors, issues."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Literal
 

@@ -1,7 +1,5 @@
 """Commands that record events: add, import (correct and retract are in ``amend``)."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +14,6 @@ from timeline.cli._fields import split_known_to, split_position, split_source
 from timeline.core.dates import parse_edtf
 from timeline.core.errors import TimelineError
 from timeline.core.model import EVENT_TYPES, STATUSES, is_slug
-from timeline.core.validate import text_field
 
 if TYPE_CHECKING:
     from timeline.api import CodedImport, ImportResult
@@ -156,6 +153,8 @@ def add(
     """
     env = env_of(ctx)
     if sys.stdin.isatty():
+        from timeline.core.validate import text_field
+
         thread = thread or _ask("Thread (slug)", _slug)
         date = date or _ask("Date (EDTF, e.g. 2022-01-26)", lambda v: parse_edtf(v).text)
         event_type = event_type or _ask(f"Type ({', '.join(EVENT_TYPES)})", _type)
@@ -370,7 +369,7 @@ def import_(
     _import_events(env, targets, allow_future, known_by, fmt is ImportFormat.csv)
 
 
-def _restore_deprecated(env: Env, backup: str, more: bool) -> None:
+def _restore_deprecated(env: "Env", backup: str, more: bool) -> None:
     from timeline.cli.admin import restore_file
 
     if more:
@@ -380,7 +379,7 @@ def _restore_deprecated(env: Env, backup: str, more: bool) -> None:
 
 
 def _import_events(
-    env: Env, targets: list[str], allow_future: bool, known_by: str | None, spreadsheets: bool
+    env: "Env", targets: list[str], allow_future: bool, known_by: str | None, spreadsheets: bool
 ) -> None:
     bar: Any = None
 
@@ -415,7 +414,7 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions) -> None:
+def _import_coded(env: "Env", fmt: ImportFormat, paths: list[str], o: CodedOptions) -> None:
     if not paths:
         raise TimelineError("name at least one FILE (or - for standard input)")
     report = env.timeline("write").import_coded(
@@ -437,7 +436,7 @@ def _import_coded(env: Env, fmt: ImportFormat, paths: list[str], o: CodedOptions
 _SHOWN = 10  # bad rows, events no rule takes: named one by one, the rest counted
 
 
-def _coded_warnings(report: CodedImport) -> None:
+def _coded_warnings(report: "CodedImport") -> None:
     shown = _SHOWN
     for warning in report.result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
@@ -453,7 +452,7 @@ def _coded_warnings(report: CodedImport) -> None:
         )
 
 
-def _coded_summary(report: CodedImport, o: CodedOptions) -> None:
+def _coded_summary(report: "CodedImport", o: CodedOptions) -> None:
     shown = _SHOWN
     r, n = report.result, report.rows
     left = [f"{report.folded:,} repeating another's event (folded into it)"]
@@ -485,7 +484,7 @@ def _coded_summary(report: CodedImport, o: CodedOptions) -> None:
     )
 
 
-def _summary(result: ImportResult, known_by: str | None) -> None:
+def _summary(result: "ImportResult", known_by: str | None) -> None:
     for w in result.warnings:
         typer.echo(f"Warning: {w}", err=True)
     files = f"{result.files} file{'s' if result.files != 1 else ''}"

@@ -5,8 +5,6 @@ fast as before. Each worker process makes its app from the settings the command 
 in its environment (``worker_app``), so one code path serves one worker or several.
 """
 
-from __future__ import annotations
-
 import gc
 import ipaddress
 import json
@@ -219,7 +217,7 @@ def serve(
         )
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> "FastAPI":
     """The app of one worker process, from the settings ``serve`` put in its environment."""
     from timeline.web import ServeConfig, create_app
 

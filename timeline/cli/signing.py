@@ -1,7 +1,5 @@
 """Commands for the log's signed checkpoints: key create, checkpoint, checkpoints."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

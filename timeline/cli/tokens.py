@@ -1,7 +1,5 @@
 """Commands for the tokens of `timeline serve`, each with its scopes: create, revoke, list."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 
