@@ -1018,6 +1018,16 @@ def test_a_title_that_would_display_reversed_is_shown_with_its_characters_escape
     assert not any(c in shown for c in "\u202e\u200b\U000e0041")
 
 
+def test_the_quick_check_for_unseen_characters_lets_none_of_them_by() -> None:
+    import sys
+
+    from timeline.formats.render import _MAYBE_UNSEEN, _UNSEEN
+
+    passed = [chr(c) for c in range(sys.maxunicode + 1) if not _MAYBE_UNSEEN.match(chr(c))]
+    assert len(passed) > 700  # ASCII, Latin, punctuation: what most output is made of
+    assert [c for c in passed if _UNSEEN.match(c)] == []
+
+
 def test_every_unicode_format_character_but_the_joiners_is_escaped_for_a_terminal() -> None:
     import sys
     import unicodedata
