@@ -9,8 +9,9 @@ start-up included), with their peak memory, each measured --runs times (default 
 the peers' are: the table gives the medians. ``asof`` is timed inside the process
 (p50 and p95 over 200 random threads and days anywhere in the corpus's range) and as
 whole commands (medians). Options: --events N (default 1,000,000) --threads N --seed N
---runs N --exports (also time the exports) --postgres URL (a PostgreSQL column; `make
-bench` starts a throwaway server).
+--runs N --exports (also time the exports but iCalendar's, always timed) --wide-events N
+(a second corpus over 10,000 threads for ``asof`` of them all; 0: none) --postgres URL
+(a PostgreSQL column; `make bench` starts a throwaway server).
 """
 
 from __future__ import annotations
@@ -192,13 +193,22 @@ import os, subprocess, sys
 out = open(sys.argv[1], "w") if sys.argv[1] else subprocess.DEVNULL
 child = subprocess.Popen(sys.argv[2:], stdout=out)
 _, status, usage = os.wait4(child.pid, 0)
-print(status, usage.ru_maxrss)
+print(status, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
 def timeline_rss(*args: str, db: str | Path, output: Path | None = None) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (MB) of one whole command (its output in
-    ``output``, if given).
+    ``output``, if given)."""
+    wall, mb, _ = timeline_usage(*args, db=db, output=output)
+    return wall, mb
+
+
+def timeline_usage(
+    *args: str, db: str | Path, output: Path | None = None
+) -> tuple[float, float, float]:
+    """Wall time (s), peak resident memory (MB) and CPU time (s, user and system) of one
+    whole command (its output in ``output``, if given).
 
     Through a small Python that starts it: a child forked from this process counts the
     bench's own memory (shared until exec) in its peak, which would measure the bench,
@@ -213,7 +223,7 @@ def timeline_rss(*args: str, db: str | Path, output: Path | None = None) -> tupl
     ).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"timeline {' '.join(args)} failed")
-    return time.perf_counter() - t0, int(out[1]) / 1024
+    return time.perf_counter() - t0, int(out[1]) / 1024, float(out[2])
 
 
 @dataclass
@@ -319,7 +329,26 @@ def _asof_rows(db: str, threads: int, rng: random.Random) -> list[Row]:
         for d in _days(rng, 7)
     ]
     every = [timeline("asof", d.isoformat(), "--format", "json", db=db) for d in _days(rng, 5)]
+    seen = [
+        timeline(
+            "asof",
+            d.isoformat(),
+            "--as",
+            rng.choice(ACTORS),
+            "--thread",
+            f"thread-{rng.randrange(threads):05d}",
+            db=db,
+        )
+        for d in _days(rng, 7)
+    ]
     return [
+        Row(  # a viewpoint replays the thread's whole records (known_to is in the payload)
+            "asof D --as A --thread T, whole command",
+            statistics.median(seen),
+            "s",
+            "< 0.3 s",
+            statistics.median(seen) < 0.3,
+        ),
         Row("asof D --thread T, in process, p50", p50, "ms", "< 20 ms", p50 < 20),
         Row("asof D --thread T, in process, p95", p95, "ms", "", True),
         Row(
@@ -527,6 +556,49 @@ def _rebuild_rows(
     return rows
 
 
+def _startup_rows(tmp: Path) -> list[Row]:
+    """The CPU a read command spends on a small log (the bundled events): what the
+    interpreter, the imports and the option parsing cost before the answer."""
+    db = tmp / "small.db"
+    timeline("import", "--bundled", db=db)
+    rows = []
+    for command in (("asof", "2022-02-02"), ("threads",)):
+        cpu = statistics.median(timeline_usage(*command, db=db)[2] for _ in range(9))
+        figure = f"start-up: timeline {' '.join(command)} on the bundled events, CPU"
+        rows.append(Row(figure, cpu, "s", "< 0.15 s", cpu < 0.15))
+    return rows
+
+
+def _export_ics_rows(db: str, n: int, tmp: Path, runs: int) -> list[Row]:
+    """The whole log as one calendar: the events written as RFC 5545 lines by timeline
+    itself (``formats/ics.py``), with its peak memory."""
+    out = tmp / "out.ics"
+    measured = [timeline_rss("export", "ics", "-o", str(out), db=db) for _ in range(runs)]
+    rate = n / statistics.median(secs for secs, _ in measured)
+    mb = max(mb for _, mb in measured)
+    size = out.stat().st_size / 1e6
+    out.unlink()
+    return [
+        Row(f"export ics ({size:.0f} MB)", rate, "/s", ">= 20,000/s", rate >= 20_000),
+        Row("export ics peak memory", mb, "MB", "< 200 MB", mb < 200),
+    ]
+
+
+def _wide_rows(tmp: Path, args: argparse.Namespace) -> list[Row]:
+    """``asof`` of every thread when there are 10,000 of them: a second corpus, of
+    --wide-events events over 10,000 threads, imported for it alone."""
+    threads, events = 10_000, args.wide_events
+    source, db = tmp / "wide.jsonl", tmp / "wide.db"
+    corpus(source, events, threads, args.seed)
+    timeline("import", str(source), db=db)
+    source.unlink()
+    rng = random.Random(args.seed)
+    every = [timeline("asof", d.isoformat(), db=db) for d in _days(rng, 5)]
+    _fresh(db)
+    figure = f"asof D, all {threads:,} threads ({events:,} events), whole command"
+    return [Row(figure, statistics.median(every), "s", "< 1.5 s", statistics.median(every) < 1.5)]
+
+
 def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
     import peers
 
@@ -605,8 +677,12 @@ def sqlite_column(corpus_path: Path, tmp: Path, args: argparse.Namespace) -> lis
             statistics.median(helps) < 0.25,
         )
     )
+    rows += _startup_rows(tmp)
+    rows += _export_ics_rows(str(db), n, tmp, args.runs)
+    if args.wide_events:
+        rows += _wide_rows(tmp, args)
     if args.exports:
-        for fmt in ("jsonl", "ics", "timelinejs"):
+        for fmt in ("jsonl", "timelinejs"):
             out = tmp / f"out.{fmt}"
             secs, mb = timeline_rss("export", fmt, "-o", str(out), db=str(db))
             rows.append(
@@ -641,6 +717,8 @@ def postgres_column(corpus_path: Path, url: str, args: argparse.Namespace) -> li
     rows += _search_rows(url, args, random.Random(args.seed))
     import_secs = statistics.median(secs for secs, _ in imports)
     rows += _tree_rows(url, random.Random(args.seed), import_secs)
+    with tempfile.TemporaryDirectory() as folder:
+        rows += _export_ics_rows(url, n, Path(folder), runs)
     _drop_all(url)
     return rows
 
@@ -684,7 +762,14 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--threads", type=int, default=1_000)
     ap.add_argument("--seed", type=int, default=2022)
-    ap.add_argument("--exports", action="store_true", help="also time the exports")
+    ap.add_argument("--exports", action="store_true", help="also time the other exports")
+    ap.add_argument(
+        "--wide-events",
+        type=int,
+        default=200_000,
+        help="events of a second corpus over 10,000 threads, for asof of every thread "
+        "(0: not measured)",
+    )
     ap.add_argument(
         "--gdelt-rows",
         type=int,

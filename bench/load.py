@@ -1,15 +1,18 @@
 """The service under load: many readers at once on loopback, for a bounded time, each
-asking in turn for one thread's state on a day, the threads, a thread's feed and the
-health check (the floor: what this machine's HTTP stack costs with no work behind it).
+asking in turn for one thread's state on a day, the threads, a thread's feed, the page,
+the feed of every event and the health check (the floor: what this machine's HTTP stack
+costs with no work behind it).
 
-Prints, per route, how many answers, p50, p95 and the slowest, any 5xx, and p95 beside
-the target (100 ms) and beside the health check's p95 under the same load.
+Prints, per route, how many answers, p50, p95 and the slowest, any 5xx, p95 beside the
+health check's p95 under the same load, and the target: within 2x of that floor and under
+100 ms wherever it allows, but for the feed of every event (under 1 s, once built); then
+the peak memory of each of the service's processes (under 500 MB).
 
 The load client is plain asyncio on keep-alive sockets (HTTP/1.1, gzip asked, bodies
 read and dropped): a general-purpose async HTTP client spends more CPU per request than
 the server on 2 cores, which would measure the client. Loopback only.
 
-    python bench/load.py [--events 100000 --threads 200] [--postgres URL] [--db DB]...
+    python bench/load.py [--events 200000 --threads 1000] [--postgres URL] [--db DB]...
                          [--readers 50] [--seconds 30] [--workers 2]
 
 By default ``bench.corpus``'s events, imported into a SQLite file and, with
@@ -44,6 +47,7 @@ TARGET_MS = 100.0
 class Route:
     name: str
     path: Callable[[random.Random], str]  # a path to ask, drawn anew each time
+    target_ms: float | None = None  # p95's; None: within 2x the health check's (see _verdict)
     latencies: list[float] = field(default_factory=list)  # ms
     errors: int = 0  # 5xx, or no answer
     statuses: dict[int, int] = field(default_factory=dict)
@@ -122,13 +126,30 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _verdict(r: Route, p95: float, floor95: float | None) -> tuple[str, bool]:
+    """The target of ``r`` and whether its p95 meets it: its own, or within 2x the
+    health check's p95 under the same load (the floor of this machine's HTTP stack), and
+    under 100 ms wherever that floor allows (it is under 100 ms itself)."""
+    if r.name == "health":
+        return "floor", True
+    if r.target_ms is not None:
+        return f"< {r.target_ms:.0f} ms", p95 < r.target_ms
+    if floor95 is None:
+        return f"< {TARGET_MS:.0f} ms", p95 < TARGET_MS
+    if floor95 < TARGET_MS / 2:
+        return f"< {TARGET_MS:.0f} ms", p95 < TARGET_MS
+    if floor95 < TARGET_MS:
+        return f"<= 2x health, < {TARGET_MS:.0f} ms", p95 <= 2 * floor95 and p95 < TARGET_MS
+    return "<= 2x health", p95 <= 2 * floor95
+
+
 def print_table(title: str, routes: list[Route], seconds: float) -> None:
     floor = next((r for r in routes if r.name == "health"), None)
     floor95 = _percentile(floor.latencies, 0.95) if floor and floor.latencies else None
     print(f"\n{title}")
     print(
         f"  {'route':<22}{'answers':>8}{'/s':>6}{'p50':>8}{'p95':>8}{'max':>8}{'5xx':>5}"
-        f"  {'p95 < 100 ms':<13}{'p95 / health':>12}"
+        f"  {'p95 / health':>12}  {'target':<26}"
     )
     for r in routes:
         if not r.latencies:
@@ -137,11 +158,12 @@ def print_table(title: str, routes: list[Route], seconds: float) -> None:
         p50 = statistics.median(r.latencies)
         p95 = _percentile(r.latencies, 0.95)
         ratio = f"{p95 / floor95:.1f}x" if floor95 else "-"
-        verdict = "pass" if p95 < TARGET_MS and not r.errors else "FAIL"
+        target, ok = _verdict(r, p95, floor95)
+        verdict = "" if r.name == "health" else "pass" if ok and not r.errors else "FAIL"
         print(
             f"  {r.name:<22}{len(r.latencies):>8}{len(r.latencies) / seconds:>6.0f}"
             f"{p50:>6.0f}ms{p95:>6.0f}ms{max(r.latencies):>6.0f}ms{r.errors:>5}"
-            f"  {verdict:<13}{ratio:>12}"
+            f"  {ratio:>12}  {target:<26}{verdict}"
         )
 
 
@@ -167,6 +189,9 @@ def routes_for(url: str) -> list[Route]:
         ),
         Route("threads", lambda rng: "/api/v1/threads"),
         Route("a thread's feed", lambda rng: f"/feeds/threads/{quote(rng.choice(slugs))}.ics"),
+        Route("the page", lambda rng: "/"),
+        # every event: built once per log head (web/warm.py), then served as it is
+        Route("/feeds/all.ics", lambda rng: "/feeds/all.ics", target_ms=1000.0),
     ]
 
 
@@ -177,8 +202,26 @@ def free_port() -> int:
         return port
 
 
+def _family(pid: int) -> list[int]:
+    """A process and all its descendants (Linux's /proc)."""
+    found = [pid]
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += _family(int(child))
+    return found
+
+
+def _peak_mb(pid: int) -> float:
+    """A process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @contextlib.contextmanager
-def serving(db: str, workers: int) -> Iterator[str]:
+def serving(db: str, workers: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [sys.executable, "-m", "timeline", "--db", db, "serve", "--port", str(port)]
     process = subprocess.Popen(
@@ -193,21 +236,26 @@ def serving(db: str, workers: int) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)
 
 
 def measure(db: str, title: str, readers: int, seconds: float, workers: int) -> list[Route]:
-    with serving(db, workers) as url:
+    with serving(db, workers) as (url, pid):
         routes = routes_for(url)
         run_load(url, routes, readers, min(3.0, seconds))  # warm up: start-up, caches
         routes = routes_for(url)
         run_load(url, routes, readers, seconds)
+        peaks = {p: _peak_mb(p) for p in _family(pid)}
     print_table(
         f"{title}: {readers} readers for {seconds:.0f} s, {workers} workers", routes, seconds
     )
+    largest = max(peaks.values())
+    verdict = "pass" if largest < 500 else "FAIL"
+    shown = ", ".join(f"{mb:.0f}" for mb in sorted(peaks.values(), reverse=True))
+    print(f"  peak memory of each process (MB): {shown}  target < 500 MB each  {verdict}")
     return routes
 
 
@@ -237,8 +285,8 @@ def databases(folder: Path, args: argparse.Namespace) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", action="append", help="a database as it is (repeat)")
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--threads", type=int, default=200)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--threads", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", default=os.environ.get("TIMELINE_TEST_POSTGRES_URL"))
     parser.add_argument("--readers", type=int, default=50)
