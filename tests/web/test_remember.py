@@ -165,11 +165,20 @@ def test_an_answer_too_big_to_hold_is_kept_whole_on_the_shelf(
     assert whole.status_code == 200 and len(whole.content) > 2000
     assert [p.name for p in shelf.iterdir() if p.name.startswith(".")] == []  # no half file
     assert len(list(shelf.iterdir())) == 1, list(shelf.iterdir())
+    streamed: list = []  # read from its file a piece at a time, never whole
+    pieces = remember_module._send_pieces
+    monkeypatch.setattr(remember_module, "PIECE", 500)
+    monkeypatch.setattr(
+        remember_module,
+        "_send_pieces",
+        lambda found, send: streamed.append(found) or pieces(found, send),
+    )
     with _app_over(db_url, shelf) as second:
         store = second.app.state.store  # type: ignore[attr-defined]
         monkeypatch.setattr(store, "export", lambda *a, **k: pytest.fail("computed again"))
         again = second.get(url, headers={"Accept-Encoding": "identity"})
         assert again.content == whole.content and again.headers["etag"] == whole.headers["etag"]
+        assert len(streamed) == 1 and streamed[0].body.closed
         tag = whole.headers["etag"]
         revalidated = second.get(url, headers={"If-None-Match": tag, "Accept-Encoding": "identity"})
         assert revalidated.status_code == 304

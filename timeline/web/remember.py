@@ -61,6 +61,16 @@ class _Held:
         return held + self.asked + 400
 
 
+@dataclass
+class _Shelved:
+    """An answer on the shelf too big to hold: its file, open after its head (the bytes
+    stay readable if the file is trimmed meanwhile), to be sent and closed."""
+
+    headers: list[tuple[bytes, bytes]]
+    etag: str
+    body: IO[bytes]
+
+
 class Shelf:
     """Answers on disk, in a folder every worker shares: one file an answer, named by a
     digest of its key, written whole under another name and then renamed (a reader never
@@ -77,14 +87,24 @@ class Shelf:
     def path(self, key: tuple[Any, ...]) -> Path:
         return self.folder / hashlib.sha256(repr(key).encode()).hexdigest()
 
-    def get(self, key: tuple[Any, ...]) -> _Held | None:
+    def get(self, key: tuple[Any, ...]) -> _Held | _Shelved | None:
+        """The answer kept under ``key``: read whole if it may be held in memory, else
+        open, to be sent a piece at a time (a reader of a whole calendar costs a worker
+        a piece of it, not all of it: fifty at once held 2 GB)."""
         try:
-            data = self.path(key).read_bytes()
-            head, _, body = data.partition(b"\n")
-            meta = orjson.loads(head)
+            f = self.path(key).open("rb")
+        except OSError:  # gone
+            return None
+        try:
+            meta = orjson.loads(f.readline(2**20))
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["headers"]]
-            return _Held(200, headers, body, meta["etag"], meta["asked"])
-        except (OSError, ValueError, KeyError, TypeError):  # gone, or not one of ours
+            etag, asked = meta["etag"], meta["asked"]
+            if os.fstat(f.fileno()).st_size - f.tell() > ONE_AT_MOST:
+                return _Shelved(headers, etag, f)  # (the sender closes it)
+            with f:
+                return _Held(200, headers, f.read(), etag, asked)
+        except (OSError, ValueError, KeyError, TypeError):  # not one of ours
+            f.close()
             return None
 
     def open(self, key: tuple[Any, ...]) -> tuple[IO[bytes], Path]:
@@ -282,18 +302,19 @@ class Remembered:
                 await self._compute(key, scope, receive, send)
             return
 
-    async def _recall(self, key: tuple[Any, ...]) -> _Held | None:
-        """The answer held in memory, or on the shelf (then held in memory too)."""
+    async def _recall(self, key: tuple[Any, ...]) -> _Held | _Shelved | None:
+        """The answer held in memory, or on the shelf (then held in memory too, unless
+        too big to hold)."""
         found = self.held.get(key)
         if found is not None:
             self.held.move_to_end(key)
             return found
         if self.shelf is None:
             return None
-        found = await run_in_threadpool(self.shelf.get, key)
-        if found is not None and len(found.body) <= ONE_AT_MOST:
-            self._hold(key, found)
-        return found
+        on_shelf = await run_in_threadpool(self.shelf.get, key)
+        if isinstance(on_shelf, _Held):
+            self._hold(key, on_shelf)
+        return on_shelf
 
     async def _compute(
         self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send
@@ -329,23 +350,39 @@ class Remembered:
             _, gone = self.held.popitem(last=False)
             self.size -= gone.size
 
-    async def _send(self, found: _Held, scope: Scope, send: Send) -> None:
+    async def _send(self, found: _Held | _Shelved, scope: Scope, send: Send) -> None:
         """The answer held, or 304 if the client holds it (as ``caching.answer`` does)."""
-        plain = found.etag.replace('-gzip"', '"')
-        tags = (plain, plain[:-1] + '-gzip"')
-        if matches(_header(scope, b"if-none-match"), tags):
-            headers = [
-                (k, v)
-                for k, v in found.headers
-                if k.lower() not in (b"content-length", b"content-encoding", b"content-type")
-            ]
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await _send_whole(found, send)
+        try:
+            plain = found.etag.replace('-gzip"', '"')
+            tags = (plain, plain[:-1] + '-gzip"')
+            if matches(_header(scope, b"if-none-match"), tags):
+                headers = [
+                    (k, v)
+                    for k, v in found.headers
+                    if k.lower() not in (b"content-length", b"content-encoding", b"content-type")
+                ]
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+            elif isinstance(found, _Shelved):
+                await _send_pieces(found, send)
+            else:
+                await _send_whole(found, send)
+        finally:
+            if isinstance(found, _Shelved):
+                found.body.close()
 
 
 async def _send_whole(answer: _Held, send: Send) -> None:
     start = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
     await send(start)
     await send({"type": "http.response.body", "body": answer.body})
+
+
+PIECE = 2**20  # what a worker reads of a shelved answer at a time
+
+
+async def _send_pieces(found: _Shelved, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": found.headers})
+    while piece := await run_in_threadpool(found.body.read, PIECE):
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
