@@ -175,7 +175,7 @@ def test_an_answer_too_big_to_hold_is_kept_whole_on_the_shelf(
     )
     with _app_over(db_url, shelf) as second:
         store = second.app.state.store  # type: ignore[attr-defined]
-        monkeypatch.setattr(store, "export", lambda *a, **k: pytest.fail("computed again"))
+        monkeypatch.setattr(store, "export_chunks", lambda *a, **k: pytest.fail("computed again"))
         again = second.get(url, headers={"Accept-Encoding": "identity"})
         assert again.content == whole.content and again.headers["etag"] == whole.headers["etag"]
         assert len(streamed) == 1 and streamed[0].body.closed
@@ -257,3 +257,35 @@ def test_an_answer_made_from_a_wrong_projection_is_not_held_past_its_rebuild(
     assert "Wrong" in titles()  # wrong, and held
     assert run("rebuild", "--only", "states").exit_code == 0
     assert "Wrong" not in titles()  # made again from the rebuilt states
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_calendar_made_in_a_file_is_the_one_made_in_memory(
+    imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """A whole export past caching.IN_MEMORY is made in a temporary file, gzipped there,
+    and sent from it a piece at a time: the same bytes (once unzipped), the same tag,
+    the same 304, as when it is made in memory."""
+    from timeline.web import caching
+
+    asked = {"Accept-Encoding": encoding}
+    config = ServeConfig(db=db_url, rate_limit=None, access_log=io.StringIO())
+    with TestClient(create_app(config)) as client:  # (no shelf: only the route's own)
+        _remembered(client).held_bytes = 0  # nothing held: each answer made anew
+        in_memory = client.get("/feeds/all.ics", headers=asked)
+        monkeypatch.setattr(caching, "IN_MEMORY", 1000)
+        monkeypatch.setattr(caching, "PIECE", 700)
+        read, sent = caching._read, []
+        monkeypatch.setattr(caching, "_read", lambda body: sent.append(body) or read(body))
+        in_a_file = client.get("/feeds/all.ics", headers=asked)
+        assert len(sent) == 1 and sent[0].closed  # sent from its file, which is gone
+        tag = in_a_file.headers["etag"]
+        held = client.get("/feeds/all.ics", headers={**asked, "If-None-Match": tag})
+    assert in_memory.status_code == in_a_file.status_code == 200
+    assert in_a_file.headers.get("content-encoding") == in_memory.headers.get("content-encoding")
+    assert in_a_file.content == in_memory.content  # (the client unzips both)
+    assert len(in_a_file.content) > 1000 and in_a_file.content.endswith(b"END:VCALENDAR\r\n")
+    assert tag == in_memory.headers["etag"] and held.status_code == 304
+    if encoding == "gzip":
+        assert in_a_file.headers["content-encoding"] == "gzip"
+        assert int(in_a_file.headers["content-length"]) < len(in_a_file.content)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +37,13 @@ def wait_for(done: Callable[[], bool], what: str, limit: float = 60.0) -> None:
 def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The formats of every export the service makes, in order."""
     formats: list[str] = []
-    original = Timeline.export
+    original = Timeline.export_chunks
 
-    def counting(self: Timeline, fmt: Any, **options: Any) -> bytes:
+    def counting(self: Timeline, fmt: Any, **options: Any) -> Iterator[bytes]:
         formats.append(str(fmt))
         return original(self, fmt, **options)
 
-    monkeypatch.setattr(Timeline, "export", counting)
+    monkeypatch.setattr(Timeline, "export_chunks", counting)
     return formats
 
 

@@ -14,7 +14,7 @@ from timeline.core.access import public_view
 from timeline.core.errors import TimelineError
 from timeline.formats.atom import AtomFeed, known_atom
 from timeline.web.access import Reader, reader_of, require_published
-from timeline.web.caching import answer
+from timeline.web.caching import answer, answer_pieces
 from timeline.web.params import AS, DAY, THREADS, filters, store_of
 from timeline.web.problems import Responses, documented
 
@@ -57,7 +57,7 @@ def _export(
     day = reader.maybe_asked(asof, "asof")
     if viewer is not None and day is None:
         raise TimelineError("as needs asof: a viewpoint is what an actor knew on a day")
-    body = store.export(
+    pieces = store.export_chunks(
         fmt,
         threads=threads,
         as_of=reader.cut(day),  # the public view: as known today, or on a day before
@@ -68,7 +68,7 @@ def _export(
         public=not reader.everything,
     )
     disposition = {"Content-Disposition": f'inline; filename="{filename}"'}
-    return answer(request, body, media_type, headers=disposition)
+    return answer_pieces(request, pieces, media_type, headers=disposition)
 
 
 @router.get(

@@ -121,14 +121,24 @@ async def _ask(app: ASGIApp, host: str, path: str) -> int:
         "state": {},
     }
     status = 0
+    asked, answered = False, asyncio.Event()
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        """The request, then, as a server does, nothing until the reader leaves: here
+        once the answer is whole (a streamed answer listens for that meanwhile)."""
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await answered.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
 
     await app(scope, receive, send)
     return status
