@@ -58,6 +58,8 @@ def seen_by(event: EventHead, viewer: str) -> dt.date:
 
 def knew_early(event: EventHead) -> list[tuple[str, dt.date]]:
     """The actors who knew the event before the public, with their day, by day then name."""
+    if event.date.last >= event.known and not (isinstance(event, Event) and event.known_to):
+        return []  # (most events: each actor's own day is the event's last, not earlier)
     early = [(a, d) for a, d in _own_days(event).items() if d < event.known]
     return sorted(early, key=lambda x: (x[1], x[0]))
 

@@ -122,6 +122,14 @@ def _escape(value: str) -> str:
     return text
 
 
+def _folded(line: str) -> str:
+    """``_fold`` of a line as text: most lines are short, and left as they are at the
+    cost of a length (a line of ASCII has as many octets as characters)."""
+    if len(line) < 75 and (line.isascii() or len(line.encode()) < 75):
+        return line
+    return _fold(line.encode()).decode()  # (a fold never cuts inside a character)
+
+
 def _fold(data: bytes) -> bytes:
     """A content line of 75 octets or more (in UTF-8) folded as ``icalendar`` folds it:
     each piece the most whole characters that fit in 74 octets, but for a backslash or a
@@ -191,8 +199,7 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
         lines.append(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}")
     lines.append("END:VEVENT\r\n")
-    # most lines are short: folded only when their UTF-8 reaches 75 octets
-    return b"\r\n".join([b if len(b := line.encode()) < 75 else _fold(b) for line in lines])
+    return "\r\n".join([_folded(line) for line in lines]).encode()
 
 
 def calendar_chunks(
@@ -224,9 +231,8 @@ def calendar_chunks(
     end = b"END:VCALENDAR\r\n"
     head = bytes(cal.to_ical())
     yield head[: -len(end)]
-    for items in batches:
-        for a in sorted(items, key=lambda a: a.date_order):
-            yield _event(a, day)
+    for items in batches:  # a batch a piece: one write for as many events
+        yield b"".join([_event(a, day) for a in sorted(items, key=lambda a: a.date_order)])
     yield end
 
 
