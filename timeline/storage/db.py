@@ -67,8 +67,10 @@ def make_engine(
     create_dirs: bool = False,
     must_exist: bool = False,
     busy_timeout: float = BUSY_TIMEOUT_S,
+    writes: bool = True,
 ) -> Engine:
     """An engine for ``url``. SQLite gets WAL, a busy timeout and real transactions.
+    ``writes``: an engine that will write gets a large page cache (``_WRITE_CACHE``).
 
     ``create_dirs`` creates the folder of an SQLite file (used for the default
     per-user location); for a path the user gave, a missing folder is an error.
@@ -108,7 +110,7 @@ def make_engine(
     engine = create_engine(u, connect_args={"timeout": busy_timeout})
     # an empty file only read stays empty: the switch to WAL would make it a database
     empty = bool(path) and must_exist and _is_empty(Path(str(path)))
-    _sqlite_setup(engine, busy_timeout, wal=not empty)
+    _sqlite_setup(engine, busy_timeout, wal=not empty, cache=_WRITE_CACHE if writes else None)
     return engine
 
 
@@ -186,7 +188,17 @@ def _is_empty(path: Path) -> bool:
         return False
 
 
-def _sqlite_setup(engine: Engine, busy_timeout: float, *, wal: bool = True) -> None:
+# The page cache of an engine that writes: 64 MiB, so that a large import's index pages
+# stay in memory instead of being written out and read back for every batch. One that
+# only reads keeps SQLite's own 2 MiB: a service holds a connection for each request at
+# once, and with 64 MiB each, fifty readers of a calendar of a big log took a gigabyte
+# and more in one worker.
+_WRITE_CACHE = "PRAGMA cache_size = -65536"
+
+
+def _sqlite_setup(
+    engine: Engine, busy_timeout: float, *, wal: bool = True, cache: str | None = None
+) -> None:
     # pysqlite's own transaction handling is off (isolation_level=None) and we emit
     # BEGIN ourselves: DEFERRED for reads, IMMEDIATE for writes, so a writer takes the
     # lock up front and waits out the busy timeout instead of failing halfway.
@@ -198,9 +210,8 @@ def _sqlite_setup(engine: Engine, busy_timeout: float, *, wal: bool = True) -> N
         if wal:
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
-        # 64 MiB of page cache (default 2 MiB): a large import's index pages stay in
-        # memory instead of being written out and read back for every batch
-        cur.execute("PRAGMA cache_size = -65536")
+        if cache is not None:
+            cur.execute(cache)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

@@ -74,6 +74,7 @@ def open_store(
         create_dirs=create_dirs and access == "write",
         must_exist=access != "write",
         busy_timeout=timeout,
+        writes=access == "write",
     )
     ensure_schema(engine, access)
     return EventStore(engine, timeout)
