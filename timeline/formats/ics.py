@@ -173,33 +173,39 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
     else:
         pending = e.announced is not None and (day is None or day < e.known)
         status = "TENTATIVE" if e.date.qualified or pending else "CONFIRMED"
-    lines = ["BEGIN:VEVENT", f"SUMMARY:{_escape(summary)}", f"DTSTART;VALUE=DATE:{_day(start)}"]
+    # the lines of text a record gives are folded (_folded); the others, of dates,
+    # numbers and fixed words, are shorter than 75 octets whatever the record
+    lines = [
+        "BEGIN:VEVENT",
+        _folded(f"SUMMARY:{_escape(summary)}"),
+        f"DTSTART;VALUE=DATE:{_day(start)}",
+    ]
     try:
         lines.append(f"DTEND;VALUE=DATE:{_day(start + days)}")
     except OverflowError:  # 9999-12-31 has no day after it: give the length instead
         lines.append(f"DURATION:P{days.days}D")
     lines += [
         f"DTSTAMP:{modified}",
-        f"UID:{_escape(f'{e.thread}/{e.id}@timeline')}",
+        _folded(f"UID:{_escape(f'{e.thread}/{e.id}@timeline')}"),
         f"SEQUENCE:{len(records) - 1}",
-        f"CATEGORIES:{_escape(e.thread)},{_escape(e.type)}",
+        _folded(f"CATEGORIES:{_escape(e.thread)},{_escape(e.type)}"),
         f"CREATED:{_stamp(a.original.recorded_at)}",
-        f"DESCRIPTION:{_escape(_description(a))}",
+        _folded(f"DESCRIPTION:{_escape(_description(a))}"),
         f"LAST-MODIFIED:{modified}",
         f"STATUS:{status}",
         "TRANSP:TRANSPARENT",
     ]
     url = next((s.url for s in e.sources if s.url and s.url.startswith(_WEB)), None)
     if url:
-        lines.append(f"URL:{url}")
+        lines.append(_folded(f"URL:{url}"))
     if e.announced is not None:
         lines.append(f"X-TIMELINE-ANNOUNCED:{e.announced.isoformat()}")
-    lines.append(f"X-TIMELINE-EDTF:{_escape(e.date.text)}")
+    lines.append(_folded(f"X-TIMELINE-EDTF:{_escape(e.date.text)}"))
     lines.append(f"X-TIMELINE-KNOWN:{a.public_known.isoformat()}")
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
-        lines.append(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}")
+        lines.append(_folded(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}"))
     lines.append("END:VEVENT\r\n")
-    return "\r\n".join([_folded(line) for line in lines]).encode()
+    return "\r\n".join(lines).encode()
 
 
 def calendar_chunks(
