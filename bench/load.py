@@ -239,7 +239,12 @@ def serving(db: str, workers: int) -> Iterator[tuple[str, int]]:
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # leave no process behind to load the machine
+            process.kill()
+            process.wait()
+            raise
 
 
 def measure(db: str, title: str, readers: int, seconds: float, workers: int) -> list[Route]:

@@ -89,7 +89,12 @@ def served(db: Path) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # leave no process behind to load the machine
+            process.kill()
+            process.wait()
+            raise
 
 
 def walk(url: str, moves: Sequence[dt.date], shots: Path | None = None) -> Walk:

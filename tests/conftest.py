@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -224,3 +225,16 @@ def run_ok(run: Run) -> Run:
         return result
 
     return invoke
+
+
+def stop(server: subprocess.Popen[Any], timeout: float = 30) -> tuple[Any, Any]:
+    """Stop a service a test started, and its output: SIGTERM, then SIGKILL if it has
+    not stopped within ``timeout`` (the test fails, and leaves no process behind to
+    load the machine for the tests after it)."""
+    server.terminate()
+    try:
+        return server.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.communicate()
+        raise

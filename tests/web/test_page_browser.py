@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import NOW
+from tests.conftest import NOW, stop
 from tests.web.test_page import DISCLOSED, IMG, SCRIPT, write_hostile
 
 if TYPE_CHECKING:
@@ -117,8 +117,7 @@ def _serve(folder: Path, *extra_files: Path) -> Iterator[Served]:
             pytest.fail("timeline serve did not answer within 20 s")
         yield Served(url, server)
     finally:
-        server.terminate()
-        server.communicate(timeout=10)
+        stop(server)
 
 
 @pytest.fixture

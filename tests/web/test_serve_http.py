@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from tests.conftest import EVENTS, NOW, Run
+from tests.conftest import EVENTS, NOW, Run, stop
 from timeline.web import ServeConfig, create_app
 from timeline.web.access import Publish
 from timeline.web.caching import GZIP_OVER, accepts_gzip
@@ -330,8 +330,7 @@ def test_timeline_serve_answers_over_a_real_socket(tmp_path: Path) -> None:
         else:
             pytest.fail("timeline serve did not answer within 20 s")
     finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=10)
+        _, stderr = stop(server)
     access = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert [(x["path"], x["status"], x["client"]) for x in access if x["client"] != "warm"] == [
         ("/api/v1/health", 200, "127.0.0.1")

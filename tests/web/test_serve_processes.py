@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVENTS, NOW
+from tests.conftest import EVENTS, NOW, stop
 
 THREAD = "russia-nato-security-guarantees"
 EVENT = {
@@ -76,8 +76,7 @@ def _serving(env: dict[str, str], workers: int) -> Iterator[str]:
             pytest.fail("timeline serve did not answer within 30 s")
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
 
 @pytest.mark.slow
