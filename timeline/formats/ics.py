@@ -74,7 +74,8 @@ def _text(value: str) -> Any:
     return _TEXT(value)
 
 
-def _description(a: EventView[Record]) -> str:
+def _description(a: EventView[Record], note: str) -> str:
+    """The DESCRIPTION's text (``note``: the date's, ``date_note``)."""
     e = a.record.event
     lines: list[str] = []
     r = a.retraction_entry
@@ -82,7 +83,6 @@ def _description(a: EventView[Record]) -> str:
         lines += [f"RETRACTED (known {r.known.isoformat()}): {r.reason}", ""]
     if e.summary:
         lines += [e.summary, ""]
-    note = date_note(e.date)
     lines.append(f"Date: {e.date.text}" + (f" ({note})" if note else ""))
     if e.announced is not None:
         lines.append(f"Scheduled: announced {e.announced.isoformat()}")
@@ -162,8 +162,12 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
     """One VEVENT, its properties in ``icalendar``'s order (its canonical ones, then the
     rest by name)."""
     e: Event = a.record.event
-    records = [a.original, *a.corrections, *([a.retraction] if a.retraction else [])]
-    modified = _stamp(max(r.recorded_at for r in records))
+    if a.corrections or a.retraction:
+        records = [a.original, *a.corrections, *([a.retraction] if a.retraction else [])]
+        modified = _stamp(max(r.recorded_at for r in records))
+    else:  # (most events: as recorded)
+        records = [a.original]
+        modified = _stamp(a.original.recorded_at)
     start, days = _span(e.date)
     note = date_note(e.date)
     summary = e.title + (f" ({note})" if note else "")
@@ -190,7 +194,7 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
         f"SEQUENCE:{len(records) - 1}",
         _folded(f"CATEGORIES:{_escape(e.thread)},{_escape(e.type)}"),
         f"CREATED:{_stamp(a.original.recorded_at)}",
-        _folded(f"DESCRIPTION:{_escape(_description(a))}"),
+        _folded(f"DESCRIPTION:{_escape(_description(a, note))}"),
         f"LAST-MODIFIED:{modified}",
         f"STATUS:{status}",
         "TRANSP:TRANSPARENT",

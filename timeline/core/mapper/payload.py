@@ -160,12 +160,14 @@ def _event_from_payload(p: Mapping[str, Any]) -> Event:
         actors=tuple(p["actors"]),
         title=p["title"],
         summary=p.get("summary"),
-        sources=tuple(Source(s["name"], s.get("url"), s.get("date")) for s in p.get("sources", ())),
+        sources=tuple(
+            [Source(s["name"], s.get("url"), s.get("date")) for s in p.get("sources", ())]
+        ),
         status=p.get("status"),
         positions=tuple(
-            Position(x["actor"], x["issue"], x["stance"]) for x in p.get("positions", ())
+            [Position(x["actor"], x["issue"], x["stance"]) for x in p.get("positions", ())]
         ),
-        refs=tuple(Key.stored(r) for r in p.get("refs", ())),
+        refs=tuple([Key.stored(r) for r in p.get("refs", ())]),
         known_given=p.get("known_given", True),
         known_to=_known_to(p.get("known_to")),
         announced=announced,
@@ -174,11 +176,15 @@ def _event_from_payload(p: Mapping[str, Any]) -> Event:
 
 
 def _known_to(value: Mapping[str, Any] | None) -> tuple[tuple[str, EdtfDate], ...]:
-    return tuple(sorted((_text(a), parse_edtf(as_date_text(d))) for a, d in (value or {}).items()))
+    if not value:  # (most events)
+        return ()
+    return tuple(sorted((_text(a), parse_edtf(as_date_text(d))) for a, d in value.items()))
 
 
 def _codes(value: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((str(k), _text(v)) for k, v in (value or {}).items()))
+    if not value:  # (all but coded data's)
+        return ()
+    return tuple(sorted((str(k), _text(v)) for k, v in value.items()))
 
 
 def entry_from_payload(p: Mapping[str, Any], kind: str) -> Entry:
