@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -275,10 +276,16 @@ def test_a_calendar_made_in_a_file_is_the_one_made_in_memory(
         in_memory = client.get("/feeds/all.ics", headers=asked)
         monkeypatch.setattr(caching, "IN_MEMORY", 1000)
         monkeypatch.setattr(caching, "PIECE", 700)
-        read, sent = caching._read, []
-        monkeypatch.setattr(caching, "_read", lambda body: sent.append(body) or read(body))
+        sent: list[caching._FileAnswer] = []
+
+        class Sent(caching._FileAnswer):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                sent.append(self)
+
+        monkeypatch.setattr(caching, "_FileAnswer", Sent)
         in_a_file = client.get("/feeds/all.ics", headers=asked)
-        assert len(sent) == 1 and sent[0].closed  # sent from its file, which is gone
+        assert len(sent) == 1 and sent[0].file.closed  # sent from its file, which is gone
         tag = in_a_file.headers["etag"]
         held = client.get("/feeds/all.ics", headers={**asked, "If-None-Match": tag})
     assert in_memory.status_code == in_a_file.status_code == 200
@@ -289,3 +296,36 @@ def test_a_calendar_made_in_a_file_is_the_one_made_in_memory(
     if encoding == "gzip":
         assert in_a_file.headers["content-encoding"] == "gzip"
         assert int(in_a_file.headers["content-length"]) < len(in_a_file.content)
+
+
+@pytest.mark.parametrize("size", [500, 5000])  # held in memory / passed on and shelved
+def test_an_answer_cut_off_is_never_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """A route whose answer stops before its last piece (a streamed answer whose reader
+    left) leaves nothing held and nothing on the shelf: the next reader gets it whole."""
+    import asyncio
+
+    monkeypatch.setattr(remember_module, "ONE_AT_MOST", 2000)
+    monkeypatch.setattr(remember_module, "_key", lambda scope: ("/feeds/all.ics", b"", 1))
+    sent: list[dict] = []
+
+    async def cut_off(scope: dict, receive: object, send: object) -> None:
+        start = {"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"x"')]}
+        await send(start)  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"a" * size, "more_body": True})  # type: ignore[operator]
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    remembered = remember_module.Remembered(cut_off, shelf=remember_module.Shelf(shelf))  # type: ignore[arg-type]
+    scope = {"type": "http", "method": "GET", "path": "/feeds/all.ics", "query_string": b""}
+    scope["headers"] = []
+    asyncio.run(remembered(scope, receive, send))  # type: ignore[arg-type]
+    assert all(m.get("status", 200) == 200 for m in sent)  # (a big one: what there was)
+    assert remembered.held == {} and list(shelf.iterdir()) == []

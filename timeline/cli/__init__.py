@@ -26,7 +26,9 @@ from timeline.cli import (  # noqa: F401 - registers them
 )
 from timeline.cli._app import app
 
-__all__ = ["BULK_COLLECTION", "app", "main"]
+__all__ = ["BULK_COLLECTION", "PYTHON_COLLECTION", "app", "main"]
+
+PYTHON_COLLECTION = gc.get_threshold()  # the interpreter's own, which `serve` puts back
 
 # The cyclic collector's thresholds for a command. A command is a short process whose
 # many objects (rows, records, states) are nearly all acyclic and live until it ends:

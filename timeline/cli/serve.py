@@ -28,7 +28,6 @@ __all__ = ["serve", "worker_app"]
 CONFIG_VAR = "TIMELINE_SERVE_CONFIG"  # the settings, as JSON, for the worker processes
 # how often each worker looks whether the log changed, to make the big answers ahead
 WARM_EVERY = 5.0
-DEFAULT_COLLECTION = (700, 10, 10)  # Python's own thresholds for its cyclic collector
 
 
 class Publish(StrEnum):
@@ -203,7 +202,9 @@ def serve(
         f"The page: {url}/ (the API: {url}/api/v1, its reference: {url}/docs); Ctrl-C stops",
         err=True,
     )
-    gc.set_threshold(*DEFAULT_COLLECTION)  # a long process: see cli.BULK_COLLECTION
+    from timeline.cli import PYTHON_COLLECTION
+
+    gc.set_threshold(*PYTHON_COLLECTION)  # a long process: see cli.BULK_COLLECTION
     with shelf:
         uvicorn.run(
             f"{__name__}:worker_app",

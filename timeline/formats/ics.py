@@ -74,7 +74,7 @@ def _text(value: str) -> Any:
     return _TEXT(value)
 
 
-def _description(a: EventView[Record], note: str) -> str:
+def _description(a: EventView[Record], note: str | None) -> str:
     """The DESCRIPTION's text (``note``: the date's, ``date_note``)."""
     e = a.record.event
     lines: list[str] = []

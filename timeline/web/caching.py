@@ -20,11 +20,13 @@ import hashlib
 import itertools
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO
 
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 __all__ = [
     "GZIP_OVER",
@@ -135,7 +137,7 @@ def answer_pieces(
     digest = hashlib.sha256()
     gzipped = accepts_gzip(request.headers.get("accept-encoding"))
     squeeze = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31) if gzipped else None  # 31: gzip
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed here, or by _read once sent
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed here, or once sent (_FileAnswer)
     try:
         for piece in itertools.chain(held, pieces):
             digest.update(piece)
@@ -146,6 +148,9 @@ def answer_pieces(
         out.seek(0)
     except BaseException:
         out.close()
+        close = getattr(pieces, "close", None)
+        if close is not None:  # an export stopped halfway: its read ends now
+            close()
         raise
     tag = '"' + digest.hexdigest()[:40] + '"'
     sent = {"Cache-Control": REVALIDATE, "Vary": "Accept-Encoding", **(headers or {})}
@@ -156,10 +161,23 @@ def answer_pieces(
     if gzipped:
         sent["Content-Encoding"] = "gzip"
     sent["Content-Length"] = str(length)
-    return StreamingResponse(_read(out), media_type=media_type, headers=sent)
+    return _FileAnswer(out, media_type=media_type, headers=sent)
 
 
-def _read(body: IO[bytes]) -> Iterator[bytes]:
-    with body:
-        while piece := body.read(PIECE):
-            yield piece
+class _FileAnswer(Response):
+    """An answer sent from an open file a piece at a time, the file closed once sent.
+    Whole whether the reader stays or leaves (the server drops what it can no longer
+    send), so that what remembers it never keeps one cut off; Starlette's streaming
+    answer stops when the reader leaves."""
+
+    def __init__(self, body: IO[bytes], media_type: str, headers: dict[str, str]) -> None:
+        super().__init__(media_type=media_type, headers=headers)
+        self.file = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with self.file:
+            start = {"type": "http.response.start", "status": self.status_code}
+            await send({**start, "headers": self.raw_headers})
+            while piece := await run_in_threadpool(self.file.read, PIECE):
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})

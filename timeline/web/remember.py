@@ -103,7 +103,7 @@ class Shelf:
                 return _Shelved(headers, etag, f)  # (the sender closes it)
             with f:
                 return _Held(200, headers, f.read(), etag, asked)
-        except (OSError, ValueError, KeyError, TypeError):  # not one of ours
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # not one of ours
             f.close()
             return None
 
@@ -181,8 +181,11 @@ class _Catch:
         self.size = 0
         self.passing = False
         self.shelved: tuple[IO[bytes], Path] | None = None
+        self.ended = False  # its last piece came: an answer cut off is never kept
 
     async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.ended = True
         if self.passing:
             if message["type"] == "http.response.body":
                 self._shelve(message.get("body", b""))
@@ -228,7 +231,7 @@ class _Catch:
         """The answer to keep in memory, if any (one on the shelf is kept there now)."""
         headers = [] if self.start is None else list(self.start.get("headers", []))
         etag = next((v.decode() for k, v in headers if k.lower() == b"etag"), None)
-        complete = self.start is not None and self.start["status"] == 200
+        complete = self.start is not None and self.start["status"] == 200 and self.ended
         if self.shelved is not None and self.shelf is not None:
             out, partial = self.shelved
             if etag is None or not complete:
