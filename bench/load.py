@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from pageload import free_port, stop  # (beside this file: bench/)
+
 TARGET_MS = 100.0
 
 
@@ -195,13 +197,6 @@ def routes_for(url: str) -> list[Route]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _family(pid: int) -> list[int]:
     """A process and all its descendants (Linux's /proc)."""
     found = [pid]
@@ -238,13 +233,7 @@ def serving(db: str, workers: int) -> Iterator[tuple[str, int]]:
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # leave no process behind to load the machine
-            process.kill()
-            process.wait()
-            raise
+        stop(process)
 
 
 def measure(db: str, title: str, readers: int, seconds: float, workers: int) -> list[Route]:

@@ -88,13 +88,19 @@ def served(db: Path) -> Iterator[str]:
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # leave no process behind to load the machine
-            process.kill()
-            process.wait()
-            raise
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Stop a service: SIGTERM, then SIGKILL if it has not stopped within ``timeout`` (the
+    bench fails, and leaves no process behind to load the machine)."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
 
 
 def walk(url: str, moves: Sequence[dt.date], shots: Path | None = None) -> Walk:

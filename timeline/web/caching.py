@@ -95,20 +95,35 @@ def answer(
 ) -> Response:
     """The answer (gzipped for a client that takes it, if over ``GZIP_OVER``), or 304
     Not Modified (same tag and cache headers, no body) if the client already holds it."""
-    tag = etag_of(body)
-    sent = {"Cache-Control": IMMUTABLE if immutable else REVALIDATE}
-    sent.update(headers or {})
     compressible = len(body) > GZIP_OVER
     gzipped = compressible and accepts_gzip(request.headers.get("accept-encoding"))
+    cache = IMMUTABLE if immutable else REVALIDATE
+    sent, held = _sent(request, etag_of(body), cache, compressible, gzipped, headers)
+    if held:
+        return Response(status_code=304, headers=sent)
+    if gzipped:
+        body = gzip.compress(body, GZIP_LEVEL, mtime=0)
+    return Response(body, media_type=media_type, headers=sent)
+
+
+def _sent(
+    request: Request,
+    tag: str,
+    cache: str,
+    compressible: bool,
+    gzipped: bool,
+    headers: dict[str, str] | None,
+) -> tuple[dict[str, str], bool]:
+    """The headers of an answer with this tag, and whether the client holds it (304:
+    the same headers, no body)."""
+    sent = {"Cache-Control": cache, **(headers or {})}
     if compressible:
         sent["Vary"] = "Accept-Encoding"
     sent["ETag"] = _gzipped_tag(tag) if gzipped else tag
-    if matches(request.headers.get("if-none-match"), (tag, _gzipped_tag(tag))):
-        return Response(status_code=304, headers=sent)
-    if gzipped:
+    held = matches(request.headers.get("if-none-match"), (tag, _gzipped_tag(tag)))
+    if gzipped and not held:
         sent["Content-Encoding"] = "gzip"
-        body = gzip.compress(body, GZIP_LEVEL, mtime=0)
-    return Response(body, media_type=media_type, headers=sent)
+    return sent, held
 
 
 def answer_pieces(
@@ -152,14 +167,11 @@ def answer_pieces(
         if close is not None:  # an export stopped halfway: its read ends now
             close()
         raise
-    tag = '"' + digest.hexdigest()[:40] + '"'
-    sent = {"Cache-Control": REVALIDATE, "Vary": "Accept-Encoding", **(headers or {})}
-    sent["ETag"] = _gzipped_tag(tag) if gzipped else tag
-    if matches(request.headers.get("if-none-match"), (tag, _gzipped_tag(tag))):
+    tag = '"' + digest.hexdigest()[:40] + '"'  # etag_of's, of the bytes as they came
+    sent, known = _sent(request, tag, REVALIDATE, True, gzipped, headers)
+    if known:  # the client holds it
         out.close()
         return Response(status_code=304, headers=sent)
-    if gzipped:
-        sent["Content-Encoding"] = "gzip"
     sent["Content-Length"] = str(length)
     return _FileAnswer(out, media_type=media_type, headers=sent)
 
