@@ -223,7 +223,7 @@ def fts5_settings(source: Path, folder: Path, runs: int) -> list[tuple[str, floa
         size = conn.execute("SELECT sum(length(block)) FROM fts_data").fetchone()[0]
         if not words:  # the same words for every setting: prefixes of words the texts hold
             bodies = [b for (b,) in conn.execute("SELECT body FROM texts WHERE id % 997 = 0")]
-            words = [w[:4].lower() for b in bodies for w in b.split() if w.isalpha()][:101]
+            words = _search_words(bodies)
         searches = []
         for a, b in itertools.pairwise(words):
             t0 = time.perf_counter()
@@ -296,3 +296,138 @@ def postgres_writes(url: str) -> float:
             conn.execute(f"DROP TABLE floor_{table}")
         conn.commit()
     return secs
+
+
+def _search_words(bodies: list[str]) -> list[str]:
+    """The words of every two-word search: prefixes of words the texts hold."""
+    return [w[:4].lower() for b in bodies for w in b.split() if w.isalpha()][:101]
+
+
+def sqlite_text_copy(source: Path, folder: Path, runs: int) -> list[tuple[str, float, float, str]]:
+    """Whether the search index needs its own copy of each event's text. In a copy of
+    ``source`` (median of ``runs``): (how the texts are held, seconds to index every
+    plain event as an import or a rebuild does, MB of texts stored, what FTS5's own
+    check of the index against its texts says). Kept: today's ``event_texts.body``,
+    computed from the payloads by SQL. Read through a view: ``body`` left empty, the
+    FTS5 table's content a view that computes it from the payload when asked."""
+    from timeline.core.mapper import PAYLOAD_SCHEMA
+    from timeline.storage.search import _PLAIN_EVENTS, _SQLITE_TEXT
+
+    db = folder / "texts.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    conn = _connect(db)
+    plain = _PLAIN_EVENTS.format(which="1")
+    fill = (
+        "INSERT INTO event_texts (thread, event_id, since, until, body) "
+        "SELECT e.thread, e.event_id, NULL, NULL, {body} " + plain + " ORDER BY e.seq"
+    )
+
+    def build(body: str, content: str) -> float:
+        conn.execute("INSERT INTO event_texts_fts(event_texts_fts) VALUES ('delete-all')")
+        conn.execute("DELETE FROM event_texts")
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(fill.format(body=body), {"schema": PAYLOAD_SCHEMA})
+        conn.execute(f"INSERT INTO event_texts_fts(rowid, body) SELECT id, body FROM {content}")
+        conn.execute("COMMIT")
+        return time.perf_counter() - t0
+
+    def check() -> str:
+        try:
+            conn.execute(
+                "INSERT INTO event_texts_fts(event_texts_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        except sqlite3.Error as e:
+            return f"fails: {e}"
+        return "ok"
+
+    out = []
+    kept = statistics.median(build(_SQLITE_TEXT, "event_texts") for _ in range(runs))
+    mb = conn.execute("SELECT sum(length(body)) FROM event_texts").fetchone()[0] / 1e6
+    out.append(("kept (event_texts.body, timeline's)", kept, mb, check()))
+    made = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'event_texts_fts'")
+    fts = made.fetchone()[0].replace("content='event_texts'", "content='event_text_bodies'")
+    conn.executescript(
+        f"""DROP TABLE event_texts_fts;
+        CREATE TABLE texts (id INTEGER PRIMARY KEY, thread TEXT NOT NULL,
+            event_id TEXT NOT NULL, since DATE, until DATE, body TEXT);
+        DROP TABLE event_texts;
+        ALTER TABLE texts RENAME TO event_texts;
+        CREATE INDEX ix_event_texts_key ON event_texts (thread, event_id);
+        CREATE VIEW event_text_bodies AS
+            SELECT t.id, coalesce(t.body, (SELECT {_SQLITE_TEXT} FROM events e
+                WHERE e.thread = t.thread AND e.event_id = t.event_id)) AS body
+            FROM event_texts t;
+        {fts};"""
+    )
+    viewed = statistics.median(build("NULL", "event_text_bodies") for _ in range(runs))
+    out.append(("read through a view of the payloads", viewed, 0.0, check()))
+    conn.close()
+    db.unlink()
+    return out
+
+
+# PostgreSQL: the tsvector kept in a column (timeline's) or only in the GIN index (on the
+# expression), and GIN's pending list (fastupdate) on or off.
+POSTGRES_TEXT_SETTINGS = {
+    "tsvector column + GIN (timeline's)": (
+        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', timeline_unaccent(body))) STORED",
+        "gin (tsv)",
+        "tsv",
+    ),
+    "tsvector column + GIN, fastupdate=off": (
+        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', timeline_unaccent(body))) STORED",
+        "gin (tsv) WITH (fastupdate = off)",
+        "tsv",
+    ),
+    "GIN on the expression, no column": (
+        None,
+        "gin ((to_tsvector('simple', timeline_unaccent(body))))",
+        "to_tsvector('simple', timeline_unaccent(body))",
+    ),
+}
+
+
+def postgres_text_settings(url: str, runs: int) -> list[tuple[str, float, float, float]]:
+    """The alternatives for PostgreSQL's search index, each a table fed the texts
+    timeline indexed (median of ``runs`` builds): (settings, seconds to build, MB of
+    the table with its index, median milliseconds of a search of two word prefixes,
+    as timeline asks)."""
+    import psycopg
+
+    out = []
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        bodies = [b for (b,) in conn.execute("SELECT body FROM event_texts WHERE id % 997 = 0")]
+        words = _search_words(bodies)
+        for name, (column, index, vector) in POSTGRES_TEXT_SETTINGS.items():
+            columns = "id bigint PRIMARY KEY, body text NOT NULL" + (
+                f", {column}" if column else ""
+            )
+            builds = []
+            for _ in range(runs):
+                conn.execute("DROP TABLE IF EXISTS bench_texts")
+                conn.execute(f"CREATE TABLE bench_texts ({columns})")
+                conn.execute(f"CREATE INDEX bench_texts_search ON bench_texts USING {index}")
+                conn.commit()
+                t0 = time.perf_counter()
+                conn.execute("INSERT INTO bench_texts (id, body) SELECT id, body FROM event_texts")
+                conn.commit()
+                builds.append(time.perf_counter() - t0)
+            conn.execute("ANALYZE bench_texts")
+            size = conn.execute("SELECT pg_total_relation_size('bench_texts')").fetchone()[0]
+            searches = []
+            for a, b in itertools.pairwise(words):
+                t0 = time.perf_counter()
+                conn.execute(
+                    f"SELECT id FROM bench_texts WHERE {vector} @@ "
+                    "to_tsquery('simple', timeline_unaccent(%s))",
+                    (f"{a}:* & {b}:*",),
+                ).fetchall()
+                searches.append(time.perf_counter() - t0)
+            conn.execute("DROP TABLE bench_texts")
+            conn.commit()
+            out.append(
+                (name, statistics.median(builds), size / 1e6, statistics.median(searches) * 1e3)
+            )
+    return out
