@@ -365,7 +365,7 @@ def _day(text: str | None) -> dt.date | None:
 
 def chunk(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Make every ``IN (...)`` list of the store this short, so chunking is exercised."""
-    monkeypatch.setattr("timeline.storage.plain.CHUNK", size)
+    monkeypatch.setattr("timeline.storage.driver.CHUNK", size)
 
 
 # ---- Writer.append -------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_the_store_holds_only_the_nodes_of_eight_leaves_and_more(store: EventSto
 def test_a_proof_reads_a_few_rows_not_the_log(
     store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from timeline.storage.plain import Driver
+    from timeline.storage.driver import Driver
 
     reads: list[int] = []
     rows = Driver.rows

@@ -501,13 +501,13 @@ def test_the_bundled_events_verify_clean(imported: Run) -> None:
 def test_many_corrections_are_matched_by_the_database(
     run: Run, iran: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import timeline.storage._columns
+    import timeline.storage.driver
 
     assert run("correct", "iran-nuclear-deal/jcpoa-agreed", "--date", "2015-07-14").exit_code == 0
     assert run("correct", "iran-nuclear-deal/adoption", "--title", "Adoption").exit_code == 0
     expected = asof_json(run, "2015-07-14")
     # more corrections than one IN (...) holds
-    monkeypatch.setattr(timeline.storage.plain, "CHUNK", 1)
+    monkeypatch.setattr(timeline.storage.driver, "CHUNK", 1)
     assert asof_json(run, "2015-07-14") == expected
     assert expected["threads"][0]["first"]["date"] == "2015-07-14"
 

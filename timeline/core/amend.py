@@ -137,10 +137,12 @@ def annotate(
     out: list[EventView[R]] = []
     for r in events:
         key = r.entry.key
-        mine: Sequence[tuple[R, Correction]] = sorted(
-            (f for f in fixes.get(key, ()) if f[1].key not in retractions),
-            key=lambda f: (f[1].known, f[0].seq),
-        )
+        mine: Sequence[tuple[R, Correction]] = ()
+        if key in fixes:  # (most events have no correction: no sort to make)
+            mine = sorted(
+                (f for f in fixes[key] if f[1].key not in retractions),
+                key=lambda f: (f[1].known, f[0].seq),
+            )
         effective = r
         if mine:
             fixes_ = [c for _, c in mine]

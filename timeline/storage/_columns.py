@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, and_, case, or_
+from sqlalchemy import ColumnElement, Connection, Select, String, case
 from sqlalchemy import type_coerce as coerce
 
 from timeline.core.mapper import FOLD_FIELDS, RECORD_FIELDS
-from timeline.storage.plain import chunks
+from timeline.storage.driver import chunks
 from timeline.storage.schema import events
 
-__all__ = ["FOLD_COLUMNS", "RECORD_COLUMNS", "by_keys", "in_chunks", "keys_match", "where_in"]
+__all__ = ["FOLD_COLUMNS", "RECORD_COLUMNS", "in_chunks", "where_in"]
 
 
 RECORD_COLUMNS = tuple(events.c[name] for name in RECORD_FIELDS)
@@ -48,14 +48,3 @@ def in_chunks(
 def where_in(query: Select[Any], column: ColumnElement[Any]) -> Callable[[list[Any]], Select[Any]]:
     """``query_for`` of ``in_chunks`` for ``query WHERE column IN (chunk)``."""
     return lambda chunk: query.where(column.in_(chunk))
-
-
-def keys_match(keys: list[Any]) -> ColumnElement[bool]:
-    """``(thread = ? AND event_id = ?) OR ...``: one index search per key on every
-    backend (SQLite reads a row-value ``IN`` by scanning the whole index)."""
-    return or_(*(and_(events.c.thread == t, events.c.event_id == i) for t, i in keys))
-
-
-def by_keys(query: Select[Any]) -> Callable[[list[Any]], Select[Any]]:
-    """``query_for`` of ``in_chunks`` for the rows of some (thread, event_id) keys."""
-    return lambda chunk: query.where(keys_match(chunk))

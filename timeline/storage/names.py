@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from timeline.core.mapper import actor_names as payload_actor_names
 
 if TYPE_CHECKING:
-    from timeline.storage.plain import Driver
+    from timeline.storage.driver import Driver
 
 __all__ = ["PlainNames"]
 

@@ -2,10 +2,8 @@
 the stored projections (states, checkpoints and the records known after them, aliases,
 scheduled events). ``Reader`` inherits them; ``snapshot.Snapshot`` serves them on a
 connection of its own, so that a whole ``timeline asof`` command never loads
-SQLAlchemy (importing it takes longer than the answer).
-
-The SQL is portable; only the parameter mark differs (``?``: sqlite3, ``%s``: psycopg),
-and SQLite holds days as ISO text where PostgreSQL has dates (``as_day``).
+SQLAlchemy (importing it takes longer than the answer). Their SQL runs through a
+``driver.Driver``; the reads of the page's window are ``window.WindowReads``.
 """
 
 from __future__ import annotations
@@ -36,24 +34,13 @@ from timeline.core.model import (
     ThreadState,
 )
 from timeline.core.stateform import state_from_json
-from timeline.core.window import Spot, Tally, Unit
+from timeline.storage import driver
+from timeline.storage.driver import Driver, as_day, chunks
 from timeline.storage.names import PlainNames
 from timeline.storage.progress import Upkeep
+from timeline.storage.window import WindowReads
 
-__all__ = [
-    "CHUNK",
-    "FOLD_SQL",
-    "SEQ",
-    "THREAD",
-    "Driver",
-    "PlainLog",
-    "PlainProjections",
-    "PlainReader",
-    "as_day",
-    "chunks",
-]
-
-CHUNK = 400  # keys per IN (...) query: well under every backend's bind-parameter limit
+__all__ = ["FOLD_SQL", "SEQ", "THREAD", "PlainLog", "PlainProjections", "PlainReader"]
 
 _RECORD_SQL = ", ".join(RECORD_FIELDS)
 # What the projector reads (mapper.FOLD_FIELDS, in order; rows read by position): no
@@ -67,147 +54,6 @@ SEQ, THREAD = FOLD_FIELDS.index("seq"), FOLD_FIELDS.index("thread")
 _POINT_FIELDS = ("thread", "day", "state", "horizon", "max_seq", "records")
 
 
-def as_day(value: dt.date | str) -> dt.date:
-    """A day as the driver gives it: a date, or ISO text on SQLite."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _spot(row: Sequence[Any]) -> Spot:
-    thread, event_id, first, last, known, announced, kind = row
-    return Spot(
-        Key(thread, event_id),
-        as_day(first),
-        as_day(last),
-        as_day(known),
-        None if announced is None else as_day(announced),
-        kind,
-    )
-
-
-def _spot_with_parts(row: Sequence[Any]) -> Spot:
-    *where, actors, positions, status = row
-    held = [(p[0], p[1]) for p in orjson.loads(positions)] if positions else []
-    holders = frozenset(orjson.loads(actors)) | {h for h, _ in held}
-    issues = frozenset(issue for _, issue in held)
-    return _spot(where)._replace(holders=holders, issues=issues, status=status)
-
-
-def chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
-    """The sorted, distinct keys, CHUNK at a time: an ``IN (...)`` list short enough for
-    every backend."""
-    wanted = sorted(set(keys))
-    for i in range(0, len(wanted), CHUNK):
-        yield wanted[i : i + CHUNK]
-
-
-class Driver:
-    """A DB-API connection (inside the transaction of its user) and its SQL dialect."""
-
-    def __init__(self, connection: Any, backend: str) -> None:
-        self.connection = connection
-        self.backend = backend
-        self.mark = "%s" if backend == "postgresql" else "?"
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """All rows of one statement, as the driver's own tuples."""
-        cursor = self.connection.cursor()
-        try:
-            if params:
-                cursor.execute(sql, tuple(params))
-            else:  # psycopg reads no placeholders in a statement without parameters
-                cursor.execute(sql)
-            rows: list[Any] = cursor.fetchall()
-            return rows
-        finally:
-            cursor.close()
-
-    def marks(self, n: int) -> str:
-        return ", ".join([self.mark] * n)
-
-    def day(self, value: dt.date) -> Any:
-        """A day as a parameter: SQLite compares the ISO text it stores."""
-        return value.isoformat() if self.backend == "sqlite" else value
-
-    def of_threads(
-        self,
-        select: str,
-        threads: Iterable[str],
-        where: str = "",
-        params: Sequence[Any] = (),
-        tail: str = "",
-    ) -> list[Any]:
-        """The rows of ``SELECT select WHERE [where AND] thread IN (...) [tail]`` for
-        every thread, a chunk of them at a time (``params``: those of ``where``; a
-        ``tail`` such as GROUP BY thread sees one chunk)."""
-        out: list[Any] = []
-        for chunk in chunks(threads):
-            cond = f"{where} AND " if where else ""
-            sql = f"SELECT {select} WHERE {cond}thread IN ({self.marks(len(chunk))}){tail}"
-            out += self.rows(sql, (*params, *chunk))
-        return out
-
-    def of_keys(self, columns: str, keys: Iterable[tuple[str, ...]]) -> list[Any]:
-        """The rows (these columns) of the (thread, event_id) keys that exist."""
-        wanted = sorted(set(keys))
-        if not wanted:
-            return []
-        if self.backend == "postgresql":  # the keys as two arrays, joined on the index
-            sql = (
-                f"SELECT {columns} FROM events e JOIN "
-                "unnest(%s::text[], %s::text[]) AS k(t, i) "
-                "ON e.thread = k.t AND e.event_id = k.i"
-            )
-            return self.rows(sql, ([t for t, _ in wanted], [i for _, i in wanted]))
-        # (thread = ? AND event_id = ?) OR ...: one index search per key (SQLite reads a
-        # row-value IN by scanning the whole index)
-        out: list[Any] = []
-        for chunk in chunks(wanted):
-            where = " OR ".join([f"(thread = {self.mark} AND event_id = {self.mark})"] * len(chunk))
-            params = [v for key in chunk for v in key]
-            out += self.rows(f"SELECT {columns} FROM events WHERE {where}", params)
-        return out
-
-    def known_between(
-        self,
-        select: str,
-        ranges: Iterable[tuple[str, dt.date | None]],
-        until: dt.date | None,
-        tail: str = "",
-    ) -> list[Any]:
-        """The rows of ``SELECT select FROM events`` (then ``tail``) of the records of
-        each thread known after its day (None: from the first) up to ``until`` (None: no
-        end), one index range each: on PostgreSQL one query that joins the ranges, given
-        as arrays, on the (thread, known) index; elsewhere ORs of ranges, 300 at a time."""
-        items = sorted(ranges)
-        if not items:
-            return []
-        if self.backend == "postgresql":
-            sql = (
-                f"SELECT {select} FROM events JOIN unnest(%s::text[], %s::date[]) AS k(t, a) "
-                "ON thread = k.t AND (k.a IS NULL OR known > k.a)"
-                + (" AND known <= %s" if until is not None else "")
-            )
-            arrays = ([t for t, _ in items], [a for _, a in items])  # None: from the first
-            return self.rows(sql + tail, (*arrays, *(() if until is None else (until,))))
-        out: list[Any] = []
-        for i in range(0, len(items), 300):  # three parameters each
-            terms, params = [], []
-            for thread, after in items[i : i + 300]:
-                term, values = [f"thread = {self.mark}"], [thread]
-                if after is not None:
-                    term.append(f"known > {self.mark}")
-                    values.append(self.day(after))
-                if until is not None:
-                    term.append(f"known <= {self.mark}")
-                    values.append(self.day(until))
-                terms.append("(" + " AND ".join(term) + ")")
-                params += values
-            out += self.rows(
-                f"SELECT {select} FROM events WHERE {' OR '.join(terms)}{tail}", params
-            )
-        return out
-
-
 def _point(row: Sequence[Any]) -> Checkpoint:
     thread, day, state, horizon, max_seq, records = row
     parsed = None if state is None else state_from_json(state, "checkpoints")
@@ -216,10 +62,12 @@ def _point(row: Sequence[Any]) -> Checkpoint:
 
 class PlainLog:
     """The log's reads in plain SQL: records by key, by thread and known day, and what
-    a replay needs to continue a thread from a checkpoint."""
+    a replay needs to continue a thread from a checkpoint; ``window``: where events lie
+    and how many, for the page's window."""
 
     def __init__(self, db: Driver) -> None:
         self._db = db
+        self.window = WindowReads(db)
 
     def head(self) -> int:
         """The log's last seq (0 if empty): seq runs 1..n, so it is also the count, read
@@ -257,6 +105,104 @@ class PlainLog:
         for record in readable(fold_record_from_values, amended):
             out.setdefault(record.entry.thread, {})[record.seq] = record
         return {t: sorted(out[t].values(), key=lambda r: r.seq) for t in starts}
+
+    def records(
+        self,
+        threads: Iterable[str] | None = None,
+        *,
+        known_by: dt.date | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        with_titles: bool = False,
+        recorded_before: dt.datetime | None = None,
+        through_seq: int | None = None,
+    ) -> list[Record]:
+        """Whole records in seq order: of ``threads`` (all if None), known by a day,
+        overlapping [since, until], up to ``through_seq``. See ``_filtered`` for what each
+        filter keeps."""
+        filters = (known_by, since, until, with_titles, recorded_before, through_seq)
+        rows = self._filtered(_RECORD_SQL, threads, *filters)
+        return list(readable(record_from_values, sorted(rows, key=itemgetter(0))))
+
+    def fold_records(
+        self,
+        threads: Iterable[str] | None = None,
+        *,
+        known_by: dt.date | None = None,
+        with_titles: bool = False,
+        recorded_before: dt.datetime | None = None,
+        through_seq: int | None = None,
+    ) -> list[FoldRecord]:
+        """Records as the projector needs them (events without their payloads), in seq
+        order, with the same filters as ``records``."""
+        filters = (known_by, None, None, with_titles, recorded_before, through_seq)
+        rows = self._filtered(FOLD_SQL, threads, *filters)
+        return list(readable(fold_record_from_values, sorted(rows, key=itemgetter(SEQ))))
+
+    def _filtered(
+        self,
+        select: str,
+        threads: Iterable[str] | None,
+        known_by: dt.date | None,
+        since: dt.date | None,
+        until: dt.date | None,
+        with_titles: bool,
+        recorded_before: dt.datetime | None,
+        through_seq: int | None,
+    ) -> list[Any]:
+        """The rows (``select``) of the records of ``threads`` (all if None) known by a
+        day, overlapping [since, until], up to a seq.
+
+        ``with_titles`` also keeps not-yet-known records that name their thread, so the
+        projector can label a thread with its latest title. ``recorded_before`` keeps
+        records this database had at that time (recorded_at <= it). Date filters apply
+        to events; corrections and retractions always come along."""
+        db, mark = self._db, self._db.mark
+        where: list[str] = []
+        params: list[Any] = []
+        if known_by is not None or since is not None or until is not None:
+            keep, kept = self._corrected_keep(threads)
+            if known_by is not None:
+                # a scheduled event is known once announced, before it counts
+                titled = " OR thread_title IS NOT NULL" if with_titles else ""
+                where.append(f"(known <= {mark} OR announced <= {mark} OR {keep}{titled})")
+                params += [db.day(known_by), db.day(known_by), *kept]
+            if since is not None:
+                where.append(f"(date_last >= {mark} OR {keep})")
+                params += [db.day(since), *kept]
+            if until is not None:
+                where.append(f"(date_first <= {mark} OR {keep})")
+                params += [db.day(until), *kept]
+        if recorded_before is not None:
+            where.append(f"recorded_at <= {mark}")
+            params.append(format_recorded_at(recorded_before))
+        if through_seq is not None:
+            where.append(f"seq <= {mark}")
+            params.append(through_seq)
+        cond = " AND ".join(where)
+        if threads is not None:
+            return db.of_threads(f"{select} FROM events", threads, cond, params)
+        return db.rows(f"SELECT {select} FROM events" + (f" WHERE {cond}" if cond else ""), params)
+
+    def _corrected_keep(self, threads: Iterable[str] | None) -> tuple[str, list[str]]:
+        """The condition (and its parameters) of the rows date filters must keep: every
+        amendment, and every corrected event (a correction in effect may move its dates;
+        the caller filters again)."""
+        db, mark = self._db, self._db.mark
+        select, where = "target FROM events", "kind = 'correction'"
+        if threads is None:
+            rows = db.rows(f"SELECT {select} WHERE {where}")
+        else:
+            rows = db.of_threads(select, threads, where)
+        targets = sorted({Key.stored(t) for (t,) in rows})
+        if len(targets) > driver.CHUNK:  # many: let the database match them (a correction is
+            # in its target's thread: those of other threads match no row read)
+            corrected = f"SELECT {select} WHERE {where}"
+            return f"(kind <> 'event' OR thread || '/' || event_id IN ({corrected}))", []
+        if not targets:
+            return "kind <> 'event'", []
+        either = " OR ".join([f"(thread = {mark} AND event_id = {mark})"] * len(targets))
+        return f"(kind <> 'event' OR {either})", [v for key in targets for v in key]
 
     def whole_records(self, threads: Iterable[str]) -> list[Record]:
         """Every whole record of these threads, in seq order (what a viewpoint replays:
@@ -379,120 +325,6 @@ class PlainLog:
             rows = self._db.of_threads(select, threads, where, (day,))
         latest = sorted(rows, key=lambda r: (as_day(r[2]), r[3]), reverse=True)[:limit]
         return [Key(t, i) for t, i, _, _ in latest]
-
-    def spots(
-        self,
-        known_by: dt.date,
-        since: dt.date,
-        until: dt.date,
-        threads: Sequence[str] | None = None,
-        *,
-        parts: bool = False,
-    ) -> list[Spot]:
-        """Where each event lies whose date (as recorded) overlaps [since, until] and
-        that is known or announced by a day, of some threads (None: all): its days and
-        type from the log's columns, no payload read; with ``parts``, also the names,
-        issues and status a filter looks at. Corrections are not applied: the caller
-        reads the views of amended events (``amended``) instead."""
-        mark, db = self._db.mark, self._db
-        select = "thread, event_id, date_first, date_last, known, announced, type"
-        if parts:
-            select += ", actors, positions, status"
-        where = (
-            f"kind = 'event' AND date_last >= {mark} AND date_first <= {mark} "
-            f"AND (known <= {mark} OR announced <= {mark})"
-        )
-        day = db.day(known_by)
-        params = (db.day(since), db.day(until), day, day)
-        if threads is None:
-            rows = db.rows(f"SELECT {select} FROM events WHERE {where}", params)
-        else:
-            rows = db.of_threads(f"{select} FROM events", threads, where, params)
-        return [(_spot_with_parts if parts else _spot)(row) for row in rows]
-
-    def spots_of(
-        self, keys: Iterable[Key], known_by: dt.date, since: dt.date, until: dt.date
-    ) -> list[Spot]:
-        """``spots`` of some events (those a search found), with their parts."""
-        select = (
-            "thread, event_id, date_first, date_last, known, announced, type, actors, "
-            "positions, status, kind"
-        )
-        found = []
-        for row in self._db.of_keys(select, keys):
-            spot = _spot_with_parts(row[:-1])
-            public = spot.known <= known_by or (spot.announced and spot.announced <= known_by)
-            if row[-1] == "event" and spot.last >= since and spot.first <= until and public:
-                found.append(spot)
-        return found
-
-    def tallies(
-        self,
-        known_by: dt.date,
-        since: dt.date,
-        until: dt.date,
-        unit: Unit,
-        share: int,
-        threads: Sequence[str] | None = None,
-        types: Sequence[str] = (),
-    ) -> list[Tally]:
-        """The events ``spots`` would read (of ``types``, if any), but those a correction
-        or retraction names, counted by the database as ``core.window.tally`` counts
-        spots: by thread, unit, type and lateness, naming them when they are no more
-        than ``share``."""
-        mark, db = self._db.mark, self._db
-        first = f"CASE WHEN date_first < {mark} THEN {mark} ELSE date_first END"
-        if db.backend == "postgresql":
-            months = (
-                f"(EXTRACT(YEAR FROM {first})::int * 12 + EXTRACT(MONTH FROM {first})::int - 1)"
-            )
-            days = f"({first} - DATE '0001-01-01' + 1)"
-        else:  # ISO text: 0001-01-01 is julian day 1721425.5
-            months = (
-                f"(CAST(substr({first}, 1, 4) AS INTEGER) * 12 "
-                f"+ CAST(substr({first}, 6, 2) AS INTEGER) - 1)"
-            )
-            days = f"CAST(julianday({first}) - 1721424.5 AS INTEGER)"
-        if unit.months:
-            index, uses = f"{months} / {unit.months}", 4
-        else:
-            index, uses = (f"({days} - 1) / 7" if unit.weekly else days), 2
-        late = "CASE WHEN announced IS NULL AND known > date_last THEN 1 ELSE 0 END"
-        amended = (
-            "EXISTS (SELECT 1 FROM events a WHERE a.thread = e.thread "
-            "AND a.target = e.thread || '/' || e.event_id)"
-        )
-        where = (
-            f"e.kind = 'event' AND e.date_last >= {mark} AND e.date_first <= {mark} "
-            f"AND (e.known <= {mark} OR e.announced <= {mark}) AND NOT {amended}"
-        )
-        day, start = db.day(known_by), db.day(since)
-        params: list[Any] = [start] * uses + [start, db.day(until), day, day]
-        if types:
-            where += f" AND e.type IN ({db.marks(len(types))})"
-            params += types
-        ids = (
-            "string_agg(e.event_id, ',')"
-            if db.backend == "postgresql"
-            else "group_concat(e.event_id)"
-        )
-        select = (
-            f"SELECT e.thread, {index} AS unit, e.type, {late} AS late, count(*), "
-            f"CASE WHEN count(*) <= {int(share)} THEN {ids} END FROM events e"
-        )
-        group = " GROUP BY e.thread, unit, e.type, late"
-        if threads is None:
-            rows = db.rows(f"{select} WHERE {where}{group}", params)
-        else:
-            rows = []
-            for chunk in chunks(threads):
-                sql = f"{select} WHERE {where} AND e.thread IN ({db.marks(len(chunk))}){group}"
-                rows += db.rows(sql, (*params, *chunk))
-        # an id is a slug: never a comma
-        return [
-            Tally(t, int(u), ty, bool(la), n, tuple(sorted(ids.split(","))) if ids else ())
-            for t, u, ty, la, n, ids in rows
-        ]
 
     def amended(self, threads: Sequence[str] | None = None) -> set[Key]:
         """The events (of some threads; None: all) that a correction or a retraction

@@ -10,7 +10,7 @@ from timeline.core.errors import DatabaseError
 from timeline.core.progress import VERSIONS, Progress, unusable
 
 if TYPE_CHECKING:  # plain.py reads through this module: it is not imported back
-    from timeline.storage.plain import Driver
+    from timeline.storage.driver import Driver
 
 __all__ = ["Upkeep"]
 

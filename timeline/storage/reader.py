@@ -3,14 +3,12 @@ projections (thread states, checkpoints), the search index, the names."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from timeline.core.chain import ChainRow
-from timeline.core.codec import format_recorded_at
 from timeline.core.mapper import (
     COPIED,
     chain_row,
@@ -23,14 +21,13 @@ from timeline.core.model import (
     TOKENS,
     FoldRecord,
     Hidden,
-    Key,
     Record,
     ThreadState,
 )
-from timeline.storage import _columns, plain
 from timeline.storage._columns import FOLD_COLUMNS, RECORD_COLUMNS, in_chunks, where_in
+from timeline.storage.driver import Driver
 from timeline.storage.names import PlainNames
-from timeline.storage.plain import Driver, PlainLog, PlainProjections, PlainReader
+from timeline.storage.plain import PlainLog, PlainProjections, PlainReader
 from timeline.storage.progress import Upkeep
 from timeline.storage.schema import events, thread_states
 from timeline.storage.search import SearchReader
@@ -66,28 +63,6 @@ class LogReader(PlainLog):
             return iter(self._conn.execute(query))
         return in_chunks(self._conn, threads, where_in(query, column))
 
-    def records(
-        self,
-        threads: Iterable[str] | None = None,
-        *,
-        known_by: dt.date | None = None,
-        since: dt.date | None = None,
-        until: dt.date | None = None,
-        with_titles: bool = False,
-        recorded_before: dt.datetime | None = None,
-        through_seq: int | None = None,
-    ) -> list[Record]:
-        """Whole records in seq order: of ``threads`` (all if None), known by a day,
-        overlapping [since, until], up to ``through_seq``. See ``_filtered`` for what each
-        filter keeps."""
-        threads = None if threads is None else sorted(set(threads))
-        query = self._filtered(
-            select(*RECORD_COLUMNS), threads, known_by, since, until, with_titles, recorded_before
-        )
-        if through_seq is not None:
-            query = query.where(events.c.seq <= through_seq)
-        return self._select(query, threads, record_from_values)
-
     def records_after(self, after: int, threads: Iterable[str] | None, limit: int) -> list[Record]:
         """The first ``limit`` whole records with seq > ``after`` (of ``threads``, all if
         None), in seq order: a page of the log, read by the primary key."""
@@ -97,25 +72,6 @@ class LogReader(PlainLog):
         rows = self._rows(query.order_by(events.c.seq).limit(limit), threads)
         page = sorted(rows, key=lambda r: r.seq)[:limit]
         return list(readable(record_from_values, page))
-
-    def fold_records(
-        self,
-        threads: Iterable[str] | None = None,
-        *,
-        known_by: dt.date | None = None,
-        with_titles: bool = False,
-        recorded_before: dt.datetime | None = None,
-        through_seq: int | None = None,
-    ) -> list[FoldRecord]:
-        """Records as the projector needs them (events without their payloads), in seq
-        order, with the same filters as ``records`` (``through_seq``: those up to it)."""
-        threads = None if threads is None else sorted(set(threads))
-        query = self._filtered(
-            select(*FOLD_COLUMNS), threads, known_by, None, None, with_titles, recorded_before
-        )
-        if through_seq is not None:
-            query = query.where(events.c.seq <= through_seq)
-        return self._select(query, threads, fold_record_from_values)
 
     def iter_records(self, batch: int = 5000) -> Iterator[Record]:
         """Every whole record in seq order, streamed in batches (a backup of any size)."""
@@ -128,62 +84,6 @@ class LogReader(PlainLog):
         # change the connection itself, and stream every later statement too
         query = select(*FOLD_COLUMNS).order_by(events.c.seq).execution_options(yield_per=batch)
         yield from readable(fold_record_from_values, self._conn.execute(query))
-
-    def _select(
-        self, query: Select[Any], threads: Iterable[str] | None, make: Callable[[Any], T]
-    ) -> list[T]:
-        """The rows of ``query`` (its columns RECORD_COLUMNS or FOLD_COLUMNS, read by
-        position by ``make``) in seq order."""
-        rows = sorted(self._rows(query.order_by(events.c.seq), threads), key=lambda r: r.seq)
-        return list(readable(make, rows))
-
-    def _corrected_keep(self, threads: list[str] | None) -> ColumnElement[bool]:
-        """Rows that date filters must keep: every amendment, and every corrected event (a
-        correction in effect may move its dates; the caller filters again)."""
-        keep: ColumnElement[bool] = events.c.kind != "event"
-        corrected = select(events.c.target).where(events.c.kind == "correction")
-        if threads is not None:
-            corrected = corrected.where(events.c.thread.in_(threads))
-        targets = sorted({Key.stored(t) for t in self._conn.execute(corrected).scalars()})
-        if len(targets) > plain.CHUNK:  # many: let the database match them
-            return keep | (events.c.thread + "/" + events.c.event_id).in_(corrected)
-        if targets:
-            return keep | _columns.keys_match([tuple(t) for t in targets])
-        return keep
-
-    def _filtered(
-        self,
-        query: Select[Any],
-        threads: list[str] | None,
-        known_by: dt.date | None,
-        since: dt.date | None,
-        until: dt.date | None,
-        with_titles: bool,
-        recorded_before: dt.datetime | None,
-    ) -> Select[Any]:
-        """Records of ``threads``, known by a day, overlapping [since, until].
-
-        ``with_titles`` also keeps not-yet-known records that name their thread, so the
-        projector can label a thread with its latest title. ``recorded_before`` keeps
-        records this database had at that time (recorded_at <= it). Date filters apply
-        to events; corrections and retractions always come along.
-        """
-        if known_by is not None or since is not None or until is not None:
-            keep = self._corrected_keep(threads)
-            if known_by is not None:
-                # a scheduled event is known once announced, before it counts
-                announced = events.c.announced <= known_by
-                cond = (events.c.known <= known_by) | announced | keep
-                query = query.where(
-                    cond | events.c.thread_title.is_not(None) if with_titles else cond
-                )
-            if since is not None:
-                query = query.where((events.c.date_last >= since) | keep)
-            if until is not None:
-                query = query.where((events.c.date_first <= until) | keep)
-        if recorded_before is not None:
-            query = query.where(events.c.recorded_at <= format_recorded_at(recorded_before))
-        return query
 
     def thread_amendments(self, threads: Iterable[str]) -> list[Record]:
         """Every correction and retraction of some threads, in seq order (by the index

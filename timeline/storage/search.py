@@ -30,7 +30,7 @@ from timeline.core.mapper import PAYLOAD_SCHEMA, readable, upcast
 from timeline.core.model import Key
 from timeline.core.search import TextVersion, payload_text
 from timeline.storage.db import error_reason
-from timeline.storage.plain import CHUNK, Driver, as_day
+from timeline.storage.driver import CHUNK, Driver, as_day
 from timeline.storage.progress import Upkeep
 from timeline.storage.schema import event_texts, events
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from timeline._version import SCHEMA_HEAD
-from timeline.storage.plain import Driver, PlainReader
+from timeline.storage.driver import Driver
+from timeline.storage.plain import PlainReader
 
 __all__ = ["Snapshot", "Unavailable"]
 

@@ -26,7 +26,7 @@ from timeline.core.merkle import (
     root_of,
     split,
 )
-from timeline.storage.plain import Driver
+from timeline.storage.driver import Driver
 from timeline.storage.progress import Upkeep
 from timeline.storage.schema import TREE_LEVEL
 

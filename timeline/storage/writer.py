@@ -17,7 +17,7 @@ from timeline.core.mapper import ROW_FIELDS, canonical_payload, row_values
 from timeline.core.model import DEFAULT_STATUS, Checkpoint, Entry, Hidden, Record, ThreadState
 from timeline.core.stateform import state_to_json
 from timeline.storage._columns import in_chunks
-from timeline.storage.plain import Driver
+from timeline.storage.driver import Driver
 from timeline.storage.progress import Upkeep
 from timeline.storage.reader import LogReader, ProjectionReader, Reader
 from timeline.storage.schema import checkpoints, events, progress, thread_states

@@ -136,13 +136,13 @@ def window(
         # search found some: those alone are read)
         if only is None or not (needs_parts(only) or only.found is not None):
             types = only.types if only is not None else ()
-            counted += r.log.tallies(known_by, since, until, unit, share, threads, types)
+            counted += r.log.window.tallies(known_by, since, until, unit, share, threads, types)
         else:
             found = only.found
             spots = (
-                r.log.spots(known_by, since, until, threads, parts=needs_parts(only))
+                r.log.window.spots(known_by, since, until, threads, parts=needs_parts(only))
                 if found is None
-                else r.log.spots_of(
+                else r.log.window.spots_of(
                     (k for k in found if threads is None or k.thread in threads),
                     known_by,
                     since,
