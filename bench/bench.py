@@ -809,6 +809,12 @@ def main() -> None:
         "each; the table gives the median (the peak memory: the highest)",
     )
     ap.add_argument(
+        "--backend",
+        choices=("both", "sqlite", "postgresql"),
+        default="both",
+        help="the backends measured (PostgreSQL only where --postgres names a database)",
+    )
+    ap.add_argument(
         "--postgres",
         default=os.environ.get("TIMELINE_TEST_POSTGRES_URL"),
         help="a PostgreSQL database that may be emptied (default: $TIMELINE_TEST_POSTGRES_URL)",
@@ -839,11 +845,12 @@ def main() -> None:
                 f"{time.perf_counter() - t0:.1f} s)"
             )
         runs = f"median of {args.runs} runs" if args.runs > 1 else "one run"
-        print_table(
-            f"SQLite (a file in a temporary folder; imports and rebuilds: {runs})",
-            sqlite_column(corpus_path, tmp, args),
-        )
-        if args.postgres:
+        if args.backend != "postgresql":
+            print_table(
+                f"SQLite (a file in a temporary folder; imports and rebuilds: {runs})",
+                sqlite_column(corpus_path, tmp, args),
+            )
+        if args.postgres and args.backend != "sqlite":
             print_table(
                 f"PostgreSQL (a local server; imports and rebuilds: {runs})",
                 postgres_column(corpus_path, args.postgres, args),

@@ -165,12 +165,6 @@ def test_states_stored_before_0007_are_replayed_with_their_type_counts(
                 conn.execute(update(table).where(*where).values(state=json.dumps(old)))
         conn.execute(text("DROP INDEX ix_events_dates"))  # (0008's)
         conn.execute(text("DROP TABLE progress"))  # (0009's)
-        if is_postgres(db_url):  # (0011's: the tsvector back in its column)
-            vector = "to_tsvector('simple', timeline_unaccent(body))"
-            conn.execute(text("DROP INDEX ix_event_texts_tsv"))
-            generated = f"tsv tsvector GENERATED ALWAYS AS ({vector}) STORED"
-            conn.execute(text(f"ALTER TABLE event_texts ADD COLUMN {generated}"))
-            conn.execute(text("CREATE INDEX ix_event_texts_tsv ON event_texts USING gin (tsv)"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
     with pytest.raises(DatabaseError, match="`timeline db upgrade` brings it up to date"):

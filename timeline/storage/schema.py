@@ -126,7 +126,7 @@ checkpoints = Table(
 # stretch of days [since, until) (NULL: open). The engine's own structures come with the
 # migration and are not declared here: on SQLite the FTS5 table event_texts_fts (its
 # content is this table, kept in step by the store as it writes it); on PostgreSQL a
-# GIN index on the tsvector of each text (migration 0011).
+# generated tsvector column, tsv, and its GIN index.
 event_texts = Table(
     "event_texts",
     metadata,

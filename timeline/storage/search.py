@@ -69,9 +69,6 @@ _POSTGRES_TEXT = """concat_ws(E'\\n',
      FROM json_array_elements(e.payload::json -> 'positions') WITH ORDINALITY AS p(x, n)),
     (SELECT string_agg(nullif(x ->> 'name', ''), E'\\n' ORDER BY n)
      FROM json_array_elements(e.payload::json -> 'sources') WITH ORDINALITY AS s(x, n)))"""
-# PostgreSQL: the tsvector of a text, as its GIN index holds it (migration 0011), so that
-# a search names the index's own expression
-_VECTOR = "to_tsvector('simple', timeline_unaccent(body))"
 # The events (``{which}``: a stretch of the log, by seq) that nothing amends and
 # whose payload is in today's form: an amendment lives in its target's thread, so the
 # index on each thread's amendments answers.
@@ -108,9 +105,9 @@ class SearchReader:
         self._upkeep.require("search")
         if self._conn.dialect.name == "postgresql":
             query = " & ".join(f"{w}:*" for w in words)
-            match = text(
-                f"{_VECTOR} @@ to_tsquery('simple', timeline_unaccent(:query))"
-            ).bindparams(query=query)
+            match = text("tsv @@ to_tsquery('simple', timeline_unaccent(:query))").bindparams(
+                query=query
+            )
             found = select(_T.thread, _T.event_id).where(match)
         else:
             query = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
@@ -123,10 +120,11 @@ class SearchReader:
         return {Key(t, i) for t, i in self._conn.execute(found.distinct())}
 
     def search_problem(self) -> str | None:
-        """What keeps the database's own search engine from answering (its FTS5 table
-        gone or damaged, the GIN index gone or invalid), or None: a search run in a
-        savepoint, so that a failure leaves the transaction usable. Without its GIN
-        index PostgreSQL still answers, by reading every text: that is a problem too."""
+        """What keeps the database's own search engine from answering (its FTS5 table or
+        tsvector column gone or damaged, the GIN index gone or invalid), or None: a
+        search run in a savepoint, so that a failure leaves the transaction usable.
+        Without its GIN index PostgreSQL still answers, by reading every text's vector:
+        that is a problem too."""
         try:
             with self._conn.begin_nested():
                 self.find(["timeline"], None)
