@@ -132,10 +132,10 @@ class SearchReader:
             return error_reason(e)
         if self._conn.dialect.name != "postgresql":
             return None
-        valid = self._conn.execute(
+        valid = self._conn.execute(  # (the index of the schema the session reads)
             text(
-                "SELECT x.indisvalid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE i.relname = 'ix_event_texts_tsv'"
+                "SELECT indisvalid FROM pg_index "
+                "WHERE indexrelid = to_regclass('ix_event_texts_tsv')"
             )
         ).scalar()
         if valid is None:
