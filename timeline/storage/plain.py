@@ -158,6 +158,7 @@ class PlainLog:
         records this database had at that time (recorded_at <= it). Date filters apply
         to events; corrections and retractions always come along."""
         db, mark = self._db, self._db.mark
+        threads = None if threads is None else sorted(set(threads))  # (read twice below)
         where: list[str] = []
         params: list[Any] = []
         if known_by is not None or since is not None or until is not None:
