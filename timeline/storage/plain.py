@@ -354,17 +354,7 @@ class PlainLog:
         self, recorded_before: dt.datetime | None = None, through_seq: int | None = None
     ) -> list[Record]:
         """The ``Alias`` records (those this database held at a time, or up to a seq)."""
-        mark = self._db.mark
-        where = [f"thread = {mark}"]
-        params: list[Any] = [ALIASES]
-        if recorded_before is not None:
-            where.append(f"recorded_at <= {mark}")
-            params.append(format_recorded_at(recorded_before))
-        if through_seq is not None:
-            where.append(f"seq <= {mark}")
-            params.append(through_seq)
-        sql = f"SELECT {_RECORD_SQL} FROM events WHERE {' AND '.join(where)} ORDER BY seq"
-        return list(readable(record_from_values, self._db.rows(sql, params)))
+        return self.records([ALIASES], recorded_before=recorded_before, through_seq=through_seq)
 
     def known_after(self, starts: Mapping[str, dt.date | None]) -> dict[str, int]:
         """How many records of each thread are known after its day (None: all)."""
