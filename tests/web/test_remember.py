@@ -154,6 +154,56 @@ def test_workers_share_what_one_computed_through_the_shelf(
         assert FAR not in second.get("/api/v1/events?limit=1000").text
 
 
+def test_a_worker_waits_for_the_answer_another_worker_is_computing(
+    imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers asked at once for one answer: the second waits on the first's lock
+    and sends what the first kept, rather than compute it too (the calendar of a big
+    log: seconds of CPU and a hundred megabytes each)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(remember_module, "SHELF_OVER", 0)
+    shelf = tmp_path / "answers"
+    shelf.mkdir()
+    began, waiting, go = threading.Event(), threading.Event(), threading.Event()
+    claim = remember_module.Shelf.claim
+
+    def noting(self: remember_module.Shelf, key: Any) -> int | None:
+        got = claim(self, key)
+        if got is None:
+            waiting.set()
+        return got
+
+    monkeypatch.setattr(remember_module.Shelf, "claim", noting)
+    computed: list[str] = []
+    with _app_over(db_url, shelf) as first, _app_over(db_url, shelf) as second:
+        for name, client in (("first", first), ("second", second)):
+            store = client.app.state.store  # type: ignore[attr-defined]
+            original = store.as_of
+
+            def slow(*a: Any, _name: str = name, _original: Any = original, **k: Any) -> Any:
+                computed.append(_name)
+                began.set()
+                assert go.wait(60)
+                return _original(*a, **k)
+
+            monkeypatch.setattr(store, "as_of", slow)
+        url = "/api/v1/asof/2022-02-02"
+        with ThreadPoolExecutor(2) as pool:
+            one = pool.submit(first.get, url)
+            assert began.wait(60)  # the first is computing, its lock held
+            other = pool.submit(second.get, url)
+            assert waiting.wait(60)  # the second found the lock held
+            go.set()
+            answers = [one.result(60), other.result(60)]
+    assert computed == ["first"]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].content == answers[1].content
+    assert answers[0].headers["etag"] == answers[1].headers["etag"]
+    assert [p.name for p in shelf.iterdir() if p.name.startswith(".lock")] == []
+
+
 def test_an_answer_too_big_to_hold_is_kept_whole_on_the_shelf(
     imported: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,8 +10,8 @@ first), each answer up to ``ONE_AT_MOST``; and, with a folder (``Shelf``: ``time
 serve`` gives its workers one for as long as it runs), on disk for every worker, up to
 ``SHELF_BYTES`` (the oldest go first), each from ``SHELF_OVER`` up, a whole calendar
 of a big log too: a worker answers from the folder what another computed. Two requests
-of one worker for an answer being computed wait for the first rather than compute it
-twice. Health and
+for an answer being computed wait for the first rather than compute it twice: in one
+worker, on an event; in two, on a lock in the folder (``Shelf.claim``). Health and
 status (which read the clock and the disk), the sign-in, the static files and the
 reference are never held.
 """
@@ -19,6 +19,7 @@ reference are never held.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import itertools
 import os
@@ -41,6 +42,10 @@ SHELF_BYTES = 512 * 2**20
 # an answer smaller than this is not shelved: computing it again costs less than writing
 # it (one thread's state on a day: a few milliseconds)
 SHELF_OVER = 64 * 2**10
+# how long a worker waits between two looks at an answer another worker is computing:
+# from the first to the last, doubling (a thread's state takes milliseconds, the
+# calendar of a big log seconds)
+WAIT_FIRST, WAIT_LAST = 0.005, 0.25
 # the routes whose answers are held: the JSON reads, the feeds, the exports and the page
 _HELD = ("/api/v1/", "/feeds/", "/export/")
 _NEVER = ("/api/v1/health", "/api/v1/status", "/api/v1/tokens", "/api/v1/openapi.json")
@@ -106,6 +111,34 @@ class Shelf:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):  # not one of ours
             f.close()
             return None
+
+    def claim(self, key: tuple[Any, ...]) -> int | None:
+        """The lock of ``key``'s answer, for this worker to compute it (``release``
+        lets it go), or None while another worker holds it. No folder, no lock: the
+        answer is computed."""
+        try:
+            fd = os.open(self._lock(key), os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return -1
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
+    def release(self, key: tuple[Any, ...], fd: int) -> None:
+        """Let the lock of ``claim`` go, its file with it: a worker that opened the
+        file meanwhile finds the answer kept when it looks again (``Remembered``)."""
+        if fd < 0:
+            return
+        try:
+            self._lock(key).unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+    def _lock(self, key: tuple[Any, ...]) -> Path:
+        return self.folder / f".lock.{self.path(key).name}"
 
     def open(self, key: tuple[Any, ...]) -> tuple[IO[bytes], Path]:
         """A file to write an answer into (``keep`` names it, ``drop`` forgets it)."""
@@ -323,28 +356,64 @@ class Remembered:
         self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send
     ) -> None:
         """Run the route: an answer it may keep is held back, kept, then sent (once kept,
-        a slow client keeps nobody waiting); any other goes on as it comes."""
+        a slow client keeps nobody waiting); any other goes on as it comes. While another
+        worker computes the same answer, wait for it and send what it kept."""
         done = self.computing[key] = asyncio.Event()
-        asked = len(scope["path"]) + len(scope["query_string"])
-        catch = _Catch(send, self.shelf, key, asked)
         answer: _Held | None = None
+        found: _Held | _Shelved | None = None
+        claim: int | None = None
         try:
-            try:
-                await self.app(scope, receive, catch)
-            except BaseException:  # a half answer is never kept
-                await run_in_threadpool(catch.abandon)
-                raise
-            answer = await run_in_threadpool(catch.finish)
-            if answer is not None:
-                self._hold(key, answer)
-                if self.shelf is not None and len(answer.body) >= SHELF_OVER:
-                    await run_in_threadpool(self.shelf.put, key, answer)
+            claim, found = await self._claim(key)
+            if found is None:
+                answer = await self._run(key, scope, receive, send)
         finally:
+            if claim is not None and self.shelf is not None:
+                await run_in_threadpool(self.shelf.release, key, claim)
             if self.computing.get(key) is done:
                 del self.computing[key]
             done.set()
-        if answer is not None:
+        if found is not None:
+            await self._send(found, scope, send)
+        elif answer is not None:
             await _send_whole(answer, send)
+
+    async def _claim(self, key: tuple[Any, ...]) -> tuple[int | None, _Held | _Shelved | None]:
+        """This worker's lock to compute ``key``'s answer, or the answer another worker
+        kept while this one waited for its lock."""
+        if self.shelf is None:
+            return None, None
+        pause = WAIT_FIRST
+        while (claim := await run_in_threadpool(self.shelf.claim, key)) is None:
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, WAIT_LAST)
+            found = await self._recall(key)
+            if found is not None:
+                return None, found
+        if pause > WAIT_FIRST:  # it waited: the other may have kept it just now
+            found = await self._recall(key)
+            if found is not None:
+                await run_in_threadpool(self.shelf.release, key, claim)
+                return None, found
+        return claim, None
+
+    async def _run(
+        self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send
+    ) -> _Held | None:
+        """The route's answer to hold, if any (one too big to hold is sent as it comes,
+        and shelved)."""
+        asked = len(scope["path"]) + len(scope["query_string"])
+        catch = _Catch(send, self.shelf, key, asked)
+        try:
+            await self.app(scope, receive, catch)
+        except BaseException:  # a half answer is never kept
+            await run_in_threadpool(catch.abandon)
+            raise
+        answer = await run_in_threadpool(catch.finish)
+        if answer is not None:
+            self._hold(key, answer)
+            if self.shelf is not None and len(answer.body) >= SHELF_OVER:
+                await run_in_threadpool(self.shelf.put, key, answer)
+        return answer
 
     def _hold(self, key: tuple[Any, ...], answer: _Held) -> None:
         self.held[key] = answer
