@@ -765,6 +765,32 @@ def test_save_states_inserts_new_threads_then_updates_them(store, story, monkeyp
         assert r.projections.horizons([ARMS, LEAK]) == {ARMS: dt.date(2022, 2, 2)}
 
 
+def test_states_naming_gives_every_state_that_names_a_party_or_an_issue(store, story) -> None:
+    """Its LIKE finds names as the stored form writes them, LIKE's own wildcards and
+    JSON's escapes included (a check of one actor reads these states, not them all)."""
+    odd = ["50% off", "a_b", 'Quote "Q" \\ back', "Ünïcode"]
+    event = make_event(
+        LEAK, "odd-names", "2022-02-03", actors=odd, positions=[(odd[0], "100% _talks_", "no")]
+    )
+    states = project([*story, *append(store, [(event, None)], AT_1100)])
+    with store.writing() as w:
+        w.projections.save_states(states)
+    with store.reading() as r:
+        for name in {a for s in states.values() for a in s.parties} | {"100% _talks_"}:
+            naming = {
+                t
+                for t, s in states.items()
+                if name in s.parties or name in {p.issue for p in s.positions}
+            }
+            assert naming, name
+            found = r.projections.states_naming([name])
+            assert {s.thread for s in found} >= naming, name
+            assert all(s == states[s.thread] for s in found)
+        for nobody in ("%", "_", "a%b", "50", "Quote", "\\"):  # no name is these whole
+            assert r.projections.states_naming([nobody]) == [], nobody
+        assert r.projections.states_naming([]) == []
+
+
 def test_a_thread_that_shows_no_event_keeps_a_row_without_a_state(store, story) -> None:
     obtained = make_event(
         LEAK,

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from timeline.core.codec import format_recorded_at
+from timeline.core.codec import dumps, format_recorded_at
 from timeline.core.mapper import (
     FOLD_FIELDS,
     RECORD_FIELDS,
@@ -401,6 +401,20 @@ class PlainProjections:
         found = (state_from_json(s) for (s,) in self._states_rows("state", threads, "events > 0"))
         return dict(sorted((s.thread, s) for s in found))
 
+    def states_naming(self, names: Iterable[str]) -> list[ThreadState]:
+        """The stored current states whose text holds one of ``names`` written as their
+        stored form writes a string (``LIKE``): every state that names one as a party
+        or an issue, and maybe others, read without decoding every state (checking one
+        actor against 1,000 threads' states took 0.15 s of a 0.3 s ``asof --as``)."""
+        patterns = sorted({_like(dumps(name)) for name in names})
+        if not patterns:
+            return []
+        self._upkeep.require("states")
+        mark = self._db.mark
+        like = " OR ".join([f"state LIKE {mark} ESCAPE '\\'"] * len(patterns))
+        sql = f"SELECT state FROM thread_states WHERE events > 0 AND ({like})"
+        return [state_from_json(s) for (s,) in self._db.rows(sql, patterns)]
+
     def hidden(self, threads: Iterable[str] | None = None) -> dict[str, Hidden]:
         """Threads of the projection table that show no event (all retracted); with
         ``threads``, those of them as they stand, whatever they show, each as ``Hidden``
@@ -469,3 +483,9 @@ class PlainReader:
         """The schema revision the database is at (Alembic's record of it)."""
         rows = self._db.rows("SELECT version_num FROM alembic_version")
         return str(rows[0][0]) if rows else None
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern (escape: backslash) for any text holding ``text``."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

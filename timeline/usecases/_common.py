@@ -92,17 +92,17 @@ def require_name(wanted: Iterable[str], names: set[str], what: str) -> None:
         raise UnknownName(f"no {what} {name!r} in the log{hint}")
 
 
-def _current_names(r: PlainReader) -> tuple[set[str], set[str]]:
-    """The parties and the issues of every thread as it stands: the names asked for are
-    almost always among them, found without reading the log (its every payload, for the
-    ``known_to`` names)."""
-    states = r.projections.states().values()
+def _names_standing(r: PlainReader, names: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The parties and the issues of the threads, as they stand, that may name one of
+    ``names``: the names asked for are almost always among them, found without reading
+    the log (its every payload, for the ``known_to`` names) or every thread's state."""
+    states = r.projections.states_naming(names)
     return {a for s in states for a in s.parties}, {p.issue for s in states for p in s.positions}
 
 
 def require_actor(r: PlainReader, viewer: str | None) -> None:
     """An actor the log names, or an error that suggests the closest names it has."""
-    if viewer is not None and viewer not in _current_names(r)[0]:
+    if viewer is not None and viewer not in _names_standing(r, [viewer])[0]:
         require_name([viewer], r.names.actor_names(), "actor")
 
 
@@ -110,7 +110,8 @@ def require_filter(r: PlainReader, only: EventFilter | None) -> None:
     """The actors and the issue a filter names must be in the log."""
     if only is None or not (only.actors or only.issue is not None):
         return
-    parties, issues = _current_names(r)
+    asked = [*only.actors, *([] if only.issue is None else [only.issue])]
+    parties, issues = _names_standing(r, asked)
     if any(a not in parties for a in only.actors):
         require_name(only.actors, r.names.actor_names(), "actor")
     if only.issue is not None and only.issue not in issues:
