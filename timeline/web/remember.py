@@ -114,8 +114,10 @@ class Shelf:
 
     def claim(self, key: tuple[Any, ...]) -> int | None:
         """The lock of ``key``'s answer, for this worker to compute it (``release``
-        lets it go), or None while another worker holds it. No folder, no lock: the
-        answer is computed."""
+        lets it go), or None while another worker holds it; -1 where no lock can be
+        made (the folder is gone): the answer is computed, as without a shelf. The
+        kernel lets a lock go with the process that held it: a worker that dies
+        computing leaves none behind."""
         try:
             fd = os.open(self._lock(key), os.O_CREAT | os.O_RDWR, 0o600)
         except OSError:
