@@ -48,7 +48,7 @@ def _reference(a: EventView[Record], day: dt.date | None) -> bytes:
     except OverflowError:
         v.add("duration", days)
     v.add("summary", ics._text(summary))
-    v.add("description", ics._text(ics._description(a, note)))
+    v.add("description", ics._text(ics._description(a, e, a.public_known, note)))
     url = next((s.url for s in e.sources if s.url and s.url.startswith(ics._WEB)), None)
     if url:
         v.add("url", vUri(url))

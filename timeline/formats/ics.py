@@ -74,11 +74,11 @@ def _text(value: str) -> Any:
     return _TEXT(value)
 
 
-def _description(a: EventView[Record], note: str | None) -> str:
-    """The DESCRIPTION's text (``note``: the date's, ``date_note``)."""
-    e = a.record.event
+def _description(a: EventView[Record], e: Event, known: dt.date, note: str | None) -> str:
+    """The DESCRIPTION's text of ``a``, whose event is ``e`` and public day ``known``
+    (``note``: the date's, ``date_note``)."""
     lines: list[str] = []
-    r = a.retraction_entry
+    r = None if a.retraction is None else a.retraction_entry
     if r is not None:
         lines += [f"RETRACTED (known {r.known.isoformat()}): {r.reason}", ""]
     if e.summary:
@@ -87,8 +87,8 @@ def _description(a: EventView[Record], note: str | None) -> str:
     if e.announced is not None:
         lines.append(f"Scheduled: announced {e.announced.isoformat()}")
     else:
-        lines.append(f"Publicly known: {a.public_known.isoformat()}")
-    early = knew_early((a.public or a.record).event)
+        lines.append(f"Publicly known: {known.isoformat()}")
+    early = knew_early(e if a.public is None else a.public.event)
     if early:
         lines.append(
             "Known before that to: " + ", ".join(f"{x} ({d.isoformat()})" for x, d in early)
@@ -103,11 +103,11 @@ def _description(a: EventView[Record], note: str | None) -> str:
         for s in e.sources:
             when = f" ({s.date})" if s.date else ""
             lines.append(f"- {s.name}{when}" + (f": {s.url}" if s.url else ""))
-    for c, fix in zip(a.corrections, a.correction_entries, strict=True):
-        note_text = f" ({fix.note})" if fix.note else ""
-        lines.append(
-            f"Corrected on {c.recorded_at.date().isoformat()}: {', '.join(fix.changes)}{note_text}"
-        )
+    if a.corrections:  # (most events have none)
+        for c, fix in zip(a.corrections, a.correction_entries, strict=True):
+            note_text = f" ({fix.note})" if fix.note else ""
+            day = c.recorded_at.date().isoformat()
+            lines.append(f"Corrected on {day}: {', '.join(fix.changes)}{note_text}")
     lines.append(f"Thread: {e.thread}")
     return "\n".join(lines)
 
@@ -169,6 +169,7 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
         records = [a.original]
         modified = _stamp(a.original.recorded_at)
     start, days = _span(e.date)
+    known = a.public_known
     note = date_note(e.date)
     summary = e.title + (f" ({note})" if note else "")
     if a.retraction is not None:
@@ -194,7 +195,7 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
         f"SEQUENCE:{len(records) - 1}",
         _folded(f"CATEGORIES:{_escape(e.thread)},{_escape(e.type)}"),
         f"CREATED:{_stamp(a.original.recorded_at)}",
-        _folded(f"DESCRIPTION:{_escape(_description(a, note))}"),
+        _folded(f"DESCRIPTION:{_escape(_description(a, e, known, note))}"),
         f"LAST-MODIFIED:{modified}",
         f"STATUS:{status}",
         "TRANSP:TRANSPARENT",
@@ -205,7 +206,7 @@ def _event(a: EventView[Record], day: dt.date | None) -> bytes:
     if e.announced is not None:
         lines.append(f"X-TIMELINE-ANNOUNCED:{e.announced.isoformat()}")
     lines.append(_folded(f"X-TIMELINE-EDTF:{_escape(e.date.text)}"))
-    lines.append(f"X-TIMELINE-KNOWN:{a.public_known.isoformat()}")
+    lines.append(f"X-TIMELINE-KNOWN:{known.isoformat()}")
     for actor, when in e.known_to:  # as recorded: the actor, then its EDTF date
         lines.append(_folded(f"X-TIMELINE-KNOWN-TO:{_escape(f'{actor}: {when.text}')}"))
     lines.append("END:VEVENT\r\n")
