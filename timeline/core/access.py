@@ -152,12 +152,24 @@ def public_view(view: EventView[Record], *, recorded_by: bool = False) -> EventV
     corrections = tuple(
         c for c in (public_record(c, recorded_by=recorded_by) for c in view.corrections) if c
     )
+    record, original = shown(view.record), shown(view.original)
     retraction = None if view.retraction is None else shown(view.retraction)
+    public = None if view.public is None else shown(view.public)
+    same = (  # (most views: every record served as it is, the view itself)
+        record is view.record
+        and original is view.original
+        and retraction is view.retraction
+        and public is view.public
+        and len(corrections) == len(view.corrections)
+        and all(c is was for c, was in zip(corrections, view.corrections, strict=True))
+    )
+    if same:
+        return view
     return replace(
         view,
-        record=shown(view.record),
-        original=shown(view.original),
+        record=record,
+        original=original,
         corrections=corrections,
         retraction=retraction,
-        public=None if view.public is None else shown(view.public),
+        public=public,
     )
