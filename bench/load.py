@@ -36,7 +36,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from pageload import free_port, stop  # (beside this file: bench/)
+from pageload import free_port, listening, stop  # (beside this file: bench/)
 
 TARGET_MS = 100.0
 
@@ -245,12 +244,7 @@ def serving(db: str, workers: int) -> Iterator[tuple[str, int]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        listening(port, process)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         stop(process)
@@ -268,12 +262,7 @@ def wire(workers: int, calendar: Path) -> Iterator[str]:
         start_new_session=True,  # its forks are stopped with it (os.killpg)
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        listening(port, process, seconds=10)
         yield f"http://127.0.0.1:{port}"
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -285,28 +274,25 @@ def _made_ahead(url: str) -> None:
     """Wait until the answers the service makes ahead after it starts are made (each
     asked once, as a reader who takes gzip: the request waits for the worker making it):
     the load measures them served, not made."""
-    import urllib.request
-
     from timeline.web.warm import WARMED
 
     for path in WARMED:
-        asked = urllib.request.Request(url.rstrip("/") + path, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(asked, timeout=600) as answer:
-            while answer.read(2**20):
-                pass
+        _fetch(url, path)
 
 
-def _calendar(url: str, into: Path) -> Path:
-    """The service's calendar of every event as a reader who takes gzip receives it."""
+def _fetch(url: str, path: str, into: Path | None = None) -> None:
+    """GET ``path`` as a reader who takes gzip; its body written into ``into``, or
+    read and dropped."""
     import urllib.request
 
-    asked = urllib.request.Request(
-        f"{url.rstrip('/')}/feeds/all.ics", headers={"Accept-Encoding": "gzip"}
-    )
-    with urllib.request.urlopen(asked, timeout=600) as answer, into.open("wb") as out:
+    asked = urllib.request.Request(url.rstrip("/") + path, headers={"Accept-Encoding": "gzip"})
+    with (
+        urllib.request.urlopen(asked, timeout=600) as answer,
+        into.open("wb") if into else contextlib.nullcontext() as out,
+    ):
         while piece := answer.read(2**20):
-            out.write(piece)
-    return into
+            if out is not None:
+                out.write(piece)
 
 
 def measure(db: str, title: str, readers: int, seconds: float, workers: int) -> list[Route]:
@@ -320,7 +306,8 @@ def measure(db: str, title: str, readers: int, seconds: float, workers: int) -> 
             routes = routes_for(url)
             run_load(url, routes, readers, seconds)
             peaks = {p: _peak_mb(p) for p in _family(pid)}
-            calendar = _calendar(url, Path(tmp) / "all.ics.gz")
+            calendar = Path(tmp) / "all.ics.gz"  # as a reader who takes gzip gets it
+            _fetch(url, "/feeds/all.ics", calendar)
         calendar_mb = calendar.stat().st_size / 1e6
         on_wire = [r.fresh() for r in routes]  # the service has stopped: the machine is free
         with wire(workers, calendar) as wire_url:

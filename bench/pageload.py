@@ -66,6 +66,20 @@ def free_port() -> int:
         return port
 
 
+def listening(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> bool:
+    """Wait until ``process`` listens on the loopback ``port``: True, or False once it
+    has ended (or ``seconds`` have passed) without doing so."""
+    for _ in range(int(seconds * 10)):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            if process.poll() is not None:
+                return False
+            time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def served(db: Path) -> Iterator[str]:
     """``timeline serve`` on a free loopback port, until the block ends."""
@@ -77,15 +91,11 @@ def served(db: Path) -> Iterator[str]:
     )
     try:
         url = f"http://127.0.0.1:{port}/"
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    why = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(why) from None
-                time.sleep(0.1)
+        if not listening(port, process):
+            why = "no answer within 60 s"
+            if process.poll() is not None and process.stderr is not None:
+                why = process.stderr.read().decode()
+            raise RuntimeError(why)
         yield url
     finally:
         stop(process)
